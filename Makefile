@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine with python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export REGISTRY_INSTANCE ?= $(CURDIR)/instance
+export FLASK_APP := wsgi
+
+.PHONY: run test install init bench clean-instance
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+init: install
+	$(BIN)/flask init --demo
+
+run: init
+	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE))"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m bench ledger
+
+clean-instance:
+	rm -rf $(REGISTRY_INSTANCE)

@@ -1,0 +1,1 @@
+"""Serial Ledger's audit library: Merkle trees, signed notes, checkpoints, proofs and canonical JSON."""

@@ -1,0 +1,103 @@
+"""Command line for auditors: `python -m audit verify EXPORT` and `python -m audit verify-proof FILE`.
+
+Exit status: 0 when every check passes, 1 when the ledger or proof is invalid, 2 when the input
+cannot be read at all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from audit import export, tlogproof
+from audit.errors import VerificationError
+from audit.verify import verify_log
+
+
+def _read_keys(args) -> list[str]:
+    keys = list(args.vkey or [])
+    for path in args.vkey_file or []:
+        keys += [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    return keys
+
+
+def _progress(total: int):
+    if not sys.stderr.isatty() or total == 0:
+        return None
+
+    def report(done: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rverifying: {done}/{total} entries ({100 * done // total}%)", end=end, file=sys.stderr, flush=True)
+    return report
+
+
+def verify_export(args) -> int:
+    folder = Path(args.path)
+    manifest = export.read_manifest(folder)
+    vkeys = _read_keys(args)
+    if not vkeys:
+        vkeys = manifest.vkeys
+        print("note: no --vkey given; trusting the keys named in the export's manifest", file=sys.stderr)
+    held = [Path(path).read_text(encoding="utf-8") for path in args.checkpoint or []]
+    verdict = verify_log(
+        export.read_entries(folder), export.read_checkpoint_notes(folder), vkeys,
+        origin=args.origin, held_notes=held, progress=_progress(manifest.size),
+    )
+    print(verdict.summary())
+    return 0 if verdict.ok else 1
+
+
+def verify_proof(args) -> int:
+    text = Path(args.file).read_text(encoding="utf-8")
+    leaf = bytes.fromhex(args.leaf_hash) if args.leaf_hash else None
+    vkeys = _read_keys(args)
+    if not vkeys:
+        print("verify-proof needs the log's verifier key: --vkey or --vkey-file", file=sys.stderr)
+        return 2
+    try:
+        checkpoint = tlogproof.verify_tlog_proof(text, leaf, vkeys, origin=args.origin)
+    except VerificationError as error:
+        print(f"INVALID: {error}")
+        return 1
+    proof = tlogproof.parse_tlog_proof(text)
+    described = ""
+    if proof.extra is not None:
+        event = json.loads(proof.extra)
+        described = f" ({event.get('type')} at {event.get('time')})"
+    print(f"OK: entry {proof.index}{described} is included in {checkpoint.origin} at size {checkpoint.size}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m audit", description="Verify Serial Ledger exports and receipts.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def key_options(command):
+        command.add_argument("--vkey", action="append", help="trusted verifier key (name+id+key); repeatable")
+        command.add_argument("--vkey-file", action="append", help="file with one verifier key per line")
+        command.add_argument("--origin", help="require checkpoints of this log origin")
+
+    verify = commands.add_parser("verify", help="verify a ledger export folder")
+    verify.add_argument("path")
+    key_options(verify)
+    verify.add_argument("--checkpoint", action="append",
+                        help="a signed checkpoint kept from earlier; the export must extend it")
+    verify.set_defaults(run=verify_export)
+
+    proof = commands.add_parser("verify-proof", help="verify a C2SP tlog-proof receipt")
+    proof.add_argument("file")
+    key_options(proof)
+    proof.add_argument("--leaf-hash", help="hex leaf hash to prove, when the receipt carries no entry body")
+    proof.set_defaults(run=verify_proof)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (OSError, export.ExportFormatError, ValueError) as error:
+        print(f"cannot read input: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

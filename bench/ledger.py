@@ -1,0 +1,136 @@
+"""Ledger benchmark: append, verify and proof figures on SQLite and PostgreSQL.
+
+For each engine: batch append rate (batches of 1000) while the ledger grows to --entries; single-event
+durable append rate; full verification rate (`flask ledger verify`'s code path) at that size; median
+and 95th-percentile latency of inclusion and consistency proofs at that size.
+PostgreSQL uses a throwaway database created on --pg-url's server and dropped afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.extensions import db
+from registry.instance import initialise
+from registry.ledger import checks
+from registry.ledger.events import NewEvent
+from registry.ledger.runtime import ledger, log_key
+
+
+def sample_event(number: int) -> NewEvent:
+    return NewEvent("item.transferred", {
+        "serial": f"1M8GDM9AXKP{number % 1_000_000:06d}", "from": f"party-{number % 977}",
+        "to": f"party-{(number + 1) % 977}", "reason": "sale", "document": f"INV-{number:09d}"},
+        item=f"item-{number % 50_000}")
+
+
+def run_engine(name: str, url: str, entries: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(Path(folder) / "instance"),
+                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/log"})
+        with app.app_context():
+            initialise(app, demo=False)
+            service = ledger()
+            now = datetime.now(timezone.utc)
+            batch_rates, number = [], 1
+            started = time.perf_counter()
+            while number < entries:
+                batch = [sample_event(n) for n in range(number, min(number + 1000, entries))]
+                begin = time.perf_counter()
+                service.append(batch, actor="bench:loader", now=now)
+                batch_rates.append(len(batch) / (time.perf_counter() - begin))
+                number += len(batch)
+                if len(batch_rates) % 100 == 0:
+                    print(f"  [{name}] {number:,} entries, {time.perf_counter() - started:.0f} s", flush=True)
+            single = []
+            for n in range(300):
+                begin = time.perf_counter()
+                service.append([sample_event(entries + n)], actor="bench:single", now=now)
+                single.append(time.perf_counter() - begin)
+            size = service.size()
+            db.session.remove()
+
+            begin = time.perf_counter()
+            verdict = checks.verify_stored_ledger(db.session(), [log_key().vkey])
+            verify_seconds = time.perf_counter() - begin
+            assert verdict.ok, verdict.summary()
+
+            inclusion, consistency = [], []
+            for _ in range(300):
+                index = rng.randrange(size)
+                begin = time.perf_counter()
+                service.inclusion_proof(index, size)
+                inclusion.append(time.perf_counter() - begin)
+                size1 = rng.randrange(1, size)
+                begin = time.perf_counter()
+                service.consistency_proof(size1, size)
+                consistency.append(time.perf_counter() - begin)
+            db.session.remove()
+            db.engine.dispose()
+    return {
+        "engine": name, "size": size,
+        "batch_append_median": statistics.median(batch_rates),
+        "single_append_median": 1 / statistics.median(single),
+        "verify_rate": size / verify_seconds, "verify_seconds": verify_seconds,
+        "inclusion_ms": (statistics.median(inclusion) * 1e3, percentile(inclusion, 95) * 1e3),
+        "consistency_ms": (statistics.median(consistency) * 1e3, percentile(consistency, 95) * 1e3),
+    }
+
+
+def percentile(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def postgres_database(server_url: str):
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return admin, name, server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench ledger", description=__doc__)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
+          f"{__import__('os').cpu_count()} cores")
+    results = []
+    for engine in args.engines.split(","):
+        if engine == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                results.append(run_engine("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.entries, args.seed))
+        elif engine == "postgresql":
+            admin, name, url = postgres_database(args.pg_url)
+            try:
+                results.append(run_engine("postgresql", url, args.entries, args.seed))
+            finally:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                admin.dispose()
+        else:
+            parser.error(f"unknown engine {engine!r}")
+    print()
+    print("| engine | entries | batch append (events/s, median of 1000-event batches) | single durable append (events/s, median) "
+          "| full verify (entries/s) | inclusion proof ms (median / p95) | consistency proof ms (median / p95) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['engine']} | {r['size']:,} | {r['batch_append_median']:,.0f} | {r['single_append_median']:,.0f} "
+              f"| {r['verify_rate']:,.0f} ({r['verify_seconds']:.1f} s) | {r['inclusion_ms'][0]:.2f} / {r['inclusion_ms'][1]:.2f} "
+              f"| {r['consistency_ms'][0]:.2f} / {r['consistency_ms'][1]:.2f} |")
+    return 0

@@ -1,0 +1,50 @@
+"""The Serial Ledger Flask application: `create_app` is the only place an app is built."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from registry.config import PROJECT_ROOT, instance_path_from_env, settings_from_env, normalise_database_url
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = Path((test_config or {}).get("REGISTRY_INSTANCE") or instance_path_from_env())
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(settings_from_env(instance))
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _load_secret_key(app)
+
+    from registry import errors, instance as instance_setup, views
+    from registry.db import configure_engine
+    from registry.extensions import db, migrate
+    from registry.ledger import api as ledger_api, cli as ledger_cli, views as ledger_views
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
+
+    errors.init_app(app)
+    instance_setup.init_app(app)
+    views.init_app(app)
+    ledger_api.init_app(app)
+    ledger_views.init_app(app)
+    ledger_cli.init_app(app)
+    return app
+
+
+def _load_secret_key(app: Flask) -> None:
+    """Sessions are signed with a key kept in the instance folder; `init` creates it."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.config["SECRET_KEY_FILE"])
+    if path.exists():
+        app.config["SECRET_KEY"] = path.read_text().strip()

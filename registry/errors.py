@@ -1,0 +1,97 @@
+"""Domain errors mapped to HTTP once: RFC 9457 problem+json on the API, a friendly page elsewhere.
+
+Every problem carries a stable snake_case `code`, and `type` is derived from it, so clients can
+branch on either. No stack trace ever reaches a client: unexpected errors are logged and answered 500.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class RegistryError(Exception):
+    """Base of every error the registry reports to its users."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class InvalidParameterError(RegistryError):
+    status = 400
+    code = "invalid_parameter"
+    title = "Invalid parameter"
+
+
+class NotFoundError(RegistryError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class ConflictError(RegistryError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class ServiceUnavailableError(RegistryError):
+    status = 503
+    code = "not_initialised"
+    title = "Registry not initialised"
+
+
+def problem_type(code: str) -> str:
+    return f"urn:serial-ledger:problem:{code}"
+
+
+def problem_response(status: int, code: str, title: str, detail: str, field: str | None = None):
+    body = {"type": problem_type(code), "title": title, "status": status, "detail": detail, "code": code}
+    if field:
+        body["field"] = field
+    body["instance"] = request.path
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+def wants_problem_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
+    return best in ("application/json", PROBLEM_JSON)
+
+
+def _page(status: int, title: str, detail: str):
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def _registry_error(error: RegistryError):
+        if wants_problem_json():
+            return problem_response(error.status, error.code, error.title, error.detail, error.field)
+        return _page(error.status, error.title, error.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+        if wants_problem_json():
+            return problem_response(error.code or 500, code, error.name, error.description or error.name)
+        return _page(error.code or 500, error.name, error.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        detail = "The registry could not complete the request; the error has been logged."
+        if wants_problem_json():
+            return problem_response(500, "internal_error", "Internal server error", detail)
+        return _page(500, "Internal server error", detail)

@@ -1,0 +1,106 @@
+"""`flask init`: create the instance folder, its secrets, the schema and the ledger's first entry.
+
+Idempotent: a second run changes nothing that exists. It never overwrites a key or a database, and
+refuses to make a new signing key for a ledger that already has entries (its checkpoints would no
+longer verify).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from registry.extensions import db
+from registry.ledger.events import NewEvent
+from registry.ledger.service import LedgerService
+from registry.ledger.signing import create_log_key, default_origin, load_log_key
+
+SYSTEM_ACTOR = "system:init"
+
+
+class InstanceError(click.ClickException):
+    """The instance cannot be initialised as asked."""
+
+
+@dataclass
+class InitReport:
+    created: list[str]
+    origin: str
+    vkey: str
+    size: int
+
+
+def write_secret(path: Path, content: str) -> bool:
+    """Create `path` with mode 0600 holding `content`; return False if it already exists."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content + "\n")
+    return True
+
+
+def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitReport:
+    now = now or datetime.now(timezone.utc)
+    created = []
+    instance = Path(app.instance_path)
+    if not instance.exists():
+        instance.mkdir(parents=True, mode=0o700)
+        created.append(f"instance folder {instance}")
+    if write_secret(Path(app.config["SECRET_KEY_FILE"]), secrets.token_hex(32)):
+        created.append("session secret (0600)")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = Path(app.config["SECRET_KEY_FILE"]).read_text().strip()
+
+    upgrade(directory=app.extensions["migrate"].directory)
+    service = LedgerService(db.session(), None)
+    size = service.size()
+
+    key_path = Path(app.config["LEDGER_KEY_FILE"])
+    if key_path.exists():
+        key = load_log_key(key_path)
+    elif size:
+        raise InstanceError(
+            f"the ledger holds {size} entries but its signing key {key_path.name} is missing; restore the key "
+            "from backup (a new key could not sign for the existing checkpoints)")
+    else:
+        key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
+        created.append(f"ledger signing key {key_path.name} (0600), origin {key.origin}")
+    app.extensions["ledger_key"] = key
+
+    service = LedgerService(db.session(), key)
+    if size == 0:
+        service.append([NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})],
+                       actor=SYSTEM_ACTOR, now=now)
+        created.append("ledger genesis entry")
+    if demo:
+        from registry import demo as demo_data
+        if demo_data.load(service, now=now):
+            created.append("demo data")
+    return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Also load the demo data (once).")
+def init_command(demo: bool) -> None:
+    """Create the instance: folder, secrets, schema, ledger key and genesis entry (idempotent)."""
+    report = initialise(current_app._get_current_object(), demo=demo)
+    for line in report.created:
+        click.echo(f"created {line}")
+    if not report.created:
+        click.echo("instance already initialised; nothing changed")
+    click.echo(f"instance: {current_app.instance_path}")
+    click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"ledger: {report.size} entries, origin {report.origin}")
+    click.echo(f"verifier key: {report.vkey}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_command)

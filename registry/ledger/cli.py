@@ -1,0 +1,88 @@
+"""`flask ledger ...`: verify, export, proof receipts and the latest checkpoint."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from audit import tlogproof
+from registry.extensions import db
+from registry.ledger import checks
+from registry.ledger.runtime import log_key, reader
+
+ledger_cli = AppGroup("ledger", help="Verify, export and prove the ledger.")
+
+
+def _bar(total: int, label: str):
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_percent=True)
+
+
+class _Progress:
+    """Adapts the verifier's 'entries done' callback to a click progress bar."""
+
+    def __init__(self, bar):
+        self.bar, self.done = bar, 0
+
+    def __call__(self, done: int) -> None:
+        self.bar.update(done - self.done)
+        self.done = done
+
+
+@ledger_cli.command("verify")
+@click.option("--checkpoint", "held", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A signed checkpoint kept from earlier; the ledger must still extend it.")
+@click.option("--vkey", multiple=True, help="Trust this verifier key instead of the instance's own.")
+def verify_command(held: tuple[str, ...], vkey: tuple[str, ...]) -> None:
+    """Verify every entry, node and checkpoint; exit 1 naming the first bad entry."""
+    vkeys = list(vkey) or [log_key().vkey]
+    held_notes = [Path(path).read_text(encoding="utf-8") for path in held]
+    total = reader().size()
+    with _bar(total, "verifying") as bar:
+        verdict = checks.verify_stored_ledger(db.session(), vkeys, held_notes=held_notes, progress=_Progress(bar))
+    click.echo(verdict.summary())
+    sys.exit(0 if verdict.ok else 1)
+
+
+@ledger_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export_command(folder: str) -> None:
+    """Write the ledger to FOLDER for `python -m audit verify FOLDER`."""
+    key = log_key()
+    with _bar(reader().size(), "exporting") as bar:
+        manifest = checks.export_ledger(db.session(), Path(folder), origin=key.origin, vkeys=[key.vkey],
+                                        progress=_Progress(bar))
+    click.echo(f"exported {manifest.size} entries and {manifest.checkpoints} checkpoints to {folder}")
+    click.echo(f"verify with: python -m audit verify {folder} --vkey '{key.vkey}'")
+
+
+@ledger_cli.command("proof")
+@click.argument("index", type=click.IntRange(min=0))
+@click.option("--size", type=click.IntRange(min=1), help="Prove against the checkpoint of this size (default: latest).")
+def proof_command(index: int, size: int | None) -> None:
+    """Print a C2SP tlog-proof receipt for entry INDEX, carrying the entry's body."""
+    service = reader()
+    signed = service.checkpoint_at(size) if size else service.latest_checkpoint()
+    if signed is None:
+        raise click.ClickException(f"no signed checkpoint of size {size}" if size else "the ledger is empty")
+    if index >= signed.tree_size:
+        raise click.ClickException(f"entry {index} is not in the checkpoint of size {signed.tree_size}")
+    entry = service.entry(index)
+    proof = tlogproof.TlogProof(index=index, hashes=service.inclusion_proof(index, signed.tree_size),
+                                checkpoint_note=signed.note, extra=entry.body)
+    click.echo(tlogproof.format_tlog_proof(proof), nl=False)
+
+
+@ledger_cli.command("checkpoint")
+def checkpoint_command() -> None:
+    """Print the latest signed checkpoint."""
+    signed = reader().latest_checkpoint()
+    if signed is None:
+        raise click.ClickException("the ledger is empty: no checkpoint has been signed")
+    click.echo(signed.note, nl=False)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ledger_cli)

@@ -1,0 +1,59 @@
+"""The single-writer lock that keeps the chain from forking.
+
+A write transaction begins with the database's write lock held: `BEGIN IMMEDIATE` on SQLite, a
+transaction-scoped advisory lock on PostgreSQL. Everything read inside it (the head of the log,
+the frontier of the tree, the state a rule checks) is therefore current until commit, on any number
+of processes and hosts.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, scoped_session
+
+from registry.db import IMMEDIATE
+
+# Arbitrary, fixed 64-bit key of the advisory lock ("serial-ledger" in spirit, not in any encoding).
+PG_ADVISORY_LOCK_KEY = 0x5E71A1_1ED6E5
+_HELD = "ledger_write_lock_held"
+
+
+class LedgerStateError(RuntimeError):
+    """A programming error: a ledger write was attempted from a transaction that cannot take the lock."""
+
+
+def holds_write_lock(session: Session) -> bool:
+    return bool(session.info.get(_HELD))
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run the block in one transaction that holds the ledger's write lock; commit on success.
+
+    Nested use joins the outer transaction. A read-only transaction already open on the session is
+    ended first (SQLite cannot upgrade a deferred transaction to a write without risking a stale
+    snapshot); pending ORM changes outside the ledger are refused with LedgerStateError.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if holds_write_lock(session):
+        yield session
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise LedgerStateError("unflushed changes outside the ledger; writes go through the ledger service")
+        session.commit()
+    connection = session.connection(execution_options={IMMEDIATE: True})
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})
+    session.info[_HELD] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_HELD, None)

@@ -1,0 +1,55 @@
+"""Ledger tables. Triggers (see the migrations) reject UPDATE and DELETE on all three.
+
+- `ledger_entry`: one row per event; `body` is the exact RFC 8785 bytes that are hashed and exported.
+  `event_type` and `item_ref` repeat fields of the body so pages and `item_prev` look-ups use an index;
+  the verifier checks that they agree with the body.
+- `ledger_node`: every complete Merkle subtree of level >= 1, stored when its last leaf is appended.
+  Its key orders nodes by creation (last leaf covered, then level), which lets the verifier stream
+  them beside the entries; proofs read O(log n) of them.
+- `ledger_checkpoint`: every signed C2SP checkpoint note the log has issued.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime
+
+MAX_LEVEL = 64
+
+
+def node_key(level: int, index: int) -> int:
+    """Key of the complete subtree at `level` (>= 1) covering leaves [index*2^level, (index+1)*2^level)."""
+    last_leaf = ((index + 1) << level) - 1
+    return last_leaf * MAX_LEVEL + level
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entry"
+
+    entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    body: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    item_ref: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_ledger_entry_item_ref_entry_index", "item_ref", "entry_index"),)
+
+
+class LedgerNode(Base):
+    __tablename__ = "ledger_node"
+
+    node_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class LedgerCheckpoint(Base):
+    __tablename__ = "ledger_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

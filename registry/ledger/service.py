@@ -1,0 +1,151 @@
+"""The ledger service: the only code that appends events, and the reads that prove them."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from audit import checkpoint as checkpoints, merkle
+from registry.ledger import tree
+from registry.ledger.events import NewEvent, build_body, check_actor, format_time
+from registry.ledger.locking import write_transaction
+from registry.ledger.models import LedgerCheckpoint, LedgerEntry
+from registry.ledger.signing import LogKey
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    body: bytes
+    leaf_hash: bytes
+
+    @property
+    def event(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    entries: list[Entry]
+    checkpoint_note: str
+
+    @property
+    def size(self) -> int:
+        return self.entries[-1].index + 1
+
+
+class LedgerService:
+    """Ledger operations on one session, signing with one log key."""
+
+    def __init__(self, session: Session, log_key: LogKey | None):
+        self.session = session
+        self.log_key = log_key
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def append(self, events: Sequence[NewEvent], *, actor: str, now: datetime) -> AppendResult:
+        """Append the events as one batch in one transaction and sign a checkpoint over the new size.
+
+        Runs inside the caller's write transaction if there is one (so projections and rule checks
+        commit with the entries), otherwise in its own. Raises EventError for a malformed event,
+        before anything is written.
+        """
+        if not events:
+            raise ValueError("append needs at least one event")
+        check_actor(actor)
+        for event in events:
+            event.check()
+        time = format_time(now)
+        with write_transaction(self.session):
+            size, prev = self._head()
+            frontier = tree.restore_frontier(self.session, size)
+            item_heads = self._item_heads({e.item for e in events if e.item is not None})
+            rows, completed, entries = [], [], []
+            for offset, event in enumerate(events):
+                index = size + offset
+                body = build_body(event, index=index, prev=prev, actor=actor, time=time,
+                                  item_prev=item_heads.get(event.item))
+                leaf = merkle.leaf_hash(body)
+                completed.extend(frontier.append(leaf))
+                rows.append({"entry_index": index, "body": body, "leaf_hash": leaf,
+                             "event_type": event.type, "item_ref": event.item})
+                entries.append(Entry(index, body, leaf))
+                if event.item is not None:
+                    item_heads[event.item] = index
+                prev = leaf
+            self.session.execute(insert(LedgerEntry), rows)
+            tree.store_nodes(self.session, completed)
+            note = self._sign_checkpoint(frontier.size, frontier.root(), now)
+        return AppendResult(entries=entries, checkpoint_note=note)
+
+    def _head(self) -> tuple[int, bytes | None]:
+        row = self.session.execute(
+            select(LedgerEntry.entry_index, LedgerEntry.leaf_hash).order_by(LedgerEntry.entry_index.desc()).limit(1)
+        ).first()
+        return (0, None) if row is None else (row.entry_index + 1, row.leaf_hash)
+
+    def _item_heads(self, items: set[str]) -> dict[str, int]:
+        if not items:
+            return {}
+        rows = self.session.execute(
+            select(LedgerEntry.item_ref, func.max(LedgerEntry.entry_index))
+            .where(LedgerEntry.item_ref.in_(items))
+            .group_by(LedgerEntry.item_ref)
+        )
+        return dict(rows.all())
+
+    def _sign_checkpoint(self, size: int, root: bytes, now: datetime) -> str:
+        if self.log_key is None:
+            raise RuntimeError("this ledger service has no signing key")
+        body = checkpoints.Checkpoint(origin=self.log_key.origin, size=size, root=root)
+        note = checkpoints.sign_checkpoint(body, self.log_key.skey)
+        self.session.execute(
+            insert(LedgerCheckpoint), [{"tree_size": size, "root_hash": root, "note": note, "signed_at": now}]
+        )
+        return note
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def size(self) -> int:
+        return self._head()[0]
+
+    def entry(self, index: int) -> Entry | None:
+        row = self.session.get(LedgerEntry, index)
+        return None if row is None else Entry(row.entry_index, row.body, row.leaf_hash)
+
+    def entries(self, start: int, stop: int) -> list[Entry]:
+        rows = self.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.entry_index >= start, LedgerEntry.entry_index < stop)
+            .order_by(LedgerEntry.entry_index)
+        )
+        return [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows]
+
+    def item_history(self, item: str) -> list[Entry]:
+        rows = self.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.item_ref == item).order_by(LedgerEntry.entry_index)
+        )
+        return [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows]
+
+    def latest_checkpoint(self) -> LedgerCheckpoint | None:
+        return self.session.scalars(
+            select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc()).limit(1)
+        ).first()
+
+    def checkpoint_at(self, size: int) -> LedgerCheckpoint | None:
+        return self.session.scalars(
+            select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == size)
+            .order_by(LedgerCheckpoint.id.desc()).limit(1)
+        ).first()
+
+    def root_at(self, size: int) -> bytes:
+        return tree.root_at(self.session, size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return tree.inclusion_proof(self.session, index, size)
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        return tree.consistency_proof(self.session, size1, size2)

@@ -1,0 +1,116 @@
+"""Appending: numbering, hash chain, item chains, signed checkpoints, refusals that change nothing."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from audit import checkpoint, merkle
+from registry.extensions import db
+from registry.ledger.events import EventError, NewEvent
+from registry.ledger.models import LedgerCheckpoint, LedgerEntry
+from registry.ledger.runtime import ledger, log_key
+from tests.registry.helpers import append_single_events
+
+
+def all_leaves() -> list[bytes]:
+    return list(db.session.scalars(select(LedgerEntry.leaf_hash).order_by(LedgerEntry.entry_index)))
+
+
+def test_init_appends_a_genesis_entry_naming_the_key(ctx):
+    entry = ledger().entry(0)
+    assert entry.event["type"] == "ledger.created"
+    assert entry.event["prev"] is None
+    assert entry.event["payload"]["vkey"] == log_key().vkey
+
+
+def test_batch_gets_consecutive_indexes_chained_by_prev(ctx, clock):
+    result = ledger().append([NewEvent("item.noted", {"n": str(n)}) for n in range(5)], actor="user:1", now=clock)
+    assert [e.index for e in result.entries] == [1, 2, 3, 4, 5]
+    leaves = all_leaves()
+    for entry in result.entries:
+        assert entry.event["prev"] == leaves[entry.index - 1].hex()
+        assert entry.leaf_hash == merkle.leaf_hash(entry.body)
+
+
+def test_item_prev_links_each_event_to_the_items_previous_one(ctx, clock):
+    service = ledger()
+    service.append([NewEvent("item.noted", {}, item="a"), NewEvent("item.noted", {}, item="b"),
+                    NewEvent("item.noted", {}, item="a")], actor="user:1", now=clock)
+    later = service.append([NewEvent("item.noted", {}, item="b")], actor="user:1", now=clock)
+    assert [e.event["item_prev"] for e in service.item_history("a")] == [None, 1]
+    assert later.entries[0].event["item_prev"] == 2
+
+
+def test_body_is_rfc8785_bytes_of_the_event(ctx, clock):
+    entry = ledger().append([NewEvent("item.noted", {"z": "1", "a": "é"})], actor="user:1", now=clock).entries[0]
+    assert entry.body.startswith(b'{"actor":"user:1","index":1,"payload":{"a":"\xc3\xa9","z":"1"}')
+    assert entry.event["time"] == "2026-11-25T09:30:00.000000Z"
+
+
+def test_every_append_signs_a_checkpoint_over_the_new_root(ctx, clock):
+    result = ledger().append([NewEvent("item.noted", {})] * 3, actor="user:1", now=clock)
+    opened = checkpoint.open_checkpoint(result.checkpoint_note, [log_key().vkey], origin=log_key().origin)
+    assert opened.size == 4
+    assert opened.root == merkle.root(all_leaves())
+
+
+@pytest.mark.parametrize("event, message", [
+    (NewEvent("Item Registered", {}), "dotted lower-case"),
+    (NewEvent("item.noted", {"amount": 1.5}), "not storable"),
+    (NewEvent("item.noted", {}, item="has space"), "item reference"),
+], ids=["bad-type", "float-amount", "bad-item-ref"])
+def test_a_bad_event_appends_nothing_of_its_batch(ctx, clock, event, message):
+    service = ledger()
+    with pytest.raises(EventError, match=message):
+        service.append([NewEvent("item.noted", {}), event], actor="user:1", now=clock)
+    assert service.size() == 1
+    assert db.session.scalar(select(LedgerCheckpoint.tree_size).order_by(LedgerCheckpoint.id.desc()).limit(1)) == 1
+
+
+def test_a_failing_transaction_leaves_no_entry_node_or_checkpoint(ctx, clock):
+    service = ledger()
+    before = (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all()))
+    with pytest.raises(RuntimeError, match="boom"):
+        from registry.ledger.locking import write_transaction
+        with write_transaction(db.session):
+            service.append([NewEvent("item.noted", {})] * 4, actor="user:1", now=clock)
+            raise RuntimeError("boom")
+    assert (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all())) == before
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_entry SET body = body",
+    "DELETE FROM ledger_entry",
+    "UPDATE ledger_node SET hash = hash",
+    "DELETE FROM ledger_node",
+    "UPDATE ledger_checkpoint SET note = note",
+    "DELETE FROM ledger_checkpoint",
+])
+def test_triggers_refuse_changes_to_ledger_tables(ctx, clock, statement):
+    append_single_events(4, clock)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    assert ledger().size() == 5
+
+
+def test_proofs_from_stored_nodes_equal_proofs_from_all_leaves(ctx, clock):
+    service = ledger()
+    for batch in (1, 2, 5, 8, 3, 13, 1, 1, 21):
+        service.append([NewEvent("item.noted", {"batch": str(batch)})] * batch, actor="user:1", now=clock)
+    leaves = all_leaves()
+    for size in range(1, len(leaves) + 1):
+        assert service.root_at(size) == merkle.root(leaves[:size])
+        for index in range(0, size, 7):
+            assert service.inclusion_proof(index, size) == merkle.inclusion_proof(index, leaves[:size])
+        for size1 in range(0, size + 1, 5):
+            assert service.consistency_proof(size1, size) == merkle.consistency_proof(size1, leaves[:size])
+
+
+def test_entry_event_round_trips_through_json(ctx, clock):
+    entry = ledger().append([NewEvent("item.noted", {"list": ["1", "2"], "flag": True})],
+                            actor="user:1", now=clock).entries[0]
+    assert json.loads(entry.body)["payload"] == {"list": ["1", "2"], "flag": True}

@@ -1,0 +1,32 @@
+"""The pages a newcomer sees after `make run`: overview, ledger list, an entry with its proof."""
+from __future__ import annotations
+
+from registry.instance import initialise
+
+
+def test_overview_lists_recent_entries_and_the_checkpoint(ctx, client, clock):
+    initialise(ctx, demo=True, now=clock)
+    page = client.get("/").get_data(as_text=True)
+    assert "latest signed checkpoint" in page and "item.registered" in page
+
+
+def test_entry_page_shows_a_verified_proof_and_the_item_history(ctx, client, clock):
+    initialise(ctx, demo=True, now=clock)
+    page = client.get("/ledger/entries/2").get_data(as_text=True)
+    assert "verified" in page and "does not verify" not in page
+    assert "History of demo-firearm-1" in page
+
+
+def test_ledger_list_pages_and_checkpoint_page_render(ctx, client, clock):
+    initialise(ctx, demo=True, now=clock)
+    assert "item.transferred" in client.get("/ledger/").get_data(as_text=True)
+    assert "Verifier key" in client.get("/ledger/checkpoint").get_data(as_text=True)
+
+
+def test_missing_entry_page_is_a_friendly_404(ctx, client):
+    response = client.get("/ledger/entries/999", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and "there is no entry 999" in response.get_data(as_text=True)
+
+
+def test_healthz(ctx, client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
