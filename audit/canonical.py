@@ -11,6 +11,11 @@ import re
 
 import rfc8785
 
+try:  # optional accelerator; the standard library path gives the same bytes, only slower
+    import orjson
+except ImportError:  # pragma: no cover - exercised where orjson is not installed
+    orjson = None
+
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -18,7 +23,23 @@ class CanonicalError(ValueError):
     """A value cannot be written as a Serial Ledger canonical JSON document."""
 
 
+def _storable(value: object) -> bool:
+    """Fast test of the rules below, without building paths (it runs once per appended event)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        return all(type(key) is str and _storable(element) for key, element in value.items())
+    if kind is list:
+        return all(_storable(element) for element in value)
+    return False
+
+
 def _check_value(value: object) -> None:
+    if _storable(value):
+        return
     pending = [(value, "$")]
     while pending:
         item, path = pending.pop()
@@ -38,6 +59,8 @@ def _check_value(value: object) -> None:
                 pending.append((element, f"{path}.{key}"))
         else:
             raise CanonicalError(f"{path}: {type(item).__name__} is not a JSON type")
+    # Subclasses of str/int/list/dict pass the detailed walk but not the exact-type test; they
+    # encode as their base type, which is what JSON can express.
 
 
 def canonical_bytes(value: object) -> bytes:
@@ -47,6 +70,9 @@ def canonical_bytes(value: object) -> bytes:
     str keys, and its strings to be valid Unicode (no lone surrogates). Raises CanonicalError.
     """
     _check_value(value)
+    fast = sorted_compact(value)
+    if fast is not None and not _FOUR_BYTE_UTF8.search(fast):
+        return fast
     try:
         return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as error:
@@ -67,6 +93,33 @@ def _safe_integer(text: str) -> int:
 _DECODER = json.JSONDecoder(parse_float=_refuse_number, parse_int=_safe_integer, parse_constant=_refuse_number)
 _FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
+
+
+def loads(data: bytes):
+    """Parse JSON bytes (orjson when installed). Raises ValueError on invalid input."""
+    return orjson.loads(data) if orjson is not None else json.loads(data)
+
+
+def sorted_compact(value) -> bytes | None:
+    """Compact JSON with keys sorted by code point, or None if the value cannot be encoded so.
+
+    For values of strings, safe integers, booleans, null, arrays and objects this equals RFC 8785
+    whenever no character above U+FFFF occurs (the one case where JCS's UTF-16 key order differs).
+    """
+    try:
+        if orjson is not None:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        return _FAST_ENCODER.encode(value).encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+
+
+def probably_canonical(data: bytes, value) -> bool:
+    """Fast check that `data`, already parsed as `value`, is canonical; falls back to is_canonical."""
+    if not _FOUR_BYTE_UTF8.search(data) and sorted_compact(value) == data:
+        return True
+    return is_canonical(data)
 
 
 def is_canonical(data: bytes) -> bool:

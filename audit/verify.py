@@ -18,7 +18,7 @@ checkpoint that verified and the failing one: the verdict names the first index 
 """
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
@@ -59,6 +59,25 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    def to_dict(self) -> dict:
+        latest = None if self.latest is None else {
+            "origin": self.latest.origin, "size": self.latest.size, "root": self.latest.root.hex(),
+            "extensions": list(self.latest.extensions)}
+        problem = None if self.problem is None else {
+            "check": self.problem.check, "message": self.problem.message, "index": self.problem.index}
+        return {"entries": self.entries, "checkpoints": self.checkpoints, "nodes": self.nodes,
+                "latest": latest, "problem": problem}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        latest = data.get("latest")
+        problem = data.get("problem")
+        return cls(
+            entries=data["entries"], checkpoints=data["checkpoints"], nodes=data["nodes"],
+            latest=None if latest is None else Checkpoint(latest["origin"], latest["size"],
+                                                          bytes.fromhex(latest["root"]), tuple(latest["extensions"])),
+            problem=None if problem is None else Problem(problem["check"], problem["message"], problem["index"]))
 
     def summary(self) -> str:
         if self.problem:
@@ -119,6 +138,25 @@ def _signature_problem(signed: list[_SignedSize], failed: list[tuple[int | None,
     return min(problems, key=lambda p: -1 if p.index is None else p.index, default=None)
 
 
+def _open_all(checkpoint_notes, held_notes, vkeys, origin) -> tuple[list[_SignedSize], int, Problem | None]:
+    """Signed checkpoints (stored and held) by size, the number of stored ones, and any signature problem."""
+    signed, failed = open_checkpoints(checkpoint_notes, vkeys, origin, "stored")
+    stored = len(signed)
+    origin = signed[0].checkpoint.origin if signed else origin
+    held, held_failed = open_checkpoints(held_notes, vkeys, origin, "held")
+    signed = sorted(signed + held, key=lambda s: s.checkpoint.size)
+    return signed, stored, _signature_problem(signed, failed + held_failed)
+
+
+def _finish(verdict: Verdict, signed: list[_SignedSize], signature_problem: Problem | None) -> Verdict:
+    """A bad signature wins unless an entry before the span it claims is already bad."""
+    if signature_problem is not None and (verdict.problem is None or verdict.problem.index >= signature_problem.index):
+        verdict.problem = signature_problem
+    if signed:
+        verdict.latest = signed[-1].checkpoint
+    return verdict
+
+
 def verify_log(
     entries: Iterable[EntryRecord],
     checkpoint_notes: Iterable[str],
@@ -129,116 +167,161 @@ def verify_log(
     nodes: Iterable[NodeRecord] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Verdict:
-    """Verify a whole ledger and return the verdict; never raises for a bad ledger.
+    """Verify a whole ledger in one pass and return the verdict; never raises for a bad ledger.
 
     `entries` must be in storage order (the verifier checks the numbering). `held_notes` are
     checkpoints an auditor kept from earlier: they must be covered too, which catches a truncation
     that also removed the stored checkpoints. `progress` is called with the number of entries done.
-    A checkpoint that fails its signature is left out of the walk and reported unless an entry
-    before it is already bad.
+    A checkpoint that fails its signature is left out and reported unless an entry before it is bad.
     """
     verdict = Verdict()
-    signed, failed = open_checkpoints(checkpoint_notes, vkeys, origin, "stored")
-    verdict.checkpoints = len(signed)
-    origin = signed[0].checkpoint.origin if signed else origin
-    held, held_failed = open_checkpoints(held_notes, vkeys, origin, "held")
-    signed = sorted(signed + held, key=lambda s: s.checkpoint.size)
-    signature_problem = _signature_problem(signed, failed + held_failed)
+    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
     if signature_problem is not None and signature_problem.index is None:
         verdict.problem = signature_problem
         return verdict
     try:
-        _walk(entries, signed, nodes, verdict, progress)
+        _tree_pass(_entry_pass(entries, verdict, progress), signed, nodes, verdict)
     except _Failed as failure:
         verdict.problem = failure.problem
-    if signature_problem is not None and (verdict.problem is None or verdict.problem.index >= signature_problem.index):
-        verdict.problem = signature_problem
-    if signed:
-        verdict.latest = signed[-1].checkpoint
+    return _finish(verdict, signed, signature_problem)
+
+
+def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], None] | None = None) -> Verdict:
+    """Steps 1-6 only: each entry against its stored leaf hash and its predecessors."""
+    verdict = Verdict()
+    try:
+        for _ in _entry_pass(entries, verdict, progress):
+            pass
+    except _Failed as failure:
+        verdict.problem = failure.problem
     return verdict
 
 
-def _walk(entries, signed, nodes, verdict, progress) -> None:
-    frontier = merkle.Frontier()
-    stored_nodes: Iterator[NodeRecord] | None = iter(nodes) if nodes is not None else None
+def verify_tree(leaves: Iterable[bytes], checkpoint_notes: Iterable[str], vkeys: Sequence[str], *,
+                origin: str | None = None, held_notes: Iterable[str] = (),
+                nodes: Iterable[NodeRecord] | None = None) -> Verdict:
+    """Steps 7-10 only, over stored leaf hashes that `verify_entries` checks against the bodies.
+
+    Together the two verdicts (see `combine`) check what `verify_log` checks; a database verifier
+    runs them in parallel.
+    """
+    verdict = Verdict()
+    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
+    if signature_problem is not None and signature_problem.index is None:
+        verdict.problem = signature_problem
+        return verdict
+    try:
+        _tree_pass(leaves, signed, nodes, verdict)
+    except _Failed as failure:
+        verdict.problem = failure.problem
+    return _finish(verdict, signed, signature_problem)
+
+
+def combine(entries: Verdict, tree: Verdict) -> Verdict:
+    """One verdict from the two halves: the problem at the lower entry index wins."""
+    problems = [p for p in (entries.problem, tree.problem) if p is not None]
+    problem = min(problems, key=lambda p: -1 if p.index is None else p.index, default=None)
+    if entries.problem is None and tree.problem is None and entries.entries != tree.entries:
+        problem = Problem("sequence", f"{entries.entries} bodies but {tree.entries} leaf hashes",
+                          min(entries.entries, tree.entries))
+    return Verdict(entries=entries.entries, checkpoints=tree.checkpoints, nodes=tree.nodes, latest=tree.latest,
+                   problem=problem)
+
+
+def _entry_pass(entries, verdict: Verdict, progress) -> Iterator[bytes]:
+    """Steps 1-6 for each entry, yielding its leaf hash. Runs a million times per verification, so
+    the common path is one combined field test and no function calls of ours."""
     item_heads: dict[str, int] = {}
-    pending = 0  # position in `signed` of the next checkpoint to reach
-    verified_size = 0
-    prev_hex = None
-    leaf_hash, dumps, loads, astral = merkle.leaf_hash, json.dumps, json.loads, _FOUR_BYTE_UTF8.search
-    expected = 0
-    for record in entries:
-        index, body, stored_leaf, stored_type, stored_item = record
+    expected, prev_hex = 0, None
+    sha256, loads, compact, four_byte = hashlib.sha256, canonical.loads, canonical.sorted_compact, _FOUR_BYTE_UTF8.search
+    for index, body, stored_leaf, stored_type, stored_item in entries:
         if index != expected:
             what = f"entry {expected} is missing" if index > expected else f"entry {index} appears twice or out of order"
             raise _Failed(Problem("sequence", f"{what} (found {index} after {expected - 1})", min(index, expected)))
-        leaf = leaf_hash(body)
+        leaf = sha256(b"\x00" + body).digest()
         if stored_leaf is not None and stored_leaf != leaf:
             raise _Failed(Problem("leaf", "stored leaf hash does not match the body", index))
         try:
             event = loads(body)
         except ValueError:
             raise _Failed(Problem("body", "body is not UTF-8 JSON", index)) from None
-        if type(event) is not dict:
-            raise _Failed(Problem("body", "body is not a JSON object", index))
-        # Python's key order equals JCS's unless a key holds a character above U+FFFF (a 4-byte UTF-8
-        # sequence): only then, or when the fast encoding differs, ask the full RFC 8785 encoder.
-        if (astral(body) or dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() != body) \
-                and not canonical.is_canonical(body):
-            raise _Failed(Problem("body", "body is not in RFC 8785 canonical form", index))
-        _check_event(event, index, prev_hex, item_heads, stored_type, stored_item)
-        completed = frontier.append(leaf)
-        if stored_nodes is not None:
-            verdict.nodes += _check_nodes(completed, stored_nodes, index)
+        # The sorted compact encoding equals JCS unless a 4-byte UTF-8 character occurs.
+        if type(event) is not dict or not (
+                (body.isascii() or not four_byte(body)) and compact(event) == body or canonical.is_canonical(body)):
+            raise _Failed(Problem("body", "body is not an RFC 8785 canonical JSON object", index))
+        if not (event.get("index") == index and event.get("prev", 0) == prev_hex and event.get("v") == 1
+                and type(event.get("type")) is str and type(event.get("time")) is str
+                and type(event.get("actor")) is str and type(event.get("payload")) is dict):
+            _diagnose_fields(event, index, prev_hex)
+        item = event.get("item")
+        if item is not None:
+            if event.get("item_prev", 0) != item_heads.get(item):
+                raise _Failed(Problem("item", f"item_prev is {event.get('item_prev')!r}, "
+                                              f"the item's previous event is {item_heads.get(item)!r}", index))
+            item_heads[item] = index
+        elif "item_prev" in event:
+            raise _Failed(Problem("item", "item_prev given without an item", index))
+        if stored_type is not None and (stored_type != event["type"] or stored_item != item):
+            raise _Failed(Problem("columns", f"stored columns ({stored_type!r}, {stored_item!r}) differ from "
+                                             f"the body's ({event['type']!r}, {item!r})", index))
         expected = index + 1
         prev_hex = leaf.hex()
-        while pending < len(signed) and signed[pending].checkpoint.size == expected:
-            _check_root(signed[pending], frontier.root(), verified_size)
-            verified_size = expected
-            pending += 1
-        if progress is not None and expected % 4096 == 0:
+        verdict.entries = expected
+        if progress is not None and not expected & 4095:
             progress(expected)
+        yield leaf
     if progress is not None:
         progress(expected)
-    verdict.entries = expected
-    _check_coverage(signed, pending, expected, verified_size)
-    if stored_nodes is not None:
-        extra = next(stored_nodes, None)
-        if extra is not None:
-            level, node_index, _ = extra
-            raise _Failed(Problem("node", f"stored node level {level} index {node_index} lies beyond the log's end", expected))
 
 
-def _check_event(event: dict, index: int, prev_hex, item_heads: dict, stored_type, stored_item) -> None:
+def _tree_pass(leaves: Iterable[bytes], signed: list[_SignedSize], nodes, verdict: Verdict) -> None:
+    """Steps 7, 9 and 10: rebuild the tree leaf by leaf (a local frontier of (level, hash), largest
+    first, as merkle.Frontier keeps it), compare each completed node and each checkpoint root."""
+    stack: list[tuple[int, bytes]] = []
+    node_iter = iter(nodes) if nodes is not None else None
+    sha256 = hashlib.sha256
+    pending, verified_size, size, nodes_seen = 0, 0, 0, 0
+    boundary = signed[0].checkpoint.size if signed else -1
+    for leaf in leaves:
+        index, level, node = size, 0, leaf
+        while stack and stack[-1][0] == level:
+            node = sha256(b"\x01" + stack.pop()[1] + node).digest()
+            level += 1
+            if node_iter is not None:
+                stored = next(node_iter, None)
+                if stored is None or stored[2] != node or stored[0] != level or stored[1] != index >> level:
+                    _node_problem(stored, level, index >> level, index)
+                nodes_seen += 1
+        stack.append((level, node))
+        size = index + 1
+        while size == boundary:
+            _check_root(signed[pending], merkle.fold_subtrees([h for _, h in stack]), verified_size)
+            verified_size = size
+            pending += 1
+            boundary = signed[pending].checkpoint.size if pending < len(signed) else -1
+    verdict.entries, verdict.nodes = size, nodes_seen
+    _check_coverage(signed, pending, size, verified_size)
+    extra = next(node_iter, None) if node_iter is not None else None
+    if extra is not None:
+        raise _Failed(Problem("node", f"stored node level {extra[0]} index {extra[1]} lies beyond the log's end", size))
+
+
+def _diagnose_fields(event: dict, index: int, prev_hex) -> None:
+    """Name what is wrong with an entry's top-level fields (the slow path of the walk)."""
     for name, kind in EVENT_FIELDS.items():
         if type(event.get(name)) is not kind:
             raise _Failed(Problem("body", f"field {name!r} is missing or not a {kind.__name__}", index))
+    if event["v"] != 1:
+        raise _Failed(Problem("body", f"body version {event['v']} is not 1", index))
     if event["index"] != index:
         raise _Failed(Problem("body", f"body names index {event['index']}, stored at {index}", index))
-    if event.get("prev", 0) != prev_hex:
-        raise _Failed(Problem("chain", "prev does not match the leaf hash of the previous entry", index))
-    item = event.get("item")
-    if item is not None:
-        if event.get("item_prev", 0) != item_heads.get(item):
-            raise _Failed(Problem(
-                "item", f"item_prev is {event.get('item_prev')!r}, the item's previous event is {item_heads.get(item)!r}", index))
-        item_heads[item] = index
-    elif "item_prev" in event:
-        raise _Failed(Problem("item", "item_prev given without an item", index))
-    if stored_type is not None and stored_type != event["type"]:
-        raise _Failed(Problem("columns", f"stored event type {stored_type!r} differs from the body's", index))
-    if stored_type is not None and stored_item != item:
-        raise _Failed(Problem("columns", f"stored item {stored_item!r} differs from the body's {item!r}", index))
+    raise _Failed(Problem("chain", "prev does not match the leaf hash of the previous entry", index))
 
 
-def _check_nodes(completed, stored_nodes: Iterator[NodeRecord], index: int) -> int:
-    for level, node_index, value in completed:
-        stored = next(stored_nodes, None)
-        if stored is None or (stored[0], stored[1]) != (level, node_index):
-            raise _Failed(Problem("node", f"stored node level {level} index {node_index} is missing", index))
-        if stored[2] != value:
-            raise _Failed(Problem("node", f"stored node level {level} index {node_index} does not match the leaves", index))
-    return len(completed)
+def _node_problem(stored, level: int, node_index: int, index: int) -> None:
+    if stored is None or stored[0] != level or stored[1] != node_index:
+        raise _Failed(Problem("node", f"stored node level {level} index {node_index} is missing", index))
+    raise _Failed(Problem("node", f"stored node level {level} index {node_index} does not match the leaves", index))
 
 
 def _check_root(signed: _SignedSize, root: bytes, verified_size: int) -> None:

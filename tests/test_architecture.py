@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 AUDIT = Path(__file__).resolve().parents[1] / "audit"
-ALLOWED_THIRD_PARTY = {"cryptography", "rfc8785"}
+ALLOWED_THIRD_PARTY = {"cryptography", "rfc8785", "orjson"}
 
 
 def imported_top_level_modules(path: Path) -> set[str]:

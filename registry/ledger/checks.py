@@ -1,18 +1,30 @@
-"""Full verification and export of the stored ledger, reading one consistent snapshot."""
+"""Full verification and export of the stored ledger.
+
+Verification reads one consistent snapshot. On large ledgers it runs its two halves in parallel on
+two cores: this process checks every body against its stored leaf hash and its predecessors
+(`audit.verify.verify_entries`), a second process rebuilds the tree from the stored leaf hashes and
+checks every stored node and checkpoint (`audit.verify.verify_tree`). Rows below the snapshot's size
+never change, so the second process reading them on its own connection sees the same ledger.
+"""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from audit import export
-from audit.verify import Verdict, verify_log
+from audit.verify import Problem, Verdict, combine, verify_entries, verify_log, verify_tree
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode
 
 STREAM_BATCH = 20_000
+PARALLEL_FROM = 200_000  # entries; below this, starting a second process costs more than it saves
 
 
 def _snapshot(session: Session):
@@ -23,29 +35,38 @@ def _snapshot(session: Session):
     return session.connection(execution_options=options)
 
 
-def _entry_records(connection) -> Iterator[tuple]:
-    result = connection.execution_options(yield_per=STREAM_BATCH).execute(
-        select(LedgerEntry.entry_index, LedgerEntry.body, LedgerEntry.leaf_hash,
-               LedgerEntry.event_type, LedgerEntry.item_ref).order_by(LedgerEntry.entry_index)
-    )
+def _rows(connection, sql: str, name: str) -> Iterator[tuple]:
+    """Stream rows through the driver's own cursor (a server-side one on PostgreSQL): the ORM's
+    per-row processing would cost more than the verification itself."""
+    dbapi = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = dbapi.cursor(name=name, binary=True) if postgres else dbapi.cursor()
     try:
-        for partition in result.partitions():
-            yield from partition
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(STREAM_BATCH):
+            yield from rows
     finally:
-        result.close()  # a verdict can stop the walk early; release the server-side cursor
+        cursor.close()  # a verdict can stop the walk early; release the cursor
 
 
-def _node_records(connection) -> Iterator[tuple[int, int, bytes]]:
-    result = connection.execution_options(yield_per=STREAM_BATCH).execute(
-        select(LedgerNode.node_key, LedgerNode.hash).order_by(LedgerNode.node_key)
-    )
-    try:
-        for partition in result.partitions():
-            for key, value in partition:
-                level, last_leaf = key % MAX_LEVEL, key // MAX_LEVEL
-                yield level, ((last_leaf + 1) >> level) - 1, value
-    finally:
-        result.close()
+def _entry_records(connection, below: int | None = None) -> Iterator[tuple]:
+    where = f" WHERE entry_index < {int(below)}" if below is not None else ""
+    return _rows(connection, "SELECT entry_index, body, leaf_hash, event_type, item_ref FROM ledger_entry"
+                             f"{where} ORDER BY entry_index", "ledger_verify_entries")
+
+
+def _node_records(connection, below: int | None = None) -> Iterator[tuple[int, int, bytes]]:
+    where = f" WHERE node_key < {int(below) * MAX_LEVEL}" if below is not None else ""
+    for key, value in _rows(connection, f"SELECT node_key, hash FROM ledger_node{where} ORDER BY node_key",
+                            "ledger_verify_nodes"):
+        level = key % MAX_LEVEL
+        yield level, ((key // MAX_LEVEL + 1) >> level) - 1, bytes(value)
+
+
+def _leaf_hashes(connection, below: int) -> Iterator[bytes]:
+    for _, leaf in _rows(connection, f"SELECT entry_index, leaf_hash FROM ledger_entry WHERE entry_index < {below} "
+                                     "ORDER BY entry_index", "ledger_verify_leaves"):
+        yield bytes(leaf)
 
 
 def _checkpoint_notes(connection) -> list[str]:
@@ -58,14 +79,49 @@ def tree_size(connection) -> int:
     return 0 if last is None else last + 1
 
 
+def tree_verdict(url: str, size: int, notes: list[str], vkeys: list[str], held_notes: list[str]) -> Verdict:
+    """The second process's half: tree, nodes and checkpoints of the first `size` entries."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return verify_tree(_leaf_hashes(connection, size), notes, vkeys, held_notes=held_notes,
+                               nodes=_node_records(connection, size))
+    finally:
+        engine.dispose()
+
+
 def verify_stored_ledger(session: Session, vkeys: list[str], *, held_notes: list[str] = (),
-                         progress: Callable[[int], None] | None = None) -> Verdict:
-    """Every check of `audit.verify` over the database, including the stored nodes and columns."""
+                         progress: Callable[[int], None] | None = None, parallel: bool | None = None) -> Verdict:
+    """Every check of `audit.verify` over the database, including the stored nodes and columns.
+
+    `parallel` forces (True) or forbids (False) the two-process split; by default it is used from
+    PARALLEL_FROM entries on.
+    """
     connection = _snapshot(session)
     try:
         notes = _checkpoint_notes(connection)
-        return verify_log(_entry_records(connection), notes, vkeys, held_notes=held_notes,
-                          nodes=_node_records(connection), progress=progress)
+        size = tree_size(connection)
+        if not (parallel if parallel is not None else size >= PARALLEL_FROM):
+            return verify_log(_entry_records(connection), notes, vkeys, held_notes=held_notes,
+                              nodes=_node_records(connection), progress=progress)
+        beyond = connection.scalar(select(func.count()).select_from(LedgerNode)
+                                   .where(LedgerNode.node_key >= size * MAX_LEVEL))
+        url = connection.engine.url.render_as_string(hide_password=False)
+        with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
+                [sys.executable, "-m", "registry.ledger.tree_worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=errors, text=True) as worker:
+            worker.stdin.write(json.dumps({"url": url, "size": size, "notes": notes, "vkeys": list(vkeys),
+                                           "held_notes": list(held_notes)}))
+            worker.stdin.close()
+            entries_half = verify_entries(_entry_records(connection, size), progress=progress)
+            out = worker.stdout.read()
+            if worker.wait() != 0:
+                errors.seek(0)
+                raise RuntimeError(f"tree verification process failed: {errors.read().strip()[-500:]}")
+        verdict = combine(entries_half, Verdict.from_dict(json.loads(out)))
+        if beyond and verdict.ok:
+            verdict.problem = Problem("node", f"{beyond} stored nodes lie beyond the log's end", size)
+        return verdict
     finally:
         session.rollback()
 
@@ -78,7 +134,7 @@ def export_ledger(session: Session, folder: Path, *, origin: str, vkeys: list[st
             for number, record in enumerate(_entry_records(connection), start=1):
                 if progress is not None and number % 4096 == 0:
                     progress(number)
-                yield record[1]
+                yield bytes(record[1])
         exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return export.write_export(folder, bodies(), _checkpoint_notes(connection),
                                    origin=origin, vkeys=vkeys, exported_at=exported_at)

@@ -35,13 +35,16 @@ class _Progress:
 @click.option("--checkpoint", "held", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A signed checkpoint kept from earlier; the ledger must still extend it.")
 @click.option("--vkey", multiple=True, help="Trust this verifier key instead of the instance's own.")
-def verify_command(held: tuple[str, ...], vkey: tuple[str, ...]) -> None:
+@click.option("--parallel/--serial", default=None,
+              help="Check bodies and tree in two processes (default: from 200,000 entries on).")
+def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool | None) -> None:
     """Verify every entry, node and checkpoint; exit 1 naming the first bad entry."""
     vkeys = list(vkey) or [log_key().vkey]
     held_notes = [Path(path).read_text(encoding="utf-8") for path in held]
     total = reader().size()
     with _bar(total, "verifying") as bar:
-        verdict = checks.verify_stored_ledger(db.session(), vkeys, held_notes=held_notes, progress=_Progress(bar))
+        verdict = checks.verify_stored_ledger(db.session(), vkeys, held_notes=held_notes,
+                                              progress=_Progress(bar), parallel=parallel)
     click.echo(verdict.summary())
     sys.exit(0 if verdict.ok else 1)
 

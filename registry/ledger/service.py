@@ -10,11 +10,15 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from audit import checkpoint as checkpoints, merkle
+from registry.bulk import insert_rows
 from registry.ledger import tree
 from registry.ledger.events import NewEvent, build_body, check_actor, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.models import LedgerCheckpoint, LedgerEntry
 from registry.ledger.signing import LogKey
+
+
+ENTRY_COLUMNS = ("entry_index", "body", "leaf_hash", "event_type", "item_ref")
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,12 @@ class LedgerService:
                                   item_prev=item_heads.get(event.item))
                 leaf = merkle.leaf_hash(body)
                 completed.extend(frontier.append(leaf))
-                rows.append({"entry_index": index, "body": body, "leaf_hash": leaf,
-                             "event_type": event.type, "item_ref": event.item})
+                rows.append((index, body, leaf, event.type, event.item))
                 entries.append(Entry(index, body, leaf))
                 if event.item is not None:
                     item_heads[event.item] = index
                 prev = leaf
-            self.session.execute(insert(LedgerEntry), rows)
+            insert_rows(self.session, LedgerEntry.__table__, ENTRY_COLUMNS, rows)
             tree.store_nodes(self.session, completed)
             note = self._sign_checkpoint(frontier.size, frontier.root(), now)
         return AppendResult(entries=entries, checkpoint_note=note)

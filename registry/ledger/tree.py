@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit import merkle
+from registry.bulk import insert_rows
 from registry.ledger.models import LedgerEntry, LedgerNode, node_key
 
 Key = tuple[int, int]
@@ -73,8 +74,5 @@ def restore_frontier(session: Session, size: int) -> merkle.Frontier:
 
 def store_nodes(session: Session, completed: Sequence[tuple[int, int, bytes]]) -> None:
     """Insert completed subtrees of level >= 1 given as (level, index, hash)."""
-    if completed:
-        session.execute(
-            insert(LedgerNode),
-            [{"node_key": node_key(level, index), "hash": value} for level, index, value in completed],
-        )
+    insert_rows(session, LedgerNode.__table__, ("node_key", "hash"),
+                [(node_key(level, index), value) for level, index, value in completed])

@@ -33,8 +33,13 @@ def tampered(ctx, clock):
 
 
 def app_verdict(app, *extra):
-    result = app.test_cli_runner().invoke(args=["ledger", "verify", *extra])
-    return result.exit_code, result.output
+    """`flask ledger verify` in one process and split over two; both must give the same verdict."""
+    verdicts = []
+    for mode in ("--serial", "--parallel"):
+        result = app.test_cli_runner().invoke(args=["ledger", "verify", mode, *extra])
+        verdicts.append((result.exit_code, result.output.splitlines()[-1] if result.output else ""))
+    assert verdicts[0] == verdicts[1], verdicts
+    return verdicts[0]
 
 
 def export_verdict(app, tmp_path, *extra):
