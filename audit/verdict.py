@@ -1,0 +1,70 @@
+"""The outcome of a verification: counts, the latest checkpoint, and the first problem found."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit.checkpoint import Checkpoint
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    message: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        where = f"entry {self.index}: " if self.index is not None else ""
+        return f"{where}{self.message} [{self.check}]"
+
+
+@dataclass
+class Verdict:
+    entries: int = 0
+    checkpoints: int = 0
+    nodes: int = 0
+    latest: Checkpoint | None = None
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def to_dict(self) -> dict:
+        latest = None if self.latest is None else {
+            "origin": self.latest.origin, "size": self.latest.size, "root": self.latest.root.hex(),
+            "extensions": list(self.latest.extensions)}
+        problem = None if self.problem is None else {
+            "check": self.problem.check, "message": self.problem.message, "index": self.problem.index}
+        return {"entries": self.entries, "checkpoints": self.checkpoints, "nodes": self.nodes,
+                "latest": latest, "problem": problem}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        latest = data.get("latest")
+        problem = data.get("problem")
+        return cls(
+            entries=data["entries"], checkpoints=data["checkpoints"], nodes=data["nodes"],
+            latest=None if latest is None else Checkpoint(latest["origin"], latest["size"],
+                                                          bytes.fromhex(latest["root"]), tuple(latest["extensions"])),
+            problem=None if problem is None else Problem(problem["check"], problem["message"], problem["index"]))
+
+    def summary(self) -> str:
+        if self.problem:
+            return f"INVALID: {self.problem}"
+        latest = f"; latest checkpoint {self.latest.origin} size {self.latest.size}" if self.latest else ""
+        nodes = f", {self.nodes} stored nodes" if self.nodes else ""
+        return f"OK: {self.entries} entries, {self.checkpoints} checkpoints{nodes} verified{latest}"
+
+
+class Failed(Exception):
+    """Raised inside a verification pass to stop at the first problem."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def first_problem(problems) -> Problem | None:
+    """The problem at the lowest entry index; one with no index (a malformed input) comes first."""
+    present = [p for p in problems if p is not None]
+    return min(present, key=lambda p: -1 if p.index is None else p.index, default=None)
