@@ -160,7 +160,7 @@ def _check_root(signed: SignedSize, root: bytes, verified_size: int) -> None:
         span = f"entries {verified_size}..{cp.size - 1}" if cp.size - 1 > verified_size else f"entry {verified_size}"
         raise Failed(Problem(
             "root", f"root recomputed at size {cp.size} differs from the {signed.source} signed checkpoint: "
-                    f"{span} were changed after signing", verified_size))
+                    f"{span} were changed after signing", verified_size, until=cp.size))
 
 
 def _check_coverage(signed: list[SignedSize], pending: int, size: int, verified_size: int) -> None:

@@ -8,9 +8,13 @@ from audit.checkpoint import Checkpoint
 
 @dataclass(frozen=True)
 class Problem:
+    """What is wrong, and where: `index` is the first bad entry. A root mismatch only shows that
+    something in [index, until) changed; a precise problem found inside that span is preferred."""
+
     check: str
     message: str
     index: int | None = None
+    until: int | None = None
 
     def __str__(self) -> str:
         where = f"entry {self.index}: " if self.index is not None else ""
@@ -34,7 +38,8 @@ class Verdict:
             "origin": self.latest.origin, "size": self.latest.size, "root": self.latest.root.hex(),
             "extensions": list(self.latest.extensions)}
         problem = None if self.problem is None else {
-            "check": self.problem.check, "message": self.problem.message, "index": self.problem.index}
+            "check": self.problem.check, "message": self.problem.message, "index": self.problem.index,
+            "until": self.problem.until}
         return {"entries": self.entries, "checkpoints": self.checkpoints, "nodes": self.nodes,
                 "latest": latest, "problem": problem}
 
@@ -46,7 +51,8 @@ class Verdict:
             entries=data["entries"], checkpoints=data["checkpoints"], nodes=data["nodes"],
             latest=None if latest is None else Checkpoint(latest["origin"], latest["size"],
                                                           bytes.fromhex(latest["root"]), tuple(latest["extensions"])),
-            problem=None if problem is None else Problem(problem["check"], problem["message"], problem["index"]))
+            problem=None if problem is None else Problem(problem["check"], problem["message"], problem["index"],
+                                                         problem.get("until")))
 
     def summary(self) -> str:
         if self.problem:
@@ -64,7 +70,18 @@ class Failed(Exception):
         self.problem = problem
 
 
-def first_problem(problems) -> Problem | None:
-    """The problem at the lowest entry index; one with no index (a malformed input) comes first."""
-    present = [p for p in problems if p is not None]
-    return min(present, key=lambda p: -1 if p.index is None else p.index, default=None)
+def first_problem(ranked) -> Problem | None:
+    """The first problem of (problem or None, rank) pairs: lowest entry index, then lowest rank.
+
+    A problem with no index (malformed input) comes first. A span problem (`until` set) gives way to
+    a precise problem inside its span, which is what a one-pass verification would have met first.
+    """
+    present = [(p, rank) for p, rank in ranked if p is not None]
+    if not present:
+        return None
+    best = min(present, key=lambda pr: (-1 if pr[0].index is None else pr[0].index, pr[1]))[0]
+    if best.until is not None:
+        inside = [p for p, _ in present if p.until is None and p.index is not None and p.index < best.until]
+        if inside:
+            return min(inside, key=lambda p: p.index)
+    return best

@@ -165,9 +165,15 @@ def verify_tree(leaves: Iterable[bytes], checkpoint_notes: Iterable[str], vkeys:
 
 
 def combine(tree: Verdict, *entry_ranges: Verdict, extra: Sequence[Problem | None] = ()) -> Verdict:
-    """One verdict from a tree verdict and the entry verdicts of consecutive ranges covering the log:
-    the problem at the lowest entry index wins."""
-    problem = first_problem([*(v.problem for v in entry_ranges), tree.problem, *extra])
+    """One verdict from a tree verdict and the entry verdicts of consecutive ranges covering the log.
+
+    It names the problem a one-pass verification would have named: the lowest entry index wins; on
+    a tie an entry's own problem comes before the tree's (a pass checks an entry before adding its
+    leaf), except a bad checkpoint signature, which `verify_log` also reports first.
+    """
+    tree_rank = 0 if tree.problem is not None and tree.problem.check == "signature" else 2
+    problem = first_problem([*((v.problem, 1) for v in entry_ranges), (tree.problem, tree_rank),
+                             *((p, 1) for p in extra)])
     bodies = sum(v.entries for v in entry_ranges)
     if problem is None and bodies != tree.entries:
         problem = Problem("sequence", f"{bodies} bodies but {tree.entries} leaf hashes", min(bodies, tree.entries))
