@@ -85,8 +85,20 @@ def _open_all(checkpoint_notes, held_notes, vkeys, origin) -> tuple[list[SignedS
     return signed, stored, _signature_problem(signed, failed + held_failed)
 
 
-def _finish(verdict: Verdict, signed: list[SignedSize], signature_problem: Problem | None) -> Verdict:
-    """A bad signature wins unless an entry before the span it claims is already bad."""
+def _verify(checkpoint_notes, held_notes, vkeys, origin, run: Callable[[list[SignedSize], dict], None]) -> Verdict:
+    """Open the checkpoints, run the passes, and settle which problem the verdict names: a bad
+    signature wins unless an entry before the span it claims is already bad."""
+    verdict = Verdict()
+    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
+    if signature_problem is not None and signature_problem.index is None:
+        verdict.problem = signature_problem
+        return verdict
+    counts: dict = {}
+    try:
+        run(signed, counts)
+    except Failed as failure:
+        verdict.problem = failure.problem
+    verdict.entries, verdict.nodes = counts.get("entries", 0), counts.get("nodes", 0)
     if signature_problem is not None and (verdict.problem is None or verdict.problem.index >= signature_problem.index):
         verdict.problem = signature_problem
     if signed:
@@ -111,18 +123,8 @@ def verify_log(
     that also removed the stored checkpoints. `progress` is called with the number of entries done.
     A checkpoint that fails its signature is left out and reported unless an entry before it is bad.
     """
-    verdict = Verdict()
-    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
-    if signature_problem is not None and signature_problem.index is None:
-        verdict.problem = signature_problem
-        return verdict
-    counts: dict = {}
-    try:
-        tree_pass(entry_pass(entries, [0], progress), signed, nodes, counts)
-    except Failed as failure:
-        verdict.problem = failure.problem
-    verdict.entries, verdict.nodes = counts.get("entries", 0), counts.get("nodes", 0)
-    return _finish(verdict, signed, signature_problem)
+    return _verify(checkpoint_notes, held_notes, vkeys, origin,
+                   lambda signed, counts: tree_pass(entry_pass(entries, [0], progress), signed, nodes, counts))
 
 
 def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], None] | None = None,
@@ -150,18 +152,8 @@ def verify_tree(leaves: Iterable[bytes], checkpoint_notes: Iterable[str], vkeys:
     With `verify_entries` over every range and `check_claims` between ranges, it checks what
     `verify_log` checks; a database verifier runs the parts in parallel.
     """
-    verdict = Verdict()
-    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
-    if signature_problem is not None and signature_problem.index is None:
-        verdict.problem = signature_problem
-        return verdict
-    counts: dict = {}
-    try:
-        tree_pass(leaves, signed, nodes, counts)
-    except Failed as failure:
-        verdict.problem = failure.problem
-    verdict.entries, verdict.nodes = counts.get("entries", 0), counts.get("nodes", 0)
-    return _finish(verdict, signed, signature_problem)
+    return _verify(checkpoint_notes, held_notes, vkeys, origin,
+                   lambda signed, counts: tree_pass(leaves, signed, nodes, counts))
 
 
 def combine(tree: Verdict, *entry_ranges: Verdict, extra: Sequence[Problem | None] = ()) -> Verdict:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audit import export
 from audit.verify import Problem, Verdict, check_claims, combine, verify_entries, verify_log, verify_tree
+from registry.config import PROJECT_ROOT
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode
 
 STREAM_BATCH = 20_000
@@ -116,7 +117,7 @@ def verify_stored_ledger(session: Session, vkeys: list[str], *, held_notes: list
         scaled = None if progress is None or split == 0 else (lambda done: progress(done * size // split))
         with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
                 [sys.executable, "-m", "registry.ledger.tree_worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=errors, text=True) as worker:
+                stdout=subprocess.PIPE, stderr=errors, text=True, cwd=PROJECT_ROOT) as worker:
             worker.stdin.write(json.dumps({"url": url, "size": size, "split": split, "notes": notes,
                                            "vkeys": list(vkeys), "held_notes": list(held_notes)}))
             worker.stdin.close()

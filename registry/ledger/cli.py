@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -42,9 +43,13 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
     vkeys = list(vkey) or [log_key().vkey]
     held_notes = [Path(path).read_text(encoding="utf-8") for path in held]
     total = reader().size()
+    started = time.perf_counter()
     with _bar(total, "verifying") as bar:
         verdict = checks.verify_stored_ledger(db.session(), vkeys, held_notes=held_notes,
                                               progress=_Progress(bar), parallel=parallel)
+    seconds = time.perf_counter() - started
+    click.echo(f"checked {verdict.entries:,} entries in {seconds:.2f} s ({verdict.entries / max(seconds, 1e-9):,.0f} entries/s)",
+               err=True)
     click.echo(verdict.summary())
     sys.exit(0 if verdict.ok else 1)
 
