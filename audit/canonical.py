@@ -115,13 +115,6 @@ def sorted_compact(value) -> bytes | None:
         return None
 
 
-def probably_canonical(data: bytes, value) -> bool:
-    """Fast check that `data`, already parsed as `value`, is canonical; falls back to is_canonical."""
-    if not _FOUR_BYTE_UTF8.search(data) and sorted_compact(value) == data:
-        return True
-    return is_canonical(data)
-
-
 def is_canonical(data: bytes) -> bool:
     """Tell whether data is exactly canonical_bytes of some allowed value.
 

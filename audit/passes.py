@@ -72,13 +72,16 @@ def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[
         if type(event) is not dict or not (
                 (body.isascii() or not four_byte(body)) and compact(event) == body or canonical.is_canonical(body)):
             raise Failed(Problem("body", "body is not an RFC 8785 canonical JSON object", index))
-        if not (event.get("index") == index and event.get("prev", 0) == prev_hex and event.get("v") == 1
+        if not (event.get("index") == index and type(event["index"]) is int
+                and event.get("prev", 0) == prev_hex and event.get("v") == 1 and type(event["v"]) is int
                 and type(event.get("type")) is str and type(event.get("time")) is str
                 and type(event.get("actor")) is str and type(event.get("payload")) is dict):
             _diagnose_fields(event, index)
         item = event.get("item")
         if item is not None:
             item_prev = event.get("item_prev", 0)
+            if type(item) is not str or (item_prev is not None and type(item_prev) is not int):
+                raise Failed(Problem("item", "item must be a string and item_prev an integer or null", index))
             if item in heads or not start:
                 if item_prev != heads.get(item):
                     raise Failed(Problem("item", f"item_prev is {item_prev!r}, "

@@ -128,8 +128,10 @@ def verify_log(
 
 
 def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], None] | None = None,
-                   start: int = 0, prev_leaf: bytes | None = None) -> tuple[Verdict, ItemChains]:
-    """Steps 1-6 only, over entries numbered from `start` (`prev_leaf`: leaf hash of entry start-1).
+                   start: int = 0, prev_leaf: bytes | None = None,
+                   stop: int | None = None) -> tuple[Verdict, ItemChains]:
+    """Steps 1-6 only, over entries numbered from `start` (`prev_leaf`: leaf hash of entry start-1)
+    up to `stop` (exclusive; when given, a range that ends early is a missing entry).
 
     A range after entry 0 cannot check each item's first `item_prev` by itself: the returned
     ItemChains carries those claims for `check_claims` against the chains of the range before.
@@ -141,6 +143,9 @@ def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], 
     except Failed as failure:
         verdict.problem = failure.problem
     verdict.entries = counter[0]
+    if verdict.problem is None and stop is not None and start + counter[0] != stop:
+        missing = start + counter[0]
+        verdict.problem = Problem("sequence", f"entry {missing} is missing (the range ends at {missing - 1})", missing)
     return verdict, chains
 
 

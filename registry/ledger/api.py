@@ -25,7 +25,7 @@ def int_arg(name: str, *, default: int | None = None, minimum: int = 0) -> int:
         if default is None:
             raise InvalidParameterError(f"query parameter {name!r} is required", field=name)
         return default
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise InvalidParameterError(f"{name!r} must be a non-negative integer, got {raw!r}", field=name)
     value = int(raw)
     if value < minimum:
@@ -66,7 +66,7 @@ def summary():
 
 @bp.get("/api/v1/ledger/entries/<raw_index>")
 def entry(raw_index: str):
-    if not raw_index.isdigit() or len(raw_index) > 18:
+    if not (raw_index.isascii() and raw_index.isdigit()) or len(raw_index) > 18:
         raise InvalidParameterError(f"entry index must be a non-negative integer, got {raw_index!r}", field="index")
     found = reader().entry(int(raw_index))
     if found is None:

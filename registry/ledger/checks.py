@@ -20,6 +20,8 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from audit import export
+from audit.checkpoint import CheckpointError, parse_checkpoint
+from audit.verdict import first_problem
 from audit.verify import Problem, Verdict, check_claims, combine, verify_entries, verify_log, verify_tree
 from registry.config import PROJECT_ROOT
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode
@@ -75,6 +77,22 @@ def _checkpoint_notes(connection) -> list[str]:
         select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.tree_size, LedgerCheckpoint.id)))
 
 
+def _checkpoint_column_problem(connection) -> Problem | None:
+    """The size and root columns that pages and proofs read must repeat the signed note's (the
+    note itself is checked by the verifier)."""
+    rows = connection.execute(select(LedgerCheckpoint.id, LedgerCheckpoint.tree_size, LedgerCheckpoint.root_hash,
+                                     LedgerCheckpoint.note).order_by(LedgerCheckpoint.tree_size, LedgerCheckpoint.id))
+    for row_id, size, root, text in rows:
+        try:
+            signed = parse_checkpoint(text.split("\n\n", 1)[0] + "\n")
+        except CheckpointError:
+            continue  # the verifier reports an unreadable note as a signature problem
+        if (signed.size, signed.root) != (size, bytes(root)):
+            return Problem("columns", f"checkpoint row {row_id}: stored size or root differs from its signed note",
+                           min(size, signed.size))
+    return None
+
+
 def tree_size(connection) -> int:
     last = connection.scalar(select(LedgerEntry.entry_index).order_by(LedgerEntry.entry_index.desc()).limit(1))
     return 0 if last is None else last + 1
@@ -89,7 +107,7 @@ def second_half(url: str, size: int, split: int, notes: list[str], vkeys: list[s
                                nodes=_node_records(connection, size))
             prev_leaf = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == split - 1))
             tail, chains = verify_entries(_entry_records(connection, size, start=split), start=split,
-                                          prev_leaf=None if prev_leaf is None else bytes(prev_leaf))
+                                          prev_leaf=None if prev_leaf is None else bytes(prev_leaf), stop=size)
         return {"tree": tree.to_dict(), "tail": tail.to_dict(), "claims": chains.claims}
     finally:
         engine.dispose()
@@ -107,9 +125,12 @@ def verify_stored_ledger(session: Session, vkeys: list[str], *, held_notes: list
     try:
         notes = _checkpoint_notes(connection)
         size = tree_size(connection)
+        columns = _checkpoint_column_problem(connection)
         if not (parallel if parallel is not None else size >= PARALLEL_FROM):
-            return verify_log(_entry_records(connection), notes, vkeys, held_notes=held_notes,
-                              nodes=_node_records(connection), progress=progress)
+            verdict = verify_log(_entry_records(connection), notes, vkeys, held_notes=held_notes,
+                                 nodes=_node_records(connection), progress=progress)
+            verdict.problem = first_problem([(verdict.problem, 0), (columns, 1)])
+            return verdict
         split = size * 17 // 20
         beyond = connection.scalar(select(func.count()).select_from(LedgerNode)
                                    .where(LedgerNode.node_key >= size * MAX_LEVEL))
@@ -121,14 +142,14 @@ def verify_stored_ledger(session: Session, vkeys: list[str], *, held_notes: list
             worker.stdin.write(json.dumps({"url": url, "size": size, "split": split, "notes": notes,
                                            "vkeys": list(vkeys), "held_notes": list(held_notes)}))
             worker.stdin.close()
-            head, chains = verify_entries(_entry_records(connection, split), progress=scaled)
+            head, chains = verify_entries(_entry_records(connection, split), progress=scaled, stop=split)
             out = worker.stdout.read()
             if worker.wait() != 0:
                 errors.seek(0)
                 raise RuntimeError(f"verification worker failed: {errors.read().strip()[-500:]}")
         second = json.loads(out)
         claims = {item: tuple(claim) for item, claim in second["claims"].items()}
-        extra = [check_claims(chains, claims) if head.ok else None,
+        extra = [check_claims(chains, claims) if head.ok else None, columns,
                  Problem("node", f"{beyond} stored nodes lie beyond the log's end", size) if beyond else None]
         return combine(Verdict.from_dict(second["tree"]), head, Verdict.from_dict(second["tail"]), extra=extra)
     finally:

@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 from audit import tlogproof
 from registry.extensions import db
 from registry.ledger import checks
-from registry.ledger.runtime import log_key, reader
+from registry.ledger.runtime import reader, verifier_key
+from registry.ledger.signing import LogKeyError
 
 ledger_cli = AppGroup("ledger", help="Verify, export and prove the ledger.")
 
@@ -32,6 +33,13 @@ class _Progress:
         self.done = done
 
 
+def _verifier_key() -> str:
+    try:
+        return verifier_key()
+    except LogKeyError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @ledger_cli.command("verify")
 @click.option("--checkpoint", "held", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A signed checkpoint kept from earlier; the ledger must still extend it.")
@@ -40,7 +48,7 @@ class _Progress:
               help="Check bodies and tree in two processes (default: from 200,000 entries on).")
 def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool | None) -> None:
     """Verify every entry, node and checkpoint; exit 1 naming the first bad entry."""
-    vkeys = list(vkey) or [log_key().vkey]
+    vkeys = list(vkey) or [_verifier_key()]
     held_notes = [Path(path).read_text(encoding="utf-8") for path in held]
     total = reader().size()
     started = time.perf_counter()
@@ -58,12 +66,12 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
 @click.argument("folder", type=click.Path(file_okay=False))
 def export_command(folder: str) -> None:
     """Write the ledger to FOLDER for `python -m audit verify FOLDER`."""
-    key = log_key()
+    vkey = _verifier_key()
     with _bar(reader().size(), "exporting") as bar:
-        manifest = checks.export_ledger(db.session(), Path(folder), origin=key.origin, vkeys=[key.vkey],
+        manifest = checks.export_ledger(db.session(), Path(folder), origin=vkey.split("+", 1)[0], vkeys=[vkey],
                                         progress=_Progress(bar))
     click.echo(f"exported {manifest.size} entries and {manifest.checkpoints} checkpoints to {folder}")
-    click.echo(f"verify with: python -m audit verify {folder} --vkey '{key.vkey}'")
+    click.echo(f"verify with: python -m audit verify {folder} --vkey '{vkey}'")
 
 
 @ledger_cli.command("proof")
@@ -78,6 +86,8 @@ def proof_command(index: int, size: int | None) -> None:
     if index >= signed.tree_size:
         raise click.ClickException(f"entry {index} is not in the checkpoint of size {signed.tree_size}")
     entry = service.entry(index)
+    if entry is None:
+        raise click.ClickException(f"entry {index} is missing from the database: run `flask ledger verify`")
     proof = tlogproof.TlogProof(index=index, hashes=service.inclusion_proof(index, signed.tree_size),
                                 checkpoint_note=signed.note, extra=entry.body)
     click.echo(tlogproof.format_tlog_proof(proof), nl=False)

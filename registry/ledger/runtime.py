@@ -7,7 +7,7 @@ from flask import current_app
 
 from registry.extensions import db
 from registry.ledger.service import LedgerService
-from registry.ledger.signing import LogKey, load_log_key
+from registry.ledger.signing import LogKey, LogKeyError, load_log_key, vkey_path
 
 
 def log_key() -> LogKey:
@@ -17,6 +17,15 @@ def log_key() -> LogKey:
         key = load_log_key(Path(current_app.config["LEDGER_KEY_FILE"]))
         current_app.extensions["ledger_key"] = key
     return key
+
+
+def verifier_key() -> str:
+    """The instance's public verifier key, read from `ledger.vkey`: verifying needs no private key."""
+    path = vkey_path(Path(current_app.config["LEDGER_KEY_FILE"]))
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        raise LogKeyError(f"no verifier key at {path.name}: run `flask --app wsgi init`") from None
 
 
 def ledger() -> LedgerService:

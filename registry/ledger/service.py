@@ -10,12 +10,17 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from audit import checkpoint as checkpoints, merkle
+from audit.errors import VerificationError
 from registry.bulk import insert_rows
 from registry.ledger import tree
 from registry.ledger.events import NewEvent, build_body, check_actor, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.models import LedgerCheckpoint, LedgerEntry
 from registry.ledger.signing import LogKey
+
+
+class LedgerIntegrityError(RuntimeError):
+    """The stored ledger differs from its last signed checkpoint; appending is refused."""
 
 
 ENTRY_COLUMNS = ("entry_index", "body", "leaf_hash", "event_type", "item_ref")
@@ -61,12 +66,15 @@ class LedgerService:
         if not events:
             raise ValueError("append needs at least one event")
         check_actor(actor)
+        if self.log_key is None:
+            raise RuntimeError("this ledger service has no signing key")
         for event in events:
             event.check()
         time = format_time(now)
         with write_transaction(self.session):
             size, prev = self._head()
             frontier = tree.restore_frontier(self.session, size)
+            self._require_signed_head(size, frontier.root())
             item_heads = self._item_heads({e.item for e in events if e.item is not None})
             rows, completed, entries = [], [], []
             for offset, event in enumerate(events):
@@ -90,6 +98,23 @@ class LedgerService:
             select(LedgerEntry.entry_index, LedgerEntry.leaf_hash).order_by(LedgerEntry.entry_index.desc()).limit(1)
         ).first()
         return (0, None) if row is None else (row.entry_index + 1, row.leaf_hash)
+
+    def _require_signed_head(self, size: int, root: bytes) -> None:
+        """Refuse to extend a ledger whose stored state is not the one the log last signed: signing on
+        top of a forged or rewritten tail would turn the forgery into signed history."""
+        signed = self.latest_checkpoint()
+        if signed is None:
+            if size:
+                raise LedgerIntegrityError(f"the ledger holds {size} entries but no signed checkpoint")
+            return
+        try:
+            opened = checkpoints.open_checkpoint(signed.note, [self.log_key.vkey], origin=self.log_key.origin)
+        except VerificationError as error:
+            raise LedgerIntegrityError(f"the latest checkpoint does not verify: {error}") from None
+        if (opened.size, opened.root) != (size, root):
+            raise LedgerIntegrityError(
+                f"the stored ledger ({size} entries) is not the one last signed ({opened.size} entries): "
+                "run `flask ledger verify`; nothing was appended")
 
     def _item_heads(self, items: set[str]) -> dict[str, int]:
         if not items:

@@ -38,7 +38,8 @@ def app_verdict(app, *extra):
     for mode in ("--serial", "--parallel"):
         result = app.test_cli_runner().invoke(args=["ledger", "verify", mode, *extra])
         verdicts.append((result.exit_code, result.output.splitlines()[-1] if result.output else ""))
-    assert verdicts[0] == verdicts[1], verdicts
+    where = [(code, re.sub(r"(entry \d+): .*\[", r"\1 [", line)) for code, line in verdicts]  # exit, entry and check
+    assert where[0] == where[1], verdicts
     return verdicts[0]
 
 
@@ -180,3 +181,28 @@ def test_truncating_the_tail_is_caught_by_a_checkpoint_the_auditor_held(tampered
     assert app_verdict(tampered)[0] == 0, "without outside evidence a clean truncation looks like a shorter log"
     assert_caught(app_verdict(tampered, "--checkpoint", str(held)), cut, "coverage")
     assert_caught(export_verdict(tampered, tmp_path, "--checkpoint", str(held)), cut, "coverage")
+
+
+def test_an_append_on_top_of_a_forged_row_is_refused(tampered, clock):
+    from registry.ledger.events import NewEvent
+    from registry.ledger.runtime import ledger
+    from registry.ledger.service import LedgerIntegrityError
+    forge_next_entry()
+    db.session.commit()
+    with pytest.raises(LedgerIntegrityError, match="not the one last signed"):
+        ledger().append([NewEvent("item.noted", {})], actor="user:test", now=clock)
+    db.session.rollback()
+    assert_caught(app_verdict(tampered), ENTRIES + 1, "coverage")
+
+
+def test_a_stored_checkpoint_root_column_that_differs_from_its_note_is_caught(tampered):
+    db.session.execute(update(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == 4).values(root_hash=b"\x07" * 32))
+    db.session.commit()
+    assert_caught(app_verdict(tampered), 4, "columns")
+
+
+def test_deleting_the_entry_before_the_parallel_split_is_named_alike_by_both_modes(tampered):
+    split = (ENTRIES + 1) * 17 // 20
+    db.session.execute(delete(LedgerEntry).where(LedgerEntry.entry_index == split - 1))
+    db.session.commit()
+    assert_caught(app_verdict(tampered), split - 1, "sequence")
