@@ -62,9 +62,12 @@ def verify_proof(args) -> int:
         return 1
     proof = tlogproof.parse_tlog_proof(text)
     described = ""
-    if proof.extra is not None:
-        event = json.loads(proof.extra)
-        described = f" ({event.get('type')} at {event.get('time')})"
+    if proof.extra is not None and leaf is None:  # only then is `extra` what the proof verified
+        try:
+            event = json.loads(proof.extra)
+            described = f" ({event.get('type')} at {event.get('time')})"
+        except (ValueError, AttributeError):
+            described = " (its body is not an event object)"
     print(f"OK: entry {proof.index}{described} is included in {checkpoint.origin} at size {checkpoint.size}")
     return 0
 

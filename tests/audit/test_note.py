@@ -180,7 +180,7 @@ def test_verify_rejects_note_signed_only_by_unknown_keys(witness_key, signed):
 
 
 def test_verify_rejects_a_bad_known_signature_even_if_another_verifies(log_key, witness_key, signed):
-    cosigned = replace_signature(note.add_signature(signed, witness_key[0]), lambda raw: raw[:-1] + b"\x00")
+    cosigned = replace_signature(note.add_signature(signed, witness_key[0]), lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]))
     with pytest.raises(NoteError, match="witness.example/w1 does not verify"):
         note.verify(cosigned, [log_key[1], witness_key[1]])
 
