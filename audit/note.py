@@ -53,10 +53,15 @@ def check_name(name: str) -> None:
         raise ValueError("key name must be a non-empty string")
     if "+" in name or any(char.isspace() or char < " " for char in name):
         raise ValueError(f"key name {name!r} contains '+', a space or a control character")
+    _require_utf8(name, f"key name {name!r}")
+
+
+def _require_utf8(text: str, what: str) -> None:
+    """Strings holding lone surrogates cannot be signed or sent (ValueError)."""
     try:
-        name.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise ValueError(f"key name {name!r} is not valid UTF-8") from error
+        raise ValueError(f"{what} is not valid UTF-8") from error
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -162,10 +167,7 @@ def _check_text(text: str, what: str = "note text") -> None:
         raise ValueError(f"{what} must be a string ending in a newline")
     if _CONTROL.search(text):
         raise ValueError(f"{what} must not contain control characters other than newline")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError(f"{what} is not valid UTF-8") from error
+    _require_utf8(text, what)
 
 
 def _signature_line(text: str, signer: Signer) -> str:

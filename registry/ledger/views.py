@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 
 from audit import merkle
 from audit.errors import VerificationError
@@ -17,7 +17,7 @@ bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 def index():
     service = reader()
     size = service.size()
-    page_size = 50
+    page_size = current_app.config["LEDGER_PAGE_SIZE"]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     stop = max(size - (page - 1) * page_size, 0)
     start = max(stop - page_size, 0)
