@@ -36,15 +36,20 @@ def verify_export(args) -> int:
     folder = Path(args.path)
     manifest = export.read_manifest(folder)
     vkeys = _read_keys(args)
-    if not vkeys:
+    untrusted = not vkeys
+    if untrusted:
         vkeys = manifest.vkeys
-        print("note: no --vkey given; trusting the keys named in the export's manifest", file=sys.stderr)
     held = [Path(path).read_text(encoding="utf-8") for path in args.checkpoint or []]
     verdict = verify_log(
         export.read_entries(folder), export.read_checkpoint_notes(folder), vkeys,
         origin=args.origin, held_notes=held, progress=_progress(manifest.size),
     )
     print(verdict.summary())
+    if untrusted:
+        # Self-consistent is all an export can prove about itself: anyone who rewrote it could have
+        # signed it with a key of their own and named that key in the manifest.
+        print("WARNING: no --vkey given; checked against the key the export names itself, which proves only "
+              "that the export is self-consistent. Pass the log's verifier key from a trusted source.")
     return 0 if verdict.ok else 1
 
 

@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from registry.extensions import db
 from registry.ledger.events import NewEvent
+from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
 from registry.ledger.signing import create_log_key, default_origin, load_log_key
 
@@ -71,19 +72,25 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
             f"the ledger holds {size} entries but its signing key {key_path.name} is missing; restore the key "
             "from backup (a new key could not sign for the existing checkpoints)")
     else:
-        key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
-        created.append(f"ledger signing key {key_path.name} (0600), origin {key.origin}")
+        try:
+            key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
+            created.append(f"ledger signing key {key_path.name} (0600), origin {key.origin}")
+        except FileExistsError:  # another init created it a moment ago
+            key = load_log_key(key_path)
     app.extensions["ledger_key"] = key
 
+    # The emptiness and demo checks run under the ledger's write lock, so two inits started together
+    # write one genesis entry and one demo history.
     service = LedgerService(db.session(), key)
-    if size == 0:
-        service.append([NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})],
-                       actor=SYSTEM_ACTOR, now=now)
-        created.append("ledger genesis entry")
-    if demo:
-        from registry import demo as demo_data
-        if demo_data.load(service, now=now):
-            created.append("demo data")
+    with write_transaction(db.session()):
+        if service.size() == 0:
+            service.append([NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})],
+                           actor=SYSTEM_ACTOR, now=now)
+            created.append("ledger genesis entry")
+        if demo:
+            from registry import demo as demo_data
+            if demo_data.load(service, now=now):
+                created.append("demo data")
     return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())
 
 

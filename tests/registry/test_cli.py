@@ -119,3 +119,22 @@ def test_sqlite_instance_runs_in_wal_mode(tmp_path, clock):
         assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2, "FULL: a commit is durable"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_verifying_an_export_without_a_trusted_key_says_it_proves_only_self_consistency(ctx, runner, tmp_path):
+    runner.invoke(args=["ledger", "export", str(tmp_path / "out")])
+    checked = audit_cli("verify", str(tmp_path / "out"))
+    assert checked.returncode == 0 and "WARNING: no --vkey given" in checked.stdout
+
+
+def test_two_inits_started_together_write_one_genesis_entry(tmp_path):
+    import os
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+           "REGISTRY_INSTANCE": str(tmp_path / "fresh"), "FLASK_APP": "wsgi"}
+    runs = [subprocess.Popen([sys.executable, "-m", "flask", "init", "--demo"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0 and "OK: 9 entries" in verify.stdout, verify.stdout + verify.stderr
