@@ -1,10 +1,11 @@
 """Full verification and export of the stored ledger.
 
-Verification reads one consistent snapshot. On large ledgers it runs its two halves in parallel on
-two cores: this process checks every body against its stored leaf hash and its predecessors
-(`audit.verify.verify_entries`), a second process rebuilds the tree from the stored leaf hashes and
-checks every stored node and checkpoint (`audit.verify.verify_tree`). Rows below the snapshot's size
-never change, so the second process reading them on its own connection sees the same ledger.
+Verification reads one consistent snapshot. On large ledgers it spreads the work over two cores:
+this process checks the bodies of the first 85% of entries against their stored leaf hashes and
+their predecessors (`audit.verify.verify_entries`); a second process rebuilds the tree from the
+stored leaf hashes, checks every stored node and checkpoint (`audit.verify.verify_tree`), and checks
+the remaining bodies. Rows below the snapshot's size never change, so the second process, reading
+them on its own connection, sees the same ledger.
 """
 from __future__ import annotations
 

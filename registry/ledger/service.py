@@ -38,6 +38,14 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class ProvenEntry:
+    entry: Entry
+    checkpoint: LedgerCheckpoint
+    proof: list[bytes]
+    verified: bool
+
+
+@dataclass(frozen=True)
 class AppendResult:
     entries: list[Entry]
     checkpoint_note: str
@@ -127,8 +135,6 @@ class LedgerService:
         return dict(rows.all())
 
     def _sign_checkpoint(self, size: int, root: bytes, now: datetime) -> str:
-        if self.log_key is None:
-            raise RuntimeError("this ledger service has no signing key")
         body = checkpoints.Checkpoint(origin=self.log_key.origin, size=size, root=root)
         note = checkpoints.sign_checkpoint(body, self.log_key.skey)
         self.session.execute(
@@ -168,6 +174,22 @@ class LedgerService:
             select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == size)
             .order_by(LedgerCheckpoint.id.desc()).limit(1)
         ).first()
+
+    def proven_entry(self, index: int, vkey: str) -> ProvenEntry | None:
+        """Entry `index` with its inclusion proof against the latest checkpoint, and whether the proof
+        verifies against that checkpoint's signed note (not the stored root column)."""
+        found = self.entry(index)
+        if found is None:
+            return None
+        signed = self.latest_checkpoint()
+        proof = self.inclusion_proof(index, signed.tree_size)
+        try:
+            opened = checkpoints.open_checkpoint(signed.note, [vkey])
+            merkle.verify_inclusion(found.leaf_hash, index, opened.size, proof, opened.root)
+            verified = True
+        except VerificationError:
+            verified = False
+        return ProvenEntry(found, signed, proof, verified)
 
     def root_at(self, size: int) -> bytes:
         return tree.root_at(self.session, size)

@@ -5,10 +5,8 @@ import json
 
 from flask import Blueprint, Flask, current_app, render_template, request
 
-from audit import merkle
-from audit.errors import VerificationError
 from registry.errors import NotFoundError
-from registry.ledger.runtime import log_key, reader
+from registry.ledger.runtime import reader, verifier_key
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -29,25 +27,20 @@ def index():
 @bp.get("/entries/<int:index>")
 def entry(index: int):
     service = reader()
-    found = service.entry(index)
-    if found is None:
+    proven = service.proven_entry(index, verifier_key())
+    if proven is None:
         raise NotFoundError(f"there is no entry {index}")
-    signed = service.latest_checkpoint()
-    proof, proof_ok = service.inclusion_proof(index, signed.tree_size), True
-    try:
-        merkle.verify_inclusion(found.leaf_hash, index, signed.tree_size, proof, signed.root_hash)
-    except VerificationError:
-        proof_ok = False
-    event = found.event
+    event = proven.entry.event
     history = service.item_history(event["item"]) if event.get("item") else []
-    return render_template("ledger/entry.html", entry=found, event=event,
+    return render_template("ledger/entry.html", entry=proven.entry, event=event,
                            body_pretty=json.dumps(event, indent=2, ensure_ascii=False),
-                           checkpoint=signed, proof=proof, proof_ok=proof_ok, history=history)
+                           checkpoint=proven.checkpoint, proof=proven.proof, proof_ok=proven.verified,
+                           history=history)
 
 
 @bp.get("/checkpoint")
 def checkpoint():
-    return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkey=log_key().vkey)
+    return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkey=verifier_key())
 
 
 def init_app(app: Flask) -> None:

@@ -30,3 +30,16 @@ def test_missing_entry_page_is_a_friendly_404(ctx, client):
 
 def test_healthz(ctx, client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_entry_page_flags_a_proof_that_no_longer_matches_the_signed_checkpoint(ctx, client, clock):
+    from sqlalchemy import update
+
+    from registry.extensions import db
+    from registry.ledger.models import LedgerNode, node_key
+    from tests.registry.helpers import append_single_events, drop_append_only_triggers
+    append_single_events(6, clock)
+    drop_append_only_triggers()
+    db.session.execute(update(LedgerNode).where(LedgerNode.node_key == node_key(1, 1)).values(hash=b"\x09" * 32))
+    db.session.commit()
+    assert "does not verify" in client.get("/ledger/entries/0").get_data(as_text=True)

@@ -138,7 +138,7 @@ def rehash_from(start: int, mutate) -> None:
     """Rewrite entry `start` with `mutate(event)` and recompute every later leaf, link and node."""
     import json
     bodies = list(db.session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.entry_index)))
-    leaves, heads = [], {}
+    leaves = []
     frontier = merkle.Frontier()
     db.session.execute(delete(LedgerNode))
     nodes = []
