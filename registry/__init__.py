@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from registry.config import PROJECT_ROOT, instance_path_from_env, settings_from_env, normalise_database_url
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # Flask is imported here so that the parallel verifier's worker, which needs only the
+    # database layer, starts without it.
+    from flask import Flask
+
     instance = Path((test_config or {}).get("REGISTRY_INSTANCE") or instance_path_from_env())
     app = Flask(
         __name__,
