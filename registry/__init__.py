@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.db import configure_engine
     from registry.extensions import db, migrate
     from registry.ledger import api as ledger_api, cli as ledger_cli, views as ledger_views
+    from registry.serials import api as serials_api, cli as serials_cli, views as serials_views
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -44,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     ledger_api.init_app(app)
     ledger_views.init_app(app)
     ledger_cli.init_app(app)
+    serials_api.init_app(app)
+    serials_views.init_app(app)
+    serials_cli.init_app(app)
     return app
 
 

@@ -16,7 +16,7 @@ VEHICLE, FIREARM, PHONE = "demo-vehicle-1", "demo-firearm-1", "demo-phone-1"
 BATCHES = [
     [
         NewEvent("item.registered", {"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788",
-                                     "make": "Motor Coach Industries", "model_year": "2019"}, VEHICLE),
+                                     "make": "Motor Coach Industries", "model_year": "1989"}, VEHICLE),
         NewEvent("item.registered", {"kind": "firearm", "scheme": "firearm", "serial": "BXR-4471",
                                      "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol",
                                      "caliber": "9mm"}, FIREARM),

@@ -1,0 +1,49 @@
+"""Properties of every scheme: the search form is stable, codes are the declared ones, nothing raises."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from registry.serials import SCHEMES, validate
+
+# Text near real identifiers (letters, digits, separators, look-alikes, controls) and anything at all.
+NEAR = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 -()/\x1d\tАОΙﬀßǅ\u00a0"), max_size=30)
+ANY = st.text(max_size=40)
+VALUES = st.one_of(NEAR, ANY)
+OPTIONS = {"vin": [{"market": "na"}, {"market": "intl"}], "firearm": [{}, {"jurisdiction": "EU"},
+           {"ffl_prefix": "82314245"}]}
+
+
+def _runs():
+    for name in SCHEMES:
+        for options in OPTIONS.get(name, [{}]):
+            yield pytest.param(name, options, id=f"{name}{'-' + '-'.join(options.values()) if options else ''}")
+
+
+@pytest.mark.parametrize("scheme, options", list(_runs()))
+@settings(max_examples=150, deadline=None)
+@given(value=VALUES)
+def test_normalized_is_idempotent(scheme, options, value):
+    first = validate(scheme, value, **options)
+    again = validate(scheme, first.normalized, **options)
+    assert again.normalized == first.normalized
+    assert again.codes == first.codes
+
+
+@pytest.mark.parametrize("scheme, options", list(_runs()))
+@settings(max_examples=150, deadline=None)
+@given(value=VALUES)
+def test_every_code_is_declared_and_positions_point_into_the_serial(scheme, options, value):
+    declared = SCHEMES[scheme]
+    result = validate(scheme, value, **options)
+    assert result.valid is (not result.errors)
+    for problems, codes in ((result.errors, declared.errors), (result.warnings, declared.warnings)):
+        for problem in problems:
+            assert problem.code in codes, problem
+            assert problem.message
+            assert problem.position is None or 1 <= problem.position <= max(len(result.normalized), 1)
+
+
+@pytest.mark.parametrize("name", list(SCHEMES))
+def test_each_scheme_example_is_valid(name):
+    assert validate(name, SCHEMES[name].example).valid
