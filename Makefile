@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export REGISTRY_INSTANCE ?= $(CURDIR)/instance
 export FLASK_APP := wsgi
 
-.PHONY: run test install init bench clean-instance
+.PHONY: run test install init bench clean-instance chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ run: init
 	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE))"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
+
+# The browser tests need Debian's Chromium; Playwright drives it and never downloads a browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+		apt-get install -y chromium >/dev/null || { echo "install it with: sudo apt-get install -y chromium"; exit 1; }; }
 
 bench: install
 	$(BIN)/python -m bench ledger

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ledger": "bench.ledger"}
+BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials"}
 
 
 def main() -> int:
