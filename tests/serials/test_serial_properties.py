@@ -47,3 +47,26 @@ def test_every_code_is_declared_and_positions_point_into_the_serial(scheme, opti
 @pytest.mark.parametrize("name", list(SCHEMES))
 def test_each_scheme_example_is_valid(name):
     assert validate(name, SCHEMES[name].example).valid
+
+
+# The published codes, scheme by scheme. Clients branch on them: renaming or dropping one breaks
+# them, so a change here must be deliberate (and announced), never a side effect.
+CONTRACT = {
+    "vin": ({"length", "charset", "check_digit", "model_year_code"},
+            {"normalized_case", "normalized_separators", "check_digit", "model_year_code"}),
+    "vehicle_legacy": ({"empty", "length", "charset"}, {"looks_like_vin"}),
+    "firearm": ({"empty", "length", "charset", "no_digit", "ffl_prefix"}, {"normalized_case", "ambiguous_characters"}),
+    "ffl": ({"length", "format", "license_type"}, set()),
+    "imei": ({"empty", "length", "charset", "check_digit", "format"}, set()),
+    "gtin": ({"empty", "length", "charset", "check_digit", "format"}, set()),
+    "gs1": ({"empty", "syntax", "check_digit", "duplicate_ai"}, set()),
+    "hin": ({"length", "charset", "date_code"}, set()),
+    "iso6346": ({"empty", "length", "format", "check_digit"}, set()),
+    "plain": ({"empty", "length", "charset"}, set()),
+}
+
+
+@pytest.mark.parametrize("name", list(CONTRACT))
+def test_published_codes_are_the_contract(name):
+    assert (set(SCHEMES[name].errors), set(SCHEMES[name].warnings)) == CONTRACT[name]
+    assert set(CONTRACT) == set(SCHEMES)
