@@ -32,6 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.extensions import db, migrate
     from registry.ledger import api as ledger_api, cli as ledger_cli, views as ledger_views
     from registry.serials import api as serials_api, cli as serials_cli, views as serials_views
+    from registry.accounts import cli as accounts_cli, views as accounts_views
+    from registry.auth import guard, views as auth_views
+    from registry.extensions import bootstrap, limiter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -39,7 +42,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         for engine in db.engines.values():
             configure_engine(engine)
 
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "serial-ledger")
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    guard.init_app(app)
     errors.init_app(app)
+    auth_views.init_app(app)
+    accounts_views.init_app(app)
+    accounts_cli.init_app(app)
     instance_setup.init_app(app)
     views.init_app(app)
     ledger_api.init_app(app)

@@ -6,6 +6,7 @@ engine (SQLite in the instance folder when unset, PostgreSQL in production).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,4 +35,16 @@ def settings_from_env(instance: Path) -> dict:
         "SECRET_KEY_FILE": str(instance / "secret_key"),
         "LEDGER_PAGE_SIZE": 50,
         "JSON_SORT_KEYS": False,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("REGISTRY_INSECURE_COOKIES") != "1",
+        "SESSION_COOKIE_NAME": "serial_ledger_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("REGISTRY_SESSION_IDLE_MINUTES", "30"))),
+        "SESSION_REFRESH_EACH_REQUEST": True,  # the lifetime counts from the last request: an idle timeout
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in registry.auth for every unsafe request not made with a token
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "LOGIN_FAILURE_LIMIT": "5 per minute",
     }

@@ -47,3 +47,25 @@ def load(service: LedgerService, *, now: datetime) -> bool:
     for batch in BATCHES:
         service.append(batch, actor=DEMO_ACTOR, now=now)
     return True
+
+
+DEMO_DOMAIN = "demo.serial-ledger.localhost"
+DEMO_ROLES = ("admin", "officer", "auditor", "regulator")
+DEMO_LOGINS_FILE = "demo_logins.txt"
+
+
+def load_accounts(service, logins_path, *, now: datetime) -> bool:
+    """One demo account per role with a generated password, written once to `logins_path` (0600) so
+    `make run` can show them; there is no default password anywhere. False if they exist already."""
+    from registry.accounts.service import generate_password
+    from registry.instance import write_secret
+
+    if service.by_email(f"admin@{DEMO_DOMAIN}") is not None:
+        return False
+    lines = []
+    for role in DEMO_ROLES:
+        password = generate_password()
+        service.create(email=f"{role}@{DEMO_DOMAIN}", role=role, password=password, actor=DEMO_ACTOR, now=now)
+        lines.append(f"{role:<10} {role}@{DEMO_DOMAIN}  {password}")
+    write_secret(logins_path, "\n".join(lines))
+    return True

@@ -5,7 +5,7 @@ branch on either. No stack trace ever reaches a client: unexpected errors are lo
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -48,6 +48,11 @@ class ServiceUnavailableError(RegistryError):
     title = "Registry not initialised"
 
 
+# Stable codes for errors whose generic name would be vague.
+HTTP_CODES = {"CSRFError": "csrf_failed", "NotSignedIn": "not_signed_in", "NotPermitted": "forbidden",
+              "RateLimitExceeded": "too_many_requests", "RequestEntityTooLarge": "payload_too_large"}
+
+
 def problem_type(code: str) -> str:
     return f"urn:serial-ledger:problem:{code}"
 
@@ -83,10 +88,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+        code = HTTP_CODES.get(type(error).__name__) or (error.name or "error").lower().replace(" ", "_").replace("'", "")
+        status = error.code or 500
+        if status == 401 and not wants_problem_json():
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if wants_problem_json():
-            return problem_response(error.code or 500, code, error.name, error.description or error.name)
-        return _page(error.code or 500, error.name, error.description or "")
+            response = problem_response(status, code, error.name, error.description or error.name)
+        else:
+            response = make_response(_page(status, error.name, error.description or ""))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="serial-ledger"'
+        if status == 429 and getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

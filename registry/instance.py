@@ -89,8 +89,11 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
             created.append("ledger genesis entry")
         if demo:
             from registry import demo as demo_data
+            from registry.accounts.runtime import accounts
             if demo_data.load(service, now=now):
                 created.append("demo data")
+            if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
+                created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
     return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())
 
 
@@ -107,6 +110,11 @@ def init_command(demo: bool) -> None:
     click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"ledger: {report.size} entries, origin {report.origin}")
     click.echo(f"verifier key: {report.vkey}")
+    from registry.demo import DEMO_LOGINS_FILE
+    logins = Path(current_app.instance_path) / DEMO_LOGINS_FILE
+    if demo and logins.exists():
+        click.echo("demo logins (role, e-mail, password; generated for this instance):")
+        click.echo(logins.read_text().rstrip())
 
 
 def init_app(app: Flask) -> None:

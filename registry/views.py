@@ -4,24 +4,42 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template
 from sqlalchemy import text
 
+from registry import overview
 from registry.extensions import db
 from registry.ledger.runtime import reader
+from registry.auth.permissions import Permission, public, requires
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@requires(Permission.DASHBOARD)
 def home():
     service = reader()
-    return render_template("home.html", size=service.size(), checkpoint=service.latest_checkpoint(),
-                           recent=list(reversed(service.entries(max(service.size() - 10, 0), service.size()))))
+    size = service.size()
+    return render_template("home.html", size=size, checkpoint=service.latest_checkpoint(),
+                           recent=list(reversed(service.entries(max(size - 10, 0), size))),
+                           items=overview.item_counts(db.session()), verification=overview.last_verification(db.session()))
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
 
 
+NAV_LINKS = [
+    ("main.home", "Dashboard", Permission.DASHBOARD),
+    ("ledger.index", "Ledger", Permission.LEDGER_READ),
+    ("ledger.checkpoint", "Checkpoint", Permission.LEDGER_READ),
+    ("serials.check", "Check a serial", Permission.SERIALS_CHECK),
+    ("ledger.export_page", "Export", Permission.LEDGER_EXPORT),
+    ("accounts.index", "Accounts", Permission.ACCOUNTS_MANAGE),
+    ("accounts.security_log", "Security log", Permission.SECURITY_LOG_READ),
+]
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.context_processor(lambda: {"nav_links": NAV_LINKS, "Permission": Permission})

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from registry.errors import InvalidParameterError, NotFoundError
 from registry.ledger.runtime import reader
+from registry.auth.permissions import Permission, public, requires
 
 bp = Blueprint("ledger_api", __name__)
 
@@ -45,6 +46,7 @@ def entry_json(entry) -> dict:
 
 
 @bp.get("/checkpoint")
+@public
 def checkpoint():
     signed = reader().latest_checkpoint()
     if signed is None:
@@ -53,6 +55,7 @@ def checkpoint():
 
 
 @bp.get("/api/v1/ledger")
+@requires(Permission.LEDGER_READ)
 def summary():
     service = reader()
     signed = service.latest_checkpoint()
@@ -65,6 +68,7 @@ def summary():
 
 
 @bp.get("/api/v1/ledger/entries/<raw_index>")
+@requires(Permission.LEDGER_READ)
 def entry(raw_index: str):
     if not (raw_index.isascii() and raw_index.isdigit()) or len(raw_index) > 18:
         raise InvalidParameterError(f"entry index must be a non-negative integer, got {raw_index!r}", field="index")
@@ -75,6 +79,7 @@ def entry(raw_index: str):
 
 
 @bp.get("/api/v1/ledger/proofs/inclusion")
+@requires(Permission.LEDGER_READ)
 def inclusion():
     service = reader()
     tree_size = service.size()
@@ -93,6 +98,7 @@ def inclusion():
 
 
 @bp.get("/api/v1/ledger/proofs/consistency")
+@requires(Permission.LEDGER_READ)
 def consistency():
     service = reader()
     tree_size = service.size()

@@ -9,10 +9,12 @@ them on its own connection, sees the same ledger.
 """
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import tempfile
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -156,6 +158,28 @@ def verify_stored_ledger(session: Session, vkeys: list[str], *, held_notes: list
         return combine(Verdict.from_dict(second["tree"]), head, Verdict.from_dict(second["tail"]), extra=extra)
     finally:
         session.rollback()
+
+
+def verify_and_record(session: Session, vkeys: list[str], *, actor: str,
+                      progress: Callable[[int], None] | None = None):
+    """A full verification whose outcome the dashboard shows (a `VerificationRun` row)."""
+    from registry.overview import record_verification
+    started = datetime.now(timezone.utc)
+    verdict = verify_stored_ledger(session, vkeys, progress=progress)
+    return record_verification(session, started_at=started, finished_at=datetime.now(timezone.utc), actor=actor,
+                               entries=verdict.entries, ok=verdict.ok, summary=verdict.summary())
+
+
+def export_archive(session: Session, *, origin: str, vkeys: list[str]) -> io.BytesIO:
+    """The export of `export_ledger` as one zip file, for download."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        export_ledger(session, Path(folder) / "export", origin=origin, vkeys=vkeys)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted((Path(folder) / "export").iterdir()):
+                archive.write(path, f"ledger-export/{path.name}")
+    buffer.seek(0)
+    return buffer
 
 
 def export_ledger(session: Session, folder: Path, *, origin: str, vkeys: list[str],

@@ -1,8 +1,10 @@
 """`flask ledger ...`: verify, export, proof receipts and the latest checkpoint."""
 from __future__ import annotations
 
+import getpass
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ from registry.extensions import db
 from registry.ledger import checks
 from registry.ledger.runtime import reader, verifier_key
 from registry.ledger.signing import LogKeyError
+from registry.overview import record_verification
 
 ledger_cli = AppGroup("ledger", help="Verify, export and prove the ledger.")
 
@@ -59,7 +62,17 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
     click.echo(f"checked {verdict.entries:,} entries in {seconds:.2f} s ({verdict.entries / max(seconds, 1e-9):,.0f} entries/s)",
                err=True)
     click.echo(verdict.summary())
+    finished = datetime.now(timezone.utc)
+    record_verification(db.session(), started_at=finished - timedelta(seconds=seconds), finished_at=finished,
+                        actor=f"cli:{_login_name()}", entries=verdict.entries, ok=verdict.ok, summary=verdict.summary())
     sys.exit(0 if verdict.ok else 1)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @ledger_cli.command("export")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime
@@ -53,3 +53,17 @@ class LedgerCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class VerificationRun(Base):
+    """One full verification of the stored ledger (CLI or page), for the dashboard: an operational
+    record, not part of the ledger, so a run cannot change what it checks."""
+    __tablename__ = "verification_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(String(254), nullable=False)
+    entries: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)

@@ -1,17 +1,23 @@
-"""Ledger pages: the entry list, one entry with its proof, and the latest checkpoint."""
+"""Ledger pages: the entry list, one entry with its proof (and a button that checks it again), the
+latest checkpoint, a full verification for auditors, and the export an auditor takes away."""
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from registry.errors import NotFoundError
+from registry.extensions import db
+from registry.ledger import checks
 from registry.ledger.runtime import reader, verifier_key
+from registry.auth.permissions import Permission, requires
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
 
 @bp.get("/")
+@requires(Permission.LEDGER_READ)
 def index():
     service = reader()
     size = service.size()
@@ -25,6 +31,7 @@ def index():
 
 
 @bp.get("/entries/<int:index>")
+@requires(Permission.LEDGER_READ)
 def entry(index: int):
     service = reader()
     proven = service.proven_entry(index, verifier_key())
@@ -39,8 +46,50 @@ def entry(index: int):
 
 
 @bp.get("/checkpoint")
+@requires(Permission.LEDGER_READ)
 def checkpoint():
     return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkey=verifier_key())
+
+
+@bp.post("/entries/<int:index>/verify")
+@requires(Permission.LEDGER_READ)
+def verify_entry(index: int):
+    """Check the entry's inclusion proof against the latest signed checkpoint again, now."""
+    proven = reader().proven_entry(index, verifier_key())
+    if proven is None:
+        raise NotFoundError(f"there is no entry {index}")
+    if proven.verified:
+        flash(f"Entry {index} verified: its inclusion proof ({len(proven.proof)} hashes) leads to the root of the "
+              f"checkpoint of size {proven.checkpoint.tree_size}, whose signature checks with the log's key.", "success")
+    else:
+        flash(f"Entry {index} does NOT verify against the checkpoint of size {proven.checkpoint.tree_size}: "
+              "run a full verification.", "danger")
+    return redirect(url_for("ledger.entry", index=index) + "#proof")
+
+
+@bp.post("/verify")
+@requires(Permission.LEDGER_VERIFY)
+def verify_all():
+    run = checks.verify_and_record(db.session(), [verifier_key()], actor=current_user.actor)
+    flash(f"Full verification: {run.summary}", "success" if run.ok else "danger")
+    return redirect(url_for("main.home"))
+
+
+@bp.get("/export")
+@requires(Permission.LEDGER_EXPORT)
+def export_page():
+    service = reader()
+    return render_template("ledger/export.html", size=service.size(), checkpoint=service.latest_checkpoint(),
+                           vkey=verifier_key())
+
+
+@bp.get("/export.zip")
+@requires(Permission.LEDGER_EXPORT)
+def export_download():
+    vkey = verifier_key()
+    archive = checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"ledger-export-{reader().size()}.zip")
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from flask import Blueprint, Flask, jsonify, request
 
 from registry.errors import RegistryError
 from registry.serials import SCHEMES, SerialsError, validate
+from registry.auth.permissions import Permission, requires
 
 bp = Blueprint("serials_api", __name__, url_prefix="/api/v1/serials")
 
@@ -46,6 +47,7 @@ def checked(scheme: str, value: str, options: dict) -> dict:
 
 
 @bp.post("/validate")
+@requires(Permission.SERIALS_CHECK)
 def validate_serial():
     body = request.get_json(silent=True)
     if body is None:
@@ -55,6 +57,7 @@ def validate_serial():
 
 
 @bp.get("/schemes")
+@requires(Permission.SERIALS_CHECK)
 def schemes():
     return jsonify({"schemes": [scheme.to_dict() for scheme in SCHEMES.values()]})
 

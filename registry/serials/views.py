@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, render_template, request
 
 from registry.serials import SCHEMES
 from registry.serials.api import SerialRequestError, checked
+from registry.auth.permissions import Permission, requires
 
 bp = Blueprint("serials", __name__, url_prefix="/serials")
 
@@ -22,6 +23,7 @@ EXAMPLES = [
 
 
 @bp.get("/check")
+@requires(Permission.SERIALS_CHECK)
 def check():
     scheme = request.args.get("scheme", "vin")
     value = request.args.get("value")

@@ -1,0 +1,1 @@
+"""Accounts: users with one role each, their API tokens, and the append-only security log."""

@@ -1,0 +1,103 @@
+"""The guard in front of every route.
+
+Before each request: identify the caller (an `Authorization: Bearer` token wins over a session),
+find the permission the route declares, and refuse with 401 (nobody signed in) or 403 (the role
+lacks it). A route that declares nothing is refused too, so forgetting a declaration fails closed.
+Unsafe methods need a CSRF token unless the caller came with an API token (not an ambient
+credential a browser would send on its own).
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from registry.auth.identity import CurrentUser
+from registry.auth.permissions import PUBLIC, declared_permission
+from registry.extensions import csrf, login_manager
+
+# Endpoints of extensions, which cannot carry a declaration themselves; public by nature.
+PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotSignedIn(Unauthorized):
+    description = "Sign in, or send an API token as 'Authorization: Bearer <token>'."
+
+
+class NotPermitted(Forbidden):
+    pass
+
+
+def required_permission(app: Flask, endpoint: str | None):
+    if endpoint is None:
+        return PUBLIC  # no route matched: the 404 or 405 handler answers
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return declared_permission(view) if view is not None else None
+
+
+def _token_user() -> CurrentUser | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    from registry.accounts.runtime import accounts
+    found = accounts(writing=False).token_account(token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise NotSignedIn("The API token is unknown, revoked, or its account is inactive.")
+    account, api_token = found
+    return CurrentUser(account, token_id=api_token.id)
+
+
+def guard() -> None:
+    permission = required_permission(current_app, request.endpoint)
+    user = _token_user()
+    if user is not None:
+        g._login_user = user  # Flask-Login's current_user, for this request only
+        g.via_token = True
+    if request.method not in SAFE_METHODS and not g.get("via_token"):
+        csrf.protect()
+    if permission == PUBLIC:
+        return
+    if permission is None:
+        current_app.logger.error("route %s declares no permission: refused", request.endpoint)
+        raise NotPermitted("This route declares no permission and is closed.")
+    if not current_user.is_authenticated:
+        raise NotSignedIn()
+    if not current_user.can(permission):
+        raise NotPermitted(f"The {current_user.role} role does not have the {permission.value} permission.")
+
+
+def _load_user(user_id: str) -> CurrentUser | None:
+    from registry.accounts.runtime import accounts
+    account_id, _, epoch = user_id.partition(":")
+    account = accounts(writing=False).get(account_id)
+    if account is None or not account.active or str(account.session_epoch) != epoch:
+        return None
+    return CurrentUser(account)
+
+
+def security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    app.before_request(guard)
+    app.after_request(security_headers)
