@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from types import SimpleNamespace
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -70,6 +71,9 @@ def app(database_url, instance_path, clock):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REGISTRY_INSTANCE": str(instance_path),
         "LEDGER_ORIGIN": TEST_ORIGIN,
+        "SESSION_COOKIE_SECURE": False,
+        # Argon2id at its lowest cost: the suite signs in hundreds of times. Production keeps the defaults.
+        "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
     })
     with app.app_context():
         initialise(app, demo=False, now=clock)
@@ -88,9 +92,65 @@ def ctx(app):
         db.session.remove()
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def make_account(app, role: str, email: str | None = None, password: str = PASSWORD):
+    """An account made through the account service (so its `account.created` event is on the ledger)."""
+    from registry.accounts.runtime import accounts
+    with app.app_context():
+        created = accounts().create(email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test", role=role,
+                                    password=password, actor="test:setup", now=FIXED_NOW)
+        account = SimpleNamespace(id=created.id, email=created.email, role=created.role,
+                                  session_epoch=created.session_epoch, password=password)
+        db.session.remove()
+    return account
+
+
+def signed_in(app, account):
+    """A test client whose session belongs to `account` (as Flask-Login stores it after a sign-in)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{account.id}:{account.session_epoch}"
+        session["_fresh"] = True
+    return client
+
+
+def issue_token(app, account, name: str = "test token") -> str:
+    from registry.accounts.runtime import accounts
+    with app.app_context():
+        _, secret = accounts().issue_token(account.id, name, actor="test:setup", now=FIXED_NOW)
+        db.session.remove()
+    return secret
+
+
+def bearer_client(app, token: str):
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
 @pytest.fixture
-def client(app):
+def api_as(app):
+    """api_as("officer"): a client sending a new officer's API token, as an integration does."""
+    return lambda role: bearer_client(app, issue_token(app, make_account(app, role)))
+
+
+@pytest.fixture
+def anon_client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def client_as(app):
+    """client_as("officer"): a client signed in with a new account of that role."""
+    return lambda role: signed_in(app, make_account(app, role))
+
+
+@pytest.fixture
+def client(client_as):
+    """Signed in as an auditor, the role that reads everything."""
+    return client_as("auditor")
 
 
 @pytest.fixture

@@ -52,6 +52,8 @@ def _token_user() -> CurrentUser | None:
 
 
 def guard() -> None:
+    if request.routing_exception is not None:
+        return  # no route matched: the 404 or 405 handler answers
     permission = required_permission(current_app, request.endpoint)
     user = _token_user()
     if user is not None:

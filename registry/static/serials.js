@@ -8,6 +8,7 @@
   const value = document.getElementById("value");
   const optionsBox = document.getElementById("options");
   const out = document.getElementById("serial-result");
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   let schemes = {};
   let timer = null;
   let sequence = 0;
@@ -92,7 +93,8 @@
     const mine = ++sequence;
     if (!value.value) { out.replaceChildren(); return; }
     const response = await fetch(form.dataset.endpoint, {
-      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken },
       credentials: "same-origin",
       body: JSON.stringify({ scheme: scheme.value, value: value.value, options: options() }),
     });

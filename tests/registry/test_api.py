@@ -15,7 +15,7 @@ def unb64(values):
 
 
 @pytest.fixture
-def filled(ctx, clock):
+def filled(client, ctx, clock):  # the signed-in account comes first, then 20 events
     append_single_events(20, clock)
     return ctx
 
@@ -24,7 +24,7 @@ def test_checkpoint_is_public_plain_text_signed_by_the_log_key(filled, client):
     response = client.get("/checkpoint")
     assert response.status_code == 200 and response.mimetype == "text/plain"
     opened = checkpoint.open_checkpoint(response.get_data(as_text=True), [log_key().vkey])
-    assert opened.size == 21
+    assert opened.size == 22
 
 
 def test_entry_gives_the_exact_hashed_bytes(filled, client):
@@ -38,8 +38,8 @@ def test_inclusion_proof_verifies_against_the_signed_checkpoint(filled, client):
     opened = checkpoint.open_checkpoint(client.get("/checkpoint").get_data(as_text=True), [log_key().vkey])
     for index in (0, 7, 20):
         body = client.get(f"/api/v1/ledger/proofs/inclusion?index={index}").get_json()
-        assert body["size"] == 21
-        merkle.verify_inclusion(base64.b64decode(body["leaf_hash"]), index, 21, unb64(body["proof"]), opened.root)
+        assert body["size"] == 22
+        merkle.verify_inclusion(base64.b64decode(body["leaf_hash"]), index, 22, unb64(body["proof"]), opened.root)
 
 
 def test_inclusion_proof_at_an_older_size_carries_that_checkpoint(filled, client):

@@ -137,4 +137,8 @@ def test_two_inits_started_together_write_one_genesis_entry(tmp_path):
     assert [run.returncode for run in runs] == [0, 0], outputs
     verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
-    assert verify.returncode == 0 and "OK: 9 entries" in verify.stdout, verify.stdout + verify.stderr
+    from registry import demo
+    expected = 1 + sum(len(batch) for batch in demo.BATCHES) + len(demo.DEMO_ROLES)  # genesis, history, accounts
+    assert verify.returncode == 0 and f"OK: {expected} entries" in verify.stdout, verify.stdout + verify.stderr
+    logins = (tmp_path / "fresh" / demo.DEMO_LOGINS_FILE)
+    assert logins.stat().st_mode & 0o777 == 0o600 and len(logins.read_text().splitlines()) == len(demo.DEMO_ROLES)

@@ -1,9 +1,12 @@
 """Errors reach clients as problem+json on the API and as a page elsewhere, never as a stack trace."""
 from __future__ import annotations
 
+from registry.auth.permissions import public
+
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(app):
     @app.get("/api/v1/boom")
+    @public
     def boom():
         raise RuntimeError("secret internal detail")
 
@@ -16,6 +19,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app):
 
 def test_an_unexpected_error_on_a_page_is_a_friendly_500_page(app):
     @app.get("/boom")
+    @public
     def boom_page():
         raise RuntimeError("secret internal detail")
 

@@ -6,12 +6,12 @@ import pytest
 PROBLEM = "application/problem+json"
 
 
-def post(client, body, **kwargs):
-    return client.post("/api/v1/serials/validate", json=body, **kwargs)
+def post(api, body, **kwargs):
+    return api.post("/api/v1/serials/validate", json=body, **kwargs)
 
 
-def test_validate_returns_the_result_as_json(client):
-    response = post(client, {"scheme": "vin", "value": "1m8gdm9a0kp042788", "options": {"market": "na"}})
+def test_validate_returns_the_result_as_json(api):
+    response = post(api, {"scheme": "vin", "value": "1m8gdm9a0kp042788", "options": {"market": "na"}})
     assert response.status_code == 200
     body = response.get_json()
     assert body["valid"] is False and body["normalized"] == "1M8GDM9A0KP042788"
@@ -31,8 +31,8 @@ def test_validate_returns_the_result_as_json(client):
     ({"scheme": "vin", "value": "X", "extra": 1}, "extra", "unknown_field"),
     ({"scheme": "plain", "value": "X" * 1001}, "value", "value_too_long"),
 ], ids=lambda v: v if isinstance(v, str) else None)
-def test_bad_requests_are_problems_naming_the_field(client, body, field, code):
-    response = post(client, body)
+def test_bad_requests_are_problems_naming_the_field(api, body, field, code):
+    response = post(api, body)
     assert response.status_code == 400 and response.mimetype == PROBLEM
     problem = response.get_json()
     assert (problem["field"], problem["code"]) == (field, code)
@@ -41,8 +41,8 @@ def test_bad_requests_are_problems_naming_the_field(client, body, field, code):
 
 @pytest.mark.parametrize("data, content_type", [("not json", "application/json"), ("[1, 2]", "application/json"),
                                                 ("scheme=vin", "application/x-www-form-urlencoded")])
-def test_malformed_bodies_are_refused(client, data, content_type):
-    response = client.post("/api/v1/serials/validate", data=data, content_type=content_type)
+def test_malformed_bodies_are_refused(api, data, content_type):
+    response = api.post("/api/v1/serials/validate", data=data, content_type=content_type)
     assert response.status_code == 400 and response.mimetype == PROBLEM
     assert response.get_json()["code"] in ("invalid_json", "invalid_body")
 
