@@ -32,9 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.extensions import db, migrate
     from registry.ledger import api as ledger_api, cli as ledger_cli, views as ledger_views
     from registry.serials import api as serials_api, cli as serials_cli, views as serials_views
-    from registry.accounts import cli as accounts_cli, views as accounts_views
+    from registry.accounts import api as accounts_api, cli as accounts_cli, views as accounts_views
     from registry.auth import guard, views as auth_views
     from registry.extensions import bootstrap, limiter
+    from registry import openapi
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth_views.init_app(app)
     accounts_views.init_app(app)
+    accounts_api.init_app(app)
     accounts_cli.init_app(app)
     instance_setup.init_app(app)
     views.init_app(app)
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     serials_api.init_app(app)
     serials_views.init_app(app)
     serials_cli.init_app(app)
+    openapi.init_app(app)
     return app
 
 

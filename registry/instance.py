@@ -52,9 +52,11 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     now = now or datetime.now(timezone.utc)
     created = []
     instance = Path(app.instance_path)
-    if not instance.exists():
+    try:
         instance.mkdir(parents=True, mode=0o700)
         created.append(f"instance folder {instance}")
+    except FileExistsError:  # there already, or another init made it a moment ago
+        pass
     if write_secret(Path(app.config["SECRET_KEY_FILE"]), secrets.token_hex(32)):
         created.append("session secret (0600)")
     if not app.config.get("SECRET_KEY"):

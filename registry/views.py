@@ -8,6 +8,7 @@ from registry import overview
 from registry.extensions import db
 from registry.ledger.runtime import reader
 from registry.auth.permissions import Permission, public, requires
+from registry.openapi import operation
 
 bp = Blueprint("main", __name__)
 
@@ -24,6 +25,7 @@ def home():
 
 @bp.get("/healthz")
 @public
+@operation("Liveness and database reachability, for load balancers", response="Health", errors=(503,))
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})

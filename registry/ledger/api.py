@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from registry.errors import InvalidParameterError, NotFoundError
 from registry.ledger.runtime import reader
 from registry.auth.permissions import Permission, public, requires
+from registry.openapi import operation, path, query
 
 bp = Blueprint("ledger_api", __name__)
 
@@ -47,6 +48,7 @@ def entry_json(entry) -> dict:
 
 @bp.get("/checkpoint")
 @public
+@operation("The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain", errors=(404,))
 def checkpoint():
     signed = reader().latest_checkpoint()
     if signed is None:
@@ -56,6 +58,7 @@ def checkpoint():
 
 @bp.get("/api/v1/ledger")
 @requires(Permission.LEDGER_READ)
+@operation("Ledger size and latest checkpoint", response="LedgerSummary")
 def summary():
     service = reader()
     signed = service.latest_checkpoint()
@@ -69,6 +72,8 @@ def summary():
 
 @bp.get("/api/v1/ledger/entries/<raw_index>")
 @requires(Permission.LEDGER_READ)
+@operation("One entry: the parsed event and the exact hashed bytes", response="Entry",
+           parameters=(path("raw_index", "entry index, from 0"),), errors=(400, 404))
 def entry(raw_index: str):
     if not (raw_index.isascii() and raw_index.isdigit()) or len(raw_index) > 18:
         raise InvalidParameterError(f"entry index must be a non-negative integer, got {raw_index!r}", field="index")
@@ -80,6 +85,9 @@ def entry(raw_index: str):
 
 @bp.get("/api/v1/ledger/proofs/inclusion")
 @requires(Permission.LEDGER_READ)
+@operation("Inclusion proof of an entry at a tree size", response="InclusionProof",
+           parameters=(query("index", "entry index", required=True), query("size", "tree size (default: current)")),
+           errors=(400,))
 def inclusion():
     service = reader()
     tree_size = service.size()
@@ -99,6 +107,9 @@ def inclusion():
 
 @bp.get("/api/v1/ledger/proofs/consistency")
 @requires(Permission.LEDGER_READ)
+@operation("Consistency proof between two tree sizes", response="ConsistencyProof",
+           parameters=(query("from", "earlier size", required=True), query("to", "later size (default: current)")),
+           errors=(400,))
 def consistency():
     service = reader()
     tree_size = service.size()
@@ -111,6 +122,56 @@ def consistency():
         "root_from": b64(service.root_at(size1)), "root_to": b64(service.root_at(size2)),
         "proof": [b64(h) for h in service.consistency_proof(size1, size2)],
     })
+
+
+MAX_PAGE = 500
+
+
+@bp.get("/api/v1/ledger/export")
+@requires(Permission.LEDGER_EXPORT)
+@operation("The ledger export (zip) for `python -m audit verify`", response=None, media_type="application/zip")
+def export():
+    from registry.extensions import db
+    from registry.ledger import checks
+    from registry.ledger.runtime import verifier_key
+    vkey = verifier_key()
+    archive = checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"ledger-export-{reader().size()}.zip")
+
+
+@bp.get("/api/v1/ledger/entries")
+@requires(Permission.LEDGER_READ)
+@operation("Entries in ledger order, a page at a time", response="EntryPage",
+           parameters=(query("cursor", "from a previous page's next_cursor; omit for the first page", kind="string"),
+                       query("limit", f"entries per page, 1-{MAX_PAGE} (default 100)")), errors=(400,))
+def entries():
+    service = reader()
+    start = decode_cursor(request.args.get("cursor"))
+    limit = int_arg("limit", default=100, minimum=1)
+    if limit > MAX_PAGE:
+        raise InvalidParameterError(f"'limit' is at most {MAX_PAGE}", field="limit")
+    page = service.entries(start, min(start + limit, service.size()))
+    stop = start + len(page)
+    return jsonify({"entries": [entry_json(e) for e in page],
+                    "next_cursor": encode_cursor(stop) if stop < service.size() else None})
+
+
+def encode_cursor(index: int) -> str:
+    """Opaque to clients: it names the next entry, so pages stay stable while the ledger grows."""
+    return base64.urlsafe_b64encode(f"e{index}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> int:
+    if not raw:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        if text[0] == "e" and text[1:].isdigit() and len(text) < 20:
+            return int(text[1:])
+    except (ValueError, UnicodeDecodeError, IndexError):
+        pass
+    raise InvalidParameterError("'cursor' is not a cursor this API gave out", field="cursor")
 
 
 def init_app(app: Flask) -> None:

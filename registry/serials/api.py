@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, jsonify, request
 from registry.errors import RegistryError
 from registry.serials import SCHEMES, SerialsError, validate
 from registry.auth.permissions import Permission, requires
+from registry.openapi import operation
 
 bp = Blueprint("serials_api", __name__, url_prefix="/api/v1/serials")
 
@@ -48,6 +49,7 @@ def checked(scheme: str, value: str, options: dict) -> dict:
 
 @bp.post("/validate")
 @requires(Permission.SERIALS_CHECK)
+@operation("Validate, normalise and decode a serial", response="SerialResult", request="SerialRequest", errors=(400,))
 def validate_serial():
     body = request.get_json(silent=True)
     if body is None:
@@ -58,6 +60,7 @@ def validate_serial():
 
 @bp.get("/schemes")
 @requires(Permission.SERIALS_CHECK)
+@operation("The serial schemes, their options and codes", response="SchemeList")
 def schemes():
     return jsonify({"schemes": [scheme.to_dict() for scheme in SCHEMES.values()]})
 
