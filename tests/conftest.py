@@ -6,6 +6,7 @@ in a schema of its own. Under CI (CI=true) a missing TEST_DATABASE_URL is an err
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from types import SimpleNamespace
 from datetime import datetime, timezone
@@ -134,6 +135,17 @@ def bearer_client(app, token: str):
 def api_as(app):
     """api_as("officer"): a client sending a new officer's API token, as an integration does."""
     return lambda role: bearer_client(app, issue_token(app, make_account(app, role)))
+
+
+def csrf_token(client, page: str = "/login") -> str:
+    """The CSRF token of the client's session, as a page's <meta name="csrf-token"> carries it."""
+    html = client.get(page).get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def csrf():
+    return csrf_token
 
 
 @pytest.fixture

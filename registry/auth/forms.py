@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from registry.accounts.service import MIN_PASSWORD_LENGTH
 from registry.auth.permissions import Role
 
-ROLE_CHOICES = [(r.value, r.value) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value) for r in Role]
 
 
 class LoginForm(FlaskForm):
