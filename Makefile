@@ -19,9 +19,10 @@ install: $(STAMP)
 init: install
 	$(BIN)/flask init --demo
 
+# Local plain http: the session cookie may not be Secure here (it is everywhere else by default).
 run: init
-	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE))"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE)); sign in with a demo login above"
+	REGISTRY_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install chromium
 	$(BIN)/python -m pytest

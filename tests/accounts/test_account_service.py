@@ -84,3 +84,15 @@ def test_the_security_log_is_append_only(ctx, clock, statement):
         db.session.execute(text(statement))
     db.session.rollback()
     assert [e.kind for e in accounts().security_log()] == ["login_failed"]
+
+
+def test_a_regulator_reads_personal_data_only_when_granted(ctx, clock):
+    from registry.auth.identity import CurrentUser
+    from registry.auth.permissions import Permission
+    service = accounts()
+    account = service.create(email="reg@example.test", role="regulator", password=PASSWORD, actor="t", now=clock)
+    assert not CurrentUser(account).can(Permission.PERSONAL_DATA_READ)
+    service.set_grant(account.id, "personal_data.read", True, actor="admin", now=clock)
+    assert CurrentUser(account).can(Permission.PERSONAL_DATA_READ)
+    with pytest.raises(AccountError):
+        service.set_grant(account.id, "accounts.manage", True, actor="admin", now=clock)
