@@ -168,3 +168,15 @@ def test_an_oversized_body_is_413_problem(api_as, app):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     response = api_as("officer").post("/api/v1/serials/validate", data="x" * 4096, content_type="application/json")
     assert response.status_code == 413 and response.get_json()["code"] == "payload_too_large"
+
+
+def test_a_session_ends_after_its_idle_time(app, csrf):
+    import time
+    from datetime import timedelta
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    account = make_account(app, "officer")
+    client = app.test_client()
+    assert sign_in(client, csrf, account.email, PASSWORD).status_code == 302
+    assert client.get("/ledger/").status_code == 200
+    time.sleep(2.1)  # idle longer than the lifetime; the signed cookie's age is checked on the server
+    assert client.get("/ledger/").status_code == 302
