@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from registry.config import PROJECT_ROOT, instance_path_from_env, settings_from_env, normalise_database_url
+from registry.config import PROJECT_ROOT, instance_path_from_env, normalise_database_url, settings_from_env
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -27,15 +27,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _load_secret_key(app)
 
-    from registry import errors, instance as instance_setup, views
+    from registry import errors, openapi, views
+    from registry import instance as instance_setup
+    from registry.accounts import api as accounts_api
+    from registry.accounts import cli as accounts_cli
+    from registry.accounts import views as accounts_views
+    from registry.auth import guard
+    from registry.auth import views as auth_views
     from registry.db import configure_engine
-    from registry.extensions import db, migrate
-    from registry.ledger import api as ledger_api, cli as ledger_cli, views as ledger_views
-    from registry.serials import api as serials_api, cli as serials_cli, views as serials_views
-    from registry.accounts import api as accounts_api, cli as accounts_cli, views as accounts_views
-    from registry.auth import guard, views as auth_views
-    from registry.extensions import bootstrap, limiter
-    from registry import openapi
+    from registry.extensions import bootstrap, db, limiter, migrate
+    from registry.ledger import api as ledger_api
+    from registry.ledger import cli as ledger_cli
+    from registry.ledger import views as ledger_views
+    from registry.serials import api as serials_api
+    from registry.serials import cli as serials_cli
+    from registry.serials import views as serials_views
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

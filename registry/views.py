@@ -5,9 +5,9 @@ from flask import Blueprint, Flask, jsonify, render_template
 from sqlalchemy import text
 
 from registry import overview
+from registry.auth.permissions import Permission, public, requires
 from registry.extensions import db
 from registry.ledger.runtime import reader
-from registry.auth.permissions import Permission, public, requires
 from registry.openapi import operation
 
 bp = Blueprint("main", __name__)

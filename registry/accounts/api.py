@@ -1,7 +1,7 @@
 """Accounts over JSON, for administrators' tooling, and the security log for admins and auditors."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify
 
 from registry.accounts.runtime import accounts
 from registry.auth.permissions import Permission, requires

@@ -9,9 +9,9 @@ import base64
 
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
+from registry.auth.permissions import Permission, public, requires
 from registry.errors import InvalidParameterError, NotFoundError
 from registry.ledger.runtime import reader
-from registry.auth.permissions import Permission, public, requires
 from registry.openapi import operation, path, query
 
 bp = Blueprint("ledger_api", __name__)

@@ -9,7 +9,8 @@ from typing import Sequence
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from audit import checkpoint as checkpoints, merkle
+from audit import checkpoint as checkpoints
+from audit import merkle
 from audit.errors import VerificationError
 from registry.bulk import insert_rows
 from registry.ledger import tree

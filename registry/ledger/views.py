@@ -7,11 +7,11 @@ import json
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
 from registry.extensions import db
 from registry.ledger import checks
 from registry.ledger.runtime import reader, verifier_key
-from registry.auth.permissions import Permission, requires
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 

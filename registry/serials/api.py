@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
 
-from registry.errors import RegistryError
-from registry.serials import SCHEMES, SerialsError, validate
 from registry.auth.permissions import Permission, requires
+from registry.errors import RegistryError
 from registry.openapi import operation
+from registry.serials import SCHEMES, SerialsError, validate
 
 bp = Blueprint("serials_api", __name__, url_prefix="/api/v1/serials")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
 
+from registry.auth.permissions import Permission, requires
 from registry.serials import SCHEMES
 from registry.serials.api import SerialRequestError, checked
-from registry.auth.permissions import Permission, requires
 
 bp = Blueprint("serials", __name__, url_prefix="/serials")
 

@@ -6,8 +6,8 @@ import random
 import pytest
 import redis
 
-from tests.conftest import PASSWORD, bearer_client, issue_token, make_account, signed_in
 from registry.accounts.runtime import accounts
+from tests.conftest import PASSWORD, bearer_client, issue_token, make_account, signed_in
 
 
 def sign_in(client, csrf, email, password, **kwargs):
@@ -62,7 +62,7 @@ def test_an_api_post_with_a_session_needs_the_csrf_header(client, csrf):
 
 def test_five_failures_in_a_minute_for_an_account_are_throttled_and_logged(app, csrf):
     account = make_account(app, "officer")
-    statuses = [sign_in(app.test_client(), csrf, account.email, "wrong password!", 
+    statuses = [sign_in(app.test_client(), csrf, account.email, "wrong password!",
                         environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(6)]
     assert statuses == [401] * 5 + [429]
     # The right password from a sixth address is refused too while the account is throttled.

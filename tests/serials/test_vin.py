@@ -1,7 +1,8 @@
 """VIN rules beyond the vectors: the check digit's strength, model years, normalisation, WMI facts."""
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.serials import validate
 
