@@ -1,0 +1,103 @@
+"""Custody tables: projections of the `party.*`, `item.*` and `custody.*` events (see `projection`),
+plus the personal-data vault, which holds what the ledger must not: private persons' names,
+addresses and identity documents. The ledger carries only a salted commitment to them, so erasing
+the vault leaves the ledger intact and verifiable.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, UTCDateTime
+
+
+class Party(Base):
+    __tablename__ = "party"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # licensee, organisation, person
+    name: Mapped[str | None] = mapped_column(String(200))  # business or organisation name; None for persons
+    address: Mapped[str | None] = mapped_column(String(400))  # premises address; persons' is in the vault
+    ffl: Mapped[str | None] = mapped_column(String(15), unique=True)
+    ffl_abbreviated: Mapped[str | None] = mapped_column(String(8))
+    commitment: Mapped[str | None] = mapped_column(String(64))  # persons: SHA-256 over salt and vault data
+    erased: Mapped[bool] = mapped_column(nullable=False, default=False)
+    registered_entry: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PersonalData(Base):
+    """The vault: not a projection, never on the ledger, erasable."""
+    __tablename__ = "personal_data"
+
+    party_id: Mapped[str] = mapped_column(ForeignKey("party.id"), primary_key=True)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(400))
+    id_document: Mapped[str | None] = mapped_column(String(200))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Item(Base):
+    __tablename__ = "item"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # firearm, vehicle, goods
+    scheme: Mapped[str] = mapped_column(String(32), nullable=False)
+    serial: Mapped[str] = mapped_column(String(200), nullable=False)  # as marked
+    serial_normalized: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    uniqueness_key: Mapped[str] = mapped_column(String(500), nullable=False, unique=True)
+    manufacturer: Mapped[str | None] = mapped_column(String(200))
+    importer: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str | None] = mapped_column(String(64))
+    caliber: Mapped[str | None] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(String(64))
+    model_year: Mapped[int | None] = mapped_column()
+    description: Mapped[str | None] = mapped_column(String(400))
+    attributes: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # decoded serial facts
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    holder_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"), index=True)
+    acquired: Mapped[bool] = mapped_column(nullable=False, default=False)
+    registered_entry: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_event_date: Mapped[date] = mapped_column(Date, nullable=False)
+
+    __table_args__ = (Index("ix_item_kind_status", "kind", "status"),)
+
+
+class CustodyRecord(Base):
+    """One custody event of an item, as recorded (corrections are records of their own that name
+    the record they correct; the original is never changed)."""
+    __tablename__ = "custody_record"
+
+    entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
+    type: Mapped[str] = mapped_column(String(32), nullable=False)  # registered, acquired, disposed, ...
+    on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"), index=True)
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    corrects: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(254), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ImportKey(Base):
+    """Idempotency keys of bulk-imported rows: a row imported once is not imported again."""
+    __tablename__ = "import_key"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entry_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class MultipleSaleFlag(Base):
+    __tablename__ = "multiple_sale_flag"
+
+    entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    party_id: Mapped[str] = mapped_column(ForeignKey("party.id"), nullable=False, index=True)
+    item_ids: Mapped[list] = mapped_column(JSON, nullable=False)
+    first_date: Mapped[date] = mapped_column(Date, nullable=False)
+    last_date: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)

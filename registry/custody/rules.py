@@ -1,0 +1,56 @@
+"""Pure rules of custody, without the database: statuses, what may follow what, business days."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from registry.errors import RegistryError
+
+KINDS = ("firearm", "vehicle", "goods")
+SCHEMES_BY_KIND = {"firearm": ("firearm",), "vehicle": ("vin", "vehicle_legacy"),
+                   "goods": ("gs1", "imei", "hin", "iso6346", "plain")}
+HANDGUN_TYPES = ("pistol", "revolver")
+FIREARM_TYPES = ("pistol", "revolver", "rifle", "shotgun", "receiver", "frame", "other")
+STATUSES = ("registered", "in_custody", "disposed", "stolen", "lost", "destroyed", "exported", "quarantined")
+# Status changes an officer may record, and the statuses each may start from.
+STATUS_CHANGES = {
+    "stolen": ("in_custody", "quarantined", "registered"),
+    "lost": ("in_custody", "quarantined", "registered"),
+    "recovered": ("stolen", "lost"),
+    "destroyed": ("in_custody", "quarantined", "registered"),
+    "exported": ("in_custody", "quarantined"),
+    "quarantined": ("in_custody",),
+}
+NOT_DISPOSABLE = ("stolen", "lost", "destroyed", "exported", "disposed")
+THEFT_REPORT_HOURS = 48  # 27 CFR 478.39a: report a theft or loss within 48 hours of discovery
+MULTIPLE_SALE_BUSINESS_DAYS = 5  # 27 CFR 478.126a: two or more handguns within five consecutive business days
+
+
+class CustodyError(RegistryError):
+    """A request the custody rules refuse. 409 for a conflict with the item's state, 422 for a
+    rule the request itself breaks; `code` is stable."""
+
+    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None):
+        super().__init__(detail, field=field)
+        self.code, self.status = code, status
+        self.title = "Conflict with the item's state" if status == 409 else "Refused by a custody rule"
+
+
+def business_days_between(first: date, last: date) -> int:
+    """Business days (Monday-Friday) from `first` to `last`, both counted (requires first <= last)."""
+    days, day = 0, first
+    while day <= last:
+        if day.weekday() < 5:
+            days += 1
+        day += timedelta(days=1)
+    return days
+
+
+def within_business_days(first: date, last: date, limit: int = MULTIPLE_SALE_BUSINESS_DAYS) -> bool:
+    """True when both dates fall within `limit` consecutive business days. A weekend day counts as
+    the business day after it (a sale on Saturday is in the window that Monday opens)."""
+    start, end = min(first, last), max(first, last)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    if start > end:
+        return True
+    return business_days_between(start, end) <= limit
