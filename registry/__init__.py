@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.accounts import cli as accounts_cli
     from registry.accounts import views as accounts_views
     from registry.auth import guard
+    from registry.custody import api as custody_api
     from registry.auth import views as auth_views
     from registry.db import configure_engine
     from registry.extensions import bootstrap, db, limiter, migrate
@@ -67,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     serials_api.init_app(app)
     serials_views.init_app(app)
     serials_cli.init_app(app)
+    custody_api.init_app(app)
     openapi.init_app(app)
     return app
 

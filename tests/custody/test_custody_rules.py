@@ -1,0 +1,164 @@
+"""Each custody rule accepted and refused over the API; a refusal appends nothing."""
+from __future__ import annotations
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def refused(response, status: int, code: str):
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == PROBLEM and response.get_json()["code"] == code
+    return response.get_json()
+
+
+def test_register_acquire_dispose_keeps_the_custody_chain(officer, world, firearm):
+    item = firearm()
+    sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-1"})
+    assert sold.status_code == 201 and sold.get_json()["item"]["status"] == "disposed"
+    detail = officer.get(f"/api/v1/items/{item}").get_json()
+    assert [r["type"] for r in detail["timeline"]] == ["registered", "acquired", "disposed"]
+    assert detail["item"]["holder"]["name"] == "Jane Doe"  # officers read personal data
+
+
+def test_a_bad_serial_is_refused_with_its_code_and_position(officer, size):
+    before = size()
+    problem = refused(officer.post("/api/v1/items", json={
+        "kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9A0KP042788", "date": "2026-11-01"}), 422, "serial_check_digit")
+    assert problem["field"] == "serial" and "position 9" in problem["detail"] and size() == before
+
+
+def test_a_failing_serial_is_recorded_with_an_override_and_its_justification(officer, app):
+    response = officer.post("/api/v1/items", json={
+        "kind": "vehicle", "scheme": "vin", "serial": "KMTGA4SCDRU227656", "date": "2026-11-01",
+        "override_justification": "assigned VIN on NHTSA's exception list; check digit wrong as issued"})
+    assert response.status_code == 201
+    from registry.ledger.runtime import reader
+    with app.app_context():
+        event = reader().entry(response.get_json()["registered_entry"]).event
+    assert event["payload"]["override"] == {"codes": ["check_digit"], "justification":
+                                            "assigned VIN on NHTSA's exception list; check digit wrong as issued"}
+
+
+@pytest.mark.parametrize("second, status", [
+    ({"manufacturer": "Demo Arms Co."}, 409), ({"manufacturer": "Other Maker Inc."}, 201)])
+def test_firearm_serials_are_unique_per_manufacturer(firearm, officer, second, status):
+    firearm("ABC-123", acquired=None)
+    response = officer.post("/api/v1/items", json={"kind": "firearm", "scheme": "firearm", "serial": "abc-123",
+                                                   "date": "2026-11-02", "model": "X", "type": "rifle",
+                                                   "caliber": ".308", **second})
+    assert response.status_code == status
+    if status == 409:
+        assert response.get_json()["code"] == "duplicate_serial"
+
+
+def test_vins_are_unique_everywhere(officer):
+    body = {"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788", "date": "2026-11-01"}
+    assert officer.post("/api/v1/items", json=body).status_code == 201
+    refused(officer.post("/api/v1/items", json={**body, "serial": "1m8gdm9axkp042788", "manufacturer": "Else"}),
+            409, "duplicate_serial")
+
+
+def test_only_the_current_holder_disposes(officer, world, firearm, size):
+    item = firearm()
+    before = size()
+    refused(officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["fleet"], "transferee_party_id": world["person"],
+        "form_4473": "TX-1"}), 409, "not_holder")
+    assert size() == before
+
+
+def test_an_item_never_acquired_cannot_be_disposed(officer, world, firearm, size):
+    item = firearm(acquired=None)
+    before = size()
+    refused(officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"],
+        "form_4473": "TX-1"}), 409, "not_acquired")
+    assert size() == before
+
+
+@pytest.mark.parametrize("status", ["stolen", "destroyed", "exported"])
+def test_nothing_stolen_destroyed_or_exported_is_disposed(officer, world, firearm, size, status):
+    item = firearm()
+    change = {"status": status, "date": "2026-11-04"}
+    if status == "stolen":
+        change.update(police_report="APD-77", atf_incident="I-2026-0001", discovered_at="2026-11-04T08:00:00Z")
+    assert officer.post(f"/api/v1/items/{item}/status", json=change).status_code == 201
+    before = size()
+    refused(officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"],
+        "form_4473": "TX-1"}), 409, f"item_{status}")
+    assert size() == before
+
+
+def test_dates_cannot_precede_the_previous_event(officer, world, firearm, size):
+    item = firearm()
+    before = size()
+    problem = refused(officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-01", "from_party_id": world["us"], "transferee_party_id": world["person"],
+        "form_4473": "TX-1"}), 422, "date_before_previous_event")
+    assert problem["field"] == "date" and size() == before
+
+
+def test_a_firearm_theft_needs_its_report_numbers_and_time_of_discovery(officer, firearm, size):
+    item = firearm()
+    before = size()
+    refused(officer.post(f"/api/v1/items/{item}/status", json={"status": "stolen", "date": "2026-11-04"}),
+            422, "missing_field")
+    refused(officer.post(f"/api/v1/items/{item}/status", json={
+        "status": "stolen", "date": "2026-11-04", "police_report": "APD-1", "discovered_at": "2026-11-04T08:00:00Z"}),
+        422, "missing_field")
+    assert size() == before
+    recovered = officer.post(f"/api/v1/items/{item}/status", json={"status": "recovered", "date": "2026-11-04"})
+    refused(recovered, 409, "invalid_transition")
+
+
+def test_recovery_returns_a_stolen_item_to_custody(officer, firearm):
+    item = firearm()
+    officer.post(f"/api/v1/items/{item}/status", json={
+        "status": "stolen", "date": "2026-11-04", "police_report": "APD-1", "atf_incident": "I-1",
+        "discovered_at": "2026-11-04T08:00:00Z"})
+    back = officer.post(f"/api/v1/items/{item}/status", json={"status": "recovered", "date": "2026-11-06"})
+    assert back.status_code == 201 and back.get_json()["item"]["status"] == "in_custody"
+
+
+def test_a_transfer_moves_the_holder_and_needs_a_new_party(officer, world, firearm):
+    item = firearm()
+    moved = officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]})
+    assert moved.status_code == 201 and moved.get_json()["item"]["holder"]["id"] == world["fleet"]
+    refused(officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]}),
+            422, "same_party")
+
+
+def test_a_correction_is_kept_beside_the_original(officer, firearm, app):
+    item = firearm()
+    registered = officer.get(f"/api/v1/items/{item}").get_json()["item"]["registered_entry"]
+    fixed = officer.post(f"/api/v1/items/{item}/corrections", json={
+        "corrects": registered, "fields": {"caliber": "9x19mm"}, "reason": "caliber misread from the invoice"})
+    assert fixed.status_code == 201 and fixed.get_json()["item"]["caliber"] == "9x19mm"
+    timeline = officer.get(f"/api/v1/items/{item}").get_json()["timeline"]
+    assert timeline[0]["details"]["caliber"] == "9mm"  # the original, unchanged
+    assert timeline[-1]["type"] == "corrected" and timeline[-1]["corrects"] == registered
+    refused(officer.post(f"/api/v1/items/{item}/corrections", json={
+        "corrects": registered, "fields": {"serial": "X"}, "reason": "no"}), 422, "not_correctable")
+
+
+def test_bad_bodies_and_unknown_parties_are_problems(officer, firearm):
+    item = firearm()
+    refused(officer.post("/api/v1/items", data="[]", content_type="application/json"), 400, "invalid_body")
+    refused(officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": "nobody"}),
+            422, "unknown_party")
+    refused(officer.post(f"/api/v1/items/{item}/transfers", json={"date": "yesterday", "to_party_id": "x"}),
+            422, "invalid_date")
+    assert officer.get("/api/v1/items/no-such-item").status_code == 404
+
+
+def test_regulators_read_items_but_not_private_persons(api_as, officer, world, firearm):
+    item = firearm()
+    officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "T"})
+    regulator = api_as("regulator")
+    holder = regulator.get(f"/api/v1/items/{item}").get_json()["item"]["holder"]
+    assert holder["name"] == "(private person)" and "Jane" not in str(regulator.get(f"/api/v1/parties/{world['person']}").get_json())
+    assert regulator.post("/api/v1/items", json={}).status_code == 403
