@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.accounts import views as accounts_views
     from registry.auth import guard
     from registry.custody import api as custody_api
+    from registry.custody import cli as custody_cli
     from registry.auth import views as auth_views
     from registry.db import configure_engine
     from registry.extensions import bootstrap, db, limiter, migrate
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     serials_views.init_app(app)
     serials_cli.init_app(app)
     custody_api.init_app(app)
+    custody_cli.init_app(app)
     openapi.init_app(app)
     return app
 

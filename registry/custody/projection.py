@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.custody.models import CustodyRecord, Item, Party
+from registry.custody import rules
+from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 
 ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
 # What a correction may change, per corrected record type, and where the value lives.
@@ -73,6 +75,25 @@ def item_disposed(session: Session, index: int, event: dict) -> None:
     item.status, item.holder_party_id, item.last_event_date = "disposed", p["transferee_party_id"], _day(p["date"])
     _record(session, index, event, "disposed", party=p["transferee_party_id"], on=p["date"],
             details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+    _flag_multiple_sale(session, index, item, p["transferee_party_id"], _day(p["date"]))
+
+
+def _flag_multiple_sale(session: Session, index: int, item: Item, transferee_id: str, on: date) -> None:
+    """27 CFR 478.126a: two or more pistols or revolvers to one unlicensed person within five
+    consecutive business days, flagged when the disposition that completes the set is recorded."""
+    transferee = session.get(Party, transferee_id)
+    if item.kind != "firearm" or (item.type or "") not in rules.HANDGUN_TYPES or transferee.kind == "licensee":
+        return
+    rows = session.execute(
+        select(CustodyRecord.item_id, CustodyRecord.on).join(Item, Item.id == CustodyRecord.item_id)
+        .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == transferee_id,
+               Item.type.in_(rules.HANDGUN_TYPES), CustodyRecord.entry_index != index)).all()
+    related = [(item_id, day) for item_id, day in rows if rules.within_business_days(day, on)]
+    if related:
+        days = [day for _, day in related] + [on]
+        session.add(MultipleSaleFlag(entry_index=index, party_id=transferee_id,
+                                     item_ids=sorted({i for i, _ in related} | {item.id}),
+                                     first_date=min(days), last_date=max(days)))
 
 
 def item_transferred(session: Session, index: int, event: dict) -> None:

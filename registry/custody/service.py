@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from audit import canonical
 from registry import serials
 from registry.custody import projection, rules
-from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party, PersonalData
+from registry.custody.models import CustodyRecord, Item, Party, PersonalData
 from registry.custody.rules import CustodyError
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -224,9 +224,7 @@ class CustodyService:
                        "transferee_party_id": transferee.id, **_party_columns("transferee", transferee)}
             if form_4473:
                 payload["form_4473"] = form_4473
-            index = self._append(NewEvent("item.disposed", payload, item=f"item:{item.id}"), actor=actor, now=now)
-            self._flag_multiple_sale(item, transferee, on, index)
-            return index
+            return self._append(NewEvent("item.disposed", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
     def transfer(self, item_id: str, *, on, to_party_id: str, actor: str, now: datetime,
                  from_party_id: str | None = None) -> int:
@@ -315,26 +313,49 @@ class CustodyService:
             payload = {"item_id": item.id, "corrects": corrects, "fields": clean, "reason": reason}
             return self._append(NewEvent("custody.corrected", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
-    # -- compliance signals ------------------------------------------------------------------
-    def _flag_multiple_sale(self, item: Item, transferee: Party, on: date, index: int) -> None:
-        """27 CFR 478.126a: two or more pistols or revolvers to one unlicensed person within five
-        consecutive business days. Flagged when the disposition that completes the set is recorded."""
-        if item.kind != "firearm" or (item.type or "") not in rules.HANDGUN_TYPES or transferee.kind == "licensee":
-            return
-        rows = self.session.execute(
-            select(CustodyRecord.item_id, CustodyRecord.on).join(Item, Item.id == CustodyRecord.item_id)
-            .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == transferee.id,
-                   Item.type.in_(rules.HANDGUN_TYPES), CustodyRecord.entry_index != index)).all()
-        related = [(item_id, day) for item_id, day in rows if rules.within_business_days(day, on)]
-        if related:
-            days = [day for _, day in related] + [on]
-            self.session.add(MultipleSaleFlag(entry_index=index, party_id=transferee.id,
-                                              item_ids=sorted({i for i, _ in related} | {item.id}),
-                                              first_date=min(days), last_date=max(days)))
-
     # -- personal data -----------------------------------------------------------------------
     def personal_data(self, party_id: str) -> PersonalData | None:
         return self.session.get(PersonalData, party_id)
+
+    def erasure_refusal(self, party: Party, *, today: date, retention_days: int,
+                        licence_ended_on: date | None) -> str | None:
+        """Why a person's data must still be kept, or None when they may be erased."""
+        if party.kind != "person":
+            return "only a private person's data are erased; licensees and organisations are not personal data"
+        if party.erased:
+            return "the data are erased already"
+        # An acquisition's record names its source, a disposition's its transferee.
+        firearm_record = self.session.scalar(
+            select(CustodyRecord.entry_index).join(Item, Item.id == CustodyRecord.item_id)
+            .where(CustodyRecord.party_id == party.id, Item.kind == "firearm").limit(1))
+        if firearm_record is not None and licence_ended_on is None:
+            return ("the person is a source or transferee in the firearm records, which are kept for as long as "
+                    "the licence exists (27 CFR 478.129); set LICENCE_ENDED_ON when it ends")
+        last = self.session.scalar(select(CustodyRecord.on).where(CustodyRecord.party_id == party.id)
+                                   .order_by(CustodyRecord.on.desc()).limit(1))
+        if last is not None and (today - last).days < retention_days:
+            return (f"the retention period of {retention_days} days after the person's last record ({last}) "
+                    f"runs until {last + timedelta(days=retention_days)}")
+        return None
+
+    def erase_person(self, party_id: str, *, reason: str, actor: str, now: datetime, retention_days: int,
+                     licence_ended_on: date | None = None) -> Party:
+        """Erase a person's vault data (GDPR Art. 17) unless a retention rule forbids it. The ledger
+        keeps the salted commitment, which reveals nothing without the erased salt, and still verifies."""
+        reason = _text(reason, "reason", required=True, limit=400)
+        with write_transaction(self.session):
+            party = self.party(party_id)
+            refusal = self.erasure_refusal(party, today=now.date(), retention_days=retention_days,
+                                           licence_ended_on=licence_ended_on)
+            if refusal:
+                raise CustodyError(f"cannot erase: {refusal}", code="retention_applies", status=409, field="party_id")
+            vault = self.session.get(PersonalData, party.id)
+            vault.full_name = vault.address = vault.id_document = None
+            vault.salt = None
+            vault.erased_at = now
+            self._append(NewEvent("party.erased", {"party_id": party.id, "reason": reason}, item=f"party:{party.id}"),
+                         actor=actor, now=now)
+            return party
 
 
 def _party_columns(prefix: str, party: Party) -> dict:

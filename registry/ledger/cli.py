@@ -75,6 +75,23 @@ def _login_name() -> str:
         return "unknown"
 
 
+@ledger_cli.command("replay")
+def replay_command() -> None:
+    """Rebuild every projection from the events into a scratch database and compare with the live tables."""
+    from registry.replay import replay
+    total = reader().size()
+    with _bar(total, "replaying") as bar:
+        report = replay(db.session(), progress=_Progress(bar))
+    for table, rows in report.tables.items():
+        click.echo(f"{table}: {rows} rows")
+    if report.identical:
+        click.echo(f"IDENTICAL: {report.events} events rebuild every projection exactly")
+        return
+    for difference in report.differences:
+        click.echo(f"DIFFERENT: {difference}")
+    sys.exit(1)
+
+
 @ledger_cli.command("export")
 @click.argument("folder", type=click.Path(file_okay=False))
 def export_command(folder: str) -> None:
