@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.auth import guard
     from registry.custody import api as custody_api
     from registry.custody import cli as custody_cli
+    from registry.custody import views as custody_views
     from registry.auth import views as auth_views
     from registry.db import configure_engine
     from registry.extensions import bootstrap, db, limiter, migrate
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     serials_cli.init_app(app)
     custody_api.init_app(app)
     custody_cli.init_app(app)
+    custody_views.init_app(app)
     openapi.init_app(app)
     return app
 

@@ -33,6 +33,11 @@ def healthz():
 
 NAV_LINKS = [
     ("main.home", "Dashboard", Permission.DASHBOARD),
+    ("custody.search", "Items", Permission.ITEMS_READ),
+    ("custody.parties", "Parties", Permission.ITEMS_READ),
+    ("custody.bound_book", "Bound book", Permission.ITEMS_READ),
+    ("custody.signals", "Signals", Permission.ITEMS_READ),
+    ("custody.trace", "Trace", Permission.ITEMS_READ),
     ("ledger.index", "Ledger", Permission.LEDGER_READ),
     ("ledger.checkpoint", "Checkpoint", Permission.LEDGER_READ),
     ("serials.check", "Check a serial", Permission.SERIALS_CHECK),

@@ -1,0 +1,229 @@
+"""Custody pages: search, register, the item page with its actions, parties, the bound book, trace
+requests and compliance signals. Views parse, call the service, render; refusals come back as form
+errors on the field they name, and nothing is appended."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission, requires
+from registry.custody import projection, queries, rules
+from registry.custody.api import book_rows, to_csv
+from registry.custody.forms import CorrectionForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm, TraceForm
+from registry.custody.models import Party
+from registry.custody.runtime import custody
+from registry.errors import RegistryError
+from registry.extensions import db
+from registry.ledger.runtime import reader, verifier_key
+
+bp = Blueprint("custody", __name__)
+
+
+def _personal() -> bool:
+    return current_user.can(Permission.PERSONAL_DATA_READ)
+
+
+def _now():
+    return queries.utc_now()
+
+
+def _day(field) -> str | None:
+    return field.data.isoformat() if field.data else None
+
+
+def _to_field(form, error: RegistryError, mapping: dict | None = None) -> None:
+    name = (mapping or {}).get(error.field, error.field)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = list(field.errors) + [error.detail]
+    else:
+        flash(error.detail, "danger")
+
+
+def party_choices(blank: str = "choose a party") -> list:
+    parties = db.session.scalars(select(Party).order_by(Party.kind, Party.name)).all()
+    labels = [(p.id, queries.party_label(db.session(), p.id, personal=_personal())) for p in parties]
+    return [("", blank)] + [(pid, f"{label['name']} ({label['kind']}{', ' + label['ffl'] if label['ffl'] else ''})")
+                            for pid, label in labels]
+
+
+@bp.get("/items/")
+@requires(Permission.ITEMS_READ)
+def search():
+    args = request.args
+    filters = {name: (args.get(name) or None) for name in ("serial", "kind", "status", "holder", "manufacturer")}
+    try:
+        date_from = date.fromisoformat(args["from"]) if args.get("from") else None
+        date_to = date.fromisoformat(args["to"]) if args.get("to") else None
+    except ValueError:
+        flash("Dates are YYYY-MM-DD.", "danger")
+        date_from = date_to = None
+    searched = any(filters.values()) or date_from or date_to or args.get("all")
+    items = queries.search(db.session(), **filters, date_from=date_from, date_to=date_to, limit=200) if searched else []
+    holders = {i.holder_party_id: queries.party_label(db.session(), i.holder_party_id, personal=_personal())
+               for i in items if i.holder_party_id}
+    return render_template("custody/search.html", items=items, holders=holders, args=args, searched=searched,
+                           kinds=rules.KINDS, statuses=rules.STATUSES, parties=party_choices("any holder"))
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@requires(Permission.ITEMS_WRITE)
+def register():
+    form = ItemForm()
+    if form.validate_on_submit():
+        facts = {name: getattr(form, name).data or None for name in projection.ITEM_FIELDS}
+        try:
+            item = custody().register_item(
+                kind=form.kind.data, scheme=form.scheme.data, serial=form.serial.data or "",
+                on=_day(form.date) or _now().date().isoformat(), actor=current_user.actor, now=_now(),
+                override_justification=(form.justification.data if form.override.data else None), **facts)
+        except RegistryError as error:
+            _to_field(form, error, {"override_justification": "justification"})
+        else:
+            flash(f"Registered {item.serial} (ledger entry {item.registered_entry}).", "success")
+            return redirect(url_for("custody.item", item_id=item.id))
+    return render_template("custody/register.html", form=form, schemes=rules.SCHEMES_BY_KIND), \
+        400 if form.errors else 200
+
+
+def _action_forms(item):
+    holder_choices = party_choices()
+    acquire = PartyChoiceForm(prefix="acquire")
+    dispose = PartyChoiceForm(prefix="dispose")
+    transfer = PartyChoiceForm(prefix="transfer")
+    for form in (acquire, dispose, transfer):
+        form.party.choices = holder_choices
+        form.second.choices = holder_choices
+    status = StatusForm(prefix="status")
+    correction = CorrectionForm(prefix="correct")
+    records = [r for r in queries.timeline(db.session(), item.id) if r.type in projection.CORRECTABLE]
+    correction.corrects.choices = [(str(r.entry_index), f"entry {r.entry_index}: {r.type} on {r.on}") for r in records]
+    correction.field.choices = sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
+    return {"acquire": acquire, "dispose": dispose, "transfer": transfer, "status": status, "correct": correction}
+
+
+@bp.get("/items/<item_id>")
+@requires(Permission.ITEMS_READ)
+def item(item_id: str, forms: dict | None = None, status: int = 200):
+    found = custody(writing=False).item(item_id)
+    session = db.session()
+    records = queries.timeline(session, found.id)
+    service, vkey = reader(), verifier_key()
+    proofs = {r.entry_index: service.proven_entry(r.entry_index, vkey) for r in records}
+    labels = {r.entry_index: queries.party_label(session, r.party_id, personal=_personal()) for r in records}
+    return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
+                           holder=queries.party_label(session, found.holder_party_id, personal=_personal()),
+                           forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE)), status
+
+
+@bp.post("/items/<item_id>/<action>")
+@requires(Permission.ITEMS_WRITE)
+def act(item_id: str, action: str):
+    found = custody(writing=False).item(item_id)
+    forms = _action_forms(found)
+    form = forms.get(action)
+    if form is None:
+        return item(item_id)
+    if not form.validate_on_submit():
+        return item(item_id, forms=forms, status=400)
+    service, actor, now = custody(), current_user.actor, _now()
+    on = _day(form.date) if hasattr(form, "date") else None
+    try:
+        if action == "acquire":
+            service.acquire(item_id, on=on or now.date().isoformat(), source_party_id=form.party.data,
+                            recipient_party_id=form.second.data, reference=form.reference.data, actor=actor, now=now)
+        elif action == "dispose":
+            service.dispose(item_id, on=on or now.date().isoformat(), from_party_id=found.holder_party_id,
+                            transferee_party_id=form.party.data, form_4473=form.form_4473.data, actor=actor, now=now)
+        elif action == "transfer":
+            service.transfer(item_id, on=on or now.date().isoformat(), to_party_id=form.party.data, actor=actor, now=now)
+        elif action == "status":
+            service.change_status(item_id, status=form.status.data, on=on or now.date().isoformat(),
+                                  discovered_at=form.discovered_at.data, police_report=form.police_report.data,
+                                  atf_incident=form.atf_incident.data, note=form.note.data, actor=actor, now=now)
+        else:
+            service.correct(item_id, corrects=int(form.corrects.data), fields={form.field.data: form.value.data},
+                            reason=form.reason.data, actor=actor, now=now)
+    except RegistryError as error:
+        _to_field(form, error, {"source_party_id": "party", "transferee_party_id": "party", "to_party_id": "party",
+                                "recipient_party_id": "second", "from_party_id": "party"})
+        if error.field and error.field.startswith("fields."):
+            form.value.errors = list(form.value.errors) + [error.detail]
+        return item(item_id, forms=forms, status=error.status)
+    flash(f"Recorded: {action}.", "success")
+    return redirect(url_for("custody.item", item_id=item_id))
+
+
+@bp.route("/parties/", methods=["GET", "POST"])
+@requires(Permission.ITEMS_READ)
+def parties():
+    form = PartyForm()
+    if request.method == "POST":
+        if not current_user.can(Permission.ITEMS_WRITE):
+            return redirect(url_for("custody.parties"))
+        if form.validate_on_submit():
+            service, actor, now = custody(), current_user.actor, _now()
+            try:
+                if form.kind.data == "licensee":
+                    party = service.register_licensee(ffl=form.ffl.data, name=form.name.data, address=form.address.data,
+                                                      actor=actor, now=now)
+                elif form.kind.data == "organisation":
+                    party = service.register_organisation(name=form.name.data, address=form.address.data,
+                                                          actor=actor, now=now)
+                else:
+                    party = service.register_person(full_name=form.full_name.data, address=form.address.data,
+                                                    id_document=form.id_document.data, actor=actor, now=now)
+            except RegistryError as error:
+                _to_field(form, error)
+            else:
+                flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
+                return redirect(url_for("custody.parties"))
+    rows = db.session.scalars(select(Party).order_by(Party.kind, Party.name)).all()
+    labels = [queries.party_label(db.session(), p.id, personal=_personal()) | {"entry": p.registered_entry} for p in rows]
+    return render_template("custody/parties.html", form=form, parties=labels,
+                           can_write=current_user.can(Permission.ITEMS_WRITE)), 400 if form.errors else 200
+
+
+@bp.get("/bound-book")
+@requires(Permission.ITEMS_READ)
+def bound_book():
+    if not request.args.get("from"):
+        today = _now().date()
+        return redirect(url_for("custody.bound_book", **{"from": today.replace(day=1).isoformat(),
+                                                          "to": today.isoformat(), "view": "both"}))
+    rows, view = book_rows()
+    if request.args.get("format") == "csv":
+        from flask import Response
+        return Response(to_csv([queries.book_row_dict(r) for r in rows]), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=bound-book.csv"})
+    licensees = db.session.scalars(select(Party).where(Party.kind == "licensee").order_by(Party.name)).all()
+    return render_template("custody/bound_book.html", rows=rows, view=view, args=request.args, licensees=licensees,
+                           views=queries.CORRECTION_VIEWS)
+
+
+@bp.get("/trace")
+@requires(Permission.ITEMS_READ)
+def trace():
+    form = TraceForm(request.args)
+    answer = None
+    if form.serial.data:
+        answer = queries.trace(db.session(), form.serial.data, form.manufacturer.data, now=_now())
+    return render_template("custody/trace.html", form=form, answer=answer)
+
+
+@bp.get("/signals")
+@requires(Permission.ITEMS_READ)
+def signals():
+    session, now = db.session(), _now()
+    flags = queries.multiple_sales(session)
+    return render_template("custody/signals.html", flags=flags, thefts=queries.thefts(session, now=now),
+                           open_items=queries.open_acquisitions(session, today=now.date()), now=now,
+                           flag_party={f.entry_index: queries.party_label(session, f.party_id, personal=_personal())
+                                       for f in flags})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,97 @@
+"""The custody pages: forms refuse on the field and append nothing; pages show what the API holds."""
+from __future__ import annotations
+
+import re
+
+
+def form_post(client, csrf, url, data):
+    token = csrf(client, url.split("?")[0] if not url.startswith("/items/") or url.endswith("/new") else "/items/")
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+FIREARM = {"kind": "firearm", "scheme": "firearm", "serial": "WEB-1001", "date": "2026-11-02",
+           "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol", "caliber": "9mm"}
+
+
+def test_registering_through_the_form(client_as, csrf, size):
+    officer = client_as("officer")
+    response = form_post(officer, csrf, "/items/new", FIREARM)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/items/")
+    page = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "WEB-1001" in page and 'data-type="registered"' in page and "verified" in page
+
+
+def test_a_bad_serial_is_an_error_on_the_serial_field(client_as, csrf, size):
+    officer = client_as("officer")
+    before = size()
+    response = form_post(officer, csrf, "/items/new", {**FIREARM, "serial": "WEB\u04211001"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 or response.status_code == 400
+    assert 'id="serial-error"' in page and "CYRILLIC CAPITAL LETTER ES" in page and size() == before
+
+
+def test_an_override_needs_its_justification_in_the_form(client_as, csrf, size):
+    officer = client_as("officer")
+    vin = {"kind": "vehicle", "scheme": "vin", "serial": "KMTGA4SCDRU227656", "date": "2026-11-01"}
+    before = size()
+    assert form_post(officer, csrf, "/items/new", {**vin, "override": "y"}).status_code in (400, 422)
+    assert size() == before
+    done = form_post(officer, csrf, "/items/new", {**vin, "override": "y", "justification": "NHTSA exception list"})
+    assert done.status_code == 302 and size() == before + 1
+
+
+def test_a_refused_disposition_shows_on_the_form_and_appends_nothing(client_as, csrf, officer, world, firearm, size):
+    item = firearm(acquired=None)
+    browser = client_as("officer")
+    before = size()
+    response = browser.post(f"/items/{item}/dispose", data={
+        "dispose-csrf_token": csrf(browser, f"/items/{item}"), "dispose-date": "2026-11-05",
+        "dispose-party": world["person"], "dispose-form_4473": "TX-1"})
+    assert response.status_code == 409 and "never acquired" in response.get_data(as_text=True)
+    assert size() == before
+
+
+def test_dispose_and_correct_through_the_item_page(client_as, csrf, world, firearm):
+    item = firearm()
+    browser = client_as("officer")
+    token = csrf(browser, f"/items/{item}")
+    sold = browser.post(f"/items/{item}/dispose", data={"dispose-csrf_token": token, "dispose-date": "2026-11-05",
+                                                        "dispose-party": world["person"], "dispose-form_4473": "TX-9"})
+    assert sold.status_code == 302
+    page = browser.get(f"/items/{item}").get_data(as_text=True)
+    acquired = re.search(r'value="(\d+)">entry \d+: acquired', page).group(1)
+    fixed = browser.post(f"/items/{item}/correct", data={"correct-csrf_token": token, "correct-corrects": acquired,
+                                                         "correct-field": "date", "correct-value": "2026-11-04",
+                                                         "correct-reason": "delivery note date"})
+    assert fixed.status_code == 302
+    assert 'data-type="corrected"' in browser.get(f"/items/{item}").get_data(as_text=True)
+
+
+def test_a_bad_licence_number_is_an_error_on_its_field(client_as, csrf, size):
+    officer = client_as("officer")
+    before = size()
+    response = form_post(officer, csrf, "/parties/", {"kind": "licensee", "ffl": "8-23-091-05-7F-14245",
+                                                      "name": "X", "address": "Y"})
+    assert response.status_code == 400 and 'id="ffl-error"' in response.get_data(as_text=True) and size() == before
+
+
+def test_bound_book_trace_and_signals_pages(client_as, officer, world, firearm):
+    item = firearm("PG-1")
+    officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-7"})
+    auditor = client_as("auditor")
+    book = auditor.get("/bound-book?from=2026-11-01&to=2026-11-30&view=both").get_data(as_text=True)
+    assert "PG-1" in book and "Jane Doe" in book and "TX-7" in book
+    csv_text = auditor.get("/bound-book?from=2026-11-01&to=2026-11-30&view=both&format=csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("manufacturer,importer,model,serial")
+    trace = auditor.get("/trace?serial=pg-1").get_data(as_text=True)
+    assert "Request received" in trace and "Demo Arms Co." in trace and "Jane Doe" in trace
+    assert auditor.get("/signals").status_code == 200
+
+
+def test_regulators_see_persons_withheld_on_pages(client_as, officer, world, firearm):
+    item = firearm("PG-2")
+    officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-8"})
+    page = client_as("regulator").get(f"/items/{item}").get_data(as_text=True)
+    assert "Jane Doe" not in page and "(private person)" in page
