@@ -57,10 +57,13 @@ def problem_type(code: str) -> str:
     return f"urn:serial-ledger:problem:{code}"
 
 
-def problem_response(status: int, code: str, title: str, detail: str, field: str | None = None):
+def problem_response(status: int, code: str, title: str, detail: str, field: str | None = None,
+                     extra: dict | None = None):
+    """An RFC 9457 answer; `extra` adds members of the problem type (e.g. a row-level report)."""
     body = {"type": problem_type(code), "title": title, "status": status, "detail": detail, "code": code}
     if field:
         body["field"] = field
+    body.update(extra or {})
     body["instance"] = request.path
     response = jsonify(body)
     response.status_code = status

@@ -15,6 +15,7 @@ from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
+from registry.errors import problem_response
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 
@@ -156,6 +157,34 @@ def list_items():
                            after=args.get("cursor"), limit=limit + 1)
     page = found[:limit]
     return jsonify({"items": [item_json(i) for i in page], "next_cursor": page[-1].id if len(found) > limit else None})
+
+
+SCHEMAS["ImportReport"] = {"type": "object", "required": ["rows", "imported", "already_imported", "committed", "problems"],
+                           "properties": {"rows": {"type": "integer"}, "imported": {"type": "integer"},
+                                          "already_imported": {"type": "integer"}, "committed": {"type": "boolean"},
+                                          "problems": {"type": "array", "items": {"type": "object", "properties": {
+                                              "row": {"type": "integer"}, "column": {"type": ["string", "null"]},
+                                              "code": {"type": "string"}, "message": {"type": "string"}}}}}}
+
+
+@bp.post("/items/import")
+@requires(Permission.ITEMS_WRITE)
+@operation("Import acquisitions from a CSV body (text/csv); every bad row is reported, and a file with a bad "
+           "row commits nothing unless skip_invalid=true", response="ImportReport",
+           parameters=(query("recipient_party_id", "the receiving licensee", required=True, kind="string"),
+                       query("skip_invalid", "true to import the good rows of a file with bad ones", kind="string")),
+           errors=(400, 422))
+def import_items():
+    from registry.custody import bulk
+    text = request.get_data(as_text=True)
+    rows = bulk.read_csv(text)
+    report = bulk.import_rows(custody(), rows, recipient_party_id=request.args.get("recipient_party_id"),
+                              actor=current_user.actor, now=_now(),
+                              skip_invalid=request.args.get("skip_invalid") == "true")
+    if report.committed:
+        return jsonify(report.to_dict())
+    return problem_response(422, "invalid_rows", "Bad rows: nothing was imported",
+                            f"{len(report.problems)} of {report.rows} rows are bad", "file", {"report": report.to_dict()})
 
 
 @bp.get("/items/<item_id>")

@@ -1,6 +1,8 @@
-"""`flask parties erase ID`: erase a private person's data when no retention rule forbids it."""
+"""`flask parties erase ID` (erase a private person's data when no retention rule forbids it) and
+`flask items import FILE.csv` (acquisitions in bulk)."""
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, timezone
 
 import click
@@ -30,5 +32,47 @@ def erase(party_id: str, reason: str) -> None:
     click.echo(f"erased the personal data of {party_id}; the ledger keeps only its salted commitment")
 
 
+items_cli = AppGroup("items", help="Items in bulk.")
+
+
+@items_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--recipient-ffl", required=True, help="Licence number of the licensee receiving the items.")
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows even when some rows are bad.")
+def import_items(path: str, recipient_ffl: str, skip_invalid: bool) -> None:
+    """Import acquisitions from a CSV file (columns: see README); exit 1 when any row is bad."""
+    from sqlalchemy import select
+
+    from registry import serials
+    from registry.custody import bulk
+    from registry.custody.models import Party
+    from registry.extensions import db
+    checked = serials.validate("ffl", recipient_ffl)
+    recipient = db.session.scalar(select(Party).where(Party.ffl == checked.normalized)) if checked.valid else None
+    if recipient is None:
+        raise click.ClickException(f"no registered licensee with licence {recipient_ffl}")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = bulk.read_csv(handle.read())
+    except RegistryError as error:
+        raise click.ClickException(error.detail) from None
+    with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+        report = bulk.import_rows(custody(), rows, recipient_party_id=recipient.id, actor=_actor(),
+                                  now=datetime.now(timezone.utc), skip_invalid=skip_invalid, progress=progress)
+        progress(len(rows))
+    for problem in report.problems:
+        click.echo(f"row {problem.row}: {problem.column or '-'}: {problem.code}: {problem.message}")
+    state = "imported" if report.committed else "NOTHING imported (use --skip-invalid to import the good rows)"
+    click.echo(f"{report.rows} rows: {report.imported} imported, {report.already_imported} imported before, "
+               f"{len(report.problems)} bad; {state}")
+    sys.exit(1 if report.problems else 0)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(parties_cli)
+    app.cli.add_command(items_cli)

@@ -114,6 +114,19 @@ class CustodyService:
         """Register an item with its serial as marked. A serial that fails its scheme's rules is
         refused unless `override_justification` is given; the override and the failed codes go into
         the event. Facts: manufacturer, importer, model, type, caliber, country, model_year, description."""
+        payload = self.registration(kind=kind, scheme=scheme, serial=serial, on=on, options=options,
+                                    override_justification=override_justification, **facts)
+        with write_transaction(self.session):
+            if self.session.scalar(select(Item.id).where(Item.uniqueness_key == payload["uniqueness_key"])):
+                raise CustodyError(_duplicate_message(kind, payload["serial_normalized"]), code="duplicate_serial",
+                                   status=409, field="serial")
+            self._append(NewEvent("item.registered", payload, item=f"item:{payload['item_id']}"), actor=actor, now=now)
+            return self.session.get(Item, payload["item_id"])
+
+    def registration(self, *, kind: str, scheme: str, serial: str, on, options: dict | None = None,
+                     override_justification: str | None = None, **facts) -> dict:
+        """The `item.registered` payload for a request, checked except for uniqueness (which needs
+        the write lock); raises CustodyError naming the field."""
         if kind not in rules.KINDS:
             raise CustodyError(f"kind must be one of {', '.join(rules.KINDS)}", code="invalid_kind", field="kind")
         if scheme not in rules.SCHEMES_BY_KIND[kind]:
@@ -134,12 +147,7 @@ class CustodyService:
                    **{k: v for k, v in facts.items() if v is not None}}
         if not checked.valid:
             payload["override"] = {"codes": checked.codes, "justification": override}
-        with write_transaction(self.session):
-            if self.session.scalar(select(Item.id).where(Item.uniqueness_key == payload["uniqueness_key"])):
-                raise CustodyError(_duplicate_message(kind, checked.normalized), code="duplicate_serial",
-                                   status=409, field="serial")
-            self._append(NewEvent("item.registered", payload, item=f"item:{payload['item_id']}"), actor=actor, now=now)
-            return self.session.get(Item, payload["item_id"])
+        return payload
 
     def _item_facts(self, kind: str, facts: dict, checked) -> dict:
         unknown = set(facts) - set(projection.ITEM_FIELDS)

@@ -1,0 +1,175 @@
+"""Bulk import of acquisitions: `flask items import FILE.csv` and `POST /api/v1/items/import`.
+
+Every row is checked before anything is written, and every bad row is reported (row number, column,
+code, message). A file with a bad row commits nothing unless `skip_invalid` is set. Each row has an
+idempotency key (the `import_key` column, or the SHA-256 of the row's content), so importing the
+same file twice adds nothing the second time. Good rows are appended in batches: one ledger append,
+one signed checkpoint, per batch.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+
+from registry.custody import projection
+from registry.custody.models import ImportKey, Item, Party
+from registry.custody.rules import CustodyError
+from registry.custody.service import CustodyService, _party_columns
+from registry.ledger.events import NewEvent
+from registry.ledger.locking import write_transaction
+
+COLUMNS = ("kind", "scheme", "serial", "manufacturer", "importer", "model", "type", "caliber", "country",
+           "model_year", "description", "acquired_on", "source_ffl", "source_party_id", "reference",
+           "override_justification", "import_key")
+REQUIRED = ("kind", "scheme", "serial", "acquired_on")
+FIELD_TO_COLUMN = {"date": "acquired_on", "source_party_id": "source_party_id"}
+BATCH = 500
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str | None
+    code: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    already_imported: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    committed: bool = False
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "imported": self.imported, "already_imported": self.already_imported,
+                "committed": self.committed, "problems": [p.to_dict() for p in self.problems]}
+
+
+def read_csv(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = [name for name in (reader.fieldnames or []) if name not in COLUMNS]
+    if reader.fieldnames is None or unknown:
+        raise CustodyError(f"unknown column {unknown[0]!r}; columns: {', '.join(COLUMNS)}" if unknown
+                           else "the file is empty: a header row is expected", code="invalid_header", status=400,
+                           field="file")
+    missing = [name for name in REQUIRED if name not in reader.fieldnames]
+    if missing:
+        raise CustodyError(f"the header lacks the column {missing[0]!r}", code="invalid_header", status=400, field="file")
+    return list(reader)
+
+
+def row_key(row: dict) -> str:
+    if row.get("import_key"):
+        return hashlib.sha256(("key:" + row["import_key"].strip()).encode()).hexdigest()
+    content = "\x1f".join(f"{name}={(row.get(name) or '').strip()}" for name in COLUMNS if name != "import_key")
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id: str, actor: str, now: datetime,
+                skip_invalid: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+    report = ImportReport(rows=len(rows))
+    session = service.session
+    recipient = service.party(recipient_party_id, "recipient")
+    planned: list[tuple[int, str, dict, dict]] = []  # (row number, key, registration, acquisition)
+    seen_keys, seen_unique = set(), {}
+    known_keys = set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        key = row_key(row)
+        if key in seen_keys or key in known_keys or session.get(ImportKey, key) is not None:
+            known_keys.add(key)
+            report.already_imported += 1
+            continue
+        try:
+            registration, acquisition = _plan(service, row, recipient)
+        except CustodyError as error:
+            report.problems.append(RowProblem(number, FIELD_TO_COLUMN.get(error.field, error.field), error.code,
+                                              error.detail))
+            continue
+        unique = registration["uniqueness_key"]
+        if unique in seen_unique:
+            report.problems.append(RowProblem(number, "serial", "duplicate_serial",
+                                              f"the same serial is on row {seen_unique[unique]}"))
+            continue
+        seen_unique[unique] = number
+        seen_keys.add(key)
+        planned.append((number, key, registration, acquisition))
+        if progress is not None and not number % 1000:
+            progress(number // 2)
+    existing = _existing_uniqueness(session, [p[2]["uniqueness_key"] for p in planned])
+    for number, _, registration, _ in planned:
+        if registration["uniqueness_key"] in existing:
+            report.problems.append(RowProblem(number, "serial", "duplicate_serial",
+                                              f"an item with serial {registration['serial_normalized']} is registered already"))
+    if report.problems and not skip_invalid:
+        report.problems.sort(key=lambda p: p.row)
+        return report
+    bad_rows = {p.row for p in report.problems}
+    good = [p for p in planned if p[0] not in bad_rows]
+    for start in range(0, len(good), BATCH):
+        batch = good[start:start + BATCH]
+        with write_transaction(session):
+            events = []
+            for _, _, registration, acquisition in batch:
+                ref = f"item:{registration['item_id']}"
+                events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
+            result = service.ledger.append(events, actor=actor, now=now)
+            for entry in result.entries:
+                projection.apply(session, entry.index, entry.event)
+            for position, (_, key, registration, _) in enumerate(batch):
+                session.add(ImportKey(key=key, item_id=registration["item_id"],
+                                      entry_index=result.entries[2 * position].index))
+        report.imported += len(batch)
+        if progress is not None:
+            progress(len(rows) // 2 + (start + len(batch)) * (len(rows) - len(rows) // 2) // max(len(good), 1))
+    report.committed = True
+    report.problems.sort(key=lambda p: p.row)
+    return report
+
+
+def _plan(service: CustodyService, row: dict, recipient: Party) -> tuple[dict, dict]:
+    for name in REQUIRED:
+        if not (row.get(name) or "").strip():
+            raise CustodyError(f"{name!r} is required", code="missing_field", field=name)
+    facts = {name: (row.get(name) or "").strip() or None for name in projection.ITEM_FIELDS}
+    registration = service.registration(kind=row["kind"].strip(), scheme=row["scheme"].strip(), serial=row["serial"],
+                                        on=row["acquired_on"].strip(),
+                                        override_justification=row.get("override_justification"), **facts)
+    source = _source(service, row)
+    acquisition = {"item_id": registration["item_id"], "date": registration["date"], "source_party_id": source.id,
+                   "recipient_party_id": recipient.id, **_party_columns("source", source)}
+    if (row.get("reference") or "").strip():
+        acquisition["reference"] = row["reference"].strip()
+    return registration, acquisition
+
+
+def _source(service: CustodyService, row: dict) -> Party:
+    if (row.get("source_party_id") or "").strip():
+        return service.party(row["source_party_id"].strip(), "source_party_id")
+    ffl = (row.get("source_ffl") or "").strip()
+    if not ffl:
+        raise CustodyError("a source is required: source_ffl or source_party_id", code="missing_field",
+                           field="source_ffl")
+    from registry import serials
+    checked = serials.validate("ffl", ffl)
+    found = service.session.scalar(select(Party).where(Party.ffl == checked.normalized)) if checked.valid else None
+    if found is None:
+        raise CustodyError(f"no registered licensee with licence {ffl}", code="unknown_party", field="source_ffl")
+    return found
+
+
+def _existing_uniqueness(session, keys: Iterable[str]) -> set[str]:
+    keys, found = list(keys), set()
+    for start in range(0, len(keys), 500):
+        found |= set(session.scalars(select(Item.uniqueness_key).where(Item.uniqueness_key.in_(keys[start:start + 500]))))
+    return found

@@ -1,0 +1,69 @@
+"""Bulk import: every bad row reported, nothing committed from a bad file, re-runs add nothing."""
+from __future__ import annotations
+
+import csv
+import io
+
+HEADER = ["kind", "scheme", "serial", "manufacturer", "model", "type", "caliber", "acquired_on", "source_ffl"]
+GOOD = [["firearm", "firearm", f"IMP-{n}", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "9-87-654-07-8A-00001"]
+        for n in range(1, 4)]
+
+
+def as_csv(rows, header=HEADER) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def post(officer, world, text, **query):
+    return officer.post("/api/v1/items/import", data=text, content_type="text/csv",
+                        query_string={"recipient_party_id": world["us"], **query})
+
+
+def test_a_good_file_is_imported_and_a_rerun_adds_nothing(officer, world, size):
+    first = post(officer, world, as_csv(GOOD))
+    assert first.status_code == 200 and first.get_json()["imported"] == 3
+    items = officer.get("/api/v1/items", query_string={"serial": "IMP-2"}).get_json()["items"]
+    assert items[0]["status"] == "in_custody" and items[0]["holder"]["id"] == world["us"]
+    before = size()
+    again = post(officer, world, as_csv(GOOD)).get_json()
+    assert (again["imported"], again["already_imported"]) == (0, 3) and size() == before
+
+
+def test_every_bad_row_is_reported_and_nothing_is_committed(officer, world, size):
+    rows = GOOD + [
+        ["firearm", "firearm", "BAD/1", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "9-87-654-07-8A-00001"],
+        ["firearm", "firearm", "IMP-9", "Demo Arms Co.", "DA-9", "pistol", "9mm", "not a date", "9-87-654-07-8A-00001"],
+        ["firearm", "firearm", "IMP-1", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "1-11-111-01-1A-11111"],
+        ["firearm", "firearm", "imp-1", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-04", "9-87-654-07-8A-00001"],
+    ]
+    before = size()
+    response = post(officer, world, as_csv(rows))
+    assert response.status_code == 422 and response.get_json()["code"] == "invalid_rows"
+    problems = [(p["row"], p["column"], p["code"]) for p in response.get_json()["report"]["problems"]]
+    assert problems == [(5, "serial", "serial_charset"), (6, "acquired_on", "invalid_date"),
+                        (7, "source_ffl", "unknown_party"), (8, "serial", "duplicate_serial")]
+    assert size() == before and officer.get("/api/v1/items", query_string={"serial": "IMP-1"}).get_json()["items"] == []
+
+
+def test_skip_invalid_imports_the_good_rows(officer, world):
+    rows = GOOD + [["firearm", "firearm", "", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "x"]]
+    report = post(officer, world, as_csv(rows), skip_invalid="true").get_json()
+    assert report["imported"] == 3 and report["committed"] and report["problems"][0]["code"] == "missing_field"
+
+
+def test_a_file_with_unknown_columns_is_refused(officer, world):
+    response = post(officer, world, as_csv(GOOD, HEADER[:-1] + ["colour"]))
+    assert response.status_code == 400 and "colour" in response.get_json()["detail"]
+
+
+def test_cli_import_with_progress_and_row_report(officer, world, runner, tmp_path):
+    path = tmp_path / "acquisitions.csv"
+    path.write_text(as_csv(GOOD + [["firearm", "firearm", "X1", "M", "m", "laser", "9mm", "2026-11-03",
+                                    "9-87-654-07-8A-00001"]]), encoding="utf-8")
+    result = runner.invoke(args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245"])
+    assert result.exit_code == 1 and "row 5: type: invalid_field" in result.output and "NOTHING imported" in result.output
+    done = runner.invoke(args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245", "--skip-invalid"])
+    assert "3 imported" in done.output
