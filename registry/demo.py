@@ -1,57 +1,74 @@
-"""Demo data for `make run`: a small history a newcomer can click through.
+"""Demo data for `make run`: a small registry a newcomer can click through.
 
-Three items (a VIN vehicle, a firearm and a serialised phone) with custody histories of their own,
-appended in several batches so the ledger shows item chains, several checkpoints and proofs.
+Licensees, an organisation and a private person; a vehicle, two handguns, a rifle, a phone and a
+GS1-labelled device, with acquisitions, dispositions (two handguns to one person within five business
+days, so the multiple-sale signal shows), a transfer, a theft and its recovery, and a correction kept
+beside its original. Then one account per role with a generated password. Everything goes through
+the services, so the ledger and the tables agree and `flask ledger replay` finds them identical.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from registry.ledger.events import NewEvent
-from registry.ledger.service import LedgerService
+from sqlalchemy import select
+
+from registry.custody.models import Party
+from registry.custody.service import CustodyService
 
 DEMO_ACTOR = "demo:loader"
-VEHICLE, FIREARM, PHONE = "demo-vehicle-1", "demo-firearm-1", "demo-phone-1"
-
-BATCHES = [
-    [
-        NewEvent("item.registered", {"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788",
-                                     "make": "Motor Coach Industries", "model_year": "1989"}, VEHICLE),
-        NewEvent("item.registered", {"kind": "firearm", "scheme": "firearm", "serial": "BXR-4471",
-                                     "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol",
-                                     "caliber": "9mm"}, FIREARM),
-        NewEvent("item.registered", {"kind": "goods", "scheme": "imei", "serial": "490154203237518",
-                                     "description": "Handset, demo model"}, PHONE),
-    ],
-    [
-        NewEvent("item.transferred", {"from": "Demo Arms Co.", "to": "Riverside Sporting Goods",
-                                      "reason": "acquisition"}, FIREARM),
-        NewEvent("item.transferred", {"from": "Motor Coach Industries", "to": "Northline Fleet Ltd.",
-                                      "reason": "sale"}, VEHICLE),
-    ],
-    [
-        NewEvent("item.status_changed", {"status": "stolen", "police_report": "PR-2026-0412"}, PHONE),
-    ],
-    [
-        NewEvent("item.transferred", {"from": "Riverside Sporting Goods", "to": "J. Doe (private person)",
-                                      "reason": "disposition", "form_4473": "TX-000123"}, FIREARM),
-        NewEvent("item.status_changed", {"status": "recovered", "police_report": "PR-2026-0412"}, PHONE),
-    ],
-]
-
-
-def load(service: LedgerService, *, now: datetime) -> bool:
-    """Append the demo history once; return False if it is already there."""
-    if service.item_history(VEHICLE):
-        return False
-    for batch in BATCHES:
-        service.append(batch, actor=DEMO_ACTOR, now=now)
-    return True
-
-
 DEMO_DOMAIN = "demo.serial-ledger.localhost"
 DEMO_ROLES = ("admin", "officer", "auditor", "regulator")
 DEMO_LOGINS_FILE = "demo_logins.txt"
+DEALER_FFL = "8-23-091-01-7F-14245"
+
+
+def load(service: CustodyService, *, now: datetime) -> bool:
+    """Record the demo history once; return False if it is there already."""
+    if service.session.scalar(select(Party.id).where(Party.ffl == DEALER_FFL.replace("-", ""))) is not None:
+        return False
+    a = dict(actor=DEMO_ACTOR, now=now)
+    dealer = service.register_licensee(ffl=DEALER_FFL, name="Riverside Sporting Goods",
+                                       address="101 River Rd, Austin, TX 78701", **a)
+    maker = service.register_licensee(ffl="9-87-654-07-8A-00001", name="Demo Arms Co.",
+                                      address="2 Foundry Way, Waco, TX 76701", **a)
+    fleet = service.register_organisation(name="Northline Fleet Ltd.", address="5 Depot Rd, Dallas, TX 75201", **a)
+    motors = service.register_organisation(name="Motor Coach Industries", address="1 Coach Dr, Winnipeg, MB", **a)
+    doe = service.register_person(full_name="Jane Doe", address="3 Elm St, Austin, TX 78702",
+                                  id_document="TX driver licence 12345678", **a)
+
+    firearm = dict(manufacturer="Demo Arms Co.", model="DA-9", caliber="9mm")
+    pistol = service.register_item(kind="firearm", scheme="firearm", serial="BXR-4471", on="2026-11-02", type="pistol",
+                                   **firearm, **a)
+    revolver = service.register_item(kind="firearm", scheme="firearm", serial="BXR-4472", on="2026-11-02",
+                                     type="revolver", **{**firearm, "model": "DA-38", "caliber": ".38 Special"}, **a)
+    rifle = service.register_item(kind="firearm", scheme="firearm", serial="RFL-20931", on="2026-11-02", type="rifle",
+                                  **{**firearm, "model": "DA-R", "caliber": ".308 Win"}, **a)
+    for item in (pistol, revolver, rifle):
+        service.acquire(item.id, on="2026-11-03", source_party_id=maker.id, recipient_party_id=dealer.id,
+                        reference="INV-2026-0311", **a)
+    service.correct(pistol.id, corrects=pistol.registered_entry, fields={"caliber": "9x19mm Parabellum"},
+                    reason="caliber as stamped on the slide", **a)
+    service.dispose(pistol.id, on="2026-11-06", from_party_id=dealer.id, transferee_party_id=doe.id,
+                    form_4473="TX-2026-000123", **a)
+    service.dispose(revolver.id, on="2026-11-10", from_party_id=dealer.id, transferee_party_id=doe.id,
+                    form_4473="TX-2026-000131", **a)
+
+    coach = service.register_item(kind="vehicle", scheme="vin", serial="1M8GDM9AXKP042788", on="2026-11-01",
+                                  model="MC-9", **a)
+    service.acquire(coach.id, on="2026-11-02", source_party_id=motors.id, recipient_party_id=dealer.id, **a)
+    service.transfer(coach.id, on="2026-11-09", to_party_id=fleet.id, **a)
+
+    phone = service.register_item(kind="goods", scheme="imei", serial="49-015420-323751-8", on="2026-11-04",
+                                  description="Handset, demo model", **a)
+    service.acquire(phone.id, on="2026-11-04", source_party_id=fleet.id, recipient_party_id=dealer.id, **a)
+    service.change_status(phone.id, status="stolen", on="2026-11-12", police_report="APD-2026-0412",
+                          discovered_at="2026-11-12T08:30:00+00:00", **a)
+    service.change_status(phone.id, status="recovered", on="2026-11-16", note="returned by Austin police", **a)
+
+    pump = service.register_item(kind="goods", scheme="gs1", serial="(01)09506000134352(17)271231(10)LOT-7(21)PX-1042",
+                                 on="2026-11-05", description="Infusion pump (UDI)", **a)
+    service.acquire(pump.id, on="2026-11-05", source_party_id=fleet.id, recipient_party_id=dealer.id, **a)
+    return True
 
 
 def load_accounts(service, logins_path, *, now: datetime) -> bool:

@@ -92,7 +92,8 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
         if demo:
             from registry import demo as demo_data
             from registry.accounts.runtime import accounts
-            if demo_data.load(service, now=now):
+            from registry.custody.service import CustodyService
+            if demo_data.load(CustodyService(db.session(), service), now=now):
                 created.append("demo data")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")

@@ -1,9 +1,12 @@
 """The pages a newcomer sees after `make run`: overview, ledger list, an entry with its proof."""
 from __future__ import annotations
 
-from registry.ledger.runtime import reader
+from sqlalchemy import select
 
+from registry.custody.models import Item
+from registry.custody.runtime import custody
 from registry.instance import initialise
+from registry.ledger.runtime import reader
 
 
 def test_overview_lists_recent_entries_and_the_checkpoint(ctx, client, clock):
@@ -14,10 +17,11 @@ def test_overview_lists_recent_entries_and_the_checkpoint(ctx, client, clock):
 
 def test_entry_page_shows_a_verified_proof_and_the_item_history(ctx, client, clock):
     initialise(ctx, demo=True, now=clock)
-    first = reader().item_history("demo-firearm-1")[0].index
-    page = client.get(f"/ledger/entries/{first}").get_data(as_text=True)
+    pistol = custody(writing=False).session.scalar(select(Item).where(Item.serial == "BXR-4471"))
+    history = reader().item_history(f"item:{pistol.id}")
+    page = client.get(f"/ledger/entries/{history[0].index}").get_data(as_text=True)
     assert "verified" in page and "does not verify" not in page
-    assert "History of demo-firearm-1" in page
+    assert f"History of item:{pistol.id}" in page and len(history) == 4  # registered, acquired, corrected, disposed
 
 
 def test_ledger_list_pages_and_checkpoint_page_render(ctx, client, clock):
