@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -56,12 +57,25 @@ class AppendResult:
         return self.entries[-1].index + 1
 
 
+@dataclass
+class _AppendState:
+    """Where appends stand inside one transaction: the head, the tree frontier, each item's last
+    entry, and what is still to be written."""
+    size: int
+    prev: bytes | None
+    frontier: object
+    item_heads: dict = field(default_factory=dict)
+    rows: list = field(default_factory=list)
+    completed: list = field(default_factory=list)
+
+
 class LedgerService:
     """Ledger operations on one session, signing with one log key."""
 
     def __init__(self, session: Session, log_key: LogKey | None):
         self.session = session
         self.log_key = log_key
+        self._batch: _AppendState | None = None
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -70,7 +84,8 @@ class LedgerService:
 
         Runs inside the caller's write transaction if there is one (so projections and rule checks
         commit with the entries), otherwise in its own. Raises EventError for a malformed event,
-        before anything is written.
+        before anything is written. Inside `batch()`, the entries are written and signed when the
+        batch ends (the returned note is then empty).
         """
         if not events:
             raise ValueError("append needs at least one event")
@@ -81,26 +96,59 @@ class LedgerService:
             event.check()
         time = format_time(now)
         with write_transaction(self.session):
-            size, prev = self._head()
-            frontier = tree.restore_frontier(self.session, size)
-            self._require_signed_head(size, frontier.root())
-            item_heads = self._item_heads({e.item for e in events if e.item is not None})
-            rows, completed, entries = [], [], []
-            for offset, event in enumerate(events):
-                index = size + offset
-                body = build_body(event, index=index, prev=prev, actor=actor, time=time,
-                                  item_prev=item_heads.get(event.item))
-                leaf = merkle.leaf_hash(body)
-                completed.extend(frontier.append(leaf))
-                rows.append((index, body, leaf, event.type, event.item))
-                entries.append(Entry(index, body, leaf))
-                if event.item is not None:
-                    item_heads[event.item] = index
-                prev = leaf
-            insert_rows(self.session, LedgerEntry.__table__, ENTRY_COLUMNS, rows)
-            tree.store_nodes(self.session, completed)
-            note = self._sign_checkpoint(frontier.size, frontier.root(), now)
+            state = self._batch or self._open_state()
+            entries = self._add(state, events, actor=actor, time=time)
+            if self._batch is not None:
+                return AppendResult(entries=entries, checkpoint_note="")
+            note = self._write(state, now)
         return AppendResult(entries=entries, checkpoint_note=note)
+
+    @contextmanager
+    def batch(self, *, now: datetime) -> Iterator[None]:
+        """Many appends, one transaction, one signed checkpoint: the entries are inserted and the new
+        size signed when the block ends, all or nothing. Reads of the ledger's own tables inside the
+        block do not see the pending entries (the services' projections do, they are applied at once)."""
+        if self._batch is not None:
+            yield
+            return
+        with write_transaction(self.session):
+            self._batch = self._open_state()
+            try:
+                yield
+                state = self._batch
+            finally:
+                self._batch = None
+            if state.rows:
+                self._write(state, now)
+
+    def _open_state(self) -> _AppendState:
+        size, prev = self._head()
+        frontier = tree.restore_frontier(self.session, size)
+        self._require_signed_head(size, frontier.root())
+        return _AppendState(size=size, prev=prev, frontier=frontier)
+
+    def _add(self, state: _AppendState, events: Sequence[NewEvent], *, actor: str, time: str) -> list[Entry]:
+        unknown = {e.item for e in events if e.item is not None and e.item not in state.item_heads}
+        found = self._item_heads(unknown)
+        state.item_heads.update({item: found.get(item) for item in unknown})  # None: the item's first entry
+        entries = []
+        for event in events:
+            index = state.size
+            body = build_body(event, index=index, prev=state.prev, actor=actor, time=time,
+                              item_prev=state.item_heads.get(event.item))
+            leaf = merkle.leaf_hash(body)
+            state.completed.extend(state.frontier.append(leaf))
+            state.rows.append((index, body, leaf, event.type, event.item))
+            entries.append(Entry(index, body, leaf))
+            if event.item is not None:
+                state.item_heads[event.item] = index
+            state.prev, state.size = leaf, index + 1
+        return entries
+
+    def _write(self, state: _AppendState, now: datetime) -> str:
+        insert_rows(self.session, LedgerEntry.__table__, ENTRY_COLUMNS, state.rows)
+        tree.store_nodes(self.session, state.completed)
+        return self._sign_checkpoint(state.frontier.size, state.frontier.root(), now)
 
     def _head(self) -> tuple[int, bytes | None]:
         row = self.session.execute(

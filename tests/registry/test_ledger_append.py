@@ -114,3 +114,26 @@ def test_entry_event_round_trips_through_json(ctx, clock):
     entry = ledger().append([NewEvent("item.noted", {"list": ["1", "2"], "flag": True})],
                             actor="user:1", now=clock).entries[0]
     assert json.loads(entry.body)["payload"] == {"list": ["1", "2"], "flag": True}
+
+
+def test_a_batch_of_appends_signs_one_checkpoint_and_verifies(ctx, clock):
+    from registry.ledger.checks import verify_stored_ledger
+    service = ledger()
+    checkpoints_before = db.session.scalar(select(db.func.count()).select_from(LedgerCheckpoint))
+    with service.batch(now=clock):
+        for number in range(25):
+            service.append([NewEvent("item.noted", {"n": number}, item=f"item-{number % 4}")], actor="user:t", now=clock)
+    assert service.size() == 26
+    assert db.session.scalar(select(db.func.count()).select_from(LedgerCheckpoint)) == checkpoints_before + 1
+    history = service.item_history("item-1")
+    assert [e.event["item_prev"] for e in history] == [None] + [e.index for e in history[:-1]]
+    assert verify_stored_ledger(db.session(), [log_key().vkey]).ok
+
+
+def test_a_failure_inside_a_batch_appends_nothing(ctx, clock):
+    service = ledger()
+    with pytest.raises(RuntimeError, match="refused"):
+        with service.batch(now=clock):
+            service.append([NewEvent("item.noted", {"n": 1})], actor="user:t", now=clock)
+            raise RuntimeError("refused by a rule")
+    assert service.size() == 1 and service.latest_checkpoint().tree_size == 1
