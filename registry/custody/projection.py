@@ -30,12 +30,16 @@ def _time(event: dict) -> datetime:
     return datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
 
 
-def _record(session: Session, index: int, event: dict, kind: str, *, party: str | None, details: dict,
-            on: str, corrects: int | None = None) -> None:
+def record_row(index: int, event: dict, kind: str, *, party: str | None, details: dict, on: str,
+               corrects: int | None = None) -> dict:
+    return {"entry_index": index, "item_id": event["payload"]["item_id"], "type": kind, "on": _day(on),
+            "party_id": party, "details": details, "corrects": corrects, "actor": event["actor"],
+            "recorded_at": _time(event)}
+
+
+def _record(session: Session, index: int, event: dict, kind: str, **fields) -> None:
     session.flush()  # the item row first: tables are linked by keys, not ORM relationships
-    session.add(CustodyRecord(entry_index=index, item_id=event["payload"]["item_id"], type=kind, on=_day(on),
-                              party_id=party, details=details, corrects=corrects, actor=event["actor"],
-                              recorded_at=_time(event)))
+    session.add(CustodyRecord(**record_row(index, event, kind, **fields)))
 
 
 def party_registered(session: Session, index: int, event: dict) -> None:
@@ -49,24 +53,40 @@ def party_erased(session: Session, index: int, event: dict) -> None:
     session.get(Party, event["payload"]["party_id"]).erased = True
 
 
-def item_registered(session: Session, index: int, event: dict) -> None:
+def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
+    """The item row and the custody record of an `item.registered` event."""
     p = event["payload"]
-    session.add(Item(id=p["item_id"], kind=p["kind"], scheme=p["scheme"], serial=p["serial"],
-                     serial_normalized=p["serial_normalized"], uniqueness_key=p["uniqueness_key"],
-                     attributes=p.get("attributes", {}), status="registered", holder_party_id=None, acquired=False,
-                     registered_entry=index, last_event_date=_day(p["date"]),
-                     **{name: p.get(name) for name in ITEM_FIELDS}))
-    _record(session, index, event, "registered", party=None, on=p["date"],
-            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+    item = {"id": p["item_id"], "kind": p["kind"], "scheme": p["scheme"], "serial": p["serial"],
+            "serial_normalized": p["serial_normalized"], "uniqueness_key": p["uniqueness_key"],
+            "attributes": p.get("attributes", {}), "status": "registered", "holder_party_id": None, "acquired": False,
+            "registered_entry": index, "last_event_date": _day(p["date"]),
+            **{name: p.get(name) for name in ITEM_FIELDS}}
+    return item, record_row(index, event, "registered", party=None, on=p["date"],
+                            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+
+
+def acquisition_rows(index: int, event: dict) -> tuple[dict, dict]:
+    """What an `item.acquired` event changes on the item, and its custody record."""
+    p = event["payload"]
+    change = {"status": "in_custody", "holder_party_id": p["recipient_party_id"], "acquired": True,
+              "last_event_date": _day(p["date"])}
+    return change, record_row(index, event, "acquired", party=p["source_party_id"], on=p["date"],
+                              details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+
+
+def item_registered(session: Session, index: int, event: dict) -> None:
+    item, record = registration_rows(index, event)
+    session.add(Item(**item))
+    session.flush()
+    session.add(CustodyRecord(**record))
 
 
 def item_acquired(session: Session, index: int, event: dict) -> None:
-    p = event["payload"]
-    item = session.get(Item, p["item_id"])
-    item.status, item.holder_party_id, item.acquired, item.last_event_date = \
-        "in_custody", p["recipient_party_id"], True, _day(p["date"])
-    _record(session, index, event, "acquired", party=p["source_party_id"], on=p["date"],
-            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+    change, record = acquisition_rows(index, event)
+    item = session.get(Item, event["payload"]["item_id"])
+    for name, value in change.items():
+        setattr(item, name, value)
+    session.add(CustodyRecord(**record))
 
 
 def item_disposed(session: Session, index: int, event: dict) -> None:

@@ -67,3 +67,9 @@ def test_cli_import_with_progress_and_row_report(officer, world, runner, tmp_pat
     assert result.exit_code == 1 and "row 5: type: invalid_field" in result.output and "NOTHING imported" in result.output
     done = runner.invoke(args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245", "--skip-invalid"])
     assert "3 imported" in done.output
+
+
+def test_imported_rows_equal_what_the_event_handlers_build(officer, world, runner):
+    assert post(officer, world, as_csv(GOOD)).status_code == 200
+    result = runner.invoke(args=["ledger", "replay"])
+    assert result.exit_code == 0 and "IDENTICAL" in result.output
