@@ -4,7 +4,7 @@ tables from the ledger alone.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,12 +101,15 @@ def item_disposed(session: Session, index: int, event: dict) -> None:
 def _flag_multiple_sale(session: Session, index: int, item: Item, transferee_id: str, on: date) -> None:
     """27 CFR 478.126a: two or more pistols or revolvers to one unlicensed person within five
     consecutive business days, flagged when the disposition that completes the set is recorded."""
-    transferee = session.get(Party, transferee_id)
-    if item.kind != "firearm" or (item.type or "") not in rules.HANDGUN_TYPES or transferee.kind == "licensee":
+    if item.kind != "firearm" or (item.type or "") not in rules.HANDGUN_TYPES:
         return
+    if session.get(Party, transferee_id).kind != "person":
+        return
+    window = timedelta(days=rules.MULTIPLE_SALE_BUSINESS_DAYS + 4)  # five business days span at most nine days
     rows = session.execute(
         select(CustodyRecord.item_id, CustodyRecord.on).join(Item, Item.id == CustodyRecord.item_id)
         .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == transferee_id,
+               CustodyRecord.on >= on - window, CustodyRecord.on <= on + window,
                Item.type.in_(rules.HANDGUN_TYPES), CustodyRecord.entry_index != index)).all()
     related = [(item_id, day) for item_id, day in rows if rules.within_business_days(day, on)]
     if related:

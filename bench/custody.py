@@ -1,0 +1,222 @@
+"""Custody benchmark: the figures the custody issue asks for, on one engine (PostgreSQL by default).
+
+1. Events/s for acquisitions and dispositions through the custody service, in batches (one ledger
+   transaction and one signed checkpoint per batch of --batch events).
+2. Bulk import: the first 100,000-row file through the importer (validation, idempotency keys,
+   projection), timed alone; further files grow the registry to --items items.
+3. Exact-serial search latency (p50/p99, in-process, the query the pages and the API run) at --items.
+4. Transfers over HTTP: gunicorn with 2 workers, 8 concurrent clients each moving its own items
+   between two parties with an API token, for --seconds; then `flask ledger verify` on the result.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from registry.config import PROJECT_ROOT
+
+MAKER_FFL, DEALER_FFL = "9-87-654-07-8A-00001", "8-23-091-01-7F-14245"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def rows(start: int, count: int) -> list[dict]:
+    return [{"kind": "firearm", "scheme": "firearm", "serial": f"BN-{n:08d}", "manufacturer": "Demo Arms Co.",
+             "model": "DA-9", "type": "pistol" if n % 3 else "rifle", "caliber": "9mm", "acquired_on": "2026-11-03",
+             "source_ffl": MAKER_FFL} for n in range(start, start + count)]
+
+
+def setup(app, now):
+    from registry.custody.runtime import custody
+    from registry.instance import initialise
+    initialise(app, demo=False, now=now)
+    service = custody()
+    dealer = service.register_licensee(ffl=DEALER_FFL, name="Riverside Sporting Goods", address="1 Main St", actor="bench", now=now)
+    service.register_licensee(ffl=MAKER_FFL, name="Demo Arms Co.", address="2 Foundry Way", actor="bench", now=now)
+    buyers = [service.register_organisation(name=f"Fleet {n}", address="5 Depot Rd", actor="bench", now=now).id
+              for n in range(2)]
+    return dealer.id, buyers
+
+
+def grow(app, dealer: str, total: int, now) -> float:
+    """Import `total` items in files of 100,000 rows; returns the seconds of the first file."""
+    from registry.custody import bulk
+    from registry.custody.runtime import custody
+    from registry.extensions import db
+    first = None
+    for start in range(0, total, 100_000):
+        began = time.perf_counter()
+        report = bulk.import_rows(custody(), rows(start, min(100_000, total - start)), recipient_party_id=dealer,
+                                  actor="bench:import", now=now)
+        assert report.committed and not report.problems, report.problems[:3]
+        first = first if first is not None else time.perf_counter() - began
+        db.session.remove()
+        print(f"  imported {start + report.imported:,} items", flush=True)
+    return first
+
+
+def batched_events(app, dealer: str, buyers: list[str], count: int, batch: int, now) -> float:
+    """Dispose of and re-acquire items in batches; events per second."""
+    from sqlalchemy import select
+
+    from registry.custody.models import Item
+    from registry.custody.runtime import custody
+    from registry.extensions import db
+    items = list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(count // 2)))
+    service = custody()
+    began, done = time.perf_counter(), 0
+    for start in range(0, len(items), batch // 2):
+        with service.ledger.batch(now=now):
+            for item in items[start:start + batch // 2]:
+                service.dispose(item, on="2026-11-10", from_party_id=dealer, transferee_party_id=buyers[0],
+                                actor="bench", now=now)
+                service.acquire(item, on="2026-11-11", source_party_id=buyers[0], recipient_party_id=dealer,
+                                actor="bench", now=now)
+                done += 2
+    return done / (time.perf_counter() - began)
+
+
+def search_latency(app, total: int, samples: int = 2000) -> tuple[float, float]:
+    from registry.custody import queries
+    from registry.extensions import db
+    rng, timings = random.Random(7), []
+    for _ in range(samples):
+        serial = f"bn-{rng.randrange(total):08d}"
+        began = time.perf_counter()
+        found = queries.search(db.session(), serial=serial, limit=5)
+        timings.append(time.perf_counter() - began)
+        assert len(found) == 1
+    return statistics.median(timings) * 1e3, percentile(timings, 99) * 1e3
+
+
+def client(port: int, token: str, items: list[str], parties: list[str], seconds: float, queue) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, errors, turn, deadline = [], 0, 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        item = items[turn % len(items)]
+        to = parties[(turn // len(items)) % 2]
+        body = json.dumps({"date": "2026-11-20", "to_party_id": to})
+        began = time.perf_counter()
+        connection.request("POST", f"/api/v1/items/{item}/transfers", body=body,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - began)
+        errors += response.status != 201
+        turn += 1
+    queue.put((latencies, errors))
+
+
+def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float, app) -> dict:
+    from sqlalchemy import select
+
+    from registry.accounts.runtime import accounts
+    from registry.custody.models import Item
+    from registry.extensions import db
+    service = accounts()
+    officer = service.create(email="bench-officer@example.test", role="officer", password="bench password 123",
+                             actor="bench", now=datetime.now(timezone.utc))
+    _, token = service.issue_token(officer.id, "bench", actor="bench", now=datetime.now(timezone.utc))
+    items = list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(8 * 50)))
+    db.session.remove()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        queue = multiprocessing.Queue()
+        workers = [multiprocessing.Process(target=client, args=(port, token, items[n::8], buyers, seconds, queue))
+                   for n in range(8)]
+        began = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        results = [queue.get() for _ in workers]
+        elapsed = time.perf_counter() - began
+        for worker in workers:
+            worker.join()
+    finally:
+        server.terminate()
+        server.wait()
+    latencies = [x for lat, _ in results for x in lat]
+    return {"requests": len(latencies), "errors": sum(e for _, e in results), "rate": len(latencies) / elapsed,
+            "p50": statistics.median(latencies) * 1e3, "p99": percentile(latencies, 99) * 1e3}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench custody", description=__doc__)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=20_000, help="events for the batched service figure")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--engine", choices=("postgresql", "sqlite"), default="postgresql")
+    args = parser.parse_args(argv)
+    from registry import create_app
+    now = datetime.now(timezone.utc)
+    print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; engine {args.engine}")
+    with tempfile.TemporaryDirectory() as folder:
+        admin = None
+        if args.engine == "postgresql":
+            name = f"bench_custody_{os.getpid()}"
+            admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            url = args.pg_url.rsplit("/", 1)[0] + "/" + name
+        else:
+            url = f"sqlite:///{folder}/bench.sqlite3"
+        instance = str(Path(folder) / "instance")
+        try:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
+                              "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody"})
+            with app.app_context():
+                dealer, buyers = setup(app, now)
+                import_seconds = grow(app, dealer, args.items, now)
+                events_rate = batched_events(app, dealer, buyers, args.events, args.batch, now)
+                p50, p99 = search_latency(app, args.items)
+                env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": instance, "FLASK_APP": "wsgi"}
+                web = http_transfers(env, dealer, buyers, args.seconds, app)
+                from registry.extensions import db
+                db.session.remove()
+                db.engine.dispose()
+            verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=PROJECT_ROOT, env=env,
+                                    capture_output=True, text=True)
+        finally:
+            if admin is not None:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    print()
+    print("| figure | value | target |")
+    print("|---|---|---|")
+    print(f"| acquisitions + dispositions through the service, batches of {args.batch} | {events_rate:,.0f} events/s | >= 5,000 |")
+    print(f"| transfers over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s) | {web['rate']:,.0f} requests/s, "
+          f"p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, {web['errors']} errors | >= 200 /s |")
+    print(f"| exact-serial search at {args.items:,} items | p50 {p50:.2f} ms, p99 {p99:.2f} ms | p99 <= 10 ms |")
+    print(f"| bulk import of 100,000 rows | {import_seconds:.1f} s | <= 60 s |")
+    print(f"| ledger verify after the run | {verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]} | OK |")
+    return 0
