@@ -39,7 +39,6 @@ NAV_LINKS = [
     ("custody.signals", "Signals", Permission.ITEMS_READ),
     ("custody.trace", "Trace", Permission.ITEMS_READ),
     ("ledger.index", "Ledger", Permission.LEDGER_READ),
-    ("ledger.checkpoint", "Checkpoint", Permission.LEDGER_READ),
     ("serials.check", "Check a serial", Permission.SERIALS_CHECK),
     ("ledger.export_page", "Export", Permission.LEDGER_EXPORT),
     ("accounts.index", "Accounts", Permission.ACCOUNTS_MANAGE),

@@ -1,28 +1,41 @@
 """Real-browser tests: the registry served on a free local port, driven by Playwright in Debian's
-Chromium (/usr/bin/chromium; never a downloaded browser). A missing Chromium is an error, not a skip."""
+Chromium (/usr/bin/chromium; never a downloaded browser). A missing Chromium is an error, not a skip.
+A failing test leaves a full-page screenshot in `.pytest-screenshots/` (git-ignored)."""
 from __future__ import annotations
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from registry import create_app
+from registry.demo import DEMO_LOGINS_FILE
 from registry.extensions import db
 from registry.instance import initialise
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-screenshots"
 
 
 @pytest.fixture
-def live_server(tmp_path, clock):
+def live_app(tmp_path, clock):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
-                      "REGISTRY_INSTANCE": str(tmp_path / "instance"), "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log"})
+                      "REGISTRY_INSTANCE": str(tmp_path / "instance"), "SESSION_COOKIE_SECURE": False,
+                      "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log"})
     with app.app_context():
         initialise(app, demo=True, now=clock)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -30,9 +43,27 @@ def live_server(tmp_path, clock):
     finally:
         server.shutdown()
         thread.join()
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+
+
+@pytest.fixture
+def logins(live_app) -> dict[str, tuple[str, str]]:
+    """The demo accounts' e-mails and generated passwords, by role."""
+    lines = (Path(live_app.instance_path) / DEMO_LOGINS_FILE).read_text().splitlines()
+    return {role: (email, password) for role, email, password in (line.split() for line in lines)}
+
+
+@pytest.fixture
+def sign_in(page, live_server, logins):
+    from playwright.sync_api import expect
+
+    def go(role: str) -> None:
+        email, password = logins[role]
+        page.goto(f"{live_server}/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("#submit")
+        expect(page.locator("#signed-in-as")).to_contain_text(role)
+    return go
 
 
 @pytest.fixture(scope="session")
@@ -47,12 +78,25 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request, live_server):  # the page closes before the server stops
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and not getattr(page, "expect_http_errors", False) else None)
     yield page
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert errors == [], f"the page reported errors: {errors}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.call_report = report

@@ -4,7 +4,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 
-def test_typing_a_vin_marks_the_wrong_check_digit_then_accepts_the_fix(live_server, page):
+def test_typing_a_vin_marks_the_wrong_check_digit_then_accepts_the_fix(live_server, page, sign_in):
+    sign_in("officer")
     page.goto(f"{live_server}/serials/check")
     field = page.locator("#value")
     field.press_sequentially("1M8GDM9A0KP042788", delay=5)
@@ -22,7 +23,8 @@ def test_typing_a_vin_marks_the_wrong_check_digit_then_accepts_the_fix(live_serv
     assert "value=1M8GDM9AXKP042788" in page.url  # the address can be shared
 
 
-def test_switching_scheme_shows_its_options_and_rechecks(live_server, page):
+def test_switching_scheme_shows_its_options_and_rechecks(live_server, page, sign_in):
+    sign_in("officer")
     page.goto(f"{live_server}/serials/check")
     page.locator("#value").fill("BXR-447\u0421")
     page.locator("#scheme").select_option("firearm")
@@ -35,7 +37,8 @@ def test_switching_scheme_shows_its_options_and_rechecks(live_server, page):
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "valid")
 
 
-def test_a_bad_option_is_shown_as_a_message(live_server, page):
+def test_a_bad_option_is_shown_as_a_message(live_server, page, sign_in):
+    sign_in("officer")
     page.goto(f"{live_server}/serials/check?scheme=firearm")
     page.locator("#opt-ffl_prefix").fill("123")
     page.locator("#value").fill("123-0001")
