@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody"}
+BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody", "web": "bench.web"}
 
 
 def main() -> int:

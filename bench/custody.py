@@ -11,13 +11,10 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.http_load import gunicorn, load
 from registry.config import PROJECT_ROOT
 
 MAKER_FFL, DEALER_FFL = "9-87-654-07-8A-00001", "8-23-091-01-7F-14245"
@@ -107,64 +105,24 @@ def search_latency(app, total: int, samples: int = 2000) -> tuple[float, float]:
     return statistics.median(timings) * 1e3, percentile(timings, 99) * 1e3
 
 
-def client(port: int, token: str, items: list[str], parties: list[str], seconds: float, queue) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    latencies, errors, turn, deadline = [], 0, 0, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        item = items[turn % len(items)]
-        to = parties[(turn // len(items)) % 2]
-        body = json.dumps({"date": "2026-11-20", "to_party_id": to})
-        began = time.perf_counter()
-        connection.request("POST", f"/api/v1/items/{item}/transfers", body=body,
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - began)
-        errors += response.status != 201
-        turn += 1
-    queue.put((latencies, errors))
-
-
-def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float, app) -> dict:
+def http_transfers(env: dict, buyers: list[str], seconds: float) -> dict:
+    """8 clients, each moving its own 50 items back and forth between two parties."""
     from sqlalchemy import select
 
     from registry.accounts.runtime import accounts
     from registry.custody.models import Item
     from registry.extensions import db
-    service = accounts()
+    service, now = accounts(), datetime.now(timezone.utc)
     officer = service.create(email="bench-officer@example.test", role="officer", password="bench password 123",
-                             actor="bench", now=datetime.now(timezone.utc))
-    _, token = service.issue_token(officer.id, "bench", actor="bench", now=datetime.now(timezone.utc))
+                             actor="bench", now=now)
+    _, token = service.issue_token(officer.id, "bench", actor="bench", now=now)
     items = list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(8 * 50)))
     db.session.remove()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        queue = multiprocessing.Queue()
-        workers = [multiprocessing.Process(target=client, args=(port, token, items[n::8], buyers, seconds, queue))
-                   for n in range(8)]
-        began = time.perf_counter()
-        for worker in workers:
-            worker.start()
-        results = [queue.get() for _ in workers]
-        elapsed = time.perf_counter() - began
-        for worker in workers:
-            worker.join()
-    finally:
-        server.terminate()
-        server.wait()
-    latencies = [x for lat, _ in results for x in lat]
-    return {"requests": len(latencies), "errors": sum(e for _, e in results), "rate": len(latencies) / elapsed,
-            "p50": statistics.median(latencies) * 1e3, "p99": percentile(latencies, 99) * 1e3}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    plans = [[("POST", f"/api/v1/items/{item}/transfers", json.dumps({"date": "2026-11-20", "to_party_id": to}), headers)
+              for to in buyers for item in items[n::8]] for n in range(8)]
+    with gunicorn(env) as port:
+        return load(port, plans, requests=10**9, seconds=seconds, expected=201, warmup=0)
 
 
 def main(argv: list[str]) -> int:
@@ -199,7 +157,7 @@ def main(argv: list[str]) -> int:
                 events_rate = batched_events(app, dealer, buyers, args.events, args.batch, now)
                 p50, p99 = search_latency(app, args.items)
                 env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": instance, "FLASK_APP": "wsgi"}
-                web = http_transfers(env, dealer, buyers, args.seconds, app)
+                web = http_transfers(env, buyers, args.seconds)
                 from registry.extensions import db
                 db.session.remove()
                 db.engine.dispose()
