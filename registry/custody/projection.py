@@ -38,7 +38,7 @@ def record_row(index: int, event: dict, kind: str, *, party: str | None, details
 
 
 def _record(session: Session, index: int, event: dict, kind: str, **fields) -> None:
-    session.flush()  # the item row first: tables are linked by keys, not ORM relationships
+    """A record of an item that exists already (a registration flushes its item first)."""
     session.add(CustodyRecord(**record_row(index, event, kind, **fields)))
 
 

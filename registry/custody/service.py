@@ -54,6 +54,10 @@ def commitment(salt: bytes, data: dict) -> str:
 class CustodyService:
     def __init__(self, session: Session, ledger: LedgerService):
         self.session, self.ledger = session, ledger
+        # Strong references to the rows this service works on: the session's identity map holds
+        # only weak ones, so without these every flush in a batch would send the next look-up to
+        # the database again.
+        self._held: dict[tuple[type, str], object] = {}
 
     # -- appending -----------------------------------------------------------------------------
     def _append(self, event: NewEvent, *, actor: str, now: datetime) -> int:
@@ -101,8 +105,16 @@ class CustodyService:
         self._append(NewEvent("party.registered", payload, item=f"party:{party_id}"), actor=actor, now=now)
         return self.session.get(Party, party_id)
 
+    def _get(self, model, key):
+        found = self._held.get((model, key))
+        if found is None and isinstance(key, str):
+            found = self.session.get(model, key)
+            if found is not None:
+                self._held[(model, key)] = found
+        return found
+
     def party(self, party_id: str, field: str = "party_id") -> Party:
-        found = self.session.get(Party, party_id) if isinstance(party_id, str) else None
+        found = self._get(Party, party_id)
         if found is None:
             raise CustodyError(f"no party {party_id!r}", code="unknown_party", status=422, field=field)
         return found
@@ -175,7 +187,7 @@ class CustodyService:
         return clean
 
     def item(self, item_id: str) -> Item:
-        found = self.session.get(Item, item_id) if isinstance(item_id, str) else None
+        found = self._get(Item, item_id)
         if found is None:
             raise CustodyError(f"no item {item_id!r}", code="unknown_item", status=404, field="item_id")
         return found
