@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from registry.custody import projection
 from registry.custody.models import CustodyRecord, ImportKey, Item, Party
@@ -124,7 +124,7 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
                 events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
             result = service.ledger.append(events, actor=actor, now=now)
             _project(session, result.entries)
-            session.execute(insert(ImportKey), [
+            session.execute(ImportKey.__table__.insert(), [
                 {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
                 for position, (_, key, registration, _) in enumerate(batch)])
         report.imported += len(batch)
@@ -144,8 +144,9 @@ def _project(session, entries) -> None:
         change, acquisition = projection.acquisition_rows(acquired.index, acquired.event)
         items.append({**item, **change})
         records += [registration, acquisition]
-    session.execute(insert(Item), items)
-    session.execute(insert(CustodyRecord), records)
+    # Core statements, not ORM bulk inserts: the ORM path sends PostgreSQL one statement per row.
+    session.execute(Item.__table__.insert(), items)
+    session.execute(CustodyRecord.__table__.insert(), records)
 
 
 def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict) -> tuple[dict, dict]:
