@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from registry.custody import projection
 from registry.custody.models import CustodyRecord, ImportKey, Item, Party
@@ -80,6 +80,7 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
                 skip_invalid: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
     report = ImportReport(rows=len(rows))
     session = service.session
+    _refresh_statistics(session)
     recipient = service.party(recipient_party_id, "recipient")
     planned: list[tuple[int, str, dict, dict]] = []  # (row number, key, registration, acquisition)
     seen_keys, seen_unique, sources = set(), {}, {}
@@ -122,7 +123,8 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
             for _, _, registration, acquisition in batch:
                 ref = f"item:{registration['item_id']}"
                 events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
-            result = service.ledger.append(events, actor=actor, now=now)
+            result = service.ledger.append(events, actor=actor, now=now,
+                                           new_items={event.item for event in events})
             _project(session, result.entries)
             session.execute(ImportKey.__table__.insert(), [
                 {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
@@ -181,6 +183,14 @@ def _source(service: CustodyService, row: dict) -> Party:
     if found is None:
         raise CustodyError(f"no registered licensee with licence {ffl}", code="unknown_party", field="source_ffl")
     return found
+
+
+def _refresh_statistics(session) -> None:
+    """On PostgreSQL, let the planner see how large the tables have grown (autovacuum lags behind a
+    bulk load): with stale figures it scans whole tables for the look-ups below."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE item, import_key, ledger_entry"))
+        session.commit()
 
 
 def _existing(session, column, values: Iterable[str]) -> set[str]:

@@ -5,7 +5,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -79,13 +79,15 @@ class LedgerService:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def append(self, events: Sequence[NewEvent], *, actor: str, now: datetime) -> AppendResult:
+    def append(self, events: Sequence[NewEvent], *, actor: str, now: datetime,
+               new_items: Collection[str] = ()) -> AppendResult:
         """Append the events as one batch in one transaction and sign a checkpoint over the new size.
 
         Runs inside the caller's write transaction if there is one (so projections and rule checks
         commit with the entries), otherwise in its own. Raises EventError for a malformed event,
         before anything is written. Inside `batch()`, the entries are written and signed when the
-        batch ends (the returned note is then empty).
+        batch ends (the returned note is then empty). `new_items` names item references the caller
+        knows to have no earlier entry (a bulk import's fresh items), which saves looking them up.
         """
         if not events:
             raise ValueError("append needs at least one event")
@@ -97,6 +99,7 @@ class LedgerService:
         time = format_time(now)
         with write_transaction(self.session):
             state = self._batch or self._open_state()
+            state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
             if self._batch is not None:
                 return AppendResult(entries=entries, checkpoint_note="")
