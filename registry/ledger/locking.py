@@ -28,21 +28,13 @@ def holds_write_lock(session: Session) -> bool:
     return bool(session.info.get(_HELD))
 
 
-def _isolation(session: Session) -> str:
-    """The isolation of the session's open transaction, read without a round trip: the one a caller
-    asked for (a verification snapshot), else PostgreSQL's default."""
-    return session.connection().get_execution_options().get("isolation_level", "READ COMMITTED")
-
-
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """Run the block in one transaction that holds the ledger's write lock; commit on success.
 
-    Nested use joins the outer transaction. On SQLite a read-only transaction already open on the
-    session is ended first (SQLite cannot upgrade a deferred transaction to a write without risking
-    a stale snapshot); PostgreSQL continues it, since under READ COMMITTED every statement after the
-    lock sees all that committed before it. Pending ORM changes outside the ledger are refused with
-    LedgerStateError.
+    Nested use joins the outer transaction. A read-only transaction already open on the session is
+    ended first (SQLite cannot upgrade a deferred transaction to a write without risking a stale
+    snapshot); pending ORM changes outside the ledger are refused with LedgerStateError.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -52,11 +44,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise LedgerStateError("unflushed changes outside the ledger; writes go through the ledger service")
-        if session.get_bind().dialect.name != "postgresql" or _isolation(session) != "READ COMMITTED":
-            session.commit()
-    # BEGIN IMMEDIATE for a transaction that starts here (SQLite); a continued one keeps its connection.
-    connection = session.connection() if session.in_transaction() else \
-        session.connection(execution_options={IMMEDIATE: True})
+        session.commit()
+    connection = session.connection(execution_options={IMMEDIATE: True})
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})
     session.info[_HELD] = True
