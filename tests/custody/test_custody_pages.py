@@ -95,3 +95,33 @@ def test_regulators_see_persons_withheld_on_pages(client_as, officer, world, fir
         "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-8"})
     page = client_as("regulator").get(f"/items/{item}").get_data(as_text=True)
     assert "Jane Doe" not in page and "(private person)" in page
+
+
+def _post_action(browser, csrf, item, action, fields):
+    token = csrf(browser, f"/items/{item}")
+    return browser.post(f"/items/{item}/{action}", data={f"{action}-csrf_token": token,
+                                                         **{f"{action}-{k}": v for k, v in fields.items()}})
+
+
+def test_each_rule_refused_through_the_item_forms(client_as, csrf, officer, world, firearm, size):
+    browser = client_as("officer")
+    stolen = firearm("WF-1")
+    officer.post(f"/api/v1/items/{stolen}/status", json={
+        "status": "stolen", "date": "2026-11-04", "police_report": "P-1", "atf_incident": "I-1",
+        "discovered_at": "2026-11-04T08:00:00Z"})
+    held = firearm("WF-2")
+    cases = [
+        (stolen, "dispose", {"date": "2026-11-05", "party": world["person"], "form_4473": "T"}, 409, "is stolen"),
+        (held, "dispose", {"date": "2026-11-01", "party": world["person"], "form_4473": "T"}, 422, "precedes"),
+        (held, "dispose", {"date": "2026-11-05", "party": world["person"]}, 422, "Form 4473"),
+        (held, "transfer", {"date": "2026-11-05", "party": world["us"]}, 422, "already holds"),
+        (held, "status", {"status": "recovered", "date": "2026-11-05"}, 409, "cannot become recovered"),
+        (held, "status", {"status": "stolen", "date": "2026-11-05"}, 422, "required"),
+        (held, "acquire", {"date": "2026-11-05", "party": world["maker"], "second": world["us"]}, 409, "held already"),
+    ]
+    for item, action, fields, status, message in cases:
+        before = size()
+        response = _post_action(browser, csrf, item, action, fields)
+        assert response.status_code == status, (action, fields, response.status_code)
+        assert message in response.get_data(as_text=True), (action, message)
+        assert size() == before
