@@ -83,6 +83,7 @@ def batched_events(app, dealer: str, buyers: list[str], count: int, batch: int, 
     began, done = time.perf_counter(), 0
     for start in range(0, len(items), batch // 2):
         with service.ledger.batch(now=now):
+            service.preload(items[start:start + batch // 2])
             for item in items[start:start + batch // 2]:
                 service.dispose(item, on="2026-11-10", from_party_id=dealer, transferee_party_id=buyers[0],
                                 actor="bench", now=now)

@@ -6,6 +6,7 @@ first, after a short warm-up. Clients and server share the machine's two cores.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import random
@@ -16,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.http_load import gunicorn, load
-from registry.config import PROJECT_ROOT
+from registry.config import PROJECT_ROOT, SQLITE_FILE
 
 CLIENTS = 8
 
@@ -29,7 +30,10 @@ def prepare(instance: str, entries: int) -> tuple[int, str]:
     from registry.instance import initialise
     from registry.ledger.events import NewEvent
     from registry.ledger.runtime import ledger
-    app = create_app({"REGISTRY_INSTANCE": instance})
+    # The database named explicitly: create_app would otherwise follow a DATABASE_URL in the caller's
+    # environment and grow that database, while gunicorn (without it) serves the instance's SQLite.
+    app = create_app({"REGISTRY_INSTANCE": instance,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance) / SQLITE_FILE}"})
     now = datetime.now(timezone.utc)
     with app.app_context():
         initialise(app, demo=True, now=now)
@@ -44,6 +48,17 @@ def prepare(instance: str, entries: int) -> tuple[int, str]:
         db.session.remove()
         db.engine.dispose()
     return size, token
+
+
+def check(port: int, path: str, headers: dict) -> None:
+    """One request before the load, so a refused token or a failing route stops the run with its answer
+    instead of being counted as thousands of errors."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path} answered {response.status}: {body[:300]!r}")
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +80,8 @@ def main(argv: list[str]) -> int:
                        for _ in range(CLIENTS)]
         checkpoint_plans = [[("GET", "/checkpoint", None, {})] for _ in range(CLIENTS)]
         with gunicorn(env) as port:
+            check(port, entry_plans[0][0][1], auth)
+            check(port, "/checkpoint", {})
             results = {"GET /api/v1/ledger/entries/<i> (token)": load(port, entry_plans, requests=args.requests,
                                                                       seconds=args.seconds),
                        "GET /checkpoint (public)": load(port, checkpoint_plans, requests=args.requests,
@@ -72,8 +89,8 @@ def main(argv: list[str]) -> int:
         subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=PROJECT_ROOT, env=env,
                        capture_output=True, check=True)
     print(f"\nledger of {size:,} entries (SQLite), gunicorn 2 workers, {CLIENTS} clients\n")
-    print("| request | requests | errors | requests/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|")
+    print("| request | requests | errors | seconds | requests/s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['requests']:,} | {r['errors']} | {r['rate']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} |")
+        print(f"| {name} | {r['requests']:,} | {r['errors']} | {r['seconds']:.1f} | {r['rate']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} |")
     return 0

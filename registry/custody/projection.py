@@ -47,6 +47,7 @@ def party_registered(session: Session, index: int, event: dict) -> None:
     session.add(Party(id=p["party_id"], kind=p["kind"], name=p.get("name"), address=p.get("address"),
                       ffl=p.get("ffl"), ffl_abbreviated=p.get("ffl_abbreviated"), commitment=p.get("commitment"),
                       erased=False, registered_entry=index, registered_at=_time(event)))
+    session.flush()  # before any item names the party: tables are linked by keys, not ORM relationships
 
 
 def party_erased(session: Session, index: int, event: dict) -> None:
@@ -164,4 +165,3 @@ def apply(session: Session, index: int, event: dict) -> None:
     handler = HANDLERS.get(event["type"])
     if handler is not None:
         handler(session, index, event)
-        session.flush()

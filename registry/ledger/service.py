@@ -124,6 +124,17 @@ class LedgerService:
             if state.rows:
                 self._write(state, now)
 
+    def prime(self, items: Sequence[str]) -> None:
+        """Inside `batch()`: look up the last entries of these items in one go, so the appends that
+        follow ask the database nothing (and so do not flush a caller's pending projection rows)."""
+        if self._batch is None:
+            return
+        unknown = [item for item in items if item not in self._batch.item_heads]
+        for start in range(0, len(unknown), 500):
+            chunk = unknown[start:start + 500]
+            found = self._item_heads(set(chunk))
+            self._batch.item_heads.update({item: found.get(item) for item in chunk})
+
     def _open_state(self) -> _AppendState:
         size, prev = self._head()
         frontier = tree.restore_frontier(self.session, size)
