@@ -166,3 +166,19 @@ class CustodyMachine(RuleBasedStateMachine):
 
 TestCustodyReplay = CustodyMachine.TestCase
 TestCustodyReplay.settings = settings(max_examples=8, stateful_step_count=25, deadline=None)
+
+
+def test_a_batch_of_custody_events_equals_its_replay_and_verifies(app, world, firearm, clock):
+    items = [firearm(f"BT-{n}") for n in range(6)]
+    with app.app_context():
+        service = custody()
+        with service.ledger.batch(now=clock):
+            service.preload(items)
+            for item in items:
+                service.dispose(item, on="2026-11-10", from_party_id=world["us"], transferee_party_id=world["fleet"],
+                                actor="t", now=clock)
+                service.acquire(item, on="2026-11-11", source_party_id=world["fleet"], recipient_party_id=world["us"],
+                                actor="t", now=clock)
+        assert replay(db.session()).identical
+        assert checks.verify_stored_ledger(db.session(), [verifier_key()]).ok
+        assert {custody(writing=False).item(i).status for i in items} == {"in_custody"}
