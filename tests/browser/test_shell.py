@@ -2,6 +2,8 @@
 ledger browser, and an officer's daily path through custody."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -20,7 +22,7 @@ def test_a_wrong_password_is_shown_on_the_field(page, live_server, logins):
     page.click("#submit")
     expect(page.locator("#password-error")).to_contain_text("E-mail or password is wrong")
     expect(page.locator("#signed-in-as")).to_have_count(0)
-    assert page.url.startswith(f"{live_server}/login")
+    expect(page).to_have_url(f"{live_server}/login")
 
 
 def test_the_sixth_failure_in_a_minute_is_throttled(page, live_server, logins):
@@ -35,14 +37,17 @@ def test_the_sixth_failure_in_a_minute_is_throttled(page, live_server, logins):
         statuses.append(answer.value.status)
     assert statuses == [401] * 5 + [429]
     expect(page.locator("h1")).to_contain_text("429")
+    expect(page.locator("h1")).to_contain_text("Too Many Requests")
 
 
 def test_signing_out_ends_the_session(page, live_server, sign_in):
     sign_in("officer")
     page.click("#sign-out")
     expect(page.locator(".alert")).to_contain_text("You are signed out.")
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.locator("#signed-in-as")).to_have_count(0)
     page.goto(f"{live_server}/")
-    assert page.url.startswith(f"{live_server}/login")
+    expect(page).to_have_url(re.compile(re.escape(f"{live_server}/login")))
 
 
 EVERYONE = {"main.home", "ledger.index", "serials.check"}
