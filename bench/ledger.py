@@ -30,7 +30,6 @@ from registry.instance import initialise
 from registry.ledger.events import NewEvent
 from registry.ledger.runtime import ledger
 
-
 VERIFY_RUNS = 3  # the machines are noisy: the figure is the median of these runs
 
 

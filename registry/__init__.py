@@ -33,10 +33,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.accounts import cli as accounts_cli
     from registry.accounts import views as accounts_views
     from registry.auth import guard
+    from registry.auth import views as auth_views
     from registry.custody import api as custody_api
     from registry.custody import cli as custody_cli
     from registry.custody import views as custody_views
-    from registry.auth import views as auth_views
     from registry.db import configure_engine
     from registry.extensions import bootstrap, db, limiter, migrate
     from registry.ledger import api as ledger_api

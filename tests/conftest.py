@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from types import SimpleNamespace
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest

@@ -9,13 +9,14 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from registry.auth.guard import NotPermitted
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules
 from registry.custody.api import book_rows, to_csv
 from registry.custody.forms import CorrectionForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm, TraceForm
 from registry.custody.models import Party
 from registry.custody.runtime import custody
-from registry.errors import RegistryError
+from registry.errors import NotFoundError, RegistryError
 from registry.extensions import db
 from registry.ledger.runtime import reader, verifier_key
 
@@ -126,7 +127,7 @@ def act(item_id: str, action: str):
     forms = _action_forms(found)
     form = forms.get(action)
     if form is None:
-        return item(item_id)
+        raise NotFoundError(f"there is no action {action!r} on an item", field="action")
     if not form.validate_on_submit():
         return item(item_id, forms=forms, status=400)
     service, actor, now = custody(), current_user.actor, _now()
@@ -163,7 +164,7 @@ def parties():
     form = PartyForm()
     if request.method == "POST":
         if not current_user.can(Permission.ITEMS_WRITE):
-            return redirect(url_for("custody.parties"))
+            raise NotPermitted(f"The {current_user.role} role does not have the {Permission.ITEMS_WRITE.value} permission.")
         if form.validate_on_submit():
             service, actor, now = custody(), current_user.actor, _now()
             try:

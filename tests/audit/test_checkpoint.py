@@ -4,7 +4,12 @@ import pytest
 
 from audit import note
 from audit.checkpoint import (
-    Checkpoint, CheckpointError, format_checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint,
+    Checkpoint,
+    CheckpointError,
+    format_checkpoint,
+    open_checkpoint,
+    parse_checkpoint,
+    sign_checkpoint,
 )
 from audit.errors import VerificationError
 from audit.note import NoteError

@@ -125,3 +125,16 @@ def test_each_rule_refused_through_the_item_forms(client_as, csrf, officer, worl
         assert response.status_code == status, (action, fields, response.status_code)
         assert message in response.get_data(as_text=True), (action, message)
         assert size() == before
+
+
+def test_registering_a_party_needs_the_write_permission(client_as, csrf, size):
+    regulator = client_as("regulator")
+    before = size()
+    response = form_post(regulator, csrf, "/parties/", {"kind": "organisation", "name": "X", "address": "Y"})
+    assert response.status_code == 403 and size() == before
+
+
+def test_an_unknown_item_action_is_404(client_as, csrf, firearm):
+    item = firearm()
+    browser = client_as("officer")
+    assert _post_action(browser, csrf, item, "teleport", {}).status_code == 404

@@ -7,6 +7,7 @@ import pytest
 
 from registry.custody.rules import within_business_days
 
+
 # November 2026: the 6th is a Friday, the 7th and 8th a weekend.
 @pytest.mark.parametrize("first, last, inside", [
     ("2026-11-06", "2026-11-12", True),   # Fri .. Thu: five business days
