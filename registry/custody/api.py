@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.custody import queries
-from registry.custody.models import CustodyRecord, Item
+from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
-from registry.errors import problem_response
+from registry.errors import NotFoundError, problem_response
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 
@@ -111,9 +111,11 @@ def create_party():
 @bp.get("/parties/<party_id>")
 @requires(Permission.ITEMS_READ)
 @operation("One party; a private person's name and address need the personal-data permission", response="Party",
-           parameters=(path("party_id", "party id", "string"),), errors=(404, 422))
+           parameters=(path("party_id", "party id", "string"),), errors=(404,))
 def get_party(party_id: str):
-    party = custody(writing=False).party(party_id)
+    party = db.session.get(Party, party_id)
+    if party is None:
+        raise NotFoundError(f"there is no party {party_id}", field="party_id")
     return jsonify({**queries.party_label(db.session(), party.id, personal=_personal()),
                     "registered_entry": party.registered_entry})
 
@@ -304,7 +306,7 @@ def trace():
     serial = (request.args.get("serial") or "").strip()
     if not serial:
         raise CustodyError("'serial' is required", code="missing_field", status=400, field="serial")
-    answer = queries.trace(db.session(), serial, request.args.get("manufacturer"), now=_now())
+    answer = queries.trace(db.session(), serial, request.args.get("manufacturer"), now=_now(), personal=_personal())
     return jsonify({"received_at": answer.received_at.isoformat(), "serial": answer.serial, "items": [{
         "item": item_json(a["item"]),
         "acquisition": None if a["acquisition"] is None else {**record_json(a["acquisition"]), "source": a["source"]},

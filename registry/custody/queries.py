@@ -159,8 +159,9 @@ class TraceAnswer:
     items: list[dict]
 
 
-def trace(session: Session, serial: str, manufacturer: str | None, *, now: datetime) -> TraceAnswer:
-    """ATF trace request: for each matching firearm, where it came from and where it went."""
+def trace(session: Session, serial: str, manufacturer: str | None, *, now: datetime, personal: bool) -> TraceAnswer:
+    """ATF trace request: for each matching firearm, where it came from and where it went (private
+    persons named only for a reader with `personal`)."""
     found = search(session, serial=serial, kind="firearm", manufacturer=manufacturer or None, limit=20)
     answers = []
     for item in found:
@@ -170,9 +171,9 @@ def trace(session: Session, serial: str, manufacturer: str | None, *, now: datet
         answers.append({
             "item": item,
             "acquisition": acquired[-1] if acquired else None,
-            "source": party_label(session, acquired[-1].party_id, personal=True) if acquired else None,
+            "source": party_label(session, acquired[-1].party_id, personal=personal) if acquired else None,
             "disposition": disposed[-1] if disposed else None,
-            "transferee": party_label(session, disposed[-1].party_id, personal=True) if disposed else None,
+            "transferee": party_label(session, disposed[-1].party_id, personal=personal) if disposed else None,
         })
     return TraceAnswer(received_at=now, serial=serial, items=answers)
 

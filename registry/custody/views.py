@@ -211,7 +211,7 @@ def trace():
     form = TraceForm(request.args)
     answer = None
     if form.serial.data:
-        answer = queries.trace(db.session(), form.serial.data, form.manufacturer.data, now=_now())
+        answer = queries.trace(db.session(), form.serial.data, form.manufacturer.data, now=_now(), personal=_personal())
     return render_template("custody/trace.html", form=form, answer=answer)
 
 

@@ -79,3 +79,16 @@ def test_a_trace_request_answers_with_source_and_disposition(officer, world, fir
     [found] = answer["items"]
     assert found["acquisition"]["source"]["ffl"] == "987654078A00001"
     assert found["disposition"]["transferee"]["name"] == "Jane Doe" and found["disposition"]["details"]["form_4473"] == "TX-900"
+
+
+def test_a_trace_shows_private_persons_only_to_readers_of_personal_data(api_as, officer, world, firearm):
+    item = firearm("TR-901")
+    sell(officer, world, item, "2026-11-05", form="TX-901")
+    answer = api_as("regulator").get("/api/v1/trace", query_string={"serial": "TR-901"}).get_json()
+    transferee = answer["items"][0]["disposition"]["transferee"]
+    assert transferee["name"] == "(private person)" and "Jane" not in str(answer)
+
+
+def test_an_unknown_party_is_404(officer):
+    response = officer.get("/api/v1/parties/no-such-party")
+    assert response.status_code == 404 and response.get_json()["field"] == "party_id"
