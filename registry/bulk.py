@@ -8,7 +8,6 @@ from typing import Sequence
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-
 COPY_FROM = 16  # rows
 
 

@@ -53,6 +53,18 @@ HTTP_CODES = {"CSRFError": "csrf_failed", "NotSignedIn": "not_signed_in", "NotPe
               "RateLimitExceeded": "too_many_requests", "RequestEntityTooLarge": "payload_too_large"}
 
 
+def show_on_form(form, error: RegistryError, aliases: dict | None = None) -> None:
+    """Put a refusal on the form field it names (`aliases` maps a service's field names to the
+    form's), or in a flash message when no field of the form matches."""
+    from flask import flash
+    name = (aliases or {}).get(error.field, error.field)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = list(field.errors) + [error.detail]
+    else:
+        flash(error.detail, "danger")
+
+
 def problem_type(code: str) -> str:
     return f"urn:serial-ledger:problem:{code}"
 

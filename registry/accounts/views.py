@@ -11,7 +11,7 @@ from registry.accounts.runtime import accounts
 from registry.accounts.service import generate_password
 from registry.auth.forms import ActiveForm, ConfirmForm, CreateAccountForm, GrantForm, PasswordForm, RoleForm, TokenForm
 from registry.auth.permissions import Permission, requires
-from registry.errors import RegistryError
+from registry.errors import RegistryError, show_on_form
 
 bp = Blueprint("accounts", __name__)
 GRANT = Permission.PERSONAL_DATA_READ.value
@@ -19,14 +19,6 @@ GRANT = Permission.PERSONAL_DATA_READ.value
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _field_error(form, error: RegistryError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors.append(error.detail)
-    else:
-        flash(error.detail, "danger")
 
 
 @bp.route("/accounts/", methods=["GET", "POST"])
@@ -39,7 +31,7 @@ def index():
             account = accounts().create(email=form.email.data, role=form.role.data, password=password,
                                         actor=current_user.actor, now=_now())
         except RegistryError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(f"Created {account.email} ({account.role}). Password, shown once: {password}", "success")
             return redirect(url_for("accounts.index"))
@@ -109,7 +101,7 @@ def my_tokens():
             token, secret = accounts().issue_token(current_user.account_id, form.name.data, actor=current_user.actor,
                                                    now=_now())
         except RegistryError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             form = TokenForm(formdata=None)
     return render_template("accounts/tokens.html", form=form, secret=secret, revoke_form=ConfirmForm(),
@@ -133,7 +125,7 @@ def change_password():
         try:
             accounts().set_password(current_user.account_id, form.password.data, actor=current_user.actor, now=_now())
         except RegistryError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash("Password changed. Sign in again with the new one.", "success")
             return redirect(url_for("auth.login"))

@@ -16,7 +16,7 @@ from registry.custody.api import book_rows, to_csv
 from registry.custody.forms import CorrectionForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm, TraceForm
 from registry.custody.models import Party
 from registry.custody.runtime import custody
-from registry.errors import NotFoundError, RegistryError
+from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.extensions import db
 from registry.ledger.runtime import reader, verifier_key
 
@@ -33,15 +33,6 @@ def _now():
 
 def _day(field) -> str | None:
     return field.data.isoformat() if field.data else None
-
-
-def _to_field(form, error: RegistryError, mapping: dict | None = None) -> None:
-    name = (mapping or {}).get(error.field, error.field)
-    field = getattr(form, name, None) if name else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [error.detail]
-    else:
-        flash(error.detail, "danger")
 
 
 def party_choices(blank: str = "choose a party") -> list:
@@ -82,7 +73,7 @@ def register():
                 on=_day(form.date) or _now().date().isoformat(), actor=current_user.actor, now=_now(),
                 override_justification=(form.justification.data if form.override.data else None), **facts)
         except RegistryError as error:
-            _to_field(form, error, {"override_justification": "justification"})
+            show_on_form(form, error, {"override_justification": "justification"})
         else:
             flash(f"Registered {item.serial} (ledger entry {item.registered_entry}).", "success")
             return redirect(url_for("custody.item", item_id=item.id))
@@ -149,7 +140,7 @@ def act(item_id: str, action: str):
             service.correct(item_id, corrects=int(form.corrects.data), fields={form.field.data: form.value.data},
                             reason=form.reason.data, actor=actor, now=now)
     except RegistryError as error:
-        _to_field(form, error, {"source_party_id": "party", "transferee_party_id": "party", "to_party_id": "party",
+        show_on_form(form, error, {"source_party_id": "party", "transferee_party_id": "party", "to_party_id": "party",
                                 "recipient_party_id": "second", "from_party_id": "party"})
         if error.field and error.field.startswith("fields."):
             form.value.errors = list(form.value.errors) + [error.detail]
@@ -178,7 +169,7 @@ def parties():
                     party = service.register_person(full_name=form.full_name.data, address=form.address.data,
                                                     id_document=form.id_document.data, actor=actor, now=now)
             except RegistryError as error:
-                _to_field(form, error)
+                show_on_form(form, error)
             else:
                 flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
                 return redirect(url_for("custody.parties"))
