@@ -5,7 +5,6 @@ an argument, where other users could read them) or generated and printed once.
 """
 from __future__ import annotations
 
-import getpass
 from datetime import datetime, timezone
 
 import click
@@ -16,17 +15,11 @@ from registry.accounts.runtime import accounts
 from registry.accounts.service import generate_password as new_password
 from registry.auth.permissions import Role
 from registry.errors import RegistryError
+from registry.ledger.events import cli_actor
 
 users_cli = AppGroup("users", help="Create and manage accounts.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke API tokens.")
 ROLES = click.Choice([r.value for r in Role])
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:unknown"
 
 
 def _now() -> datetime:
@@ -56,7 +49,7 @@ def create_user(email: str, role: str, generate_password: bool) -> None:
     generated = generate_password
     password = new_password() if generated else click.prompt("Password", hide_input=True,
                                                                   confirmation_prompt=True)
-    account = _run(lambda: accounts().create(email=email, role=role, password=password, actor=_actor(), now=_now()))
+    account = _run(lambda: accounts().create(email=email, role=role, password=password, actor=cli_actor(), now=_now()))
     click.echo(f"created {account.email} ({account.role}), ledger entry {account.created_entry}")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -76,7 +69,7 @@ def list_users() -> None:
 @click.argument("role", type=ROLES)
 def set_role(email: str, role: str) -> None:
     """Change an account's role (its sessions end)."""
-    account = _run(lambda: accounts().change_role(_account(email).id, role, actor=_actor(), now=_now()))
+    account = _run(lambda: accounts().change_role(_account(email).id, role, actor=cli_actor(), now=_now()))
     click.echo(f"{account.email} is now {account.role}")
 
 
@@ -84,14 +77,14 @@ def set_role(email: str, role: str) -> None:
 @click.argument("email")
 def deactivate(email: str) -> None:
     """Stop an account from signing in or using its tokens."""
-    _run(lambda: accounts().set_active(_account(email).id, False, actor=_actor(), now=_now()))
+    _run(lambda: accounts().set_active(_account(email).id, False, actor=cli_actor(), now=_now()))
     click.echo(f"{email} deactivated")
 
 
 @users_cli.command("activate")
 @click.argument("email")
 def activate(email: str) -> None:
-    _run(lambda: accounts().set_active(_account(email).id, True, actor=_actor(), now=_now()))
+    _run(lambda: accounts().set_active(_account(email).id, True, actor=cli_actor(), now=_now()))
     click.echo(f"{email} activated")
 
 
@@ -100,7 +93,7 @@ def activate(email: str) -> None:
 def set_password(email: str) -> None:
     """Set a new password (asked for twice); the account's sessions end."""
     password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _run(lambda: accounts().set_password(_account(email).id, password, actor=_actor(), now=_now()))
+    _run(lambda: accounts().set_password(_account(email).id, password, actor=cli_actor(), now=_now()))
     click.echo(f"password of {email} changed")
 
 
@@ -109,7 +102,7 @@ def set_password(email: str) -> None:
 @click.option("--name", required=True, help="What the token is for, e.g. 'dealer-system import'.")
 def create_token(email: str, name: str) -> None:
     """Issue an API token for EMAIL and print it once; use it as 'Authorization: Bearer <token>'."""
-    token, secret = _run(lambda: accounts().issue_token(_account(email).id, name, actor=_actor(), now=_now()))
+    token, secret = _run(lambda: accounts().issue_token(_account(email).id, name, actor=cli_actor(), now=_now()))
     click.echo(f"token {token.id} ({token.name}) for {email}; shown once, store it now:")
     click.echo(secret)
 
@@ -126,7 +119,7 @@ def list_tokens(email: str) -> None:
 @click.argument("token_id")
 def revoke_token(token_id: str) -> None:
     """Revoke a token; it stops working at once."""
-    _run(lambda: accounts().revoke_token(token_id, actor=_actor(), now=_now()))
+    _run(lambda: accounts().revoke_token(token_id, actor=cli_actor(), now=_now()))
     click.echo(f"token {token_id} revoked")
 
 

@@ -9,9 +9,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from registry.accounts.cli import _actor
 from registry.custody.runtime import custody
 from registry.errors import RegistryError
+from registry.ledger.events import cli_actor
 
 parties_cli = AppGroup("parties", help="Parties and their personal data.")
 
@@ -24,7 +24,7 @@ def erase(party_id: str, reason: str) -> None:
     config = current_app.config
     ended = config.get("LICENCE_ENDED_ON")
     try:
-        custody().erase_person(party_id, reason=reason, actor=_actor(), now=datetime.now(timezone.utc),
+        custody().erase_person(party_id, reason=reason, actor=cli_actor(), now=datetime.now(timezone.utc),
                                retention_days=int(config["PERSONAL_DATA_RETENTION_DAYS"]),
                                licence_ended_on=date.fromisoformat(ended) if ended else None)
     except RegistryError as error:
@@ -62,7 +62,7 @@ def import_items(path: str, recipient_ffl: str, skip_invalid: bool) -> None:
         def progress(count: int) -> None:
             bar.update(count - done[0])
             done[0] = count
-        report = bulk.import_rows(custody(), rows, recipient_party_id=recipient.id, actor=_actor(),
+        report = bulk.import_rows(custody(), rows, recipient_party_id=recipient.id, actor=cli_actor(),
                                   now=datetime.now(timezone.utc), skip_invalid=skip_invalid, progress=progress)
         progress(len(rows))
     for problem in report.problems:

@@ -1,7 +1,6 @@
 """`flask ledger ...`: verify, export, proof receipts and the latest checkpoint."""
 from __future__ import annotations
 
-import getpass
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -14,6 +13,7 @@ from flask.cli import AppGroup
 from audit import tlogproof
 from registry.extensions import db
 from registry.ledger import checks
+from registry.ledger.events import cli_actor
 from registry.ledger.runtime import reader, verifier_key
 from registry.ledger.signing import LogKeyError
 from registry.overview import record_verification
@@ -64,15 +64,8 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
     click.echo(verdict.summary())
     finished = datetime.now(timezone.utc)
     record_verification(db.session(), started_at=finished - timedelta(seconds=seconds), finished_at=finished,
-                        actor=f"cli:{_login_name()}", entries=verdict.entries, ok=verdict.ok, summary=verdict.summary())
+                        actor=cli_actor(), entries=verdict.entries, ok=verdict.ok, summary=verdict.summary())
     sys.exit(0 if verdict.ok else 1)
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 @ledger_cli.command("replay")

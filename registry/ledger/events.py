@@ -9,6 +9,7 @@ A body is the RFC 8785 encoding of:
 """
 from __future__ import annotations
 
+import getpass
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -49,6 +50,14 @@ def format_time(moment: datetime) -> str:
 def check_actor(actor: str) -> None:
     if not actor or len(actor) > MAX_ACTOR or actor != actor.strip():
         raise EventError("actor must be a non-empty string of at most 200 characters")
+
+
+def cli_actor() -> str:
+    """How the ledger names someone working from the server's shell: `cli:<login name>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 def build_body(event: NewEvent, *, index: int, prev: bytes | None, item_prev: int | None,
