@@ -47,6 +47,7 @@ def settings_from_env(instance: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BOOTSTRAP_SERVE_LOCAL": True,
         "LOGIN_FAILURE_LIMIT": "5 per minute",
+        "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
         # Personal data of private persons: kept this many days after their last record (other goods),
         # and firearm sources and transferees for as long as the licence exists (until LICENCE_ENDED_ON).
         "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "365")),

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
-from registry.custody.models import Party
 from registry.custody.service import CustodyService
 
 DEMO_ACTOR = "demo:loader"
@@ -24,7 +21,7 @@ DEALER_FFL = "8-23-091-01-7F-14245"
 
 def load(service: CustodyService, *, now: datetime) -> bool:
     """Record the demo history once; return False if it is there already."""
-    if service.session.scalar(select(Party.id).where(Party.ffl == DEALER_FFL.replace("-", ""))) is not None:
+    if service.find_licensee(DEALER_FFL) is not None:
         return False
     a = dict(actor=DEMO_ACTOR, now=now)
     dealer = service.register_licensee(ffl=DEALER_FFL, name="Riverside Sporting Goods",

@@ -113,8 +113,6 @@ def init_app(app: Flask) -> None:
             response = make_response(_page(status, error.name, error.description or ""))
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="serial-ledger"'
-        if status == 429 and getattr(error, "retry_after", None):
-            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(Exception)

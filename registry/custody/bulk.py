@@ -177,9 +177,7 @@ def _source(service: CustodyService, row: dict) -> Party:
     if not ffl:
         raise CustodyError("a source is required: source_ffl or source_party_id", code="missing_field",
                            field="source_ffl")
-    from registry import serials
-    checked = serials.validate("ffl", ffl)
-    found = service.session.scalar(select(Party).where(Party.ffl == checked.normalized)) if checked.valid else None
+    found = service.find_licensee(ffl)
     if found is None:
         raise CustodyError(f"no registered licensee with licence {ffl}", code="unknown_party", field="source_ffl")
     return found

@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from registry.custody import bulk
 from registry.custody.runtime import custody
 from registry.errors import RegistryError
 from registry.ledger.events import cli_actor
@@ -41,14 +42,7 @@ items_cli = AppGroup("items", help="Items in bulk.")
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows even when some rows are bad.")
 def import_items(path: str, recipient_ffl: str, skip_invalid: bool) -> None:
     """Import acquisitions from a CSV file (columns: see README); exit 1 when any row is bad."""
-    from sqlalchemy import select
-
-    from registry import serials
-    from registry.custody import bulk
-    from registry.custody.models import Party
-    from registry.extensions import db
-    checked = serials.validate("ffl", recipient_ffl)
-    recipient = db.session.scalar(select(Party).where(Party.ffl == checked.normalized)) if checked.valid else None
+    recipient = custody(writing=False).find_licensee(recipient_ffl)
     if recipient is None:
         raise click.ClickException(f"no registered licensee with licence {recipient_ffl}")
     try:

@@ -122,6 +122,13 @@ class CustodyService:
                 self._held[(model, key)] = found
         return found
 
+    def find_licensee(self, ffl: str) -> Party | None:
+        """The registered licensee with this licence number, in any of its written forms."""
+        checked = serials.validate("ffl", ffl or "")
+        if not checked.valid:
+            return None
+        return self.session.scalar(select(Party).where(Party.ffl == checked.normalized))
+
     def party(self, party_id: str, field: str = "party_id") -> Party:
         found = self._get(Party, party_id)
         if found is None:

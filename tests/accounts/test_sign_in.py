@@ -65,10 +65,12 @@ def test_five_failures_in_a_minute_for_an_account_are_throttled_and_logged(app, 
     statuses = [sign_in(app.test_client(), csrf, account.email, "wrong password!",
                         environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(6)]
     assert statuses == [401] * 5 + [429]
+    refused = sign_in(app.test_client(), csrf, account.email, "wrong password!", environ_base={"REMOTE_ADDR": "10.0.2.1"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     # The right password from a sixth address is refused too while the account is throttled.
     assert sign_in(app.test_client(), csrf, account.email, PASSWORD, environ_base={"REMOTE_ADDR": "10.0.1.1"}
                    ).status_code == 429
-    assert log_kinds(app).count("login_throttled") == 2
+    assert log_kinds(app).count("login_throttled") == 3
 
 
 def test_five_failures_from_one_address_are_throttled_across_accounts(app, anon_client, csrf):
