@@ -54,7 +54,7 @@ def setup(app, now):
     return dealer.id, buyers
 
 
-def grow(app, dealer: str, total: int, now) -> float:
+def grow(dealer: str, total: int, now) -> float:
     """Import `total` items in files of 100,000 rows; returns the seconds of the first file."""
     from registry.custody import bulk
     from registry.custody.runtime import custody
@@ -71,7 +71,7 @@ def grow(app, dealer: str, total: int, now) -> float:
     return first
 
 
-def batched_events(app, dealer: str, buyers: list[str], count: int, batch: int, now) -> float:
+def batched_events(dealer: str, buyers: list[str], count: int, batch: int, now) -> float:
     """Dispose of and re-acquire items in batches; events per second."""
     from sqlalchemy import select
 
@@ -93,7 +93,7 @@ def batched_events(app, dealer: str, buyers: list[str], count: int, batch: int, 
     return done / (time.perf_counter() - began)
 
 
-def search_latency(app, total: int, samples: int = 2000) -> tuple[float, float]:
+def search_latency(total: int, samples: int = 2000) -> tuple[float, float]:
     from registry.custody import queries
     from registry.extensions import db
     rng, timings = random.Random(7), []
@@ -154,9 +154,9 @@ def main(argv: list[str]) -> int:
                               "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody"})
             with app.app_context():
                 dealer, buyers = setup(app, now)
-                import_seconds = grow(app, dealer, args.items, now)
-                events_rate = batched_events(app, dealer, buyers, args.events, args.batch, now)
-                p50, p99 = search_latency(app, args.items)
+                import_seconds = grow(dealer, args.items, now)
+                events_rate = batched_events(dealer, buyers, args.events, args.batch, now)
+                p50, p99 = search_latency(args.items)
                 env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": instance, "FLASK_APP": "wsgi"}
                 web = http_transfers(env, buyers, args.seconds)
                 from registry.extensions import db

@@ -63,7 +63,7 @@ class _AppendState:
     entry, and what is still to be written."""
     size: int
     prev: bytes | None
-    frontier: object
+    frontier: merkle.Frontier
     item_heads: dict = field(default_factory=dict)
     rows: list = field(default_factory=list)
     completed: list = field(default_factory=list)
