@@ -176,6 +176,6 @@ def main(argv: list[str]) -> int:
     print(f"| transfers over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s) | {web['rate']:,.0f} requests/s, "
           f"p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, {web['errors']} errors | >= 200 /s |")
     print(f"| exact-serial search at {args.items:,} items | p50 {p50:.2f} ms, p99 {p99:.2f} ms | p99 <= 10 ms |")
-    print(f"| bulk import of 100,000 rows | {import_seconds:.1f} s | <= 60 s |")
+    print(f"| bulk import of {min(args.items, 100_000):,} rows | {import_seconds:.1f} s | <= 60 s for 100,000 |")
     print(f"| ledger verify after the run | {verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]} | OK |")
     return 0
