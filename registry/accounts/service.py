@@ -103,11 +103,12 @@ class AccountService:
     def token_account(self, token: str) -> tuple[Account, ApiToken] | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        found = self.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-        if found is None or found.revoked_at is not None:
+        row = self.session.execute(select(Account, ApiToken).join(ApiToken, ApiToken.account_id == Account.id)
+                                   .where(ApiToken.token_hash == token_hash(token))).first()
+        if row is None:
             return None
-        account = self.get(found.account_id)
-        return (account, found) if account is not None and account.active else None
+        account, found = row
+        return (account, found) if found.revoked_at is None and account.active else None
 
     # -- changes (each one a ledger event) ---------------------------------------------------
     def create(self, *, email: str, role: str, password: str, actor: str, now: datetime) -> Account:

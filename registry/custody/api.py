@@ -17,6 +17,7 @@ from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
 from registry.errors import NotFoundError, problem_response
 from registry.extensions import db
+from registry.ledger.locking import write_transaction
 from registry.openapi import SCHEMAS, operation, path, query
 
 bp = Blueprint("custody_api", __name__, url_prefix="/api/v1")
@@ -198,8 +199,14 @@ def get_item(item_id: str):
     return jsonify({"item": item_json(item), "timeline": [record_json(r) for r in queries.timeline(db.session(), item.id)]})
 
 
-def _event_response(index: int, item_id: str):
-    return jsonify({"entry_index": index, "item": item_json(custody(writing=False).item(item_id))}), 201
+def _recorded(item_id: str, record):
+    """Run one custody write (`record(service)` returns its entry index) and answer with the item as
+    it stands afterwards, read inside the same transaction: after the commit it would be read again."""
+    service = custody()
+    with write_transaction(service.session):
+        index = record(service)
+        item = item_json(service.item(item_id))
+    return jsonify({"entry_index": index, "item": item}), 201
 
 
 @bp.post("/items/<item_id>/acquisitions")
@@ -208,10 +215,10 @@ def _event_response(index: int, item_id: str):
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def acquire(item_id: str):
     data = body()
-    index = custody().acquire(item_id, on=data.get("date"), source_party_id=data.get("source_party_id"),
-                              recipient_party_id=data.get("recipient_party_id"), reference=data.get("reference"),
-                              actor=current_user.actor, now=_now())
-    return _event_response(index, item_id)
+    return _recorded(item_id, lambda service: service.acquire(
+        item_id, on=data.get("date"), source_party_id=data.get("source_party_id"),
+        recipient_party_id=data.get("recipient_party_id"), reference=data.get("reference"),
+        actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/dispositions")
@@ -220,10 +227,10 @@ def acquire(item_id: str):
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def dispose(item_id: str):
     data = body()
-    index = custody().dispose(item_id, on=data.get("date"), from_party_id=data.get("from_party_id"),
-                              transferee_party_id=data.get("transferee_party_id"), form_4473=data.get("form_4473"),
-                              actor=current_user.actor, now=_now())
-    return _event_response(index, item_id)
+    return _recorded(item_id, lambda service: service.dispose(
+        item_id, on=data.get("date"), from_party_id=data.get("from_party_id"),
+        transferee_party_id=data.get("transferee_party_id"), form_4473=data.get("form_4473"),
+        actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/transfers")
@@ -232,9 +239,9 @@ def dispose(item_id: str):
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def transfer(item_id: str):
     data = body()
-    index = custody().transfer(item_id, on=data.get("date"), to_party_id=data.get("to_party_id"),
-                               from_party_id=data.get("from_party_id"), actor=current_user.actor, now=_now())
-    return _event_response(index, item_id)
+    return _recorded(item_id, lambda service: service.transfer(
+        item_id, on=data.get("date"), to_party_id=data.get("to_party_id"), from_party_id=data.get("from_party_id"),
+        actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/status")
@@ -243,11 +250,10 @@ def transfer(item_id: str):
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def change_status(item_id: str):
     data = body()
-    index = custody().change_status(item_id, status=data.get("status"), on=data.get("date"),
-                                    atf_incident=data.get("atf_incident"), police_report=data.get("police_report"),
-                                    discovered_at=data.get("discovered_at"), note=data.get("note"),
-                                    actor=current_user.actor, now=_now())
-    return _event_response(index, item_id)
+    return _recorded(item_id, lambda service: service.change_status(
+        item_id, status=data.get("status"), on=data.get("date"), atf_incident=data.get("atf_incident"),
+        police_report=data.get("police_report"), discovered_at=data.get("discovered_at"), note=data.get("note"),
+        actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/corrections")
@@ -256,9 +262,9 @@ def change_status(item_id: str):
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def correct(item_id: str):
     data = body()
-    index = custody().correct(item_id, corrects=data.get("corrects"), fields=data.get("fields"),
-                              reason=data.get("reason"), actor=current_user.actor, now=_now())
-    return _event_response(index, item_id)
+    return _recorded(item_id, lambda service: service.correct(
+        item_id, corrects=data.get("corrects"), fields=data.get("fields"), reason=data.get("reason"),
+        actor=current_user.actor, now=_now()))
 
 
 @bp.get("/bound-book")

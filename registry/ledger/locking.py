@@ -28,13 +28,23 @@ def holds_write_lock(session: Session) -> bool:
     return bool(session.info.get(_HELD))
 
 
+def _read_committed(connection) -> bool:
+    """A PostgreSQL transaction whose statements each see the latest commits (not SQLite's, not a
+    REPEATABLE READ snapshot such as the verifier's)."""
+    if connection.dialect.name != "postgresql":
+        return False
+    level = connection.get_execution_options().get("isolation_level") or connection.default_isolation_level
+    return level == "READ COMMITTED"
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """Run the block in one transaction that holds the ledger's write lock; commit on success.
 
     Nested use joins the outer transaction. A read-only transaction already open on the session is
     ended first (SQLite cannot upgrade a deferred transaction to a write without risking a stale
-    snapshot); pending ORM changes outside the ledger are refused with LedgerStateError.
+    snapshot), except a READ COMMITTED one on PostgreSQL, which carries on with its loaded rows
+    expired; pending ORM changes outside the ledger are refused with LedgerStateError.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -44,8 +54,17 @@ def write_transaction(session: Session) -> Iterator[Session]:
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise LedgerStateError("unflushed changes outside the ledger; writes go through the ledger service")
-        session.commit()
-    connection = session.connection(execution_options={IMMEDIATE: True})
+        if _read_committed(session.connection()):
+            # Every statement after the lock sees what earlier writers committed, so the open
+            # transaction can carry on (saving a commit and a new connection); only the rows it
+            # loaded before may be stale.
+            session.expire_all()
+        else:
+            session.commit()
+    if session.in_transaction():
+        connection = session.connection()
+    else:
+        connection = session.connection(execution_options={IMMEDIATE: True})
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})
     session.info[_HELD] = True

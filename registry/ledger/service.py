@@ -98,7 +98,7 @@ class LedgerService:
             event.check()
         time = format_time(now)
         with write_transaction(self.session):
-            state = self._batch or self._open_state()
+            state = self._batch or self._open_state({e.item for e in events if e.item is not None})
             state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
             if self._batch is not None:
@@ -115,7 +115,7 @@ class LedgerService:
             yield
             return
         with write_transaction(self.session):
-            self._batch = self._open_state()
+            self._batch = self._open_state(set())
             try:
                 yield
                 state = self._batch
@@ -135,11 +135,24 @@ class LedgerService:
             found = self._item_heads(set(chunk))
             self._batch.item_heads.update({item: found.get(item) for item in chunk})
 
-    def _open_state(self) -> _AppendState:
-        size, prev = self._head()
+    # Up to this many items' last entries are read in the same statement as the head.
+    HEAD_ITEMS = 8
+
+    def _open_state(self, items: set[str]) -> _AppendState:
+        """The head, the latest signed note and (for a few items) their last entries in one
+        statement, then the frontier in one more: a single append reads the ledger in two round trips."""
+        items = sorted(items)[:self.HEAD_ITEMS]
+        last = select(LedgerEntry).order_by(LedgerEntry.entry_index.desc()).limit(1).subquery()
+        row = self.session.execute(select(
+            select(last.c.entry_index).scalar_subquery(), select(last.c.leaf_hash).scalar_subquery(),
+            select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
+            .limit(1).scalar_subquery(),
+            *(select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
+              for item in items))).one()
+        size, prev, note = (0, None, row[2]) if row[0] is None else (row[0] + 1, row[1], row[2])
         frontier = tree.restore_frontier(self.session, size)
-        self._require_signed_head(size, frontier.root())
-        return _AppendState(size=size, prev=prev, frontier=frontier)
+        self._require_signed_head(note, size, frontier.root())
+        return _AppendState(size=size, prev=prev, frontier=frontier, item_heads=dict(zip(items, row[3:])))
 
     def _add(self, state: _AppendState, events: Sequence[NewEvent], *, actor: str, time: str) -> list[Entry]:
         unknown = {e.item for e in events if e.item is not None and e.item not in state.item_heads}
@@ -170,16 +183,16 @@ class LedgerService:
         ).first()
         return (0, None) if row is None else (row.entry_index + 1, row.leaf_hash)
 
-    def _require_signed_head(self, size: int, root: bytes) -> None:
-        """Refuse to extend a ledger whose stored state is not the one the log last signed: signing on
-        top of a forged or rewritten tail would turn the forgery into signed history."""
-        signed = self.latest_checkpoint()
-        if signed is None:
+    def _require_signed_head(self, note: str | None, size: int, root: bytes) -> None:
+        """Refuse to extend a ledger whose stored state is not the one the log last signed (`note`,
+        the latest checkpoint): signing on top of a forged or rewritten tail would turn the forgery
+        into signed history."""
+        if note is None:
             if size:
                 raise LedgerIntegrityError(f"the ledger holds {size} entries but no signed checkpoint")
             return
         try:
-            opened = checkpoints.open_checkpoint(signed.note, [self.log_key.vkey], origin=self.log_key.origin)
+            opened = checkpoints.open_checkpoint(note, [self.log_key.vkey], origin=self.log_key.origin)
         except VerificationError as error:
             raise LedgerIntegrityError(f"the latest checkpoint does not verify: {error}") from None
         if (opened.size, opened.root) != (size, root):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from audit import merkle
@@ -22,19 +22,22 @@ class TreeCorruptError(RuntimeError):
 
 
 def load_subtrees(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
-    """Fetch the hashes of the given (level, index) complete subtrees in at most two queries."""
+    """Fetch the hashes of the given (level, index) complete subtrees in one query."""
     keys = set(keys)
     leaves = [index for level, index in keys if level == 0]
     nodes = {node_key(level, index): (level, index) for level, index in keys if level > 0}
     found: dict[Key, bytes] = {}
+    queries = []
     if leaves:
-        rows = session.execute(
-            select(LedgerEntry.entry_index, LedgerEntry.leaf_hash).where(LedgerEntry.entry_index.in_(leaves))
-        )
-        found.update(((0, index), leaf) for index, leaf in rows)
+        queries.append(select(literal(0).label("level"), LedgerEntry.entry_index.label("key"), LedgerEntry.leaf_hash)
+                       .where(LedgerEntry.entry_index.in_(leaves)))
     if nodes:
-        rows = session.execute(select(LedgerNode.node_key, LedgerNode.hash).where(LedgerNode.node_key.in_(nodes)))
-        found.update((nodes[key], value) for key, value in rows)
+        queries.append(select(literal(1).label("level"), LedgerNode.node_key, LedgerNode.hash)
+                       .where(LedgerNode.node_key.in_(nodes)))
+    if queries:  # one round trip for both tables
+        statement = queries[0] if len(queries) == 1 else union_all(*queries)
+        for is_node, key, value in session.execute(statement):
+            found[nodes[key] if is_node else (0, key)] = value
     missing = keys - found.keys()
     if missing:
         raise TreeCorruptError(f"stored tree is missing subtrees {sorted(missing)[:5]}")

@@ -162,3 +162,31 @@ def test_regulators_read_items_but_not_private_persons(api_as, officer, world, f
     holder = regulator.get(f"/api/v1/items/{item}").get_json()["item"]["holder"]
     assert holder["name"] == "(private person)" and "Jane" not in str(regulator.get(f"/api/v1/parties/{world['person']}").get_json())
     assert regulator.post("/api/v1/items", json={}).status_code == 403
+
+
+def test_a_rule_sees_what_another_writer_committed_after_this_session_read_the_item(app, officer, world, firearm,
+                                                                                      size):
+    """A session that read the item before another writer disposed of it must not dispose of it again:
+    the write lock's transaction checks the rule against the committed state, not its earlier read."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.orm import Session
+
+    from registry.custody.rules import CustodyError
+    from registry.custody.service import CustodyService
+    from registry.extensions import db
+    from registry.ledger.runtime import log_key
+    from registry.ledger.service import LedgerService
+    item = firearm()
+    with app.app_context(), Session(db.engine) as session:  # a second worker's own session
+        service = CustodyService(session, LedgerService(session, log_key()))
+        assert service.item(item).holder_party_id == world["us"]  # read, transaction left open
+        sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
+            "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["fleet"]})
+        assert sold.status_code == 201, sold.get_json()
+        before = size()
+        with pytest.raises(CustodyError) as refused:
+            service.dispose(item, on="2026-11-06", from_party_id=world["us"], transferee_party_id=world["maker"],
+                            actor="test", now=datetime.now(timezone.utc))
+        assert refused.value.code == "item_disposed"  # the stale read said "in custody, held by us"
+    assert size() == before
