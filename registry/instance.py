@@ -93,8 +93,15 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
             from registry import demo as demo_data
             from registry.accounts.runtime import accounts
             from registry.custody.service import CustodyService
-            if demo_data.load(CustodyService(db.session(), service), now=now):
+            from registry.recalls import demo as recall_demo
+            from registry.recalls.service import RecallService
+            from registry.supply.service import SupplyService
+            custody = CustodyService(db.session(), service)
+            if demo_data.load(custody, now=now):
                 created.append("demo data")
+            if recall_demo.load(custody, SupplyService(db.session(), service, custody), RecallService(db.session(), service),
+                                actor=demo_data.DEMO_ACTOR, now=now):
+                created.append("demo supply chain and recall")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
     return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())

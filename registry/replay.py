@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 from registry.custody import projection as custody_projection
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 from registry.ledger.models import LedgerEntry
+from registry.recalls import projection as recall_projection
+from registry.supply import projection as supply_projection
 
-PROJECTIONS = (custody_projection.apply,)
-TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag)
+# In the order of the domains: a later domain's handler may read what an earlier one projected.
+PROJECTIONS = (custody_projection.apply, supply_projection.apply, recall_projection.apply)
+TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag, *supply_projection.TABLES, *recall_projection.TABLES)
 
 
 @dataclass

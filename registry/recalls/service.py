@@ -1,0 +1,182 @@
+"""Recall campaigns: open one from a basis (supplier lots, a part made within dates, or a list of
+serials), freezing the population the forward trace finds; move units through their remedy
+states; close the campaign."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import serials
+from registry.custody.models import Item
+from registry.ledger.events import NewEvent
+from registry.ledger.locking import write_transaction
+from registry.ledger.service import LedgerService
+from registry.recalls import population, projection
+from registry.recalls.models import RecallCampaign, RecallUnit
+from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
+from registry.supply import rules as supply_rules
+from registry.supply.models import Lot, Part
+from registry.supply.rules import SupplyError
+
+MAX_SERIALS = 100_000
+
+
+def _text(value, field: str, *, required: bool = False, limit: int = 200) -> str | None:
+    try:
+        return supply_rules.text(value, field, required=required, limit=limit)
+    except SupplyError as error:
+        raise RecallError(str(error), code=error.code, field=field) from None
+
+
+def _day(value, field: str = "date"):
+    try:
+        return supply_rules.day(value, field)
+    except SupplyError as error:
+        raise RecallError(str(error), code=error.code, field=field) from None
+
+
+def _moment(value, field: str):
+    try:
+        return supply_rules.moment(value, field)
+    except SupplyError as error:
+        raise RecallError(str(error), code=error.code, field=field) from None
+
+
+class RecallService:
+    def __init__(self, session: Session, ledger: LedgerService):
+        self.session, self.ledger = session, ledger
+
+    def _append(self, type_: str, payload: dict, *, actor: str, now: datetime) -> int:
+        event = NewEvent(type_, payload, item=f"recall:{payload['campaign_id']}")
+        entry = self.ledger.append([event], actor=actor, now=now).entries[0]
+        projection.apply(self.session, entry.index, entry.event)
+        return entry.index
+
+    def campaign(self, campaign_id: str) -> RecallCampaign:
+        found = self.session.get(RecallCampaign, campaign_id) if isinstance(campaign_id, str) else None
+        if found is None:
+            raise RecallError(f"no recall campaign {campaign_id!r}", code="unknown_campaign", status=404,
+                              field="campaign_id")
+        return found
+
+    def _basis(self, basis) -> dict:
+        """A checked basis as the event stores it."""
+        if not isinstance(basis, dict) or basis.get("type") not in BASIS_TYPES:
+            raise RecallError(f"'basis.type' must be one of {', '.join(BASIS_TYPES)}", code="invalid_basis",
+                              field="basis.type")
+        kind = basis["type"]
+        if kind == "lots":
+            lots = basis.get("lot_ids")
+            if not isinstance(lots, list) or not lots or not all(isinstance(lot, str) for lot in lots):
+                raise RecallError("'basis.lot_ids' must list at least one lot id", code="missing_field",
+                                  field="basis.lot_ids")
+            known = set(self.session.scalars(select(Lot.id).where(Lot.id.in_(lots))))
+            if unknown := [lot for lot in lots if lot not in known]:
+                raise RecallError(f"no lot {unknown[0]!r}", code="unknown_lot", field="basis.lot_ids")
+            return {"type": "lots", "lot_ids": sorted(set(lots))}
+        if kind == "part":
+            part = self.session.get(Part, basis.get("part_id")) if isinstance(basis.get("part_id"), str) else None
+            if part is None:
+                raise RecallError(f"no part {basis.get('part_id')!r}", code="unknown_part", field="basis.part_id")
+            made_from, made_to = _day(basis.get("made_from"), "basis.made_from"), _day(basis.get("made_to"), "basis.made_to")
+            if made_to < made_from:
+                raise RecallError("'basis.made_to' precedes 'basis.made_from'", code="invalid_range",
+                                  field="basis.made_to")
+            return {"type": "part", "part_id": part.id, "made_from": made_from.isoformat(),
+                    "made_to": made_to.isoformat()}
+        given = basis.get("serials")
+        if not isinstance(given, list) or not given or len(given) > MAX_SERIALS:
+            raise RecallError(f"'basis.serials' must list 1 to {MAX_SERIALS:,} serials", code="missing_field",
+                              field="basis.serials")
+        item_ids = set()
+        for number, serial in enumerate(given):
+            matches = self._items_by_serial(serial)
+            if len(matches) != 1:
+                raise RecallError(f"serial {serial!r} matches {len(matches)} items: give the item id instead"
+                                  if matches else f"no item has the serial {serial!r}",
+                                  code="ambiguous_serial" if matches else "unknown_serial",
+                                  field=f"basis.serials[{number}]")
+            item_ids.add(matches[0])
+        return {"type": "serials", "item_ids": sorted(item_ids)}
+
+    def _items_by_serial(self, serial) -> list[str]:
+        if not isinstance(serial, str) or not serial.strip():
+            return []
+        if self.session.get(Item, serial.strip()) is not None:  # an item id is accepted as well
+            return [serial.strip()]
+        normalized = serials.validate("plain", serial).normalized
+        return list(self.session.scalars(select(Item.id).where(Item.serial_normalized.in_(
+            {serial.strip(), serial.strip().upper(), normalized, normalized.lower()}))))
+
+    def open(self, *, number: str, title: str, defect: str, basis, on, actor: str, now: datetime,
+             remedy: str | None = None, as_of=None) -> RecallCampaign:
+        """Open a campaign: the population is traced at `as_of` (default: now) and frozen."""
+        payload = {"campaign_id": str(uuid.uuid4()), "number": _text(number, "number", required=True, limit=32),
+                   "title": _text(title, "title", required=True), "defect": _text(defect, "defect", required=True,
+                                                                                   limit=4000),
+                   "date": _day(on).isoformat()}
+        if remedy := _text(remedy, "remedy", limit=4000):
+            payload["remedy"] = remedy
+        cut_off = _moment(as_of, "as_of") if as_of not in (None, "") else now
+        if cut_off > now + timedelta(minutes=5):
+            raise RecallError("'as_of' is in the future", code="invalid_date", field="as_of")
+        payload["as_of"] = supply_rules.stamp(cut_off)
+        with write_transaction(self.session):
+            if self.session.scalar(select(RecallCampaign.id).where(RecallCampaign.number == payload["number"])):
+                raise RecallError(f"campaign {payload['number']} exists already", code="duplicate_campaign",
+                                  status=409, field="number")
+            payload["basis"] = self._basis(basis)
+            found = population.population(self.session, payload["basis"], supply_rules.moment(payload["as_of"]))
+            if not found:
+                raise RecallError("the basis reaches no item at that time: nothing to recall", code="empty_population",
+                                  field="basis")
+            payload.update(population_size=len(found), population_sha256=population.digest(found))
+            self._append("recall.opened", payload, actor=actor, now=now)
+            return self.session.get(RecallCampaign, payload["campaign_id"])
+
+    def update_unit(self, campaign_id: str, item_id: str, *, state: str, on, actor: str, now: datetime,
+                    note: str | None = None) -> int:
+        on, note = _day(on), _text(note, "note", limit=400)
+        with write_transaction(self.session):
+            campaign = self.campaign(campaign_id)
+            if campaign.status != "open":
+                raise RecallError(f"campaign {campaign.number} is closed", code="campaign_closed", status=409)
+            unit = self.session.get(RecallUnit, (campaign.id, item_id)) if isinstance(item_id, str) else None
+            if unit is None:
+                raise RecallError("the item is not in this campaign's population", code="not_in_population",
+                                  status=404, field="item_id")
+            check_transition(unit.state, state)
+            if on < unit.updated_on:
+                raise RecallError(f"the unit's last change was on {unit.updated_on}", code="date_before_previous_event",
+                                  field="date")
+            payload = {"campaign_id": campaign.id, "item_id": unit.item_id, "state": state, "date": on.isoformat()}
+            if note:
+                payload["note"] = note
+            return self._append("recall.unit_updated", payload, actor=actor, now=now)
+
+    def update_units(self, campaign_id: str, item_ids: list[str], *, state: str, on, actor: str, now: datetime,
+                     note: str | None = None) -> int:
+        """The same change for many units, all or none, with one signed checkpoint."""
+        if not isinstance(item_ids, list) or not item_ids:
+            raise RecallError("'item_ids' must list at least one item", code="missing_field", field="item_ids")
+        with write_transaction(self.session), self.ledger.batch(now=now):
+            for item_id in item_ids:
+                self.update_unit(campaign_id, item_id, state=state, on=on, note=note, actor=actor, now=now)
+        return len(item_ids)
+
+    def close(self, campaign_id: str, *, on, actor: str, now: datetime, note: str | None = None) -> int:
+        on, note = _day(on), _text(note, "note", limit=1000)
+        with write_transaction(self.session):
+            campaign = self.campaign(campaign_id)
+            if campaign.status != "open":
+                raise RecallError(f"campaign {campaign.number} is closed already", code="campaign_closed", status=409)
+            if on < campaign.opened_on:
+                raise RecallError(f"the campaign opened on {campaign.opened_on}", code="date_before_previous_event",
+                                  field="date")
+            payload = {"campaign_id": campaign.id, "date": on.isoformat()}
+            if note:
+                payload["note"] = note
+            return self._append("recall.closed", payload, actor=actor, now=now)

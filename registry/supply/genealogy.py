@@ -1,0 +1,139 @@
+"""Genealogy: what an item is built of (backward trace) and where a lot, a component or a part
+ended up (forward trace), both at a point in time. A link counts at time T when it was installed
+at or before T and not removed by T; a lot counts in an item from the moment it was consumed.
+
+Both traces are single recursive queries, so they run in the database at any size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Select, String, and_, cast, exists, literal, null, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from registry.custody.models import Item
+from registry.supply.models import ComponentLink, ItemPart, Lot, LotConsumption, Part, Supplier
+
+MAX_DEPTH = 64  # assemblies nest deeper than this in no product; the bound also stops a corrupt cycle
+
+
+def _active(link, at: datetime):
+    return and_(link.installed_at <= at, or_(link.removed_at.is_(None), link.removed_at > at))
+
+
+def items_with_lots(lot_ids: list[str], at: datetime) -> Select:
+    return select(LotConsumption.item_id.label("item_id")).where(LotConsumption.lot_id.in_(lot_ids),
+                                                                  LotConsumption.consumed_at <= at)
+
+
+def items_of_part(part_id: str, made_from: datetime, made_to: datetime, at: datetime) -> Select:
+    """Serialized items of the part made in [made_from, made_to), and items that consumed a lot of
+    the part in that window."""
+    made = select(ItemPart.item_id.label("item_id")).where(
+        ItemPart.part_id == part_id, ItemPart.made_at >= made_from, ItemPart.made_at < made_to, ItemPart.made_at <= at)
+    consumed = (select(LotConsumption.item_id.label("item_id")).join(Lot, Lot.id == LotConsumption.lot_id)
+                .where(Lot.part_id == part_id, LotConsumption.consumed_at >= made_from,
+                       LotConsumption.consumed_at < made_to, LotConsumption.consumed_at <= at))
+    return union_all(made, consumed)
+
+
+def items_by_id(item_ids: list[str]) -> Select:
+    return select(Item.id.label("item_id")).where(Item.id.in_(item_ids))
+
+
+def top_level(start: Select, at: datetime) -> Select:
+    """The top-level items that contain any of `start`'s items at `at` (an item that sits in no
+    assembly is its own top level). Returns a select of `item_id`."""
+    seed = start.subquery()
+    up = select(seed.c.item_id, literal(0).label("depth")).cte("up", recursive=True)
+    link = aliased(ComponentLink)
+    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
+                  .where(_active(link, at), up.c.depth < MAX_DEPTH))
+    parent = aliased(ComponentLink)
+    return (select(up.c.item_id).distinct()
+            .where(~exists(select(parent.installed_entry)
+                           .where(parent.child_item_id == up.c.item_id, _active(parent, at)))))
+
+
+def where_used(session: Session, start: Select, at: datetime) -> list[str]:
+    """Ids of the top-level items affected, sorted."""
+    return sorted(session.scalars(top_level(start, at)))
+
+
+@dataclass
+class Node:
+    item_id: str
+    serial: str
+    kind: str
+    description: str | None
+    part_number: str | None
+    status: str
+    holder_party_id: str | None
+    position: str | None = None
+    installed_at: datetime | None = None
+    children: list["Node"] = field(default_factory=list)
+    lots: list[dict] = field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def as_built(session: Session, item_id: str, at: datetime) -> Node | None:
+    """The item's assembly tree at `at`, down to the supplier lots consumed into each node."""
+    link = aliased(ComponentLink)
+    # PostgreSQL wants the seed's column types to be exactly those of the recursive term's.
+    down = select(cast(literal(item_id), String(36)).label("item_id"), cast(null(), String(36)).label("parent_id"),
+                  cast(null(), BigInteger).label("installed_entry"), literal(0).label("depth")
+                  ).cte("down", recursive=True)
+    down = down.union_all(
+        select(link.child_item_id, link.parent_item_id, link.installed_entry, down.c.depth + 1)
+        .join(down, link.parent_item_id == down.c.item_id).where(_active(link, at), down.c.depth < MAX_DEPTH))
+    rows = session.execute(
+        select(down.c.item_id, down.c.parent_id, Item.serial, Item.kind, Item.description, Item.model, Part.number,
+               Part.description, Item.status, Item.holder_party_id, ComponentLink.position, ComponentLink.installed_at)
+        .join(Item, Item.id == down.c.item_id)
+        .outerjoin(ItemPart, ItemPart.item_id == down.c.item_id).outerjoin(Part, Part.id == ItemPart.part_id)
+        .outerjoin(ComponentLink, ComponentLink.installed_entry == down.c.installed_entry)
+        .order_by(down.c.depth, ComponentLink.position, Item.serial)).all()
+    if not rows:
+        return None
+    nodes: dict[str, Node] = {}
+    root = None
+    for (node_id, parent_id, serial, kind, description, model, part_number, part_description, status, holder,
+         position, installed_at) in rows:
+        node = Node(node_id, serial, kind, part_description or description or model, part_number, status, holder,
+                    position, installed_at)
+        nodes[node_id] = node
+        if parent_id is None:
+            root = node
+        else:
+            nodes[parent_id].children.append(node)
+    consumed = session.execute(
+        select(LotConsumption.item_id, Lot.id, Lot.internal_code, Lot.supplier_lot_code, Part.number, Supplier.name,
+               LotConsumption.quantity, LotConsumption.consumed_at)
+        .join(Lot, Lot.id == LotConsumption.lot_id).join(Part, Part.id == Lot.part_id)
+        .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
+        .where(LotConsumption.item_id.in_(list(nodes)), LotConsumption.consumed_at <= at)
+        .order_by(LotConsumption.entry_index))
+    for owner, lot_id, internal, supplier_code, part_number, supplier, quantity, consumed_at in consumed:
+        nodes[owner].lots.append({"lot_id": lot_id, "internal_code": internal, "supplier_lot_code": supplier_code,
+                                  "part_number": part_number, "supplier": supplier, "quantity": quantity,
+                                  "consumed_at": consumed_at})
+    return root
+
+
+def ancestors(session: Session, item_id: str, at: datetime) -> set[str]:
+    """Every assembly the item sits in at `at`, at any level."""
+    return set(session.scalars(top_level_chain(item_id, at)))
+
+
+def top_level_chain(item_id: str, at: datetime) -> Select:
+    link = aliased(ComponentLink)
+    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")
+                ).cte("chain", recursive=True)
+    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
+                  .where(_active(link, at), up.c.depth < MAX_DEPTH))
+    return select(up.c.item_id).where(up.c.item_id != item_id)

@@ -1,0 +1,102 @@
+"""Pure supply rules: field checks, lot codes, times. Every refusal is a SupplyError naming its field."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from registry import serials
+from registry.errors import RegistryError
+from registry.supply import quantities
+
+TRACKING = ("serial", "lot", "none")
+LOT_SCHEMES = ("plain", "gs1")
+PURCHASE_ORDER_CHANGES = {"placed": ("draft",), "cancelled": ("draft", "placed")}
+
+
+class SupplyError(RegistryError):
+    """A request the supply rules refuse: 409 when it conflicts with recorded state, 422 otherwise."""
+
+    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None):
+        super().__init__(detail, field=field)
+        self.code, self.status = code, status
+        self.title = "Conflict with the recorded state" if status == 409 else "Refused by a supply rule"
+
+
+def text(value, field: str, *, required: bool = False, limit: int = 200) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise SupplyError(f"{field!r} must be text", code="invalid_field", field=field)
+    value = (value or "").strip()
+    if required and not value:
+        raise SupplyError(f"{field!r} is required", code="missing_field", field=field)
+    if len(value) > limit:
+        raise SupplyError(f"{field!r} is longer than {limit} characters", code="invalid_field", field=field)
+    return value or None
+
+
+def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:
+    if value is None or value == "":
+        raise SupplyError(f"{field!r} is required", code="missing_field", field=field)
+    try:
+        return quantities.parse(value, allow_zero=allow_zero)
+    except quantities.QuantityError as error:
+        raise SupplyError(f"{field!r}: {error}", code="invalid_quantity", field=field) from None
+
+
+def whole_number(value, field: str, *, minimum: int = 0) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise SupplyError(f"{field!r} must be a whole number", code="invalid_field", field=field) from None
+    if number < minimum:
+        raise SupplyError(f"{field!r} must be at least {minimum}", code="invalid_field", field=field)
+    return number
+
+
+def day(value, field: str = "date") -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise SupplyError(f"{field!r} must be a date YYYY-MM-DD, got {value!r}", code="invalid_date",
+                          field=field) from None
+
+
+def moment(value, field: str = "at") -> datetime:
+    """A UTC time from an ISO 8601 time with a zone, or a date (its midnight UTC)."""
+    if isinstance(value, datetime):
+        found = value
+    elif isinstance(value, date):
+        found = datetime.combine(value, time(), timezone.utc)
+    else:
+        raw = str(value or "").strip()
+        try:
+            found = (datetime.combine(date.fromisoformat(raw), time(), timezone.utc) if len(raw) == 10
+                     else datetime.fromisoformat(raw.replace("Z", "+00:00")))
+        except ValueError:
+            raise SupplyError(f"{field!r} must be a date or an ISO 8601 time, got {raw!r}", code="invalid_date",
+                              field=field) from None
+    if found.tzinfo is None:
+        raise SupplyError(f"{field!r} needs a time zone (e.g. Z)", code="invalid_date", field=field)
+    return found.astimezone(timezone.utc)
+
+
+def stamp(moment_: datetime) -> str:
+    """The event's form of a time: UTC, seconds, Z."""
+    return moment_.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lot_code(code: str, scheme: str, field: str = "supplier_lot_code") -> str:
+    """A lot code as printed; under `gs1` it must be a valid GS1 AI (10) batch/lot value."""
+    if scheme not in LOT_SCHEMES:
+        raise SupplyError(f"'lot_scheme' must be one of {', '.join(LOT_SCHEMES)}", code="invalid_field",
+                          field="lot_scheme")
+    if scheme == "gs1":
+        checked = serials.validate("gs1", f"(10){code}")
+        if not checked.valid:
+            raise SupplyError(f"{field!r} is not a GS1 AI (10) batch/lot: up to 20 characters of the GS1 "
+                              f"character set ({checked.errors[0].code})", code="invalid_lot_code", field=field)
+        return checked.info["ai"]["10"]
+    return code

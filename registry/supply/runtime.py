@@ -1,0 +1,11 @@
+"""The supply service bound to the current app."""
+from __future__ import annotations
+
+from registry.custody.runtime import custody
+from registry.extensions import db
+from registry.ledger.runtime import ledger
+from registry.supply.service import SupplyService
+
+
+def supply() -> SupplyService:
+    return SupplyService(db.session(), ledger(), custody())

@@ -1,0 +1,332 @@
+"""The supply rules, applied before anything is appended: parts, suppliers, lots, stock moves,
+making serialized items from lots, installing and removing components, purchase orders. Each
+method checks its request, then under the ledger's write lock checks the recorded state, appends
+one event per change and applies its projection in the same transaction."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.custody.models import Item
+from registry.custody.service import CustodyService
+from registry.ledger.events import NewEvent
+from registry.ledger.locking import write_transaction
+from registry.ledger.service import LedgerService
+from registry.supply import genealogy, projection, quantities
+from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, StockLevel, Supplier,
+                                    SupplierPart)
+from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, lot_code, moment, quantity,
+                                   stamp, text, whole_number)
+
+INSTALLABLE = ("registered", "in_custody", "quarantined")
+END_OF_TIME = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+class SupplyService:
+    def __init__(self, session: Session, ledger: LedgerService, custody: CustodyService):
+        self.session, self.ledger, self.custody = session, ledger, custody
+
+    def _append(self, type_: str, payload: dict, item: str, *, actor: str, now: datetime) -> int:
+        entry = self.ledger.append([NewEvent(type_, payload, item=item)], actor=actor, now=now).entries[0]
+        projection.apply(self.session, entry.index, entry.event)
+        return entry.index
+
+    def _get(self, model, key, field: str, what: str):
+        found = self.session.get(model, key) if isinstance(key, str) and key else None
+        if found is None:
+            raise SupplyError(f"no {what} {key!r}", code=f"unknown_{what.replace(' ', '_')}", field=field)
+        return found
+
+    # -- parts and suppliers -----------------------------------------------------------------
+    def register_part(self, *, number: str, description: str, tracking: str, unit: str = "ea", actor: str,
+                      now: datetime, reorder_point=None, reorder_quantity=None) -> Part:
+        payload = {"part_id": str(uuid.uuid4()), "number": text(number, "number", required=True, limit=64),
+                   "description": text(description, "description", required=True, limit=400),
+                   "tracking": tracking, "unit": text(unit, "unit", required=True, limit=16)}
+        if tracking not in TRACKING:
+            raise SupplyError(f"'tracking' must be one of {', '.join(TRACKING)}", code="invalid_field", field="tracking")
+        if tracking == "serial" and payload["unit"] != "ea":
+            raise SupplyError("a part tracked by serial is counted in units of 'ea'", code="invalid_field", field="unit")
+        payload.update(self._reorder(reorder_point, reorder_quantity))
+        with write_transaction(self.session):
+            if self.session.scalar(select(Part.id).where(Part.number == payload["number"])):
+                raise SupplyError(f"part number {payload['number']} exists already", code="duplicate_part",
+                                  status=409, field="number")
+            self._append("part.registered", payload, f"part:{payload['part_id']}", actor=actor, now=now)
+            return self.session.get(Part, payload["part_id"])
+
+    @staticmethod
+    def _reorder(point, amount) -> dict:
+        if point in (None, "") and amount in (None, ""):
+            return {}
+        return {"reorder_point": quantities.canonical(quantity(point, "reorder_point", allow_zero=True)),
+                "reorder_quantity": quantities.canonical(quantity(amount, "reorder_quantity"))}
+
+    def set_reorder(self, part_id: str, *, reorder_point, reorder_quantity, actor: str, now: datetime) -> int:
+        values = self._reorder(reorder_point, reorder_quantity)
+        if not values:
+            raise SupplyError("'reorder_point' and 'reorder_quantity' are required", code="missing_field",
+                              field="reorder_point")
+        with write_transaction(self.session):
+            part = self._get(Part, part_id, "part_id", "part")
+            return self._append("part.reorder_set", {"part_id": part.id, **values}, f"part:{part.id}",
+                                actor=actor, now=now)
+
+    def register_supplier(self, *, name: str, address: str | None = None, actor: str, now: datetime) -> Supplier:
+        payload = {"supplier_id": str(uuid.uuid4()), "name": text(name, "name", required=True)}
+        if address := text(address, "address", limit=400):
+            payload["address"] = address
+        with write_transaction(self.session):
+            if self.session.scalar(select(Supplier.id).where(Supplier.name == payload["name"])):
+                raise SupplyError(f"a supplier named {payload['name']} exists already", code="duplicate_supplier",
+                                  status=409, field="name")
+            self._append("supplier.registered", payload, f"supplier:{payload['supplier_id']}", actor=actor, now=now)
+            return self.session.get(Supplier, payload["supplier_id"])
+
+    def register_supplier_part(self, *, supplier_id: str, part_id: str, supplier_part_number: str, pack_size="1",
+                               lead_time_days, unit_price=None, preferred: bool = False, actor: str,
+                               now: datetime) -> SupplierPart:
+        payload = {"supplier_part_id": str(uuid.uuid4()), "supplier_id": supplier_id, "part_id": part_id,
+                   "supplier_part_number": text(supplier_part_number, "supplier_part_number", required=True, limit=64),
+                   "pack_size": quantities.canonical(quantity(pack_size, "pack_size")),
+                   "lead_time_days": whole_number(lead_time_days, "lead_time_days"), "preferred": bool(preferred)}
+        if unit_price not in (None, ""):
+            payload["unit_price"] = quantities.canonical(quantity(unit_price, "unit_price", allow_zero=True))
+        with write_transaction(self.session):
+            self._get(Supplier, supplier_id, "supplier_id", "supplier")
+            self._get(Part, part_id, "part_id", "part")
+            if self.session.scalar(select(SupplierPart.id).where(SupplierPart.supplier_id == supplier_id,
+                                                                 SupplierPart.part_id == part_id)):
+                raise SupplyError("this supplier's offer for the part is recorded already", code="duplicate_supplier_part",
+                                  status=409, field="part_id")
+            self._append("supplier_part.registered", payload, f"part:{part_id}", actor=actor, now=now)
+            return self.session.get(SupplierPart, payload["supplier_part_id"])
+
+    # -- lots and stock ------------------------------------------------------------------------
+    def receive_lot(self, *, part_id: str, quantity_, on, location: str, actor: str, now: datetime,
+                    supplier_id: str | None = None, supplier_lot_code: str | None = None, lot_scheme: str = "plain",
+                    internal_code: str | None = None, purchase_order_id: str | None = None) -> Lot:
+        """Receive a lot of a lot-tracked or untracked part (serialized parts arrive as items)."""
+        amount = quantity(quantity_)
+        payload = {"lot_id": str(uuid.uuid4()), "part_id": part_id, "quantity": quantities.canonical(amount),
+                   "date": day(on).isoformat(), "location": text(location, "location", required=True, limit=64),
+                   "lot_scheme": lot_scheme}
+        code = text(supplier_lot_code, "supplier_lot_code", limit=64)
+        if code:
+            payload["supplier_lot_code"] = lot_code(code, lot_scheme)
+        elif lot_scheme not in ("plain", "gs1"):
+            lot_code("", lot_scheme)
+        with write_transaction(self.session):
+            part = self._get(Part, part_id, "part_id", "part")
+            if part.tracking == "serial":
+                raise SupplyError(f"{part.number} is tracked by serial: record each unit as an item",
+                                  code="serial_part", field="part_id")
+            if supplier_id:
+                payload["supplier_id"] = self._get(Supplier, supplier_id, "supplier_id", "supplier").id
+                if part.tracking == "lot" and not code:
+                    raise SupplyError("a supplier lot of a lot-tracked part needs the supplier's lot code",
+                                      code="missing_field", field="supplier_lot_code")
+            if purchase_order_id:
+                order = self._get(PurchaseOrder, purchase_order_id, "purchase_order_id", "purchase order")
+                if order.status != "placed":
+                    raise SupplyError(f"purchase order {order.number} is {order.status}; only a placed order is "
+                                      "received against", code="order_not_placed", status=409, field="purchase_order_id")
+                if supplier_id and order.supplier_id != supplier_id:
+                    raise SupplyError("the lot's supplier is not the order's", code="wrong_supplier", field="supplier_id")
+                payload["purchase_order_id"] = order.id
+            payload["internal_code"] = text(internal_code, "internal_code", limit=64) or self._next_lot_code(part, on)
+            if self.session.scalar(select(Lot.id).where(Lot.internal_code == payload["internal_code"])):
+                raise SupplyError(f"lot code {payload['internal_code']} exists already", code="duplicate_lot",
+                                  status=409, field="internal_code")
+            self._append("lot.received", payload, f"lot:{payload['lot_id']}", actor=actor, now=now)
+            return self.session.get(Lot, payload["lot_id"])
+
+    def _next_lot_code(self, part: Part, on) -> str:
+        count = self.session.scalar(select(func.count()).select_from(Lot).where(Lot.part_id == part.id))
+        return f"{part.number}-{day(on):%y%m%d}-{count + 1:04d}"
+
+    def _on_hand(self, lot: Lot, location: str) -> int:
+        level = self.session.get(StockLevel, (lot.id, location))
+        return level.quantity if level is not None else 0
+
+    def _take(self, lot: Lot, location: str, amount) -> None:
+        available = self._on_hand(lot, location)
+        if quantities.to_units(quantities.canonical(amount)) > available:
+            raise SupplyError(f"lot {lot.internal_code} has {quantities.show(available)} on hand at {location}",
+                              code="insufficient_stock", status=409, field="quantity")
+
+    def consume(self, *, lot_id: str, item_id: str, quantity_, location: str, at, actor: str, now: datetime) -> int:
+        """A quantity of a lot goes into a serialized item."""
+        amount, when = quantity(quantity_), moment(at)
+        location = text(location, "location", required=True, limit=64)
+        with write_transaction(self.session):
+            lot = self._get(Lot, lot_id, "lot_id", "lot")
+            item = self.custody.item(item_id)
+            self._take(lot, location, amount)
+            if when.date() < lot.received_on:
+                raise SupplyError(f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt",
+                                  field="at")
+            return self._append("lot.consumed", {"lot_id": lot.id, "item_id": item.id, "location": location,
+                                                 "quantity": quantities.canonical(amount), "at": stamp(when)},
+                                f"lot:{lot.id}", actor=actor, now=now)
+
+    def move_stock(self, *, lot_id: str, quantity_, from_location: str, to_location: str, on, actor: str,
+                   now: datetime) -> int:
+        amount = quantity(quantity_)
+        source = text(from_location, "from_location", required=True, limit=64)
+        target = text(to_location, "to_location", required=True, limit=64)
+        if source == target:
+            raise SupplyError("the locations are the same", code="same_location", field="to_location")
+        with write_transaction(self.session):
+            lot = self._get(Lot, lot_id, "lot_id", "lot")
+            self._take(lot, source, amount)
+            return self._append("stock.moved", {"lot_id": lot.id, "quantity": quantities.canonical(amount),
+                                                "from_location": source, "to_location": target,
+                                                "date": day(on).isoformat()}, f"lot:{lot.id}", actor=actor, now=now)
+
+    def adjust_stock(self, *, lot_id: str, location: str, counted, reason: str, on, actor: str, now: datetime) -> int:
+        amount = quantity(counted, "counted", allow_zero=True)
+        payload = {"location": text(location, "location", required=True, limit=64),
+                   "counted": quantities.canonical(amount), "reason": text(reason, "reason", required=True, limit=400),
+                   "date": day(on).isoformat()}
+        with write_transaction(self.session):
+            lot = self._get(Lot, lot_id, "lot_id", "lot")
+            payload["was"] = quantities.show(self._on_hand(lot, payload["location"])) or "0"
+            return self._append("stock.adjusted", {"lot_id": lot.id, **payload}, f"lot:{lot.id}", actor=actor, now=now)
+
+    # -- serialized items and their genealogy --------------------------------------------------
+    def make_item(self, *, part_id: str, kind: str = "goods", scheme: str, serial: str, at, actor: str, now: datetime,
+                  lots: list[dict] = (), options: dict | None = None, **facts) -> Item:
+        """Register a serialized item of a part, made at `at`, with the lot quantities it consumed."""
+        when = moment(at)
+        with write_transaction(self.session):
+            part = self._get(Part, part_id, "part_id", "part")
+            if part.tracking != "serial":
+                raise SupplyError(f"{part.number} is not tracked by serial", code="not_serial_part", field="part_id")
+            facts.setdefault("description", part.description)
+            item = self.custody.register_item(kind=kind, scheme=scheme, serial=serial, on=when.date(), options=options,
+                                              actor=actor, now=now, **facts)
+            self._append("item.part_assigned", {"item_id": item.id, "part_id": part.id, "made_at": stamp(when)},
+                         f"item:{item.id}", actor=actor, now=now)
+            for number, use in enumerate(lots):
+                if not isinstance(use, dict):
+                    raise SupplyError("each lot use is an object with lot_id, quantity and location",
+                                      code="invalid_field", field=f"lots[{number}]")
+                self.consume(lot_id=use.get("lot_id"), item_id=item.id, quantity_=use.get("quantity"),
+                             location=use.get("location"), at=when, actor=actor, now=now)
+            return item
+
+    def assign_part(self, *, item_id: str, part_id: str, made_at, actor: str, now: datetime) -> int:
+        when = moment(made_at, "made_at")
+        with write_transaction(self.session):
+            item = self.custody.item(item_id)
+            part = self._get(Part, part_id, "part_id", "part")
+            if self.session.get(ItemPart, item.id) is not None:
+                raise SupplyError("the item's part is recorded already", code="part_assigned", status=409,
+                                  field="part_id")
+            return self._append("item.part_assigned", {"item_id": item.id, "part_id": part.id, "made_at": stamp(when)},
+                                f"item:{item.id}", actor=actor, now=now)
+
+    def _installed_in(self, child_id: str) -> ComponentLink | None:
+        return self.session.scalar(select(ComponentLink).where(ComponentLink.child_item_id == child_id,
+                                                               ComponentLink.removed_at.is_(None)))
+
+    def install(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
+                position: str | None = None) -> int:
+        when, position = moment(at), text(position, "position", limit=64)
+        with write_transaction(self.session):
+            parent = self.custody.item(parent_item_id)
+            child = self._item(child_item_id, "child_item_id")
+            if parent.id == child.id:
+                raise SupplyError("an item cannot be installed in itself", code="cycle", field="child_item_id")
+            if child.status not in INSTALLABLE or parent.status in ("destroyed", "stolen", "lost"):
+                bad = child if child.status not in INSTALLABLE else parent
+                raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", status=409)
+            current = self._installed_in(child.id)
+            if current is not None:
+                raise SupplyError(f"{child.serial} is installed in another assembly: remove it first",
+                                  code="already_installed", status=409, field="child_item_id")
+            last = self.session.scalar(select(func.max(ComponentLink.removed_at))
+                                       .where(ComponentLink.child_item_id == child.id))
+            if last is not None and when < last:
+                raise SupplyError(f"{child.serial} was removed from an assembly at {stamp(last)}, after this time",
+                                  code="before_previous_event", field="at")
+            # At the time of the install and as things stand now: either way the child holds the parent.
+            if child.id in genealogy.ancestors(self.session, parent.id, when) or self._contains(child.id, parent.id):
+                raise SupplyError(f"{child.serial} contains {parent.serial}: the assembly would contain itself",
+                                  code="cycle", status=409, field="child_item_id")
+            payload = {"parent_item_id": parent.id, "child_item_id": child.id, "at": stamp(when)}
+            if position:
+                payload["position"] = position
+            return self._append("component.installed", payload, f"item:{parent.id}", actor=actor, now=now)
+
+    def _contains(self, assembly_id: str, item_id: str) -> bool:
+        """Whether `item_id` sits anywhere below `assembly_id` now (links not removed)."""
+        tree = genealogy.as_built(self.session, assembly_id, END_OF_TIME)
+        return tree is not None and any(node.item_id == item_id for node in tree.walk())
+
+    def _item(self, item_id: str, field: str) -> Item:
+        found = self.session.get(Item, item_id) if isinstance(item_id, str) and item_id else None
+        if found is None:
+            raise SupplyError(f"no item {item_id!r}", code="unknown_item", status=404, field=field)
+        return found
+
+    def remove(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
+               reason: str | None = None) -> int:
+        when, reason = moment(at), text(reason, "reason", limit=400)
+        with write_transaction(self.session):
+            link = self._installed_in(child_item_id) if isinstance(child_item_id, str) else None
+            if link is None or link.parent_item_id != parent_item_id:
+                raise SupplyError("the component is not installed in this assembly", code="not_installed",
+                                  status=409, field="child_item_id")
+            if when < link.installed_at:
+                raise SupplyError(f"the component was installed at {stamp(link.installed_at)}, after this time",
+                                  code="before_previous_event", field="at")
+            payload = {"installed_entry": link.installed_entry, "parent_item_id": link.parent_item_id,
+                       "child_item_id": link.child_item_id, "at": stamp(when)}
+            if reason:
+                payload["reason"] = reason
+            return self._append("component.removed", payload, f"item:{link.parent_item_id}", actor=actor, now=now)
+
+    # -- purchase orders -----------------------------------------------------------------------
+    def draft_purchase_order(self, *, supplier_id: str, lines: list[dict], on, actor: str, now: datetime,
+                             note: str | None = None) -> PurchaseOrder:
+        if not isinstance(lines, list) or not lines:
+            raise SupplyError("an order needs at least one line", code="missing_field", field="lines")
+        payload = {"purchase_order_id": str(uuid.uuid4()), "supplier_id": supplier_id, "date": day(on).isoformat(),
+                   "lines": []}
+        if note := text(note, "note", limit=1000):
+            payload["note"] = note
+        with write_transaction(self.session):
+            self._get(Supplier, supplier_id, "supplier_id", "supplier")
+            for number, line in enumerate(lines):
+                field = f"lines[{number}]"
+                if not isinstance(line, dict):
+                    raise SupplyError("each line is an object with part_id and quantity", code="invalid_field", field=field)
+                offer = self.session.scalar(select(SupplierPart).where(SupplierPart.supplier_id == supplier_id,
+                                                                       SupplierPart.part_id == line.get("part_id")))
+                if offer is None:
+                    raise SupplyError("the supplier has no offer for this part", code="no_supplier_part",
+                                      field=f"{field}.part_id")
+                payload["lines"].append({"part_id": offer.part_id, "supplier_part_id": offer.id, "quantity":
+                                         quantities.canonical(quantity(line.get("quantity"), f"{field}.quantity"))})
+            count = self.session.scalar(select(func.count()).select_from(PurchaseOrder))
+            payload["number"] = f"PO-{day(on).year}-{count + 1:05d}"
+            self._append("purchase_order.drafted", payload, f"purchase_order:{payload['purchase_order_id']}",
+                         actor=actor, now=now)
+            return self.session.get(PurchaseOrder, payload["purchase_order_id"])
+
+    def change_purchase_order(self, purchase_order_id: str, *, status: str, actor: str, now: datetime) -> int:
+        if status not in PURCHASE_ORDER_CHANGES:
+            raise SupplyError(f"status must be one of {', '.join(PURCHASE_ORDER_CHANGES)}", code="invalid_status",
+                              field="status")
+        with write_transaction(self.session):
+            order = self._get(PurchaseOrder, purchase_order_id, "purchase_order_id", "purchase order")
+            if order.status not in PURCHASE_ORDER_CHANGES[status]:
+                raise SupplyError(f"a {order.status} order cannot be {status}", code="invalid_transition", status=409,
+                                  field="status")
+            return self._append(f"purchase_order.{status}", {"purchase_order_id": order.id, "status": status},
+                                f"purchase_order:{order.id}", actor=actor, now=now)
