@@ -4,7 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody", "web": "bench.web"}
+BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody", "web": "bench.web",
+              "recall": "bench.recall"}
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from registry.custody.service import CustodyService
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.supply import genealogy, projection, quantities
+from registry.supply import genealogy, projection, quantities, stock
 from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, StockLevel, Supplier,
                                     SupplierPart)
 from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, lot_code, moment, quantity,
@@ -318,6 +318,23 @@ class SupplyService:
             self._append("purchase_order.drafted", payload, f"purchase_order:{payload['purchase_order_id']}",
                          actor=actor, now=now)
             return self.session.get(PurchaseOrder, payload["purchase_order_id"])
+
+    def draft_from_proposals(self, *, on, actor: str, now: datetime, part_ids: list[str] | None = None
+                             ) -> list[PurchaseOrder]:
+        """One draft order per proposed supplier over the replenishment proposals that have one
+        (only those of `part_ids` when given); refuses when nothing needs ordering."""
+        with write_transaction(self.session):
+            by_supplier: dict[str, list[dict]] = {}
+            for proposal in stock.replenishment(self.session):
+                if proposal.supplier is None or (part_ids and proposal.part.id not in part_ids):
+                    continue
+                by_supplier.setdefault(proposal.supplier.id, []).append(
+                    {"part_id": proposal.part.id, "quantity": quantities.show(proposal.quantity)})
+            if not by_supplier:
+                raise SupplyError("no part needs ordering from a known supplier", code="nothing_to_order", status=409)
+            return [self.draft_purchase_order(supplier_id=supplier, lines=lines, on=on, actor=actor, now=now,
+                                              note="from the replenishment proposal")
+                    for supplier, lines in by_supplier.items()]
 
     def change_purchase_order(self, purchase_order_id: str, *, status: str, actor: str, now: datetime) -> int:
         if status not in PURCHASE_ORDER_CHANGES:

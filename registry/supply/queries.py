@@ -1,0 +1,104 @@
+"""Reading supply: lists and detail of parts, suppliers, lots and purchase orders, and the forward
+trace from what a user names (a lot, a component serial, or a part within dates)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.custody.models import Item
+from registry.supply import genealogy
+from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
+                                    SupplierPart)
+from registry.supply.rules import SupplyError, day, moment
+
+
+def parts(session: Session) -> list[Part]:
+    return list(session.scalars(select(Part).order_by(Part.number)))
+
+
+def suppliers(session: Session) -> list[Supplier]:
+    return list(session.scalars(select(Supplier).order_by(Supplier.name)))
+
+
+def offers(session: Session, part_id: str) -> list[tuple[SupplierPart, Supplier]]:
+    return list(session.execute(select(SupplierPart, Supplier).join(Supplier, Supplier.id == SupplierPart.supplier_id)
+                                .where(SupplierPart.part_id == part_id).order_by(Supplier.name)).tuples())
+
+
+def lots(session: Session, *, part_id: str | None = None, supplier_id: str | None = None, code: str | None = None,
+         limit: int = 500) -> list[tuple[Lot, Part, Supplier | None]]:
+    query = (select(Lot, Part, Supplier).join(Part, Part.id == Lot.part_id)
+             .outerjoin(Supplier, Supplier.id == Lot.supplier_id).order_by(Lot.received_on.desc(), Lot.internal_code))
+    if part_id:
+        query = query.where(Lot.part_id == part_id)
+    if supplier_id:
+        query = query.where(Lot.supplier_id == supplier_id)
+    if code:
+        query = query.where((Lot.internal_code == code.strip()) | (Lot.supplier_lot_code == code.strip()))
+    return list(session.execute(query.limit(limit)).tuples())
+
+
+def consumptions(session: Session, lot_id: str, limit: int = 200) -> list[tuple[LotConsumption, Item]]:
+    return list(session.execute(select(LotConsumption, Item).join(Item, Item.id == LotConsumption.item_id)
+                                .where(LotConsumption.lot_id == lot_id).order_by(LotConsumption.entry_index)
+                                .limit(limit)).tuples())
+
+
+def purchase_orders(session: Session) -> list[tuple[PurchaseOrder, Supplier]]:
+    return list(session.execute(select(PurchaseOrder, Supplier).join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+                                .order_by(PurchaseOrder.number.desc())).tuples())
+
+
+def order_lines(session: Session, order_id: str) -> list[tuple[PurchaseOrderLine, Part, SupplierPart]]:
+    return list(session.execute(
+        select(PurchaseOrderLine, Part, SupplierPart).join(Part, Part.id == PurchaseOrderLine.part_id)
+        .join(SupplierPart, SupplierPart.id == PurchaseOrderLine.supplier_part_id)
+        .where(PurchaseOrderLine.purchase_order_id == order_id).order_by(PurchaseOrderLine.line)).tuples())
+
+
+def item_part(session: Session, item_id: str) -> tuple[ItemPart, Part] | None:
+    row = session.execute(select(ItemPart, Part).join(Part, Part.id == ItemPart.part_id)
+                          .where(ItemPart.item_id == item_id)).first()
+    return None if row is None else tuple(row)
+
+
+def trace_start(session: Session, *, lot: str | None = None, serial: str | None = None, part: str | None = None,
+                made_from=None, made_to=None, at: datetime):
+    """The forward trace's starting set for what the user named; raises SupplyError naming the field."""
+    named = [name for name, value in (("lot", lot), ("serial", serial), ("part", part)) if value]
+    if len(named) != 1:
+        raise SupplyError("name exactly one of lot, serial or part", code="invalid_query", field="lot")
+    if lot:
+        found = session.scalars(select(Lot.id).where((Lot.id == lot) | (Lot.internal_code == lot) |
+                                                     (Lot.supplier_lot_code == lot))).all()
+        if not found:
+            raise SupplyError(f"no lot {lot!r}", code="unknown_lot", status=404, field="lot")
+        return genealogy.items_with_lots(list(found), at)
+    if serial:
+        found = session.scalars(select(Item.id).where((Item.id == serial) | (Item.serial_normalized == serial.strip())
+                                                      | (Item.serial == serial.strip()))).all()
+        if not found:
+            raise SupplyError(f"no item with the serial {serial!r}", code="unknown_serial", status=404, field="serial")
+        return genealogy.items_by_id(list(found))
+    found = session.scalar(select(Part.id).where((Part.id == part) | (Part.number == part)))
+    if found is None:
+        raise SupplyError(f"no part {part!r}", code="unknown_part", status=404, field="part")
+    start = day(made_from, "from") if made_from else date(1900, 1, 1)
+    end = day(made_to, "to") if made_to else date(9999, 12, 30)
+    if end < start:
+        raise SupplyError("'to' precedes 'from'", code="invalid_range", field="to")
+    return genealogy.items_of_part(found, datetime.combine(start, time(), timezone.utc),
+                                   datetime.combine(end, time(), timezone.utc) + timedelta(days=1), at)
+
+
+def when(value, field: str = "at") -> datetime:
+    return moment(value, field) if value else datetime.now(timezone.utc)
+
+
+def affected_items(session: Session, item_ids: list[str], limit: int | None = None) -> list[Item]:
+    rows, wanted = [], item_ids if limit is None else item_ids[:limit]
+    for start in range(0, len(wanted), 500):
+        rows.extend(session.scalars(select(Item).where(Item.id.in_(wanted[start:start + 500]))))
+    return sorted(rows, key=lambda item: item.serial)
