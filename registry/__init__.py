@@ -43,10 +43,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.ledger import cli as ledger_cli
     from registry.ledger import views as ledger_views
     from registry.recalls import api as recalls_api
+    from registry.recalls import views as recalls_views
     from registry.serials import api as serials_api
     from registry.serials import cli as serials_cli
     from registry.serials import views as serials_views
     from registry.supply import api as supply_api
+    from registry.supply import views as supply_views
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -77,6 +79,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     custody_views.init_app(app)
     supply_api.init_app(app)
     recalls_api.init_app(app)
+    supply_views.init_app(app)
+    recalls_views.init_app(app)
     openapi.init_app(app)
     return app
 

@@ -38,6 +38,8 @@ NAV_LINKS = [
     ("custody.bound_book", "Bound book", Permission.ITEMS_READ),
     ("custody.signals", "Signals", Permission.ITEMS_READ),
     ("custody.trace", "Trace", Permission.ITEMS_READ),
+    ("supply.index", "Supply", Permission.ITEMS_READ),
+    ("recalls.index", "Recalls", Permission.ITEMS_READ),
     ("ledger.index", "Ledger", Permission.LEDGER_READ),
     ("serials.check", "Check a serial", Permission.SERIALS_CHECK),
     ("ledger.export_page", "Export", Permission.LEDGER_EXPORT),

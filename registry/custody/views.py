@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -99,7 +99,7 @@ def _action_forms(item):
 
 @bp.get("/items/<item_id>")
 @requires(Permission.ITEMS_READ)
-def item(item_id: str, forms: dict | None = None, status: int = 200):
+def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms: dict | None = None):
     found = custody(writing=False).item(item_id)
     session = db.session()
     records = queries.timeline(session, found.id)
@@ -108,7 +108,9 @@ def item(item_id: str, forms: dict | None = None, status: int = 200):
     labels = {r.entry_index: queries.party_label(session, r.party_id, personal=_personal()) for r in records}
     return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
                            holder=queries.party_label(session, found.holder_party_id, personal=_personal()),
-                           forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE)), status
+                           forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE),
+                           panels=[panel(found, (panel_forms or {}).get(name))
+                                   for name, panel in current_app.extensions.get("item_panels", {}).items()]), status
 
 
 @bp.post("/items/<item_id>/<action>")

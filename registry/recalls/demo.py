@@ -2,7 +2,7 @@
 are moulded from those lots, built into pump modules, and the modules into water filtration units
 that are sold to holders. One supplier's lot is faulty. One unit's faulty housing was replaced
 before the recall (that unit is not affected) and the removed housing went into another unit as a
-repair (that unit is). A recall campaign is open on the faulty lot, its units notified and one
+repair (that unit is). A recall campaign is open on the faulty lot, its units notified and two
 remedied; the resin and the seal kits have fallen to their reorder points.
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ def load(custody: CustodyService, supply: SupplyService, recalls: RecallService,
                                  tracking="lot", unit="kg", reorder_point="150", reorder_quantity="400", **a)
     housing = supply.register_part(number="CMP-HSG-01", description="Pump housing, moulded", tracking="serial", **a)
     module = supply.register_part(number="SA-PMP-01", description="Pump module", tracking="serial", **a)
+    board = supply.register_part(number="CMP-PCB-7", description="Controller board", tracking="serial", **a)
     unit = supply.register_part(number="FP-WF-200", description="Water filtration unit WF-200", tracking="serial", **a)
     seals = supply.register_part(number="CMP-SEAL-9", description="Shaft seal kit", tracking="none",
                                  reorder_point="50", reorder_quantity="200", **a)
@@ -64,6 +65,8 @@ def load(custody: CustodyService, supply: SupplyService, recalls: RecallService,
         unit_item = supply.make_item(part_id=unit.id, scheme="plain", serial=f"WF200-{serial}", at=made, **a)
         supply.install(parent_item_id=module_item.id, child_item_id=housing_item.id, at=made, position="housing", **a)
         supply.install(parent_item_id=unit_item.id, child_item_id=module_item.id, at=made, position="pump", **a)
+        board_item = supply.make_item(part_id=board.id, scheme="plain", serial=f"PCB-{serial}", at=made, **a)
+        supply.install(parent_item_id=unit_item.id, child_item_id=board_item.id, at=made, position="controller", **a)
         custody.acquire(unit_item.id, on=made.date(), source_party_id=works.id, recipient_party_id=works.id,
                         reference="made in-house", **a)
         sold = made + timedelta(days=3)
@@ -83,14 +86,16 @@ def load(custody: CustodyService, supply: SupplyService, recalls: RecallService,
     repair_at = swap_at + timedelta(days=5)
     supply.remove(parent_item_id=repaired[1].id, child_item_id=repaired[2].id, at=repair_at, reason="worn housing", **a)
     supply.install(parent_item_id=repaired[1].id, child_item_id=swapped[2].id, at=repair_at, position="housing", **a)
+    opened = datetime(2026, 11, 2, 12, tzinfo=timezone.utc)
     campaign = recalls.open(number="26E-041", title="WF-200 pump housing may crack",
                             defect=f"Housings moulded from {FAULTY} resin lot {faulty.supplier_lot_code} may crack "
                                    "under pressure and leak.",
                             remedy="Replace the pump housing free of charge.", basis={"type": "lots", "lot_ids": [faulty.id]},
-                            on=now.date(), as_of=now, **a)
+                            on=opened.date(), as_of=opened, **a)
     affected = [row.item_id for row in campaign_units(recalls, campaign.id)]
-    recalls.update_units(campaign.id, affected, state="notified", on=now.date(), note="letter sent", **a)
-    recalls.update_unit(campaign.id, affected[0], state="remedied", on=now.date(), note="housing replaced", **a)
+    recalls.update_units(campaign.id, affected, state="notified", on="2026-11-04", note="owner letter sent", **a)
+    recalls.update_unit(campaign.id, affected[0], state="remedied", on="2026-11-09", note="housing replaced", **a)
+    recalls.update_unit(campaign.id, affected[1], state="remedied", on="2026-11-18", note="housing replaced", **a)
     return True
 
 

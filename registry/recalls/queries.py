@@ -101,3 +101,19 @@ def part_573(session: Session, campaign: RecallCampaign) -> dict:
             "population_by_kind": dict(kinds), "as_of": campaign.as_of.isoformat(),
             "production_from": made[0].date().isoformat() if made[0] else None,
             "production_to": made[1].date().isoformat() if made[1] else None}
+
+
+def open_recall_marks(session: Session, tree) -> set[str]:
+    """In a genealogy tree: the items that are units of an open campaign and the lots an open
+    campaign names, so the drawing can mark them."""
+    if tree is None:
+        return set()
+    nodes = [node.item_id for node in tree.walk()]
+    marked = set(session.scalars(select(RecallUnit.item_id).join(RecallCampaign, RecallCampaign.id == RecallUnit.campaign_id)
+                                 .where(RecallCampaign.status == "open", RecallUnit.item_id.in_(nodes))))
+    lots = {lot["lot_id"] for node in tree.walk() for lot in node.lots}
+    if lots:
+        for basis in session.scalars(select(RecallCampaign.basis).where(RecallCampaign.status == "open")):
+            if basis.get("type") == "lots":
+                marked |= lots & set(basis["lot_ids"])
+    return marked

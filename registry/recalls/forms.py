@@ -1,0 +1,45 @@
+"""Recall forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+
+from registry.recalls.rules import UNIT_STATES
+
+
+class CampaignForm(FlaskForm):
+    number = StringField("Regulator's campaign number")
+    title = StringField("Title")
+    defect = TextAreaField("Defect")
+    remedy = TextAreaField("Remedy")
+    basis = SelectField("Basis", choices=[("lots", "supplier lots"), ("part", "a part made within dates"),
+                                          ("serials", "a list of serials")])
+    lots = StringField("Lot codes (internal or supplier's, comma-separated)")
+    part = SelectField("Part", choices=[], validate_choice=False)
+    made_from = DateField("Made from", validators=[Optional()])
+    made_to = DateField("Made to", validators=[Optional()])
+    serials = TextAreaField("Serials (one per line)")
+    as_of = StringField("Population as of (blank: now)")
+    submit = SubmitField("Open campaign")
+
+
+class UnitForm(FlaskForm):
+    state = SelectField("New state", choices=[(s, s) for s in UNIT_STATES if s != "identified"])
+    date = DateField("Date", validators=[Optional()])
+    note = StringField("Note")
+    submit = SubmitField("Update")
+
+
+class BulkForm(FlaskForm):
+    from_state = SelectField("Every unit now", choices=[(s, s) for s in UNIT_STATES])
+    state = SelectField("becomes", choices=[(s, s) for s in UNIT_STATES if s != "identified"])
+    date = DateField("Date", validators=[Optional()])
+    note = StringField("Note")
+    submit = SubmitField("Update all")
+
+
+class CloseForm(FlaskForm):
+    date = DateField("Closed on", validators=[Optional()])
+    note = TextAreaField("Closing note")
+    submit = SubmitField("Close campaign")

@@ -1,0 +1,167 @@
+"""Recall pages: the campaigns, opening one, and the campaign page with its counts, completion
+chart, Part 573 summary and holder list, where units move through their states."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission, requires
+from registry.custody.queries import utc_now
+from registry.errors import RegistryError, show_on_form
+from registry.extensions import db
+from registry.recalls import drawing, queries
+from registry.recalls.forms import BulkForm, CampaignForm, CloseForm, UnitForm
+from registry.recalls.models import RecallUnit
+from registry.recalls.rules import RecallError
+from registry.recalls.runtime import recalls
+from registry.supply.models import Lot
+from registry.supply.queries import parts
+
+bp = Blueprint("recalls", __name__, url_prefix="/recalls")
+PAGE = 200
+
+
+def _a() -> dict:
+    return {"actor": current_user.actor, "now": utc_now()}
+
+
+def _day(field):
+    return field.data.isoformat() if field.data else utc_now().date().isoformat()
+
+
+def _campaign_form() -> CampaignForm:
+    form = CampaignForm()
+    form.part.choices = [("", "choose a part")] + [(p.id, f"{p.number} · {p.description}") for p in parts(db.session())]
+    return form
+
+
+def _basis(form: CampaignForm) -> dict:
+    if form.basis.data == "lots":
+        codes = [code.strip() for code in (form.lots.data or "").split(",") if code.strip()]
+        ids = []
+        for code in codes:
+            found = db.session.scalars(select(Lot.id).where((Lot.internal_code == code) | (Lot.supplier_lot_code == code)
+                                                            | (Lot.id == code))).all()
+            if len(found) != 1:
+                raise RecallError(f"lot code {code!r} matches {len(found)} lots", code="unknown_lot", field="lots")
+            ids.extend(found)
+        return {"type": "lots", "lot_ids": ids}
+    if form.basis.data == "part":
+        return {"type": "part", "part_id": form.part.data, "made_from": form.made_from.data.isoformat()
+                if form.made_from.data else None, "made_to": form.made_to.data.isoformat() if form.made_to.data else None}
+    return {"type": "serials", "serials": [line.strip() for line in (form.serials.data or "").splitlines() if line.strip()]}
+
+
+FORM_FIELDS = {"basis.lot_ids": "lots", "basis.part_id": "part", "basis.made_from": "made_from",
+               "basis.made_to": "made_to", "basis.serials": "serials", "basis": "basis", "basis.type": "basis"}
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires(Permission.ITEMS_READ)
+def index():
+    form = _campaign_form()
+    if request.method == "POST":
+        if not current_user.can(Permission.ITEMS_WRITE):
+            raise RecallError("opening a campaign needs the items.write permission", code="forbidden", status=403)
+        if form.validate_on_submit():
+            try:
+                campaign = recalls().open(number=form.number.data, title=form.title.data, defect=form.defect.data,
+                                          remedy=form.remedy.data, basis=_basis(form), as_of=form.as_of.data or None,
+                                          on=utc_now().date(), **_a())
+            except RegistryError as error:
+                if error.field and error.field.startswith("basis.serials["):
+                    error.field = "serials"
+                show_on_form(form, error, FORM_FIELDS)
+            else:
+                flash(f"Opened campaign {campaign.number}: {campaign.population_size} units.", "success")
+                return redirect(url_for("recalls.campaign", campaign_id=campaign.id))
+    session = db.session()
+    campaigns = [(c, queries.counts(session, c.id)) for c in queries.campaigns(session)]
+    return render_template("recalls/index.html", campaigns=campaigns, completion=queries.completion, form=form,
+                           can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
+
+
+def _forms() -> dict:
+    return {"unit": UnitForm(prefix="unit"), "bulk": BulkForm(prefix="bulk"), "close": CloseForm(prefix="close")}
+
+
+@bp.get("/<campaign_id>")
+@requires(Permission.ITEMS_READ)
+def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
+    found = recalls().campaign(campaign_id)
+    session = db.session()
+    try:
+        page = max(0, int(request.args.get("page", 0)))
+    except ValueError:
+        page = 0
+    state = request.args.get("state") or None
+    counted = queries.counts(session, found.id)
+    series = queries.history(session, found)
+    until = found.closed_on or max(utc_now().date(), series[-1][0])
+    units = queries.units(session, found.id, personal=current_user.can(Permission.PERSONAL_DATA_READ), state=state,
+                          limit=PAGE + 1, offset=page * PAGE)
+    return render_template("recalls/campaign.html", campaign=found, counts=counted, summary=queries.part_573(session, found),
+                           completion=queries.completion(counted), chart=drawing.completion_svg(series, found.population_size,
+                                                                                                until=until),
+                           units=units[:PAGE], more=len(units) > PAGE, page=page, state=state, forms=forms or _forms(),
+                           can_write=current_user.can(Permission.ITEMS_WRITE) and found.status == "open"), status
+
+
+@bp.post("/<campaign_id>/units/<item_id>")
+@requires(Permission.ITEMS_WRITE)
+def update_unit(campaign_id: str, item_id: str):
+    forms = _forms()
+    form = forms["unit"]
+    if not form.validate_on_submit():
+        return campaign(campaign_id, forms, 400)
+    try:
+        recalls().update_unit(campaign_id, item_id, state=form.state.data, on=_day(form.date), note=form.note.data,
+                              **_a())
+    except RegistryError as error:
+        flash(error.detail, "danger")
+        return campaign(campaign_id, forms, 409 if error.status == 409 else 400)
+    flash(f"Unit is {form.state.data}.", "success")
+    return redirect(url_for("recalls.campaign", campaign_id=campaign_id, state=request.args.get("state")) + "#units")
+
+
+@bp.post("/<campaign_id>/bulk")
+@requires(Permission.ITEMS_WRITE)
+def update_units(campaign_id: str):
+    forms = _forms()
+    form = forms["bulk"]
+    if not form.validate_on_submit():
+        return campaign(campaign_id, forms, 400)
+    items = list(db.session.scalars(select(RecallUnit.item_id).where(RecallUnit.campaign_id == campaign_id,
+                                                                     RecallUnit.state == form.from_state.data)))
+    try:
+        if not items:
+            raise RecallError(f"no unit is {form.from_state.data}", code="no_units", field="from_state")
+        count = recalls().update_units(campaign_id, items, state=form.state.data, on=_day(form.date),
+                                       note=form.note.data, **_a())
+    except RegistryError as error:
+        show_on_form(form, error, {"item_id": "state"})
+        return campaign(campaign_id, forms, 409 if error.status == 409 else 400)
+    flash(f"{count} units are {form.state.data}.", "success")
+    return redirect(url_for("recalls.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/<campaign_id>/close")
+@requires(Permission.ITEMS_WRITE)
+def close(campaign_id: str):
+    forms = _forms()
+    form = forms["close"]
+    if not form.validate_on_submit():
+        return campaign(campaign_id, forms, 400)
+    try:
+        recalls().close(campaign_id, on=_day(form.date), note=form.note.data, **_a())
+    except RegistryError as error:
+        show_on_form(form, error)
+        return campaign(campaign_id, forms, 409 if error.status == 409 else 400)
+    flash("Campaign closed.", "success")
+    return redirect(url_for("recalls.campaign", campaign_id=campaign_id))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.extensions.setdefault("genealogy_highlights", []).append(queries.open_recall_marks)
