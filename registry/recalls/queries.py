@@ -63,7 +63,7 @@ def units(session: Session, campaign_id: str, *, personal: bool, state: str | No
              "item_status": item.status, "state": unit.state, "updated_on": unit.updated_on.isoformat(),
              "note": unit.note, "holder_when_identified": label(unit.holder_party_id),
              "holder": label(item.holder_party_id)}
-            for unit, item in session.execute(query).tuples()]
+            for unit, item in session.execute(query)]
 
 
 def part_573(session: Session, campaign: RecallCampaign) -> dict:
@@ -74,7 +74,7 @@ def part_573(session: Session, campaign: RecallCampaign) -> dict:
         for lot, part, supplier in session.execute(
                 select(Lot, Part, Supplier).join(Part, Part.id == Lot.part_id)
                 .outerjoin(Supplier, Supplier.id == Lot.supplier_id).where(Lot.id.in_(basis["lot_ids"]))
-                .order_by(Lot.internal_code)).tuples():
+                .order_by(Lot.internal_code)):
             components.append({"part_number": part.number, "description": part.description,
                                "supplier": supplier.name if supplier else None, "supplier_lot_code": lot.supplier_lot_code,
                                "internal_lot_code": lot.internal_code, "received_on": lot.received_on.isoformat()})

@@ -24,7 +24,7 @@ def suppliers(session: Session) -> list[Supplier]:
 
 def offers(session: Session, part_id: str) -> list[tuple[SupplierPart, Supplier]]:
     return list(session.execute(select(SupplierPart, Supplier).join(Supplier, Supplier.id == SupplierPart.supplier_id)
-                                .where(SupplierPart.part_id == part_id).order_by(Supplier.name)).tuples())
+                                .where(SupplierPart.part_id == part_id).order_by(Supplier.name)))
 
 
 def lots(session: Session, *, part_id: str | None = None, supplier_id: str | None = None, code: str | None = None,
@@ -37,25 +37,25 @@ def lots(session: Session, *, part_id: str | None = None, supplier_id: str | Non
         query = query.where(Lot.supplier_id == supplier_id)
     if code:
         query = query.where((Lot.internal_code == code.strip()) | (Lot.supplier_lot_code == code.strip()))
-    return list(session.execute(query.limit(limit)).tuples())
+    return list(session.execute(query.limit(limit)))
 
 
 def consumptions(session: Session, lot_id: str, limit: int = 200) -> list[tuple[LotConsumption, Item]]:
     return list(session.execute(select(LotConsumption, Item).join(Item, Item.id == LotConsumption.item_id)
                                 .where(LotConsumption.lot_id == lot_id).order_by(LotConsumption.entry_index)
-                                .limit(limit)).tuples())
+                                .limit(limit)))
 
 
 def purchase_orders(session: Session) -> list[tuple[PurchaseOrder, Supplier]]:
     return list(session.execute(select(PurchaseOrder, Supplier).join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-                                .order_by(PurchaseOrder.number.desc())).tuples())
+                                .order_by(PurchaseOrder.number.desc())))
 
 
 def order_lines(session: Session, order_id: str) -> list[tuple[PurchaseOrderLine, Part, SupplierPart]]:
     return list(session.execute(
         select(PurchaseOrderLine, Part, SupplierPart).join(Part, Part.id == PurchaseOrderLine.part_id)
         .join(SupplierPart, SupplierPart.id == PurchaseOrderLine.supplier_part_id)
-        .where(PurchaseOrderLine.purchase_order_id == order_id).order_by(PurchaseOrderLine.line)).tuples())
+        .where(PurchaseOrderLine.purchase_order_id == order_id).order_by(PurchaseOrderLine.line)))
 
 
 def item_part(session: Session, item_id: str) -> tuple[ItemPart, Part] | None:

@@ -301,7 +301,7 @@ def _installed(item_id: str):
     return db.session.execute(
         select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
         .where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None))
-        .order_by(ComponentLink.position, Item.serial)).tuples().all()
+        .order_by(ComponentLink.position, Item.serial)).all()
 
 
 def _link_history(item_id: str):
@@ -309,7 +309,7 @@ def _link_history(item_id: str):
     return db.session.execute(
         select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
         .where((ComponentLink.parent_item_id == item_id) | (ComponentLink.child_item_id == item_id))
-        .order_by(ComponentLink.installed_at)).tuples().all()
+        .order_by(ComponentLink.installed_at)).all()
 
 
 def genealogy_panel(item, forms: dict | None = None) -> Markup:
