@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from registry.recalls.rules import UNIT_STATES
@@ -13,8 +14,9 @@ class CampaignForm(FlaskForm):
     title = StringField("Title")
     defect = TextAreaField("Defect")
     remedy = TextAreaField("Remedy")
-    basis = SelectField("Basis", choices=[("lots", "supplier lots"), ("part", "a part made within dates"),
-                                          ("serials", "a list of serials")])
+    basis = SelectField("Basis", choices=[SelectChoice("lots", "supplier lots"),
+                                          SelectChoice("part", "a part made within dates"),
+                                          SelectChoice("serials", "a list of serials")])
     lots = StringField("Lot codes (internal or supplier's, comma-separated)")
     part = SelectField("Part", choices=[], validate_choice=False)
     made_from = DateField("Made from", validators=[Optional()])
@@ -25,15 +27,15 @@ class CampaignForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    state = SelectField("New state", choices=[(s, s) for s in UNIT_STATES if s != "identified"])
+    state = SelectField("New state", choices=[SelectChoice(s) for s in UNIT_STATES if s != "identified"])
     date = DateField("Date", validators=[Optional()])
     note = StringField("Note")
     submit = SubmitField("Update")
 
 
 class BulkForm(FlaskForm):
-    from_state = SelectField("Every unit now", choices=[(s, s) for s in UNIT_STATES])
-    state = SelectField("becomes", choices=[(s, s) for s in UNIT_STATES if s != "identified"])
+    from_state = SelectField("Every unit now", choices=[SelectChoice(s) for s in UNIT_STATES])
+    state = SelectField("becomes", choices=[SelectChoice(s) for s in UNIT_STATES if s != "identified"])
     date = DateField("Date", validators=[Optional()])
     note = StringField("Note")
     submit = SubmitField("Update all")

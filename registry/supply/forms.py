@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from registry.supply.rules import LOT_SCHEMES, TRACKING
@@ -11,7 +12,7 @@ from registry.supply.rules import LOT_SCHEMES, TRACKING
 class PartForm(FlaskForm):
     number = StringField("Part number")
     description = StringField("Description")
-    tracking = SelectField("Tracked by", choices=[(t, t) for t in TRACKING])
+    tracking = SelectField("Tracked by", choices=[SelectChoice(t) for t in TRACKING])
     unit = StringField("Unit", default="ea")
     reorder_point = StringField("Reorder point")
     reorder_quantity = StringField("Reorder quantity")
@@ -44,7 +45,7 @@ class LotForm(FlaskForm):
     part_id = SelectField("Part", choices=[], validate_choice=False)
     supplier_id = SelectField("Supplier", choices=[], validate_choice=False)
     supplier_lot_code = StringField("Supplier's lot code")
-    lot_scheme = SelectField("Lot code scheme", choices=[(s, "GS1 AI (10)" if s == "gs1" else s) for s in LOT_SCHEMES])
+    lot_scheme = SelectField("Lot code scheme", choices=[SelectChoice(s, "GS1 AI (10)" if s == "gs1" else s) for s in LOT_SCHEMES])
     internal_code = StringField("Internal lot code (blank: assigned)")
     quantity = StringField("Quantity")
     date = DateField("Received on", validators=[Optional()])
@@ -71,7 +72,7 @@ class CountForm(FlaskForm):
 
 class MakeItemForm(FlaskForm):
     serial = StringField("Serial", render_kw={"autocomplete": "off", "spellcheck": "false"})
-    scheme = SelectField("Serial scheme", choices=[(s, s) for s in ("plain", "gs1", "imei", "hin", "iso6346")])
+    scheme = SelectField("Serial scheme", choices=[SelectChoice(s) for s in ("plain", "gs1", "imei", "hin", "iso6346")])
     at = StringField("Made at (date or ISO time)")
     lot_id = SelectField("Consumed lot", choices=[], validate_choice=False)
     quantity = StringField("Quantity consumed")
@@ -94,7 +95,7 @@ class RemoveForm(FlaskForm):
 
 
 class OrderStatusForm(FlaskForm):
-    status = SelectField("Change to", choices=[("placed", "placed"), ("cancelled", "cancelled")])
+    status = SelectField("Change to", choices=[SelectChoice("placed"), SelectChoice("cancelled")])
     submit = SubmitField("Change")
 
 

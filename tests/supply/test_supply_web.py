@@ -1,0 +1,212 @@
+"""Supply and recalls over HTTP: refusals are problem+json naming the field (API) or an error on the
+form field (pages), and append nothing; who may write; the pages a stock keeper uses."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from registry.ledger.runtime import reader
+
+
+@pytest.fixture
+def officer(api_as):
+    return api_as("officer")
+
+
+@pytest.fixture
+def ledger_size(app):
+    def current() -> int:
+        with app.app_context():
+            return reader().size()
+    return current
+
+
+def created(response):
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def stock(officer):
+    """A lot-tracked resin with one 10 kg lot, and a serialized housing part."""
+    resin = created(officer.post("/api/v1/parts", json={"number": "RM-1", "description": "Resin", "tracking": "lot",
+                                                        "unit": "kg", "reorder_point": "20", "reorder_quantity": "50"}))
+    housing = created(officer.post("/api/v1/parts", json={"number": "HSG-1", "description": "Housing",
+                                                          "tracking": "serial"}))
+    supplier = created(officer.post("/api/v1/suppliers", json={"name": "Kestrel Resins"}))
+    lot = created(officer.post("/api/v1/lots", json={"part_id": resin["id"], "supplier_id": supplier["id"],
+                                                     "supplier_lot_code": "KR-2608", "lot_scheme": "gs1",
+                                                     "quantity": "10", "date": "2026-09-01", "location": "RAW"}))
+    return {"resin": resin, "housing": housing, "supplier": supplier, "lot": lot}
+
+
+def problem(response, status: int, code: str, field: str | None):
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == code and body.get("field") == field, body
+    return body
+
+
+@pytest.mark.parametrize("body, status, code, field", [
+    ({"supplier_lot_code": "KR 2608~", "lot_scheme": "gs1"}, 422, "invalid_lot_code", "supplier_lot_code"),
+    ({"quantity": "-1"}, 422, "invalid_quantity", "quantity"),
+    ({"quantity": "1.2345"}, 422, "invalid_quantity", "quantity"),
+    ({"date": "01/09/2026"}, 422, "invalid_date", "date"),
+    ({"location": ""}, 422, "missing_field", "location"),
+    ({"supplier_id": "nope"}, 422, "unknown_supplier", "supplier_id"),
+], ids=["gs1-lot-code", "negative", "four-decimals", "date-format", "no-location", "unknown-supplier"])
+def test_a_bad_lot_receipt_is_a_problem_naming_its_field(officer, stock, ledger_size, body, status, code, field):
+    before = ledger_size()
+    request = {"part_id": stock["resin"]["id"], "supplier_id": stock["supplier"]["id"], "supplier_lot_code": "KR-1",
+               "quantity": "5", "date": "2026-09-02", "location": "RAW", **body}
+    problem(officer.post("/api/v1/lots", json=request), status, code, field)
+    assert ledger_size() == before
+
+
+def test_consuming_more_than_is_on_hand_is_refused(officer, stock, ledger_size):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items",
+                                   json={"serial": "H-1", "at": "2026-09-02T10:00:00Z"}))
+    before = ledger_size()
+    problem(officer.post(f"/api/v1/lots/{stock['lot']['id']}/consumptions", json={
+        "item_id": housing["id"], "quantity": "10.5", "location": "RAW", "at": "2026-09-02T11:00:00Z"}),
+        409, "insufficient_stock", "quantity")
+    assert ledger_size() == before
+    created(officer.post(f"/api/v1/lots/{stock['lot']['id']}/consumptions", json={
+        "item_id": housing["id"], "quantity": "10", "location": "RAW", "at": "2026-09-02T11:00:00Z"}))
+    levels = officer.get(f"/api/v1/lots/{stock['lot']['id']}").get_json()["levels"]
+    assert levels == []  # nothing left anywhere
+
+
+def test_an_assembly_cannot_be_installed_in_its_own_component(officer, stock, ledger_size):
+    make = lambda serial: created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items",  # noqa: E731
+                                               json={"serial": serial, "at": "2026-09-02"}))["id"]
+    outer, inner = make("A-1"), make("A-2")
+    created(officer.post(f"/api/v1/items/{outer}/components", json={"child_item_id": inner, "at": "2026-09-03"}))
+    before = ledger_size()
+    problem(officer.post(f"/api/v1/items/{inner}/components", json={"child_item_id": outer, "at": "2026-09-04"}),
+            409, "cycle", "child_item_id")
+    problem(officer.post(f"/api/v1/items/{outer}/components", json={"child_item_id": inner, "at": "2026-09-04"}),
+            409, "already_installed", "child_item_id")
+    assert ledger_size() == before
+
+
+def test_where_used_needs_exactly_one_thing_to_trace(officer, stock):
+    problem(officer.get("/api/v1/where-used"), 422, "invalid_query", "lot")
+    problem(officer.get("/api/v1/where-used?lot=nope"), 404, "unknown_lot", "lot")
+    assert officer.get("/api/v1/where-used?lot=KR-2608").get_json()["count"] == 0
+
+
+def test_a_body_that_is_not_an_object_is_refused(officer, stock):
+    problem(officer.post("/api/v1/parts", data="[]", content_type="application/json"), 400, "invalid_body", None)
+
+
+def test_a_regulator_reads_supply_and_recalls_but_writes_nothing(api_as, stock, ledger_size):
+    regulator = api_as("regulator")
+    assert regulator.get("/api/v1/parts").status_code == 200
+    assert regulator.get("/api/v1/recalls").status_code == 200
+    before = ledger_size()
+    assert regulator.post("/api/v1/parts", json={"number": "X", "description": "x", "tracking": "none"}).status_code == 403
+    assert regulator.post("/api/v1/recalls", json={}).status_code == 403
+    assert ledger_size() == before
+
+
+def test_the_replenishment_proposal_becomes_a_draft_order(officer, stock):
+    created(officer.post("/api/v1/supplier-parts", json={
+        "supplier_id": stock["supplier"]["id"], "part_id": stock["resin"]["id"], "supplier_part_number": "PA66-K",
+        "pack_size": "25", "lead_time_days": 10, "unit_price": "3.20"}))
+    proposals = officer.get("/api/v1/replenishment").get_json()["proposals"]
+    assert [(p["part"]["number"], p["quantity"], p["supplier"]["name"]) for p in proposals] == [
+        ("RM-1", "50", "Kestrel Resins")]  # 10 on hand <= 20; 50 is two packs of 25
+    order = created(officer.post("/api/v1/purchase-orders", json={"from_proposals": True}))["purchase_orders"][0]
+    assert order["status"] == "draft" and order["lines"][0]["quantity"] == "50"
+    assert officer.get("/api/v1/replenishment").get_json()["proposals"] == []  # 50 on order now
+    problem(officer.post(f"/api/v1/purchase-orders/{order['id']}/status", json={"status": "received"}),
+            422, "invalid_status", "status")
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+def form_error(html: str, field_id: str) -> str:
+    found = re.search(rf'id="{re.escape(field_id)}-error">([^<]+)<', html)
+    assert found, f"no error on {field_id}"
+    return unescape(found.group(1))
+
+
+def test_the_part_form_shows_the_refusal_on_its_field(client_as, csrf, ledger_size):
+    officer = client_as("officer")
+    token, before = csrf(officer, "/supply/"), ledger_size()
+    response = officer.post("/supply/", data={"csrf_token": token, "number": "", "description": "Housing",
+                                              "tracking": "serial", "unit": "ea"})
+    assert response.status_code == 400
+    assert "'number' is required" in form_error(response.get_data(as_text=True), "number")
+    assert ledger_size() == before
+    response = officer.post("/supply/", data={"csrf_token": token, "number": "HSG-9", "description": "Housing",
+                                              "tracking": "serial", "unit": "ea"})
+    assert response.status_code == 302 and "/supply/parts/" in response.headers["Location"]
+
+
+def test_the_lot_form_shows_a_bad_quantity_on_its_field(client_as, csrf, officer, stock, ledger_size):
+    page = client_as("officer")
+    token, before = csrf(page, "/supply/lots"), ledger_size()
+    response = page.post("/supply/lots", data={"csrf_token": token, "lot-csrf_token": token,
+                                               "lot-part_id": stock["resin"]["id"], "lot-quantity": "lots",
+                                               "lot-location": "RAW", "lot-lot_scheme": "plain"})
+    assert response.status_code == 400
+    assert "not a number" in form_error(response.get_data(as_text=True), "lot-quantity")
+    assert ledger_size() == before
+
+
+def test_the_install_form_on_the_item_page_names_an_unknown_component(client_as, csrf, officer, stock, ledger_size):
+    assembly = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "ASM-1",
+                                                                                          "at": "2026-09-02"}))
+    page = client_as("officer")
+    token, before = csrf(page, f"/items/{assembly['id']}"), ledger_size()
+    response = page.post(f"/items/{assembly['id']}/components/install", data={
+        "install-csrf_token": token, "install-child": "NO-SUCH", "install-at": "2026-09-03"})
+    assert response.status_code == 400
+    assert "no item has the serial 'NO-SUCH'" in form_error(response.get_data(as_text=True), "install-child")
+    assert ledger_size() == before
+
+
+def test_the_item_page_draws_the_genealogy_and_marks_an_open_recall(client_as, officer, stock):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": "H-7", "at": "2026-09-02T10:00:00Z",
+        "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}]}))
+    created(officer.post("/api/v1/recalls", json={"number": "26E-1", "title": "t", "defect": "d",
+                                                  "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    html = client_as("auditor").get(f"/items/{housing['id']}").get_data(as_text=True)
+    svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" class="genealogy"'):]
+    assert f'class="lot affected" data-lot="{stock["lot"]["id"]}"' in svg
+    assert f'class="node affected" data-item="{housing["id"]}"' in svg
+
+
+def test_the_campaign_form_names_an_unknown_lot(client_as, csrf, stock, ledger_size):
+    page = client_as("officer")
+    token, before = csrf(page, "/recalls/"), ledger_size()
+    response = page.post("/recalls/", data={"csrf_token": token, "number": "26E-2", "title": "t", "defect": "d",
+                                            "basis": "lots", "lots": "NOT-A-LOT"})
+    assert response.status_code == 400
+    assert "matches 0 lots" in form_error(response.get_data(as_text=True), "lots")
+    assert ledger_size() == before
+
+
+def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csrf, officer, stock):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": "H-8", "at": "2026-09-02T10:00:00Z",
+        "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}]}))
+    campaign = created(officer.post("/api/v1/recalls", json={
+        "number": "26E-3", "title": "Housing may crack", "defect": "cracks", "date": "2026-11-02",
+        "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    page = client_as("officer")
+    token = csrf(page, f"/recalls/{campaign['id']}")
+    response = page.post(f"/recalls/{campaign['id']}/units/{housing['id']}", data={
+        "unit-csrf_token": token, "unit-state": "remedied", "unit-date": "2026-11-09"})
+    assert response.status_code == 302
+    html = page.get(f"/recalls/{campaign['id']}").get_data(as_text=True)
+    assert 'data-state="remedied">remedied 1<' in html and "1 / 1 complete (100.0%)" in html
+    assert "KR-2608" in html and "Kestrel Resins" in html and "H-8" in html
+    response = page.post(f"/recalls/{campaign['id']}/units/{housing['id']}", data={
+        "unit-csrf_token": token, "unit-state": "notified", "unit-date": "2026-11-10"})
+    assert response.status_code == 409 and "a unit that is remedied can become nothing" in response.get_data(as_text=True)
