@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, String, and_, cast, exists, literal, null, or_, select, union_all
+from sqlalchemy import BigInteger, Select, String, and_, cast, exists, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from registry.custody.models import Item
@@ -44,20 +44,26 @@ def items_by_id(item_ids: list[str]) -> Select:
 
 def top_level(start: Select, at: datetime) -> Select:
     """The top-level items that contain any of `start`'s items at `at` (an item that sits in no
-    assembly is its own top level). Returns a select of `item_id`."""
+    assembly is its own top level). Returns a select of `item_id`.
+
+    The recursion carries the child each row was reached from, so the top level is the rows that no
+    other row names as its child: a join over the trace's own rows, not over every link."""
     seed = start.subquery()
-    up = select(seed.c.item_id, literal(0).label("depth")).cte("up", recursive=True)
+    up = select(seed.c.item_id, cast(null(), String(36)).label("child_id"), literal(0).label("depth")
+                ).cte("up", recursive=True)
     link = aliased(ComponentLink)
-    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
-                  .where(_active(link, at), up.c.depth < MAX_DEPTH))
-    parent = aliased(ComponentLink)
-    return (select(up.c.item_id).distinct()
-            .where(~exists(select(parent.installed_entry)
-                           .where(parent.child_item_id == up.c.item_id, _active(parent, at)))))
+    up = up.union(select(link.parent_item_id, link.child_item_id, up.c.depth + 1)
+                  .join(up, link.child_item_id == up.c.item_id).where(_active(link, at), up.c.depth < MAX_DEPTH))
+    below = up.alias("below")
+    return select(up.c.item_id).distinct().where(~exists(select(below.c.item_id).where(below.c.child_id == up.c.item_id)))
 
 
 def where_used(session: Session, start: Select, at: datetime) -> list[str]:
     """Ids of the top-level items affected, sorted."""
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner overestimates recursive queries; past jit_above_cost it spends more time
+        # compiling the trace than running it.
+        session.execute(text("SET LOCAL jit = off"))
     return sorted(session.scalars(top_level(start, at)))
 
 
@@ -123,6 +129,18 @@ def as_built(session: Session, item_id: str, at: datetime) -> Node | None:
                                   "part_number": part_number, "supplier": supplier, "quantity": quantity,
                                   "consumed_at": consumed_at})
     return root
+
+
+def ancestors_since(session: Session, item_id: str, since: datetime) -> set[str]:
+    """Every assembly the item sits in at any time from `since` on, following every link not removed
+    by then (a link removed later still counts: an install dated in the past must not close a loop
+    that existed for a while)."""
+    link = aliased(ComponentLink)
+    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")
+                ).cte("since", recursive=True)
+    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
+                  .where(or_(link.removed_at.is_(None), link.removed_at > since), up.c.depth < MAX_DEPTH))
+    return set(session.scalars(select(up.c.item_id).where(up.c.item_id != item_id)))
 
 
 def ancestors(session: Session, item_id: str, at: datetime) -> set[str]:

@@ -86,11 +86,14 @@ class LotConsumption(Base):
     __tablename__ = "lot_consumption"
 
     entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    lot_id: Mapped[str] = mapped_column(ForeignKey("lot.id"), nullable=False, index=True)
+    lot_id: Mapped[str] = mapped_column(ForeignKey("lot.id"), nullable=False)
     item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
     quantity: Mapped[int] = mapped_column(BigInteger, nullable=False)
     location: Mapped[str] = mapped_column(String(64), nullable=False)
     consumed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_lot_consumption_lot_id_consumed_at", "lot_id", "consumed_at",
+                            postgresql_include=["item_id"]),)
 
 
 class ItemPart(Base):
@@ -111,12 +114,16 @@ class ComponentLink(Base):
 
     installed_entry: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     parent_item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
-    child_item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
+    child_item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), nullable=False)
     position: Mapped[str | None] = mapped_column(String(64))
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_entry: Mapped[int | None] = mapped_column(BigInteger)
     removal_reason: Mapped[str | None] = mapped_column(String(400))
+
+    # The forward trace's step: a component's links at a time, read from the index alone.
+    __table_args__ = (Index("ix_component_link_child_active", "child_item_id", "installed_at", "removed_at",
+                            postgresql_include=["parent_item_id"]),)
 
 
 class PurchaseOrder(Base):

@@ -5,7 +5,7 @@ one event per change and applies its projection in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,13 +16,12 @@ from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
 from registry.supply import genealogy, projection, quantities, stock
-from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, StockLevel, Supplier,
-                                    SupplierPart)
+from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, PurchaseOrderLine, StockLevel,
+                                    Supplier, SupplierPart)
 from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, lot_code, moment, quantity,
                                    stamp, text, whole_number)
 
 INSTALLABLE = ("registered", "in_custody", "quarantined")
-END_OF_TIME = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 class SupplyService:
@@ -136,6 +135,10 @@ class SupplyService:
                                       "received against", code="order_not_placed", status=409, field="purchase_order_id")
                 if supplier_id and order.supplier_id != supplier_id:
                     raise SupplyError("the lot's supplier is not the order's", code="wrong_supplier", field="supplier_id")
+                if not self.session.scalar(select(PurchaseOrderLine.line).where(
+                        PurchaseOrderLine.purchase_order_id == order.id, PurchaseOrderLine.part_id == part.id)):
+                    raise SupplyError(f"{part.number} is not on purchase order {order.number}", code="not_on_order",
+                                      field="purchase_order_id")
                 payload["purchase_order_id"] = order.id
             payload["internal_code"] = text(internal_code, "internal_code", limit=64) or self._next_lot_code(part, on)
             if self.session.scalar(select(Lot.id).where(Lot.internal_code == payload["internal_code"])):
@@ -145,8 +148,13 @@ class SupplyService:
             return self.session.get(Lot, payload["lot_id"])
 
     def _next_lot_code(self, part: Part, on) -> str:
+        """The part's next free code of the day, skipping any a user typed by hand."""
         count = self.session.scalar(select(func.count()).select_from(Lot).where(Lot.part_id == part.id))
-        return f"{part.number}-{day(on):%y%m%d}-{count + 1:04d}"
+        while True:
+            count += 1
+            code = f"{part.number}-{day(on):%y%m%d}-{count:04d}"
+            if self.session.scalar(select(Lot.id).where(Lot.internal_code == code)) is None:
+                return code
 
     def _on_hand(self, lot: Lot, location: str) -> int:
         level = self.session.get(StockLevel, (lot.id, location))
@@ -254,19 +262,18 @@ class SupplyService:
             if last is not None and when < last:
                 raise SupplyError(f"{child.serial} was removed from an assembly at {stamp(last)}, after this time",
                                   code="before_previous_event", field="at")
-            # At the time of the install and as things stand now: either way the child holds the parent.
-            if child.id in genealogy.ancestors(self.session, parent.id, when) or self._contains(child.id, parent.id):
+            for made in self.session.scalars(select(ItemPart).where(ItemPart.item_id.in_((parent.id, child.id)))):
+                if when < made.made_at:
+                    raise SupplyError(f"{'the assembly' if made.item_id == parent.id else 'the component'} was made "
+                                      f"at {stamp(made.made_at)}, after this time", code="before_previous_event",
+                                      field="at")
+            if child.id in genealogy.ancestors_since(self.session, parent.id, when):
                 raise SupplyError(f"{child.serial} contains {parent.serial}: the assembly would contain itself",
                                   code="cycle", status=409, field="child_item_id")
             payload = {"parent_item_id": parent.id, "child_item_id": child.id, "at": stamp(when)}
             if position:
                 payload["position"] = position
             return self._append("component.installed", payload, f"item:{parent.id}", actor=actor, now=now)
-
-    def _contains(self, assembly_id: str, item_id: str) -> bool:
-        """Whether `item_id` sits anywhere below `assembly_id` now (links not removed)."""
-        tree = genealogy.as_built(self.session, assembly_id, END_OF_TIME)
-        return tree is not None and any(node.item_id == item_id for node in tree.walk())
 
     def _item(self, item_id: str, field: str) -> Item:
         found = self.session.get(Item, item_id) if isinstance(item_id, str) and item_id else None

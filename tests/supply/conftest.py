@@ -1,11 +1,12 @@
-"""Supply fixtures: the service of the test's app, its factory, and the ledger's size."""
+"""Supply fixtures: the service of the test's app, its factory, the ledger's size and the refusal check."""
 from __future__ import annotations
 
 import pytest
 
 from registry.ledger.runtime import reader
+from registry.supply.rules import SupplyError
 from registry.supply.runtime import supply
-from tests.supply.factories import SupplyFactory
+from tests.supply.factories import SupplyFactory, refusal
 
 
 @pytest.fixture
@@ -22,3 +23,9 @@ def make(service):
 def size(ctx):
     """The ledger's size now: a refused request must leave it unchanged."""
     return lambda: reader().size()
+
+
+@pytest.fixture
+def refused(size):
+    """refused("code", action): the action raises SupplyError with that code and appends nothing."""
+    return refusal(size, SupplyError)

@@ -1,9 +1,13 @@
 """Supply test factories: every part, lot, item and link is made through the services, at fixed times,
-so the events and the tables stay consistent and replay holds."""
+so the events and the tables stay consistent and replay holds. Also the check that a refusal appends
+nothing, shared with the recall tests."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+
+import pytest
 
 from registry.custody.models import Item
 from registry.supply.models import Lot, Part, Supplier, SupplierPart
@@ -12,6 +16,7 @@ from registry.supply.service import SupplyService
 ACTOR = "test:supply"
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # after every time the tests record
+DAY0 = T0.date()
 
 
 def hour(hours: float) -> datetime:
@@ -46,7 +51,7 @@ class SupplyFactory:
             pack_size=pack_size, lead_time_days=lead_time_days, unit_price=unit_price, preferred=preferred,
             **self._common())
 
-    def lot(self, part: Part, quantity: str = "10", *, on: date = T0.date(), location: str = "RAW",
+    def lot(self, part: Part, quantity: str = "10", *, on: date = DAY0, location: str = "RAW",
             **extra) -> Lot:
         return self.service.receive_lot(part_id=part.id, quantity_=quantity, on=on, location=location, **extra,
                                         **self._common())
@@ -61,6 +66,19 @@ class SupplyFactory:
 
     def remove(self, parent: Item | str, child: Item | str, at: datetime) -> int:
         return self.service.remove(parent_item_id=_id(parent), child_item_id=_id(child), at=at, **self._common())
+
+
+def refusal(size: Callable[[], int], error: type[Exception]):
+    """check("code", action): the action raises `error` with that stable code and the ledger's size
+    stays as it was."""
+    def check(code: str, action: Callable[[], object]):
+        before = size()
+        with pytest.raises(error) as caught:
+            action()
+        assert caught.value.code == code, caught.value
+        assert size() == before
+        return caught.value
+    return check
 
 
 def _id(item: Item | str) -> str:

@@ -184,7 +184,8 @@ def test_items_of_a_part_are_those_made_from_the_start_up_to_before_the_end(serv
 
 def test_items_of_a_part_leave_out_those_made_after_t(service, make):
     part = make.part()
-    early, late = make.item(part, "H-EARLY", at=hour(10)), make.item(part, "H-LATE", at=hour(15))
+    early = make.item(part, "H-EARLY", at=hour(10))
+    make.item(part, "H-LATE", at=hour(15))
     start = genealogy.items_of_part(part.id, hour(0), hour(20), hour(12))
     assert genealogy.where_used(service.session, start, hour(12)) == [early.id]
 
@@ -305,22 +306,30 @@ def run(make, operations) -> tuple[list[str], list[tuple[float, dict[int, int]]]
     return items, history
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def observations(make, operations):
+    """Run the operations, then yield each (time, an item's number, the items' ids, the model's
+    parents at that time) to compare."""
+    items, history = run(make, operations)
+    for at, parents in history:
+        for number in range(ITEMS):
+            yield at, number, items, parents
+
+
+property_settings = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@property_settings
 @given(operations=steps)
 def test_where_used_equals_the_model_at_every_time(service, make, operations):
-    items, history = run(make, operations)
-    for at, parents in history:
-        for number, item in enumerate(items):
-            assert traced_from_items(service, [SimpleNamespace(id=item)], hour(at)) == [
-                items[model_top(parents, number)]], (at, number, parents)
+    for at, number, items, parents in observations(make, operations):
+        assert traced_from_items(service, [SimpleNamespace(id=items[number])], hour(at)) == [
+            items[model_top(parents, number)]], (at, number, parents)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@property_settings
 @given(operations=steps)
 def test_as_built_equals_the_model_at_every_time(service, make, operations):
-    items, history = run(make, operations)
-    for at, parents in history:
-        for number, item in enumerate(items):
-            below = {items[other] for other in range(ITEMS) if model_contains(parents, number, other)}
-            tree = genealogy.as_built(service.session, item, hour(at))
-            assert {node.item_id for node in tree.walk()} == below, (at, number, parents)
+    for at, number, items, parents in observations(make, operations):
+        below = {items[other] for other in range(ITEMS) if model_contains(parents, number, other)}
+        tree = genealogy.as_built(service.session, items[number], hour(at))
+        assert {node.item_id for node in tree.walk()} == below, (at, number, parents)
