@@ -16,17 +16,11 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
-
-from sqlalchemy import create_engine, text
 
 from bench.http_load import gunicorn, load
-from registry.config import PROJECT_ROOT
+from bench.scratch import registry_env, scratch_registry, verify_ledger
 
 MAKER_FFL, DEALER_FFL = "9-87-654-07-8A-00001", "8-23-091-01-7F-14245"
 
@@ -138,37 +132,19 @@ def main(argv: list[str]) -> int:
     from registry import create_app
     now = datetime.now(timezone.utc)
     print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; engine {args.engine}")
-    with tempfile.TemporaryDirectory() as folder:
-        admin = None
-        if args.engine == "postgresql":
-            name = f"bench_custody_{os.getpid()}"
-            admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = args.pg_url.rsplit("/", 1)[0] + "/" + name
-        else:
-            url = f"sqlite:///{folder}/bench.sqlite3"
-        instance = str(Path(folder) / "instance")
-        try:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
-                              "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody"})
-            with app.app_context():
-                dealer, buyers = setup(app, now)
-                import_seconds = grow(dealer, args.items, now)
-                events_rate = batched_events(dealer, buyers, args.events, args.batch, now)
-                p50, p99 = search_latency(args.items)
-                env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": instance, "FLASK_APP": "wsgi"}
-                web = http_transfers(env, buyers, args.seconds)
-                from registry.extensions import db
-                db.session.remove()
-                db.engine.dispose()
-            verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=PROJECT_ROOT, env=env,
-                                    capture_output=True, text=True)
-        finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+    with scratch_registry(args.engine, args.pg_url, "bench_custody") as (url, instance):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
+                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody"})
+        with app.app_context():
+            dealer, buyers = setup(app, now)
+            import_seconds = grow(dealer, args.items, now)
+            events_rate = batched_events(dealer, buyers, args.events, args.batch, now)
+            p50, p99 = search_latency(args.items)
+            web = http_transfers(registry_env(url, instance), buyers, args.seconds)
+            from registry.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+        verify = verify_ledger(url, instance)
     print()
     print("| figure | value | target |")
     print("|---|---|---|")

@@ -21,17 +21,13 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from registry.config import PROJECT_ROOT
+from bench.scratch import scratch_registry, verify_ledger
 
 CHUNK_PRODUCTS = 12_500  # 50,000 item rows per chunk
 SWAP_SHARE = 0.01  # of the housing links
@@ -187,40 +183,21 @@ def measure(world: dict, graph: Graph, runs: int, at: datetime, now: datetime) -
 def run(engine: str, args, now: datetime) -> dict:
     from registry import create_app
     start = datetime.combine((now - timedelta(days=365)).date(), datetime.min.time(), timezone.utc)
-    with tempfile.TemporaryDirectory() as folder:
-        admin = None
-        if engine == "postgresql":
-            name = f"bench_recall_{os.getpid()}"
-            admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                                  isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = args.pg_url.rsplit("/", 1)[0] + "/" + name
-        else:
-            url = f"sqlite:///{folder}/bench.sqlite3"
-        instance = str(Path(folder) / "instance")
-        try:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
-                              "LEDGER_ORIGIN": "bench.serial-ledger.localhost/recall"})
-            with app.app_context():
-                world = setup(app, start, args.lots, now)
-                graph = Graph(world, args.items, start, traced_lot=args.lots // 2, json_text=engine == "postgresql")
-                loaded = fill(graph, engine)
-                sizes = counts()
-                print(f"  [{engine}] graph: {sizes['item']:,} items, {sizes['component_link']:,} component links, "
-                      f"{sizes['lot_consumption']:,} lot consumptions; loaded in {loaded:.0f} s", flush=True)
-                figures = measure(world, graph, args.runs, now, now)
-                from registry.extensions import db
-                db.session.remove()
-                db.engine.dispose()
-            env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": instance, "FLASK_APP": "wsgi"}
-            verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=PROJECT_ROOT, env=env,
-                                    capture_output=True, text=True)
-        finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+    with scratch_registry(engine, args.pg_url, "bench_recall") as (url, instance):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
+                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/recall"})
+        with app.app_context():
+            world = setup(app, start, args.lots, now)
+            graph = Graph(world, args.items, start, traced_lot=args.lots // 2, json_text=engine == "postgresql")
+            loaded = fill(graph, engine)
+            sizes = counts()
+            print(f"  [{engine}] graph: {sizes['item']:,} items, {sizes['component_link']:,} component links, "
+                  f"{sizes['lot_consumption']:,} lot consumptions; loaded in {loaded:.0f} s", flush=True)
+            figures = measure(world, graph, args.runs, now, now)
+            from registry.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+        verify = verify_ledger(url, instance)
     verdict = verify.stdout.strip().splitlines()[-1] if verify.stdout.strip() else verify.stderr[-300:]
     return {**figures, **sizes, "loaded": loaded, "verify": verdict, "verified": verify.returncode == 0}
 

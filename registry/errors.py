@@ -42,6 +42,21 @@ class ConflictError(RegistryError):
     title = "Conflict"
 
 
+class InvalidBodyError(RegistryError):
+    status = 400
+    code = "invalid_body"
+    title = "Bad request"
+
+
+def json_object() -> dict:
+    """The request's JSON body, which an API write requires to be an object."""
+    from flask import request
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidBodyError("the body must be a JSON object")
+    return data
+
+
 class ServiceUnavailableError(RegistryError):
     status = 503
     code = "not_initialised"

@@ -15,7 +15,7 @@ from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
-from registry.errors import NotFoundError, problem_response
+from registry.errors import NotFoundError, json_object, problem_response
 from registry.extensions import db
 from registry.ledger.locking import write_transaction
 from registry.openapi import SCHEMAS, operation, path, query
@@ -54,13 +54,6 @@ SCHEMAS["Signals"] = {"type": "object", "required": ["multiple_sales", "thefts",
                                      "open_acquisitions": {"type": "array"}}}
 
 
-def body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise CustodyError("the body must be a JSON object", code="invalid_body", status=400)
-    return data
-
-
 def _personal() -> bool:
     return current_user.can(Permission.PERSONAL_DATA_READ)
 
@@ -92,7 +85,7 @@ def _now():
 @operation("Register a licensee, an organisation or a private person", response="Party", request="NewParty",
            errors=(400, 409, 422))
 def create_party():
-    data, service = body(), custody()
+    data, service = json_object(), custody()
     kind = data.get("kind")
     if kind == "licensee":
         party = service.register_licensee(ffl=data.get("ffl"), name=data.get("name"), address=data.get("address"),
@@ -129,7 +122,7 @@ ITEM_FACTS = ("manufacturer", "importer", "model", "type", "caliber", "country",
 @operation("Register an item; its serial is validated (an override needs a justification)", response="Item",
            request="NewItem", errors=(400, 409, 422))
 def create_item():
-    data = body()
+    data = json_object()
     unknown = sorted(set(data) - {"kind", "scheme", "serial", "date", "options", "override_justification", *ITEM_FACTS})
     if unknown:
         raise CustodyError(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
@@ -214,7 +207,7 @@ def _recorded(item_id: str, record):
 @operation("Record an acquisition (27 CFR 478.125(e) receipt)", response="CustodyEvent",
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def acquire(item_id: str):
-    data = body()
+    data = json_object()
     return _recorded(item_id, lambda service: service.acquire(
         item_id, on=data.get("date"), source_party_id=data.get("source_party_id"),
         recipient_party_id=data.get("recipient_party_id"), reference=data.get("reference"),
@@ -226,7 +219,7 @@ def acquire(item_id: str):
 @operation("Record a disposition by the current holder", response="CustodyEvent",
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def dispose(item_id: str):
-    data = body()
+    data = json_object()
     return _recorded(item_id, lambda service: service.dispose(
         item_id, on=data.get("date"), from_party_id=data.get("from_party_id"),
         transferee_party_id=data.get("transferee_party_id"), form_4473=data.get("form_4473"),
@@ -238,7 +231,7 @@ def dispose(item_id: str):
 @operation("Record a transfer between parties", response="CustodyEvent",
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def transfer(item_id: str):
-    data = body()
+    data = json_object()
     return _recorded(item_id, lambda service: service.transfer(
         item_id, on=data.get("date"), to_party_id=data.get("to_party_id"), from_party_id=data.get("from_party_id"),
         actor=current_user.actor, now=_now()))
@@ -249,7 +242,7 @@ def transfer(item_id: str):
 @operation("Record stolen, lost, recovered, destroyed, exported or quarantined", response="CustodyEvent",
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def change_status(item_id: str):
-    data = body()
+    data = json_object()
     return _recorded(item_id, lambda service: service.change_status(
         item_id, status=data.get("status"), on=data.get("date"), atf_incident=data.get("atf_incident"),
         police_report=data.get("police_report"), discovered_at=data.get("discovered_at"), note=data.get("note"),
@@ -261,7 +254,7 @@ def change_status(item_id: str):
 @operation("Record a correction beside the original entry", response="CustodyEvent",
            parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
 def correct(item_id: str):
-    data = body()
+    data = json_object()
     return _recorded(item_id, lambda service: service.correct(
         item_id, corrects=data.get("corrects"), fields=data.get("fields"), reason=data.get("reason"),
         actor=current_user.actor, now=_now()))

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.custody.queries import utc_now
+from registry.errors import json_object
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 from registry.recalls import queries
@@ -35,13 +36,6 @@ SCHEMAS["RecallUnits"] = {"type": "object", "required": ["units"], "properties":
 SCHEMAS["Part573"] = {"type": "object", "required": ["campaign_number", "involved_components", "population_size"],
                       "properties": {"campaign_number": {"type": "string"}, "involved_components": {"type": "array"},
                                      "population_size": {"type": "integer"}}}
-
-
-def body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise RecallError("the body must be a JSON object", code="invalid_body", status=400)
-    return data
 
 
 def _a() -> dict:
@@ -75,7 +69,7 @@ def list_campaigns():
 @operation("Open a campaign: its population is traced at as_of (default now) and frozen", response="RecallCampaign",
            request="NewRecallCampaign", errors=(400, 404, 409, 422))
 def open_campaign():
-    data = body()
+    data = json_object()
     campaign = recalls().open(number=data.get("number"), title=data.get("title"), defect=data.get("defect"),
                               remedy=data.get("remedy"), basis=data.get("basis"), as_of=data.get("as_of"),
                               on=data.get("date") or utc_now().date(), **_a())
@@ -151,7 +145,7 @@ def part_573(campaign_id: str):
            parameters=(path("campaign_id", "campaign id", "string"), path("item_id", "item id", "string")),
            errors=(400, 404, 409, 422))
 def update_unit(campaign_id: str, item_id: str):
-    data = body()
+    data = json_object()
     index = recalls().update_unit(campaign_id, item_id, state=data.get("state"), on=data.get("date"),
                                   note=data.get("note"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -162,7 +156,7 @@ def update_unit(campaign_id: str, item_id: str):
 @operation("Move many units to the same state, all or none", response=None,
            parameters=(path("campaign_id", "campaign id", "string"),), errors=(400, 404, 409, 422))
 def update_units(campaign_id: str):
-    data = body()
+    data = json_object()
     count = recalls().update_units(campaign_id, data.get("item_ids"), state=data.get("state"), on=data.get("date"),
                                    note=data.get("note"), **_a())
     return jsonify({"updated": count}), 201
@@ -173,7 +167,7 @@ def update_units(campaign_id: str):
 @operation("Close the campaign", response="RecallCampaign", parameters=(path("campaign_id", "campaign id", "string"),),
            errors=(400, 404, 409, 422))
 def close(campaign_id: str):
-    data = body()
+    data = json_object()
     service = recalls()
     service.close(campaign_id, on=data.get("date") or utc_now().date(), note=data.get("note"), **_a())
     return jsonify(campaign_json(service.campaign(campaign_id)))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from registry.auth.permissions import Permission, requires
 from registry.custody.queries import party_label, utc_now
 from registry.custody.runtime import custody
+from registry.errors import json_object
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 from registry.supply import genealogy, queries, stock
@@ -54,13 +55,6 @@ SCHEMAS["Replenishment"] = {"type": "object", "required": ["proposals"], "proper
 SCHEMAS["PurchaseOrder"] = {"type": "object", "required": ["id", "number", "status", "lines"], "properties": {
     "id": {"type": "string"}, "number": {"type": "string"}, "status": {"type": "string"},
     "supplier": {"$ref": "#/components/schemas/Supplier"}, "lines": {"type": "array"}}}
-
-
-def body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise SupplyError("the body must be a JSON object", code="invalid_body", status=400)
-    return data
 
 
 def _a() -> dict:
@@ -138,7 +132,7 @@ def list_parts():
 @operation("Register a part (tracked by serial, by lot, or untracked)", response="Part", request="NewPart",
            errors=(400, 409, 422))
 def create_part():
-    data = body()
+    data = json_object()
     part = supply().register_part(number=data.get("number"), description=data.get("description"),
                                   tracking=data.get("tracking"), unit=data.get("unit") or "ea",
                                   reorder_point=data.get("reorder_point"), reorder_quantity=data.get("reorder_quantity"),
@@ -163,7 +157,7 @@ def get_part(part_id: str):
 @operation("Set a part's reorder point and reorder quantity", response="EntryIndex",
            parameters=(path("part_id", "part id", "string"),), errors=(400, 404, 422))
 def set_reorder(part_id: str):
-    data = body()
+    data = json_object()
     index = supply().set_reorder(part_id, reorder_point=data.get("reorder_point"),
                                  reorder_quantity=data.get("reorder_quantity"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -175,7 +169,7 @@ def set_reorder(part_id: str):
            parameters=(path("part_id", "part id", "string"),), errors=(400, 404, 409, 422))
 def make_item(part_id: str):
     from registry.custody.api import item_json
-    data = body()
+    data = json_object()
     item = supply().make_item(part_id=part_id, kind=data.get("kind") or "goods", scheme=data.get("scheme") or "plain",
                               serial=data.get("serial"), at=data.get("at"), lots=data.get("lots") or [],
                               options=data.get("options"), **_facts(data), **_a())
@@ -197,7 +191,7 @@ def list_suppliers():
 @requires(Permission.ITEMS_WRITE)
 @operation("Register a supplier", response="Supplier", errors=(400, 409, 422))
 def create_supplier():
-    data = body()
+    data = json_object()
     return jsonify(supplier_json(supply().register_supplier(name=data.get("name"), address=data.get("address"),
                                                             **_a()))), 201
 
@@ -207,7 +201,7 @@ def create_supplier():
 @operation("Record a supplier's offer of a part: its part number, pack size, lead time, price", response="SupplierPart",
            errors=(400, 409, 422))
 def create_supplier_part():
-    data = body()
+    data = json_object()
     offer = supply().register_supplier_part(
         supplier_id=data.get("supplier_id"), part_id=data.get("part_id"),
         supplier_part_number=data.get("supplier_part_number"), pack_size=data.get("pack_size") or "1",
@@ -233,7 +227,7 @@ def list_lots():
 @operation("Receive a lot (GS1 AI 10 lot codes are checked when lot_scheme is gs1)", response="Lot", request="NewLot",
            errors=(400, 404, 409, 422))
 def receive_lot():
-    data = body()
+    data = json_object()
     lot = supply().receive_lot(part_id=data.get("part_id"), supplier_id=data.get("supplier_id") or None,
                                supplier_lot_code=data.get("supplier_lot_code"),
                                lot_scheme=data.get("lot_scheme") or "plain", internal_code=data.get("internal_code"),
@@ -259,7 +253,7 @@ def get_lot(lot_id: str):
 @operation("Consume a quantity of the lot into a serialized item", response="EntryIndex",
            parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 409, 422))
 def consume(lot_id: str):
-    data = body()
+    data = json_object()
     index = supply().consume(lot_id=lot_id, item_id=data.get("item_id"), quantity_=data.get("quantity"),
                              location=data.get("location"), at=data.get("at"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -270,7 +264,7 @@ def consume(lot_id: str):
 @operation("Move a quantity of the lot between locations", response="EntryIndex",
            parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 409, 422))
 def move(lot_id: str):
-    data = body()
+    data = json_object()
     index = supply().move_stock(lot_id=lot_id, quantity_=data.get("quantity"), from_location=data.get("from_location"),
                                 to_location=data.get("to_location"), on=data.get("date"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -281,7 +275,7 @@ def move(lot_id: str):
 @operation("Record a stock count of the lot at a location (the difference is kept in the event)", response="EntryIndex",
            parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 422))
 def count(lot_id: str):
-    data = body()
+    data = json_object()
     index = supply().adjust_stock(lot_id=lot_id, location=data.get("location"), counted=data.get("counted"),
                                   reason=data.get("reason"), on=data.get("date"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -302,7 +296,7 @@ def stock_levels():
 @operation("Install a serialized component in this assembly", response="EntryIndex",
            parameters=(path("item_id", "assembly item id", "string"),), errors=(400, 404, 409, 422))
 def install(item_id: str):
-    data = body()
+    data = json_object()
     index = supply().install(parent_item_id=item_id, child_item_id=data.get("child_item_id"), at=data.get("at"),
                              position=data.get("position"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -314,7 +308,7 @@ def install(item_id: str):
     path("item_id", "assembly item id", "string"), path("child_id", "component item id", "string")),
     errors=(400, 404, 409, 422))
 def remove(item_id: str, child_id: str):
-    data = body()
+    data = json_object()
     index = supply().remove(parent_item_id=item_id, child_item_id=child_id, at=data.get("at"),
                             reason=data.get("reason"), **_a())
     return jsonify({"entry_index": index}), 201
@@ -375,7 +369,7 @@ def replenishment():
 @operation("Draft a purchase order: explicit lines for a supplier, or {\"from_proposals\": true} for one draft "
            "per proposed supplier", response=None, errors=(400, 404, 422))
 def draft_orders():
-    data, service = body(), supply()
+    data, service = json_object(), supply()
     if data.get("from_proposals"):
         orders = service.draft_from_proposals(on=data.get("date") or utc_now().date(), part_ids=data.get("part_ids"),
                                               **_a())
@@ -406,7 +400,7 @@ def get_order(order_id: str):
            parameters=(path("order_id", "purchase order id", "string"),), errors=(400, 404, 409, 422))
 def change_order(order_id: str):
     service = supply()
-    service.change_purchase_order(order_id, status=body().get("status"), **_a())
+    service.change_purchase_order(order_id, status=json_object().get("status"), **_a())
     return jsonify(order_json(_get(PurchaseOrder, order_id, "purchase order")))
 
 
