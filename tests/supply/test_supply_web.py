@@ -200,6 +200,7 @@ def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csr
         "number": "26E-3", "title": "Housing may crack", "defect": "cracks", "date": "2026-11-02",
         "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
     page = client_as("officer")
+    assert page.get(f"/recalls/{campaign['id']}").status_code == 200  # with the unit's state form
     token = csrf(page, f"/recalls/{campaign['id']}")
     response = page.post(f"/recalls/{campaign['id']}/units/{housing['id']}", data={
         "unit-csrf_token": token, "unit-state": "remedied", "unit-date": "2026-11-09"})
