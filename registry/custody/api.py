@@ -3,8 +3,6 @@ compliance signals. Writes need `items.write` (officers); reads `items.read`; pr
 and addresses only with `personal_data.read`."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -15,6 +13,7 @@ from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
+from registry.csvfile import csv_text
 from registry.errors import NotFoundError, json_object, problem_response
 from registry.extensions import db
 from registry.ledger.locking import write_transaction
@@ -289,11 +288,7 @@ def book_rows():
 
 
 def to_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(queries.BOOK_COLUMNS))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(rows, queries.BOOK_COLUMNS)
 
 
 @bp.get("/trace")

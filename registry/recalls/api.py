@@ -2,14 +2,13 @@
 units through their states, export the holder list, close it. Writes need `items.write`."""
 from __future__ import annotations
 
-import csv
-import io
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.custody.queries import utc_now
+from registry.csvfile import csv_text
 from registry.errors import json_object
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
@@ -115,11 +114,7 @@ def holder_rows(campaign_id: str, personal: bool) -> list[dict]:
 
 
 def holders_csv(campaign: RecallCampaign, personal: bool) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HOLDER_COLUMNS)
-    writer.writeheader()
-    writer.writerows(holder_rows(campaign.id, personal))
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(csv_text(holder_rows(campaign.id, personal), HOLDER_COLUMNS), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="recall-{campaign.number}-holders.csv"'})
 
 

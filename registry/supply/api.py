@@ -176,8 +176,22 @@ def make_item(part_id: str):
     return jsonify(item_json(item)), 201
 
 
+ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
+
+
 def _facts(data: dict) -> dict:
-    return {name: data[name] for name in ("manufacturer", "model", "description") if data.get(name)}
+    """The item facts of a make request (a firearm needs its type and caliber like any other)."""
+    return {name: data[name] for name in ITEM_FIELDS if data.get(name) not in (None, "")}
+
+
+@bp.post("/items/<item_id>/part")
+@requires(Permission.ITEMS_WRITE)
+@operation("Record which part an existing item is, and when it was made", response="EntryIndex",
+           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
+def assign_part(item_id: str):
+    data = json_object()
+    index = supply().assign_part(item_id=item_id, part_id=data.get("part_id"), made_at=data.get("made_at"), **_a())
+    return jsonify({"entry_index": index}), 201
 
 
 @bp.get("/suppliers")

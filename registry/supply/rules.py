@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from registry.errors import RegistryError
@@ -44,23 +44,33 @@ def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Dec
         raise SupplyError(f"{field!r}: {error}", code="invalid_quantity", field=field) from None
 
 
-def whole_number(value, field: str, *, minimum: int = 0) -> int:
+def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         raise SupplyError(f"{field!r} must be a whole number", code="invalid_field", field=field) from None
-    if number < minimum:
-        raise SupplyError(f"{field!r} must be at least {minimum}", code="invalid_field", field=field)
+    if not minimum <= number <= maximum:
+        raise SupplyError(f"{field!r} must be between {minimum} and {maximum}", code="invalid_field", field=field)
     return number
+
+
+YEARS = range(1900, 3000)  # beyond these a date is a typo, and date arithmetic near year 9999 overflows
+
+
+def _in_range(found: date, field: str):
+    if found.year not in YEARS:
+        raise SupplyError(f"{field!r} must lie between {YEARS.start} and {YEARS.stop - 1}", code="invalid_date",
+                          field=field)
+    return found
 
 
 def day(value, field: str = "date") -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date(), field)
     if isinstance(value, date):
-        return value
+        return _in_range(value, field)
     try:
-        return date.fromisoformat(str(value))
+        return _in_range(date.fromisoformat(str(value)), field)
     except ValueError:
         raise SupplyError(f"{field!r} must be a date YYYY-MM-DD, got {value!r}", code="invalid_date",
                           field=field) from None
@@ -82,7 +92,23 @@ def moment(value, field: str = "at") -> datetime:
                               field=field) from None
     if found.tzinfo is None:
         raise SupplyError(f"{field!r} needs a time zone (e.g. Z)", code="invalid_date", field=field)
+    _in_range(found.date(), field)
     return found.astimezone(timezone.utc)
+
+
+def not_future(moment_: datetime, now: datetime, field: str = "at") -> datetime:
+    """Genealogy records what happened: a time ahead of the clock (beyond a few minutes' skew) is a typo
+    that would bind every later install or removal of the item."""
+    if moment_ > now + timedelta(minutes=5):
+        raise SupplyError(f"{field!r} is in the future", code="future_time", field=field)
+    return moment_
+
+
+def identifier(value, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SupplyError(f"{field!r} must name an id", code="missing_field" if not value else "invalid_field",
+                          field=field)
+    return value.strip()
 
 
 def stamp(moment_: datetime) -> str:

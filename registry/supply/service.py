@@ -18,8 +18,8 @@ from registry.ledger.service import LedgerService
 from registry.supply import genealogy, projection, quantities, stock
 from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, PurchaseOrderLine, StockLevel,
                                     Supplier, SupplierPart)
-from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, lot_code, moment, quantity,
-                                   stamp, text, whole_number)
+from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, identifier, lot_code, moment,
+                                   not_future, quantity, stamp, text, whole_number)
 
 INSTALLABLE = ("registered", "in_custody", "quarantined")
 
@@ -91,7 +91,7 @@ class SupplyService:
         payload = {"supplier_part_id": str(uuid.uuid4()), "supplier_id": supplier_id, "part_id": part_id,
                    "supplier_part_number": text(supplier_part_number, "supplier_part_number", required=True, limit=64),
                    "pack_size": quantities.canonical(quantity(pack_size, "pack_size")),
-                   "lead_time_days": whole_number(lead_time_days, "lead_time_days"), "preferred": bool(preferred)}
+                   "lead_time_days": whole_number(lead_time_days, "lead_time_days", maximum=3650), "preferred": bool(preferred)}
         if unit_price not in (None, ""):
             payload["unit_price"] = quantities.canonical(quantity(unit_price, "unit_price", allow_zero=True))
         with write_transaction(self.session):
@@ -135,6 +135,10 @@ class SupplyService:
                                       "received against", code="order_not_placed", status=409, field="purchase_order_id")
                 if supplier_id and order.supplier_id != supplier_id:
                     raise SupplyError("the lot's supplier is not the order's", code="wrong_supplier", field="supplier_id")
+                payload["supplier_id"] = order.supplier_id  # the lot comes from the order's supplier
+                if part.tracking == "lot" and not code:
+                    raise SupplyError("a supplier lot of a lot-tracked part needs the supplier's lot code",
+                                      code="missing_field", field="supplier_lot_code")
                 if not self.session.scalar(select(PurchaseOrderLine.line).where(
                         PurchaseOrderLine.purchase_order_id == order.id, PurchaseOrderLine.part_id == part.id)):
                     raise SupplyError(f"{part.number} is not on purchase order {order.number}", code="not_on_order",
@@ -168,11 +172,11 @@ class SupplyService:
 
     def consume(self, *, lot_id: str, item_id: str, quantity_, location: str, at, actor: str, now: datetime) -> int:
         """A quantity of a lot goes into a serialized item."""
-        amount, when = quantity(quantity_), moment(at)
+        amount, when = quantity(quantity_), not_future(moment(at), now)
         location = text(location, "location", required=True, limit=64)
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
-            item = self.custody.item(item_id)
+            item = self._item(item_id, "item_id")
             self._take(lot, location, amount)
             if when.date() < lot.received_on:
                 raise SupplyError(f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt",
@@ -209,7 +213,9 @@ class SupplyService:
     def make_item(self, *, part_id: str, kind: str = "goods", scheme: str, serial: str, at, actor: str, now: datetime,
                   lots: list[dict] = (), options: dict | None = None, **facts) -> Item:
         """Register a serialized item of a part, made at `at`, with the lot quantities it consumed."""
-        when = moment(at)
+        when = not_future(moment(at), now)
+        if not isinstance(lots, (list, tuple)):
+            raise SupplyError("'lots' must be a list of lot uses", code="invalid_field", field="lots")
         with write_transaction(self.session):
             part = self._get(Part, part_id, "part_id", "part")
             if part.tracking != "serial":
@@ -228,9 +234,9 @@ class SupplyService:
             return item
 
     def assign_part(self, *, item_id: str, part_id: str, made_at, actor: str, now: datetime) -> int:
-        when = moment(made_at, "made_at")
+        when = not_future(moment(made_at, "made_at"), now, "made_at")
         with write_transaction(self.session):
-            item = self.custody.item(item_id)
+            item = self._item(item_id, "item_id")
             part = self._get(Part, part_id, "part_id", "part")
             if self.session.get(ItemPart, item.id) is not None:
                 raise SupplyError("the item's part is recorded already", code="part_assigned", status=409,
@@ -244,10 +250,10 @@ class SupplyService:
 
     def install(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
                 position: str | None = None) -> int:
-        when, position = moment(at), text(position, "position", limit=64)
+        when, position = not_future(moment(at), now), text(position, "position", limit=64)
         with write_transaction(self.session):
-            parent = self.custody.item(parent_item_id)
-            child = self._item(child_item_id, "child_item_id")
+            parent = self._item(identifier(parent_item_id, "parent_item_id"), "parent_item_id")
+            child = self._item(identifier(child_item_id, "child_item_id"), "child_item_id")
             if parent.id == child.id:
                 raise SupplyError("an item cannot be installed in itself", code="cycle", field="child_item_id")
             if child.status not in INSTALLABLE or parent.status in ("destroyed", "stolen", "lost"):
@@ -283,7 +289,7 @@ class SupplyService:
 
     def remove(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
                reason: str | None = None) -> int:
-        when, reason = moment(at), text(reason, "reason", limit=400)
+        when, reason = not_future(moment(at), now), text(reason, "reason", limit=400)
         with write_transaction(self.session):
             link = self._installed_in(child_item_id) if isinstance(child_item_id, str) else None
             if link is None or link.parent_item_id != parent_item_id:
@@ -313,8 +319,9 @@ class SupplyService:
                 field = f"lines[{number}]"
                 if not isinstance(line, dict):
                     raise SupplyError("each line is an object with part_id and quantity", code="invalid_field", field=field)
+                part_id = identifier(line.get("part_id"), f"{field}.part_id")
                 offer = self.session.scalar(select(SupplierPart).where(SupplierPart.supplier_id == supplier_id,
-                                                                       SupplierPart.part_id == line.get("part_id")))
+                                                                       SupplierPart.part_id == part_id))
                 if offer is None:
                     raise SupplyError("the supplier has no offer for this part", code="no_supplier_part",
                                       field=f"{field}.part_id")
@@ -326,21 +333,24 @@ class SupplyService:
                          actor=actor, now=now)
             return self.session.get(PurchaseOrder, payload["purchase_order_id"])
 
-    def draft_from_proposals(self, *, on, actor: str, now: datetime, part_ids: list[str] | None = None
-                             ) -> list[PurchaseOrder]:
+    def draft_from_proposals(self, *, on, actor: str, now: datetime, part_ids: list[str] | None = None,
+                             note: str | None = None) -> list[PurchaseOrder]:
         """One draft order per proposed supplier over the replenishment proposals that have one
-        (only those of `part_ids` when given); refuses when nothing needs ordering."""
+        (only those of `part_ids` when it is given: an empty list orders nothing); refuses when nothing
+        needs ordering."""
+        if part_ids is not None and (not isinstance(part_ids, list) or not all(isinstance(p, str) for p in part_ids)):
+            raise SupplyError("'part_ids' must be a list of part ids", code="invalid_field", field="part_ids")
         with write_transaction(self.session):
             by_supplier: dict[str, list[dict]] = {}
             for proposal in stock.replenishment(self.session):
-                if proposal.supplier is None or (part_ids and proposal.part.id not in part_ids):
+                if proposal.supplier is None or (part_ids is not None and proposal.part.id not in part_ids):
                     continue
                 by_supplier.setdefault(proposal.supplier.id, []).append(
                     {"part_id": proposal.part.id, "quantity": quantities.show(proposal.quantity)})
             if not by_supplier:
                 raise SupplyError("no part needs ordering from a known supplier", code="nothing_to_order", status=409)
             return [self.draft_purchase_order(supplier_id=supplier, lines=lines, on=on, actor=actor, now=now,
-                                              note="from the replenishment proposal")
+                                              note=note or "from the replenishment proposal")
                     for supplier, lines in by_supplier.items()]
 
     def change_purchase_order(self, purchase_order_id: str, *, status: str, actor: str, now: datetime) -> int:

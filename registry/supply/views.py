@@ -251,7 +251,7 @@ def replenishment():
         if form.validate_on_submit():
             try:
                 orders = supply().draft_from_proposals(on=utc_now().date(), part_ids=request.form.getlist("part_id"),
-                                                       **_a())
+                                                       note=form.note.data, **_a())
             except RegistryError as error:
                 flash(error.detail, "danger")
             else:
@@ -318,14 +318,17 @@ def genealogy_panel(item, forms: dict | None = None) -> Markup:
     Later domains mark nodes through `app.extensions["genealogy_highlights"]` (the recalls mark
     what an open campaign names)."""
     session = db.session()
-    at = queries.when(request.args.get("at"))
+    try:
+        at, problem = queries.when(request.args.get("at")), None
+    except SupplyError as error:  # a bad ?at= must not take the item page down with it
+        at, problem = utc_now(), error.detail
     tree = genealogy.as_built(session, item.id, at)
     hot: set[str] = set()
     for highlight in current_app.extensions.get("genealogy_highlights", ()):
         hot |= highlight(session, tree)
     svg = drawing.tree_svg(tree, highlight=hot, link=lambda item_id: url_for("custody.item", item_id=item_id))
     parents = [session.get(Item, item_id) for item_id in sorted(genealogy.ancestors(session, item.id, at))]
-    return Markup(render_template("supply/_genealogy.html", item=item, tree=tree, svg=svg, at=at,
+    return Markup(render_template("supply/_genealogy.html", item=item, tree=tree, svg=svg, at=at, problem=problem,
                                   history=_link_history(item.id), parents=parents,
                                   made=queries.item_part(session, item.id), forms=forms or _panel_forms(item.id),
                                   can_write=current_user.can(Permission.ITEMS_WRITE)))

@@ -128,18 +128,21 @@ def test_the_summary_and_holder_list_name_the_lot_and_the_holders(officer, scena
         (u["serial"], by_serial[u["serial"]]) for u in scenario["units"] if u["unit"] in expected_population(scenario)}
 
 
-def test_a_later_repair_does_not_change_a_frozen_population(officer, scenario):
+def test_a_repair_recorded_after_opening_does_not_change_a_frozen_population(officer, scenario):
     campaign = ok(officer.post("/api/v1/recalls", json={
-        "number": "26E-902", "title": "Housing may crack", "defect": "cracks",
+        "number": "26E-902", "title": "Housing may crack", "defect": "cracks", "as_of": "2026-11-01T00:00:00Z",
         "basis": {"type": "lots", "lot_ids": [scenario["bad_lot"]["id"]]}}))
-    victim = scenario["units"][2]  # a good unit gets unit 12's bad housing after the campaign opened
-    donor = scenario["units"][12]
+    # Recorded after the campaign opened, dated before its cut-off: unit 12's bad housing moved to unit 2.
+    victim, donor = scenario["units"][2], scenario["units"][12]
     ok(officer.post(f"/api/v1/items/{donor['module']}/components/{donor['housing']}/removal",
-                    json={"at": "2026-11-30T00:00:00Z"}))
+                    json={"at": "2026-10-19T00:00:00Z"}))
     ok(officer.post(f"/api/v1/items/{victim['module']}/components/{victim['housing']}/removal",
-                    json={"at": "2026-11-30T00:00:00Z"}))
+                    json={"at": "2026-10-19T00:00:00Z"}))
     ok(officer.post(f"/api/v1/items/{victim['module']}/components",
-                    json={"child_item_id": donor["housing"], "at": "2026-11-30T01:00:00Z"}))
+                    json={"child_item_id": donor["housing"], "at": "2026-10-20T00:00:00Z"}))
+    traced_now = ok(officer.get(f"/api/v1/where-used?lot={scenario['bad_lot']['supplier_lot_code']}"
+                                "&at=2026-11-01T00:00:00Z"), 200)
+    assert victim["unit"] in {item["id"] for item in traced_now["items"]}  # a new trace sees the repair
     units = ok(officer.get(f"/api/v1/recalls/{campaign['id']}/units"), 200)["units"]
-    assert {unit["item_id"] for unit in units} == expected_population(scenario)
+    assert {unit["item_id"] for unit in units} == expected_population(scenario)  # the campaign does not
     assert ok(officer.get(f"/api/v1/recalls/{campaign['id']}"), 200)["population_size"] == 2

@@ -211,3 +211,76 @@ def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csr
     response = page.post(f"/recalls/{campaign['id']}/units/{housing['id']}", data={
         "unit-csrf_token": token, "unit-state": "notified", "unit-date": "2026-11-10"})
     assert response.status_code == 409 and "a unit that is remedied can become nothing" in response.get_data(as_text=True)
+
+
+def test_a_time_ahead_of_the_clock_is_refused(officer, stock, ledger_size):
+    before = ledger_size()
+    problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "2062-01-01"}),
+            422, "future_time", "at")
+    problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "9999-12-31"}),
+            422, "invalid_date", "at")
+    problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "2026-09-02", "lots": 5}),
+            422, "invalid_field", "lots")
+    assert ledger_size() == before
+
+
+def test_unticking_every_proposal_orders_nothing(client_as, csrf, officer, stock, ledger_size):
+    created(officer.post("/api/v1/supplier-parts", json={
+        "supplier_id": stock["supplier"]["id"], "part_id": stock["resin"]["id"], "supplier_part_number": "PA66-K",
+        "lead_time_days": 10}))
+    page = client_as("officer")
+    token, before = csrf(page, "/supply/replenishment"), ledger_size()
+    html = page.post("/supply/replenishment", data={"csrf_token": token}).get_data(as_text=True)
+    assert "no part needs ordering" in html and ledger_size() == before
+    assert officer.get("/api/v1/purchase-orders").get_json()["purchase_orders"] == []
+
+
+def test_a_lot_received_against_an_order_comes_from_the_orders_supplier(officer, stock):
+    created(officer.post("/api/v1/supplier-parts", json={
+        "supplier_id": stock["supplier"]["id"], "part_id": stock["resin"]["id"], "supplier_part_number": "PA66-K",
+        "lead_time_days": 10}))
+    order = created(officer.post("/api/v1/purchase-orders", json={
+        "supplier_id": stock["supplier"]["id"], "lines": [{"part_id": stock["resin"]["id"], "quantity": "5"}]}))
+    order = order["purchase_orders"][0]
+    officer.post(f"/api/v1/purchase-orders/{order['id']}/status", json={"status": "placed"})
+    lot = created(officer.post("/api/v1/lots", json={"part_id": stock["resin"]["id"], "supplier_lot_code": "KR-9",
+                                                     "quantity": "5", "date": "2026-09-05", "location": "RAW",
+                                                     "purchase_order_id": order["id"]}))
+    assert lot["supplier"] == "Kestrel Resins"
+    assert officer.get(f"/api/v1/purchase-orders/{order['id']}").get_json()["status"] == "received"
+
+
+def test_an_existing_firearm_gets_its_part_and_is_traced_by_it(officer, stock):
+    firearm = created(officer.post("/api/v1/parts", json={"number": "FA-9", "description": "Pistol DA-9",
+                                                          "tracking": "serial"}))
+    made = created(officer.post(f"/api/v1/parts/{firearm['id']}/items", json={
+        "kind": "firearm", "scheme": "firearm", "serial": "DA9-0001", "at": "2026-09-02", "manufacturer": "Demo Arms",
+        "model": "DA-9", "type": "pistol", "caliber": "9mm"}))
+    assert (made["type"], made["caliber"]) == ("pistol", "9mm")
+    other = created(officer.post("/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": "OLD-1",
+                                                         "date": "2026-09-01"}))
+    created(officer.post(f"/api/v1/items/{other['id']}/part", json={"part_id": stock["housing"]["id"],
+                                                                     "made_at": "2026-09-01"}))
+    found = officer.get("/api/v1/where-used?part=HSG-1&from=2026-09-01&to=2026-09-01").get_json()
+    assert [item["serial"] for item in found["items"]] == ["OLD-1"]
+
+
+def test_a_bad_as_of_time_leaves_the_item_page_up(client_as, officer, stock):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-9",
+                                                                                          "at": "2026-09-02"}))
+    response = client_as("auditor").get(f"/items/{housing['id']}?at=yesterday")
+    assert response.status_code == 200 and 'id="genealogy-problem"' in response.get_data(as_text=True)
+
+
+def test_the_holder_list_never_hands_a_spreadsheet_a_formula(officer, api_as, stock):
+    buyer = created(officer.post("/api/v1/parties", json={"kind": "organisation", "name": "=HYPERLINK(\"x\")",
+                                                          "address": "1 Main St"}))
+    item = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": "H-10", "at": "2026-09-02", "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1",
+                                                          "location": "RAW"}]}))
+    created(officer.post(f"/api/v1/items/{item['id']}/acquisitions", json={
+        "date": "2026-09-03", "source_party_id": buyer["id"], "recipient_party_id": buyer["id"]}))
+    campaign = created(officer.post("/api/v1/recalls", json={"number": "26E-5", "title": "t", "defect": "d",
+                                                             "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    text = officer.get(f"/api/v1/recalls/{campaign['id']}/holders.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
