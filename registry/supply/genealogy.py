@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from registry.custody.models import Item
 from registry.supply.models import ComponentLink, ItemPart, Lot, LotConsumption, Part, Supplier
 
+PG_TRACE_SETTINGS = ("jit", "enable_seqscan")
 MAX_DEPTH = 64  # assemblies nest deeper than this in no product; the bound also stops a corrupt cycle
 
 
@@ -60,11 +61,20 @@ def top_level(start: Select, at: datetime) -> Select:
 
 def where_used(session: Session, start: Select, at: datetime) -> list[str]:
     """Ids of the top-level items affected, sorted."""
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner overestimates recursive queries; past jit_above_cost it spends more time
-        # compiling the trace than running it.
-        session.execute(text("SET LOCAL jit = off"))
-    return sorted(session.scalars(top_level(start, at)))
+    if session.get_bind().dialect.name != "postgresql":
+        return sorted(session.scalars(top_level(start, at)))
+    # PostgreSQL cannot estimate a recursive query: it guesses ten times the seed's rows at every
+    # step, prices a hash join over every link below an index probe per row, and past
+    # jit_above_cost compiles the query for longer than it runs. Each step really is a handful of
+    # probes of the covering index, so for this one statement the planner is told so (measured at
+    # 1,000,000 products and 3,000,000 links: 2.2-2.8 s with its own plan, 0.3-0.4 s without).
+    for name in PG_TRACE_SETTINGS:
+        session.execute(text(f"SET LOCAL {name} = off"))
+    try:
+        return sorted(session.scalars(top_level(start, at)))
+    finally:
+        for name in PG_TRACE_SETTINGS:
+            session.execute(text(f"RESET {name}"))
 
 
 @dataclass
