@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session
 
 from registry.supply import genealogy
 
+# The rules of the trace are part of every `recall.opened` event: replay re-runs them and must find
+# the frozen set. A change to what counts (time bounds, depth, what a part basis starts from) is a
+# new version, and the old one stays here for the events that name it.
+TRACE_VERSION = 1
+
 
 def _midnight(text: str) -> datetime:
     return datetime.combine(date.fromisoformat(text), time(), timezone.utc)

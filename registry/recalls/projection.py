@@ -23,6 +23,8 @@ def _moment(text: str) -> datetime:
 def recall_opened(session: Session, index: int, event: dict) -> None:
     p = event["payload"]
     as_of, opened_on = _moment(p["as_of"]), date.fromisoformat(p["date"])
+    if p["trace_version"] != population.TRACE_VERSION:
+        raise PopulationMismatchError(f"entry {index}: trace version {p['trace_version']} is not known here")
     found = population.population(session, p["basis"], as_of)
     if len(found) != p["population_size"] or population.digest(found) != p["population_sha256"]:
         raise PopulationMismatchError(f"entry {index}: the trace finds {len(found)} units, the campaign froze "

@@ -133,7 +133,8 @@ class RecallService:
             if not found:
                 raise RecallError("the basis reaches no item at that time: nothing to recall", code="empty_population",
                                   field="basis")
-            payload.update(population_size=len(found), population_sha256=population.digest(found))
+            payload.update(population_size=len(found), population_sha256=population.digest(found),
+                           trace_version=population.TRACE_VERSION)
             self._append("recall.opened", payload, actor=actor, now=now)
             return self.session.get(RecallCampaign, payload["campaign_id"])
 
