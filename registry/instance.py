@@ -16,6 +16,7 @@ import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from certificates.devpki import ensure_dev_pki
 from registry.extensions import db
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -61,6 +62,13 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
         created.append("session secret (0600)")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = Path(app.config["SECRET_KEY_FILE"]).read_text().strip()
+
+    p12 = Path(app.config["REPORT_SIGNING_P12"])
+    if p12.parent == instance:  # an operator's certificate elsewhere is theirs to provide
+        pki = ensure_dev_pki(instance, organisation=app.config["REPORT_ORGANISATION"], now=now)
+        if pki.created:
+            created.append(f"development report-signing CA {pki.ca_path.name} and certificate {pki.p12_path.name} "
+                           "(0600)")
 
     upgrade(directory=app.extensions["migrate"].directory)
     service = LedgerService(db.session(), None)
