@@ -14,6 +14,7 @@ with one from a real CA (see certificates/README.md); nothing here is ever commi
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-document
 CA_YEARS, SIGNER_YEARS = 10, 2
 CA_FILE, CA_KEY_FILE, P12_FILE, PASSWORD_FILE = "report-ca.pem", "report-ca.key", "report-signing.p12", \
     "report-signing.pass"
+LOCK_FILE = ".report-pki.lock"
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,17 @@ def ensure_dev_pki(folder: Path, *, organisation: str, now: datetime, environmen
     """Create the development CA and signing certificate in `folder` unless a PKCS#12 is there
     already (an operator's own, or an earlier init's): never overwrites anything."""
     p12_path, ca_path = folder / P12_FILE, folder / CA_FILE
-    if p12_path.exists():
-        return DevPki(ca_path, p12_path, created=False)
-    password, _ = signing_password(folder, dict(os.environ) if environment is None else environment)
+    # Two inits started together: one makes the PKI, the other waits here and then finds it.
+    with open(folder / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if p12_path.exists():
+            return DevPki(ca_path, p12_path, created=False)
+        return _create(folder, organisation, now, dict(os.environ) if environment is None else environment)
+
+
+def _create(folder: Path, organisation: str, now: datetime, environment: dict) -> DevPki:
+    p12_path, ca_path = folder / P12_FILE, folder / CA_FILE
+    password, _ = signing_password(folder, environment)
     ca_key, ca = issue_ca(organisation, now)
     key, certificate = issue_signer(ca_key, ca, organisation, now)
     _private_file(folder / CA_KEY_FILE, ca_key.private_bytes(

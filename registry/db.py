@@ -6,6 +6,8 @@ transactions are begun by us rather than by the driver so that a ledger write ca
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, event
@@ -56,6 +58,20 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _switch_to_wal(cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, retried: on a new database file that another process is creating,
+    SQLite answers "database is locked" at once instead of calling the busy handler."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def configure_engine(engine: Engine) -> None:
     """Install the per-connection settings for the engine's dialect (idempotent)."""
     if engine.dialect.name != "sqlite" or engine.pool.__dict__.get("_registry_configured"):
@@ -70,7 +86,7 @@ def configure_engine(engine: Engine) -> None:
         # The wait comes first: switching a new file to WAL needs a lock that a second process
         # initialising the same database may hold for a moment.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
