@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from registry.auth.identity import CurrentUser
-from registry.auth.permissions import PUBLIC, declared_permission
+from registry.auth.permissions import PUBLIC, Permission, declared_permission
 from registry.extensions import csrf, login_manager
 
 # Endpoints of extensions, which cannot carry a declaration themselves; public by nature.
@@ -68,6 +68,12 @@ def guard() -> None:
         raise NotPermitted("This route declares no permission and is closed.")
     if not current_user.is_authenticated:
         raise NotSignedIn()
+    demand(permission)
+
+
+def demand(permission: Permission) -> None:
+    """Refuse (403) unless the signed-in user has `permission`: for a route whose read and write share
+    one URL (a page and its form), where the route declares the reading permission."""
     if not current_user.can(permission):
         raise NotPermitted(f"The {current_user.role} role does not have the {permission.value} permission.")
 

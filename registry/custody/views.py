@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.auth.guard import NotPermitted
+from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules
 from registry.custody.api import book_rows, to_csv
@@ -156,8 +156,7 @@ def act(item_id: str, action: str):
 def parties():
     form = PartyForm()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise NotPermitted(f"The {current_user.role} role does not have the {Permission.ITEMS_WRITE.value} permission.")
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             service, actor, now = custody(), current_user.actor, _now()
             try:

@@ -45,6 +45,11 @@ def history(session: Session, campaign: RecallCampaign) -> list[tuple[date, int]
     return series
 
 
+def unit_ids(session: Session, campaign_id: str, state: str) -> list[str]:
+    return list(session.scalars(select(RecallUnit.item_id).where(RecallUnit.campaign_id == campaign_id,
+                                                                 RecallUnit.state == state)))
+
+
 def units(session: Session, campaign_id: str, *, personal: bool, state: str | None = None,
           limit: int | None = None, offset: int = 0) -> list[dict]:
     query = (select(RecallUnit, Item).join(Item, Item.id == RecallUnit.item_id)

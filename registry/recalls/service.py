@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import serials
-from registry.custody.models import Item
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
@@ -18,7 +16,8 @@ from registry.recalls import population, projection
 from registry.recalls.models import RecallCampaign, RecallUnit
 from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
 from registry.supply import rules as supply_rules
-from registry.supply.models import Lot, Part
+from registry.supply.models import Part
+from registry.supply.queries import items_by_serial, lots_by_code
 from registry.supply.rules import SupplyError
 
 MAX_SERIALS = 100_000
@@ -70,12 +69,19 @@ class RecallService:
         kind = basis["type"]
         if kind == "lots":
             lots = basis.get("lot_ids")
-            if not isinstance(lots, list) or not lots or not all(isinstance(lot, str) for lot in lots):
-                raise RecallError("'basis.lot_ids' must list at least one lot id", code="missing_field",
-                                  field="basis.lot_ids")
-            known = set(self.session.scalars(select(Lot.id).where(Lot.id.in_(lots))))
-            if unknown := [lot for lot in lots if lot not in known]:
-                raise RecallError(f"no lot {unknown[0]!r}", code="unknown_lot", field="basis.lot_ids")
+            if not isinstance(lots, list) or not lots:
+                raise RecallError("'basis.lot_ids' must list at least one lot (its id or a lot code)",
+                                  code="missing_field", field="basis.lot_ids")
+            found = []
+            for number, code in enumerate(lots):
+                matches = lots_by_code(self.session, code)
+                if len(matches) != 1:
+                    raise RecallError(f"lot {code!r} matches {len(matches)} lots" + (": give its internal code"
+                                                                                    if matches else ""),
+                                      code="ambiguous_lot" if matches else "unknown_lot",
+                                      field=f"basis.lot_ids[{number}]")
+                found.append(matches[0])
+            lots = found
             return {"type": "lots", "lot_ids": sorted(set(lots))}
         if kind == "part":
             part = self.session.get(Part, basis.get("part_id")) if isinstance(basis.get("part_id"), str) else None
@@ -93,7 +99,7 @@ class RecallService:
                               field="basis.serials")
         item_ids = set()
         for number, serial in enumerate(given):
-            matches = self._items_by_serial(serial)
+            matches = items_by_serial(self.session, serial)
             if len(matches) != 1:
                 raise RecallError(f"serial {serial!r} matches {len(matches)} items: give the item id instead"
                                   if matches else f"no item has the serial {serial!r}",
@@ -101,15 +107,6 @@ class RecallService:
                                   field=f"basis.serials[{number}]")
             item_ids.add(matches[0])
         return {"type": "serials", "item_ids": sorted(item_ids)}
-
-    def _items_by_serial(self, serial) -> list[str]:
-        if not isinstance(serial, str) or not serial.strip():
-            return []
-        if self.session.get(Item, serial.strip()) is not None:  # an item id is accepted as well
-            return [serial.strip()]
-        normalized = serials.validate("plain", serial).normalized
-        return list(self.session.scalars(select(Item.id).where(Item.serial_normalized.in_(
-            {serial.strip(), serial.strip().upper(), normalized, normalized.lower()}))))
 
     def open(self, *, number: str, title: str, defect: str, basis, on, actor: str, now: datetime,
              remedy: str | None = None, as_of=None) -> RecallCampaign:

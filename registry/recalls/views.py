@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
+from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody.queries import utc_now
 from registry.errors import RegistryError, show_on_form
 from registry.extensions import db
 from registry.recalls import drawing, queries
 from registry.recalls.forms import BulkForm, CampaignForm, CloseForm, UnitForm
-from registry.recalls.models import RecallUnit
 from registry.recalls.rules import RecallError
 from registry.recalls.runtime import recalls
-from registry.supply.models import Lot
 from registry.supply.queries import parts
 
 bp = Blueprint("recalls", __name__, url_prefix="/recalls")
@@ -37,16 +35,8 @@ def _campaign_form() -> CampaignForm:
 
 
 def _basis(form: CampaignForm) -> dict:
-    if form.basis.data == "lots":
-        codes = [code.strip() for code in (form.lots.data or "").split(",") if code.strip()]
-        ids = []
-        for code in codes:
-            found = db.session.scalars(select(Lot.id).where((Lot.internal_code == code) | (Lot.supplier_lot_code == code)
-                                                            | (Lot.id == code))).all()
-            if len(found) != 1:
-                raise RecallError(f"lot code {code!r} matches {len(found)} lots", code="unknown_lot", field="lots")
-            ids.extend(found)
-        return {"type": "lots", "lot_ids": ids}
+    if form.basis.data == "lots":  # the service resolves the codes
+        return {"type": "lots", "lot_ids": [code.strip() for code in (form.lots.data or "").split(",") if code.strip()]}
     if form.basis.data == "part":
         return {"type": "part", "part_id": form.part.data, "made_from": form.made_from.data.isoformat()
                 if form.made_from.data else None, "made_to": form.made_to.data.isoformat() if form.made_to.data else None}
@@ -62,16 +52,15 @@ FORM_FIELDS = {"basis.lot_ids": "lots", "basis.part_id": "part", "basis.made_fro
 def index():
     form = _campaign_form()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise RecallError("opening a campaign needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 campaign = recalls().open(number=form.number.data, title=form.title.data, defect=form.defect.data,
                                           remedy=form.remedy.data, basis=_basis(form), as_of=form.as_of.data or None,
                                           on=utc_now().date(), **_a())
             except RegistryError as error:
-                if error.field and error.field.startswith("basis.serials["):
-                    error.field = "serials"
+                if error.field and error.field.startswith(("basis.serials[", "basis.lot_ids[")):
+                    error.field = error.field.split("[")[0]
                 show_on_form(form, error, FORM_FIELDS)
             else:
                 flash(f"Opened campaign {campaign.number}: {campaign.population_size} units.", "success")
@@ -132,8 +121,7 @@ def update_units(campaign_id: str):
     form = forms["bulk"]
     if not form.validate_on_submit():
         return campaign(campaign_id, forms, 400)
-    items = list(db.session.scalars(select(RecallUnit.item_id).where(RecallUnit.campaign_id == campaign_id,
-                                                                     RecallUnit.state == form.from_state.data)))
+    items = queries.unit_ids(db.session(), campaign_id, form.from_state.data)
     try:
         if not items:
             raise RecallError(f"no unit is {form.from_state.data}", code="no_units", field="from_state")

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import serials
 from registry.custody.models import Item
 from registry.supply import genealogy
 from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
@@ -64,6 +65,27 @@ def item_part(session: Session, item_id: str) -> tuple[ItemPart, Part] | None:
     return None if row is None else tuple(row)
 
 
+def items_by_serial(session: Session, value) -> list[str]:
+    """Ids of the items a user means by `value`: an item id, or a serial as marked or in its search form."""
+    if not isinstance(value, str) or not value.strip():
+        return []
+    text = value.strip()
+    if session.get(Item, text) is not None:
+        return [text]
+    forms = {text, text.upper(), text.lower(), serials.validate("plain", text).normalized}
+    return list(session.scalars(select(Item.id).where(Item.serial.in_(forms) | Item.serial_normalized.in_(forms))))
+
+
+def lots_by_code(session: Session, value) -> list[str]:
+    """Ids of the lots a user means by `value`: a lot id, an internal code, or a supplier's lot code
+    (which two suppliers may share)."""
+    if not isinstance(value, str) or not value.strip():
+        return []
+    text = value.strip()
+    return list(session.scalars(select(Lot.id).where((Lot.id == text) | (Lot.internal_code == text) |
+                                                     (Lot.supplier_lot_code == text))))
+
+
 def trace_start(session: Session, *, lot: str | None = None, serial: str | None = None, part: str | None = None,
                 made_from=None, made_to=None, at: datetime):
     """The forward trace's starting set for what the user named; raises SupplyError naming the field."""
@@ -71,17 +93,15 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
     if len(named) != 1:
         raise SupplyError("name exactly one of lot, serial or part", code="invalid_query", field="lot")
     if lot:
-        found = session.scalars(select(Lot.id).where((Lot.id == lot) | (Lot.internal_code == lot) |
-                                                     (Lot.supplier_lot_code == lot))).all()
+        found = lots_by_code(session, lot)
         if not found:
             raise SupplyError(f"no lot {lot!r}", code="unknown_lot", status=404, field="lot")
-        return genealogy.items_with_lots(list(found), at)
+        return genealogy.items_with_lots(found, at)
     if serial:
-        found = session.scalars(select(Item.id).where((Item.id == serial) | (Item.serial_normalized == serial.strip())
-                                                      | (Item.serial == serial.strip()))).all()
+        found = items_by_serial(session, serial)
         if not found:
             raise SupplyError(f"no item with the serial {serial!r}", code="unknown_serial", status=404, field="serial")
-        return genealogy.items_by_id(list(found))
+        return genealogy.items_by_id(found)
     found = session.scalar(select(Part.id).where((Part.id == part) | (Part.number == part)))
     if found is None:
         raise SupplyError(f"no part {part!r}", code="unknown_part", status=404, field="part")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody.queries import party_label, utc_now
 from registry.errors import RegistryError, show_on_form
@@ -50,8 +51,7 @@ def _supplier_choices(blank: str) -> list:
 def index():
     form = PartForm()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise SupplyError("registering parts needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 part = supply().register_part(number=form.number.data, description=form.description.data,
@@ -132,8 +132,7 @@ def part_action(part_id: str, action: str):
 def suppliers():
     form = SupplierForm()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise SupplyError("registering suppliers needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 found = supply().register_supplier(name=form.name.data, address=form.address.data, **_a())
@@ -162,8 +161,7 @@ def _lot_form() -> LotForm:
 def lots():
     form = _lot_form()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise SupplyError("receiving lots needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 lot = supply().receive_lot(part_id=form.part_id.data, supplier_id=form.supplier_id.data or None,
@@ -246,8 +244,7 @@ def where_used():
 def replenishment():
     form = DraftForm()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise SupplyError("drafting orders needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 orders = supply().draft_from_proposals(on=utc_now().date(), part_ids=request.form.getlist("part_id"),
@@ -273,8 +270,7 @@ def order(order_id: str):
     found = _get(PurchaseOrder, order_id, "purchase order")
     form = OrderStatusForm()
     if request.method == "POST":
-        if not current_user.can(Permission.ITEMS_WRITE):
-            raise SupplyError("changing orders needs the items.write permission", code="forbidden", status=403)
+        demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
                 supply().change_purchase_order(found.id, status=form.status.data, **_a())
@@ -365,8 +361,7 @@ def _child_by_serial(text: str | None) -> str:
     value = (text or "").strip()
     if not value:
         raise SupplyError("name the component by its serial", code="missing_field", field="child_item_id")
-    found = db.session.scalars(select(Item.id).where((Item.id == value) | (Item.serial == value) |
-                                                     (Item.serial_normalized == value))).all()
+    found = queries.items_by_serial(db.session(), value)
     if len(found) != 1:
         raise SupplyError(f"no item has the serial {value!r}" if not found else
                           f"{len(found)} items have the serial {value!r}: give the item id",

@@ -284,3 +284,43 @@ def test_the_holder_list_never_hands_a_spreadsheet_a_formula(officer, api_as, st
                                                              "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
     text = officer.get(f"/api/v1/recalls/{campaign['id']}/holders.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_a_campaign_names_its_lots_by_code_and_a_code_two_suppliers_share_is_refused(officer, stock, ledger_size):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": "H-11", "at": "2026-09-02", "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1",
+                                                          "location": "RAW"}]}))
+    other = created(officer.post("/api/v1/suppliers", json={"name": "Other Resins"}))
+    created(officer.post("/api/v1/lots", json={"part_id": stock["resin"]["id"], "supplier_id": other["id"],
+                                               "supplier_lot_code": "KR-2608", "quantity": "1", "date": "2026-09-01",
+                                               "location": "RAW"}))
+    before = ledger_size()
+    problem(officer.post("/api/v1/recalls", json={"number": "26E-7", "title": "t", "defect": "d",
+                                                  "basis": {"type": "lots", "lot_ids": ["KR-2608"]}}),
+            422, "ambiguous_lot", "basis.lot_ids[0]")
+    assert ledger_size() == before
+    campaign = created(officer.post("/api/v1/recalls", json={
+        "number": "26E-7", "title": "t", "defect": "d", "basis": {"type": "lots",
+                                                                  "lot_ids": [stock["lot"]["internal_code"]]}}))
+    assert campaign["basis"]["lot_ids"] == [stock["lot"]["id"]] and campaign["population_size"] == 1
+    units = officer.get(f"/api/v1/recalls/{campaign['id']}/units").get_json()["units"]
+    assert [unit["item_id"] for unit in units] == [housing["id"]]
+
+
+def test_the_bulk_form_moves_every_unit_in_a_state(client_as, csrf, officer, stock):
+    for serial in ("H-21", "H-22"):
+        created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+            "serial": serial, "at": "2026-09-02", "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1",
+                                                           "location": "RAW"}]}))
+    campaign = created(officer.post("/api/v1/recalls", json={"number": "26E-8", "title": "t", "defect": "d",
+                                                             "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    page = client_as("officer")
+    token = csrf(page, f"/recalls/{campaign['id']}")
+    response = page.post(f"/recalls/{campaign['id']}/bulk", data={
+        "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified"})
+    assert response.status_code == 302, re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]+)<', response.get_data(as_text=True))
+    counts = officer.get(f"/api/v1/recalls/{campaign['id']}").get_json()["counts"]
+    assert (counts["identified"], counts["notified"]) == (0, 2)
+    response = page.post(f"/recalls/{campaign['id']}/bulk", data={
+        "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified"})
+    assert response.status_code == 400 and "no unit is identified" in unescape(response.get_data(as_text=True))
