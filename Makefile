@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export REGISTRY_INSTANCE ?= $(CURDIR)/instance
 export FLASK_APP := wsgi
 
-.PHONY: run test install init bench clean-instance chromium
+.PHONY: run test install init bench clean-instance chromium pdftools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-init: install
+init: install pdftools
 	$(BIN)/flask init --demo
 
 # Local plain http: the session cookie may not be Secure here (it is everywhere else by default).
@@ -24,13 +24,21 @@ run: init
 	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE)); sign in with a demo login above"
 	REGISTRY_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install chromium
+test: install chromium pdftools
 	$(BIN)/python -m pytest
 
 # The browser tests need Debian's Chromium; Playwright drives it and never downloads a browser.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
 		apt-get install -y chromium >/dev/null || { echo "install it with: sudo apt-get install -y chromium"; exit 1; }; }
+
+# Reports: WeasyPrint subsets fonts with HarfBuzz's subsetter; the report tests read PDFs with poppler
+# (pdftotext, pdftoppm).
+pdftools:
+	@{ command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libharfbuzz-subset; } || { \
+		echo "installing Debian's poppler-utils and libharfbuzz-subset0 for the reports"; \
+		apt-get install -y poppler-utils libharfbuzz-subset0 >/dev/null || { \
+		echo "install them with: sudo apt-get install -y poppler-utils libharfbuzz-subset0"; exit 1; }; }
 
 bench: install
 	$(BIN)/python -m bench ledger

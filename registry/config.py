@@ -37,6 +37,12 @@ def settings_from_env(instance: Path) -> dict:
         # keeps beside a development certificate it made); the organisation named in that certificate.
         "REPORT_SIGNING_P12": os.environ.get("REPORT_SIGNING_P12") or str(instance / "report-signing.p12"),
         "REPORT_ORGANISATION": os.environ.get("REPORT_ORGANISATION", "Serial Ledger instance"),
+        # A timestamp authority (RFC 3161) makes report signatures PAdES B-T; issued PDFs are kept in
+        # REPORTS_DIR; a long report is laid out in parts of REPORT_PART_ROWS rows by REPORT_WORKERS processes.
+        "REPORT_TSA_URL": os.environ.get("REPORT_TSA_URL", ""),
+        "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),
+        "REPORT_WORKERS": int(os.environ.get("REPORT_WORKERS", "2")),
+        "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "400")),
         "LEDGER_PAGE_SIZE": 50,
         "JSON_SORT_KEYS": False,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

@@ -17,11 +17,13 @@ from registry.custody import projection as custody_projection
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 from registry.ledger.models import LedgerEntry
 from registry.recalls import projection as recall_projection
+from registry.reports import projection as report_projection
 from registry.supply import projection as supply_projection
 
 # In the order of the domains: a later domain's handler may read what an earlier one projected.
-PROJECTIONS = (custody_projection.apply, supply_projection.apply, recall_projection.apply)
-TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag, *supply_projection.TABLES, *recall_projection.TABLES)
+PROJECTIONS = (custody_projection.apply, supply_projection.apply, recall_projection.apply, report_projection.apply)
+TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag, *supply_projection.TABLES, *recall_projection.TABLES,
+          *report_projection.TABLES)
 
 
 @dataclass

@@ -1,0 +1,216 @@
+"""Verify a signed Serial Ledger report without the registry: `python -m audit verify-report FILE.pdf`.
+
+A report is a PDF/A-3 document with one PAdES signature and an embedded `evidence.json`:
+
+    {"format": "serial-ledger/report-evidence/1",
+     "report": {"id", "type", "title", "params", "template": {"name", "revision"}, "generated_at", "issuer"},
+     "log": {"origin", "vkey", "checkpoint": "<C2SP signed checkpoint note>"},
+     "entries": [{"index": 12, "body": "<the entry's RFC 8785 JSON text>"}, ...],
+     "proof": {"size": N, "ranges": {"<start>-<end>": "<hex tree hash of leaves [start, end)>", ...}}}
+
+The inclusion proof of entry i is the list of `ranges` named by `audit.merkle.inclusion_ranges(i, N)`;
+ranges shared by several entries are written once.
+
+The checks, each reported by name:
+  signature  one signature, its CMS intact and cryptographically valid
+  trust      the signing certificate chains to a given trust root (`--trust CA.pem`)
+  coverage   the signature covers the whole file: nothing appended or changed after signing
+  timestamp  when the signature carries a timestamp token (PAdES B-T), the token is valid
+  evidence   `evidence.json` is attached and well formed
+  checkpoint the checkpoint note is signed by the log's key (`--vkey`, else the key the evidence names)
+  inclusion  every entry's leaf hash, from its body, is proved included in the checkpoint's tree
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Sequence
+
+from audit import checkpoint as checkpoints
+from audit import merkle
+from audit.errors import VerificationError
+
+EVIDENCE_NAME = "evidence.json"
+EVIDENCE_FORMAT = "serial-ledger/report-evidence/1"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class ReportVerdict:
+    sha256: str
+    checks: list[Check] = field(default_factory=list)
+    evidence: dict | None = None
+    signer: str | None = None
+    signed_at: datetime | None = None
+    timestamped_at: datetime | None = None
+    trusted_log_key: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    @property
+    def first_failure(self) -> Check | None:
+        return next((check for check in self.checks if not check.passed), None)
+
+    def add(self, name: str, passed: bool, detail: str) -> bool:
+        self.checks.append(Check(name, passed, detail))
+        return passed
+
+    def summary(self) -> str:
+        failure = self.first_failure
+        if failure is not None:
+            return f"INVALID: {failure.name}: {failure.detail}"
+        report = (self.evidence or {}).get("report", {})
+        return (f"VALID: {report.get('title', 'report')} ({report.get('type')}), signed by {self.signer}; "
+                f"{len((self.evidence or {}).get('entries', []))} ledger entries proved against checkpoint size "
+                f"{(self.evidence or {}).get('proof', {}).get('size')}")
+
+
+def load_trust_roots(pem_or_der: Sequence[bytes]):
+    from asn1crypto import pem, x509
+
+    roots = []
+    for data in pem_or_der:
+        if pem.detect(data):
+            roots.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
+        else:
+            roots.append(x509.Certificate.load(data))
+    return roots
+
+
+def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes]):
+    """pyHanko's validation of the one signature; returns the reader when the file can be trusted
+    as signed (intact, whole-file coverage), else None."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as error:
+        verdict.add("signature", False, f"the file is not a readable PDF: {error}")
+        return None
+    if len(signatures) != 1:
+        verdict.add("signature", False, f"expected one signature, found {len(signatures)}")
+        return None
+    context = ValidationContext(trust_roots=load_trust_roots(trust_roots), allow_fetching=False)
+    try:
+        status = validate_pdf_signature(signatures[0], context)
+    except Exception as error:  # pyHanko raises many types for a mangled signature; all mean invalid
+        verdict.add("signature", False, f"the signature cannot be validated: {type(error).__name__}: {error}")
+        return None
+    verdict.signer = status.signing_cert.subject.human_friendly if status.signing_cert else None
+    verdict.signed_at = status.signer_reported_dt
+    if not verdict.add("signature", status.intact and status.valid,
+                       "intact and valid" if status.intact and status.valid else
+                       "the signed bytes were changed: the digest does not match" if not status.intact else
+                       "the signature value does not verify"):
+        return None
+    verdict.add("trust", bool(status.trusted),
+                f"{verdict.signer} chains to a trust root" if status.trusted else
+                f"{verdict.signer} does not chain to any given trust root" if trust_roots else
+                "no trust root given (--trust CA.pem)")
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    if not verdict.add("coverage", whole, "the signature covers the whole file" if whole else
+                       "the file was changed after signing (an incremental update or appended bytes)"):
+        return None
+    token = status.timestamp_validity
+    if token is not None:
+        verdict.timestamped_at = token.timestamp
+        verdict.add("timestamp", token.intact and token.valid,
+                    f"timestamp token of {token.timestamp.isoformat()}" if token.intact and token.valid else
+                    "the timestamp token does not verify")
+    return reader
+
+
+def _embedded_files(reader) -> dict[str, bytes]:
+    names = reader.root.get("/Names")
+    tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
+    listed = list(tree.get_object().get("/Names", [])) if tree is not None else []
+    found = {}
+    for name, spec in zip(listed[::2], listed[1::2]):
+        found[str(name)] = spec.get_object()["/EF"]["/F"].get_object().data
+    return found
+
+
+def read_evidence(verdict: ReportVerdict, reader) -> dict | None:
+    try:
+        attached = _embedded_files(reader)
+    except (KeyError, TypeError, AttributeError) as error:
+        verdict.add("evidence", False, f"the attachments cannot be read: {error}")
+        return None
+    if EVIDENCE_NAME not in attached:
+        verdict.add("evidence", False, f"no {EVIDENCE_NAME} is attached")
+        return None
+    try:
+        evidence = json.loads(attached[EVIDENCE_NAME])
+        if evidence.get("format") != EVIDENCE_FORMAT:
+            raise ValueError(f"format is {evidence.get('format')!r}, not {EVIDENCE_FORMAT!r}")
+        for key in ("report", "log", "entries", "proof"):
+            if key not in evidence:
+                raise ValueError(f"{key!r} is missing")
+    except (ValueError, AttributeError) as error:
+        verdict.add("evidence", False, f"{EVIDENCE_NAME} is not report evidence: {error}")
+        return None
+    verdict.add("evidence", True, f"{EVIDENCE_NAME} lists {len(evidence['entries'])} ledger entries")
+    return evidence
+
+
+def verify_evidence(verdict: ReportVerdict, evidence: dict, vkeys: Sequence[str]) -> None:
+    """The checkpoint's signature and every entry's inclusion in its tree."""
+    log = evidence["log"]
+    verdict.trusted_log_key = bool(vkeys)
+    keys = list(vkeys) or [log.get("vkey", "")]
+    try:
+        checkpoint = checkpoints.open_checkpoint(log["checkpoint"], keys, origin=log.get("origin"))
+    except (VerificationError, KeyError, TypeError) as error:
+        verdict.add("checkpoint", False, f"the checkpoint does not verify: {error}")
+        return
+    verdict.add("checkpoint", True, f"signed checkpoint of {checkpoint.origin} at size {checkpoint.size}"
+                + ("" if vkeys else " (checked with the key the evidence names; pass --vkey to trust it)"))
+    proof = evidence["proof"]
+    try:
+        if proof["size"] != checkpoint.size:
+            raise VerificationError(f"the proofs are for size {proof['size']}, the checkpoint is {checkpoint.size}")
+        ranges = {key: bytes.fromhex(value) for key, value in proof["ranges"].items()}
+        for entry in evidence["entries"]:
+            index, body = entry["index"], entry["body"].encode("utf-8")
+            event = json.loads(body)
+            if not isinstance(event, dict) or event.get("index") != index:
+                raise VerificationError(f"entry {index}: its body names index {event.get('index')!r}")
+            path = [ranges[f"{start}-{end}"] for start, end in merkle.inclusion_ranges(index, checkpoint.size)]
+            merkle.verify_inclusion(merkle.leaf_hash(body), index, checkpoint.size, path, checkpoint.root)
+    except KeyError as error:
+        verdict.add("inclusion", False, f"the proof lacks the tree hash of range {error}")
+        return
+    except (VerificationError, ValueError, TypeError, AttributeError) as error:
+        verdict.add("inclusion", False, str(error))
+        return
+    verdict.add("inclusion", True, f"all {len(evidence['entries'])} entries are in the log at size {checkpoint.size}")
+
+
+def verify_report(data: bytes, *, trust_roots: Sequence[bytes] = (), vkeys: Sequence[str] = ()) -> ReportVerdict:
+    """Every check of the module docstring, stopping at the first that leaves nothing to check."""
+    verdict = ReportVerdict(sha256=hashlib.sha256(data).hexdigest())
+    reader = _signature_checks(verdict, data, trust_roots)
+    if reader is None:
+        return verdict
+    evidence = read_evidence(verdict, reader)
+    if evidence is None:
+        return verdict
+    verdict.evidence = evidence
+    verify_evidence(verdict, evidence, vkeys)
+    return verdict

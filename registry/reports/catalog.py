@@ -1,0 +1,308 @@
+"""The six report types: what each takes (checked parameters), what it shows (template context) and
+which ledger entries prove it (the evidence). Building a report reads; it never writes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.custody import queries as custody_queries
+from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
+from registry.errors import RegistryError
+from registry.ledger.models import LedgerEntry
+from registry.recalls import drawing as recall_drawing
+from registry.recalls import queries as recall_queries
+from registry.recalls.models import RecallCampaign, RecallUnitChange
+from registry.supply import genealogy
+from registry.supply.drawing import tree_svg
+
+
+class ReportError(RegistryError):
+    """A report request the registry refuses: an unknown type, a bad or missing parameter."""
+
+    def __init__(self, detail: str, *, code: str = "invalid_parameter", status: int = 422, field: str | None = None):
+        super().__init__(detail, field=field)
+        self.code, self.status = code, status
+        self.title = "Not found" if status == 404 else "Invalid report request"
+
+
+@dataclass
+class Draft:
+    """What a report shows: its title, template and context; `rows` (when set) is the long table the
+    renderer may split into parts; `entries` are the ledger indices the evidence proves."""
+    title: str
+    template: str
+    context: dict
+    entries: set[int]
+    rows: list | None = None
+    landscape: bool = False
+
+
+@dataclass(frozen=True)
+class ReportType:
+    name: str
+    label: str
+    description: str
+    fields: tuple[str, ...]
+    parse: Callable[[Session, dict], dict]
+    build: Callable[..., Draft]
+    permission_note: str = ""
+    required: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _text(params: dict, name: str, *, required: bool = True, limit: int = 200) -> str | None:
+    value = params.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ReportError(f"'{name}' is required", code="missing_field", field=name)
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ReportError(f"'{name}' must be text of at most {limit} characters", field=name)
+    return value.strip()
+
+
+def _day(params: dict, name: str) -> str:
+    text = _text(params, name)
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ReportError(f"'{name}' must be a date (YYYY-MM-DD)", code="invalid_date", field=name) from None
+
+
+def _existing(session: Session, model, key: str, name: str, what: str):
+    found = session.get(model, key)
+    if found is None:
+        raise ReportError(f"no {what} {key!r}", code="not_found", status=404, field=name)
+    return found
+
+
+def _label(session: Session, party_id: str | None, personal: bool) -> dict | None:
+    return custody_queries.party_label(session, party_id, personal=personal)
+
+
+def _facts(item: Item) -> list[tuple[str, str]]:
+    named = [("Manufacturer", item.manufacturer), ("Importer", item.importer), ("Model", item.model),
+             ("Type", item.type), ("Caliber or gauge", item.caliber), ("Country", item.country),
+             ("Model year", item.model_year), ("Description", item.description)]
+    decoded = [(key.replace("_", " ").capitalize(), value) for key, value in sorted((item.attributes or {}).items())
+               if not isinstance(value, (dict, list))]
+    return [(name, str(value)) for name, value in named + decoded if value not in (None, "")]
+
+
+# -- 1. item custody certificate --------------------------------------------------------------------
+
+def parse_item(session: Session, params: dict) -> dict:
+    item_id = _text(params, "item_id", limit=36)
+    _existing(session, Item, item_id, "item_id", "item")
+    return {"item_id": item_id}
+
+
+def build_item(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    item = session.get(Item, params["item_id"])
+    records = custody_queries.timeline(session, item.id)
+    entries = {row for row in session.scalars(select(LedgerEntry.entry_index)
+                                              .where(LedgerEntry.item_ref == f"item:{item.id}"))}
+    entries |= {r.entry_index for r in records}
+    tree = genealogy.as_built(session, item.id, now)
+    components = [node for node in tree.walk()][1:] if tree else []
+    reference = f"{origin}#item={item.id}&registered={item.registered_entry}"
+    qr = segno.make(reference, error="m").svg_data_uri(scale=4, border=2)
+    return Draft(
+        title=f"Custody certificate: {item.serial}", template="reports/item_certificate.html",
+        context={"item": item, "facts": _facts(item), "records": records, "reference": reference, "qr": qr,
+                 "holder": _label(session, item.holder_party_id, personal),
+                 "parties": {r.party_id: _label(session, r.party_id, personal) for r in records if r.party_id},
+                 "tree": tree, "components": components,
+                 "tree_svg": tree_svg(tree) if tree and tree.children else None},
+        entries=entries)
+
+
+# -- 2. bound book ----------------------------------------------------------------------------------
+
+def parse_book(session: Session, params: dict) -> dict:
+    out = {"date_from": _day(params, "date_from"), "date_to": _day(params, "date_to"),
+           "licensee": _text(params, "licensee", required=False, limit=36),
+           "view": _text(params, "view", required=False, limit=16) or "both"}
+    if out["date_from"] > out["date_to"]:
+        raise ReportError("'date_from' must not be after 'date_to'", field="date_from")
+    if out["view"] not in custody_queries.CORRECTION_VIEWS:
+        raise ReportError(f"'view' must be one of {', '.join(custody_queries.CORRECTION_VIEWS)}", field="view")
+    if out["licensee"]:
+        party = _existing(session, Party, out["licensee"], "licensee", "party")
+        if party.kind != "licensee":
+            raise ReportError("'licensee' must be a licensee", field="licensee")
+    return out
+
+
+def build_book(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    rows = custody_queries.bound_book(session, date_from=date.fromisoformat(params["date_from"]),
+                                      date_to=date.fromisoformat(params["date_to"]), licensee=params["licensee"],
+                                      view=params["view"], personal=personal)
+    entries = set()
+    for row in rows:
+        entries.update(filter(None, (row.acquisition_entry, row.disposition_entry, row.item.registered_entry)))
+        entries.update(c.entry_index for c in row.corrections)
+    licensee = _label(session, params["licensee"], personal) if params["licensee"] else None
+    who = licensee["name"] if licensee else "all licensees"
+    return Draft(
+        title=f"Acquisition and disposition record, {who}, {params['date_from']} to {params['date_to']}",
+        template="reports/bound_book.html", landscape=True, rows=rows,
+        context={"licensee": licensee, "params": params, "corrected_rows": sum(r.version == "corrected" for r in rows)},
+        entries=entries)
+
+
+# -- 3. trace request response ----------------------------------------------------------------------
+
+def parse_trace(session: Session, params: dict) -> dict:
+    return {"serial": _text(params, "serial", limit=64), "manufacturer": _text(params, "manufacturer", required=False),
+            "request_number": _text(params, "request_number", required=False, limit=64)}
+
+
+def build_trace(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    answer = custody_queries.trace(session, params["serial"], params["manufacturer"], now=now, personal=personal)
+    entries = set()
+    for found in answer.items:
+        entries.add(found["item"].registered_entry)
+        entries.update(r.entry_index for r in (found["acquisition"], found["disposition"]) if r is not None)
+    return Draft(title=f"Trace request response: serial {params['serial']}", template="reports/trace_response.html",
+                 context={"answer": answer, "params": params}, entries=entries)
+
+
+# -- 4. theft or loss (ATF Form 3310.11) and multiple sale (ATF Form 3310.4) -------------------------
+
+def parse_theft(session: Session, params: dict) -> dict:
+    item_id = _text(params, "item_id", limit=36)
+    item = _existing(session, Item, item_id, "item_id", "item")
+    if _theft_record(session, item) is None:
+        raise ReportError("this item has no theft or loss recorded", code="no_theft", status=409, field="item_id")
+    return {"item_id": item_id}
+
+
+def _theft_record(session: Session, item: Item) -> CustodyRecord | None:
+    """The item's latest theft or loss record."""
+    changes = session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
+                                                          CustodyRecord.type == "status_changed")
+                              .order_by(CustodyRecord.entry_index.desc()))
+    return next((r for r in changes if r.details.get("status") in ("stolen", "lost")), None)
+
+
+def build_theft(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    item = session.get(Item, params["item_id"])
+    record = _theft_record(session, item)
+    holder_record = session.scalar(select(CustodyRecord).where(
+        CustodyRecord.item_id == item.id, CustodyRecord.type == "acquired",
+        CustodyRecord.entry_index < record.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
+    licensee_id = holder_record.details.get("recipient_party_id") if holder_record else item.holder_party_id
+    incident = record.details["status"]
+    return Draft(title=f"Firearms theft/loss report (ATF Form 3310.11): {item.serial}",
+                 template="reports/theft_loss.html",
+                 context={"item": item, "record": record, "incident": incident,
+                          "licensee": _label(session, licensee_id, personal), "details": record.details},
+                 entries={item.registered_entry, record.entry_index}
+                 | ({holder_record.entry_index} if holder_record else set()))
+
+
+def parse_multiple(session: Session, params: dict) -> dict:
+    text = _text(params, "flag", limit=20)
+    if not text.isdigit():
+        raise ReportError("'flag' is the ledger index of a multiple-sale flag", field="flag")
+    _existing(session, MultipleSaleFlag, int(text), "flag", "multiple-sale flag")
+    return {"flag": text}
+
+
+def build_multiple(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    flag = session.get(MultipleSaleFlag, int(params["flag"]))
+    sales = []
+    for item_id in flag.item_ids:
+        item = session.get(Item, item_id)
+        sale = session.scalar(select(CustodyRecord).where(
+            CustodyRecord.item_id == item_id, CustodyRecord.type == "disposed", CustodyRecord.party_id == flag.party_id,
+            CustodyRecord.entry_index <= flag.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
+        sales.append({"item": item, "sale": sale})
+    seller = next((s["sale"].details.get("from_party_id") for s in sales if s["sale"]), None)
+    entries = {flag.entry_index} | {s["sale"].entry_index for s in sales if s["sale"]} \
+        | {s["item"].registered_entry for s in sales}
+    return Draft(title=f"Report of multiple sale of handguns (ATF Form 3310.4), {flag.first_date} to {flag.last_date}",
+                 template="reports/multiple_sale.html",
+                 context={"flag": flag, "sales": sales, "purchaser": _label(session, flag.party_id, personal),
+                          "licensee": _label(session, seller, personal)},
+                 entries=entries)
+
+
+# -- 5. recall campaign -----------------------------------------------------------------------------
+
+def parse_recall(session: Session, params: dict) -> dict:
+    campaign_id = _text(params, "campaign_id", limit=36)
+    _existing(session, RecallCampaign, campaign_id, "campaign_id", "recall campaign")
+    return {"campaign_id": campaign_id}
+
+
+def build_recall(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
+    campaign = session.get(RecallCampaign, params["campaign_id"])
+    counted = recall_queries.counts(session, campaign.id)
+    series = recall_queries.history(session, campaign)
+    until = campaign.closed_on or max(now.date(), series[-1][0])
+    units = recall_queries.units(session, campaign.id, personal=personal)
+    changes = set(session.scalars(select(RecallUnitChange.entry_index).where(RecallUnitChange.campaign_id == campaign.id)))
+    return Draft(title=f"Recall campaign {campaign.number}: {campaign.title}", template="reports/recall_campaign.html",
+                 context={"campaign": campaign, "summary": recall_queries.part_573(session, campaign), "counts": counted,
+                          "completion": recall_queries.completion(counted),
+                          "chart": recall_drawing.completion_svg(series, campaign.population_size, until=until)},
+                 rows=units, entries={campaign.opened_entry} | changes)
+
+
+# -- 6. ledger verification -------------------------------------------------------------------------
+
+def parse_verification(session: Session, params: dict) -> dict:
+    return {}
+
+
+def build_verification(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, vkey: str,
+                       **_) -> Draft:
+    """Runs the full verification of the stored ledger (every check of `audit.verify`); the evidence
+    proves the first and the last entry it covered against the checkpoint it ends at."""
+    from registry.ledger.checks import verify_stored_ledger
+    started = datetime.now(now.tzinfo)
+    verdict = verify_stored_ledger(session, [vkey])
+    finished = datetime.now(now.tzinfo)
+    entries = {0, verdict.entries - 1} if verdict.entries else set()
+    return Draft(title="Ledger verification report", template="reports/ledger_verification.html",
+                 context={"verdict": verdict, "checked_at": now, "seconds": (finished - started).total_seconds(),
+                          "origin": origin, "vkey": vkey}, entries=entries if verdict.ok else set())
+
+
+TYPES: dict[str, ReportType] = {t.name: t for t in (
+    ReportType("item_certificate", "Item custody certificate",
+               "An item's identity, decoded serial facts, every event with its ledger index, holder, status and "
+               "component tree, with a QR code of its ledger reference.", ("item_id",), parse_item, build_item),
+    ReportType("bound_book", "Bound book (A&D record)",
+               "Acquisitions and dispositions of firearms for a period and a licensee, in ATF column order.",
+               ("date_from", "date_to", "licensee", "view"), parse_book, build_book),
+    ReportType("trace_response", "Trace request response",
+               "Where a firearm came from and where it went, for an ATF trace request.",
+               ("serial", "manufacturer", "request_number"), parse_trace, build_trace),
+    ReportType("theft_loss", "Theft/loss report (ATF Form 3310.11)",
+               "The fields of ATF Form 3310.11 for a firearm recorded stolen or lost.", ("item_id",),
+               parse_theft, build_theft),
+    ReportType("multiple_sale", "Multiple-sale report (ATF Form 3310.4)",
+               "The fields of ATF Form 3310.4 for two or more handguns sold to one person within five business days.",
+               ("flag",), parse_multiple, build_multiple),
+    ReportType("recall_campaign", "Recall campaign report",
+               "Involved components, population, status counts, completion chart and holder list of a campaign.",
+               ("campaign_id",), parse_recall, build_recall),
+    ReportType("ledger_verification", "Ledger verification report",
+               "A full verification of the stored ledger: the checkpoint, the size, what was checked and the verdict.",
+               (), parse_verification, build_verification),
+)}
+
+
+def report_type(name: str) -> ReportType:
+    found = TYPES.get(name)
+    if found is None:
+        raise ReportError(f"'report_type' must be one of {', '.join(TYPES)}", code="unknown_report_type",
+                          field="report_type")
+    return found

@@ -1,0 +1,127 @@
+"""HTML to PDF/A-3b with WeasyPrint, one document or many page-sized parts rendered in parallel.
+
+WeasyPrint lays a table out in Python, box by box: a bound book of a busy year is minutes of work
+in one document, and an automatic table layout measures every row again on every page, so the cost
+grows faster than the rows. A long report is therefore cut into parts of a few hundred rows (the
+caller renders each part's HTML with the same stylesheet, fixed column widths and the running
+header), the parts are laid out in separate processes at once, and their pages are joined in order
+into the first part's PDF/A document. The "Page X of Y" footer cannot be laid out inside a part,
+which does not know where it starts or how many pages the others have: once every part is done,
+a document of only footers is rendered for the real total with the same page rule, and each of its
+pages is laid over the page of the same number. The result looks like the single-document render.
+
+Only the first part carries the attachments (the report's evidence), so the joined file keeps the
+first part's PDF/A-3 catalogue: its metadata, output intent and the associated-file entries.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import pikepdf
+
+PDF_VARIANT = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF as a PDF/A-3 associated file of the document."""
+    name: str
+    data: bytes
+    description: str
+    relationship: str = "Data"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+
+
+def render_html(html: str, base_url: str, attachments: Sequence[Attachment] = ()) -> Rendered:
+    """One HTML document to PDF/A-3b bytes, with its page count."""
+    from weasyprint import HTML
+    from weasyprint import Attachment as Embedded
+
+    document = HTML(string=html, base_url=base_url).render()
+    embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
+                for a in attachments]
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
+    return Rendered(pdf=pdf, pages=len(document.pages))
+
+
+def _render_part(number: int, html: str, base_url: str, attachments: Sequence[Attachment]) -> tuple[int, Rendered]:
+    return number, render_html(html, base_url, attachments)
+
+
+def render_parts(parts: Sequence[str], *, base_url: str, attachments: Sequence[Attachment] = (),
+                 numbering: Callable[[int], str] | None = None, workers: int = 1,
+                 progress: Callable[[int, int], None] | None = None) -> Rendered:
+    """Render the parts in order as one PDF.
+
+    A single part is rendered as it is (its own stylesheet numbers the pages). Several parts are
+    rendered in `workers` processes and joined; `numbering(total_pages)` must then return the HTML of
+    a document of `total_pages` pages holding only the page footers. `progress(done, total)` is
+    called as parts complete (total counts the footer pass as one more step).
+    """
+    if not parts:
+        raise ValueError("a report needs at least one part")
+    steps = len(parts) + (1 if len(parts) > 1 else 0)
+    if len(parts) == 1:
+        rendered = render_html(parts[0], base_url, attachments)
+        if progress:
+            progress(1, 1)
+        return rendered
+    if numbering is None:
+        raise ValueError("a report of several parts needs a numbering document")
+    results: list[Rendered | None] = [None] * len(parts)
+    if workers <= 1:
+        for number, html in enumerate(parts):
+            results[number] = render_html(html, base_url, attachments if number == 0 else ())
+            if progress:
+                progress(number + 1, steps)
+    else:
+        # "spawn": the caller may be a threaded web or job process holding database connections.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_render_part, number, html, base_url, attachments if number == 0 else ())
+                       for number, html in enumerate(parts)]
+            for done, future in enumerate(as_completed(futures), start=1):
+                number, rendered = future.result()
+                results[number] = rendered
+                if progress:
+                    progress(done, steps)
+    total = sum(r.pages for r in results)
+    footers = render_html(numbering(total), base_url)
+    if footers.pages != total:
+        raise RuntimeError(f"the footer document has {footers.pages} pages for {total} report pages")
+    joined = join_with_footers([r.pdf for r in results], footers.pdf)
+    if progress:
+        progress(steps, steps)
+    return Rendered(pdf=joined, pages=total)
+
+
+def join_with_footers(parts: Sequence[bytes], footers: bytes) -> bytes:
+    """Append the pages of parts[1:] to parts[0] and lay footer page i over report page i."""
+    with pikepdf.open(io.BytesIO(parts[0])) as document:
+        opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
+        try:
+            for other in opened:
+                document.pages.extend(other.pages)
+            with pikepdf.open(io.BytesIO(footers)) as numbers:
+                for page, footer in zip(document.pages, numbers.pages):
+                    page.add_overlay(footer)
+                out = io.BytesIO()
+                document.save(out)
+        finally:
+            for other in opened:
+                other.close()
+    return out.getvalue()
+
+
+def page_count(pdf: bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)

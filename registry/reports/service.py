@@ -1,0 +1,120 @@
+"""Issuing a report: build it, prove it, render it, sign it, keep it, and record `report.issued`.
+
+The report is read and rendered outside any write transaction (a bound book can take minutes); only
+the final append takes the ledger's write lock. The evidence is proved against the latest signed
+checkpoint when the report is built, so the `report.issued` entry always comes after every entry
+the report shows.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from registry.ledger.events import NewEvent, format_time
+from registry.ledger.locking import write_transaction
+from registry.ledger.service import LedgerService
+from registry.reports import catalog, evidence, pades, pdf, projection
+from registry.reports.models import IssuedReport
+from registry.reports.store import ReportStore
+
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent.parent / "templates" / "reports"
+PART_ROWS = 400  # rows of a long table per part rendered on its own (about 16 landscape pages)
+
+Progress = Callable[[int, str], None]
+
+
+def template_revision() -> str:
+    """SHA-256 over the report templates and stylesheet: which layout a PDF was made with."""
+    digest = hashlib.sha256()
+    for path in sorted(TEMPLATE_FOLDER.glob("*.*")):
+        if path.suffix in (".html", ".css"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """How HTML is made (the app's Jinja templates) and turned into PDF (processes, rows per part)."""
+    render_template: Callable[..., str]
+    workers: int = 2
+    part_rows: int = PART_ROWS
+
+    @property
+    def base_url(self) -> str:
+        return TEMPLATE_FOLDER.as_uri() + "/"
+
+
+class ReportService:
+    def __init__(self, session: Session, ledger: LedgerService, *, signing: pades.SigningSetup, store: ReportStore,
+                 origin: str, vkey: str, renderer: Renderer, organisation: str = ""):
+        self.session, self.ledger = session, ledger
+        self.signing, self.store, self.renderer = signing, store, renderer
+        self.origin, self.vkey, self.organisation = origin, vkey, organisation
+
+    def check(self, report_type: str, params: dict) -> dict:
+        """The request's parameters, checked and normalised (ReportError naming the field if not)."""
+        if not isinstance(params, dict):
+            raise catalog.ReportError("'params' must be an object", field="params")
+        return catalog.report_type(report_type).parse(self.session, params)
+
+    def issue(self, report_type: str, params: dict, *, actor: str, personal: bool, now: datetime,
+              progress: Progress | None = None) -> IssuedReport:
+        step = progress or (lambda percent, message: None)
+        kind = catalog.report_type(report_type)
+        params = self.check(report_type, params)
+        step(2, "reading the registry")
+        draft = kind.build(self.session, params, personal=personal, now=now, origin=self.origin, vkey=self.vkey)
+        report_id = str(uuid.uuid4())
+        revision = template_revision()
+        shown = {**params, "personal_data": personal}
+        meta = {"id": report_id, "type": report_type, "title": draft.title, "params": shown,
+                "template": {"name": draft.template, "revision": revision}, "generated_at": format_time(now),
+                "issuer": actor}
+        step(8, f"proving {len(draft.entries)} ledger entries")
+        proved = evidence.build(self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey)
+        attachment = pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
+                                    description="Ledger entries shown in this report, their inclusion proofs and "
+                                                "the signed checkpoint they are proved against")
+        step(15, "laying out pages")
+        parts = self._parts(draft, meta, proved)
+        rendered = pdf.render_parts(
+            parts, base_url=self.renderer.base_url, attachments=[attachment], workers=self.renderer.workers,
+            numbering=lambda total: self.renderer.render_template("reports/_numbering.html", pages=total,
+                                                                  landscape=draft.landscape, report=meta),
+            progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
+        step(92, "signing")
+        signed = pades.sign_pdf(rendered.pdf, self.signing, reason=f"{draft.title} ({report_type})")
+        sha256 = self.store.put(signed)
+        step(97, "recording report.issued")
+        payload = {"report_id": report_id, "report_type": report_type, "title": draft.title, "params": shown,
+                   "sha256": sha256, "size": str(len(signed)), "pages": str(rendered.pages),
+                   "checkpoint_size": str(proved["proof"]["size"]), "evidence_entries": str(len(proved["entries"])),
+                   "template_revision": revision}
+        with write_transaction(self.session):
+            result = self.ledger.append([NewEvent("report.issued", payload)], actor=actor, now=now)
+            entry = result.entries[0]
+            projection.apply(self.session, entry.index, entry.event)
+            self.session.flush()
+            issued = self.session.get(IssuedReport, report_id)
+        step(100, "done")
+        return issued
+
+    def _parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> list[str]:
+        rows = draft.rows
+        size = self.renderer.part_rows
+        chunks = [rows[start:start + size] for start in range(0, len(rows), size)] if rows else [rows]
+        common = {**draft.context, "report": meta, "title": draft.title, "landscape": draft.landscape,
+                  "checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"]),
+                  "organisation": self.organisation, "origin": self.origin}
+        return [self.renderer.render_template(draft.template, **common, rows=chunk or [], part=number,
+                                              parts=len(chunks), overlay_numbers=len(chunks) > 1)
+                for number, chunk in enumerate(chunks)]
+
+    def pdf(self, report: IssuedReport) -> bytes:
+        return self.store.get(report.sha256)
