@@ -1,4 +1,5 @@
-"""Command line for auditors: `python -m audit verify EXPORT` and `python -m audit verify-proof FILE`.
+"""Command line for auditors: `python -m audit verify EXPORT`, `python -m audit verify-proof FILE` and
+`python -m audit verify-report FILE.pdf --trust CA.pem`.
 
 Exit status: 0 when every check passes, 1 when the ledger or proof is invalid, 2 when the input
 cannot be read at all.
@@ -77,6 +78,20 @@ def verify_proof(args) -> int:
     return 0
 
 
+def verify_report_file(args) -> int:
+    from audit.report import verify_report
+    data = Path(args.file).read_bytes()
+    roots = [Path(path).read_bytes() for path in args.trust or []]
+    verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args))
+    for check in verdict.checks:
+        print(f"{'ok  ' if check.passed else 'FAIL'} {check.name:10} {check.detail}")
+    print(verdict.summary())
+    if verdict.ok and not verdict.trusted_log_key:
+        print("WARNING: no --vkey given; the checkpoint was checked with the key the evidence names itself. "
+              "Pass the log's verifier key from a trusted source.")
+    return 0 if verdict.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audit", description="Verify Serial Ledger exports and receipts.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     key_options(proof)
     proof.add_argument("--leaf-hash", help="hex leaf hash to prove, when the receipt carries no entry body")
     proof.set_defaults(run=verify_proof)
+
+    report = commands.add_parser("verify-report", help="verify a signed PDF report and its embedded evidence")
+    report.add_argument("file")
+    report.add_argument("--trust", action="append", help="PEM file of a trusted root certificate; repeatable")
+    key_options(report)
+    report.set_defaults(run=verify_report_file)
 
     args = parser.parse_args(argv)
     try:

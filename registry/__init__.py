@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.ledger import views as ledger_views
     from registry.recalls import api as recalls_api
     from registry.recalls import views as recalls_views
+    from registry.reports import api as reports_api
+    from registry.reports import cli as reports_cli
+    from registry.reports import views as reports_views
     from registry.serials import api as serials_api
     from registry.serials import cli as serials_cli
     from registry.serials import views as serials_views
@@ -81,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     recalls_api.init_app(app)
     supply_views.init_app(app)
     recalls_views.init_app(app)
+    reports_api.init_app(app)
+    reports_views.init_app(app)
+    reports_cli.init_app(app)
     openapi.init_app(app)
     return app
 

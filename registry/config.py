@@ -40,6 +40,8 @@ def settings_from_env(instance: Path) -> dict:
         # A timestamp authority (RFC 3161) makes report signatures PAdES B-T; issued PDFs are kept in
         # REPORTS_DIR; a long report is laid out in parts of REPORT_PART_ROWS rows by REPORT_WORKERS processes.
         "REPORT_TSA_URL": os.environ.get("REPORT_TSA_URL", ""),
+        # The trust roots a report's signature is checked against (PEM, one or more certificates).
+        "REPORT_TRUST_PEM": os.environ.get("REPORT_TRUST_PEM") or str(instance / "report-ca.pem"),
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),
         "REPORT_WORKERS": int(os.environ.get("REPORT_WORKERS", "2")),
         "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "400")),

@@ -40,6 +40,7 @@ NAV_LINKS = [
     ("custody.trace", "Trace", Permission.ITEMS_READ),
     ("supply.index", "Supply", Permission.ITEMS_READ),
     ("recalls.index", "Recalls", Permission.ITEMS_READ),
+    ("reports.index", "Reports", Permission.REPORTS_READ),
     ("ledger.index", "Ledger", Permission.LEDGER_READ),
     ("serials.check", "Check a serial", Permission.SERIALS_CHECK),
     ("ledger.export_page", "Export", Permission.LEDGER_EXPORT),

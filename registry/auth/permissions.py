@@ -24,6 +24,7 @@ class Permission(str, Enum):
     ITEMS_READ = "items.read"
     ITEMS_WRITE = "items.write"
     REPORTS_READ = "reports.read"
+    REPORTS_ISSUE = "reports.issue"
     SERIALS_CHECK = "serials.check"
     ACCOUNTS_MANAGE = "accounts.manage"
     SECURITY_LOG_READ = "security_log.read"
@@ -36,9 +37,10 @@ _EVERYONE = {Permission.DASHBOARD, Permission.SERIALS_CHECK, Permission.OWN_TOKE
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(_EVERYONE | {Permission.ACCOUNTS_MANAGE, Permission.SECURITY_LOG_READ}),
     Role.OFFICER: frozenset(_EVERYONE | {Permission.ITEMS_READ, Permission.ITEMS_WRITE, Permission.REPORTS_READ,
+                                         Permission.REPORTS_ISSUE,
                                          Permission.PERSONAL_DATA_READ}),
     Role.AUDITOR: frozenset(_EVERYONE | {Permission.LEDGER_VERIFY, Permission.LEDGER_EXPORT, Permission.ITEMS_READ,
-                                         Permission.REPORTS_READ, Permission.SECURITY_LOG_READ,
+                                         Permission.REPORTS_READ, Permission.REPORTS_ISSUE, Permission.SECURITY_LOG_READ,
                                          Permission.PERSONAL_DATA_READ}),
     Role.REGULATOR: frozenset(_EVERYONE | {Permission.ITEMS_READ, Permission.REPORTS_READ}),
 }

@@ -112,7 +112,7 @@ def build_item(session: Session, params: dict, *, personal: bool, now: datetime,
     reference = f"{origin}#item={item.id}&registered={item.registered_entry}"
     qr = segno.make(reference, error="m").svg_data_uri(scale=4, border=2)
     return Draft(
-        title=f"Custody certificate: {item.serial}", template="reports/item_certificate.html",
+        title=f"Custody certificate: {item.serial}", template="reports/pdf/item_certificate.html",
         context={"item": item, "facts": _facts(item), "records": records, "reference": reference, "qr": qr,
                  "holder": _label(session, item.holder_party_id, personal),
                  "parties": {r.party_id: _label(session, r.party_id, personal) for r in records if r.party_id},
@@ -150,7 +150,7 @@ def build_book(session: Session, params: dict, *, personal: bool, now: datetime,
     who = licensee["name"] if licensee else "all licensees"
     return Draft(
         title=f"Acquisition and disposition record, {who}, {params['date_from']} to {params['date_to']}",
-        template="reports/bound_book.html", landscape=True, rows=rows,
+        template="reports/pdf/bound_book.html", landscape=True, rows=rows,
         context={"licensee": licensee, "params": params, "corrected_rows": sum(r.version == "corrected" for r in rows)},
         entries=entries)
 
@@ -168,7 +168,7 @@ def build_trace(session: Session, params: dict, *, personal: bool, now: datetime
     for found in answer.items:
         entries.add(found["item"].registered_entry)
         entries.update(r.entry_index for r in (found["acquisition"], found["disposition"]) if r is not None)
-    return Draft(title=f"Trace request response: serial {params['serial']}", template="reports/trace_response.html",
+    return Draft(title=f"Trace request response: serial {params['serial']}", template="reports/pdf/trace_response.html",
                  context={"answer": answer, "params": params}, entries=entries)
 
 
@@ -199,7 +199,7 @@ def build_theft(session: Session, params: dict, *, personal: bool, now: datetime
     licensee_id = holder_record.details.get("recipient_party_id") if holder_record else item.holder_party_id
     incident = record.details["status"]
     return Draft(title=f"Firearms theft/loss report (ATF Form 3310.11): {item.serial}",
-                 template="reports/theft_loss.html",
+                 template="reports/pdf/theft_loss.html",
                  context={"item": item, "record": record, "incident": incident,
                           "licensee": _label(session, licensee_id, personal), "details": record.details},
                  entries={item.registered_entry, record.entry_index}
@@ -227,7 +227,7 @@ def build_multiple(session: Session, params: dict, *, personal: bool, now: datet
     entries = {flag.entry_index} | {s["sale"].entry_index for s in sales if s["sale"]} \
         | {s["item"].registered_entry for s in sales}
     return Draft(title=f"Report of multiple sale of handguns (ATF Form 3310.4), {flag.first_date} to {flag.last_date}",
-                 template="reports/multiple_sale.html",
+                 template="reports/pdf/multiple_sale.html",
                  context={"flag": flag, "sales": sales, "purchaser": _label(session, flag.party_id, personal),
                           "licensee": _label(session, seller, personal)},
                  entries=entries)
@@ -248,7 +248,7 @@ def build_recall(session: Session, params: dict, *, personal: bool, now: datetim
     until = campaign.closed_on or max(now.date(), series[-1][0])
     units = recall_queries.units(session, campaign.id, personal=personal)
     changes = set(session.scalars(select(RecallUnitChange.entry_index).where(RecallUnitChange.campaign_id == campaign.id)))
-    return Draft(title=f"Recall campaign {campaign.number}: {campaign.title}", template="reports/recall_campaign.html",
+    return Draft(title=f"Recall campaign {campaign.number}: {campaign.title}", template="reports/pdf/recall_campaign.html",
                  context={"campaign": campaign, "summary": recall_queries.part_573(session, campaign), "counts": counted,
                           "completion": recall_queries.completion(counted),
                           "chart": recall_drawing.completion_svg(series, campaign.population_size, until=until)},
@@ -270,7 +270,7 @@ def build_verification(session: Session, params: dict, *, personal: bool, now: d
     verdict = verify_stored_ledger(session, [vkey])
     finished = datetime.now(now.tzinfo)
     entries = {0, verdict.entries - 1} if verdict.entries else set()
-    return Draft(title="Ledger verification report", template="reports/ledger_verification.html",
+    return Draft(title="Ledger verification report", template="reports/pdf/ledger_verification.html",
                  context={"verdict": verdict, "checked_at": now, "seconds": (finished - started).total_seconds(),
                           "origin": origin, "vkey": vkey}, entries=entries if verdict.ok else set())
 

@@ -23,7 +23,7 @@ from registry.reports import catalog, evidence, pades, pdf, projection
 from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
-TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent.parent / "templates" / "reports"
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent.parent / "templates" / "reports" / "pdf"
 PART_ROWS = 400  # rows of a long table per part rendered on its own (about 16 landscape pages)
 
 Progress = Callable[[int, str], None]
@@ -85,7 +85,7 @@ class ReportService:
         parts = self._parts(draft, meta, proved)
         rendered = pdf.render_parts(
             parts, base_url=self.renderer.base_url, attachments=[attachment], workers=self.renderer.workers,
-            numbering=lambda total: self.renderer.render_template("reports/_numbering.html", pages=total,
+            numbering=lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
                                                                   landscape=draft.landscape, report=meta),
             progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
         step(92, "signing")

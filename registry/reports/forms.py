@@ -1,0 +1,42 @@
+"""Report forms: the request for one report type (the service checks the values) and the upload of
+a PDF to verify. Both carry the CSRF token."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+
+FIELDS = {
+    "item_id": "Item id",
+    "date_from": "From (YYYY-MM-DD)",
+    "date_to": "To (YYYY-MM-DD)",
+    "licensee": "Licensee",
+    "view": "Corrections",
+    "serial": "Serial",
+    "manufacturer": "Manufacturer (optional)",
+    "request_number": "Trace request number (optional)",
+    "flag": "Multiple-sale flag",
+    "campaign_id": "Campaign",
+}
+
+
+class ReportForm(FlaskForm):
+    report_type = HiddenField()
+    item_id = StringField(FIELDS["item_id"])
+    date_from = StringField(FIELDS["date_from"])
+    date_to = StringField(FIELDS["date_to"])
+    licensee = SelectField(FIELDS["licensee"], choices=[], validate_choice=False)
+    view = SelectField(FIELDS["view"], choices=[("both", "originals and corrected"), ("originals", "originals only"),
+                                                ("corrected", "corrected only")])
+    serial = StringField(FIELDS["serial"])
+    manufacturer = StringField(FIELDS["manufacturer"])
+    request_number = StringField(FIELDS["request_number"])
+    flag = SelectField(FIELDS["flag"], choices=[], validate_choice=False)
+    campaign_id = SelectField(FIELDS["campaign_id"], choices=[], validate_choice=False)
+    withhold_personal = BooleanField("Withhold private persons' names and addresses")
+    submit = SubmitField("Issue signed PDF")
+
+
+class VerifyForm(FlaskForm):
+    pdf = FileField("Report PDF", validators=[FileRequired("choose a PDF file")])
+    submit = SubmitField("Verify")

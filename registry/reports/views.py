@@ -1,0 +1,165 @@
+"""Report pages: the list of issued reports, a request form per report type, the job page with its
+progress bar, a report's page and its PDF, and the verification of an uploaded PDF."""
+from __future__ import annotations
+
+from flask import (Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from registry.auth.permissions import Permission, requires
+from registry.custody.models import MultipleSaleFlag, Party
+from registry.errors import NotFoundError, RegistryError, show_on_form
+from registry.extensions import db
+from registry.recalls.models import RecallCampaign
+from registry.reports import catalog, jobs, verification
+from registry.reports.forms import ReportForm, VerifyForm
+from registry.reports.models import IssuedReport, ReportJob
+from registry.reports.pades import SigningError
+from registry.reports.runtime import reports, store
+from registry.reports.store import StoredReportError
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+PAGE = 50
+
+
+def _personal() -> bool:
+    return current_user.can(Permission.PERSONAL_DATA_READ)
+
+
+def issued_report(report_id: str) -> IssuedReport:
+    found = db.session.get(IssuedReport, report_id)
+    if found is None:
+        raise NotFoundError(f"no issued report {report_id}")
+    return found
+
+
+def own_job(job_id: str) -> ReportJob:
+    found = db.session.get(ReportJob, job_id)
+    if found is None or found.requested_by != current_user.actor:
+        raise NotFoundError(f"no report job {job_id} of yours")
+    return found
+
+
+def job_json(job: ReportJob) -> dict:
+    return {"id": job.id, "report_type": job.report_type, "params": job.params, "status": job.status,
+            "progress": job.progress, "message": job.message, "error": job.error, "report_id": job.report_id,
+            "created_at": job.created_at.isoformat(), "updated_at": job.updated_at.isoformat()}
+
+
+def pdf_response(report: IssuedReport) -> Response:
+    """The stored PDF, byte for byte. A report that shows private persons' data is handed only to a
+    reader who may see personal data."""
+    if report.params.get("personal_data") and not _personal():
+        abort(403, "this report shows private persons' data, which your account may not read")
+    try:
+        data = store().get(report.sha256)
+    except StoredReportError as error:
+        raise RegistryError(str(error)) from None
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
+        "ETag": f'"{report.sha256}"', "Cache-Control": "private, max-age=0"})
+
+
+def _choices(form: ReportForm) -> None:
+    session = db.session()
+    form.licensee.choices = [("", "all licensees")] + [
+        (p.id, f"{p.name} ({p.ffl})") for p in session.scalars(select(Party).where(Party.kind == "licensee")
+                                                               .order_by(Party.name))]
+    form.flag.choices = [(str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, "
+                                             f"{f.first_date} to {f.last_date}")
+                         for f in session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc()))]
+    form.campaign_id.choices = [(c.id, f"{c.number}: {c.title}") for c in
+                                session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc()))]
+
+
+@bp.get("/")
+@requires(Permission.REPORTS_READ)
+def index():
+    try:
+        page = max(0, int(request.args.get("page", 0)))
+    except ValueError:
+        page = 0
+    kind = request.args.get("type") or None
+    query = select(IssuedReport).order_by(IssuedReport.entry_index.desc())
+    if kind:
+        query = query.where(IssuedReport.report_type == kind)
+    issued = db.session.scalars(query.limit(PAGE + 1).offset(page * PAGE)).all()
+    mine = db.session.scalars(select(ReportJob).where(ReportJob.requested_by == current_user.actor)
+                              .order_by(ReportJob.created_at.desc()).limit(10)).all() \
+        if current_user.can(Permission.REPORTS_ISSUE) else []
+    return render_template("reports/index.html", issued=issued[:PAGE], more=len(issued) > PAGE, page=page, kind=kind,
+                           types=catalog.TYPES, jobs=mine)
+
+
+@bp.route("/new/<report_type>", methods=["GET", "POST"])
+@requires(Permission.REPORTS_ISSUE)
+def new(report_type: str):
+    kind = catalog.TYPES.get(report_type)
+    if kind is None:
+        raise NotFoundError(f"no report type {report_type}")
+    form = ReportForm(data={**request.args.to_dict(), "report_type": report_type} if request.method == "GET" else None)
+    _choices(form)
+    if form.validate_on_submit():
+        params = {name: getattr(form, name).data for name in kind.fields}
+        personal = _personal() and not form.withhold_personal.data
+        try:
+            checked = reports().check(report_type, params)
+            job = jobs.submit(report_type, checked, actor=current_user.actor, personal=personal)
+        except RegistryError as error:
+            show_on_form(form, error)
+        except SigningError as error:
+            flash(str(error), "danger")
+        else:
+            return redirect(url_for("reports.job", job_id=job.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("reports/new.html", form=form, kind=kind), status
+
+
+@bp.get("/jobs/<job_id>")
+@requires(Permission.REPORTS_ISSUE)
+def job(job_id: str):
+    found = own_job(job_id)
+    return render_template("reports/job.html", job=found, kind=catalog.TYPES[found.report_type])
+
+
+@bp.get("/jobs/<job_id>.json")
+@requires(Permission.REPORTS_ISSUE)
+def job_status(job_id: str):
+    return jsonify(job_json(own_job(job_id)))
+
+
+@bp.get("/<report_id>")
+@requires(Permission.REPORTS_READ)
+def show(report_id: str):
+    return render_template("reports/show.html", report=issued_report(report_id), kind=None)
+
+
+@bp.get("/<report_id>.pdf")
+@requires(Permission.REPORTS_READ)
+def download(report_id: str):
+    return pdf_response(issued_report(report_id))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@requires(Permission.REPORTS_READ)
+def verify():
+    form = VerifyForm()
+    verdict = issued = None
+    if form.validate_on_submit():
+        verdict, issued = verification.verify(form.pdf.data.read())
+    status = 400 if request.method == "POST" and verdict is None else 200
+    return render_template("reports/verify.html", form=form, verdict=verdict, issued=issued), status
+
+
+def certificate_panel(item, forms: dict | None = None) -> Markup:
+    """The item page's link to its signed custody certificate (and theft/loss report when it applies)."""
+    if not current_user.can(Permission.REPORTS_ISSUE):
+        return Markup("")
+    return Markup(render_template("reports/_item_panel.html", item=item))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.extensions.setdefault("item_panels", {})["reports"] = certificate_panel
