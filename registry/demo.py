@@ -2,7 +2,7 @@
 
 Licensees, an organisation and a private person; a vehicle, two handguns, a rifle, a phone and a
 GS1-labelled device, with acquisitions, dispositions (two handguns to one person within five business
-days, so the multiple-sale signal shows), a transfer, a theft and its recovery, and a correction kept
+days, so the multiple-sale signal shows), a transfer, a theft and its recovery, a stolen rifle, and a correction kept
 beside its original. Then one account per role with a generated password. Everything goes through
 the services, so the ledger and the tables agree and `flask ledger replay` finds them identical.
 """
@@ -49,6 +49,10 @@ def load(service: CustodyService, *, now: datetime) -> bool:
                     form_4473="TX-2026-000123", **a)
     service.dispose(revolver.id, on="2026-11-10", from_party_id=dealer.id, transferee_party_id=doe.id,
                     form_4473="TX-2026-000131", **a)
+
+    service.change_status(rifle.id, status="stolen", on="2026-11-20", police_report="APD-2026-0533",
+                          discovered_at="2026-11-20T07:45:00+00:00", atf_incident="T-2026-118842",
+                          note="display case forced overnight; discovered at opening", **a)
 
     coach = service.register_item(kind="vehicle", scheme="vin", serial="1M8GDM9AXKP042788", on="2026-11-01",
                                   model="MC-9", **a)

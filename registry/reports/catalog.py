@@ -177,6 +177,9 @@ def build_trace(session: Session, params: dict, *, personal: bool, now: datetime
 def parse_theft(session: Session, params: dict) -> dict:
     item_id = _text(params, "item_id", limit=36)
     item = _existing(session, Item, item_id, "item_id", "item")
+    if item.kind != "firearm":
+        raise ReportError(f"ATF Form 3310.11 reports firearms; this item is {item.kind}", code="not_a_firearm",
+                          status=409, field="item_id")
     if _theft_record(session, item) is None:
         raise ReportError("this item has no theft or loss recorded", code="no_theft", status=409, field="item_id")
     return {"item_id": item_id}

@@ -15,8 +15,10 @@ first part's PDF/A-3 catalogue: its metadata, output intent and the associated-f
 """
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -46,11 +48,18 @@ def render_html(html: str, base_url: str, attachments: Sequence[Attachment] = ()
     from weasyprint import HTML
     from weasyprint import Attachment as Embedded
 
-    document = HTML(string=html, base_url=base_url).render()
-    embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
-                for a in attachments]
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
-    return Rendered(pdf=pdf, pages=len(document.pages))
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its sRGB output-intent profile for each PDF and never closes it; the
+        # file is closed here, when the document is collected, without a warning.
+        warnings.simplefilter("ignore", ResourceWarning)
+        document = HTML(string=html, base_url=base_url).render()
+        embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
+                    for a in attachments]
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
+        pages = len(document.pages)
+        del document, embedded
+        gc.collect()
+    return Rendered(pdf=pdf, pages=pages)
 
 
 def _render_part(number: int, html: str, base_url: str, attachments: Sequence[Attachment]) -> tuple[int, Rendered]:

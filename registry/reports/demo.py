@@ -1,0 +1,39 @@
+"""Demo reports for `make run`: one signed PDF of each type, issued once after the demo history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from registry.custody.models import Item, MultipleSaleFlag, Party
+from registry.recalls.models import RecallCampaign
+from registry.reports.models import IssuedReport
+from registry.reports.service import ReportService
+
+
+def requests(session) -> list[tuple[str, dict]]:
+    pistol = session.scalar(select(Item).where(Item.serial == "BXR-4471"))
+    rifle = session.scalar(select(Item).where(Item.serial == "RFL-20931"))
+    dealer = session.scalar(select(Party).where(Party.kind == "licensee", Party.name == "Riverside Sporting Goods"))
+    flag = session.scalar(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index).limit(1))
+    campaign = session.scalar(select(RecallCampaign).order_by(RecallCampaign.opened_entry).limit(1))
+    wanted = [
+        ("item_certificate", {"item_id": pistol.id} if pistol else None),
+        ("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "licensee": dealer.id, "view": "both"}
+         if dealer else None),
+        ("trace_response", {"serial": "BXR-4472", "request_number": "T20261124-0042"}),
+        ("theft_loss", {"item_id": rifle.id} if rifle else None),
+        ("multiple_sale", {"flag": str(flag.entry_index)} if flag else None),
+        ("recall_campaign", {"campaign_id": campaign.id} if campaign else None),
+        ("ledger_verification", {}),
+    ]
+    return [(kind, params) for kind, params in wanted if params is not None]
+
+
+def load(service: ReportService, *, actor: str, now: datetime) -> bool:
+    """Issue the demo reports unless some report was issued already."""
+    if service.session.scalar(select(IssuedReport.id).limit(1)) is not None:
+        return False
+    for kind, params in requests(service.session):
+        service.issue(kind, params, actor=actor, personal=True, now=now)
+    return True

@@ -1,0 +1,245 @@
+"""The signed PDFs themselves: every report type renders with its key content and a sane first page,
+pyHanko accepts the signature against the development CA, the evidence verifies with the standalone
+verifier, and a flipped byte, an incremental update or a swapped evidence file is each caught."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pikepdf
+import pytest
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.generic import pdf_string
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from audit.report import EVIDENCE_NAME, verify_report
+from registry.extensions import db
+from registry.reports import pdf
+from registry.reports.pades import sign_pdf
+from registry.reports.runtime import reports, signing_setup
+from registry.reports.service import Renderer
+from tests.conftest import FIXED_NOW
+from tests.reports.conftest import page_png, pdf_text
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+# What each demo report must show (found by text extraction), besides its footer.
+KEY_CONTENT = {
+    "item_certificate": ["Custody certificate: BXR-4471", "Custody events", "9x19mm Parabellum", "TX-2026-000123",
+                         "Jane Doe", "Component tree"],
+    "bound_book": ["Description of firearm", "Receipt", "Disposition", "BXR-4471", "BXR-4472", "RFL-20931",
+                   "Riverside Sporting Goods", "TX-2026-000", "corr.", "orig."],
+    "trace_response": ["Trace request response: serial BXR-4472", "T20261124-0042", "DA-38", "TX-2026-000131"],
+    "theft_loss": ["ATF Form 3310.11", "RFL-20931", "T-2026-118842", "APD-2026-0533", "Theft", ".308 Win"],
+    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX-2026-000123",
+                      "Riverside Sporting Goods"],
+    "recall_campaign": ["26E-041", "Involved components", "Kestrel Polymers", "Holders", "WF200-00002", "66.7 %"],
+    "ledger_verification": ["VALID: every check passed", "What was checked", "coverage"],
+}
+
+
+@pytest.mark.parametrize("report_type", sorted(KEY_CONTENT))
+def test_every_report_type_renders_its_key_content(issued, report_type):
+    report, data = issued(report_type)
+    text = pdf_text(data)
+    for expected in KEY_CONTENT[report_type]:
+        assert expected in text, f"{report_type}: {expected!r} not in the PDF's text"
+    assert f"Page 1 of {report.pages}" in text
+    assert f"Report {report.id}" in text  # the running reference in every page's margin
+
+
+@pytest.mark.parametrize("report_type", sorted(KEY_CONTENT))
+def test_the_first_page_of_every_report_is_drawn_inside_its_margins(issued, report_type):
+    _, data = issued(report_type)
+    image = page_png(data, dpi=40)
+    width, height = image.size
+    pixels = image.tobytes()
+    inked = sum(1 for value in pixels if value < 128)
+    assert inked > width * height // 200, "the first page is (nearly) empty"
+    margin = int(10 / 25.4 * 40)  # the side margins are 12 mm; nothing may be drawn in their outer 10 mm
+    for band in ((0, 0, margin, height), (width - margin, 0, width, height)):
+        assert min(image.crop(band).tobytes()) > 200, f"ink in the side margin {band}: a table overflows the page"
+
+
+def test_the_pdf_is_pdf_a_3b_with_the_evidence_as_an_associated_file(issued):
+    _, data = issued("item_certificate")
+    with pikepdf.open(io.BytesIO(data)) as document:
+        metadata = document.open_metadata()
+        assert metadata.get("pdfaid:part") == "3" and metadata.get("pdfaid:conformance") == "B"
+        assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        spec = document.Root.AF[0]
+        assert str(spec.F) == EVIDENCE_NAME and spec.AFRelationship == "/Data"
+        fonts = {str(font.get("/BaseFont")) for page in document.pages
+                 for font in page.Resources.get("/Font", {}).values()}
+        assert fonts and all("Report-Sans" in name or "Report-Mono" in name for name in fonts)  # DejaVu
+        for page in document.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, "a font is not embedded"
+
+
+def test_pyhanko_accepts_the_signature_against_the_development_ca(issued, trust):
+    _, data = issued("bound_book")
+    roots = [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(trust, multiple=True)]
+    signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+    assert status.bottom_line and status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert set(status.signing_cert.extended_key_usage_value.native) & {"1.3.6.1.5.5.7.3.36", "document_signing"}
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+
+
+def test_the_standalone_verifier_accepts_the_report_and_its_evidence(issued, trust, vkey, tmp_path):
+    report, data = issued("recall_campaign")
+    path, ca = tmp_path / "report.pdf", tmp_path / "ca.pem"
+    path.write_bytes(data)
+    ca.write_bytes(trust)
+    run = subprocess.run([sys.executable, "-m", "audit", "verify-report", str(path), "--trust", str(ca),
+                          "--vkey", vkey], capture_output=True, text=True, cwd=PROJECT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{report.evidence_entries} ledger entries proved against checkpoint size {report.checkpoint_size}" \
+        in run.stdout
+    for check in ("signature", "trust", "coverage", "evidence", "checkpoint", "inclusion"):
+        assert f"ok   {check}" in run.stdout
+    assert "WARNING" not in run.stdout
+
+
+def test_the_standalone_verifier_says_invalid_without_the_trust_root(issued, tmp_path):
+    _, data = issued("trace_response")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    run = subprocess.run([sys.executable, "-m", "audit", "verify-report", str(path)], capture_output=True, text=True,
+                         cwd=PROJECT)
+    assert run.returncode == 1
+    assert "INVALID: trust: no trust root given" in run.stdout
+
+
+def _flip_stream_byte(data: bytes) -> bytes:
+    offset = data.index(b"stream\n", len(data) // 3) + 40
+    return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]
+
+
+def _incremental_update(data: bytes) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    writer.root["/Lang"] = pdf_string("fr")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _altered_evidence(data: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as document:
+        spec = document.Root.Names.EmbeddedFiles.Names[1]
+        evidence = json.loads(spec.EF.F.read_bytes())
+        evidence["entries"][0]["body"] = evidence["entries"][0]["body"].replace('"type"', '"kind"')
+        return json.dumps(evidence).encode()
+
+
+def _swapped_attachment_rewritten(data: bytes) -> bytes:
+    forged = _altered_evidence(data)
+    with pikepdf.open(io.BytesIO(data)) as document:
+        document.Root.Names.EmbeddedFiles.Names[1].EF.F.write(forged)
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+
+def _swapped_attachment_appended(data: bytes) -> bytes:
+    from pyhanko.pdf_utils import embed
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    embed.embed_file(writer, embed.FileSpec(file_spec_string=EVIDENCE_NAME, embedded_data=embed.EmbeddedFileObject
+                                            .from_file_data(writer, _altered_evidence(data))))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("tamper, check, reason", [
+    (_flip_stream_byte, "signature", "the signed bytes were changed"),
+    (_incremental_update, "coverage", "changed after signing"),
+    (_swapped_attachment_rewritten, "signature", ""),
+    (_swapped_attachment_appended, "coverage", "changed after signing"),
+    (lambda data: data + b"%%junk\n", "coverage", "changed after signing"),
+], ids=["flipped-byte", "incremental-update", "swapped-evidence-rewritten", "swapped-evidence-appended",
+        "appended-bytes"])
+def test_tampering_is_detected_with_its_reason(issued, trust, vkey, tamper, check, reason):
+    _, data = issued("item_certificate")
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+    verdict = verify_report(tamper(data), trust_roots=[trust], vkeys=[vkey])
+    assert not verdict.ok
+    assert verdict.first_failure.name == check, verdict.summary()
+    assert reason in verdict.first_failure.detail
+    assert verdict.summary().startswith(f"INVALID: {check}:")
+
+
+def test_a_validly_signed_pdf_with_forged_evidence_fails_the_inclusion_check(rctx, issued, trust, vkey):
+    """The evidence is checked on its own: a signer who attaches an entry the log never held is caught."""
+    _, data = issued("item_certificate")
+    forged = pdf.Attachment(EVIDENCE_NAME, _altered_evidence(data), "forged")
+    rendered = pdf.render_html("<html><body><p>forged</p></body></html>", "file:///", [forged])
+    signed = sign_pdf(rendered.pdf, signing_setup(), reason="test")
+    verdict = verify_report(signed, trust_roots=[trust], vkeys=[vkey])
+    assert [c.name for c in verdict.checks if c.passed] == ["signature", "trust", "coverage", "evidence", "checkpoint"]
+    assert verdict.first_failure.name == "inclusion"
+
+
+def test_a_report_in_parts_numbers_its_pages_as_one_document(rctx, vkey, trust):
+    """Parts laid out in two processes and joined: page i of N on every page, the running header on
+    each, one evidence file, and the whole still verifies."""
+    service = reports()
+    service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=1)
+    seen = []
+    report = service.issue("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "both"},
+                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=1),
+                           progress=lambda percent, message: seen.append(percent))
+    data = service.pdf(report)
+    assert report.pages >= 4 and pdf.page_count(data) == report.pages
+    for page in range(1, report.pages + 1):
+        text = pdf_text(data, page)
+        assert f"Page {page} of {report.pages}" in text
+        assert "Acquisition and disposition record" in text  # the running header
+        assert "Description of firearm" in text  # the table header repeats
+    assert seen == sorted(seen) and seen[-1] == 100
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+    with pikepdf.open(io.BytesIO(data)) as document:
+        assert len(document.Root.Names.EmbeddedFiles.Names) == 2
+
+
+def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, trust, vkey):
+    rctx.config["REPORT_TSA_URL"] = local_tsa.url
+    try:
+        report = reports().issue("trace_response", {"serial": "BXR-4471"}, actor="test:reports", personal=False,
+                                 now=FIXED_NOW + timedelta(minutes=2))
+    finally:
+        rctx.config["REPORT_TSA_URL"] = ""
+    data = reports().pdf(report)
+    assert local_tsa.requests and set(local_tsa.requests) == {"application/timestamp-query"}
+    verdict = verify_report(data, trust_roots=[trust, local_tsa.ca_pem], vkeys=[vkey])
+    assert verdict.ok, verdict.summary()
+    assert [c for c in verdict.checks if c.name == "timestamp" and c.passed]
+    assert verdict.timestamped_at is not None
+
+
+def test_an_unreachable_timestamp_authority_refuses_and_records_nothing(rctx):
+    from registry.ledger.runtime import reader
+    from registry.reports.pades import SigningError
+    before = reader().size()
+    rctx.config["REPORT_TSA_URL"] = "http://127.0.0.1:9/tsa"
+    try:
+        with pytest.raises(SigningError, match="timestamp authority"):
+            reports().issue("trace_response", {"serial": "BXR-4471"}, actor="test:reports", personal=False,
+                            now=FIXED_NOW + timedelta(minutes=3))
+    finally:
+        rctx.config["REPORT_TSA_URL"] = ""
+    db.session.rollback()
+    assert reader().size() == before
