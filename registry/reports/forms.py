@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 FIELDS = {
     "item_id": "Item id",
@@ -26,8 +27,9 @@ class ReportForm(FlaskForm):
     date_from = StringField(FIELDS["date_from"])
     date_to = StringField(FIELDS["date_to"])
     licensee = SelectField(FIELDS["licensee"], choices=[], validate_choice=False)
-    view = SelectField(FIELDS["view"], choices=[("both", "originals and corrected"), ("originals", "originals only"),
-                                                ("corrected", "corrected only")])
+    view = SelectField(FIELDS["view"], validate_choice=False, choices=[
+        SelectChoice("both", "originals and corrected"), SelectChoice("originals", "originals only"),
+        SelectChoice("corrected", "corrected only")])
     serial = StringField(FIELDS["serial"])
     manufacturer = StringField(FIELDS["manufacturer"])
     request_number = StringField(FIELDS["request_number"])

@@ -7,6 +7,7 @@ from flask import (Blueprint, Flask, Response, abort, flash, jsonify, redirect, 
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, requires
 from registry.custody.models import MultipleSaleFlag, Party
@@ -64,13 +65,13 @@ def pdf_response(report: IssuedReport) -> Response:
 
 def _choices(form: ReportForm) -> None:
     session = db.session()
-    form.licensee.choices = [("", "all licensees")] + [
-        (p.id, f"{p.name} ({p.ffl})") for p in session.scalars(select(Party).where(Party.kind == "licensee")
+    form.licensee.choices = [SelectChoice("", "all licensees")] + [
+        SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in session.scalars(select(Party).where(Party.kind == "licensee")
                                                                .order_by(Party.name))]
-    form.flag.choices = [(str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, "
+    form.flag.choices = [SelectChoice(str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, "
                                              f"{f.first_date} to {f.last_date}")
                          for f in session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc()))]
-    form.campaign_id.choices = [(c.id, f"{c.number}: {c.title}") for c in
+    form.campaign_id.choices = [SelectChoice(c.id, f"{c.number}: {c.title}") for c in
                                 session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc()))]
 
 

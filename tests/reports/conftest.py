@@ -59,6 +59,13 @@ def demo_app(request, tmp_path_factory):
     with app.app_context():
         initialise(app, demo=True, now=FIXED_NOW)
         db.session.remove()
+
+    def fresh_snapshot():
+        # A test holds one app context (and so one session) across its requests; in production each
+        # request has its own. Start each request on a fresh snapshot, as it would be there (before
+        # the guard reads the account).
+        db.session.rollback()
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_snapshot)
     yield app
     with app.app_context():
         db.session.remove()

@@ -1,0 +1,275 @@
+"""Reports as users meet them: the pages, the API, the jobs (a thread, or RQ over the real Redis),
+byte-identical downloads, the verification page and command, refusals and permissions."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from registry.custody.models import Item
+from registry.extensions import db
+from registry.ledger.models import LedgerEntry
+from registry.ledger.runtime import reader
+from registry.reports import jobs
+from registry.reports.models import IssuedReport, ReportJob
+from registry.reports.runtime import store
+from tests.conftest import csrf_token, issue_token, make_account, bearer_client
+from tests.reports.conftest import refusal_body
+
+
+def wait_for(poll, timeout: float = 120.0) -> dict:
+    """Poll a job's JSON until it is done or failed; returns the last answer and every progress seen."""
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # the test's own session would keep reading the snapshot it started with
+        job = poll()
+        seen.append(job["progress"])
+        if job["status"] in ("done", "failed"):
+            job["seen"] = seen
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the job did not finish in {timeout} s: {job}")
+
+
+def item_id(serial: str) -> str:
+    return db.session.scalar(select(Item.id).where(Item.serial == serial))
+
+
+@pytest.fixture
+def api(demo_app):
+    return lambda role: bearer_client(demo_app, issue_token(demo_app, make_account(demo_app, role)))
+
+
+def test_an_officer_issues_a_certificate_from_the_page_and_downloads_it(rctx, as_role, trust, vkey):
+    officer = as_role("officer")
+    pistol = item_id("BXR-4471")
+    page = officer.get(f"/items/{pistol}").get_data(as_text=True)
+    assert f"/reports/new/item_certificate?item_id={pistol}" in page
+    form = officer.get(f"/reports/new/item_certificate?item_id={pistol}")
+    assert form.status_code == 200 and f'value="{pistol}"' in form.get_data(as_text=True)
+    response = officer.post("/reports/new/item_certificate",
+                            data={"csrf_token": csrf_token(officer, "/reports/"), "item_id": pistol})
+    assert response.status_code == 302 and "/reports/jobs/" in response.location
+    job_page = officer.get(response.location).get_data(as_text=True)
+    assert 'role="progressbar"' in job_page and "report_job.js" in job_page
+    job = wait_for(lambda: officer.get(response.location + ".json").get_json())
+    assert job["status"] == "done" and job["progress"] == 100, job
+    assert job["seen"] == sorted(job["seen"])
+    data = officer.get(f"/reports/{job['report_id']}.pdf").get_data()
+    report = db.session.get(IssuedReport, job["report_id"])
+    assert hashlib.sha256(data).hexdigest() == report.sha256
+    from audit.report import verify_report
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+    listing = officer.get("/reports/").get_data(as_text=True)
+    assert report.sha256[:16] in listing and "Custody certificate: BXR-4471" in listing
+
+
+def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
+    client = api("auditor")
+    response = client.post("/api/v1/reports", json={"report_type": "bound_book", "params": {
+        "date_from": "2026-11-01", "date_to": "2026-11-30", "view": "corrected"}})
+    assert response.status_code == 202, response.get_json()
+    job = wait_for(lambda: client.get(response.headers["Location"]).get_json())
+    assert job["status"] == "done", job
+    report = client.get(f"/api/v1/reports/{job['report_id']}").get_json()
+    first, second = client.get(report["pdf"]), client.get(report["pdf"])
+    assert first.mimetype == "application/pdf" and first.get_data() == second.get_data()
+    assert hashlib.sha256(first.get_data()).hexdigest() == report["sha256"]
+    event = json.loads(db.session.get(LedgerEntry, report["entry_index"]).body)
+    assert event["type"] == "report.issued" and event["payload"]["sha256"] == report["sha256"]
+    assert event["payload"]["params"]["view"] == "corrected" and event["actor"].startswith("user:")
+    assert report["evidence_entries"] > 0 and report["checkpoint_size"] < report["entry_index"] + 1
+
+
+@pytest.mark.parametrize("body, status, code, field", [
+    ({"report_type": "sales_forecast"}, 422, "unknown_report_type", "report_type"),
+    ({"params": {}}, 422, "missing_field", "report_type"),
+    ({"report_type": "item_certificate", "params": {}}, 422, "missing_field", "item_id"),
+    ({"report_type": "item_certificate", "params": {"item_id": "nope"}}, 404, "not_found", "item_id"),
+    ({"report_type": "bound_book", "params": {"date_from": "2026-13-01", "date_to": "2026-11-30"}}, 422,
+     "invalid_date", "date_from"),
+    ({"report_type": "bound_book", "params": {"date_from": "2026-12-01", "date_to": "2026-11-30"}}, 422,
+     "invalid_parameter", "date_from"),
+    ({"report_type": "bound_book", "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "all"}},
+     422, "invalid_parameter", "view"),
+    ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_parameter", "flag"),
+    ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
+    ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 422, "invalid_parameter", "serial"),
+    ({"report_type": "item_certificate", "params": [1]}, 422, "invalid_parameter", "params"),
+    ({"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"}, 422,
+     "invalid_parameter", "personal_data"),
+])
+def test_bad_requests_are_refused_naming_the_field_and_change_nothing(rctx, api, body, status, code, field):
+    client = api("officer")
+    size, jobs_before = reader().size(), db.session.scalar(select(db.func.count()).select_from(ReportJob))
+    response = client.post("/api/v1/reports", json=body)
+    problem = refusal_body(response)
+    assert (problem.status, problem.code, problem.field) == (status, code, field), problem
+    assert problem.content_type == "application/problem+json"
+    db.session.rollback()
+    assert reader().size() == size
+    assert db.session.scalar(select(db.func.count()).select_from(ReportJob)) == jobs_before
+
+
+def test_a_theft_report_is_only_for_a_stolen_or_lost_firearm(rctx, api):
+    client = api("officer")
+    phone = client.post("/api/v1/reports", json={"report_type": "theft_loss", "params": {
+        "item_id": item_id("49-015420-323751-8")}})
+    assert (phone.status_code, phone.get_json()["code"]) == (409, "not_a_firearm")
+    held = client.post("/api/v1/reports", json={"report_type": "theft_loss", "params": {"item_id": item_id("BXR-4471")}})
+    assert (held.status_code, held.get_json()["code"]) == (409, "no_theft")
+
+
+def test_the_form_shows_a_refusal_on_its_field(rctx, as_role):
+    officer = as_role("officer")
+    response = officer.post("/reports/new/bound_book", data={
+        "csrf_token": csrf_token(officer, "/reports/"), "date_from": "yesterday", "date_to": "2026-11-30",
+        "view": "both"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="date_from-error"' in html and "must be a date" in html
+    assert officer.post("/reports/new/bound_book", data={"date_from": "2026-11-01", "date_to": "2026-11-30"}
+                        ).status_code in (400, 403)  # no CSRF token
+
+
+def test_regulators_read_and_verify_but_do_not_issue(rctx, as_role, api, issued):
+    regulator = as_role("regulator")
+    assert regulator.get("/reports/").status_code == 200
+    assert regulator.get("/reports/new/item_certificate").status_code == 403
+    assert api("regulator").post("/api/v1/reports", json={"report_type": "ledger_verification"}).status_code == 403
+    personal, _ = issued("item_certificate")  # shows Jane Doe's name: personal data
+    assert personal.params["personal_data"] is True
+    denied = regulator.get(f"/reports/{personal.id}.pdf")
+    assert denied.status_code == 403
+    assert regulator.get(f"/reports/{personal.id}").status_code == 200
+    officer = api("officer")
+    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "personal_data": False,
+                                                     "params": {"serial": "BXR-4471"}})
+    job = wait_for(lambda: officer.get(response.headers["Location"]).get_json())
+    withheld = regulator.get(f"/reports/{job['report_id']}.pdf")
+    assert withheld.status_code == 200
+    from tests.reports.conftest import pdf_text
+    text = pdf_text(withheld.get_data())
+    assert "(private person)" in text and "Jane Doe" not in text
+
+
+def test_someone_elses_job_is_not_found(rctx, api):
+    officer, other = api("officer"), api("officer")
+    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "params": {"serial": "NONE-1"}})
+    job = wait_for(lambda: officer.get(response.headers["Location"]).get_json())
+    assert other.get(f"/api/v1/reports/jobs/{job['id']}").status_code == 404
+
+
+def test_the_verify_page_gives_the_verdict_and_its_reason(rctx, as_role, issued):
+    auditor = as_role("regulator")
+    report, data = issued("theft_loss")
+    token = csrf_token(auditor, "/reports/verify")
+    good = auditor.post("/reports/verify", data={"csrf_token": token, "pdf": (io.BytesIO(data), "report.pdf")},
+                        content_type="multipart/form-data")
+    html = good.get_data(as_text=True)
+    assert good.status_code == 200 and "<strong>Valid.</strong>" in html
+    assert f"report.issued at ledger entry {report.entry_index} records this file" in html
+    flipped = bytearray(data)
+    offset = data.index(b"stream\n", len(data) // 3) + 40
+    flipped[offset] ^= 0x01
+    bad = auditor.post("/reports/verify", data={"csrf_token": token, "pdf": (io.BytesIO(bytes(flipped)), "r.pdf")},
+                       content_type="multipart/form-data")
+    html = bad.get_data(as_text=True)
+    assert "<strong>Invalid.</strong>" in html and "the signed bytes were changed" in html
+    empty = auditor.post("/reports/verify", data={"csrf_token": token}, content_type="multipart/form-data")
+    assert empty.status_code == 400 and "choose a PDF file" in empty.get_data(as_text=True)
+
+
+def test_the_api_verifies_a_pdf_body(rctx, api, issued):
+    client = api("regulator")
+    report, data = issued("multiple_sale")
+    answer = client.post("/api/v1/reports/verify", data=data, content_type="application/pdf").get_json()
+    assert answer["valid"] and answer["report_id"] == report.id
+    assert [c["name"] for c in answer["checks"]][-1] == "issued"
+    junk = client.post("/api/v1/reports/verify", data=b"hello", content_type="application/pdf")
+    assert (junk.status_code, junk.get_json()["code"]) == (400, "invalid_body")
+
+
+def test_flask_reports_verify_and_issue(rctx, issued, tmp_path):
+    runner = rctx.test_cli_runner()
+    report, data = issued("recall_campaign")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    good = runner.invoke(args=["reports", "verify", str(path)])
+    assert good.exit_code == 0, good.output
+    assert f"ok   issued     report.issued at ledger entry {report.entry_index}" in good.output
+    path.write_bytes(data + b"\n")
+    bad = runner.invoke(args=["reports", "verify", str(path)])
+    assert bad.exit_code == 1 and "INVALID: coverage" in bad.output
+    out = tmp_path / "cert.pdf"
+    made = runner.invoke(args=["reports", "issue", "item_certificate", "-p", f"item_id={item_id('BXR-4472')}",
+                               "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"sha256 {sha}" in made.output
+    assert db.session.scalar(select(IssuedReport).where(IssuedReport.sha256 == sha)).issued_by.startswith("cli:")
+    refused = runner.invoke(args=["reports", "issue", "item_certificate", "-p", "item_id=missing"])
+    assert refused.exit_code == 1 and "no item 'missing'" in refused.output
+
+
+def test_a_failed_job_says_why_without_a_stack_trace(rctx):
+    now = datetime.now(timezone.utc)
+    job = ReportJob(id=str(uuid.uuid4()), report_type="item_certificate", params={"item_id": "gone"},
+                    requested_by="user:test", personal=False, status="queued", progress=0, message="",
+                    created_at=now, updated_at=now)
+    job_id = job.id
+    db.session.add(job)
+    db.session.commit()
+    jobs.run(job_id)
+    failed = db.session.get(ReportJob, job_id)
+    assert failed.status == "failed" and failed.error == "no item 'gone'"
+
+
+def test_with_redis_a_worker_runs_the_job(rctx, api, trust, vkey):
+    """Against the real Redis (127.0.0.1:6379, a database of its own): the request is queued, and
+    `flask reports worker --burst` (an RQ worker in the app) runs it to 100%."""
+    from redis import Redis
+    from rq import Queue
+    url = "redis://127.0.0.1:6379/13"
+    Redis.from_url(url).flushdb()
+    rctx.config["REDIS_URL"] = url
+    try:
+        client = api("officer")
+        response = client.post("/api/v1/reports", json={"report_type": "ledger_verification"})
+        job_id = response.get_json()["id"]
+        assert client.get(f"/api/v1/reports/jobs/{job_id}").get_json()["status"] == "queued"
+        assert Queue(jobs.QUEUE, connection=Redis.from_url(url)).job_ids == [f"report-{job_id}"]
+        ran = rctx.test_cli_runner().invoke(args=["reports", "worker", "--burst"])
+        assert ran.exit_code == 0, ran.output
+        job = client.get(f"/api/v1/reports/jobs/{job_id}").get_json()
+        assert (job["status"], job["progress"]) == ("done", 100), job
+        data = client.get(f"/api/v1/reports/{job['report_id']}/pdf").get_data()
+        from audit.report import verify_report
+        assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+    finally:
+        rctx.config["REDIS_URL"] = ""
+        Redis.from_url(url).flushdb()
+
+
+def test_replay_rebuilds_the_issued_report_list(rctx):
+    from registry.replay import replay
+    result = replay(db.session())
+    assert result.identical, result.differences
+    assert result.tables["issued_report"] >= 7
+
+
+def test_a_stored_pdf_changed_on_disk_is_refused(rctx, as_role, issued):
+    report, data = issued("ledger_verification")
+    path = store().path(report.sha256)
+    try:
+        path.write_bytes(data + b"x")
+        response = as_role("auditor").get(f"/reports/{report.id}.pdf")
+        assert response.status_code == 400 and b"changed on disk" in response.get_data()
+    finally:
+        path.write_bytes(data)
