@@ -5,7 +5,7 @@ import importlib
 import sys
 
 BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody", "web": "bench.web",
-              "recall": "bench.recall"}
+              "recall": "bench.recall", "reports": "bench.reports"}
 
 
 def main() -> int:

@@ -64,16 +64,6 @@ def timeline(session: Session, item_id: str) -> list[CustodyRecord]:
                                 .order_by(CustodyRecord.entry_index)))
 
 
-def corrected_details(session: Session, record: CustodyRecord) -> tuple[dict, list[CustodyRecord]]:
-    """A record's details with every later correction applied, and the corrections."""
-    corrections = list(session.scalars(select(CustodyRecord).where(CustodyRecord.corrects == record.entry_index)
-                                       .order_by(CustodyRecord.entry_index)))
-    details = {**record.details, "date": record.on.isoformat()}
-    for correction in corrections:
-        details.update(correction.details["fields"])
-    return details, corrections
-
-
 @dataclass
 class BookRow:
     """One line of the A&D record, in ATF column order (27 CFR 478.125(e))."""
@@ -86,50 +76,88 @@ class BookRow:
     version: str = "original"
 
 
+def _in_chunks(session: Session, statement_for, keys: list, size: int = 900) -> list:
+    """Rows of `statement_for(chunk)` for the keys in chunks (bounded IN lists on every engine)."""
+    found = []
+    for start in range(0, len(keys), size):
+        found.extend(session.scalars(statement_for(keys[start:start + size])))
+    return found
+
+
 def bound_book(session: Session, *, date_from: date, date_to: date, licensee: str | None = None,
                view: str = "both", personal: bool = True) -> list[BookRow]:
-    """Acquisitions in the period (and their dispositions), for one receiving licensee or all."""
-    query = (select(CustodyRecord).join(Item, Item.id == CustodyRecord.item_id)
+    """Acquisitions in the period (and their dispositions), for one receiving licensee or all.
+
+    Reads in a handful of statements whatever the size of the book: the acquisitions with their
+    items, then the registrations, dispositions and corrections of all of them in chunks."""
+    query = (select(CustodyRecord, Item).join(Item, Item.id == CustodyRecord.item_id)
              .where(CustodyRecord.type == "acquired", Item.kind == "firearm",
                     CustodyRecord.on >= date_from, CustodyRecord.on <= date_to)
              .order_by(CustodyRecord.on, CustodyRecord.entry_index))
+    acquired = [(record, item) for record, item in session.execute(query)
+                if not licensee or record.details.get("recipient_party_id") == licensee]
+    items = sorted({item.id for _, item in acquired})
+    registrations = {r.entry_index: r for r in _in_chunks(session, lambda chunk: select(CustodyRecord).where(
+        CustodyRecord.entry_index.in_(chunk)), sorted({item.registered_entry for _, item in acquired}))}
+    disposals: dict[str, list[CustodyRecord]] = {}
+    for record in _in_chunks(session, lambda chunk: select(CustodyRecord).where(
+            CustodyRecord.item_id.in_(chunk), CustodyRecord.type == "disposed")
+            .order_by(CustodyRecord.entry_index), items):
+        disposals.setdefault(record.item_id, []).append(record)
+
+    def disposal_after(record: CustodyRecord) -> CustodyRecord | None:
+        return next((d for d in disposals.get(record.item_id, ()) if d.entry_index > record.entry_index), None)
+    pairs = [(record, item, disposal_after(record)) for record, item in acquired]
+    corrected = sorted({r.entry_index for record, item, d in pairs for r in (record, d) if r is not None}
+                       | set(registrations))
+    fixes_of: dict[int, list[CustodyRecord]] = {}
+    for fix in _in_chunks(session, lambda chunk: select(CustodyRecord).where(CustodyRecord.corrects.in_(chunk))
+                          .order_by(CustodyRecord.entry_index), corrected):
+        fixes_of.setdefault(fix.corrects, []).append(fix)
+    labels: dict[str | None, dict | None] = {}
+
+    def label(party_id: str | None) -> dict | None:
+        if party_id not in labels:
+            labels[party_id] = party_label(session, party_id, personal=personal)
+        return labels[party_id]
+
+    def applied(record: CustodyRecord) -> tuple[dict, list[CustodyRecord]]:
+        details = {**record.details, "date": record.on.isoformat()}
+        fixes = fixes_of.get(record.entry_index, [])
+        for fix in fixes:
+            details.update(fix.details["fields"])
+        return details, fixes
+
     rows: list[BookRow] = []
-    for acquisition in session.scalars(query):
-        if licensee and acquisition.details.get("recipient_party_id") != licensee:
-            continue
-        item = session.get(Item, acquisition.item_id)
-        disposition = session.scalar(select(CustodyRecord).where(
-            CustodyRecord.item_id == item.id, CustodyRecord.type == "disposed",
-            CustodyRecord.entry_index > acquisition.entry_index).order_by(CustodyRecord.entry_index).limit(1))
-        registration = session.scalar(select(CustodyRecord).where(CustodyRecord.entry_index == item.registered_entry))
-        original = _book_values(session, registration.details, {**acquisition.details, "date": acquisition.on.isoformat()},
-                                None if disposition is None else {**disposition.details, "date": disposition.on.isoformat()},
-                                personal)
-        corrected_reg, reg_fixes = corrected_details(session, registration)
-        corrected_acq, acq_fixes = corrected_details(session, acquisition)
-        corrected_dis, dis_fixes = corrected_details(session, disposition) if disposition else (None, [])
+    for acquisition, item, disposition in pairs:
+        registration = registrations[item.registered_entry]
+        original = _book_values(label, registration.details, {**acquisition.details, "date": acquisition.on.isoformat()},
+                                None if disposition is None else {**disposition.details,
+                                                                  "date": disposition.on.isoformat()})
+        corrected_reg, reg_fixes = applied(registration)
+        corrected_acq, acq_fixes = applied(acquisition)
+        corrected_dis, dis_fixes = applied(disposition) if disposition else (None, [])
         fixes = reg_fixes + acq_fixes + dis_fixes
         entries = {"acquisition_entry": acquisition.entry_index,
                    "disposition_entry": None if disposition is None else disposition.entry_index}
         if view in ("originals", "both") or not fixes:
             rows.append(BookRow(item, *original, **entries, corrections=fixes, version="original" if fixes else "only"))
         if fixes and view in ("corrected", "both"):
-            corrected = _book_values(session, corrected_reg, corrected_acq, corrected_dis, personal)
-            rows.append(BookRow(item, *corrected, **entries, corrections=fixes, version="corrected"))
+            corrected_values = _book_values(label, corrected_reg, corrected_acq, corrected_dis)
+            rows.append(BookRow(item, *corrected_values, **entries, corrections=fixes, version="corrected"))
     return rows
 
 
-def _book_values(session: Session, registration: dict, acquisition: dict, disposition: dict | None,
-                 personal: bool) -> tuple[dict, dict | None]:
+def _book_values(label, registration: dict, acquisition: dict, disposition: dict | None) -> tuple[dict, dict | None]:
     description = {name: registration.get(name) for name in
                    ("manufacturer", "importer", "model", "serial", "type", "caliber")}
-    source = party_label(session, acquisition.get("source_party_id"), personal=personal) or {}
+    source = label(acquisition.get("source_party_id")) or {}
     received = {**description, "date": acquisition["date"], "source_name": acquisition.get("source_name") or source.get("name"),
                 "source_address": acquisition.get("source_address") or source.get("address"),
                 "source_ffl": acquisition.get("source_ffl") or source.get("ffl")}
     if disposition is None:
         return received, None
-    transferee = party_label(session, disposition.get("transferee_party_id"), personal=personal) or {}
+    transferee = label(disposition.get("transferee_party_id")) or {}
     return received, {"date": disposition["date"],
                       "transferee_name": disposition.get("transferee_name") or transferee.get("name"),
                       "transferee_address": disposition.get("transferee_address") or transferee.get("address"),

@@ -17,6 +17,7 @@ from registry.ledger.models import LedgerEntry
 from registry.recalls import drawing as recall_drawing
 from registry.recalls import queries as recall_queries
 from registry.recalls.models import RecallCampaign, RecallUnitChange
+from registry.reports import layout
 from registry.supply import genealogy
 from registry.supply.drawing import tree_svg
 
@@ -30,16 +31,30 @@ class ReportError(RegistryError):
         self.title = "Not found" if status == 404 else "Invalid report request"
 
 
+@dataclass(frozen=True)
+class PrelaidTable:
+    """A long table the renderer lays out itself (registry/reports/layout.py): the columns, each row's
+    cell texts with its band kind, the page geometry, and the head sizes the template gives."""
+    columns: tuple[layout.Column, ...]
+    rows: list[tuple[list[str], str]]
+    geometry: layout.Geometry
+    head_mm: float
+    first_head_mm: float
+    colours: dict
+
+
 @dataclass
 class Draft:
     """What a report shows: its title, template and context; `rows` (when set) is the long table the
-    renderer may split into parts; `entries` are the ledger indices the evidence proves."""
+    renderer may split into parts, or `table` a long table laid out on pages before rendering;
+    `entries` are the ledger indices the evidence proves."""
     title: str
     template: str
     context: dict
     entries: set[int]
     rows: list | None = None
     landscape: bool = False
+    table: PrelaidTable | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,43 @@ def parse_book(session: Session, params: dict) -> dict:
     return out
 
 
+# ATF column order (27 CFR 478.125(e)): description of the firearm, receipt, disposition; then the ledger.
+BOOK_COLUMNS = (
+    layout.Column("manufacturer", "Manufacturer", 20, "Description of firearm"),
+    layout.Column("importer", "Importer", 14, "Description of firearm"),
+    layout.Column("model", "Model", 13, "Description of firearm"),
+    layout.Column("serial", "Serial", 20, "Description of firearm"),
+    layout.Column("type", "Type", 13, "Description of firearm"),
+    layout.Column("caliber", "Caliber", 15, "Description of firearm"),
+    layout.Column("date", "Date", 17, "Receipt"),
+    layout.Column("source_name", "Name", 24, "Receipt"),
+    layout.Column("source", "Address or FFL", 27, "Receipt"),
+    layout.Column("disposition_date", "Date", 17, "Disposition"),
+    layout.Column("transferee_name", "Name", 22, "Disposition"),
+    layout.Column("transferee", "Address or FFL", 26, "Disposition"),
+    layout.Column("form_4473", "Form 4473", 24, "Disposition"),
+    layout.Column("entries", "Entries", 11, "Ledger"),
+    layout.Column("version", "", 10, "Ledger"),
+)
+# A4 landscape with the report margins: 174 mm of height; the column heads take 10 mm on every
+# page, the report's own head 46 mm more on the first, the closing note 28 mm after the last row.
+BOOK_GEOMETRY = layout.Geometry(size_pt=7, line_mm=3.2, padding_mm=0.8, first_mm=174 - 10 - 46 - 1,
+                                page_mm=174 - 10 - 1, closing_mm=28)
+BAND_COLOURS = {"alt": "#f1f3f7", "corrected": "#fff3cc", "original": "#eceff3"}
+
+
+def book_cells(row: custody_queries.BookRow, number: int) -> tuple[list[str], str]:
+    a, d = row.acquisition, row.disposition or {}
+    cells = [a.get("manufacturer"), a.get("importer"), a.get("model"), a.get("serial"), a.get("type"),
+             a.get("caliber"), a.get("date"), a.get("source_name"), a.get("source_ffl") or a.get("source_address"),
+             d.get("date"), d.get("transferee_name"), d.get("transferee_ffl") or d.get("transferee_address"),
+             d.get("form_4473"),
+             f"{row.acquisition_entry}" + (f", {row.disposition_entry}" if row.disposition_entry is not None else ""),
+             {"corrected": "corr.", "original": "orig."}.get(row.version, "")]
+    kind = row.version if row.version in ("corrected", "original") else ("alt" if number % 2 else "")
+    return [str(value) if value is not None else "" for value in cells], kind
+
+
 def build_book(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
     rows = custody_queries.bound_book(session, date_from=date.fromisoformat(params["date_from"]),
                                       date_to=date.fromisoformat(params["date_to"]), licensee=params["licensee"],
@@ -152,6 +204,8 @@ def build_book(session: Session, params: dict, *, personal: bool, now: datetime,
         title=f"Acquisition and disposition record, {who}, {params['date_from']} to {params['date_to']}",
         template="reports/pdf/bound_book.html", landscape=True, rows=rows,
         context={"licensee": licensee, "params": params, "corrected_rows": sum(r.version == "corrected" for r in rows)},
+        table=PrelaidTable(columns=BOOK_COLUMNS, rows=[book_cells(row, n) for n, row in enumerate(rows)],
+                           geometry=BOOK_GEOMETRY, head_mm=10, first_head_mm=46, colours=BAND_COLOURS),
         entries=entries)
 
 

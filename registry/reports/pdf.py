@@ -15,10 +15,8 @@ first part's PDF/A-3 catalogue: its metadata, output intent and the associated-f
 """
 from __future__ import annotations
 
-import gc
 import io
 import multiprocessing
-import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -48,18 +46,11 @@ def render_html(html: str, base_url: str, attachments: Sequence[Attachment] = ()
     from weasyprint import HTML
     from weasyprint import Attachment as Embedded
 
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB output-intent profile for each PDF and never closes it; the
-        # file is closed here, when the document is collected, without a warning.
-        warnings.simplefilter("ignore", ResourceWarning)
-        document = HTML(string=html, base_url=base_url).render()
-        embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
-                    for a in attachments]
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
-        pages = len(document.pages)
-        del document, embedded
-        gc.collect()
-    return Rendered(pdf=pdf, pages=pages)
+    document = HTML(string=html, base_url=base_url).render()
+    embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
+                for a in attachments]
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
+    return Rendered(pdf=pdf, pages=len(document.pages))
 
 
 def _render_part(number: int, html: str, base_url: str, attachments: Sequence[Attachment]) -> tuple[int, Rendered]:
@@ -72,20 +63,19 @@ def render_parts(parts: Sequence[str], *, base_url: str, attachments: Sequence[A
     """Render the parts in order as one PDF.
 
     A single part is rendered as it is (its own stylesheet numbers the pages). Several parts are
-    rendered in `workers` processes and joined; `numbering(total_pages)` must then return the HTML of
-    a document of `total_pages` pages holding only the page footers. `progress(done, total)` is
-    called as parts complete (total counts the footer pass as one more step).
+    rendered in `workers` processes and joined; `numbering(total_pages)` then returns the HTML of a
+    document of `total_pages` pages holding only the page footers, unless the parts number their own
+    pages (prelaid tables: `numbering` None). `progress(done, total)` is called as parts complete
+    (total counts the footer pass as one more step).
     """
     if not parts:
         raise ValueError("a report needs at least one part")
-    steps = len(parts) + (1 if len(parts) > 1 else 0)
+    steps = len(parts) + (1 if len(parts) > 1 and numbering is not None else 0)
     if len(parts) == 1:
         rendered = render_html(parts[0], base_url, attachments)
         if progress:
             progress(1, 1)
         return rendered
-    if numbering is None:
-        raise ValueError("a report of several parts needs a numbering document")
     results: list[Rendered | None] = [None] * len(parts)
     if workers <= 1:
         for number, html in enumerate(parts):
@@ -104,27 +94,30 @@ def render_parts(parts: Sequence[str], *, base_url: str, attachments: Sequence[A
                 if progress:
                     progress(done, steps)
     total = sum(r.pages for r in results)
-    footers = render_html(numbering(total), base_url)
-    if footers.pages != total:
-        raise RuntimeError(f"the footer document has {footers.pages} pages for {total} report pages")
-    joined = join_with_footers([r.pdf for r in results], footers.pdf)
+    footers = None
+    if numbering is not None:
+        footers = render_html(numbering(total), base_url)
+        if footers.pages != total:
+            raise RuntimeError(f"the footer document has {footers.pages} pages for {total} report pages")
+    joined = join_with_footers([r.pdf for r in results], footers.pdf if footers else None)
     if progress:
         progress(steps, steps)
     return Rendered(pdf=joined, pages=total)
 
 
-def join_with_footers(parts: Sequence[bytes], footers: bytes) -> bytes:
-    """Append the pages of parts[1:] to parts[0] and lay footer page i over report page i."""
+def join_with_footers(parts: Sequence[bytes], footers: bytes | None) -> bytes:
+    """Append the pages of parts[1:] to parts[0] and lay footer page i (if any) over report page i."""
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
             for other in opened:
                 document.pages.extend(other.pages)
-            with pikepdf.open(io.BytesIO(footers)) as numbers:
-                for page, footer in zip(document.pages, numbers.pages):
-                    page.add_overlay(footer)
-                out = io.BytesIO()
-                document.save(out)
+            if footers is not None:
+                with pikepdf.open(io.BytesIO(footers)) as numbers:
+                    for page, footer in zip(document.pages, numbers.pages):
+                        page.add_overlay(footer)
+            out = io.BytesIO()
+            document.save(out)
         finally:
             for other in opened:
                 other.close()

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.reports import catalog, evidence, pades, pdf, projection
+from registry.reports import catalog, evidence, layout, pades, pdf, projection
 from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
@@ -82,11 +83,13 @@ class ReportService:
                                     description="Ledger entries shown in this report, their inclusion proofs and "
                                                 "the signed checkpoint they are proved against")
         step(15, "laying out pages")
-        parts = self._parts(draft, meta, proved)
+        parts = self._prelaid_parts(draft, meta, proved) if draft.table else self._parts(draft, meta, proved)
+        numbering = None if draft.table else (
+            lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
+                                                        landscape=draft.landscape, report=meta))
         rendered = pdf.render_parts(
             parts, base_url=self.renderer.base_url, attachments=[attachment], workers=self.renderer.workers,
-            numbering=lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
-                                                                  landscape=draft.landscape, report=meta),
+            numbering=numbering,
             progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
         step(92, "signing")
         signed = pades.sign_pdf(rendered.pdf, self.signing, reason=f"{draft.title} ({report_type})")
@@ -105,16 +108,47 @@ class ReportService:
         step(100, "done")
         return issued
 
+    def _common(self, draft: catalog.Draft, meta: dict, proved: dict) -> dict:
+        return {**draft.context, "report": meta, "title": draft.title, "landscape": draft.landscape,
+                "checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"]),
+                "organisation": self.organisation, "origin": self.origin}
+
     def _parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> list[str]:
         rows = draft.rows
         size = self.renderer.part_rows
         chunks = [rows[start:start + size] for start in range(0, len(rows), size)] if rows else [rows]
-        common = {**draft.context, "report": meta, "title": draft.title, "landscape": draft.landscape,
-                  "checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"]),
-                  "organisation": self.organisation, "origin": self.origin}
+        common = self._common(draft, meta, proved)
         return [self.renderer.render_template(draft.template, **common, rows=chunk or [], part=number,
                                               parts=len(chunks), overlay_numbers=len(chunks) > 1)
                 for number, chunk in enumerate(chunks)]
+
+    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> list[str]:
+        """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
+        table = draft.table
+        font = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans.ttf"))
+        sheets = layout.lay_out(table.rows, table.columns, font, table.geometry)
+        groups, current, rows = [], [], 0
+        for sheet in sheets:
+            current.append(sheet)
+            rows += sheet.rows
+            if rows >= self.renderer.part_rows:
+                groups.append(current)
+                current, rows = [], 0
+        if current or not groups:
+            groups.append(current)
+        spans: list[list] = []
+        for column in table.columns:
+            if spans and spans[-1][0] == column.group:
+                spans[-1][1] += 1
+            else:
+                spans.append([column.group, 1])
+        common = self._common(draft, meta, proved)
+        shape = {"total": len(sheets), "columns": table.columns, "groups": spans, "geometry": table.geometry,
+                 "head_mm": table.head_mm, "first_head_mm": table.first_head_mm, "colours": table.colours,
+                 "width_mm": round(sum(c.width_mm for c in table.columns), 2)}
+        return [self.renderer.render_template(draft.template, **common, table=SimpleNamespace(sheets=group, **shape),
+                                              part=number, parts=len(groups), overlay_numbers=True, page_labels=True)
+                for number, group in enumerate(groups)]
 
     def pdf(self, report: IssuedReport) -> bytes:
         return self.store.get(report.sha256)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from sqlalchemy import select
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.generic import pdf_string
@@ -22,6 +23,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from audit.report import EVIDENCE_NAME, verify_report
+from registry.custody.models import Item
 from registry.extensions import db
 from registry.reports import pdf
 from registry.reports.pades import sign_pdf
@@ -193,26 +195,64 @@ def test_a_validly_signed_pdf_with_forged_evidence_fails_the_inclusion_check(rct
     assert verdict.first_failure.name == "inclusion"
 
 
-def test_a_report_in_parts_numbers_its_pages_as_one_document(rctx, vkey, trust):
-    """Parts laid out in two processes and joined: page i of N on every page, the running header on
-    each, one evidence file, and the whole still verifies."""
-    service = reports()
-    service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=1)
-    seen = []
-    report = service.issue("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "both"},
-                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=1),
-                           progress=lambda percent, message: seen.append(percent))
-    data = service.pdf(report)
-    assert report.pages >= 4 and pdf.page_count(data) == report.pages
-    for page in range(1, report.pages + 1):
+@pytest.fixture
+def busy_year(rctx):
+    """150 rifles acquired by the demo dealer in 2025, a third of them sold on: a bound book of pages."""
+    from registry.custody import bulk
+    from registry.custody.models import Party
+    from registry.custody.runtime import custody
+    service = custody()
+    dealer = db.session.scalar(select(Party).where(Party.name == "Riverside Sporting Goods"))
+    maker = db.session.scalar(select(Party).where(Party.name == "Demo Arms Co."))
+    if not db.session.scalar(select(Item.id).where(Item.serial == "YR-0000")):
+        rows = [{"kind": "firearm", "scheme": "firearm", "serial": f"YR-{n:04d}", "manufacturer": "Demo Arms Co.",
+                 "model": "DA-R", "type": "rifle", "caliber": ".308 Win", "source_ffl": maker.ffl,
+                 "acquired_on": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}"} for n in range(150)]
+        bulk.import_rows(service, rows, recipient_party_id=dealer.id, actor="test:reports", now=FIXED_NOW)
+        db.session.commit()
+    return {"date_from": "2025-01-01", "date_to": "2025-12-31", "licensee": dealer.id, "view": "both"}
+
+
+def _check_numbered(data: bytes, pages: int, header: str, repeated: str) -> None:
+    assert pdf.page_count(data) == pages
+    for page in range(1, pages + 1):
         text = pdf_text(data, page)
-        assert f"Page {page} of {report.pages}" in text
-        assert "Acquisition and disposition record" in text  # the running header
-        assert "Description of firearm" in text  # the table header repeats
+        assert f"Page {page} of {pages}" in text
+        assert header in text  # the running header
+        assert repeated in text
+
+
+def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, busy_year, vkey, trust):
+    """The book laid out on pages here, the pages rendered in two processes in parts and joined:
+    page i of N on every page, the column heads on each, every row once, and the whole verifies."""
+    service = reports()
+    service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=40)
+    seen = []
+    report = service.issue("bound_book", busy_year, actor="test:reports", personal=True,
+                           now=FIXED_NOW + timedelta(minutes=1), progress=lambda percent, message: seen.append(percent))
+    data = service.pdf(report)
+    assert report.pages >= 3
+    _check_numbered(data, report.pages, "Acquisition and disposition record", "Description of firearm")
+    text = pdf_text(data)
+    assert all(text.count(f"YR-{n:04d}") == 1 for n in range(150))
     assert seen == sorted(seen) and seen[-1] == 100
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
     with pikepdf.open(io.BytesIO(data)) as document:
         assert len(document.Root.Names.EmbeddedFiles.Names) == 2
+
+
+def test_a_table_in_parts_gets_its_page_numbers_from_a_footer_pass(rctx, vkey, trust):
+    """An HTML table (the recall holder list) split into parts: the footer document numbers them."""
+    from registry.recalls.models import RecallCampaign
+    service = reports()
+    service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=1)
+    campaign = db.session.scalar(select(RecallCampaign.id))
+    report = service.issue("recall_campaign", {"campaign_id": campaign}, actor="test:reports", personal=True,
+                           now=FIXED_NOW + timedelta(minutes=4))
+    data = service.pdf(report)
+    assert report.pages >= 3
+    _check_numbered(data, report.pages, "Recall campaign 26E-041", "Serial Ledger instance")
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
 
 
 def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, trust, vkey):
