@@ -144,6 +144,7 @@ def _spawn(mode: str, rows: int, env: dict) -> dict:
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{done.stderr[-3000:]}")
+    sys.stderr.write(done.stderr[-6000:])
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result = json.loads(line[len("RESULT "):])
     result["process_seconds"] = time.perf_counter() - began

@@ -44,7 +44,7 @@ def settings_from_env(instance: Path) -> dict:
         "REPORT_TRUST_PEM": os.environ.get("REPORT_TRUST_PEM") or str(instance / "report-ca.pem"),
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),
         "REPORT_WORKERS": int(os.environ.get("REPORT_WORKERS", "2")),
-        "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "400")),
+        "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "600")),
         "LEDGER_PAGE_SIZE": 50,
         "JSON_SORT_KEYS": False,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

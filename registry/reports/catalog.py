@@ -41,6 +41,7 @@ class PrelaidTable:
     head_mm: float
     first_head_mm: float
     colours: dict
+    head_size_pt: float = 6.5
 
 
 @dataclass
@@ -163,17 +164,17 @@ BOOK_COLUMNS = (
     layout.Column("caliber", "Caliber", 15, "Description of firearm"),
     layout.Column("date", "Date", 17, "Receipt"),
     layout.Column("source_name", "Name", 24, "Receipt"),
-    layout.Column("source", "Address or FFL", 27, "Receipt"),
+    layout.Column("source", "Address or FFL", 25, "Receipt"),
     layout.Column("disposition_date", "Date", 17, "Disposition"),
     layout.Column("transferee_name", "Name", 22, "Disposition"),
     layout.Column("transferee", "Address or FFL", 26, "Disposition"),
     layout.Column("form_4473", "Form 4473", 24, "Disposition"),
-    layout.Column("entries", "Entries", 11, "Ledger"),
+    layout.Column("entries", "Entries", 13, "Ledger"),
     layout.Column("version", "", 10, "Ledger"),
 )
 # A4 landscape with the report margins: 174 mm of height; the column heads take 10 mm on every
 # page, the report's own head 46 mm more on the first, the closing note 28 mm after the last row.
-BOOK_GEOMETRY = layout.Geometry(size_pt=7, line_mm=3.2, padding_mm=0.8, first_mm=174 - 10 - 46 - 1,
+BOOK_GEOMETRY = layout.Geometry(size_pt=7, line_mm=3.0, padding_mm=0.8, first_mm=174 - 10 - 46 - 1,
                                 page_mm=174 - 10 - 1, closing_mm=28)
 BAND_COLOURS = {"alt": "#f1f3f7", "corrected": "#fff3cc", "original": "#eceff3"}
 

@@ -8,8 +8,8 @@ work, while the same words set as the lines of one preformatted block per page c
 So here each cell's text is wrapped to its column's width with the font's own advance widths (read
 from the embedded TrueType file), every row takes as many lines as its tallest cell, rows are dealt
 onto pages of known height, and each visual line of a page is composed as one string in which the
-columns are reached with space characters of known widths (em, six-per-em and hair spaces of DejaVu
-Sans, combined to land within 6/2048 em of the column's edge). The template sets the page's lines
+columns are reached with space characters of known widths (the fewest of DejaVu Sans's nine spaces
+from em to hair, landing within 0.1 mm of the column's edge). The template sets the page's lines
 in one `white-space: pre` block, with kerning and ligatures off so that the PDF advances are exactly
 the ones measured here, over an SVG of the row bands: a handful of elements a page.
 
@@ -46,7 +46,7 @@ class Band:
 @dataclass
 class Sheet:
     number: int
-    cells: list  # per column, its lines (while dealing)
+    cells: list  # per column, its lines
     bands: list[Band] = field(default_factory=list)
     lines: int = 0
     rows: int = 0
@@ -56,9 +56,23 @@ class Sheet:
     def height_mm(self) -> float:
         return sum(band.height_mm for band in self.bands)
 
+    def band_paths(self, width_mm: float) -> dict[str, str]:
+        """SVG path data per band kind (rectangles), and under "rule" the line below every row: a
+        few path elements a page rather than one rectangle per row."""
+        paths: dict[str, list[str]] = {"rule": []}
+        for band in self.bands:
+            bottom = round(band.top_mm + band.height_mm, 3)
+            if band.kind:
+                paths.setdefault(band.kind, []).append(
+                    f"M0 {round(band.top_mm, 3)}H{width_mm}V{bottom}H0Z")
+            paths["rule"].append(f"M0 {round(bottom - 0.05, 3)}H{width_mm}")
+        return {kind: "".join(parts) for kind, parts in paths.items() if parts}
 
-# Space characters by advance width in font units (DejaVu Sans: em 2048, six-per-em 342, hair 204).
-SPACES = ("\u2003", "\u2006", "\u200a")
+
+# Space characters whose advance widths fill the gaps between columns (in DejaVu Sans: em 2048, figure
+# 1303, en 1024, three-per-em 682, space 651, four-per-em 512, thin 409, six-per-em 342, hair 204).
+SPACES = ("\u2003", "\u2007", "\u2002", "\u2004", " ", "\u2005", "\u2009", "\u2006", "\u200a")
+TOLERANCE = 32  # font units a gap may fall short of its width (32/2048 em: 0.04 mm at 7 pt)
 
 
 class Metrics:
@@ -72,6 +86,26 @@ class Metrics:
         self.advance = {code: widths[name][0] for code, name in font.getBestCmap().items()}
         self.fallback = widths[".notdef"][0]
         font.close()
+        self._fills = self._fill_table()
+
+    def _fill_table(self) -> list[str]:
+        """For every width below two ems, the fewest space characters at most that wide, preferring
+        any within TOLERANCE of it (unbounded coin change over the spaces' advances)."""
+        em = self.advance[ord(SPACES[0])]
+        coins = [(self.advance[ord(char)], char) for char in SPACES if ord(char) in self.advance]
+        best: list[str | None] = [""] + [None] * (2 * em)
+        for value in range(1, len(best)):
+            for width, char in coins:
+                if width <= value and best[value - width] is not None:
+                    candidate = best[value - width] + char
+                    if best[value] is None or len(candidate) < len(best[value]):
+                        best[value] = candidate
+        fills = []
+        for value in range(2 * em):
+            near = [best[v] for v in range(value, max(-1, value - TOLERANCE - 1), -1) if best[v] is not None]
+            fills.append(min(near, key=len) if near else
+                         next(best[v] for v in range(value, -1, -1) if best[v] is not None))
+        return fills
 
     def width_mm(self, text: str, size_pt: float) -> float:
         advance, fallback = self.advance, self.fallback
@@ -82,16 +116,12 @@ class Metrics:
         return sum(advance.get(ord(char), fallback) for char in text)
 
     def pad(self, units: int) -> str:
-        """Spaces as close to `units` wide as the space widths allow (never wider)."""
-        big, middle, small = (self.advance[ord(char)] for char in SPACES)
-        count, units = divmod(units, big)
-        best = (units, 0, 0)
-        for m in range(units // middle + 1):  # the remainder: six-per-em and hair spaces, closest fit
-            h = (units - m * middle) // small
-            left = units - m * middle - h * small
-            if left < best[0]:
-                best = (left, m, h)
-        return SPACES[0] * count + SPACES[1] * best[1] + SPACES[2] * best[2]
+        """The fewest spaces as close to `units` wide as their widths allow (never wider)."""
+        if units <= 0:
+            return ""
+        em = self.advance[ord(SPACES[0])]
+        count = max(0, units // em - 1)  # leave between one and two ems to the finer spaces
+        return SPACES[0] * count + self._fills[units - count * em]
 
     def wrap(self, text: str, width_mm: float, size_pt: float) -> list[str]:
         """Greedy wrapping at spaces (and inside words too long for a line), as a browser would."""
@@ -173,16 +203,20 @@ def lay_out(rows: Sequence[tuple[Sequence[str], str]], columns: Sequence[Column]
     closing = int(-(-geometry.closing_mm // geometry.line_mm))
     if geometry.capacity(sheet.number == 1) - sheet.lines < closing:
         new_sheet()
-    starts = []
-    edge = 0.0
-    for column in columns:
-        starts.append(round((edge + geometry.padding_mm) / MM_PER_PT / geometry.size_pt * font.per_em))
-        edge += column.width_mm
+    starts = column_starts(columns, font, geometry)
     for made in sheets:
         made.text = "\n".join(_compose(font, starts, [lines[row] for lines in made.cells])
                               for row in range(made.lines))
-        made.cells = []
     return sheets
+
+
+def column_starts(columns: Sequence[Column], font: Metrics, geometry: Geometry) -> list[int]:
+    """Where each column's text starts, in font units from the left edge of the table."""
+    starts, edge = [], 0.0
+    for column in columns:
+        starts.append(round((edge + geometry.padding_mm) / MM_PER_PT / geometry.size_pt * font.per_em))
+        edge += column.width_mm
+    return starts
 
 
 def _compose(font: Metrics, starts: Sequence[int], pieces: Sequence[str]) -> str:
@@ -195,3 +229,34 @@ def _compose(font: Metrics, starts: Sequence[int], pieces: Sequence[str]) -> str
         out += [gap, piece]
         at += font.advance_of(gap) + font.advance_of(piece)
     return "".join(out)
+
+
+def head_text(columns: Sequence[Column], bold: Metrics, geometry: Geometry, size_pt: float) -> tuple[str, int]:
+    """The column heads as preformatted lines in the bold face: the group names centred over their
+    columns on the first line, each column's title (wrapped) from its start below. Returns the text
+    and its number of lines."""
+    per_mm = bold.per_em / MM_PER_PT / size_pt
+    groups, edge = [], 0.0
+    for column in columns:
+        if groups and groups[-1][0] == column.group:
+            groups[-1][2] = edge + column.width_mm
+        else:
+            groups.append([column.group, edge, edge + column.width_mm])
+        edge += column.width_mm
+    line, at = "", 0
+    for name, left, right in groups:
+        if not name:
+            continue
+        start = round(((left + right) / 2) * per_mm - bold.advance_of(name) / 2)
+        gap = bold.pad(start - at)
+        line += gap + name
+        at += bold.advance_of(gap) + bold.advance_of(name)
+    widths = [column.width_mm - 2 * geometry.padding_mm - SAFETY_MM for column in columns]
+    titles = [bold.wrap(column.title, width, size_pt) for column, width in zip(columns, widths)]
+    depth = max(len(lines) for lines in titles)
+    starts = column_starts(columns, bold, Geometry(size_pt=size_pt, line_mm=geometry.line_mm,
+                                                   padding_mm=geometry.padding_mm, first_mm=0, page_mm=0,
+                                                   closing_mm=0))
+    below = [_compose(bold, starts, [lines[row] if row < len(lines) else "" for lines in titles])
+             for row in range(depth)]
+    return "\n".join([line, *below]), 1 + depth

@@ -19,7 +19,7 @@ import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import pikepdf
 
@@ -57,9 +57,26 @@ def _render_part(number: int, html: str, base_url: str, attachments: Sequence[At
     return number, render_html(html, base_url, attachments)
 
 
-def render_parts(parts: Sequence[str], *, base_url: str, attachments: Sequence[Attachment] = (),
+def _warm_up(base_url: str) -> int:
+    """Import WeasyPrint and load the report fonts in a worker before the first part arrives."""
+    return render_html('<html><head><link rel="stylesheet" href="report.css"></head><body><p>.</p></body></html>',
+                       base_url).pages
+
+
+def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
+    """A pool of `workers` processes, warming up at once: a caller that knows a long report is coming
+    starts it before reading and proving, so the workers are ready when the parts are."""
+    # "spawn": the caller may be a threaded web or job process holding database connections.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_warm_up, base_url)
+    return pool
+
+
+def render_parts(parts: Iterable[str], *, base_url: str, attachments: Sequence[Attachment] = (),
                  numbering: Callable[[int], str] | None = None, workers: int = 1,
-                 progress: Callable[[int, int], None] | None = None) -> Rendered:
+                 progress: Callable[[int, int], None] | None = None,
+                 pool: ProcessPoolExecutor | None = None) -> Rendered:
     """Render the parts in order as one PDF.
 
     A single part is rendered as it is (its own stylesheet numbers the pages). Several parts are
@@ -68,31 +85,42 @@ def render_parts(parts: Sequence[str], *, base_url: str, attachments: Sequence[A
     pages (prelaid tables: `numbering` None). `progress(done, total)` is called as parts complete
     (total counts the footer pass as one more step).
     """
-    if not parts:
-        raise ValueError("a report needs at least one part")
-    steps = len(parts) + (1 if len(parts) > 1 and numbering is not None else 0)
-    if len(parts) == 1:
+    if pool is None and not isinstance(parts, Sequence):
+        parts = list(parts)
+    if isinstance(parts, Sequence) and len(parts) == 1:
         rendered = render_html(parts[0], base_url, attachments)
         if progress:
             progress(1, 1)
         return rendered
-    results: list[Rendered | None] = [None] * len(parts)
-    if workers <= 1:
+    if isinstance(parts, Sequence) and not parts:
+        raise ValueError("a report needs at least one part")
+    if workers <= 1 and pool is None:
+        steps = len(parts) + (1 if numbering is not None else 0)
+        results: list[Rendered] = []
         for number, html in enumerate(parts):
-            results[number] = render_html(html, base_url, attachments if number == 0 else ())
+            results.append(render_html(html, base_url, attachments if number == 0 else ()))
             if progress:
                 progress(number + 1, steps)
     else:
-        # "spawn": the caller may be a threaded web or job process holding database connections.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        own = pool is None
+        pool = pool or start_workers(workers, base_url)
+        try:
+            # Each part goes to the pool as soon as its HTML is made: the workers start on the first
+            # while the next are still being written.
             futures = [pool.submit(_render_part, number, html, base_url, attachments if number == 0 else ())
                        for number, html in enumerate(parts)]
+            if not futures:
+                raise ValueError("a report needs at least one part")
+            steps = len(futures) + (1 if numbering is not None else 0)
+            results = [None] * len(futures)
             for done, future in enumerate(as_completed(futures), start=1):
                 number, rendered = future.result()
                 results[number] = rendered
                 if progress:
                     progress(done, steps)
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
     total = sum(r.pages for r in results)
     footers = None
     if numbering is not None:

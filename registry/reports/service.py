@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent.parent / "templates" / "reports" / "pdf"
-PART_ROWS = 400  # rows of a long table per part rendered on its own (about 16 landscape pages)
+PART_ROWS = 600  # rows of a long table per part rendered on its own (about 24 landscape pages)
 
 Progress = Callable[[int, str], None]
 
@@ -71,6 +71,18 @@ class ReportService:
         params = self.check(report_type, params)
         step(2, "reading the registry")
         draft = kind.build(self.session, params, personal=personal, now=now, origin=self.origin, vkey=self.vkey)
+        long = len(draft.table.rows if draft.table else draft.rows or ()) > self.renderer.part_rows
+        pool = pdf.start_workers(self.renderer.workers, self.renderer.base_url) \
+            if long and self.renderer.workers > 1 else None
+        try:
+            return self._issue(report_type, kind, params, draft, actor=actor, personal=personal, now=now, step=step,
+                               pool=pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _issue(self, report_type: str, kind: catalog.ReportType, params: dict, draft: catalog.Draft, *, actor: str,
+               personal: bool, now: datetime, step: Progress, pool) -> IssuedReport:
         report_id = str(uuid.uuid4())
         revision = template_revision()
         shown = {**params, "personal_data": personal}
@@ -89,7 +101,7 @@ class ReportService:
                                                         landscape=draft.landscape, report=meta))
         rendered = pdf.render_parts(
             parts, base_url=self.renderer.base_url, attachments=[attachment], workers=self.renderer.workers,
-            numbering=numbering,
+            numbering=numbering, pool=pool,
             progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
         step(92, "signing")
         signed = pades.sign_pdf(rendered.pdf, self.signing, reason=f"{draft.title} ({report_type})")
@@ -122,11 +134,13 @@ class ReportService:
                                               parts=len(chunks), overlay_numbers=len(chunks) > 1)
                 for number, chunk in enumerate(chunks)]
 
-    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> list[str]:
+    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> Iterator[str]:
         """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
         table = draft.table
         font = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans.ttf"))
+        bold = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans-Bold.ttf"))
         sheets = layout.lay_out(table.rows, table.columns, font, table.geometry)
+        head, head_lines = layout.head_text(table.columns, bold, table.geometry, table.head_size_pt)
         groups, current, rows = [], [], 0
         for sheet in sheets:
             current.append(sheet)
@@ -136,19 +150,14 @@ class ReportService:
                 current, rows = [], 0
         if current or not groups:
             groups.append(current)
-        spans: list[list] = []
-        for column in table.columns:
-            if spans and spans[-1][0] == column.group:
-                spans[-1][1] += 1
-            else:
-                spans.append([column.group, 1])
         common = self._common(draft, meta, proved)
-        shape = {"total": len(sheets), "columns": table.columns, "groups": spans, "geometry": table.geometry,
+        shape = {"total": len(sheets), "columns": table.columns, "head": head, "head_lines": head_lines,
+                 "geometry": table.geometry, "head_size_pt": table.head_size_pt,
                  "head_mm": table.head_mm, "first_head_mm": table.first_head_mm, "colours": table.colours,
                  "width_mm": round(sum(c.width_mm for c in table.columns), 2)}
-        return [self.renderer.render_template(draft.template, **common, table=SimpleNamespace(sheets=group, **shape),
+        return (self.renderer.render_template(draft.template, **common, table=SimpleNamespace(sheets=group, **shape),
                                               part=number, parts=len(groups), overlay_numbers=True, page_labels=True)
-                for number, group in enumerate(groups)]
+                for number, group in enumerate(groups))
 
     def pdf(self, report: IssuedReport) -> bytes:
         return self.store.get(report.sha256)

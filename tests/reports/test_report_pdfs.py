@@ -213,13 +213,15 @@ def busy_year(rctx):
     return {"date_from": "2025-01-01", "date_to": "2025-12-31", "licensee": dealer.id, "view": "both"}
 
 
-def _check_numbered(data: bytes, pages: int, header: str, repeated: str) -> None:
+def _check_numbered(data: bytes, pages: int, header: str, repeated: str, rows: str = "") -> None:
+    """Page i of N on every page, the running header on each, and `repeated` (the column heads) on
+    every page that holds rows (containing `rows`)."""
     assert pdf.page_count(data) == pages
     for page in range(1, pages + 1):
         text = pdf_text(data, page)
         assert f"Page {page} of {pages}" in text
         assert header in text  # the running header
-        assert repeated in text
+        assert repeated in text or (rows and rows not in text)
 
 
 def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, busy_year, vkey, trust):
@@ -232,7 +234,7 @@ def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, b
                            now=FIXED_NOW + timedelta(minutes=1), progress=lambda percent, message: seen.append(percent))
     data = service.pdf(report)
     assert report.pages >= 3
-    _check_numbered(data, report.pages, "Acquisition and disposition record", "Description of firearm")
+    _check_numbered(data, report.pages, "Acquisition and disposition record", "Description of firearm", rows="YR-")
     text = pdf_text(data)
     assert all(text.count(f"YR-{n:04d}") == 1 for n in range(150))
     assert seen == sorted(seen) and seen[-1] == 100
