@@ -10,15 +10,19 @@ which does not know where it starts or how many pages the others have: once ever
 a document of only footers is rendered for the real total with the same page rule, and each of its
 pages is laid over the page of the same number. The result looks like the single-document render.
 
-Only the first part carries the attachments (the report's evidence), so the joined file keeps the
-first part's PDF/A-3 catalogue: its metadata, output intent and the associated-file entries.
+The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
+(the report's evidence) are embedded at the join as PDF/A-3 associated files, so the evidence can be
+assembled while the workers lay out the pages.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
+import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
 
 import pikepdf
@@ -33,6 +37,7 @@ class Attachment:
     data: bytes
     description: str
     relationship: str = "Data"
+    mime_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -41,20 +46,17 @@ class Rendered:
     pages: int
 
 
-def render_html(html: str, base_url: str, attachments: Sequence[Attachment] = ()) -> Rendered:
+def render_html(html: str, base_url: str) -> Rendered:
     """One HTML document to PDF/A-3b bytes, with its page count."""
     from weasyprint import HTML
-    from weasyprint import Attachment as Embedded
 
     document = HTML(string=html, base_url=base_url).render()
-    embedded = [Embedded(string=a.data, name=a.name, description=a.description, relationship=a.relationship)
-                for a in attachments]
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=embedded, custom_metadata=True)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     return Rendered(pdf=pdf, pages=len(document.pages))
 
 
-def _render_part(number: int, html: str, base_url: str, attachments: Sequence[Attachment]) -> tuple[int, Rendered]:
-    return number, render_html(html, base_url, attachments)
+def _render_part(number: int, html: str, base_url: str) -> tuple[int, Rendered]:
+    return number, render_html(html, base_url)
 
 
 def _warm_up(base_url: str) -> int:
@@ -73,7 +75,8 @@ def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
     return pool
 
 
-def render_parts(parts: Iterable[str], *, base_url: str, attachments: Sequence[Attachment] = (),
+def render_parts(parts: Iterable[str], *, base_url: str,
+                 attachments: Callable[[], Sequence[Attachment]] = lambda: (),
                  numbering: Callable[[int], str] | None = None, workers: int = 1,
                  progress: Callable[[int, int], None] | None = None,
                  pool: ProcessPoolExecutor | None = None) -> Rendered:
@@ -83,34 +86,38 @@ def render_parts(parts: Iterable[str], *, base_url: str, attachments: Sequence[A
     rendered in `workers` processes and joined; `numbering(total_pages)` then returns the HTML of a
     document of `total_pages` pages holding only the page footers, unless the parts number their own
     pages (prelaid tables: `numbering` None). `progress(done, total)` is called as parts complete
-    (total counts the footer pass as one more step).
+    (total counts the footer pass as one more step). `attachments()` is called once every part is
+    on its way to the workers, so the caller makes them (the evidence) while the pages are laid out;
+    they are embedded when the parts are joined.
     """
     if pool is None and not isinstance(parts, Sequence):
         parts = list(parts)
     if isinstance(parts, Sequence) and len(parts) == 1:
-        rendered = render_html(parts[0], base_url, attachments)
+        rendered = render_html(parts[0], base_url)
+        joined = join_with_footers([rendered.pdf], None, attachments())
         if progress:
             progress(1, 1)
-        return rendered
+        return Rendered(pdf=joined, pages=rendered.pages)
     if isinstance(parts, Sequence) and not parts:
         raise ValueError("a report needs at least one part")
     if workers <= 1 and pool is None:
         steps = len(parts) + (1 if numbering is not None else 0)
         results: list[Rendered] = []
         for number, html in enumerate(parts):
-            results.append(render_html(html, base_url, attachments if number == 0 else ()))
+            results.append(render_html(html, base_url))
             if progress:
                 progress(number + 1, steps)
+        attached = attachments()
     else:
         own = pool is None
         pool = pool or start_workers(workers, base_url)
         try:
             # Each part goes to the pool as soon as its HTML is made: the workers start on the first
             # while the next are still being written.
-            futures = [pool.submit(_render_part, number, html, base_url, attachments if number == 0 else ())
-                       for number, html in enumerate(parts)]
+            futures = [pool.submit(_render_part, number, html, base_url) for number, html in enumerate(parts)]
             if not futures:
                 raise ValueError("a report needs at least one part")
+            attached = attachments()
             steps = len(futures) + (1 if numbering is not None else 0)
             results = [None] * len(futures)
             for done, future in enumerate(as_completed(futures), start=1):
@@ -127,14 +134,15 @@ def render_parts(parts: Iterable[str], *, base_url: str, attachments: Sequence[A
         footers = render_html(numbering(total), base_url)
         if footers.pages != total:
             raise RuntimeError(f"the footer document has {footers.pages} pages for {total} report pages")
-    joined = join_with_footers([r.pdf for r in results], footers.pdf if footers else None)
+    joined = join_with_footers([r.pdf for r in results], footers.pdf if footers else None, attached)
     if progress:
         progress(steps, steps)
     return Rendered(pdf=joined, pages=total)
 
 
-def join_with_footers(parts: Sequence[bytes], footers: bytes | None) -> bytes:
-    """Append the pages of parts[1:] to parts[0] and lay footer page i (if any) over report page i."""
+def join_with_footers(parts: Sequence[bytes], footers: bytes | None, attachments: Sequence[Attachment] = ()) -> bytes:
+    """Append the pages of parts[1:] to parts[0], lay footer page i (if any) over report page i, and
+    embed the attachments as associated files of the document."""
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
@@ -144,12 +152,44 @@ def join_with_footers(parts: Sequence[bytes], footers: bytes | None) -> bytes:
                 with pikepdf.open(io.BytesIO(footers)) as numbers:
                     for page, footer in zip(document.pages, numbers.pages):
                         page.add_overlay(footer)
+            for attachment in attachments:
+                _embed(document, attachment)
             out = io.BytesIO()
             document.save(out)
         finally:
             for other in opened:
                 other.close()
     return out.getvalue()
+
+
+def _pdf_date(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+
+
+def _embed(document: pikepdf.Pdf, attachment: Attachment) -> None:
+    """A PDF/A-3 associated file (ISO 19005-3 6.8): an embedded file stream with its MIME subtype,
+    size, MD5 and dates, a file specification with /AFRelationship, listed in the EmbeddedFiles name
+    tree and in the catalogue's /AF array."""
+    now = _pdf_date(datetime.now(timezone.utc))
+    stream = pikepdf.Stream(document, zlib.compress(attachment.data, 6))
+    stream.update({"/Type": pikepdf.Name.EmbeddedFile, "/Subtype": pikepdf.Name("/" + attachment.mime_type),
+                   "/Filter": pikepdf.Name.FlateDecode,
+                   "/Params": pikepdf.Dictionary({"/Size": len(attachment.data),
+                                                  "/CheckSum": pikepdf.String(hashlib.md5(attachment.data).digest()),
+                                                  "/CreationDate": now, "/ModDate": now})})
+    spec = document.make_indirect(pikepdf.Dictionary({
+        "/Type": pikepdf.Name.Filespec, "/F": pikepdf.String(attachment.name), "/UF": pikepdf.String(attachment.name),
+        "/Desc": pikepdf.String(attachment.description), "/AFRelationship": pikepdf.Name("/" + attachment.relationship),
+        "/EF": pikepdf.Dictionary({"/F": stream, "/UF": stream})}))
+    root = document.Root
+    if "/Names" not in root:
+        root.Names = pikepdf.Dictionary()
+    if "/EmbeddedFiles" not in root.Names:
+        root.Names.EmbeddedFiles = pikepdf.Dictionary({"/Names": pikepdf.Array()})
+    root.Names.EmbeddedFiles.Names.extend([pikepdf.String(attachment.name), spec])
+    if "/AF" not in root:
+        root.AF = pikepdf.Array()
+    root.AF.append(spec)
 
 
 def page_count(pdf: bytes) -> int:

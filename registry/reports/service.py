@@ -89,18 +89,26 @@ class ReportService:
         meta = {"id": report_id, "type": report_type, "title": draft.title, "params": shown,
                 "template": {"name": draft.template, "revision": revision}, "generated_at": format_time(now),
                 "issuer": actor}
-        step(8, f"proving {len(draft.entries)} ledger entries")
-        proved = evidence.build(self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey)
-        attachment = pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
-                                    description="Ledger entries shown in this report, their inclusion proofs and "
-                                                "the signed checkpoint they are proved against")
-        step(15, "laying out pages")
-        parts = self._prelaid_parts(draft, meta, proved) if draft.table else self._parts(draft, meta, proved)
+        # The pages name the checkpoint and the number of entries proved; the proofs themselves are
+        # built while the workers lay the pages out, and embedded when the parts are joined.
+        checkpoint = evidence.latest_checkpoint(self.session)
+        shown_entries = sorted(set(draft.entries))
+        proved: dict = {}
+
+        def attachments() -> list[pdf.Attachment]:
+            proved.update(evidence.build(self.session, shown_entries, report=meta, origin=self.origin,
+                                         vkey=self.vkey, checkpoint=checkpoint))
+            return [pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
+                                   description="Ledger entries shown in this report, their inclusion proofs and "
+                                               "the signed checkpoint they are proved against")]
+        step(8, f"laying out pages; proving {len(shown_entries)} ledger entries")
+        counts = {"checkpoint_size": checkpoint.tree_size, "evidence_entries": len(shown_entries)}
+        parts = self._prelaid_parts(draft, meta, counts) if draft.table else self._parts(draft, meta, counts)
         numbering = None if draft.table else (
             lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
                                                         landscape=draft.landscape, report=meta))
         rendered = pdf.render_parts(
-            parts, base_url=self.renderer.base_url, attachments=[attachment], workers=self.renderer.workers,
+            parts, base_url=self.renderer.base_url, attachments=attachments, workers=self.renderer.workers,
             numbering=numbering, pool=pool,
             progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
         step(92, "signing")
@@ -120,21 +128,20 @@ class ReportService:
         step(100, "done")
         return issued
 
-    def _common(self, draft: catalog.Draft, meta: dict, proved: dict) -> dict:
-        return {**draft.context, "report": meta, "title": draft.title, "landscape": draft.landscape,
-                "checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"]),
+    def _common(self, draft: catalog.Draft, meta: dict, counts: dict) -> dict:
+        return {**draft.context, **counts, "report": meta, "title": draft.title, "landscape": draft.landscape,
                 "organisation": self.organisation, "origin": self.origin}
 
-    def _parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> list[str]:
+    def _parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> list[str]:
         rows = draft.rows
         size = self.renderer.part_rows
         chunks = [rows[start:start + size] for start in range(0, len(rows), size)] if rows else [rows]
-        common = self._common(draft, meta, proved)
+        common = self._common(draft, meta, counts)
         return [self.renderer.render_template(draft.template, **common, rows=chunk or [], part=number,
                                               parts=len(chunks), overlay_numbers=len(chunks) > 1)
                 for number, chunk in enumerate(chunks)]
 
-    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, proved: dict) -> Iterator[str]:
+    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> Iterator[str]:
         """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
         table = draft.table
         font = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans.ttf"))
@@ -150,7 +157,7 @@ class ReportService:
                 current, rows = [], 0
         if current or not groups:
             groups.append(current)
-        common = self._common(draft, meta, proved)
+        common = self._common(draft, meta, counts)
         shape = {"total": len(sheets), "columns": table.columns, "head": head, "head_lines": head_lines,
                  "geometry": table.geometry, "head_size_pt": table.head_size_pt,
                  "head_mm": table.head_mm, "first_head_mm": table.first_head_mm, "colours": table.colours,

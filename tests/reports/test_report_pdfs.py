@@ -188,8 +188,8 @@ def test_a_validly_signed_pdf_with_forged_evidence_fails_the_inclusion_check(rct
     """The evidence is checked on its own: a signer who attaches an entry the log never held is caught."""
     _, data = issued("item_certificate")
     forged = pdf.Attachment(EVIDENCE_NAME, _altered_evidence(data), "forged")
-    rendered = pdf.render_html("<html><body><p>forged</p></body></html>", "file:///", [forged])
-    signed = sign_pdf(rendered.pdf, signing_setup(), reason="test")
+    rendered = pdf.render_html("<html><body><p>forged</p></body></html>", "file:///")
+    signed = sign_pdf(pdf.join_with_footers([rendered.pdf], None, [forged]), signing_setup(), reason="test")
     verdict = verify_report(signed, trust_roots=[trust], vkeys=[vkey])
     assert [c.name for c in verdict.checks if c.passed] == ["signature", "trust", "coverage", "evidence", "checkpoint"]
     assert verdict.first_failure.name == "inclusion"
@@ -285,3 +285,19 @@ def test_an_unreachable_timestamp_authority_refuses_and_records_nothing(rctx):
         rctx.config["REPORT_TSA_URL"] = ""
     db.session.rollback()
     assert reader().size() == before
+
+
+def test_the_custody_certificate_draws_and_lists_the_component_tree(rctx, trust, vkey):
+    from registry.supply.models import Lot
+    unit = db.session.scalar(select(Item).where(Item.serial == "WF200-00003"))
+    report = reports().issue("item_certificate", {"item_id": unit.id}, actor="test:reports", personal=True,
+                             now=FIXED_NOW + timedelta(minutes=5))
+    data = reports().pdf(report)
+    text = pdf_text(data)
+    for serial in ("PM-00003", "PCB-00003", "HSG-"):
+        assert serial in text, f"{serial} missing from the component tree"
+    lots = db.session.scalars(select(Lot.internal_code)).all()
+    assert any(f"lot {code}" in text for code in lots)  # down to the supplier lot of the housing
+    assert "No components are installed" not in text
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+    assert f"item={unit.id[:8]}" in text.replace("\n", "")  # the ledger reference the QR code carries
