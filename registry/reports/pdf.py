@@ -11,8 +11,8 @@ a document of only footers is rendered for the real total with the same page rul
 pages is laid over the page of the same number. The result looks like the single-document render.
 
 The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
-(the report's evidence) are embedded at the join as PDF/A-3 associated files, so the evidence can be
-assembled while the workers lay out the pages.
+(the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
+them.
 """
 from __future__ import annotations
 
@@ -87,8 +87,7 @@ def render_parts(parts: Iterable[str], *, base_url: str,
     document of `total_pages` pages holding only the page footers, unless the parts number their own
     pages (prelaid tables: `numbering` None). `progress(done, total)` is called as parts complete
     (total counts the footer pass as one more step). `attachments()` is called once every part is
-    on its way to the workers, so the caller makes them (the evidence) while the pages are laid out;
-    they are embedded when the parts are joined.
+    on its way to the workers; they are embedded when the parts are joined.
     """
     if pool is None and not isinstance(parts, Sequence):
         parts = list(parts)

@@ -89,26 +89,20 @@ class ReportService:
         meta = {"id": report_id, "type": report_type, "title": draft.title, "params": shown,
                 "template": {"name": draft.template, "revision": revision}, "generated_at": format_time(now),
                 "issuer": actor}
-        # The pages name the checkpoint and the number of entries proved; the proofs themselves are
-        # built while the workers lay the pages out, and embedded when the parts are joined.
-        checkpoint = evidence.latest_checkpoint(self.session)
-        shown_entries = sorted(set(draft.entries))
-        proved: dict = {}
-
-        def attachments() -> list[pdf.Attachment]:
-            proved.update(evidence.build(self.session, shown_entries, report=meta, origin=self.origin,
-                                         vkey=self.vkey, checkpoint=checkpoint))
-            return [pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
-                                   description="Ledger entries shown in this report, their inclusion proofs and "
-                                               "the signed checkpoint they are proved against")]
-        step(8, f"laying out pages; proving {len(shown_entries)} ledger entries")
-        counts = {"checkpoint_size": checkpoint.tree_size, "evidence_entries": len(shown_entries)}
+        # Proved while the workers (started with the draft) warm up; embedded when the parts are joined.
+        step(8, f"proving {len(draft.entries)} ledger entries")
+        proved = evidence.build(self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey)
+        attachment = pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
+                                    description="Ledger entries shown in this report, their inclusion proofs and "
+                                                "the signed checkpoint they are proved against")
+        step(15, "laying out pages")
+        counts = {"checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"])}
         parts = self._prelaid_parts(draft, meta, counts) if draft.table else self._parts(draft, meta, counts)
         numbering = None if draft.table else (
             lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
                                                         landscape=draft.landscape, report=meta))
         rendered = pdf.render_parts(
-            parts, base_url=self.renderer.base_url, attachments=attachments, workers=self.renderer.workers,
+            parts, base_url=self.renderer.base_url, attachments=lambda: [attachment], workers=self.renderer.workers,
             numbering=numbering, pool=pool,
             progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
         step(92, "signing")
