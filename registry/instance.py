@@ -112,13 +112,13 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
                 created.append("demo supply chain and recall")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
-    if demo:
+    if demo and app.config.get("DEMO_REPORTS", True):
         # After the history's write transaction: a report reads a committed, signed ledger, and the
         # verification report reads its own snapshot.
         from registry.demo import DEMO_ACTOR
         from registry.reports import demo as report_demo
         from registry.reports.runtime import reports
-        if report_demo.load(reports(), actor=DEMO_ACTOR, now=now):
+        if report_demo.load(reports(), actor=DEMO_ACTOR, now=now, lock_folder=instance):
             created.append("demo signed reports")
     return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())
 

@@ -2,7 +2,7 @@
 which ledger entries prove it (the evidence). Building a report reads; it never writes."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
@@ -66,8 +66,6 @@ class ReportType:
     fields: tuple[str, ...]
     parse: Callable[[Session, dict], dict]
     build: Callable[..., Draft]
-    permission_note: str = ""
-    required: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _text(params: dict, name: str, *, required: bool = True, limit: int = 200) -> str | None:

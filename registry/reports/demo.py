@@ -1,7 +1,9 @@
 """Demo reports for `make run`: one signed PDF of each type, issued once after the demo history."""
 from __future__ import annotations
 
+import fcntl
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -9,6 +11,8 @@ from registry.custody.models import Item, MultipleSaleFlag, Party
 from registry.recalls.models import RecallCampaign
 from registry.reports.models import IssuedReport
 from registry.reports.service import ReportService
+
+LOCK_FILE = ".demo-reports.lock"
 
 
 def requests(session) -> list[tuple[str, dict]]:
@@ -30,10 +34,14 @@ def requests(session) -> list[tuple[str, dict]]:
     return [(kind, params) for kind, params in wanted if params is not None]
 
 
-def load(service: ReportService, *, actor: str, now: datetime) -> bool:
-    """Issue the demo reports unless some report was issued already."""
-    if service.session.scalar(select(IssuedReport.id).limit(1)) is not None:
-        return False
-    for kind, params in requests(service.session):
-        service.issue(kind, params, actor=actor, personal=True, now=now)
-    return True
+def load(service: ReportService, *, actor: str, now: datetime, lock_folder: Path) -> bool:
+    """Issue the demo reports unless some report was issued already. Two inits started together
+    take turns (a file lock in the instance folder): the second finds the first one's reports."""
+    with open(lock_folder / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        service.session.rollback()  # read what another init committed while this one waited
+        if service.session.scalar(select(IssuedReport.id).limit(1)) is not None:
+            return False
+        for kind, params in requests(service.session):
+            service.issue(kind, params, actor=actor, personal=True, now=now)
+        return True

@@ -9,6 +9,8 @@ from pathlib import Path
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 
+from audit.report import outside_event_loop
+
 FIELD_NAME = "SerialLedgerReport"
 
 
@@ -43,7 +45,7 @@ def sign_pdf(pdf: bytes, setup: SigningSetup, *, reason: str) -> bytes:
     timestamper = timestamps.HTTPTimeStamper(setup.tsa_url, timeout=20) if setup.tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     try:
-        out = signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
+        out = outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper))
     except timestamps.TimestampRequestError as error:
         raise SigningError(f"the timestamp authority did not answer: {error}") from None
     return out.getvalue()

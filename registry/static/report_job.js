@@ -4,14 +4,14 @@
   const box = document.getElementById("job");
   if (!box) return;
   const bar = document.getElementById("job-bar");
-  const fill = bar.querySelector(".progress-bar");
+  const percent = document.getElementById("job-percent");
   const message = document.getElementById("job-message");
   const error = document.getElementById("job-error");
   const done = document.getElementById("job-done");
   function show(job) {
-    fill.style.width = job.progress + "%";
-    fill.textContent = job.progress + "%";
-    bar.setAttribute("aria-valuenow", job.progress);
+    bar.value = job.progress;
+    bar.textContent = job.progress + "%";
+    percent.textContent = job.progress + "%";
     message.textContent = job.status + ": " + job.message;
     error.textContent = job.error || "";
     box.dataset.status = job.status;

@@ -23,7 +23,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-screenshots"
 def live_app(tmp_path, clock):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
                       "REGISTRY_INSTANCE": str(tmp_path / "instance"), "SESSION_COOKIE_SECURE": False,
-                      "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log"})
+                      "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log",
+                      # the demo's signed reports take seconds to make and no browser test reads them
+                      "DEMO_REPORTS": False})
     with app.app_context():
         initialise(app, demo=True, now=clock)
         db.session.remove()
