@@ -22,17 +22,20 @@ The checks, each reported by name:
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from audit import checkpoint as checkpoints
 from audit import merkle
 from audit.errors import VerificationError
 
+T = TypeVar("T")
 EVIDENCE_NAME = "evidence.json"
 EVIDENCE_FORMAT = "serial-ledger/report-evidence/1"
 
@@ -76,6 +79,18 @@ class ReportVerdict:
                 f"{(self.evidence or {}).get('proof', {}).get('size')}")
 
 
+def outside_event_loop(function: Callable[[], T]) -> T:
+    """Call `function` (pyHanko's synchronous API, which runs its own asyncio loop) on this thread, or
+    on a short-lived thread of its own when this one already runs an event loop (an async server, a
+    test harness driving a browser), where pyHanko's `asyncio.run` would refuse to start."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
 def load_trust_roots(pem_or_der: Sequence[bytes]):
     from asn1crypto import pem, x509
 
@@ -108,7 +123,7 @@ def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence
         return None
     context = ValidationContext(trust_roots=load_trust_roots(trust_roots), allow_fetching=False)
     try:
-        status = validate_pdf_signature(signatures[0], context)
+        status = outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
     except Exception as error:  # pyHanko raises many types for a mangled signature; all mean invalid
         verdict.add("signature", False, f"the signature cannot be validated: {type(error).__name__}: {error}")
         return None

@@ -45,6 +45,7 @@ def settings_from_env(instance: Path) -> dict:
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),
         "REPORT_WORKERS": int(os.environ.get("REPORT_WORKERS", "2")),
         "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "600")),
+        "REPORT_UPLOAD_LIMIT": 256 * 1024 * 1024,  # a PDF sent to be verified (other requests: 16 MiB)
         "LEDGER_PAGE_SIZE": 50,
         "JSON_SORT_KEYS": False,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

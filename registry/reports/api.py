@@ -2,7 +2,7 @@
 was issued, and verify a PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -114,6 +114,7 @@ def get_pdf(report_id: str):
 @operation("Verify a report PDF sent as the request body (Content-Type: application/pdf)", response="ReportVerdict",
            errors=(400,))
 def verify_pdf():
+    request.max_content_length = current_app.config["REPORT_UPLOAD_LIMIT"]  # a long report is tens of MB
     data = request.get_data()
     if not data.startswith(b"%PDF-"):
         raise InvalidBodyError("the body must be a PDF file (it does not start with %PDF-)")

@@ -2,8 +2,8 @@
 progress bar, a report's page and its PDF, and the verification of an uploaded PDF."""
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -146,6 +146,7 @@ def download(report_id: str):
 @bp.route("/verify", methods=["GET", "POST"])
 @requires(Permission.REPORTS_READ)
 def verify():
+    request.max_content_length = current_app.config["REPORT_UPLOAD_LIMIT"]  # a long report is tens of MB
     form = VerifyForm()
     verdict = issued = None
     if form.validate_on_submit():
