@@ -8,16 +8,20 @@ work, while the same words set as the lines of one preformatted block per page c
 So here each cell's text is wrapped to its column's width with the font's own advance widths (read
 from the embedded TrueType file), every row takes as many lines as its tallest cell, rows are dealt
 onto pages of known height, and each visual line of a page is composed as one string in which the
-columns are reached with space characters of known widths (the fewest of DejaVu Sans's nine spaces
-from em to hair, landing within 0.1 mm of the column's edge). The template sets the page's lines
-in one `white-space: pre` block, with kerning and ligatures off so that the PDF advances are exactly
-the ones measured here, over an SVG of the row bands: a handful of elements a page.
+columns are reached with blank characters of known widths: the fewest that land within 0.04 mm of
+the column's edge. The rows are set in the table face (registry/reports/tablefont.py), whose fifteen
+blanks run from 32 font units to 16 ems, so a gap is three of them on average; the column heads use
+the bold face's own nine spaces from em to hair. The template sets the page's lines in one
+`white-space: pre` block, with kerning and ligatures off so that the PDF advances are exactly the
+ones measured here, over an SVG of the row bands: a handful of elements a page.
 
 Knowing the pages in advance also gives the page numbers: each page carries "Page X of Y" as a
 literal, so parts of the table can be rendered in parallel processes with no numbering pass.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,16 +73,18 @@ class Sheet:
         return {kind: "".join(parts) for kind, parts in paths.items() if parts}
 
 
-# Space characters whose advance widths fill the gaps between columns (in DejaVu Sans: em 2048, figure
+# DejaVu Sans's own space characters, which set the column heads in the bold face (em 2048, figure
 # 1303, en 1024, three-per-em 682, space 651, four-per-em 512, thin 409, six-per-em 342, hair 204).
+# The rows are set in the table face, whose blank characters are a ladder (registry/reports/tablefont.py).
 SPACES = ("\u2003", "\u2007", "\u2002", "\u2004", " ", "\u2005", "\u2009", "\u2006", "\u200a")
 TOLERANCE = 32  # font units a gap may fall short of its width (32/2048 em: 0.04 mm at 7 pt)
 
 
 class Metrics:
-    """Advance widths of a TrueType font, for measuring text the way the PDF will set it."""
+    """Advance widths of a TrueType font, for measuring text the way the PDF will set it, and the
+    blank characters (`spaces`) it reaches a column with."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, spaces: Sequence[str] = SPACES):
         from fontTools.ttLib import TTFont
         font = TTFont(str(path), lazy=True)
         self.per_em = font["head"].unitsPerEm
@@ -86,23 +92,29 @@ class Metrics:
         self.advance = {code: widths[name][0] for code, name in font.getBestCmap().items()}
         self.fallback = widths[".notdef"][0]
         font.close()
+        self.spaces = tuple(char for char in spaces if ord(char) in self.advance)
+        self.widest = max(self.spaces, key=lambda char: self.advance[ord(char)])
+        self.quantum = math.gcd(*(self.advance[ord(char)] for char in self.spaces))
         self._fills = self._fill_table()
 
     def _fill_table(self) -> list[str]:
-        """For every width below two ems, the fewest space characters at most that wide, preferring
-        any within TOLERANCE of it (unbounded coin change over the spaces' advances)."""
-        em = self.advance[ord(SPACES[0])]
-        coins = [(self.advance[ord(char)], char) for char in SPACES if ord(char) in self.advance]
-        best: list[str | None] = [""] + [None] * (2 * em)
-        for value in range(1, len(best)):
+        """For every width below twice the widest space, in steps of the spaces' common divisor,
+        the fewest space characters at most that wide, preferring any within TOLERANCE of it
+        (unbounded coin change over the spaces' advances)."""
+        step = self.quantum
+        coins = sorted(((self.advance[ord(char)] // step, char) for char in self.spaces), reverse=True)
+        size = 2 * self.advance[ord(self.widest)] // step
+        best: list[str | None] = [""] + [None] * size
+        for value in range(1, size + 1):
             for width, char in coins:
                 if width <= value and best[value - width] is not None:
                     candidate = best[value - width] + char
                     if best[value] is None or len(candidate) < len(best[value]):
                         best[value] = candidate
+        reach = max(0, TOLERANCE - step + 1) // step  # a width between grid steps is already short by < step
         fills = []
-        for value in range(2 * em):
-            near = [best[v] for v in range(value, max(-1, value - TOLERANCE - 1), -1) if best[v] is not None]
+        for value in range(size):
+            near = [best[v] for v in range(value, max(-1, value - reach - 1), -1) if best[v] is not None]
             fills.append(min(near, key=len) if near else
                          next(best[v] for v in range(value, -1, -1) if best[v] is not None))
         return fills
@@ -119,14 +131,19 @@ class Metrics:
         """The fewest spaces as close to `units` wide as their widths allow (never wider)."""
         if units <= 0:
             return ""
-        em = self.advance[ord(SPACES[0])]
-        count = max(0, units // em - 1)  # leave between one and two ems to the finer spaces
-        return SPACES[0] * count + self._fills[units - count * em]
+        widest = self.advance[ord(self.widest)]
+        count = max(0, units // widest - 1)  # leave between one and two of the widest to the table
+        return self.widest * count + self._fills[(units - count * widest) // self.quantum]
+
+    def plain(self, text: str) -> str:
+        """`text` with every white space but line breaks made U+0020, so that no character of a
+        cell is taken for one of the spaces that place the columns (or for a tab)."""
+        return _BLANKS.sub(" ", text)
 
     def wrap(self, text: str, width_mm: float, size_pt: float) -> list[str]:
         """Greedy wrapping at spaces (and inside words too long for a line), as a browser would."""
         lines: list[str] = []
-        for paragraph in (text or "").replace("\r", "").split("\n"):
+        for paragraph in self.plain(text or "").replace("\r", "").split("\n"):
             line = ""
             for word in paragraph.split(" "):
                 candidate = f"{line} {word}" if line else word
@@ -145,9 +162,12 @@ class Metrics:
         return lines or [""]
 
 
+_BLANKS = re.compile(r"[^\S\n]")
+
+
 @lru_cache(maxsize=4)
-def metrics(path: str) -> Metrics:
-    return Metrics(Path(path))
+def metrics(path: str, spaces: Sequence[str] = SPACES) -> Metrics:
+    return Metrics(Path(path), tuple(spaces))
 
 
 @dataclass(frozen=True)

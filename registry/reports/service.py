@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.reports import catalog, evidence, layout, pades, pdf, projection
+from registry.reports import catalog, evidence, layout, pades, pdf, projection, tablefont
 from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
@@ -138,7 +138,7 @@ class ReportService:
     def _prelaid_parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> Iterator[str]:
         """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
         table = draft.table
-        font = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans.ttf"))
+        font = layout.metrics(str(tablefont.TARGET), tuple(tablefont.LADDER))
         bold = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans-Bold.ttf"))
         sheets = layout.lay_out(table.rows, table.columns, font, table.geometry)
         head, head_lines = layout.head_text(table.columns, bold, table.geometry, table.head_size_pt)

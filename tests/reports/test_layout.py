@@ -8,11 +8,12 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.reports import layout
+from registry.reports import layout, tablefont
 from registry.reports.service import TEMPLATE_FOLDER
 
-FONT = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans.ttf"))
-SPACE_RUN = re.compile("[" + "".join(layout.SPACES) + "]+")
+FONT = layout.metrics(str(tablefont.TARGET), tuple(tablefont.LADDER))  # the rows' face, as the service uses it
+BOLD = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans-Bold.ttf"))  # the column heads' face
+SPACE_RUN = re.compile("[" + "".join(FONT.spaces) + "]+")
 words = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.,/#()'", min_size=1,
                 max_size=40)
 cell = st.lists(words, max_size=6).map(" ".join)
@@ -72,9 +73,46 @@ def test_a_word_wider_than_its_column_breaks_inside_and_a_long_row_spans_pages()
 
 
 def test_pad_never_overshoots_and_lands_close_with_few_spaces():
-    for units in range(0, 12000, 3):
+    for units in range(0, 160_000, 7):  # up to about 200 mm at 7 pt: wider than any table
         spaces = FONT.pad(units)
         padded = FONT.advance_of(spaces)
+        assert 0 <= units - padded < FONT.quantum <= layout.TOLERANCE
+        assert len(spaces) <= max(0, units // 32736 - 1) + 6
+        assert set(spaces) <= set(tablefont.LADDER)
+
+
+def test_the_bold_face_pads_with_its_own_spaces():
+    for units in range(0, 12000, 3):
+        spaces = BOLD.pad(units)
+        padded = BOLD.advance_of(spaces)
         assert padded <= units
         assert units - padded <= (layout.TOLERANCE if units >= 1200 else 204)
         assert len(spaces) <= max(0, units // 2048 - 1) + 8
+        assert set(spaces) <= set(layout.SPACES)
+
+
+def test_a_cell_keeps_no_character_that_places_columns():
+    typed = "Smith\u00a0&\u2003Sons\tLtd.\u3000Austin\u2009TX"
+    [line] = FONT.wrap(typed, 200, 7)
+    assert line == "Smith & Sons Ltd. Austin TX"
+    assert FONT.wrap("North\nSouth", 200, 7) == ["North", "South"]
+
+
+def test_the_committed_table_face_is_the_one_the_module_builds():
+    assert tablefont.build() == tablefont.TARGET.read_bytes(), "run python -m registry.reports.tablefont"
+
+
+def test_the_table_face_is_dejavu_sans_with_wide_blanks_under_its_own_name():
+    from fontTools.ttLib import TTFont
+    table, source = TTFont(str(tablefont.TARGET)), TTFont(str(tablefont.SOURCE))
+    names = {record.toUnicode() for record in table["name"].names if record.nameID in (1, 3, 4, 6, 16)}
+    assert not any("Vera" in name or "Bitstream" in name for name in names)  # the licence's condition
+    assert "Serial Ledger Table" in names and table["name"].getDebugName(0) == source["name"].getDebugName(0)
+    cmap, widths = table.getBestCmap(), table["hmtx"].metrics
+    for char, advance in tablefont.LADDER.items():
+        glyph = cmap[ord(char)]
+        assert widths[glyph][0] == advance and table["glyf"][glyph].numberOfContours == 0
+    source_cmap, source_widths = source.getBestCmap(), source["hmtx"].metrics
+    for char in " AZaz09-.,/()#éßЖ":
+        assert widths[cmap[ord(char)]] == source_widths[source_cmap[ord(char)]]
+    assert max(advance for advance, _ in widths.values()) < 2**15
