@@ -33,12 +33,12 @@ chromium:
 		apt-get install -y chromium >/dev/null || { echo "install it with: sudo apt-get install -y chromium"; exit 1; }; }
 
 # Reports: WeasyPrint subsets fonts with HarfBuzz's subsetter; the report tests read PDFs with poppler
-# (pdftotext, pdftoppm).
+# (pdftotext, pdftoppm) and decode the certificate's QR code with zbar (zbarimg).
 pdftools:
-	@{ command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libharfbuzz-subset; } || { \
-		echo "installing Debian's poppler-utils and libharfbuzz-subset0 for the reports"; \
-		apt-get install -y poppler-utils libharfbuzz-subset0 >/dev/null || { \
-		echo "install them with: sudo apt-get install -y poppler-utils libharfbuzz-subset0"; exit 1; }; }
+	@{ command -v pdftoppm >/dev/null 2>&1 && command -v zbarimg >/dev/null 2>&1 && ldconfig -p | grep -q libharfbuzz-subset; } || { \
+		echo "installing Debian's poppler-utils, zbar-tools and libharfbuzz-subset0 for the reports"; \
+		apt-get install -y poppler-utils zbar-tools libharfbuzz-subset0 >/dev/null || { \
+		echo "install them with: sudo apt-get install -y poppler-utils zbar-tools libharfbuzz-subset0"; exit 1; }; }
 
 bench: install
 	$(BIN)/python -m bench ledger

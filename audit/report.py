@@ -145,9 +145,12 @@ def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence
     token = status.timestamp_validity
     if token is not None:
         verdict.timestamped_at = token.timestamp
-        verdict.add("timestamp", token.intact and token.valid,
-                    f"timestamp token of {token.timestamp.isoformat()}" if token.intact and token.valid else
-                    "the timestamp token does not verify")
+        tsa = token.signing_cert.subject.human_friendly if token.signing_cert else "an unnamed authority"
+        verdict.add("timestamp", token.trusted,
+                    f"timestamp token of {token.timestamp.isoformat()} by {tsa}" if token.trusted else
+                    "the timestamp token does not verify" if not (token.intact and token.valid) else
+                    f"the timestamp token of {tsa} does not chain to any given trust root "
+                    "(add the timestamp authority's CA with --trust)")
     return reader
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from registry.auth.identity import CurrentUser
-from registry.auth.permissions import PUBLIC, Permission, declared_permission
+from registry.auth.permissions import PUBLIC, Permission, declared_body_limit, declared_permission
 from registry.extensions import csrf, login_manager
 
 # Endpoints of extensions, which cannot carry a declaration themselves; public by nature.
@@ -54,6 +54,9 @@ def _token_user() -> CurrentUser | None:
 def guard() -> None:
     if request.routing_exception is not None:
         return  # no route matched: the 404 or 405 handler answers
+    limit_key = declared_body_limit(current_app.view_functions.get(request.endpoint))
+    if limit_key is not None:  # before the CSRF check, which reads a form body
+        request.max_content_length = current_app.config[limit_key]
     permission = required_permission(current_app, request.endpoint)
     user = _token_user()
     if user is not None:

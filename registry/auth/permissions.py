@@ -71,3 +71,16 @@ def public(view: Callable) -> Callable:
 
 def declared_permission(view: Callable) -> Permission | str | None:
     return getattr(view, "required_permission", None)
+
+
+def accepts_large_body(config_key: str) -> Callable:
+    """Declare that a view takes a body larger than MAX_CONTENT_LENGTH, up to `app.config[config_key]`
+    bytes. The guard applies it before anything reads the body (its CSRF check reads a form)."""
+    def mark(view: Callable) -> Callable:
+        view.body_limit_key = config_key
+        return view
+    return mark
+
+
+def declared_body_limit(view: Callable | None) -> str | None:
+    return getattr(view, "body_limit_key", None)

@@ -14,9 +14,10 @@ from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 CORRECTION_VIEWS = ("originals", "corrected", "both")
 
 
-def party_label(session: Session, party_id: str | None, *, personal: bool) -> dict | None:
+def party_label(session: Session, party_id: str | None, *, personal: bool, document: bool = False) -> dict | None:
     """Name and address (or licence) of a party; a person's come from the vault, only when the
-    reader may see personal data and they are not erased."""
+    reader may see personal data and they are not erased. With `document`, a person's identity
+    document too (Form 3310.4 asks for it), under the same rule."""
     if party_id is None:
         return None
     party = session.get(Party, party_id)
@@ -24,11 +25,13 @@ def party_label(session: Session, party_id: str | None, *, personal: bool) -> di
     if party.kind == "person":
         vault = session.get(PersonalData, party.id)
         if party.erased or vault is None or vault.erased_at is not None:
-            label.update(name="(erased)", address="(erased)")
+            label.update(name="(erased)", address="(erased)", id_document="(erased)")
         elif personal:
-            label.update(name=vault.full_name, address=vault.address)
+            label.update(name=vault.full_name, address=vault.address, id_document=vault.id_document or "")
         else:
-            label.update(name="(private person)", address="(withheld)")
+            label.update(name="(private person)", address="(withheld)", id_document="(withheld)")
+        if not document:
+            del label["id_document"]
     return label
 
 

@@ -2,16 +2,17 @@
 was issued, and verify a PDF."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.auth.permissions import Permission, requires
+from registry.auth.permissions import Permission, accepts_large_body, requires
 from registry.errors import InvalidBodyError, json_object
 from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 from registry.reports import catalog, jobs, verification
 from registry.reports.models import IssuedReport
+from registry.reports.pades import SigningError
 from registry.reports.runtime import reports
 from registry.reports.views import issued_report, job_json, own_job, pdf_response
 
@@ -70,7 +71,7 @@ def list_reports():
 @bp.post("/reports")
 @requires(Permission.REPORTS_ISSUE)
 @operation("Request a report: it is made in the background; follow the job", response="ReportJob",
-           request="ReportRequest", errors=(400, 404, 409, 422))
+           request="ReportRequest", errors=(400, 404, 409, 422, 503))
 def request_report():
     data = json_object()
     report_type = data.get("report_type")
@@ -79,7 +80,11 @@ def request_report():
     personal = data.get("personal_data", True)
     if not isinstance(personal, bool):
         raise catalog.ReportError("'personal_data' must be true or false", field="personal_data")
-    checked = reports().check(report_type, data.get("params", {}))
+    try:
+        service = reports()
+    except SigningError as error:
+        raise catalog.SigningUnavailableError(str(error)) from None
+    checked = service.check(report_type, data.get("params", {}))
     job = jobs.submit(report_type, checked, actor=current_user.actor,
                       personal=personal and current_user.can(Permission.PERSONAL_DATA_READ))
     return jsonify(job_json(job)), 202, {"Location": url_for("reports_api.get_job", job_id=job.id)}
@@ -111,10 +116,10 @@ def get_pdf(report_id: str):
 
 @bp.post("/reports/verify")
 @requires(Permission.REPORTS_READ)
+@accepts_large_body("REPORT_UPLOAD_LIMIT")  # a long signed report is tens of MB
 @operation("Verify a report PDF sent as the request body (Content-Type: application/pdf)", response="ReportVerdict",
            errors=(400,))
 def verify_pdf():
-    request.max_content_length = current_app.config["REPORT_UPLOAD_LIMIT"]  # a long report is tens of MB
     data = request.get_data()
     if not data.startswith(b"%PDF-"):
         raise InvalidBodyError("the body must be a PDF file (it does not start with %PDF-)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app
 from sqlalchemy import update
@@ -22,7 +22,16 @@ from registry.reports.pades import SigningError
 
 QUEUE = "reports"
 JOB_TIMEOUT = 3 * 3600
+# A running job reports progress at least once per rendered part (seconds apart); one silent for this
+# long lost its worker (a killed process, a restarted web server) and will never finish.
+STALLED_AFTER = timedelta(minutes=15)
 log = logging.getLogger(__name__)
+
+
+class QueueUnavailableError(RegistryError):
+    status = 503
+    code = "queue_unavailable"
+    title = "Job queue unavailable"
 
 
 def _now() -> datetime:
@@ -40,12 +49,36 @@ def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> Rep
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
+        from redis.exceptions import RedisError
         from rq import Queue
-        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-            "registry.reports.jobs.run_queued", job.id, job_id=f"report-{job.id}", job_timeout=JOB_TIMEOUT)
+        try:
+            Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
+                "registry.reports.jobs.run_queued", job.id, job_id=f"report-{job.id}", job_timeout=JOB_TIMEOUT)
+        except RedisError as error:
+            log.error("report job %s not queued: %s", job.id, error)
+            _set(job.id, status="failed", message="not queued", error="the job queue (Redis) was unreachable")
+            raise QueueUnavailableError("the report job queue is unreachable; nothing was queued, try again "
+                                        "later or tell the operator") from None
     else:
         app = current_app._get_current_object()
         threading.Thread(target=_run_in_app, args=(app, job.id), name=f"report-{job.id[:8]}", daemon=True).start()
+    return job
+
+
+def settle(job: ReportJob, now: datetime | None = None) -> ReportJob:
+    """A job that can no longer finish, shown as failed: one running without progress for
+    STALLED_AFTER, or (without a queue, where the job starts at once on a thread of the web process)
+    one still queued that long. A queued job on RQ waits for a worker however long that takes."""
+    now = now or _now()
+    waiting = job.status == "queued" and not current_app.config.get("REDIS_URL")
+    if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
+        since = job.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+        db.session.execute(update(ReportJob).where(  # unless the worker spoke meanwhile
+            ReportJob.id == job.id, ReportJob.status == job.status, ReportJob.updated_at < now - STALLED_AFTER).values(
+            status="failed", message="stalled", updated_at=now,
+            error=f"the worker stopped without finishing (no progress since {since}); request the report again"))
+        db.session.commit()
+        db.session.refresh(job)
     return job
 
 

@@ -30,12 +30,23 @@ PART_ROWS = 600  # rows of a long table per part rendered on its own (about 24 l
 Progress = Callable[[int, str], None]
 
 
+REPORTS_PACKAGE = Path(__file__).resolve().parent
+
+
+def revision_files() -> list[Path]:
+    """What decides how a report looks: its templates, stylesheet and fonts, and the code that lays
+    out tables and chooses their columns."""
+    made = [path for path in TEMPLATE_FOLDER.rglob("*") if path.is_file() and path.suffix in (".html", ".css", ".ttf")]
+    return sorted(made) + [REPORTS_PACKAGE / name for name in ("layout.py", "catalog.py", "tablefont.py")]
+
+
 def template_revision() -> str:
-    """SHA-256 over the report templates and stylesheet: which layout a PDF was made with."""
+    """SHA-256 over `revision_files()`, each named by its path under the project: which layout a
+    PDF was made with."""
     digest = hashlib.sha256()
-    for path in sorted(TEMPLATE_FOLDER.glob("*.*")):
-        if path.suffix in (".html", ".css"):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    root = TEMPLATE_FOLDER.parents[2]
+    for path in revision_files():
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

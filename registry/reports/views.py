@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from registry.auth.permissions import Permission, requires
+from registry.auth.permissions import Permission, accepts_large_body, requires
 from registry.custody.models import MultipleSaleFlag, Party
 from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.extensions import db
@@ -40,7 +40,7 @@ def own_job(job_id: str) -> ReportJob:
     found = db.session.get(ReportJob, job_id)
     if found is None or found.requested_by != current_user.actor:
         raise NotFoundError(f"no report job {job_id} of yours")
-    return found
+    return jobs.settle(found)
 
 
 def job_json(job: ReportJob) -> dict:
@@ -57,7 +57,9 @@ def pdf_response(report: IssuedReport) -> Response:
     try:
         data = store().get(report.sha256)
     except StoredReportError as error:
-        raise RegistryError(str(error)) from None
+        current_app.logger.error("report %s (ledger entry %s): %s", report.id, report.entry_index, error)
+        raise catalog.StoredReportDamagedError(
+            f"{error}; the copy recorded at ledger entry {report.entry_index} cannot be handed out") from None
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
         "ETag": f'"{report.sha256}"', "Cache-Control": "private, max-age=0"})
@@ -87,9 +89,9 @@ def index():
     if kind:
         query = query.where(IssuedReport.report_type == kind)
     issued = db.session.scalars(query.limit(PAGE + 1).offset(page * PAGE)).all()
-    mine = db.session.scalars(select(ReportJob).where(ReportJob.requested_by == current_user.actor)
-                              .order_by(ReportJob.created_at.desc()).limit(10)).all() \
-        if current_user.can(Permission.REPORTS_ISSUE) else []
+    mine = [jobs.settle(job) for job in db.session.scalars(
+        select(ReportJob).where(ReportJob.requested_by == current_user.actor)
+        .order_by(ReportJob.created_at.desc()).limit(10))] if current_user.can(Permission.REPORTS_ISSUE) else []
     return render_template("reports/index.html", issued=issued[:PAGE], more=len(issued) > PAGE, page=page, kind=kind,
                            types=catalog.TYPES, jobs=mine)
 
@@ -145,8 +147,8 @@ def download(report_id: str):
 
 @bp.route("/verify", methods=["GET", "POST"])
 @requires(Permission.REPORTS_READ)
+@accepts_large_body("REPORT_UPLOAD_LIMIT")  # a long signed report is tens of MB
 def verify():
-    request.max_content_length = current_app.config["REPORT_UPLOAD_LIMIT"]  # a long report is tens of MB
     form = VerifyForm()
     verdict = issued = None
     if form.validate_on_submit():

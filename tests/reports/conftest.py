@@ -21,7 +21,7 @@ from tests.conftest import ENGINES, FIXED_NOW, TEST_DATABASE_URL, TEST_ORIGIN, _
 
 def _require(tool: str) -> str:
     found = shutil.which(tool)
-    assert found, f"{tool} is missing: `make test` installs poppler-utils"
+    assert found, f"{tool} is missing: `make test` installs poppler-utils and zbar-tools"
     return found
 
 
@@ -29,6 +29,15 @@ def pdf_text(data: bytes, page: int | None = None) -> str:
     pages = ["-f", str(page), "-l", str(page)] if page else []
     return subprocess.run([_require("pdftotext"), "-layout", *pages, "-", "-"], input=data, capture_output=True,
                           check=True).stdout.decode("utf-8")
+
+
+def qr_codes(data: bytes, page: int = 1) -> list[str]:
+    """The QR codes zbar reads on the page, rendered at print resolution."""
+    png = subprocess.run([_require("pdftoppm"), "-r", "200", "-f", str(page), "-l", str(page), "-png", "-gray", "-"],
+                         input=data, capture_output=True, check=True).stdout
+    found = subprocess.run([_require("zbarimg"), "--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-"], input=png,
+                           capture_output=True)
+    return found.stdout.decode("utf-8").splitlines()
 
 
 def page_png(data: bytes, page: int = 1, dpi: int = 40):

@@ -30,7 +30,7 @@ from registry.reports.pades import sign_pdf
 from registry.reports.runtime import reports, signing_setup
 from registry.reports.service import Renderer
 from tests.conftest import FIXED_NOW
-from tests.reports.conftest import page_png, pdf_text
+from tests.reports.conftest import page_png, pdf_text, qr_codes
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -42,10 +42,10 @@ KEY_CONTENT = {
                    "Riverside Sporting Goods", "TX-2026-000", "corr.", "orig."],
     "trace_response": ["Trace request response: serial BXR-4472", "T20261124-0042", "DA-38", "TX-2026-000131"],
     "theft_loss": ["ATF Form 3310.11", "RFL-20931", "T-2026-118842", "APD-2026-0533", "Theft", ".308 Win"],
-    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX-2026-000123",
+    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX driver licence 12345678", "TX-2026-000123",
                       "Riverside Sporting Goods"],
     "recall_campaign": ["26E-041", "Involved components", "Kestrel Polymers", "Holders", "WF200-00002", "66.7 %"],
-    "ledger_verification": ["VALID: every check passed", "What was checked", "coverage"],
+    "ledger_verification": ["VALID: every check passed", "What was checked", "coverage", "passed on"],
 }
 
 
@@ -225,6 +225,67 @@ def _check_numbered(data: bytes, pages: int, header: str, repeated: str, rows: s
         assert repeated in text or (rows and rows not in text)
 
 
+def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatch):
+    import shutil
+    from registry.reports import service
+    templates = tmp_path / "templates" / "reports" / "pdf"
+    shutil.copytree(service.TEMPLATE_FOLDER, templates)
+    package = tmp_path / "registry" / "reports"
+    package.mkdir(parents=True)
+    for name in ("layout.py", "catalog.py", "tablefont.py"):
+        shutil.copy(service.REPORTS_PACKAGE / name, package / name)
+    monkeypatch.setattr(service, "TEMPLATE_FOLDER", templates)
+    monkeypatch.setattr(service, "REPORTS_PACKAGE", package)
+    original = service.template_revision()
+    seen = {original}
+    for changed in (templates / "fonts" / "SerialLedgerTable.ttf", package / "layout.py", templates / "report.css"):
+        before = changed.read_bytes()
+        changed.write_bytes(before + b"\n")
+        seen.add(service.template_revision())
+        changed.write_bytes(before)
+        assert service.template_revision() == original
+    assert len(seen) == 4  # each change gave a revision of its own
+
+
+def test_the_ledger_verification_report_says_what_each_check_ran_over():
+    from audit.verdict import Problem, Verdict
+    from registry.reports.catalog import LEDGER_CHECKS, ledger_check_rows
+    rows = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399))
+    assert [r["name"] for r in rows] == [name for name, _, _ in LEDGER_CHECKS]
+    results = {r["name"]: r["result"] for r in rows}
+    assert (results["chain"], results["node"], results["root"]) == (
+        "passed on 1,200 entries", "passed on 2,399 stored nodes", "passed on 1 signed checkpoint")
+    assert not any(r["failed"] for r in rows)
+    broken = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399,
+                                       problem=Problem("chain", "entry 41 does not name the leaf before it", 41)))
+    results = {r["name"]: r["result"] for r in broken}
+    assert results["chain"] == "FAILED at entry 41: entry 41 does not name the leaf before it"
+    assert results["leaf"] == "passed on entries 0 to 40; not checked beyond the problem"
+    assert [r["name"] for r in broken if r["failed"]] == ["chain"]
+    at_start = ledger_check_rows(Verdict(problem=Problem("signature", "no checkpoint verifies")))
+    assert {r["result"] for r in at_start if not r["failed"]} == {"not checked: the verification stopped at the problem"}
+
+
+@pytest.mark.parametrize("view, stated, shown, hidden", [
+    ("originals", "entries as first recorded", ["9mm", "orig."], ["9x19mm", "corr."]),  # orig.: corrected later
+    ("corrected", "entries with their corrections applied", ["9x19mm", "corr."], ["orig."]),
+    ("both", "original entries and, below each", ["9x19mm", "corr.", "orig."], []),
+])
+def test_the_bound_book_shows_the_corrections_view_chosen(rctx, view, stated, shown, hidden, trust, vkey):
+    """The demo pistol's caliber was recorded as 9mm and corrected to 9x19mm Parabellum."""
+    service = reports()
+    report = service.issue("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": view},
+                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=6))
+    data = service.pdf(report)
+    text = pdf_text(data)
+    assert "BXR-4471" in text and stated in " ".join(text.split())
+    for expected in shown:
+        assert expected in text, f"{view}: {expected!r} missing"
+    for unexpected in hidden:
+        assert unexpected not in text, f"{view}: {unexpected!r} shown"
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+
+
 def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, busy_year, vkey, trust):
     """The book laid out on pages here, the pages rendered in two processes in parts and joined:
     page i of N on every page, the column heads on each, every row once, and the whole verifies."""
@@ -271,6 +332,12 @@ def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, 
     assert verdict.ok, verdict.summary()
     assert [c for c in verdict.checks if c.name == "timestamp" and c.passed]
     assert verdict.timestamped_at is not None
+    # A token from an authority nobody said to trust proves no time.
+    untrusted = verify_report(data, trust_roots=[trust], vkeys=[vkey])
+    assert not untrusted.ok
+    assert [c.detail for c in untrusted.checks if c.name == "timestamp"] == [
+        "the timestamp token of Common Name: Test timestamp authority does not chain to any given trust root "
+        "(add the timestamp authority's CA with --trust)"]
 
 
 def test_an_unreachable_timestamp_authority_refuses_and_records_nothing(rctx):
@@ -301,4 +368,6 @@ def test_the_custody_certificate_draws_and_lists_the_component_tree(rctx, trust,
     assert any(f"lot {code}" in text for code in lots)  # down to the supplier lot of the housing
     assert "No components are installed" not in text
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
-    assert f"item={unit.id[:8]}" in text.replace("\n", "")  # the ledger reference the QR code carries
+    reference = f"{reports().origin}#item={unit.id}&registered={unit.registered_entry}"
+    assert qr_codes(data) == [reference]  # the QR code carries the ledger reference, as printed beside it
+    assert reference in "".join(text.split())

@@ -7,10 +7,12 @@ import io
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from registry.custody.models import Item
 from registry.extensions import db
@@ -184,6 +186,29 @@ def test_the_verify_page_gives_the_verdict_and_its_reason(rctx, as_role, issued)
     assert "<strong>Invalid.</strong>" in html and "the signed bytes were changed" in html
     empty = auditor.post("/reports/verify", data={"csrf_token": token}, content_type="multipart/form-data")
     assert empty.status_code == 400 and "choose a PDF file" in empty.get_data(as_text=True)
+    # A form upload over the 16 MiB other requests may send: read (CSRF check included) and verified.
+    big = post_multipart(auditor, "/reports/verify", {"csrf_token": token, "pdf": pdf_file(padded(data))})
+    html = big.get_data(as_text=True)
+    assert big.status_code == 200 and "<strong>Invalid.</strong>" in html
+    assert "the file was changed after signing (an incremental update or appended bytes)" in html
+    forged = post_multipart(auditor, "/reports/verify", {"pdf": pdf_file(padded(data))})
+    assert forged.status_code == 400  # the large limit does not lift the CSRF check
+
+
+def post_multipart(client, url: str, fields: dict):
+    """A multipart POST whose body is built in memory (the test client would spool a large one to a
+    temporary file it never closes)."""
+    boundary, body = encode_multipart(fields)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def pdf_file(data: bytes) -> FileStorage:
+    return FileStorage(io.BytesIO(data), filename="report.pdf", content_type="application/pdf")
+
+
+def padded(data: bytes) -> bytes:
+    """`data` with a 17 MiB comment appended and the trailer repeated after it, so it still reads as a PDF."""
+    return data + b"%" + b" " * (17 * 2**20) + b"\n" + data[data.rindex(b"startxref"):]
 
 
 def test_the_api_verifies_a_pdf_body(rctx, api, issued):
@@ -196,10 +221,8 @@ def test_the_api_verifies_a_pdf_body(rctx, api, issued):
     assert (junk.status_code, junk.get_json()["code"]) == (400, "invalid_body")
     # Larger than the 16 MiB every other request may send: verified, and found changed after signing
     # (a comment of 17 MiB appended, then the trailer again so that the file still reads as a PDF).
-    trailer = data[data.rindex(b"startxref"):]
-    padded = client.post("/api/v1/reports/verify", data=data + b"%" + b" " * (17 * 2**20) + b"\n" + trailer,
-                         content_type="application/pdf")
-    assert padded.status_code == 200 and padded.get_json()["checks"][-1]["name"] == "coverage"
+    large = client.post("/api/v1/reports/verify", data=padded(data), content_type="application/pdf")
+    assert large.status_code == 200 and large.get_json()["checks"][-1]["name"] == "coverage"
     officer = api("officer")  # any other body over 16 MiB is still refused
     assert officer.post("/api/v1/reports", data=b" " * (17 * 2**20), content_type="application/json").status_code == 413
 
@@ -265,6 +288,38 @@ def test_with_redis_a_worker_runs_the_job(rctx, api, trust, vkey):
         Redis.from_url(url).flushdb()
 
 
+def test_an_unreachable_queue_fails_the_request_and_its_job(rctx, api, monkeypatch):
+    officer = api("officer")
+    monkeypatch.setitem(rctx.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "params": {"serial": "Q-1"}})
+    assert (response.status_code, response.get_json()["code"]) == (503, "queue_unavailable")
+    db.session.rollback()
+    job = db.session.scalars(select(ReportJob).where(ReportJob.params["serial"].as_string() == "Q-1")).one()
+    assert (job.status, job.error) == ("failed", "the job queue (Redis) was unreachable")
+
+
+def test_a_job_whose_worker_died_is_shown_as_failed(rctx, api):
+    officer = api("officer")
+    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "params": {"serial": "D-1"}})
+    done = wait_for(lambda: officer.get(response.headers["Location"]).get_json())
+    actor = db.session.get(ReportJob, done["id"]).requested_by
+    now = datetime.now(timezone.utc)
+    for name, age in (("fresh", timedelta(minutes=5)), ("stalled", timedelta(minutes=20))):
+        db.session.add(ReportJob(id=str(uuid.uuid4()), report_type="trace_response", params={"serial": name},
+                                 requested_by=actor, personal=False, status="running", progress=40,
+                                 message="rendered part 2 of 5", created_at=now - age, updated_at=now - age))
+    db.session.commit()
+    listed = {job.params["serial"]: job.id for job in db.session.scalars(
+        select(ReportJob).where(ReportJob.requested_by == actor))}
+    fresh = officer.get(f"/api/v1/reports/jobs/{listed['fresh']}").get_json()
+    assert (fresh["status"], fresh["progress"]) == ("running", 40)
+    stalled = officer.get(f"/api/v1/reports/jobs/{listed['stalled']}").get_json()
+    assert (stalled["status"], stalled["message"]) == ("failed", "stalled")
+    assert stalled["error"].startswith("the worker stopped without finishing (no progress since ")
+    page = officer.get(f"/reports/jobs/{listed['stalled']}")
+    assert "the worker stopped without finishing" in page.get_data(as_text=True)
+
+
 def test_replay_rebuilds_the_issued_report_list(rctx):
     from registry.replay import replay
     result = replay(db.session())
@@ -272,12 +327,28 @@ def test_replay_rebuilds_the_issued_report_list(rctx):
     assert result.tables["issued_report"] >= 7
 
 
-def test_a_stored_pdf_changed_on_disk_is_refused(rctx, as_role, issued):
+def test_a_stored_pdf_changed_on_disk_is_refused(rctx, as_role, api, issued):
     report, data = issued("ledger_verification")
     path = store().path(report.sha256)
     try:
         path.write_bytes(data + b"x")
         response = as_role("auditor").get(f"/reports/{report.id}.pdf")
-        assert response.status_code == 400 and b"changed on disk" in response.get_data()
+        assert response.status_code == 500 and b"changed on disk" in response.get_data()
+        assert response.mimetype == "text/html"
+        problem = api("auditor").get(f"/api/v1/reports/{report.id}/pdf")
+        assert (problem.status_code, problem.get_json()["code"]) == (500, "stored_report_damaged")
+        assert f"ledger entry {report.entry_index}" in problem.get_json()["detail"]
     finally:
         path.write_bytes(data)
+
+
+def test_a_report_request_without_a_usable_signing_key_is_503(rctx, api, tmp_path, monkeypatch):
+    monkeypatch.delenv("REPORT_SIGNING_PASSWORD", raising=False)
+    officer = api("officer")
+    before = db.session.scalar(select(func.count()).select_from(ReportJob))
+    monkeypatch.setitem(rctx.config, "REPORT_SIGNING_P12", str(tmp_path / "signing.p12"))  # no password beside it
+    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "params": {"serial": "X-1"}})
+    problem = response.get_json()
+    assert (response.status_code, problem["code"]) == (503, "signing_unavailable")
+    assert "REPORT_SIGNING_PASSWORD is not set" in problem["detail"]
+    assert db.session.scalar(select(func.count()).select_from(ReportJob)) == before
