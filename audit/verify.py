@@ -1,19 +1,7 @@
 """Full verification of a ledger, streaming: every entry, every stored node, every checkpoint.
 
-The steps, each reported by name when it fails:
-  1. sequence   entries are numbered 0, 1, 2, ... with no gap and no repeat
-  2. leaf       a stored leaf hash equals SHA-256(0x00 || body)
-  3. body       the body is an RFC 8785 canonical JSON object of the event shape, naming its own index
-  4. chain      `prev` is the leaf hash of the previous entry (null for entry 0)
-  5. item       `item_prev` is the index of the same item's previous event (null for its first)
-  6. columns    columns a database repeats from the body (type, item) agree with it
-  7. node       every stored Merkle node equals the one recomputed from the leaves, none missing or extra
-  8. signature  every checkpoint note is signed by a trusted key for the log's origin
-  9. root       every checkpoint's root equals the root recomputed at its size; this also proves
-                each checkpoint consistent with every earlier one
- 10. coverage   no checkpoint claims more entries than the log holds (truncation), and every entry
-                is covered by a signed checkpoint (no unsigned tail)
-The verdict names the first bad entry index. A root mismatch can only be placed between the last
+The steps are CHECKS below, each reported by name when it fails. The verdict names the first bad
+entry index. A root mismatch can only be placed between the last
 checkpoint that verified and the failing one: the verdict names the first index of that span.
 """
 from __future__ import annotations
@@ -26,12 +14,28 @@ from audit.errors import VerificationError
 from audit.passes import ItemChains, SignedSize, check_claims, entry_pass, tree_pass
 from audit.verdict import Failed, Problem, Verdict, first_problem
 
+# Each check by the name a Problem carries, with what it proves.
+CHECKS = (
+    ("sequence", "entries are numbered 0, 1, 2, ... with no gap and no repeat"),
+    ("leaf", "each stored leaf hash equals SHA-256(0x00 || body) (RFC 6962)"),
+    ("body", "each body is an RFC 8785 canonical JSON event of the event shape, naming its own index"),
+    ("chain", "each entry's `prev` is the leaf hash of the one before it (null for entry 0)"),
+    ("item", "each event's `item_prev` is the index of the same item's previous event (null for its first)"),
+    ("columns", "the columns a database repeats from a body (type, item) agree with it"),
+    ("node", "every stored Merkle node equals the one recomputed from the leaves, none missing or extra"),
+    ("signature", "every checkpoint note is signed by a trusted key for the log's origin (C2SP signed note)"),
+    ("root", "every checkpoint's root equals the root recomputed at its size, which also proves it consistent "
+             "with every earlier one"),
+    ("coverage", "no checkpoint claims more entries than the log holds (truncation), and every entry is "
+                 "covered by a signed checkpoint (no unsigned tail)"),
+)
+
 # (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
 EntryRecord = tuple
 # (level, index, hash) of a stored complete subtree, in creation order
 NodeRecord = tuple[int, int, bytes]
 
-__all__ = ["Problem", "Verdict", "ItemChains", "verify_log", "verify_entries", "verify_tree", "combine",
+__all__ = ["CHECKS", "Problem", "Verdict", "ItemChains", "verify_log", "verify_entries", "verify_tree", "combine",
            "check_claims"]
 
 

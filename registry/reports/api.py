@@ -12,7 +12,6 @@ from registry.extensions import db
 from registry.openapi import SCHEMAS, operation, path, query
 from registry.reports import catalog, jobs, verification
 from registry.reports.models import IssuedReport
-from registry.reports.pades import SigningError
 from registry.reports.runtime import reports
 from registry.reports.views import issued_report, job_json, own_job, pdf_response
 
@@ -80,11 +79,7 @@ def request_report():
     personal = data.get("personal_data", True)
     if not isinstance(personal, bool):
         raise catalog.ReportError("'personal_data' must be true or false", field="personal_data")
-    try:
-        service = reports()
-    except SigningError as error:
-        raise catalog.SigningUnavailableError(str(error)) from None
-    checked = service.check(report_type, data.get("params", {}))
+    checked = reports().check(report_type, data.get("params", {}))
     job = jobs.submit(report_type, checked, actor=current_user.actor,
                       personal=personal and current_user.can(Permission.PERSONAL_DATA_READ))
     return jsonify(job_json(job)), 202, {"Location": url_for("reports_api.get_job", job_id=job.id)}

@@ -10,6 +10,7 @@ import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.verify import CHECKS
 from registry.custody import queries as custody_queries
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 from registry.errors import RegistryError
@@ -29,24 +30,6 @@ class ReportError(RegistryError):
         super().__init__(detail, field=field)
         self.code, self.status = code, status
         self.title = "Not found" if status == 404 else "Invalid report request"
-
-
-class SigningUnavailableError(RegistryError):
-    """The registry cannot sign reports now (no password for its certificate, an unreadable PKCS#12):
-    the operator's to fix, not the caller's."""
-
-    status = 503
-    code = "signing_unavailable"
-    title = "Report signing unavailable"
-
-
-class StoredReportDamagedError(RegistryError):
-    """An issued report's stored bytes are missing or no longer hash to the SHA-256 its `report.issued`
-    event records: the store was tampered with or damaged. Nothing is handed out."""
-
-    status = 500
-    code = "stored_report_damaged"
-    title = "Stored report damaged"
 
 
 @dataclass(frozen=True)
@@ -302,8 +285,9 @@ def build_multiple(session: Session, params: dict, *, personal: bool, now: datet
         | {s["item"].registered_entry for s in sales}
     return Draft(title=f"Report of multiple sale of handguns (ATF Form 3310.4), {flag.first_date} to {flag.last_date}",
                  template="reports/pdf/multiple_sale.html",
-                 context={"flag": flag, "sales": sales, "purchaser": custody_queries.party_label(session, flag.party_id, personal=personal, document=True),
-                          "licensee": _label(session, seller, personal)},
+                 context={"flag": flag, "sales": sales, "licensee": _label(session, seller, personal),
+                          "purchaser": custody_queries.party_label(session, flag.party_id, personal=personal,
+                                                                   document=True)},
                  entries=entries)
 
 
@@ -335,20 +319,8 @@ def parse_verification(session: Session, params: dict) -> dict:
     return {}
 
 
-# The checks of `audit.verify`, what each proves, and the count of the verdict it runs over.
-LEDGER_CHECKS = (
-    ("sequence", "entries are numbered 0, 1, 2, ... with no gap and no repeat", "entries"),
-    ("leaf", "each stored leaf hash equals SHA-256(0x00 || body) (RFC 6962)", "entries"),
-    ("body", "each body is an RFC 8785 canonical JSON event naming its own index", "entries"),
-    ("chain", "each entry names the leaf hash of the one before it", "entries"),
-    ("item", "each event names the index of the same item's previous event", "entries"),
-    ("columns", "the columns the database repeats from a body agree with it", "entries"),
-    ("node", "every stored Merkle node equals the one recomputed from the leaves", "nodes"),
-    ("signature", "every checkpoint note is signed by the log's key for its origin (C2SP signed note)", "checkpoints"),
-    ("root", "every checkpoint's root equals the root recomputed at its size, so each is consistent with every "
-             "earlier one", "checkpoints"),
-    ("coverage", "no checkpoint claims more entries than the log holds, and every entry is covered by one", "entries"),
-)
+# What a check of `audit.verify.CHECKS` runs over, when not the entries: a count of the verdict.
+CHECK_SCOPE = {"node": "nodes", "signature": "checkpoints", "root": "checkpoints"}
 SCOPE_NAMES = {"entries": ("entry", "entries"), "nodes": ("stored node", "stored nodes"),
                "checkpoints": ("signed checkpoint", "signed checkpoints")}
 
@@ -357,20 +329,20 @@ def ledger_check_rows(verdict) -> list[dict]:
     """Each check with what it ran over and its outcome. The verifier stops at the first problem:
     the entries before it passed every check, the rest were not checked."""
     rows = []
-    for name, proves, scope in LEDGER_CHECKS:
-        count = getattr(verdict, scope)
-        one, many = SCOPE_NAMES[scope]
+    for name, proves in CHECKS:
+        scope = CHECK_SCOPE.get(name, "entries")
+        count, (one, many) = getattr(verdict, scope), SCOPE_NAMES[scope]
+        failed = not verdict.ok and verdict.problem.check == name
         if verdict.ok:
             result = f"passed on {count:,} {one if count == 1 else many}"
-        elif verdict.problem.check == name:
+        elif failed:
             where = f" at entry {verdict.problem.index}" if verdict.problem.index is not None else ""
             result = f"FAILED{where}: {verdict.problem.message}"
         elif verdict.problem.index:
             result = f"passed on entries 0 to {verdict.problem.index - 1}; not checked beyond the problem"
         else:
             result = "not checked: the verification stopped at the problem"
-        rows.append({"name": name, "proves": proves, "result": result,
-                     "failed": not verdict.ok and verdict.problem.check == name})
+        rows.append({"name": name, "proves": proves, "result": result, "failed": failed})
     return rows
 
 

@@ -15,7 +15,6 @@ from registry.extensions import db
 from registry.ledger.events import cli_actor
 from registry.reports import catalog, jobs, verification
 from registry.reports.models import IssuedReport
-from registry.reports.pades import SigningError
 from registry.reports.runtime import reports
 
 reports_cli = AppGroup("reports", help="Signed PDF compliance reports.")
@@ -44,7 +43,7 @@ def issue(report_type: str, params: tuple[str, ...], out: str | None, no_persona
         try:
             issued = reports().issue(report_type, values, actor=cli_actor(), personal=not no_personal_data,
                                      now=datetime.now(timezone.utc), progress=progress)
-        except (RegistryError, SigningError) as error:
+        except RegistryError as error:
             raise click.ClickException(getattr(error, "detail", str(error))) from None
     if out:
         Path(out).write_bytes(reports().pdf(issued))

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from registry.errors import RegistryError
 from registry.extensions import db
 from registry.reports.models import ReportJob
-from registry.reports.pades import SigningError
 
 QUEUE = "reports"
 JOB_TIMEOUT = 3 * 3600
@@ -65,11 +64,11 @@ def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> Rep
     return job
 
 
-def settle(job: ReportJob, now: datetime | None = None) -> ReportJob:
+def settle(job: ReportJob) -> ReportJob:
     """A job that can no longer finish, shown as failed: one running without progress for
     STALLED_AFTER, or (without a queue, where the job starts at once on a thread of the web process)
     one still queued that long. A queued job on RQ waits for a worker however long that takes."""
-    now = now or _now()
+    now = _now()
     waiting = job.status == "queued" and not current_app.config.get("REDIS_URL")
     if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
         since = job.updated_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -111,7 +110,7 @@ def run(job_id: str) -> None:
         issued = reports().issue(report_type, params, actor=actor, personal=personal, now=_now(),
                                  progress=lambda percent, message: _set(job_id, progress=percent, message=message[:400]))
         report_id = issued.id
-    except (RegistryError, SigningError) as error:
+    except RegistryError as error:  # refused, or signing unavailable
         db.session.rollback()
         _set(job_id, status="failed", message="refused", error=str(getattr(error, "detail", error))[:1000])
         return

@@ -10,12 +10,18 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 
 from audit.report import outside_event_loop
+from registry.errors import RegistryError
 
 FIELD_NAME = "SerialLedgerReport"
 
 
-class SigningError(RuntimeError):
-    """The signing certificate cannot be used: missing, wrong password, or the TSA refused."""
+class SigningError(RegistryError):
+    """The signing certificate cannot be used (missing, wrong password) or the TSA refused: the
+    operator's to fix, not the caller's, so a request meets 503."""
+
+    status = 503
+    code = "signing_unavailable"
+    title = "Report signing unavailable"
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,16 @@ import tempfile
 from pathlib import Path
 
 
-class StoredReportError(RuntimeError):
-    """A stored PDF is missing, or its bytes no longer hash to the name it was stored under."""
+from registry.errors import RegistryError
+
+
+class StoredReportError(RegistryError):
+    """A stored PDF is missing, or its bytes no longer hash to the name it was stored under (the
+    SHA-256 its `report.issued` event records): the store was damaged or tampered with."""
+
+    status = 500
+    code = "stored_report_damaged"
+    title = "Stored report damaged"
 
 
 class ReportStore:

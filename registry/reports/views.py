@@ -2,7 +2,7 @@
 progress bar, a report's page and its PDF, and the verification of an uploaded PDF."""
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, Response, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template,
                    request, url_for)
 from flask_login import current_user
 from markupsafe import Markup
@@ -17,7 +17,6 @@ from registry.recalls.models import RecallCampaign
 from registry.reports import catalog, jobs, verification
 from registry.reports.forms import ReportForm, VerifyForm
 from registry.reports.models import IssuedReport, ReportJob
-from registry.reports.pades import SigningError
 from registry.reports.runtime import reports, store
 from registry.reports.store import StoredReportError
 
@@ -58,8 +57,7 @@ def pdf_response(report: IssuedReport) -> Response:
         data = store().get(report.sha256)
     except StoredReportError as error:
         current_app.logger.error("report %s (ledger entry %s): %s", report.id, report.entry_index, error)
-        raise catalog.StoredReportDamagedError(
-            f"{error}; the copy recorded at ledger entry {report.entry_index} cannot be handed out") from None
+        raise
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
         "ETag": f'"{report.sha256}"', "Cache-Control": "private, max-age=0"})
@@ -110,10 +108,8 @@ def new(report_type: str):
         try:
             checked = reports().check(report_type, params)
             job = jobs.submit(report_type, checked, actor=current_user.actor, personal=personal)
-        except RegistryError as error:
+        except RegistryError as error:  # a refused parameter, or signing unavailable (a flash)
             show_on_form(form, error)
-        except SigningError as error:
-            flash(str(error), "danger")
         else:
             return redirect(url_for("reports.job", job_id=job.id))
     status = 400 if request.method == "POST" else 200

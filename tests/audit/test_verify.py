@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from audit import checkpoint, merkle, note
 from audit.canonical import canonical_bytes
-from audit.verify import check_claims, combine, verify_entries, verify_log, verify_tree
+from audit.verify import CHECKS, check_claims, combine, verify_entries, verify_log, verify_tree
 
 ORIGIN = "test.example/log"
 SKEY, VKEY = note.generate_key(ORIGIN)
@@ -56,7 +56,7 @@ def test_a_well_formed_ledger_verifies():
     assert (verdict.entries, verdict.checkpoints, verdict.latest.size) == (40, 40, 40)
 
 
-@pytest.mark.parametrize("corrupt, index, check", [
+BREAKAGES = [
     (lambda e, n, c: e.pop(9), 9, "sequence"),
     (lambda e, n, c: e.__setitem__(9, e[9][:2] + (b"\0" * 32,) + e[9][3:]), 9, "leaf"),
     (lambda e, n, c: rewrite(e, 9, index=10), 9, "body"),
@@ -65,7 +65,19 @@ def test_a_well_formed_ledger_verifies():
     (lambda e, n, c: e.__setitem__(9, e[9][:3] + ("item.other", e[9][4])), 9, "columns"),
     (lambda e, n, c: n.__setitem__(7, n[7][:2] + (b"\1" * 32,)), 9, "node"),  # node 7 is level 1 over leaves 8-9
     (lambda e, n, c: [e.pop() for _ in range(5)], 35, "coverage"),
-], ids=["sequence", "leaf", "body-index", "chain", "item", "columns", "node", "truncated"])
+]
+
+
+def test_the_named_checks_are_the_ones_these_tests_make_fail():
+    """CHECKS (what the ledger verification report lists) names exactly the checks a Problem
+    carries here: the breakages above, and a rewritten root and a foreign signature below."""
+    names = [name for name, _ in CHECKS]
+    assert len(names) == len(set(names))
+    assert set(names) == {check for _, _, check in BREAKAGES} | {"root", "signature"}
+
+
+@pytest.mark.parametrize("corrupt, index, check", BREAKAGES,
+                         ids=["sequence", "leaf", "body-index", "chain", "item", "columns", "node", "truncated"])
 def test_each_check_names_the_first_bad_entry(corrupt, index, check):
     entries, nodes, notes = build(40)
     corrupt(entries, nodes, notes)

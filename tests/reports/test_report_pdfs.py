@@ -42,8 +42,8 @@ KEY_CONTENT = {
                    "Riverside Sporting Goods", "TX-2026-000", "corr.", "orig."],
     "trace_response": ["Trace request response: serial BXR-4472", "T20261124-0042", "DA-38", "TX-2026-000131"],
     "theft_loss": ["ATF Form 3310.11", "RFL-20931", "T-2026-118842", "APD-2026-0533", "Theft", ".308 Win"],
-    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX driver licence 12345678", "TX-2026-000123",
-                      "Riverside Sporting Goods"],
+    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX driver licence 12345678",
+                      "TX-2026-000123", "Riverside Sporting Goods"],
     "recall_campaign": ["26E-041", "Involved components", "Kestrel Polymers", "Holders", "WF200-00002", "66.7 %"],
     "ledger_verification": ["VALID: every check passed", "What was checked", "coverage", "passed on"],
 }
@@ -249,9 +249,10 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
 
 def test_the_ledger_verification_report_says_what_each_check_ran_over():
     from audit.verdict import Problem, Verdict
-    from registry.reports.catalog import LEDGER_CHECKS, ledger_check_rows
+    from audit.verify import CHECKS
+    from registry.reports.catalog import ledger_check_rows
     rows = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399))
-    assert [r["name"] for r in rows] == [name for name, _, _ in LEDGER_CHECKS]
+    assert [r["name"] for r in rows] == [name for name, _ in CHECKS]
     results = {r["name"]: r["result"] for r in rows}
     assert (results["chain"], results["node"], results["root"]) == (
         "passed on 1,200 entries", "passed on 2,399 stored nodes", "passed on 1 signed checkpoint")
@@ -263,7 +264,8 @@ def test_the_ledger_verification_report_says_what_each_check_ran_over():
     assert results["leaf"] == "passed on entries 0 to 40; not checked beyond the problem"
     assert [r["name"] for r in broken if r["failed"]] == ["chain"]
     at_start = ledger_check_rows(Verdict(problem=Problem("signature", "no checkpoint verifies")))
-    assert {r["result"] for r in at_start if not r["failed"]} == {"not checked: the verification stopped at the problem"}
+    unchecked = {r["result"] for r in at_start if not r["failed"]}
+    assert unchecked == {"not checked: the verification stopped at the problem"}
 
 
 @pytest.mark.parametrize("view, stated, shown, hidden", [

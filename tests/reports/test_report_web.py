@@ -337,18 +337,21 @@ def test_a_stored_pdf_changed_on_disk_is_refused(rctx, as_role, api, issued):
         assert response.mimetype == "text/html"
         problem = api("auditor").get(f"/api/v1/reports/{report.id}/pdf")
         assert (problem.status_code, problem.get_json()["code"]) == (500, "stored_report_damaged")
-        assert f"ledger entry {report.entry_index}" in problem.get_json()["detail"]
+        assert "was changed on disk" in problem.get_json()["detail"]
     finally:
         path.write_bytes(data)
 
 
-def test_a_report_request_without_a_usable_signing_key_is_503(rctx, api, tmp_path, monkeypatch):
+def test_a_report_request_without_a_usable_signing_key_is_503(rctx, api, as_role, tmp_path, monkeypatch):
     monkeypatch.delenv("REPORT_SIGNING_PASSWORD", raising=False)
-    officer = api("officer")
+    officer, page = api("officer"), as_role("officer")
+    token = csrf_token(page, "/reports/")
     before = db.session.scalar(select(func.count()).select_from(ReportJob))
     monkeypatch.setitem(rctx.config, "REPORT_SIGNING_P12", str(tmp_path / "signing.p12"))  # no password beside it
     response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "params": {"serial": "X-1"}})
     problem = response.get_json()
     assert (response.status_code, problem["code"]) == (503, "signing_unavailable")
     assert "REPORT_SIGNING_PASSWORD is not set" in problem["detail"]
+    form = page.post("/reports/new/trace_response", data={"csrf_token": token, "serial": "X-1"})
+    assert form.status_code == 400 and "REPORT_SIGNING_PASSWORD is not set" in form.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ReportJob)) == before
