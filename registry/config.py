@@ -33,6 +33,8 @@ def settings_from_env(instance: Path) -> dict:
         "LEDGER_KEY_FILE": str(instance / "ledger.key"),
         "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", ""),
         "SECRET_KEY_FILE": str(instance / "secret_key"),
+        # The key of the keyed hashes that recognise a private person registered twice (vault only).
+        "PERSON_MATCH_KEY_FILE": str(instance / "person-match.key"),
         # PDF report signing: a PKCS#12 (its password from REPORT_SIGNING_PASSWORD, or the one `init`
         # keeps beside a development certificate it made); the organisation named in that certificate.
         "REPORT_SIGNING_P12": os.environ.get("REPORT_SIGNING_P12") or str(instance / "report-signing.p12"),

@@ -1,9 +1,10 @@
 """Demo data for `make run`: a small registry a newcomer can click through.
 
-Licensees, an organisation and a private person; a vehicle, two handguns, a rifle, a phone and a
-GS1-labelled device, with acquisitions, dispositions (two handguns to one person within five business
-days, so the multiple-sale signal shows), a transfer, a theft and its recovery, a stolen rifle, and a correction kept
-beside its original. Then one account per role with a generated password. Everything goes through
+Licensees, an organisation and a private person; a vehicle, two handguns, rifles, a shotgun without a
+serial (NSN), a phone and a GS1-labelled device, with acquisitions, dispositions (two handguns to one
+person within five business days, so the multiple-sale signal shows), a transfer, a theft and its
+recovery, a stolen rifle, and corrections kept beside their originals (a caliber, and an acquisition
+date that moves the line in the bound book). Then one account per role with a generated password. Everything goes through
 the services, so the ledger and the tables agree and `flask ledger replay` finds them identical.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ def load(service: CustodyService, *, now: datetime) -> bool:
     fleet = service.register_organisation(name="Northline Fleet Ltd.", address="5 Depot Rd, Dallas, TX 75201", **a)
     motors = service.register_organisation(name="Motor Coach Industries", address="1 Coach Dr, Winnipeg, MB", **a)
     doe = service.register_person(full_name="Jane Doe", address="3 Elm St, Austin, TX 78702",
-                                  id_document="TX driver licence 12345678", **a)
+                                  id_type="driver licence", id_issuer="TX", id_number="12345678", **a)
 
     firearm = dict(manufacturer="Demo Arms Co.", model="DA-9", caliber="9mm")
     pistol = service.register_item(kind="firearm", scheme="firearm", serial="BXR-4471", on="2026-11-02", type="pistol",
@@ -49,6 +50,21 @@ def load(service: CustodyService, *, now: datetime) -> bool:
                     form_4473="TX-2026-000123", **a)
     service.dispose(revolver.id, on="2026-11-10", from_party_id=dealer.id, transferee_party_id=doe.id,
                     form_4473="TX-2026-000131", **a)
+
+    # Received on the 21st, typed as the 12th: the correction moves the line into its real place in the
+    # book, and every rule reads the corrected date. A shotgun made before 1968 bears no serial (NSN).
+    carbine = service.register_item(kind="firearm", scheme="firearm", serial="DAC-30117", on="2026-11-10",
+                                    type="rifle", **{**firearm, "model": "DA-C", "caliber": "5.56x45mm"}, **a)
+    acquired = service.acquire(carbine.id, on="2026-11-12", source_party_id=maker.id, recipient_party_id=dealer.id,
+                               reference="INV-2026-0388", **a)
+    service.correct(carbine.id, corrects=acquired, fields={"date": "2026-11-21"},
+                    reason="the invoice date was entered instead of the date of receipt", **a)
+    heirloom = service.register_item(kind="firearm", scheme="firearm", serial="NSN", on="2026-11-23", type="shotgun",
+                                     manufacturer="Ithaca Gun Co.", model="Model 37", caliber="12 gauge",
+                                     override_justification="made in 1952, before serials were required (GCA 1968); "
+                                                            "no serial marked", **a)
+    service.acquire(heirloom.id, on="2026-11-23", source_party_id=doe.id, recipient_party_id=dealer.id,
+                    reference="consignment C-77", **a)
 
     service.change_status(rifle.id, status="stolen", on="2026-11-20", police_report="APD-2026-0533",
                           discovered_at="2026-11-20T07:45:00+00:00", atf_incident="T-2026-118842",

@@ -18,10 +18,11 @@ class RegistryError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, field: str | None = None):
+    def __init__(self, detail: str, *, field: str | None = None, extra: dict | None = None):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.extra = extra or {}  # members of the problem type beyond the standard ones
 
 
 class InvalidParameterError(RegistryError):
@@ -113,7 +114,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def _registry_error(error: RegistryError):
         if wants_problem_json():
-            return problem_response(error.status, error.code, error.title, error.detail, error.field)
+            return problem_response(error.status, error.code, error.title, error.detail, error.field, error.extra)
         return _page(error.status, error.title, error.detail)
 
     @app.errorhandler(HTTPException)

@@ -62,6 +62,8 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
         created.append("session secret (0600)")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = Path(app.config["SECRET_KEY_FILE"]).read_text().strip()
+    if write_secret(Path(app.config["PERSON_MATCH_KEY_FILE"]), secrets.token_hex(32)):
+        created.append("person-matching key (0600)")
 
     p12 = Path(app.config["REPORT_SIGNING_P12"])
     if p12.parent == instance:  # an operator's certificate elsewhere is theirs to provide
@@ -73,6 +75,13 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     upgrade(directory=app.extensions["migrate"].directory)
     service = LedgerService(db.session(), None)
     size = service.size()
+    from registry.replay import bring_up_to_date
+    if bring_up_to_date(db.session(), size):
+        created.append(f"projections rebuilt from the {size} ledger entries under the current rules")
+    from registry.custody.runtime import person_key
+    from registry.custody.service import key_unmatched_persons
+    if keyed := key_unmatched_persons(db.session(), person_key()):
+        created.append(f"matching keys for {keyed} private persons registered before them")
 
     key_path = Path(app.config["LEDGER_KEY_FILE"])
     if key_path.exists():
@@ -104,10 +113,12 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
             from registry.recalls import demo as recall_demo
             from registry.recalls.service import RecallService
             from registry.supply.service import SupplyService
-            custody = CustodyService(db.session(), service)
+            from registry.custody.runtime import person_key
+            custody = CustodyService(db.session(), service, person_key())
             if demo_data.load(custody, now=now):
                 created.append("demo data")
-            if recall_demo.load(custody, SupplyService(db.session(), service, custody), RecallService(db.session(), service),
+            supply = SupplyService(db.session(), service, custody)
+            if recall_demo.load(custody, supply, RecallService(db.session(), service, supply),
                                 actor=demo_data.DEMO_ACTOR, now=now):
                 created.append("demo supply chain and recall")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):

@@ -104,11 +104,19 @@ def security_headers(response):
     return response
 
 
+def _forget_previous_user() -> None:
+    """Flask-Login keeps the signed-in user in `g`, which lives as long as the app context: where a
+    request runs inside an app context that is already pushed (a CLI command, a test that holds one
+    open), the previous request's user would answer for this one. Each request looks its user up."""
+    g.pop("_login_user", None)
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    app.before_request(_forget_previous_user)
     app.before_request(guard)
     app.after_request(security_headers)

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask_login import current_user
 
+from registry import clock, fields
 from registry.auth.permissions import Permission, requires
 from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item, Party
@@ -26,7 +27,13 @@ SCHEMAS["Party"] = {"type": "object", "required": ["id", "kind"], "properties": 
     "address": {"type": ["string", "null"]}, "ffl": {"type": ["string", "null"]}, "registered_entry": {"type": "integer"}}}
 SCHEMAS["NewParty"] = {"type": "object", "required": ["kind"], "properties": {
     "kind": {"enum": ["licensee", "organisation", "person"]}, "ffl": {"type": "string"}, "name": {"type": "string"},
-    "address": {"type": "string"}, "full_name": {"type": "string"}, "id_document": {"type": "string"}}}
+    "address": {"type": "string"}, "full_name": {"type": "string"},
+    "id_type": {"type": "string", "description": "identity document type (driver licence, passport, ...)"},
+    "id_issuer": {"type": "string", "description": "the authority that issued it (e.g. TX, US)"},
+    "id_number": {"type": "string"},
+    "id_document": {"type": "string", "description": "the document as one line, when it is not given in parts"},
+    "confirm_distinct": {"type": "boolean", "description": "register a person although one with the same name "
+                                                           "and address exists (409 possible_duplicate_person)"}}}
 SCHEMAS["Item"] = {"type": "object", "required": ["id", "kind", "scheme", "serial", "serial_normalized", "status"],
                    "properties": {"id": {"type": "string"}, "kind": {"type": "string"}, "scheme": {"type": "string"},
                                   "serial": {"type": "string"}, "serial_normalized": {"type": "string"},
@@ -48,9 +55,9 @@ SCHEMAS["BoundBook"] = {"type": "object", "required": ["rows", "columns"], "prop
     "rows": {"type": "array"}, "columns": {"type": "array"}, "view": {"type": "string"}}}
 SCHEMAS["Trace"] = {"type": "object", "required": ["received_at", "serial", "items"], "properties": {
     "received_at": {"type": "string"}, "serial": {"type": "string"}, "items": {"type": "array"}}}
-SCHEMAS["Signals"] = {"type": "object", "required": ["multiple_sales", "thefts", "open_acquisitions"],
+SCHEMAS["Signals"] = {"type": "object", "required": ["multiple_sales", "thefts", "open_acquisitions", "totals"],
                       "properties": {"multiple_sales": {"type": "array"}, "thefts": {"type": "array"},
-                                     "open_acquisitions": {"type": "array"}}}
+                                     "open_acquisitions": {"type": "array"}, "totals": {"type": "object"}}}
 
 
 def _personal() -> bool:
@@ -68,15 +75,20 @@ def item_json(item: Item) -> dict:
 
 
 def record_json(record: CustodyRecord) -> dict:
-    details = dict(record.details)
-    return {"entry_index": record.entry_index, "type": record.type, "date": record.on.isoformat(),
-            "party": queries.party_label(db.session(), record.party_id, personal=_personal()),
-            "details": details, "corrects": record.corrects, "actor": record.actor,
-            "recorded_at": record.recorded_at.isoformat()}
+    """A custody record as it reads now (corrections folded in) and, once corrected, as first written."""
+    session, personal = db.session(), _personal()
+    out = {"entry_index": record.entry_index, "type": record.type, "date": record.on.isoformat(),
+           "party": queries.party_label(session, record.party_id, personal=personal),
+           "details": dict(record.details), "corrects": record.corrects, "actor": record.actor,
+           "recorded_at": record.recorded_at.isoformat()}
+    if record.original_details is not None:
+        out["original"] = {"date": record.first_on.isoformat(), "details": dict(record.first_details),
+                           "party": queries.party_label(session, record.first_party_id, personal=personal)}
+    return out
 
 
 def _now():
-    return queries.utc_now()
+    return clock.now()
 
 
 @bp.post("/parties")
@@ -93,8 +105,13 @@ def create_party():
         party = service.register_organisation(name=data.get("name"), address=data.get("address"),
                                               actor=current_user.actor, now=_now())
     elif kind == "person":
+        confirm = data.get("confirm_distinct", False)
+        if not isinstance(confirm, bool):
+            raise CustodyError("'confirm_distinct' must be true or false", code="invalid_field", field="confirm_distinct")
         party = service.register_person(full_name=data.get("full_name"), address=data.get("address"),
-                                        id_document=data.get("id_document"), actor=current_user.actor, now=_now())
+                                        id_document=data.get("id_document"), id_type=data.get("id_type"),
+                                        id_issuer=data.get("id_issuer"), id_number=data.get("id_number"),
+                                        confirm_distinct=confirm, actor=current_user.actor, now=_now())
     else:
         raise CustodyError("'kind' must be licensee, organisation or person", code="invalid_kind", field="kind")
     return jsonify({**queries.party_label(db.session(), party.id, personal=_personal()),
@@ -279,6 +296,11 @@ def bound_book():
 def book_rows():
     args = request.args
     date_from, date_to = _date(args.get("from"), "from", required=True), _date(args.get("to"), "to", required=True)
+    if date_to > clock.latest_day(_now()):
+        raise CustodyError(f"the period ends on {date_to}, a date no place on Earth has reached yet",
+                           code="future_date", status=400, field="to")
+    if date_from > date_to:
+        raise CustodyError("the period's start follows its end", code="invalid_parameter", status=400, field="from")
     view = args.get("view") or "both"
     if view not in queries.CORRECTION_VIEWS:
         raise CustodyError("'view' must be originals, corrected or both", code="invalid_parameter", status=400,
@@ -311,18 +333,24 @@ def trace():
 
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
-@operation("Multiple handgun sales, thefts with their 48-hour deadline, open acquisitions", response="Signals")
+@operation("Multiple handgun sales, thefts with their 48-hour deadline, open acquisitions (each list holds at "
+           "most 200 rows, the most pressing first; `totals` counts them all)", response="Signals")
 def signals():
     session, now = db.session(), _now()
+    sales, missing = queries.multiple_sales(session), queries.thefts(session, now=now)
+    held = queries.open_acquisitions(session, today=now.date())
+    serials = queries.serials_of(session, {i for flag in sales.rows for i in flag.item_ids})
     return jsonify({
         "multiple_sales": [{"entry_index": f.entry_index, "party_id": f.party_id, "item_ids": f.item_ids,
+                            "serials": [serials.get(i) for i in f.item_ids],
                             "first_date": f.first_date.isoformat(), "last_date": f.last_date.isoformat()}
-                           for f in queries.multiple_sales(session)],
+                           for f in sales.rows],
         "thefts": [{"item_id": t["item"].id, "serial": t["item"].serial, "status": t["item"].status,
                     "discovered_at": t["discovered_at"].isoformat(), "deadline": t["deadline"].isoformat(),
-                    "overdue": t["overdue"]} for t in queries.thefts(session, now=now)],
+                    "overdue": t["overdue"]} for t in missing.rows],
         "open_acquisitions": [{"item_id": o["item"].id, "serial": o["item"].serial, "acquired_on": o["acquired_on"].isoformat(),
-                               "age_days": o["age_days"]} for o in queries.open_acquisitions(session, today=now.date())],
+                               "age_days": o["age_days"]} for o in held.rows],
+        "totals": {"multiple_sales": sales.total, "thefts": missing.total, "open_acquisitions": held.total},
     })
 
 
@@ -341,9 +369,13 @@ def _date(raw, field: str, *, required: bool = False) -> date | None:
             raise CustodyError(f"{field!r} is required", code="missing_field", status=400, field=field)
         return None
     try:
-        return date.fromisoformat(raw)
+        found = date.fromisoformat(raw)
     except ValueError:
         raise CustodyError(f"{field!r} must be a date YYYY-MM-DD", code="invalid_date", status=400, field=field) from None
+    if not fields.EARLIEST_YEAR <= found.year <= fields.LATEST_YEAR:
+        raise CustodyError(f"{field!r} must lie between {fields.EARLIEST_YEAR} and {fields.LATEST_YEAR}",
+                           code="invalid_date", status=400, field=field)
+    return found
 
 
 def init_app(app: Flask) -> None:

@@ -17,10 +17,11 @@ from typing import Callable, Iterable
 
 from sqlalchemy import select, text
 
-from registry.custody import projection
+from registry.custody import projection, states
 from registry.custody.models import CustodyRecord, ImportKey, Item, Party
 from registry.custody.rules import CustodyError
-from registry.custody.service import CustodyService, _party_columns
+from registry.custody.service import CustodyService
+from registry.errors import RegistryError
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 
@@ -28,7 +29,7 @@ COLUMNS = ("kind", "scheme", "serial", "manufacturer", "importer", "model", "typ
            "model_year", "description", "acquired_on", "source_ffl", "source_party_id", "reference",
            "override_justification", "import_key")
 REQUIRED = ("kind", "scheme", "serial", "acquired_on")
-FIELD_TO_COLUMN = {"date": "acquired_on", "source_party_id": "source_party_id"}
+FIELD_TO_COLUMN = {"date": "acquired_on", "source_party_id": "source_party_id", "recipient_party_id": None}
 BATCH = 500
 
 
@@ -91,8 +92,8 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
             report.already_imported += 1
             continue
         try:
-            registration, acquisition = _plan(service, row, recipient, sources)
-        except CustodyError as error:
+            registration, acquisition = _plan(service, row, recipient, sources, now=now)
+        except RegistryError as error:
             report.problems.append(RowProblem(number, FIELD_TO_COLUMN.get(error.field, error.field), error.code,
                                               error.detail))
             continue
@@ -151,20 +152,26 @@ def _project(session, entries) -> None:
     session.execute(CustodyRecord.__table__.insert(), records)
 
 
-def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict) -> tuple[dict, dict]:
+def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict, *, now: datetime) -> tuple[dict, dict]:
     for name in REQUIRED:
         if not (row.get(name) or "").strip():
             raise CustodyError(f"{name!r} is required", code="missing_field", field=name)
     facts = {name: (row.get(name) or "").strip() or None for name in projection.ITEM_FIELDS}
     registration = service.registration(kind=row["kind"].strip(), scheme=row["scheme"].strip(), serial=row["serial"],
-                                        on=row["acquired_on"].strip(),
+                                        on=row["acquired_on"].strip(), now=now,
                                         override_justification=row.get("override_justification"), **facts)
     source_key = ((row.get("source_party_id") or "").strip(), (row.get("source_ffl") or "").strip())
     source = sources.get(source_key)
     if source is None:
         source = sources[source_key] = _source(service, row)
+    on = datetime.fromisoformat(registration["date"]).date()
+    try:
+        states.check(registration["kind"], states.registered(on), states.Step(
+            "acquired", on, party_id=recipient.id, party_kind=recipient.kind))
+    except states.Refusal as refusal:
+        raise CustodyError(refusal.message, code=refusal.code, field=refusal.field) from None
     acquisition = {"item_id": registration["item_id"], "date": registration["date"], "source_party_id": source.id,
-                   "recipient_party_id": recipient.id, **_party_columns("source", source)}
+                   "recipient_party_id": recipient.id, **projection.party_columns("source", source)}
     if (row.get("reference") or "").strip():
         acquisition["reference"] = row["reference"].strip()
     return registration, acquisition

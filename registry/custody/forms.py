@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from registry.custody import rules
+from registry.custody import identity, rules
 
 
 def _choices(values, blank: str | None = None):
@@ -41,7 +41,7 @@ class PartyChoiceForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("New status", choices=_choices(rules.STATUS_CHANGES))
+    status = SelectField("New status", choices=_choices(rules.STATUS_CHANGES), validate_choice=False)
     date = DateField("Date", validators=[Optional()])
     discovered_at = StringField("Discovered at (theft or loss, e.g. 2026-11-04T08:00Z)")
     police_report = StringField("Police report number")
@@ -54,6 +54,7 @@ class CorrectionForm(FlaskForm):
     corrects = SelectField("Entry to correct", choices=[], validate_choice=False)
     field = SelectField("Field", choices=[], validate_choice=False)
     value = StringField("Corrected value")
+    party = SelectField("Corrected party (for a source, recipient or transferee)", choices=[], validate_choice=False)
     reason = StringField("Reason")
     submit = SubmitField("Record correction")
 
@@ -64,7 +65,11 @@ class PartyForm(FlaskForm):
     name = StringField("Business or organisation name")
     full_name = StringField("Full name (private person)")
     address = StringField("Address (premises for a licensee)")
-    id_document = StringField("Identity document (private person)")
+    id_type = SelectField("Identity document (private person)", choices=_choices(identity.ID_TYPES, blank="(none)"),
+                          validate_choice=False)
+    id_issuer = StringField("Issued by (state or country)")
+    id_number = StringField("Document number", render_kw={"autocomplete": "off"})
+    confirm_distinct = BooleanField("This is a different person from the one with the same name and address")
     submit = SubmitField("Register party")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime
@@ -38,6 +38,13 @@ class PersonalData(Base):
     address: Mapped[str | None] = mapped_column(String(400))
     id_document: Mapped[str | None] = mapped_column(String(200))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Keyed hashes that recognise the person registered again (registry.custody.identity).
+    document_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    name_address_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+HELD = "status IN ('in_custody', 'quarantined')"
+MISSING = "status IN ('stolen', 'lost')"
 
 
 class Item(Base):
@@ -61,15 +68,25 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     holder_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"), index=True)
     acquired: Mapped[bool] = mapped_column(nullable=False, default=False)
+    acquired_on: Mapped[date | None] = mapped_column(Date)  # the latest acquisition's effective date
     registered_entry: Mapped[int] = mapped_column(BigInteger, nullable=False)
     last_event_date: Mapped[date] = mapped_column(Date, nullable=False)
 
-    __table_args__ = (Index("ix_item_kind_status", "kind", "status"),)
+    __table_args__ = (
+        Index("ix_item_kind_status", "kind", "status"),
+        # The open acquisitions, oldest first, without reading the items that left custody.
+        Index("ix_item_open_acquisitions", "acquired_on", "id", sqlite_where=text(HELD), postgresql_where=text(HELD)),
+        Index("ix_item_reportable_loss", "id", sqlite_where=text(MISSING), postgresql_where=text(MISSING)),
+    )
 
 
 class CustodyRecord(Base):
-    """One custody event of an item, as recorded (corrections are records of their own that name
-    the record they correct; the original is never changed)."""
+    """One custody event of an item. `on`, `party_id` and `details` are its effective values: what
+    was recorded with every correction of it folded in (latest wins), which every rule, signal and
+    report reads. Once corrected, `original_*` keep what was first written (ATF Ruling 2016-1's
+    originals view); they are empty for a record never corrected. Corrections are records of their
+    own (type `corrected`) naming the record they correct. `holder_party_id` is who holds the item
+    after this event, by the effective record."""
     __tablename__ = "custody_record"
 
     entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -81,6 +98,22 @@ class CustodyRecord(Base):
     corrects: Mapped[int | None] = mapped_column(BigInteger, index=True)
     actor: Mapped[str] = mapped_column(String(254), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    holder_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"))
+    original_on: Mapped[date | None] = mapped_column(Date, index=True)
+    original_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"))
+    original_details: Mapped[dict | None] = mapped_column(JSON)
+
+    @property
+    def first_on(self) -> date:
+        return self.on if self.original_on is None else self.original_on
+
+    @property
+    def first_party_id(self) -> str | None:
+        return self.party_id if self.original_details is None else self.original_party_id
+
+    @property
+    def first_details(self) -> dict:
+        return self.details if self.original_details is None else self.original_details
 
 
 class ImportKey(Base):

@@ -1,6 +1,11 @@
 """Projection handlers: one per event type, each a pure function of the event (its index, body and
-time), never of the clock, the request or the config, so `flask ledger replay` rebuilds the same
-tables from the ledger alone.
+time) and of the tables projected before it, never of the clock, the request or the config, so
+`flask ledger replay` rebuilds the same tables from the ledger alone.
+
+A custody record holds its effective values (`on`, `party_id`, `details`: the original with every
+correction folded in, latest wins) and, once corrected, what was first written (`original_*`). The
+item's status, holder and dates are the effective records folded through the state machine
+(`states`), so a corrected date or party changes what every later rule reads.
 """
 from __future__ import annotations
 
@@ -9,17 +14,24 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.custody import rules
+from registry.custody import rules, states
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 
 ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
-# What a correction may change, per corrected record type, and where the value lives.
+SERIAL_FIELDS = ("serial", "serial_normalized", "uniqueness_key", "attributes", "override")
+# What a correction may change, per corrected record type. Parties are named by id only: their names
+# and addresses come from the party (a private person's from the vault), never from a correction.
 CORRECTABLE = {
-    "registered": {"manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description"},
-    "acquired": {"date", "source_party_id", "source_name", "source_address", "source_ffl"},
-    "disposed": {"date", "transferee_party_id", "transferee_name", "transferee_address", "transferee_ffl",
-                 "form_4473"},
+    "registered": {"date", "serial", *ITEM_FIELDS},
+    "acquired": {"date", "source_party_id", "recipient_party_id", "reference"},
+    "disposed": {"date", "transferee_party_id", "form_4473"},
+    "transferred": {"date", "to_party_id"},
+    "status_changed": {"date", "discovered_at", "police_report", "atf_incident", "note"},
 }
+# The party a record names (its `party_id` column), per record type.
+PARTY_FIELD = {"acquired": "source_party_id", "disposed": "transferee_party_id", "transferred": "to_party_id"}
+# The counterparty columns an acquisition or disposition keeps as they stood when recorded.
+PARTY_PREFIX = {"source_party_id": "source", "transferee_party_id": "transferee"}
 
 
 def _day(text: str) -> date:
@@ -30,16 +42,27 @@ def _time(event: dict) -> datetime:
     return datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
 
 
+def party_columns(prefix: str, party: Party) -> dict:
+    """The bound book's name-and-address or licence columns of a counterparty, as they stand when
+    recorded (a person's data stay in the vault; the record names the party)."""
+    columns = {f"{prefix}_kind": party.kind}
+    if party.ffl:
+        columns[f"{prefix}_ffl"] = party.ffl
+    if party.kind != "person":
+        columns[f"{prefix}_name"], columns[f"{prefix}_address"] = party.name, party.address
+    return columns
+
+
 def record_row(index: int, event: dict, kind: str, *, party: str | None, details: dict, on: str,
-               corrects: int | None = None) -> dict:
+               holder: str | None, corrects: int | None = None) -> dict:
     return {"entry_index": index, "item_id": event["payload"]["item_id"], "type": kind, "on": _day(on),
             "party_id": party, "details": details, "corrects": corrects, "actor": event["actor"],
-            "recorded_at": _time(event)}
+            "recorded_at": _time(event), "holder_party_id": holder, "original_on": None, "original_party_id": None,
+            "original_details": None}
 
 
-def _record(session: Session, index: int, event: dict, kind: str, **fields) -> None:
-    """A record of an item that exists already (a registration flushes its item first)."""
-    session.add(CustodyRecord(**record_row(index, event, kind, **fields)))
+def _details(payload: dict) -> dict:
+    return {k: v for k, v in payload.items() if k not in ("item_id", "date")}
 
 
 def party_registered(session: Session, index: int, event: dict) -> None:
@@ -60,19 +83,19 @@ def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
     item = {"id": p["item_id"], "kind": p["kind"], "scheme": p["scheme"], "serial": p["serial"],
             "serial_normalized": p["serial_normalized"], "uniqueness_key": p["uniqueness_key"],
             "attributes": p.get("attributes", {}), "status": "registered", "holder_party_id": None, "acquired": False,
-            "registered_entry": index, "last_event_date": _day(p["date"]),
+            "acquired_on": None, "registered_entry": index, "last_event_date": _day(p["date"]),
             **{name: p.get(name) for name in ITEM_FIELDS}}
-    return item, record_row(index, event, "registered", party=None, on=p["date"],
-                            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+    return item, record_row(index, event, "registered", party=None, on=p["date"], holder=None, details=_details(p))
 
 
 def acquisition_rows(index: int, event: dict) -> tuple[dict, dict]:
-    """What an `item.acquired` event changes on the item, and its custody record."""
+    """What an `item.acquired` event changes on a newly registered item, and its custody record (the
+    bulk import writes these rows itself; the handler below gives the same)."""
     p = event["payload"]
     change = {"status": "in_custody", "holder_party_id": p["recipient_party_id"], "acquired": True,
-              "last_event_date": _day(p["date"])}
+              "acquired_on": _day(p["date"]), "last_event_date": _day(p["date"])}
     return change, record_row(index, event, "acquired", party=p["source_party_id"], on=p["date"],
-                              details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+                              holder=p["recipient_party_id"], details=_details(p))
 
 
 def item_registered(session: Session, index: int, event: dict) -> None:
@@ -82,80 +105,165 @@ def item_registered(session: Session, index: int, event: dict) -> None:
     session.add(CustodyRecord(**record))
 
 
-def item_acquired(session: Session, index: int, event: dict) -> None:
-    change, record = acquisition_rows(index, event)
-    item = session.get(Item, event["payload"]["item_id"])
-    for name, value in change.items():
-        setattr(item, name, value)
-    session.add(CustodyRecord(**record))
+RECORD_TYPES = {"item.acquired": "acquired", "item.disposed": "disposed", "item.transferred": "transferred",
+                "item.status_changed": "status_changed"}
 
 
-def item_disposed(session: Session, index: int, event: dict) -> None:
-    p = event["payload"]
+def party_kind(session: Session, party_id: str | None) -> str | None:
+    """A party's kind (licensee, organisation, person), which never changes once registered: kept in
+    the session's memory, so a batch of events asks the database once per party."""
+    if party_id is None:
+        return None
+    kinds = session.info.setdefault("party_kinds", {})
+    if party_id not in kinds:
+        party = session.get(Party, party_id)
+        if party is None:
+            return None
+        kinds[party_id] = party.kind
+    return kinds[party_id]
+
+
+def step_of(session: Session, record_type: str, on: date, details: dict) -> states.Step | None:
+    """The state machine's view of a record (None for a registration or a correction)."""
+    if record_type == "status_changed":
+        return states.Step(details["status"], on)
+    if record_type not in ("acquired", "disposed", "transferred"):
+        return None
+    party_id = details[{"acquired": "recipient_party_id", "disposed": "transferee_party_id",
+                        "transferred": "to_party_id"}[record_type]]
+    return states.Step(record_type, on, party_id=party_id, party_kind=party_kind(session, party_id),
+                       form_4473=details.get("form_4473"))
+
+
+def custody_of(session: Session, item: Item) -> states.Custody:
+    """Where the item stands now, as its row records it."""
+    return states.Custody(status=item.status, holder_party_id=item.holder_party_id,
+                          holder_kind=party_kind(session, item.holder_party_id), acquired=item.acquired,
+                          acquired_on=item.acquired_on, last_date=item.last_event_date)
+
+
+def _set_custody(item: Item, custody: states.Custody) -> None:
+    item.status, item.holder_party_id, item.acquired = custody.status, custody.holder_party_id, custody.acquired
+    item.acquired_on, item.last_event_date = custody.acquired_on, custody.last_date
+
+
+def item_event(session: Session, index: int, event: dict) -> None:
+    """An acquisition, disposition, transfer or status change: a record, and the item moves on."""
+    p, record_type = event["payload"], RECORD_TYPES[event["type"]]
     item = session.get(Item, p["item_id"])
-    item.status, item.holder_party_id, item.last_event_date = "disposed", p["transferee_party_id"], _day(p["date"])
-    _record(session, index, event, "disposed", party=p["transferee_party_id"], on=p["date"],
-            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
-    _flag_multiple_sale(session, index, item, p["transferee_party_id"], _day(p["date"]))
+    details, on = _details(p), _day(p["date"])
+    custody = states.advance(custody_of(session, item), step_of(session, record_type, on, details))
+    _set_custody(item, custody)
+    session.add(CustodyRecord(**record_row(index, event, record_type, party=details.get(PARTY_FIELD.get(record_type)),
+                                           on=p["date"], holder=custody.holder_party_id, details=details)))
+    if record_type == "disposed" and _counts_as_handgun_sale(session, item, custody.holder_kind):
+        refresh_multiple_sales(session, {p["transferee_party_id"]})
 
 
-def _flag_multiple_sale(session: Session, index: int, item: Item, transferee_id: str, on: date) -> None:
-    """27 CFR 478.126a: two or more pistols or revolvers to one unlicensed person within five
-    consecutive business days, flagged when the disposition that completes the set is recorded."""
-    if item.kind != "firearm" or (item.type or "") not in rules.HANDGUN_TYPES:
-        return
-    if session.get(Party, transferee_id).kind != "person":
-        return
-    window = timedelta(days=rules.MULTIPLE_SALE_BUSINESS_DAYS + 4)  # five business days span at most nine days
-    rows = session.execute(
-        select(CustodyRecord.item_id, CustodyRecord.on).join(Item, Item.id == CustodyRecord.item_id)
-        .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == transferee_id,
-               CustodyRecord.on >= on - window, CustodyRecord.on <= on + window,
-               Item.type.in_(rules.HANDGUN_TYPES), CustodyRecord.entry_index != index)).all()
-    related = [(item_id, day) for item_id, day in rows if rules.within_business_days(day, on)]
-    if related:
-        days = [day for _, day in related] + [on]
-        session.add(MultipleSaleFlag(entry_index=index, party_id=transferee_id,
-                                     item_ids=sorted({i for i, _ in related} | {item.id}),
-                                     first_date=min(days), last_date=max(days)))
-
-
-def item_transferred(session: Session, index: int, event: dict) -> None:
-    p = event["payload"]
-    item = session.get(Item, p["item_id"])
-    item.holder_party_id, item.last_event_date = p["to_party_id"], _day(p["date"])
-    _record(session, index, event, "transferred", party=p["to_party_id"], on=p["date"],
-            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
-
-
-def item_status_changed(session: Session, index: int, event: dict) -> None:
-    p = event["payload"]
-    item = session.get(Item, p["item_id"])
-    item.status = "in_custody" if p["status"] == "recovered" else p["status"]
-    item.last_event_date = _day(p["date"])
-    _record(session, index, event, "status_changed", party=None, on=p["date"],
-            details={k: v for k, v in p.items() if k not in ("item_id", "date")})
+def _counts_as_handgun_sale(session: Session, item: Item, transferee_kind: str | None) -> bool:
+    return item.kind == "firearm" and (item.type or "") in rules.HANDGUN_TYPES and transferee_kind == "person"
 
 
 def custody_corrected(session: Session, index: int, event: dict) -> None:
-    """The corrected record stays as it was; the item shows corrected registration facts, and a
-    corrected transferee of its latest disposition is its holder."""
+    """Fold the correction into the record it names (the first-written values are kept beside), then
+    fold the item's records through the state machine again: a corrected date or party changes the
+    item's status, holder and dates, and the multiple-sale flags of the persons involved."""
     p = event["payload"]
-    corrected = session.get(CustodyRecord, p["corrects"])
+    target = session.get(CustodyRecord, p["corrects"])
     item = session.get(Item, p["item_id"])
-    if corrected.type == "registered":
+    persons_before = _transferees(session, item.id)
+    if target.original_details is None:
+        target.original_on, target.original_party_id, target.original_details = target.on, target.party_id, target.details
+    target.details = corrected_details(session, target.details, p["fields"])
+    if "date" in p["fields"]:
+        target.on = _day(p["fields"]["date"])
+    if target.type in PARTY_FIELD:
+        target.party_id = target.details[PARTY_FIELD[target.type]]
+    if target.type == "registered":
         for name, value in p["fields"].items():
-            setattr(item, name, value)
-    elif corrected.type == "disposed" and "transferee_party_id" in p["fields"] and item.status == "disposed":
-        item.holder_party_id = p["fields"]["transferee_party_id"]
-    _record(session, index, event, "corrected", party=None, corrects=p["corrects"], on=_time(event).date().isoformat(),
-            details={"fields": p["fields"], "reason": p["reason"]})
+            if name in ITEM_FIELDS or name in SERIAL_FIELDS and name != "override":
+                setattr(item, name, value)
+    session.add(CustodyRecord(**record_row(index, event, "corrected", party=None, corrects=p["corrects"],
+                                           on=_time(event).date().isoformat(), holder=item.holder_party_id,
+                                           details={"fields": p["fields"], "reason": p["reason"]})))
+    refold(session, item)
+    refresh_multiple_sales(session, persons_before | _transferees(session, item.id))
+
+
+def corrected_details(session: Session, details: dict, fields: dict) -> dict:
+    """A record's details with corrected fields: a corrected counterparty brings its own columns."""
+    out = {**details, **{name: value for name, value in fields.items() if name != "date"}}
+    for field, prefix in PARTY_PREFIX.items():
+        if field in fields:
+            for suffix in ("kind", "ffl", "name", "address"):
+                out.pop(f"{prefix}_{suffix}", None)
+            out.update(party_columns(prefix, session.get(Party, fields[field])))
+    return out
+
+
+def refold(session: Session, item: Item) -> None:
+    """Recompute the item's custody from its effective records, and each record's holder after it."""
+    records = list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id)
+                                   .order_by(CustodyRecord.entry_index)))
+    custody = states.registered(records[0].on)
+    for record in records:
+        step = step_of(session, record.type, record.on, record.details)
+        if step is not None:
+            custody = states.advance(custody, step)
+        if record.type != "corrected":
+            record.holder_party_id = custody.holder_party_id
+    _set_custody(item, custody)
+
+
+def _transferees(session: Session, item_id: str) -> set[str]:
+    return set(session.scalars(select(CustodyRecord.party_id).where(CustodyRecord.item_id == item_id,
+                                                                    CustodyRecord.type == "disposed")))
+
+
+def refresh_multiple_sales(session: Session, party_ids: set[str | None]) -> None:
+    """27 CFR 478.126a: two or more pistols or revolvers disposed of to one unlicensed person within
+    five consecutive business days. Each disposition that completes such a set (with sales recorded
+    before it) carries a flag naming them all; recomputed from the effective records of the person,
+    so a corrected date, transferee or type moves the flags with it."""
+    session.flush()
+    for party_id in sorted(p for p in party_ids if p):
+        party = session.get(Party, party_id)
+        wanted = _flags_for(session, party_id) if party is not None and party.kind == "person" else {}
+        existing = {flag.entry_index: flag for flag in
+                    session.scalars(select(MultipleSaleFlag).where(MultipleSaleFlag.party_id == party_id))}
+        for entry_index, flag in existing.items():
+            if entry_index not in wanted:
+                session.delete(flag)
+            else:
+                flag.item_ids, flag.first_date, flag.last_date = wanted[entry_index]
+        for entry_index, (item_ids, first, last) in wanted.items():
+            if entry_index not in existing:
+                session.add(MultipleSaleFlag(entry_index=entry_index, party_id=party_id, item_ids=item_ids,
+                                             first_date=first, last_date=last))
+    session.flush()
+
+
+def _flags_for(session: Session, party_id: str) -> dict[int, tuple[list[str], date, date]]:
+    sales = session.execute(
+        select(CustodyRecord.entry_index, CustodyRecord.item_id, CustodyRecord.on)
+        .join(Item, Item.id == CustodyRecord.item_id)
+        .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == party_id, Item.kind == "firearm",
+               Item.type.in_(rules.HANDGUN_TYPES))
+        .order_by(CustodyRecord.entry_index)).all()
+    window = timedelta(days=rules.MULTIPLE_SALE_BUSINESS_DAYS + 4)  # five business days span at most nine days
+    flags = {}
+    for position, (entry_index, item_id, on) in enumerate(sales):
+        related = [(other, day) for _, other, day in sales[:position]
+                   if abs(day - on) <= window and rules.within_business_days(day, on)]
+        if related:
+            days = [day for _, day in related] + [on]
+            flags[entry_index] = (sorted({other for other, _ in related} | {item_id}), min(days), max(days))
+    return flags
 
 
 HANDLERS = {
     "party.registered": party_registered, "party.erased": party_erased,
-    "item.registered": item_registered, "item.acquired": item_acquired, "item.disposed": item_disposed,
-    "item.transferred": item_transferred, "item.status_changed": item_status_changed,
+    "item.registered": item_registered, **{event_type: item_event for event_type in RECORD_TYPES},
     "custody.corrected": custody_corrected,
 }
 

@@ -1,10 +1,13 @@
 """Reading custody: search, an item's timeline, the bound book, trace requests and compliance signals."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import serials
@@ -12,6 +15,20 @@ from registry.custody import rules
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party, PersonalData
 
 CORRECTION_VIEWS = ("originals", "corrected", "both")
+# While a report is built: the private persons whose names it shows (see `watching_personal_data`).
+_shown_persons: ContextVar[set | None] = ContextVar("shown_persons", default=None)
+
+
+@contextmanager
+def watching_personal_data() -> Iterator[set[str]]:
+    """Within the block, the ids of the private persons whose name and address `party_label` hands
+    out are collected in the set yielded: what a report shows decides whether it holds personal data."""
+    shown: set[str] = set()
+    token = _shown_persons.set(shown)
+    try:
+        yield shown
+    finally:
+        _shown_persons.reset(token)
 
 
 def party_label(session: Session, party_id: str | None, *, personal: bool, document: bool = False) -> dict | None:
@@ -28,6 +45,8 @@ def party_label(session: Session, party_id: str | None, *, personal: bool, docum
             label.update(name="(erased)", address="(erased)", id_document="(erased)")
         elif personal:
             label.update(name=vault.full_name, address=vault.address, id_document=vault.id_document or "")
+            if (shown := _shown_persons.get()) is not None:
+                shown.add(party.id)
         else:
             label.update(name="(private person)", address="(withheld)", id_document="(withheld)")
         if not document:
@@ -67,6 +86,19 @@ def timeline(session: Session, item_id: str) -> list[CustodyRecord]:
                                 .order_by(CustodyRecord.entry_index)))
 
 
+def record_before(session: Session, record: CustodyRecord) -> CustodyRecord | None:
+    """The item's custody record before `record` (not counting corrections): who held the item then."""
+    return session.scalar(select(CustodyRecord).where(
+        CustodyRecord.item_id == record.item_id, CustodyRecord.type != "corrected",
+        CustodyRecord.entry_index < record.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
+
+
+def corrections_of(session: Session, entries: set[int]) -> set[int]:
+    """The ledger entries that correct any of `entries`: a report showing a record proves them too."""
+    return set(_in_chunks(session, lambda chunk: select(CustodyRecord.entry_index).where(
+        CustodyRecord.corrects.in_(chunk)), sorted(entries)))
+
+
 @dataclass
 class BookRow:
     """One line of the A&D record, in ATF column order (27 CFR 478.125(e))."""
@@ -87,35 +119,79 @@ def _in_chunks(session: Session, statement_for, keys: list, size: int = 900) -> 
     return found
 
 
+# A line of the book opens with a receipt (an acquisition, or a recovery after a theft or loss) and
+# closes with the first disposition after it: a transfer of title, or a theft, loss, destruction or
+# export, which ATF asks to be entered in the disposition columns (with the incident number for a theft).
+CLOSING_STATUSES = {"stolen": "Stolen", "lost": "Lost", "destroyed": "Destroyed", "exported": "Exported"}
+
+
+def _opens(record: CustodyRecord) -> bool:
+    return record.type == "acquired" or (record.type == "status_changed" and record.details["status"] == "recovered")
+
+
+def _closes(record: CustodyRecord) -> bool:
+    return record.type == "disposed" or (record.type == "status_changed"
+                                         and record.details["status"] in CLOSING_STATUSES)
+
+
+def book_lines(session: Session, item_ids: list[str]) -> dict[str, list[tuple[CustodyRecord, CustodyRecord | None]]]:
+    """For each item, its book lines in ledger order: (opening record, closing record or None)."""
+    lines: dict[str, list] = {}
+    records = _in_chunks(session, lambda chunk: select(CustodyRecord).where(
+        CustodyRecord.item_id.in_(chunk), CustodyRecord.type.in_(("acquired", "disposed", "status_changed")))
+        .order_by(CustodyRecord.entry_index), sorted(set(item_ids)))
+    for record in sorted(records, key=lambda r: r.entry_index):
+        own = lines.setdefault(record.item_id, [])
+        if _opens(record):
+            own.append([record, None])
+        elif _closes(record) and own and own[-1][1] is None:
+            own[-1][1] = record
+    return {item_id: [tuple(line) for line in own] for item_id, own in lines.items()}
+
+
+def _openings(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
+    """The opening records of the period (and their items): by the original date and recipient in
+    the originals view, by the effective ones in the corrected and both views."""
+    period = (or_(and_(CustodyRecord.original_on.is_(None), CustodyRecord.on.between(date_from, date_to)),
+                  CustodyRecord.original_on.between(date_from, date_to)) if view == "originals"
+              else CustodyRecord.on.between(date_from, date_to))
+    query = (select(CustodyRecord, Item).join(Item, Item.id == CustodyRecord.item_id)
+             .where(CustodyRecord.type.in_(("acquired", "status_changed")), Item.kind == "firearm", period))
+    if licensee and view != "originals":
+        query = query.where(CustodyRecord.holder_party_id == licensee)
+    found = []
+    for record, item in session.execute(query):
+        if not _opens(record):
+            continue
+        if licensee and view == "originals" and _recipient(record, original=True) != licensee:
+            continue
+        found.append((record, item))
+    on = (lambda r: r.first_on) if view == "originals" else (lambda r: r.on)
+    return sorted(found, key=lambda pair: (on(pair[0]), pair[0].entry_index))
+
+
+def _recipient(record: CustodyRecord, *, original: bool) -> str | None:
+    details = record.first_details if original else record.details
+    return details.get("recipient_party_id") if record.type == "acquired" else record.holder_party_id
+
+
 def bound_book(session: Session, *, date_from: date, date_to: date, licensee: str | None = None,
                view: str = "both", personal: bool = True) -> list[BookRow]:
-    """Acquisitions in the period (and their dispositions), for one receiving licensee or all.
+    """The lines opened in the period (with their closings), for one receiving licensee or all.
 
-    Reads in a handful of statements whatever the size of the book: the acquisitions with their
-    items, then the registrations, dispositions and corrections of all of them in chunks."""
-    query = (select(CustodyRecord, Item).join(Item, Item.id == CustodyRecord.item_id)
-             .where(CustodyRecord.type == "acquired", Item.kind == "firearm",
-                    CustodyRecord.on >= date_from, CustodyRecord.on <= date_to)
-             .order_by(CustodyRecord.on, CustodyRecord.entry_index))
-    acquired = [(record, item) for record, item in session.execute(query)
-                if not licensee or record.details.get("recipient_party_id") == licensee]
-    items = sorted({item.id for _, item in acquired})
+    Reads in a handful of statements whatever the size of the book: the openings with their items,
+    then the records, registrations and corrections of all of them in chunks."""
+    openings = _openings(session, date_from, date_to, licensee, view)
+    items = sorted({item.id for _, item in openings})
+    lines = book_lines(session, items)
+    closing_of = {opening.entry_index: closing for own in lines.values() for opening, closing in own}
     registrations = {r.entry_index: r for r in _in_chunks(session, lambda chunk: select(CustodyRecord).where(
-        CustodyRecord.entry_index.in_(chunk)), sorted({item.registered_entry for _, item in acquired}))}
-    disposals: dict[str, list[CustodyRecord]] = {}
-    for record in _in_chunks(session, lambda chunk: select(CustodyRecord).where(
-            CustodyRecord.item_id.in_(chunk), CustodyRecord.type == "disposed")
-            .order_by(CustodyRecord.entry_index), items):
-        disposals.setdefault(record.item_id, []).append(record)
-
-    def disposal_after(record: CustodyRecord) -> CustodyRecord | None:
-        return next((d for d in disposals.get(record.item_id, ()) if d.entry_index > record.entry_index), None)
-    pairs = [(record, item, disposal_after(record)) for record, item in acquired]
-    corrected = sorted({r.entry_index for record, item, d in pairs for r in (record, d) if r is not None}
-                       | set(registrations))
+        CustodyRecord.entry_index.in_(chunk)), sorted({item.registered_entry for _, item in openings}))}
+    named = sorted({r.entry_index for opening, _ in openings for r in (opening, closing_of.get(opening.entry_index))
+                    if r is not None} | set(registrations))
     fixes_of: dict[int, list[CustodyRecord]] = {}
     for fix in _in_chunks(session, lambda chunk: select(CustodyRecord).where(CustodyRecord.corrects.in_(chunk))
-                          .order_by(CustodyRecord.entry_index), corrected):
+                          .order_by(CustodyRecord.entry_index), named):
         fixes_of.setdefault(fix.corrects, []).append(fix)
     labels: dict[str | None, dict | None] = {}
 
@@ -124,48 +200,57 @@ def bound_book(session: Session, *, date_from: date, date_to: date, licensee: st
             labels[party_id] = party_label(session, party_id, personal=personal)
         return labels[party_id]
 
-    def applied(record: CustodyRecord) -> tuple[dict, list[CustodyRecord]]:
-        details = {**record.details, "date": record.on.isoformat()}
-        fixes = fixes_of.get(record.entry_index, [])
-        for fix in fixes:
-            details.update(fix.details["fields"])
-        return details, fixes
-
     rows: list[BookRow] = []
-    for acquisition, item, disposition in pairs:
+    for opening, item in openings:
+        closing = closing_of.get(opening.entry_index)
         registration = registrations[item.registered_entry]
-        original = _book_values(label, registration.details, {**acquisition.details, "date": acquisition.on.isoformat()},
-                                None if disposition is None else {**disposition.details,
-                                                                  "date": disposition.on.isoformat()})
-        corrected_reg, reg_fixes = applied(registration)
-        corrected_acq, acq_fixes = applied(acquisition)
-        corrected_dis, dis_fixes = applied(disposition) if disposition else (None, [])
-        fixes = reg_fixes + acq_fixes + dis_fixes
-        entries = {"acquisition_entry": acquisition.entry_index,
-                   "disposition_entry": None if disposition is None else disposition.entry_index}
+        fixes = sorted((fix for record in (registration, opening, closing) if record is not None
+                        for fix in fixes_of.get(record.entry_index, ())), key=lambda fix: fix.entry_index)
+        entries = {"acquisition_entry": opening.entry_index,
+                   "disposition_entry": None if closing is None else closing.entry_index}
         if view in ("originals", "both") or not fixes:
-            rows.append(BookRow(item, *original, **entries, corrections=fixes, version="original" if fixes else "only"))
+            rows.append(BookRow(item, *_book_values(label, registration, opening, closing, original=True), **entries,
+                                corrections=fixes, version="original" if fixes else "only"))
         if fixes and view in ("corrected", "both"):
-            corrected_values = _book_values(label, corrected_reg, corrected_acq, corrected_dis)
-            rows.append(BookRow(item, *corrected_values, **entries, corrections=fixes, version="corrected"))
+            rows.append(BookRow(item, *_book_values(label, registration, opening, closing, original=False), **entries,
+                                corrections=fixes, version="corrected"))
     return rows
 
 
-def _book_values(label, registration: dict, acquisition: dict, disposition: dict | None) -> tuple[dict, dict | None]:
-    description = {name: registration.get(name) for name in
-                   ("manufacturer", "importer", "model", "serial", "type", "caliber")}
-    source = label(acquisition.get("source_party_id")) or {}
-    received = {**description, "date": acquisition["date"], "source_name": acquisition.get("source_name") or source.get("name"),
-                "source_address": acquisition.get("source_address") or source.get("address"),
-                "source_ffl": acquisition.get("source_ffl") or source.get("ffl")}
-    if disposition is None:
+def _version(record: CustodyRecord, original: bool) -> dict:
+    details = record.first_details if original else record.details
+    return {**details, "date": (record.first_on if original else record.on).isoformat()}
+
+
+def _book_values(label, registration: CustodyRecord, opening: CustodyRecord, closing: CustodyRecord | None, *,
+                 original: bool) -> tuple[dict, dict | None]:
+    described = _version(registration, original)
+    description = {name: described.get(name) for name in ("manufacturer", "importer", "model", "serial", "type",
+                                                         "caliber")}
+    opened = _version(opening, original)
+    if opening.type == "acquired":
+        source = label(opened.get("source_party_id")) or {}
+        received = {"source_name": opened.get("source_name") or source.get("name"),
+                    "source_address": opened.get("source_address") or source.get("address"),
+                    "source_ffl": opened.get("source_ffl") or source.get("ffl")}
+    else:
+        received = {"source_name": "Recovered after theft or loss", "source_address": opened.get("note") or "",
+                    "source_ffl": None}
+    received = {**description, "date": opened["date"], **received}
+    if closing is None:
         return received, None
-    transferee = label(disposition.get("transferee_party_id")) or {}
-    return received, {"date": disposition["date"],
-                      "transferee_name": disposition.get("transferee_name") or transferee.get("name"),
-                      "transferee_address": disposition.get("transferee_address") or transferee.get("address"),
-                      "transferee_ffl": disposition.get("transferee_ffl") or transferee.get("ffl"),
-                      "form_4473": disposition.get("form_4473")}
+    closed = _version(closing, original)
+    if closing.type == "disposed":
+        transferee = label(closed.get("transferee_party_id")) or {}
+        return received, {"date": closed["date"],
+                          "transferee_name": closed.get("transferee_name") or transferee.get("name"),
+                          "transferee_address": closed.get("transferee_address") or transferee.get("address"),
+                          "transferee_ffl": closed.get("transferee_ffl") or transferee.get("ffl"),
+                          "form_4473": closed.get("form_4473")}
+    incident = closed.get("atf_incident")
+    return received, {"date": closed["date"], "transferee_name": CLOSING_STATUSES[closed["status"]],
+                      "transferee_address": f"ATF incident {incident}" if incident else (closed.get("note") or ""),
+                      "transferee_ffl": None, "form_4473": None}
 
 
 BOOK_COLUMNS = ("manufacturer", "importer", "model", "serial", "type", "caliber", "date", "source_name",
@@ -191,54 +276,68 @@ class TraceAnswer:
 
 
 def trace(session: Session, serial: str, manufacturer: str | None, *, now: datetime, personal: bool) -> TraceAnswer:
-    """ATF trace request: for each matching firearm, where it came from and where it went (private
-    persons named only for a reader with `personal`)."""
+    """ATF trace request: for each matching firearm, where it came from and where it went, from its
+    latest line in the book by the effective record (private persons named only for a reader with
+    `personal`)."""
     found = search(session, serial=serial, kind="firearm", manufacturer=manufacturer or None, limit=20)
+    lines = book_lines(session, [item.id for item in found])
     answers = []
     for item in found:
-        records = timeline(session, item.id)
-        acquired = [r for r in records if r.type == "acquired"]
-        disposed = [r for r in records if r.type == "disposed"]
+        opening, closing = (lines.get(item.id) or [(None, None)])[-1]
+        acquisition = opening if opening is not None and opening.type == "acquired" else None
         answers.append({
             "item": item,
-            "acquisition": acquired[-1] if acquired else None,
-            "source": party_label(session, acquired[-1].party_id, personal=personal) if acquired else None,
-            "disposition": disposed[-1] if disposed else None,
-            "transferee": party_label(session, disposed[-1].party_id, personal=personal) if disposed else None,
+            "acquisition": opening,
+            "source": party_label(session, acquisition.party_id, personal=personal) if acquisition else None,
+            "disposition": closing,
+            "transferee": (party_label(session, closing.party_id, personal=personal)
+                           if closing is not None and closing.type == "disposed" else None),
         })
     return TraceAnswer(received_at=now, serial=serial, items=answers)
 
 
-def multiple_sales(session: Session) -> list[MultipleSaleFlag]:
-    return list(session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc())))
+def serials_of(session: Session, item_ids: set[str]) -> dict[str, str]:
+    return dict(session.execute(select(Item.id, Item.serial).where(Item.id.in_(sorted(item_ids)))).all()) if item_ids else {}
 
 
-def thefts(session: Session, *, now: datetime) -> list[dict]:
-    """Items stolen or lost, with the 48-hour reporting deadline from the time of discovery."""
+SIGNAL_ROWS = 200  # each signal lists at most this many rows, with the total beside them
+
+
+@dataclass
+class Signal:
+    rows: list
+    total: int
+
+
+def multiple_sales(session: Session, limit: int = SIGNAL_ROWS) -> Signal:
+    flags = list(session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc()).limit(limit)))
+    return Signal(flags, session.scalar(select(func.count()).select_from(MultipleSaleFlag)))
+
+
+def thefts(session: Session, *, now: datetime, limit: int = SIGNAL_ROWS) -> Signal:
+    """Items stolen or lost, with the 48-hour reporting deadline from the time of discovery: each
+    item's latest status change is its theft or loss (anything after would have changed its status)."""
+    latest = (select(func.max(CustodyRecord.entry_index)).where(CustodyRecord.item_id == Item.id,
+                                                                CustodyRecord.type == "status_changed")
+              .correlate(Item).scalar_subquery())
+    missing = Item.status.in_(("stolen", "lost"))
+    rows = session.execute(select(Item, CustodyRecord).join(CustodyRecord, CustodyRecord.entry_index == latest)
+                           .where(missing)).all()
     out = []
-    for item in session.scalars(select(Item).where(Item.status.in_(("stolen", "lost")))):
-        record = session.scalar(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
-                                                            CustodyRecord.type == "status_changed")
-                                .order_by(CustodyRecord.entry_index.desc()).limit(1))
+    for item, record in rows:
         discovered = datetime.fromisoformat(record.details["discovered_at"])
         deadline = discovered + timedelta(hours=rules.THEFT_REPORT_HOURS)
         out.append({"item": item, "record": record, "discovered_at": discovered, "deadline": deadline,
                     "overdue": now > deadline, "hours_left": (deadline - now).total_seconds() / 3600})
-    return sorted(out, key=lambda t: t["deadline"])
+    out.sort(key=lambda t: (t["deadline"], t["item"].id))
+    return Signal(out[:limit], len(out))
 
 
-def open_acquisitions(session: Session, *, today: date) -> list[dict]:
-    """Acquired items not disposed of, oldest first, with their age in days."""
-    items = session.scalars(select(Item).where(Item.acquired.is_(True), Item.status.in_(("in_custody", "quarantined")))
-                            .order_by(Item.last_event_date))
-    out = []
-    for item in items:
-        acquired = session.scalar(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
-                                                              CustodyRecord.type == "acquired")
-                                  .order_by(CustodyRecord.entry_index.desc()).limit(1))
-        out.append({"item": item, "acquired_on": acquired.on, "age_days": (today - acquired.on).days})
-    return sorted(out, key=lambda o: o["acquired_on"])
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+def open_acquisitions(session: Session, *, today: date, limit: int = SIGNAL_ROWS) -> Signal:
+    """Items in custody (acquired and not disposed of), oldest acquisition first, with their age in
+    days, read from the open-acquisitions index."""
+    held = Item.status.in_(("in_custody", "quarantined"))
+    items = session.scalars(select(Item).where(held).order_by(Item.acquired_on, Item.id).limit(limit))
+    rows = [{"item": item, "acquired_on": item.acquired_on, "age_days": (today - item.acquired_on).days}
+            for item in items]
+    return Signal(rows, session.scalar(select(func.count()).select_from(Item).where(held)))

@@ -11,16 +11,10 @@ SCHEMES_BY_KIND = {"firearm": ("firearm",), "vehicle": ("vin", "vehicle_legacy")
 HANDGUN_TYPES = ("pistol", "revolver")
 FIREARM_TYPES = ("pistol", "revolver", "rifle", "shotgun", "receiver", "frame", "other")
 STATUSES = ("registered", "in_custody", "disposed", "stolen", "lost", "destroyed", "exported", "quarantined")
-# Status changes an officer may record, and the statuses each may start from.
-STATUS_CHANGES = {
-    "stolen": ("in_custody", "quarantined", "registered"),
-    "lost": ("in_custody", "quarantined", "registered"),
-    "recovered": ("stolen", "lost"),
-    "destroyed": ("in_custody", "quarantined", "registered"),
-    "exported": ("in_custody", "quarantined"),
-    "quarantined": ("in_custody",),
-}
-NOT_DISPOSABLE = ("stolen", "lost", "destroyed", "exported", "disposed")
+# Status changes an officer may record; which may follow which state is `states.ALLOWED`.
+STATUS_CHANGES = ("stolen", "lost", "recovered", "released", "destroyed", "exported", "quarantined")
+NO_SERIAL = "NSN"  # a firearm that bears no serial (e.g. made before 1968) is recorded under this mark
+FIRST_MODEL_YEAR = 1886
 THEFT_REPORT_HOURS = 48  # 27 CFR 478.39a: report a theft or loss within 48 hours of discovery
 MULTIPLE_SALE_BUSINESS_DAYS = 5  # 27 CFR 478.126a: two or more handguns within five consecutive business days
 
@@ -29,8 +23,9 @@ class CustodyError(RegistryError):
     """A request the custody rules refuse. 409 for a conflict with the item's state, 422 for a
     rule the request itself breaks; `code` is stable."""
 
-    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None):
-        super().__init__(detail, field=field)
+    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None,
+                 extra: dict | None = None):
+        super().__init__(detail, field=field, extra=extra)
         self.code, self.status = code, status
         self.title = "Conflict with the item's state" if status == 409 else "Refused by a custody rule"
 

@@ -10,41 +10,18 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from audit import canonical
 from registry import serials
-from registry.custody import projection, rules
+from registry.custody import corrections, identity, projection, rules, states
 from registry.custody.models import CustodyRecord, Item, Party, PersonalData
 from registry.custody.rules import CustodyError
+from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-
-TEXT_LIMIT = 200
-
-
-def _text(value, field: str, *, required: bool = False, limit: int = TEXT_LIMIT) -> str | None:
-    value = (value or "").strip() if isinstance(value, str) or value is None else None
-    if value is None:
-        raise CustodyError(f"{field!r} must be text", code="invalid_field", field=field)
-    if required and not value:
-        raise CustodyError(f"{field!r} is required", code="missing_field", field=field)
-    if len(value) > limit:
-        raise CustodyError(f"{field!r} is longer than {limit} characters", code="invalid_field", field=field)
-    return value or None
-
-
-def _day(value, field: str = "date") -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise CustodyError(f"{field!r} must be a date YYYY-MM-DD, got {value!r}", code="invalid_date",
-                           field=field) from None
-
 
 def commitment(salt: bytes, data: dict) -> str:
     """SHA-256 over the salt and the canonical JSON of the personal data: binds the ledger to the
@@ -53,8 +30,8 @@ def commitment(salt: bytes, data: dict) -> str:
 
 
 class CustodyService:
-    def __init__(self, session: Session, ledger: LedgerService):
-        self.session, self.ledger = session, ledger
+    def __init__(self, session: Session, ledger: LedgerService, person_key: bytes | None = None):
+        self.session, self.ledger, self.person_key = session, ledger, person_key
         # Strong references to the rows this service works on: the session's identity map holds
         # only weak ones, so without these every flush in a batch would send the next look-up to
         # the database again.
@@ -73,7 +50,7 @@ class CustodyService:
         if not checked.valid:
             raise CustodyError(f"licence number: {checked.errors[0].message}", code=f"ffl_{checked.errors[0].code}",
                                field="ffl")
-        name, address = _text(name, "name", required=True), _text(address, "address", required=True, limit=400)
+        name, address = text(name, "name", required=True), text(address, "address", required=True, limit=400)
         with write_transaction(self.session):
             if self.session.scalar(select(Party).where(Party.ffl == checked.normalized)) is not None:
                 raise CustodyError(f"a licensee with licence {checked.info['formatted']} is registered already",
@@ -83,22 +60,58 @@ class CustodyService:
                                         actor=actor, now=now)
 
     def register_organisation(self, *, name: str, address: str, actor: str, now: datetime) -> Party:
-        payload = {"kind": "organisation", "name": _text(name, "name", required=True),
-                   "address": _text(address, "address", required=True, limit=400)}
+        payload = {"kind": "organisation", "name": text(name, "name", required=True),
+                   "address": text(address, "address", required=True, limit=400)}
         with write_transaction(self.session):
             return self._register_party(payload, actor=actor, now=now)
 
-    def register_person(self, *, full_name: str, address: str, id_document: str | None, actor: str,
-                        now: datetime) -> Party:
-        """A private person: the data go to the vault, the ledger gets a salted commitment."""
-        data = {"full_name": _text(full_name, "full_name", required=True),
-                "address": _text(address, "address", required=True, limit=400),
-                "id_document": _text(id_document, "id_document")}
+    def register_person(self, *, full_name: str, address: str, actor: str, now: datetime,
+                        id_document: str | None = None, id_type: str | None = None, id_issuer: str | None = None,
+                        id_number: str | None = None, confirm_distinct: bool = False) -> Party:
+        """A private person: the data go to the vault, the ledger gets a salted commitment.
+
+        One person is one party. A person whose identity document (type, issuer and number) is that
+        of a registered person is refused (409 `duplicate_person`, naming that party); one with the
+        same name and address, where no document tells them apart, needs `confirm_distinct`
+        (409 `possible_duplicate_person` without it). `id_document` is free text for callers that
+        keep the document as one line; the structured fields are preferred."""
+        if self.person_key is None:
+            raise RuntimeError("registering a person needs the instance's person-matching key")
+        data = {"full_name": text(full_name, "full_name", required=True),
+                "address": text(address, "address", required=True, limit=400)}
+        document = _document(id_document, id_type, id_issuer, id_number)
+        data["id_document"] = document if isinstance(document, str) else (
+            identity.document_text(*document) if document else None)
+        keys = identity.keys(self.person_key, full_name=data["full_name"], address=data["address"], document=document)
         salt = secrets.token_bytes(32)
         with write_transaction(self.session):
+            self._require_new_person(keys, confirm_distinct, document_field="id_document" if isinstance(
+                document, str) else "id_number")
             party = self._register_party({"kind": "person", "commitment": commitment(salt, data)}, actor=actor, now=now)
-            self.session.add(PersonalData(party_id=party.id, salt=salt, **data))
+            self.session.add(PersonalData(party_id=party.id, salt=salt, document_key=keys.document,
+                                          name_address_key=keys.name_address, **data))
             return party
+
+    def _require_new_person(self, keys: identity.PersonKeys, confirm_distinct: bool, *, document_field: str) -> None:
+        live = PersonalData.erased_at.is_(None)
+        if keys.document is not None:
+            same = self.session.scalar(select(PersonalData.party_id).where(PersonalData.document_key == keys.document,
+                                                                          live).limit(1))
+            if same is not None:
+                raise CustodyError(f"a person with this identity document is registered already as party {same}: "
+                                   "record the event with that party", code="duplicate_person", status=409,
+                                   field=document_field, extra={"existing_party_id": same})
+        if confirm_distinct:
+            return
+        for party_id, document_key in self.session.execute(
+                select(PersonalData.party_id, PersonalData.document_key)
+                .where(PersonalData.name_address_key == keys.name_address, live).order_by(PersonalData.party_id)):
+            if keys.document is not None and document_key is not None:
+                continue  # two different documents: two people who share a name and an address
+            raise CustodyError(f"a person with this name and address is registered already as party {party_id}; "
+                               "if this is someone else, confirm that they are a different person",
+                               code="possible_duplicate_person", status=409, field="confirm_distinct",
+                               extra={"existing_party_id": party_id})
 
     def _register_party(self, payload: dict, *, actor: str, now: datetime) -> Party:
         party_id = str(uuid.uuid4())
@@ -141,65 +154,56 @@ class CustodyService:
                       **facts) -> Item:
         """Register an item with its serial as marked. A serial that fails its scheme's rules is
         refused unless `override_justification` is given; the override and the failed codes go into
-        the event. Facts: manufacturer, importer, model, type, caliber, country, model_year, description."""
-        payload = self.registration(kind=kind, scheme=scheme, serial=serial, on=on, options=options,
+        the event. An empty serial is always refused: a firearm without one is registered as `NSN`
+        with a justification. Facts: manufacturer, importer, model, type, caliber, country,
+        model_year, description."""
+        payload = self.registration(kind=kind, scheme=scheme, serial=serial, on=on, now=now, options=options,
                                     override_justification=override_justification, **facts)
         with write_transaction(self.session):
-            if self.session.scalar(select(Item.id).where(Item.uniqueness_key == payload["uniqueness_key"])):
-                raise CustodyError(_duplicate_message(kind, payload["serial_normalized"]), code="duplicate_serial",
-                                   status=409, field="serial")
+            self.require_unique(payload["uniqueness_key"], kind, payload["serial_normalized"])
             self._append(NewEvent("item.registered", payload, item=f"item:{payload['item_id']}"), actor=actor, now=now)
             return self.session.get(Item, payload["item_id"])
 
-    def registration(self, *, kind: str, scheme: str, serial: str, on, options: dict | None = None,
+    def require_unique(self, uniqueness_key: str, kind: str, serial: str, *, field: str = "serial",
+                       other_than: str | None = None) -> None:
+        found = self.session.scalar(select(Item.id).where(Item.uniqueness_key == uniqueness_key))
+        if found is not None and found != other_than:
+            raise CustodyError(_duplicate_message(kind, serial), code="duplicate_serial", status=409, field=field)
+
+    def registration(self, *, kind: str, scheme: str, serial: str, on, now: datetime, options: dict | None = None,
                      override_justification: str | None = None, **facts) -> dict:
         """The `item.registered` payload for a request, checked except for uniqueness (which needs
         the write lock); raises CustodyError naming the field."""
         if kind not in rules.KINDS:
-            raise CustodyError(f"kind must be one of {', '.join(rules.KINDS)}", code="invalid_kind", field="kind")
+            raise CustodyError(f"the kind must be one of {', '.join(rules.KINDS)}", code="invalid_kind", field="kind")
         if scheme not in rules.SCHEMES_BY_KIND[kind]:
             raise CustodyError(f"a {kind} uses the scheme {' or '.join(rules.SCHEMES_BY_KIND[kind])}",
                                code="invalid_scheme", field="scheme")
-        checked = serials.validate(scheme, serial if isinstance(serial, str) else "", **(options or {}))
-        override = _text(override_justification, "override_justification", limit=1000)
-        if not checked.valid and not override:
-            first = checked.errors[0]
-            raise CustodyError(f"serial: {first.message}" + (f" (position {first.position})" if first.position else "")
-                               + "; an officer may record it with an override and a written justification",
-                               code=f"serial_{first.code}", field="serial")
-        facts = self._item_facts(kind, facts, checked)
-        on = _day(on)
-        payload = {"item_id": str(uuid.uuid4()), "kind": kind, "scheme": scheme, "serial": serial.strip(),
-                   "serial_normalized": checked.normalized, "uniqueness_key": _uniqueness_key(kind, scheme, checked, facts),
-                   "date": on.isoformat(), "attributes": _json_safe(checked.info),
-                   **{k: v for k, v in facts.items() if v is not None}}
-        if not checked.valid:
-            payload["override"] = {"codes": checked.codes, "justification": override}
-        return payload
+        override = text(override_justification, "override_justification", limit=1000)
+        item_id = str(uuid.uuid4())
+        facts = self._item_facts(kind, facts, now=now)
+        serial_fields = checked_serial(kind, scheme, serial, options, override, facts=facts, item_id=item_id)
+        if kind == "vehicle" and not facts["manufacturer"]:
+            facts["manufacturer"] = serial_fields["attributes"].get("manufacturer")
+        if facts["model_year"] is None and isinstance(serial_fields["attributes"].get("model_year"), int):
+            facts["model_year"] = serial_fields["attributes"]["model_year"]
+        payload = {"item_id": item_id, "kind": kind, "scheme": scheme, **serial_fields,
+                   "date": day(on, now=now).isoformat(), **{k: v for k, v in facts.items() if v is not None}}
+        return {k: v for k, v in payload.items() if v is not None}
 
-    def _item_facts(self, kind: str, facts: dict, checked) -> dict:
-        unknown = set(facts) - set(projection.ITEM_FIELDS)
+    def _item_facts(self, kind: str, facts: dict, *, now: datetime) -> dict:
+        unknown = sorted(set(facts) - set(projection.ITEM_FIELDS))
         if unknown:
-            raise CustodyError(f"unknown field {sorted(unknown)[0]!r}", code="unknown_field", field=sorted(unknown)[0])
-        clean = {name: _text(facts.get(name), name) for name in projection.ITEM_FIELDS if name != "model_year"}
-        year = facts.get("model_year") or checked.info.get("model_year")
-        if year is not None:
-            try:
-                year = int(year)
-            except (TypeError, ValueError):
-                raise CustodyError("'model_year' must be a year", code="invalid_field", field="model_year") from None
-        clean["model_year"] = year
+            raise CustodyError(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
+        clean = {name: text(facts.get(name), name, limit=400 if name == "description" else 200)
+                 for name in projection.ITEM_FIELDS if name != "model_year"}
+        clean["model_year"] = model_year(facts.get("model_year"), now=now)
         if kind == "firearm":
             for name in ("manufacturer", "model", "type", "caliber"):
                 if not clean[name]:
-                    raise CustodyError(f"{name!r} is required for a firearm (27 CFR 478.125(e))",
+                    raise CustodyError(f"the {name} is required for a firearm (27 CFR 478.125(e))",
                                        code="missing_field", field=name)
-            if clean["type"].lower() not in rules.FIREARM_TYPES:
-                raise CustodyError(f"'type' must be one of {', '.join(rules.FIREARM_TYPES)}", code="invalid_field",
-                                   field="type")
-            clean["type"] = clean["type"].lower()
-        if kind == "vehicle" and not clean["manufacturer"]:
-            clean["manufacturer"] = checked.info.get("manufacturer")
+            clean["type"] = firearm_type(clean["type"])
         return clean
 
     def item(self, item_id: str) -> Item:
@@ -208,145 +212,111 @@ class CustodyService:
             raise CustodyError(f"no item {item_id!r}", code="unknown_item", status=404, field="item_id")
         return found
 
-    def _not_before(self, item: Item, on: date) -> None:
-        if on < item.last_event_date:
-            raise CustodyError(f"the date {on} precedes the item's previous event ({item.last_event_date})",
-                               code="date_before_previous_event", field="date")
-
     # -- events --------------------------------------------------------------------------------
+    def _check(self, item: Item, step: states.Step) -> None:
+        """Refuse `step` unless the state machine allows it in the item's state (requires the write
+        transaction, so the state is the committed one)."""
+        try:
+            states.check(item.kind, projection.custody_of(self.session, item), step)
+        except states.Refusal as refusal:
+            raise CustodyError(refusal.message, code=refusal.code, status=409 if refusal.conflict else 422,
+                               field=refusal.field) from None
+
+    def _record(self, item: Item, event_type: str, payload: dict, step: states.Step, *, actor: str,
+                now: datetime) -> int:
+        self._check(item, step)
+        return self._append(NewEvent(event_type, payload, item=f"item:{item.id}"), actor=actor, now=now)
+
     def acquire(self, item_id: str, *, on, source_party_id: str, recipient_party_id: str, actor: str,
                 now: datetime, reference: str | None = None) -> int:
-        on = _day(on)
-        reference = _text(reference, "reference")
+        on, reference = day(on, now=now), text(reference, "reference")
         with write_transaction(self.session):
             item = self.item(item_id)
-            source, recipient = self.party(source_party_id, "source_party_id"), self.party(recipient_party_id,
-                                                                                           "recipient_party_id")
-            if item.status in ("in_custody", "quarantined") and item.acquired:
-                raise CustodyError("the item is held already: dispose of it before acquiring it again",
-                                   code="already_held", status=409)
-            if item.status in ("stolen", "lost", "destroyed"):
-                raise CustodyError(f"the item is {item.status}", code=f"item_{item.status}", status=409)
-            self._not_before(item, on)
+            source = self.party(source_party_id, "source_party_id")
+            recipient = self.party(recipient_party_id, "recipient_party_id")
             payload = {"item_id": item.id, "date": on.isoformat(), "source_party_id": source.id,
-                       "recipient_party_id": recipient.id, **_party_columns("source", source)}
+                       "recipient_party_id": recipient.id, **projection.party_columns("source", source)}
             if reference:
                 payload["reference"] = reference
-            return self._append(NewEvent("item.acquired", payload, item=f"item:{item.id}"), actor=actor, now=now)
+            step = states.Step("acquired", on, party_id=recipient.id, party_kind=recipient.kind)
+            return self._record(item, "item.acquired", payload, step, actor=actor, now=now)
 
     def dispose(self, item_id: str, *, on, from_party_id: str, transferee_party_id: str, actor: str, now: datetime,
                 form_4473: str | None = None) -> int:
-        on = _day(on)
-        form_4473 = _text(form_4473, "form_4473", limit=64)
+        on, form_4473 = day(on, now=now), text(form_4473, "form_4473", limit=64)
         with write_transaction(self.session):
             item = self.item(item_id)
             transferee = self.party(transferee_party_id, "transferee_party_id")
-            if not item.acquired:
-                raise CustodyError("the item was never acquired: record its acquisition first",
-                                   code="not_acquired", status=409)
-            if item.status in rules.NOT_DISPOSABLE:
-                raise CustodyError(f"the item is {item.status} and cannot be disposed of",
-                                   code=f"item_{item.status}", status=409)
+            step = states.Step("disposed", on, party_id=transferee.id, party_kind=transferee.kind, form_4473=form_4473)
+            self._check(item, step)
             if from_party_id != item.holder_party_id:
                 raise CustodyError("only the current holder disposes of an item", code="not_holder", status=409,
                                    field="from_party_id")
-            if transferee.id == item.holder_party_id:
-                raise CustodyError("the transferee already holds the item", code="same_party", field="transferee_party_id")
-            if item.kind == "firearm" and transferee.kind == "person" and not form_4473:
-                raise CustodyError("a disposition to a private person needs the Form 4473 transaction number",
-                                   code="missing_field", field="form_4473")
-            self._not_before(item, on)
-            payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": from_party_id,
-                       "transferee_party_id": transferee.id, **_party_columns("transferee", transferee)}
+            payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
+                       "transferee_party_id": transferee.id, **projection.party_columns("transferee", transferee)}
             if form_4473:
                 payload["form_4473"] = form_4473
-            return self._append(NewEvent("item.disposed", payload, item=f"item:{item.id}"), actor=actor, now=now)
+            return self._record(item, "item.disposed", payload, step, actor=actor, now=now)
 
     def transfer(self, item_id: str, *, on, to_party_id: str, actor: str, now: datetime,
                  from_party_id: str | None = None) -> int:
-        on = _day(on)
+        on = day(on, now=now)
         with write_transaction(self.session):
             item = self.item(item_id)
             to = self.party(to_party_id, "to_party_id")
-            if item.holder_party_id is None:
-                raise CustodyError("the item has no holder yet: record an acquisition", code="not_acquired", status=409)
+            step = states.Step("transferred", on, party_id=to.id, party_kind=to.kind)
+            self._check(item, step)
             if from_party_id is not None and from_party_id != item.holder_party_id:
                 raise CustodyError("only the current holder transfers an item", code="not_holder", status=409,
                                    field="from_party_id")
-            if item.status in ("stolen", "lost", "destroyed", "exported"):
-                raise CustodyError(f"the item is {item.status}", code=f"item_{item.status}", status=409)
-            if to.id == item.holder_party_id:
-                raise CustodyError("the party already holds the item", code="same_party", field="to_party_id")
-            self._not_before(item, on)
             payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
                        "to_party_id": to.id}
-            return self._append(NewEvent("item.transferred", payload, item=f"item:{item.id}"), actor=actor, now=now)
+            return self._record(item, "item.transferred", payload, step, actor=actor, now=now)
 
     def change_status(self, item_id: str, *, status: str, on, actor: str, now: datetime,
                       atf_incident: str | None = None, police_report: str | None = None,
                       discovered_at: str | None = None, note: str | None = None) -> int:
-        on = _day(on)
         if status not in rules.STATUS_CHANGES:
-            raise CustodyError(f"status must be one of {', '.join(rules.STATUS_CHANGES)}", code="invalid_status",
+            raise CustodyError(f"the status must be one of {', '.join(rules.STATUS_CHANGES)}", code="invalid_status",
                                field="status")
-        payload = {"status": status, "date": on.isoformat()}
+        payload = {"status": status, "date": day(on, now=now).isoformat()}
         if status in ("stolen", "lost"):
-            discovered = _text(discovered_at, "discovered_at", required=True, limit=40)
-            try:
-                discovered = datetime.fromisoformat(discovered.replace("Z", "+00:00"))
-            except ValueError:
-                raise CustodyError("'discovered_at' must be a date and time (ISO 8601)", code="invalid_date",
-                                   field="discovered_at") from None
-            if discovered.tzinfo is None:
-                raise CustodyError("'discovered_at' needs a time zone (e.g. Z)", code="invalid_date",
-                                   field="discovered_at")
-            payload["discovered_at"] = discovered.isoformat()
-            payload["police_report"] = _text(police_report, "police_report", required=True, limit=64)
-            incident = _text(atf_incident, "atf_incident", limit=64)
-            if incident:
+            payload["discovered_at"] = moment(discovered_at, "discovered_at", now=now).isoformat()
+            payload["police_report"] = text(police_report, "police_report", required=True, limit=64)
+            if incident := text(atf_incident, "atf_incident", limit=64):
                 payload["atf_incident"] = incident
-        if note := _text(note, "note", limit=1000):
+        if note := text(note, "note", limit=1000):
             payload["note"] = note
         with write_transaction(self.session):
             item = self.item(item_id)
-            if status in ("stolen", "lost") and item.kind == "firearm" and "atf_incident" not in payload:
-                raise CustodyError("a firearm theft or loss needs the ATF incident number (Form 3310.11)",
-                                   code="missing_field", field="atf_incident")
-            if item.status not in rules.STATUS_CHANGES[status]:
-                raise CustodyError(f"an item that is {item.status} cannot become {status}", code="invalid_transition",
-                                   status=409, field="status")
-            self._not_before(item, on)
-            return self._append(NewEvent("item.status_changed", {"item_id": item.id, **payload}, item=f"item:{item.id}"),
-                                actor=actor, now=now)
+            _check_status_details(item.kind, payload)
+            return self._record(item, "item.status_changed", {"item_id": item.id, **payload},
+                                states.Step(status, date.fromisoformat(payload["date"])), actor=actor, now=now)
 
     def correct(self, item_id: str, *, corrects: int, fields: dict, reason: str, actor: str, now: datetime) -> int:
-        """Record a correction beside the original: the original entry is never changed."""
-        reason = _text(reason, "reason", required=True, limit=1000)
+        """Record a correction beside the original: the original entry is never changed. The corrected
+        record must still obey every rule, and so must every record after it: a correction is checked
+        by folding the item's records, corrected, through the same state machine as new events."""
+        reason = text(reason, "reason", required=True, limit=1000)
         if not isinstance(fields, dict) or not fields:
-            raise CustodyError("'fields' must name at least one corrected field", code="missing_field", field="fields")
+            raise CustodyError("name at least one corrected field", code="missing_field", field="fields")
         with write_transaction(self.session):
             item = self.item(item_id)
-            record = self.session.get(CustodyRecord, corrects) if isinstance(corrects, int) else None
-            if record is None or record.item_id != item.id:
-                raise CustodyError(f"entry {corrects!r} is no record of this item", code="unknown_record",
+            record = (self.session.get(CustodyRecord, corrects)
+                      if isinstance(corrects, int) and not isinstance(corrects, bool) and 0 <= corrects < 2 ** 63
+                      else None)
+            if record is None or record.item_id != item.id or record.type not in projection.CORRECTABLE:
+                raise CustodyError(f"entry {corrects!r} is no correctable record of this item", code="unknown_record",
                                    field="corrects")
-            allowed = projection.CORRECTABLE.get(record.type, set())
-            bad = sorted(set(fields) - allowed)
+            allowed = projection.CORRECTABLE[record.type]
+            bad = sorted(set(fields) - allowed, key=str)
             if bad:
-                raise CustodyError(f"{bad[0]!r} cannot be corrected on a {record.type} record "
-                                   f"(correctable: {', '.join(sorted(allowed)) or 'nothing'})",
-                                   code="not_correctable", field=f"fields.{bad[0]}")
-            clean = {}
-            for name, value in fields.items():
-                if name == "date":
-                    clean[name] = _day(value, "fields.date").isoformat()
-                elif name.endswith("_party_id"):
-                    clean[name] = self.party(value, f"fields.{name}").id
-                elif name == "model_year":
-                    clean[name] = int(value) if value not in (None, "") else None
-                else:
-                    clean[name] = _text(value, f"fields.{name}")
-            payload = {"item_id": item.id, "corrects": corrects, "fields": clean, "reason": reason}
+                raise CustodyError(f"{bad[0]!r} cannot be corrected on a {record.type.replace('_', ' ')} record "
+                                   f"(correctable: {', '.join(sorted(allowed))})", code="not_correctable",
+                                   field=f"fields.{bad[0]}")
+            clean = corrections.checked_fields(self, item, record, fields, now=now)
+            corrections.check_folded(self, item, record, clean)
+            payload = {"item_id": item.id, "corrects": record.entry_index, "fields": clean, "reason": reason}
             return self._append(NewEvent("custody.corrected", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
     # -- personal data -----------------------------------------------------------------------
@@ -360,15 +330,16 @@ class CustodyService:
             return "only a private person's data are erased; licensees and organisations are not personal data"
         if party.erased:
             return "the data are erased already"
-        # An acquisition's record names its source, a disposition's its transferee.
+        # An acquisition's record names its source, a disposition's its transferee, a transfer its
+        # recipient; a record corrected away from the person still shows them in the originals view.
+        names = or_(CustodyRecord.party_id == party.id, CustodyRecord.original_party_id == party.id)
         firearm_record = self.session.scalar(
             select(CustodyRecord.entry_index).join(Item, Item.id == CustodyRecord.item_id)
-            .where(CustodyRecord.party_id == party.id, Item.kind == "firearm").limit(1))
+            .where(names, Item.kind == "firearm").limit(1))
         if firearm_record is not None and licence_ended_on is None:
             return ("the person is a source or transferee in the firearm records, which are kept for as long as "
                     "the licence exists (27 CFR 478.129); set LICENCE_ENDED_ON when it ends")
-        last = self.session.scalar(select(CustodyRecord.on).where(CustodyRecord.party_id == party.id)
-                                   .order_by(CustodyRecord.on.desc()).limit(1))
+        last = self.session.scalar(select(func.max(CustodyRecord.on)).where(names))
         if last is not None and (today - last).days < retention_days:
             return (f"the retention period of {retention_days} days after the person's last record ({last}) "
                     f"runs until {last + timedelta(days=retention_days)}")
@@ -378,7 +349,7 @@ class CustodyService:
                      licence_ended_on: date | None = None) -> Party:
         """Erase a person's vault data (GDPR Art. 17) unless a retention rule forbids it. The ledger
         keeps the salted commitment, which reveals nothing without the erased salt, and still verifies."""
-        reason = _text(reason, "reason", required=True, limit=400)
+        reason = text(reason, "reason", required=True, limit=400)
         with write_transaction(self.session):
             party = self.party(party_id)
             refusal = self.erasure_refusal(party, today=now.date(), retention_days=retention_days,
@@ -387,6 +358,7 @@ class CustodyService:
                 raise CustodyError(f"cannot erase: {refusal}", code="retention_applies", status=409, field="party_id")
             vault = self.session.get(PersonalData, party.id)
             vault.full_name = vault.address = vault.id_document = None
+            vault.document_key = vault.name_address_key = None
             vault.salt = None
             vault.erased_at = now
             self._append(NewEvent("party.erased", {"party_id": party.id, "reason": reason}, item=f"party:{party.id}"),
@@ -394,15 +366,106 @@ class CustodyService:
             return party
 
 
-def _party_columns(prefix: str, party: Party) -> dict:
-    """The bound book's name-and-address or licence columns, as they were when recorded (persons'
-    data stay in the vault; the event names the party)."""
-    columns = {f"{prefix}_kind": party.kind}
-    if party.ffl:
-        columns[f"{prefix}_ffl"] = party.ffl
-    if party.kind != "person":
-        columns[f"{prefix}_name"], columns[f"{prefix}_address"] = party.name, party.address
-    return columns
+def _document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str | None:
+    """A person's identity document: (type, issuer, number), or the free text of a caller that keeps
+    it as one line, or None."""
+    parts = {"id_type": text(id_type, "id_type", limit=40), "id_issuer": text(issuer, "id_issuer", limit=80),
+             "id_number": text(number, "id_number", limit=64)}
+    if any(parts.values()):
+        for name, value in parts.items():
+            if not value:
+                raise CustodyError(f"an identity document needs its type, issuer and number: the "
+                                   f"{name.removeprefix('id_')} is missing", code="missing_field", field=name)
+        if not identity.document_number(parts["id_number"]):
+            raise CustodyError("the document number holds no letter or digit", code="invalid_field", field="id_number")
+        return parts["id_type"], parts["id_issuer"], parts["id_number"]
+    return text(free_text, "id_document")
+
+
+def key_unmatched_persons(session: Session, person_key: bytes) -> int:
+    """Give the persons registered before matching keys existed their keys (their data are in the
+    vault); return how many. Erased persons keep none."""
+    rows = list(session.scalars(select(PersonalData).where(PersonalData.name_address_key.is_(None),
+                                                           PersonalData.erased_at.is_(None))))
+    for vault in rows:
+        keys = identity.keys(person_key, full_name=vault.full_name or "", address=vault.address or "",
+                             document=vault.id_document)
+        vault.document_key, vault.name_address_key = keys.document, keys.name_address
+    if rows:
+        session.commit()
+    return len(rows)
+
+
+def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict,
+                   item_id: str) -> dict:
+    """The serial fields of a registration (or of a corrected serial): as marked, normalised, the
+    uniqueness key, the decoded facts and, for a serial that fails a rule, the override."""
+    if not isinstance(serial, str):
+        raise CustodyError("the serial must be text", code="invalid_field", field="serial")
+    if options is not None and not isinstance(options, dict):
+        raise CustodyError("the options must be an object of option names and values", code="invalid_field",
+                           field="options")
+    if not serial.strip():
+        raise CustodyError("the serial is empty: a firearm without a serial is recorded as NSN with a justification"
+                           if kind == "firearm" else "the serial is empty", code="serial_empty", field="serial")
+    if kind == "firearm" and serial.strip().upper() == rules.NO_SERIAL:
+        if not override:
+            raise CustodyError("a firearm recorded without a serial (NSN) needs a written justification",
+                               code="missing_field", field="override_justification")
+        # Each firearm without a serial is its own item: its key is its id.
+        return {"serial": rules.NO_SERIAL, "serial_normalized": rules.NO_SERIAL, "attributes": {},
+                "uniqueness_key": f"firearm|nsn|{item_id}",
+                "override": {"codes": ["no_serial"], "justification": override}}
+    try:
+        checked = serials.validate(scheme, serial, **(options or {}))
+    except serials.SerialsError as error:
+        raise CustodyError(str(error), code=error.code, field=error.field) from None
+    if not checked.valid:
+        first = checked.errors[0]
+        if not override:
+            raise CustodyError(f"serial: {first.message}" + (f" (position {first.position})" if first.position else "")
+                               + "; an officer may record it with an override and a written justification",
+                               code=f"serial_{first.code}", field="serial")
+    fields = {"serial": serial.strip(), "serial_normalized": checked.normalized, "attributes": _json_safe(checked.info),
+              "uniqueness_key": _uniqueness_key(kind, scheme, checked, {**facts, "manufacturer": facts.get(
+                  "manufacturer") or checked.info.get("manufacturer")})}
+    if not checked.valid:
+        fields["override"] = {"codes": checked.codes, "justification": override}
+    return fields
+
+
+def model_year(value, *, now: datetime) -> int | None:
+    """A model year: a whole number from 1886 (the first motor car) to next year but one."""
+    if value in (None, ""):
+        return None
+    latest = now.year + 2
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (
+            isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit())):
+        raise CustodyError("the model year must be a year such as 2024", code="invalid_field", field="model_year")
+    year = int(value)
+    if not rules.FIRST_MODEL_YEAR <= year <= latest:
+        raise CustodyError(f"the model year must lie between {rules.FIRST_MODEL_YEAR} and {latest}",
+                           code="invalid_field", field="model_year")
+    return year
+
+
+def firearm_type(value: str | None) -> str:
+    if not value or value.lower() not in rules.FIREARM_TYPES:
+        raise CustodyError(f"the type must be one of {', '.join(rules.FIREARM_TYPES)}", code="invalid_field",
+                           field="type")
+    return value.lower()
+
+
+def _check_status_details(kind: str, details: dict) -> None:
+    """What a theft or loss must carry (Form 3310.11 for a firearm)."""
+    if details["status"] not in ("stolen", "lost"):
+        return
+    for name in ("discovered_at", "police_report"):
+        if not details.get(name):
+            raise CustodyError(f"a theft or loss needs the {name.replace('_', ' ')}", code="missing_field", field=name)
+    if kind == "firearm" and not details.get("atf_incident"):
+        raise CustodyError("a firearm theft or loss needs the ATF incident number (Form 3310.11)",
+                           code="missing_field", field="atf_incident")
 
 
 def _uniqueness_key(kind: str, scheme: str, checked, facts: dict) -> str:

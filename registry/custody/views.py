@@ -10,8 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry.auth.guard import demand
+from registry import clock
 from registry.auth.permissions import Permission, requires
-from registry.custody import projection, queries, rules
+from registry.custody import projection, queries, rules, states
 from registry.custody.api import book_rows, to_csv
 from registry.custody.forms import CorrectionForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm, TraceForm
 from registry.custody.models import Party
@@ -28,7 +29,7 @@ def _personal() -> bool:
 
 
 def _now():
-    return queries.utc_now()
+    return clock.now()
 
 
 def _day(field) -> str | None:
@@ -90,16 +91,26 @@ def _action_forms(item):
         form.party.choices = holder_choices
         form.second.choices = holder_choices
     status = StatusForm(prefix="status")
+    allowed = allowed_events(item)
+    status.status.choices = [choice for choice in status.status.choices if choice.value in allowed] or \
+        status.status.choices
     correction = CorrectionForm(prefix="correct")
     records = [r for r in queries.timeline(db.session(), item.id) if r.type in projection.CORRECTABLE]
     correction.corrects.choices = [(str(r.entry_index), f"entry {r.entry_index}: {r.type} on {r.on}") for r in records]
+    correction.party.choices = holder_choices
     correction.field.choices = sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
     return {"acquire": acquire, "dispose": dispose, "transfer": transfer, "status": status, "correct": correction}
 
 
+def allowed_events(item) -> frozenset[str]:
+    """The events the state machine allows the item next, which decide the forms its page offers."""
+    return states.ALLOWED[item.kind][projection.custody_of(db.session(), item).state]
+
+
 @bp.get("/items/<item_id>")
 @requires(Permission.ITEMS_READ)
-def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms: dict | None = None):
+def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms: dict | None = None,
+         posted: str | None = None):
     found = custody(writing=False).item(item_id)
     session = db.session()
     records = queries.timeline(session, found.id)
@@ -109,6 +120,8 @@ def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms
     return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
                            holder=queries.party_label(session, found.holder_party_id, personal=_personal()),
                            forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE),
+                           allowed=allowed_events(found), posted=posted,
+                           state=states.STATE_LABELS[projection.custody_of(session, found).state],
                            panels=[panel(found, (panel_forms or {}).get(name))
                                    for name, panel in current_app.extensions.get("item_panels", {}).items()]), status
 
@@ -122,7 +135,7 @@ def act(item_id: str, action: str):
     if form is None:
         raise NotFoundError(f"there is no action {action!r} on an item", field="action")
     if not form.validate_on_submit():
-        return item(item_id, forms=forms, status=400)
+        return item(item_id, forms=forms, status=400, posted=action)
     service, actor, now = custody(), current_user.actor, _now()
     on = _day(form.date) if hasattr(form, "date") else None
     try:
@@ -139,14 +152,17 @@ def act(item_id: str, action: str):
                                   discovered_at=form.discovered_at.data, police_report=form.police_report.data,
                                   atf_incident=form.atf_incident.data, note=form.note.data, actor=actor, now=now)
         else:
-            service.correct(item_id, corrects=int(form.corrects.data), fields={form.field.data: form.value.data},
+            corrects = int(form.corrects.data) if (form.corrects.data or "").isdigit() else None
+            value = form.party.data if (form.field.data or "").endswith("_party_id") else form.value.data
+            service.correct(item_id, corrects=corrects, fields={form.field.data: value},
                             reason=form.reason.data, actor=actor, now=now)
     except RegistryError as error:
         show_on_form(form, error, {"source_party_id": "party", "transferee_party_id": "party", "to_party_id": "party",
                                 "recipient_party_id": "second", "from_party_id": "party"})
         if error.field and error.field.startswith("fields."):
-            form.value.errors = list(form.value.errors) + [error.detail]
-        return item(item_id, forms=forms, status=error.status)
+            target = form.party if error.field.endswith("_party_id") else form.value
+            target.errors = list(target.errors) + [error.detail]
+        return item(item_id, forms=forms, status=error.status, posted=action)
     flash(f"Recorded: {action}.", "success")
     return redirect(url_for("custody.item", item_id=item_id))
 
@@ -168,7 +184,9 @@ def parties():
                                                           actor=actor, now=now)
                 else:
                     party = service.register_person(full_name=form.full_name.data, address=form.address.data,
-                                                    id_document=form.id_document.data, actor=actor, now=now)
+                                                    id_type=form.id_type.data, id_issuer=form.id_issuer.data,
+                                                    id_number=form.id_number.data,
+                                                    confirm_distinct=form.confirm_distinct.data, actor=actor, now=now)
             except RegistryError as error:
                 show_on_form(form, error)
             else:
@@ -187,7 +205,11 @@ def bound_book():
         today = _now().date()
         return redirect(url_for("custody.bound_book", **{"from": today.replace(day=1).isoformat(),
                                                           "to": today.isoformat(), "view": "both"}))
-    rows, view = book_rows()
+    try:
+        rows, view = book_rows()
+    except RegistryError as error:
+        flash(error.detail, "danger")
+        rows, view = [], request.args.get("view") or "both"
     if request.args.get("format") == "csv":
         from flask import Response
         return Response(to_csv([queries.book_row_dict(r) for r in rows]), mimetype="text/csv",
@@ -214,8 +236,9 @@ def signals():
     flags = queries.multiple_sales(session)
     return render_template("custody/signals.html", flags=flags, thefts=queries.thefts(session, now=now),
                            open_items=queries.open_acquisitions(session, today=now.date()), now=now,
+                           serials=queries.serials_of(session, {i for flag in flags.rows for i in flag.item_ids}),
                            flag_party={f.entry_index: queries.party_label(session, f.party_id, personal=_personal())
-                                       for f in flags})
+                                       for f in flags.rows})
 
 
 def init_app(app: Flask) -> None:

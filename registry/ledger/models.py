@@ -67,3 +67,12 @@ class VerificationRun(Base):
     entries: Mapped[int] = mapped_column(BigInteger, nullable=False)
     ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
     summary: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ProjectionState(Base):
+    """Which version of the projection rules built the projected tables (one row). When the code's
+    `registry.replay.PROJECTION_VERSION` is newer, `flask init` rebuilds them from the ledger."""
+    __tablename__ = "projection_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)

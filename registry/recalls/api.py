@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
-from registry.custody.queries import utc_now
+from registry import clock
 from registry.csvfile import csv_text
 from registry.errors import json_object
 from registry.extensions import db
@@ -31,6 +31,16 @@ SCHEMAS["NewRecallCampaign"] = {"type": "object", "required": ["number", "title"
     "remedy": {"type": "string"}, "date": {"type": "string", "format": "date"}, "as_of": {"type": "string"},
     "basis": {"type": "object", "description": "{type: lots, lot_ids: [...]} | {type: part, part_id, made_from, "
                                                "made_to} | {type: serials, serials: [...]}"}}}
+SCHEMAS["RecallUnitUpdate"] = {"type": "object", "required": ["state", "date"], "properties": {
+    "state": {"enum": ["notified", "remedied", "unreachable", "destroyed"]}, "date": {"type": "string", "format": "date"},
+    "note": {"type": "string"},
+    "replacement": {"type": "object", "required": ["removed", "installed"], "description":
+                    "a remedy that replaces a component: the component taken out of the unit and the one put in "
+                    "(each an item id or serial), recorded as a removal and an installation", "properties": {
+                        "removed": {"type": "string"}, "installed": {"type": "string"},
+                        "at": {"type": "string", "description": "when (default: the remedy date at noon UTC)"}}}}}
+SCHEMAS["RecallClosing"] = {"type": "object", "required": ["date", "confirm"], "properties": {
+    "date": {"type": "string", "format": "date"}, "confirm": {"const": True}, "note": {"type": "string"}}}
 SCHEMAS["RecallUnits"] = {"type": "object", "required": ["units"], "properties": {"units": {"type": "array"}}}
 SCHEMAS["Part573"] = {"type": "object", "required": ["campaign_number", "involved_components", "population_size"],
                       "properties": {"campaign_number": {"type": "string"}, "involved_components": {"type": "array"},
@@ -38,7 +48,7 @@ SCHEMAS["Part573"] = {"type": "object", "required": ["campaign_number", "involve
 
 
 def _a() -> dict:
-    return {"actor": current_user.actor, "now": utc_now()}
+    return {"actor": current_user.actor, "now": clock.now()}
 
 
 def _personal() -> bool:
@@ -71,7 +81,7 @@ def open_campaign():
     data = json_object()
     campaign = recalls().open(number=data.get("number"), title=data.get("title"), defect=data.get("defect"),
                               remedy=data.get("remedy"), basis=data.get("basis"), as_of=data.get("as_of"),
-                              on=data.get("date") or utc_now().date(), **_a())
+                              on=data.get("date") or clock.now().date(), **_a())
     return jsonify(campaign_json(campaign)), 201
 
 
@@ -136,12 +146,14 @@ def part_573(campaign_id: str):
 
 @bp.post("/recalls/<campaign_id>/units/<item_id>")
 @requires(Permission.ITEMS_WRITE)
-@operation("Move one unit to a new state (identified, notified, remedied, unreachable, destroyed)", response=None,
+@operation("Move one unit to a new state on a date; a remedy may replace a component", response=None,
+           request="RecallUnitUpdate",
            parameters=(path("campaign_id", "campaign id", "string"), path("item_id", "item id", "string")),
            errors=(400, 404, 409, 422))
 def update_unit(campaign_id: str, item_id: str):
     data = json_object()
     index = recalls().update_unit(campaign_id, item_id, state=data.get("state"), on=data.get("date"),
+                                  replacement=data.get("replacement"),
                                   note=data.get("note"), **_a())
     return jsonify({"entry_index": index}), 201
 
@@ -159,12 +171,15 @@ def update_units(campaign_id: str):
 
 @bp.post("/recalls/<campaign_id>/close")
 @requires(Permission.ITEMS_WRITE)
-@operation("Close the campaign", response="RecallCampaign", parameters=(path("campaign_id", "campaign id", "string"),),
+@operation("Close the campaign on a date; `confirm` must be true", response="RecallCampaign", request="RecallClosing", parameters=(path("campaign_id", "campaign id", "string"),),
            errors=(400, 404, 409, 422))
 def close(campaign_id: str):
     data = json_object()
     service = recalls()
-    service.close(campaign_id, on=data.get("date") or utc_now().date(), note=data.get("note"), **_a())
+    confirmed = data.get("confirm", False)
+    if not isinstance(confirmed, bool):
+        raise RecallError("'confirm' must be true or false", code="invalid_field", field="confirm")
+    service.close(campaign_id, on=data.get("date"), note=data.get("note"), confirmed=confirmed, **_a())
     return jsonify(campaign_json(service.campaign(campaign_id)))
 
 

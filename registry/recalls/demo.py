@@ -3,7 +3,8 @@ are moulded from those lots, built into pump modules, and the modules into water
 that are sold to holders. One supplier's lot is faulty. One unit's faulty housing was replaced
 before the recall (that unit is not affected) and the removed housing went into another unit as a
 repair (that unit is). A recall campaign is open on the faulty lot, its units notified and two
-remedied; the resin and the seal kits have fallen to their reorder points.
+remedied by a new housing (the remedy records the swap in the genealogy); the resin and the seal kits
+have fallen to their reorder points.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from registry.custody.service import CustodyService
 from registry.recalls.service import RecallService
+from registry.supply import genealogy
 from registry.supply.models import Part
 from registry.supply.service import SupplyService
 
@@ -94,8 +96,17 @@ def load(custody: CustodyService, supply: SupplyService, recalls: RecallService,
                             on=opened.date(), as_of=opened, **a)
     affected = [row.item_id for row in campaign_units(recalls, campaign.id)]
     recalls.update_units(campaign.id, affected, state="notified", on="2026-11-04", note="owner letter sent", **a)
-    recalls.update_unit(campaign.id, affected[0], state="remedied", on="2026-11-09", note="housing replaced", **a)
-    recalls.update_unit(campaign.id, affected[1], state="remedied", on="2026-11-18", note="housing replaced", **a)
+    # Two remedies replace the faulty housing with a new one moulded from a good lot: the removal and
+    # the installation are recorded with the remedy, so the genealogy shows the new housing.
+    good = next(lot for lot in lots if lot.id != faulty.id)
+    for number, (unit_id, on) in enumerate(zip(affected[:2], ("2026-11-09", "2026-11-18")), start=1):
+        at = datetime.fromisoformat(on).replace(hour=12, tzinfo=timezone.utc)
+        tree = genealogy.as_built(supply.session, unit_id, at)
+        old = next(node for node in tree.walk() if any(lot["lot_id"] == faulty.id for lot in node.lots))
+        new = supply.make_item(part_id=housing.id, scheme="plain", serial=f"HSG-R-{number}", at=at - timedelta(hours=2),
+                               lots=[{"lot_id": good.id, "quantity": "0.4", "location": "RAW-A1"}], **a)
+        recalls.update_unit(campaign.id, unit_id, state="remedied", on=on, note="housing replaced",
+                            replacement={"removed": old.item_id, "installed": new.id}, **a)
     return True
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -30,6 +30,8 @@ class UnitForm(FlaskForm):
     state = SelectField("New state", choices=[SelectChoice(s) for s in UNIT_STATES if s != "identified"])
     date = DateField("Date", validators=[Optional()])
     note = StringField("Note")
+    removed = StringField("Replaced component (serial)")
+    installed = StringField("New component (serial)")
     submit = SubmitField("Update")
 
 
@@ -44,4 +46,5 @@ class BulkForm(FlaskForm):
 class CloseForm(FlaskForm):
     date = DateField("Closed on", validators=[Optional()])
     note = TextAreaField("Closing note")
+    confirm = BooleanField("Close it: no unit can change afterwards")
     submit = SubmitField("Close campaign")

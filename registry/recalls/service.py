@@ -4,49 +4,31 @@ states; close the campaign."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.custody.models import Item
+from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
 from registry.recalls import population, projection
 from registry.recalls.models import RecallCampaign, RecallUnit
 from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
+from registry.supply import genealogy
 from registry.supply import rules as supply_rules
-from registry.supply.models import Part
+from registry.supply.models import ComponentLink, Part
 from registry.supply.queries import items_by_serial, lots_by_code
-from registry.supply.rules import SupplyError
+from registry.supply.service import SupplyService
 
 MAX_SERIALS = 100_000
 
 
-def _text(value, field: str, *, required: bool = False, limit: int = 200) -> str | None:
-    try:
-        return supply_rules.text(value, field, required=required, limit=limit)
-    except SupplyError as error:
-        raise RecallError(str(error), code=error.code, field=field) from None
-
-
-def _day(value, field: str = "date"):
-    try:
-        return supply_rules.day(value, field)
-    except SupplyError as error:
-        raise RecallError(str(error), code=error.code, field=field) from None
-
-
-def _moment(value, field: str):
-    try:
-        return supply_rules.moment(value, field)
-    except SupplyError as error:
-        raise RecallError(str(error), code=error.code, field=field) from None
-
-
 class RecallService:
-    def __init__(self, session: Session, ledger: LedgerService):
-        self.session, self.ledger = session, ledger
+    def __init__(self, session: Session, ledger: LedgerService, supply: SupplyService | None = None):
+        self.session, self.ledger, self.supply = session, ledger, supply
 
     def _append(self, type_: str, payload: dict, *, actor: str, now: datetime) -> int:
         event = NewEvent(type_, payload, item=f"recall:{payload['campaign_id']}")
@@ -87,7 +69,7 @@ class RecallService:
             part = self.session.get(Part, basis.get("part_id")) if isinstance(basis.get("part_id"), str) else None
             if part is None:
                 raise RecallError(f"no part {basis.get('part_id')!r}", code="unknown_part", field="basis.part_id")
-            made_from, made_to = _day(basis.get("made_from"), "basis.made_from"), _day(basis.get("made_to"), "basis.made_to")
+            made_from, made_to = day(basis.get("made_from"), "basis.made_from", now=None), day(basis.get("made_to"), "basis.made_to", now=None)
             if made_to < made_from:
                 raise RecallError("'basis.made_to' precedes 'basis.made_from'", code="invalid_range",
                                   field="basis.made_to")
@@ -111,22 +93,20 @@ class RecallService:
     def open(self, *, number: str, title: str, defect: str, basis, on, actor: str, now: datetime,
              remedy: str | None = None, as_of=None) -> RecallCampaign:
         """Open a campaign: the population is traced at `as_of` (default: now) and frozen."""
-        payload = {"campaign_id": str(uuid.uuid4()), "number": _text(number, "number", required=True, limit=32),
-                   "title": _text(title, "title", required=True), "defect": _text(defect, "defect", required=True,
+        payload = {"campaign_id": str(uuid.uuid4()), "number": text(number, "number", required=True, limit=32),
+                   "title": text(title, "title", required=True), "defect": text(defect, "defect", required=True,
                                                                                    limit=4000),
-                   "date": _day(on).isoformat()}
-        if remedy := _text(remedy, "remedy", limit=4000):
+                   "date": day(on, now=now).isoformat()}
+        if remedy := text(remedy, "remedy", limit=4000):
             payload["remedy"] = remedy
-        cut_off = _moment(as_of, "as_of") if as_of not in (None, "") else now
-        if cut_off > now + timedelta(minutes=5):
-            raise RecallError("'as_of' is in the future", code="invalid_date", field="as_of")
+        cut_off = moment(as_of, "as_of", now=now) if as_of not in (None, "") else now
         payload["as_of"] = supply_rules.stamp(cut_off)
         with write_transaction(self.session):
             if self.session.scalar(select(RecallCampaign.id).where(RecallCampaign.number == payload["number"])):
                 raise RecallError(f"campaign {payload['number']} exists already", code="duplicate_campaign",
                                   status=409, field="number")
             payload["basis"] = self._basis(basis)
-            found = population.population(self.session, payload["basis"], supply_rules.moment(payload["as_of"]))
+            found = population.population(self.session, payload["basis"], moment(payload["as_of"], "as_of", now=None))
             if not found:
                 raise RecallError("the basis reaches no item at that time: nothing to recall", code="empty_population",
                                   field="basis")
@@ -136,8 +116,15 @@ class RecallService:
             return self.session.get(RecallCampaign, payload["campaign_id"])
 
     def update_unit(self, campaign_id: str, item_id: str, *, state: str, on, actor: str, now: datetime,
-                    note: str | None = None) -> int:
-        on, note = _day(on), _text(note, "note", limit=400)
+                    note: str | None = None, replacement: dict | None = None) -> int:
+        """Move a unit to `state` on the date `on`. A remedy that replaces a component names it:
+        `replacement` = {"removed": the component (id or serial) in the unit, "installed": the new one
+        (id or serial), "at": when (default: the remedy date, at noon UTC or now if earlier)}; the
+        removal and the installation are recorded with the remedy, so the unit's genealogy (and any
+        later campaign) sees the new component."""
+        on, note = day(on, now=now), text(note, "note", limit=400)
+        if replacement is not None and state != "remedied":
+            raise RecallError("a component is replaced only by a remedy", code="invalid_field", field="replacement")
         with write_transaction(self.session):
             campaign = self.campaign(campaign_id)
             if campaign.status != "open":
@@ -153,7 +140,43 @@ class RecallService:
             payload = {"campaign_id": campaign.id, "item_id": unit.item_id, "state": state, "date": on.isoformat()}
             if note:
                 payload["note"] = note
+            if replacement is not None:
+                payload["replacement"] = self._replace(unit.item_id, replacement, on=on, actor=actor, now=now)
             return self._append("recall.unit_updated", payload, actor=actor, now=now)
+
+    def _replace(self, unit_item_id: str, replacement, *, on, actor: str, now: datetime) -> dict:
+        """Remove the named component from wherever it sits in the unit and install the new one in
+        its place; the two entries' indices go into the remedy's event."""
+        if not isinstance(replacement, dict):
+            raise RecallError("'replacement' names the removed and the installed component", code="invalid_field",
+                              field="replacement")
+        removed = self._component(replacement.get("removed"), "replacement.removed")
+        installed = self._component(replacement.get("installed"), "replacement.installed")
+        given = replacement.get("at")
+        at = (moment(given, "replacement.at", now=now) if given not in (None, "")
+              else min(datetime.combine(on, time(12), timezone.utc), now))
+        tree = genealogy.as_built(self.session, unit_item_id, at)
+        node = next((n for n in (tree.walk() if tree else ()) if n.item_id == removed and n is not tree), None)
+        if node is None:
+            raise RecallError("that component is not in this unit", code="not_installed", status=409,
+                              field="replacement.removed")
+        link = self.session.scalar(select(ComponentLink).where(ComponentLink.child_item_id == removed,
+                                                               ComponentLink.removed_at.is_(None)))
+        removal = self.supply.remove(parent_item_id=link.parent_item_id, child_item_id=removed, at=at,
+                                     reason="replaced by a recall remedy", actor=actor, now=now)
+        installation = self.supply.install(parent_item_id=link.parent_item_id, child_item_id=installed, at=at,
+                                           position=link.position, actor=actor, now=now)
+        return {"removed_item_id": removed, "installed_item_id": installed, "removal_entry": removal,
+                "installation_entry": installation}
+
+    def _component(self, given, field: str) -> str:
+        if not isinstance(given, str) or not given.strip():
+            raise RecallError(f"'{field}' names a component by its id or serial", code="missing_field", field=field)
+        matches = [given] if self.session.get(Item, given) is not None else items_by_serial(self.session, given)
+        if len(matches) != 1:
+            raise RecallError(f"{given!r} matches {len(matches)} items" + (": give the item id" if matches else ""),
+                              code="ambiguous_serial" if matches else "unknown_serial", field=field)
+        return matches[0]
 
     def update_units(self, campaign_id: str, item_ids: list[str], *, state: str, on, actor: str, now: datetime,
                      note: str | None = None) -> int:
@@ -165,8 +188,14 @@ class RecallService:
                 self.update_unit(campaign_id, item_id, state=state, on=on, note=note, actor=actor, now=now)
         return len(item_ids)
 
-    def close(self, campaign_id: str, *, on, actor: str, now: datetime, note: str | None = None) -> int:
-        on, note = _day(on), _text(note, "note", limit=1000)
+    def close(self, campaign_id: str, *, on, actor: str, now: datetime, confirmed: bool,
+              note: str | None = None) -> int:
+        """Close the campaign on the date `on`: no unit can change afterwards, so the caller must
+        confirm it (`confirmed`)."""
+        on, note = day(on, now=now), text(note, "note", limit=1000)
+        if confirmed is not True:
+            raise RecallError("closing a campaign ends it for every unit: confirm that it is to be closed",
+                              code="confirmation_required", field="confirm")
         with write_transaction(self.session):
             campaign = self.campaign(campaign_id)
             if campaign.status != "open":

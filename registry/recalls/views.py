@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
-from registry.custody.queries import utc_now
+from registry import clock
 from registry.errors import RegistryError, show_on_form
 from registry.extensions import db
 from registry.recalls import drawing, queries
@@ -21,11 +21,12 @@ PAGE = 200
 
 
 def _a() -> dict:
-    return {"actor": current_user.actor, "now": utc_now()}
+    return {"actor": current_user.actor, "now": clock.now()}
 
 
 def _day(field):
-    return field.data.isoformat() if field.data else utc_now().date().isoformat()
+    """The date a form gives: it is required (a remedy or a closing without a date is no record)."""
+    return field.data.isoformat() if field.data else None
 
 
 def _campaign_form() -> CampaignForm:
@@ -57,7 +58,7 @@ def index():
             try:
                 campaign = recalls().open(number=form.number.data, title=form.title.data, defect=form.defect.data,
                                           remedy=form.remedy.data, basis=_basis(form), as_of=form.as_of.data or None,
-                                          on=utc_now().date(), **_a())
+                                          on=clock.now().date(), **_a())
             except RegistryError as error:
                 if error.field and error.field.startswith(("basis.serials[", "basis.lot_ids[")):
                     error.field = error.field.split("[")[0]
@@ -72,7 +73,11 @@ def index():
 
 
 def _forms() -> dict:
-    return {"unit": UnitForm(prefix="unit"), "bulk": BulkForm(prefix="bulk"), "close": CloseForm(prefix="close")}
+    forms = {"unit": UnitForm(prefix="unit"), "bulk": BulkForm(prefix="bulk"), "close": CloseForm(prefix="close")}
+    if request.method == "GET":  # today is offered, and shown; a form sent without a date is refused
+        for form in forms.values():
+            form.date.data = clock.now().date()
+    return forms
 
 
 @bp.get("/<campaign_id>")
@@ -87,14 +92,15 @@ def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
     state = request.args.get("state") or None
     counted = queries.counts(session, found.id)
     series = queries.history(session, found)
-    until = found.closed_on or max(utc_now().date(), series[-1][0])
+    until = found.closed_on or max(clock.now().date(), series[-1][0])
     units = queries.units(session, found.id, personal=current_user.can(Permission.PERSONAL_DATA_READ), state=state,
                           limit=PAGE + 1, offset=page * PAGE)
     return render_template("recalls/campaign.html", campaign=found, counts=counted, summary=queries.part_573(session, found),
                            completion=queries.completion(counted), chart=drawing.completion_svg(series, found.population_size,
                                                                                                 until=until),
                            units=units[:PAGE], more=len(units) > PAGE, page=page, state=state, forms=forms or _forms(),
-                           can_write=current_user.can(Permission.ITEMS_WRITE) and found.status == "open"), status
+                           can_write=current_user.can(Permission.ITEMS_WRITE) and found.status == "open",
+                           today=clock.now().date(), latest_day=clock.latest_day(clock.now())), status
 
 
 @bp.post("/<campaign_id>/units/<item_id>")
@@ -105,8 +111,10 @@ def update_unit(campaign_id: str, item_id: str):
     if not form.validate_on_submit():
         return campaign(campaign_id, forms, 400)
     try:
+        replacement = ({"removed": form.removed.data, "installed": form.installed.data}
+                       if (form.removed.data or form.installed.data) else None)
         recalls().update_unit(campaign_id, item_id, state=form.state.data, on=_day(form.date), note=form.note.data,
-                              **_a())
+                              replacement=replacement, **_a())
     except RegistryError as error:
         flash(error.detail, "danger")
         return campaign(campaign_id, forms, 409 if error.status == 409 else 400)
@@ -142,7 +150,7 @@ def close(campaign_id: str):
     if not form.validate_on_submit():
         return campaign(campaign_id, forms, 400)
     try:
-        recalls().close(campaign_id, on=_day(form.date), note=form.note.data, **_a())
+        recalls().close(campaign_id, on=_day(form.date), note=form.note.data, confirmed=form.confirm.data, **_a())
     except RegistryError as error:
         show_on_form(form, error)
         return campaign(campaign_id, forms, 409 if error.status == 409 else 400)

@@ -22,7 +22,9 @@ SCHEMAS["IssuedReport"] = {"type": "object", "required": ["id", "report_type", "
     "params": {"type": "object"}, "sha256": {"type": "string"}, "size": {"type": "integer"},
     "pages": {"type": "integer"}, "checkpoint_size": {"type": "integer"}, "evidence_entries": {"type": "integer"},
     "template_revision": {"type": "string"}, "issued_by": {"type": "string"}, "issued_at": {"type": "string"},
-    "entry_index": {"type": "integer"}, "pdf": {"type": "string"}}}
+    "entry_index": {"type": "integer"}, "pdf": {"type": "string"},
+    "personal_data": {"type": "boolean", "description": "the report shows private persons' names and addresses"},
+    "downloadable": {"type": "boolean", "description": "the reader may download the PDF"}}}
 SCHEMAS["IssuedReports"] = {"type": "object", "required": ["reports"], "properties": {
     "reports": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedReport"}}}}
 SCHEMAS["ReportRequest"] = {"type": "object", "required": ["report_type"], "properties": {
@@ -48,7 +50,9 @@ def report_json(report: IssuedReport) -> dict:
             "checkpoint_size": report.checkpoint_size, "evidence_entries": report.evidence_entries,
             "template_revision": report.template_revision, "issued_by": report.issued_by,
             "issued_at": report.issued_at.isoformat(), "entry_index": report.entry_index,
-            "pdf": url_for("reports_api.get_pdf", report_id=report.id)}
+            "pdf": url_for("reports_api.get_pdf", report_id=report.id),
+            "personal_data": bool(report.params.get("personal_data")),
+            "downloadable": not report.params.get("personal_data") or current_user.can(Permission.PERSONAL_DATA_READ)}
 
 
 @bp.get("/reports")

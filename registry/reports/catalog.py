@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.verify import CHECKS
+from registry import clock
 from registry.custody import queries as custody_queries
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
 from registry.errors import RegistryError
@@ -67,6 +68,9 @@ class ReportType:
     fields: tuple[str, ...]
     parse: Callable[[Session, dict], dict]
     build: Callable[..., Draft]
+    # The request form withholds private persons unless asked otherwise: such a report is readable by
+    # every regulator. Form 3310.4 exists to name the purchaser, so it shows them by default.
+    withhold_by_default: bool = True
 
 
 def _text(params: dict, name: str, *, required: bool = True, limit: int = 200) -> str | None:
@@ -129,6 +133,7 @@ def build_item(session: Session, params: dict, *, personal: bool, now: datetime,
     return Draft(
         title=f"Custody certificate: {item.serial}", template="reports/pdf/item_certificate.html",
         context={"item": item, "facts": _facts(item), "records": records, "reference": reference, "qr": qr,
+                 "override": records[0].details.get("override") if records else None,
                  "holder": _label(session, item.holder_party_id, personal),
                  "parties": {r.party_id: _label(session, r.party_id, personal) for r in records if r.party_id},
                  "tree": tree, "components": components,
@@ -144,6 +149,9 @@ def parse_book(session: Session, params: dict) -> dict:
            "view": _text(params, "view", required=False, limit=16) or "both"}
     if out["date_from"] > out["date_to"]:
         raise ReportError("'date_from' must not be after 'date_to'", field="date_from")
+    if date.fromisoformat(out["date_to"]) > clock.latest_day(clock.now()):
+        raise ReportError(f"the period ends on {out['date_to']}, a date no place on Earth has reached yet: a signed "
+                          "book cannot vouch for days to come", code="future_date", field="date_to")
     if out["view"] not in custody_queries.CORRECTION_VIEWS:
         raise ReportError(f"'view' must be one of {', '.join(custody_queries.CORRECTION_VIEWS)}", field="view")
     if out["licensee"]:
@@ -222,6 +230,7 @@ def build_trace(session: Session, params: dict, *, personal: bool, now: datetime
     for found in answer.items:
         entries.add(found["item"].registered_entry)
         entries.update(r.entry_index for r in (found["acquisition"], found["disposition"]) if r is not None)
+    entries |= custody_queries.corrections_of(session, entries)
     return Draft(title=f"Trace request response: serial {params['serial']}", template="reports/pdf/trace_response.html",
                  context={"answer": answer, "params": params}, entries=entries)
 
@@ -250,17 +259,14 @@ def _theft_record(session: Session, item: Item) -> CustodyRecord | None:
 def build_theft(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, **_) -> Draft:
     item = session.get(Item, params["item_id"])
     record = _theft_record(session, item)
-    holder_record = session.scalar(select(CustodyRecord).where(
-        CustodyRecord.item_id == item.id, CustodyRecord.type == "acquired",
-        CustodyRecord.entry_index < record.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
-    licensee_id = holder_record.details.get("recipient_party_id") if holder_record else item.holder_party_id
+    holder_record = custody_queries.record_before(session, record)
     incident = record.details["status"]
+    shown = {item.registered_entry, record.entry_index} | ({holder_record.entry_index} if holder_record else set())
     return Draft(title=f"Firearms theft/loss report (ATF Form 3310.11): {item.serial}",
                  template="reports/pdf/theft_loss.html",
                  context={"item": item, "record": record, "incident": incident,
-                          "licensee": _label(session, licensee_id, personal), "details": record.details},
-                 entries={item.registered_entry, record.entry_index}
-                 | ({holder_record.entry_index} if holder_record else set()))
+                          "licensee": _label(session, record.holder_party_id, personal), "details": record.details},
+                 entries=shown | custody_queries.corrections_of(session, shown))
 
 
 def parse_multiple(session: Session, params: dict) -> dict:
@@ -280,9 +286,11 @@ def build_multiple(session: Session, params: dict, *, personal: bool, now: datet
             CustodyRecord.item_id == item_id, CustodyRecord.type == "disposed", CustodyRecord.party_id == flag.party_id,
             CustodyRecord.entry_index <= flag.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
         sales.append({"item": item, "sale": sale})
-    seller = next((s["sale"].details.get("from_party_id") for s in sales if s["sale"]), None)
+    before = next((custody_queries.record_before(session, s["sale"]) for s in sales if s["sale"]), None)
+    seller = before.holder_party_id if before else None
     entries = {flag.entry_index} | {s["sale"].entry_index for s in sales if s["sale"]} \
-        | {s["item"].registered_entry for s in sales}
+        | {s["item"].registered_entry for s in sales} | ({before.entry_index} if before else set())
+    entries |= custody_queries.corrections_of(session, entries)
     return Draft(title=f"Report of multiple sale of handguns (ATF Form 3310.4), {flag.first_date} to {flag.last_date}",
                  template="reports/pdf/multiple_sale.html",
                  context={"flag": flag, "sales": sales, "licensee": _label(session, seller, personal),
@@ -376,7 +384,7 @@ TYPES: dict[str, ReportType] = {t.name: t for t in (
                parse_theft, build_theft),
     ReportType("multiple_sale", "Multiple-sale report (ATF Form 3310.4)",
                "The fields of ATF Form 3310.4 for two or more handguns sold to one person within five business days.",
-               ("flag",), parse_multiple, build_multiple),
+               ("flag",), parse_multiple, build_multiple, withhold_by_default=False),
     ReportType("recall_campaign", "Recall campaign report",
                "Involved components, population, status counts, completion chart and holder list of a campaign.",
                ("campaign_id",), parse_recall, build_recall),

@@ -35,7 +35,7 @@ class ReportForm(FlaskForm):
     request_number = StringField(FIELDS["request_number"])
     flag = SelectField(FIELDS["flag"], choices=[], validate_choice=False)
     campaign_id = SelectField(FIELDS["campaign_id"], choices=[], validate_choice=False)
-    withhold_personal = BooleanField("Withhold private persons' names and addresses")
+    withhold_personal = BooleanField("Withhold private persons' names and addresses (a report any regulator may read)")
     submit = SubmitField("Issue signed PDF")
 
 

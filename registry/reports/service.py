@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
+from registry.custody import queries as custody_queries
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
@@ -81,7 +82,11 @@ class ReportService:
         kind = catalog.report_type(report_type)
         params = self.check(report_type, params)
         step(2, "reading the registry")
-        draft = kind.build(self.session, params, personal=personal, now=now, origin=self.origin, vkey=self.vkey)
+        with custody_queries.watching_personal_data() as shown_persons:
+            draft = kind.build(self.session, params, personal=personal, now=now, origin=self.origin, vkey=self.vkey)
+        # Whether the report holds private persons' data is what it shows, not what was asked for: a
+        # report naming none is readable by every reader of reports.
+        personal = bool(shown_persons)
         long = len(draft.table.rows if draft.table else draft.rows or ()) > self.renderer.part_rows
         pool = pdf.start_workers(self.renderer.workers, self.renderer.base_url) \
             if long and self.renderer.workers > 1 else None

@@ -91,7 +91,7 @@ def index():
         select(ReportJob).where(ReportJob.requested_by == current_user.actor)
         .order_by(ReportJob.created_at.desc()).limit(10))] if current_user.can(Permission.REPORTS_ISSUE) else []
     return render_template("reports/index.html", issued=issued[:PAGE], more=len(issued) > PAGE, page=page, kind=kind,
-                           types=catalog.TYPES, jobs=mine)
+                           types=catalog.TYPES, jobs=mine, personal=_personal())
 
 
 @bp.route("/new/<report_type>", methods=["GET", "POST"])
@@ -100,7 +100,8 @@ def new(report_type: str):
     kind = catalog.TYPES.get(report_type)
     if kind is None:
         raise NotFoundError(f"no report type {report_type}")
-    form = ReportForm(data={**request.args.to_dict(), "report_type": report_type} if request.method == "GET" else None)
+    form = ReportForm(data={"withhold_personal": kind.withhold_by_default, **request.args.to_dict(),
+                            "report_type": report_type} if request.method == "GET" else None)
     _choices(form)
     if form.validate_on_submit():
         params = {name: getattr(form, name).data for name in kind.fields}
@@ -132,7 +133,9 @@ def job_status(job_id: str):
 @bp.get("/<report_id>")
 @requires(Permission.REPORTS_READ)
 def show(report_id: str):
-    return render_template("reports/show.html", report=issued_report(report_id), kind=None)
+    found = issued_report(report_id)
+    return render_template("reports/show.html", report=found, kind=None,
+                           may_download=_personal() or not found.params.get("personal_data"))
 
 
 @bp.get("/<report_id>.pdf")

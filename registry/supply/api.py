@@ -7,7 +7,8 @@ from flask import Blueprint, Flask, jsonify, request
 from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
-from registry.custody.queries import party_label, utc_now
+from registry import clock
+from registry.custody.queries import party_label
 from registry.custody.runtime import custody
 from registry.errors import json_object
 from registry.extensions import db
@@ -58,7 +59,7 @@ SCHEMAS["PurchaseOrder"] = {"type": "object", "required": ["id", "number", "stat
 
 
 def _a() -> dict:
-    return {"actor": current_user.actor, "now": utc_now()}
+    return {"actor": current_user.actor, "now": clock.now()}
 
 
 def part_json(part: Part, on_hand: int | None = None) -> dict:
@@ -385,11 +386,11 @@ def replenishment():
 def draft_orders():
     data, service = json_object(), supply()
     if data.get("from_proposals"):
-        orders = service.draft_from_proposals(on=data.get("date") or utc_now().date(), part_ids=data.get("part_ids"),
+        orders = service.draft_from_proposals(on=data.get("date") or clock.now().date(), part_ids=data.get("part_ids"),
                                               **_a())
     else:
         orders = [service.draft_purchase_order(supplier_id=data.get("supplier_id"), lines=data.get("lines"),
-                                               on=data.get("date") or utc_now().date(), note=data.get("note"), **_a())]
+                                               on=data.get("date") or clock.now().date(), note=data.get("note"), **_a())]
     return jsonify({"purchase_orders": [order_json(order) for order in orders]}), 201
 
 

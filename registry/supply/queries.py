@@ -12,7 +12,9 @@ from registry.custody.models import Item
 from registry.supply import genealogy
 from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
                                     SupplierPart)
-from registry.supply.rules import SupplyError, day, moment
+from registry import clock
+from registry.fields import day, moment
+from registry.supply.rules import SupplyError
 
 
 def parts(session: Session) -> list[Part]:
@@ -105,8 +107,8 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
     found = session.scalar(select(Part.id).where((Part.id == part) | (Part.number == part)))
     if found is None:
         raise SupplyError(f"no part {part!r}", code="unknown_part", status=404, field="part")
-    start = day(made_from, "from") if made_from else date(1900, 1, 1)
-    end = day(made_to, "to") if made_to else date(9999, 12, 30)
+    start = day(made_from, "from", now=None) if made_from else date(1900, 1, 1)
+    end = day(made_to, "to", now=None) if made_to else date(9999, 12, 30)
     if end < start:
         raise SupplyError("'to' precedes 'from'", code="invalid_range", field="to")
     return genealogy.items_of_part(found, datetime.combine(start, time(), timezone.utc),
@@ -114,7 +116,7 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
 
 
 def when(value, field: str = "at") -> datetime:
-    return moment(value, field) if value else datetime.now(timezone.utc)
+    return moment(value, field, now=None) if value else clock.now()
 
 
 def affected_items(session: Session, item_ids: list[str], limit: int | None = None) -> list[Item]:

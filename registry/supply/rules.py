@@ -1,8 +1,9 @@
-"""Pure supply rules: field checks, lot codes, times. Every refusal is a SupplyError naming its field."""
+"""Pure supply rules: quantities, lot codes, identifiers, times as events store them. Every refusal is a
+SupplyError naming its field; text, dates and moments are `registry.fields`."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from registry.errors import RegistryError
@@ -24,17 +25,6 @@ class SupplyError(RegistryError):
         self.title = "Conflict with the recorded state" if status == 409 else "Refused by a supply rule"
 
 
-def text(value, field: str, *, required: bool = False, limit: int = 200) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise SupplyError(f"{field!r} must be text", code="invalid_field", field=field)
-    value = (value or "").strip()
-    if required and not value:
-        raise SupplyError(f"{field!r} is required", code="missing_field", field=field)
-    if len(value) > limit:
-        raise SupplyError(f"{field!r} is longer than {limit} characters", code="invalid_field", field=field)
-    return value or None
-
-
 def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:
     if value is None or value == "":
         raise SupplyError(f"{field!r} is required", code="missing_field", field=field)
@@ -52,56 +42,6 @@ def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000)
     if not minimum <= number <= maximum:
         raise SupplyError(f"{field!r} must be between {minimum} and {maximum}", code="invalid_field", field=field)
     return number
-
-
-YEARS = range(1900, 3000)  # beyond these a date is a typo, and date arithmetic near year 9999 overflows
-
-
-def _in_range(found: date, field: str):
-    if found.year not in YEARS:
-        raise SupplyError(f"{field!r} must lie between {YEARS.start} and {YEARS.stop - 1}", code="invalid_date",
-                          field=field)
-    return found
-
-
-def day(value, field: str = "date") -> date:
-    if isinstance(value, datetime):
-        return _in_range(value.date(), field)
-    if isinstance(value, date):
-        return _in_range(value, field)
-    try:
-        return _in_range(date.fromisoformat(str(value)), field)
-    except ValueError:
-        raise SupplyError(f"{field!r} must be a date YYYY-MM-DD, got {value!r}", code="invalid_date",
-                          field=field) from None
-
-
-def moment(value, field: str = "at") -> datetime:
-    """A UTC time from an ISO 8601 time with a zone, or a date (its midnight UTC)."""
-    if isinstance(value, datetime):
-        found = value
-    elif isinstance(value, date):
-        found = datetime.combine(value, time(), timezone.utc)
-    else:
-        raw = str(value or "").strip()
-        try:
-            found = (datetime.combine(date.fromisoformat(raw), time(), timezone.utc) if len(raw) == 10
-                     else datetime.fromisoformat(raw.replace("Z", "+00:00")))
-        except ValueError:
-            raise SupplyError(f"{field!r} must be a date or an ISO 8601 time, got {raw!r}", code="invalid_date",
-                              field=field) from None
-    if found.tzinfo is None:
-        raise SupplyError(f"{field!r} needs a time zone (e.g. Z)", code="invalid_date", field=field)
-    _in_range(found.date(), field)
-    return found.astimezone(timezone.utc)
-
-
-def not_future(moment_: datetime, now: datetime, field: str = "at") -> datetime:
-    """Genealogy records what happened: a time ahead of the clock (beyond a few minutes' skew) is a typo
-    that would bind every later install or removal of the item."""
-    if moment_ > now + timedelta(minutes=5):
-        raise SupplyError(f"{field!r} is in the future", code="future_time", field=field)
-    return moment_
 
 
 def identifier(value, field: str) -> str:

@@ -18,8 +18,9 @@ from registry.ledger.service import LedgerService
 from registry.supply import genealogy, projection, quantities, stock
 from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, PurchaseOrderLine, StockLevel,
                                     Supplier, SupplierPart)
-from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, day, identifier, lot_code, moment,
-                                   not_future, quantity, stamp, text, whole_number)
+from registry.fields import day, moment, text
+from registry.supply.rules import (PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, identifier, lot_code, quantity, stamp,
+                                   whole_number)
 
 INSTALLABLE = ("registered", "in_custody", "quarantined")
 
@@ -111,7 +112,7 @@ class SupplyService:
         """Receive a lot of a lot-tracked or untracked part (serialized parts arrive as items)."""
         amount = quantity(quantity_)
         payload = {"lot_id": str(uuid.uuid4()), "part_id": part_id, "quantity": quantities.canonical(amount),
-                   "date": day(on).isoformat(), "location": text(location, "location", required=True, limit=64),
+                   "date": day(on, now=now).isoformat(), "location": text(location, "location", required=True, limit=64),
                    "lot_scheme": lot_scheme}
         code = text(supplier_lot_code, "supplier_lot_code", limit=64)
         if code:
@@ -156,7 +157,7 @@ class SupplyService:
         count = self.session.scalar(select(func.count()).select_from(Lot).where(Lot.part_id == part.id))
         while True:
             count += 1
-            code = f"{part.number}-{day(on):%y%m%d}-{count:04d}"
+            code = f"{part.number}-{day(on, now=None):%y%m%d}-{count:04d}"
             if self.session.scalar(select(Lot.id).where(Lot.internal_code == code)) is None:
                 return code
 
@@ -172,7 +173,7 @@ class SupplyService:
 
     def consume(self, *, lot_id: str, item_id: str, quantity_, location: str, at, actor: str, now: datetime) -> int:
         """A quantity of a lot goes into a serialized item."""
-        amount, when = quantity(quantity_), not_future(moment(at), now)
+        amount, when = quantity(quantity_), moment(at, "at", now=now)
         location = text(location, "location", required=True, limit=64)
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
@@ -197,13 +198,13 @@ class SupplyService:
             self._take(lot, source, amount)
             return self._append("stock.moved", {"lot_id": lot.id, "quantity": quantities.canonical(amount),
                                                 "from_location": source, "to_location": target,
-                                                "date": day(on).isoformat()}, f"lot:{lot.id}", actor=actor, now=now)
+                                                "date": day(on, now=now).isoformat()}, f"lot:{lot.id}", actor=actor, now=now)
 
     def adjust_stock(self, *, lot_id: str, location: str, counted, reason: str, on, actor: str, now: datetime) -> int:
         amount = quantity(counted, "counted", allow_zero=True)
         payload = {"location": text(location, "location", required=True, limit=64),
                    "counted": quantities.canonical(amount), "reason": text(reason, "reason", required=True, limit=400),
-                   "date": day(on).isoformat()}
+                   "date": day(on, now=now).isoformat()}
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
             payload["was"] = quantities.show(self._on_hand(lot, payload["location"])) or "0"
@@ -213,7 +214,7 @@ class SupplyService:
     def make_item(self, *, part_id: str, kind: str = "goods", scheme: str, serial: str, at, actor: str, now: datetime,
                   lots: list[dict] = (), options: dict | None = None, **facts) -> Item:
         """Register a serialized item of a part, made at `at`, with the lot quantities it consumed."""
-        when = not_future(moment(at), now)
+        when = moment(at, "at", now=now)
         if not isinstance(lots, (list, tuple)):
             raise SupplyError("'lots' must be a list of lot uses", code="invalid_field", field="lots")
         with write_transaction(self.session):
@@ -234,7 +235,7 @@ class SupplyService:
             return item
 
     def assign_part(self, *, item_id: str, part_id: str, made_at, actor: str, now: datetime) -> int:
-        when = not_future(moment(made_at, "made_at"), now, "made_at")
+        when = moment(made_at, "made_at", now=now)
         with write_transaction(self.session):
             item = self._item(item_id, "item_id")
             part = self._get(Part, part_id, "part_id", "part")
@@ -250,7 +251,7 @@ class SupplyService:
 
     def install(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
                 position: str | None = None) -> int:
-        when, position = not_future(moment(at), now), text(position, "position", limit=64)
+        when, position = moment(at, "at", now=now), text(position, "position", limit=64)
         with write_transaction(self.session):
             parent = self._item(identifier(parent_item_id, "parent_item_id"), "parent_item_id")
             child = self._item(identifier(child_item_id, "child_item_id"), "child_item_id")
@@ -289,7 +290,7 @@ class SupplyService:
 
     def remove(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
                reason: str | None = None) -> int:
-        when, reason = not_future(moment(at), now), text(reason, "reason", limit=400)
+        when, reason = moment(at, "at", now=now), text(reason, "reason", limit=400)
         with write_transaction(self.session):
             link = self._installed_in(child_item_id) if isinstance(child_item_id, str) else None
             if link is None or link.parent_item_id != parent_item_id:
@@ -309,7 +310,7 @@ class SupplyService:
                              note: str | None = None) -> PurchaseOrder:
         if not isinstance(lines, list) or not lines:
             raise SupplyError("an order needs at least one line", code="missing_field", field="lines")
-        payload = {"purchase_order_id": str(uuid.uuid4()), "supplier_id": supplier_id, "date": day(on).isoformat(),
+        payload = {"purchase_order_id": str(uuid.uuid4()), "supplier_id": supplier_id, "date": day(on, now=now).isoformat(),
                    "lines": []}
         if note := text(note, "note", limit=1000):
             payload["note"] = note
@@ -328,7 +329,7 @@ class SupplyService:
                 payload["lines"].append({"part_id": offer.part_id, "supplier_part_id": offer.id, "quantity":
                                          quantities.canonical(quantity(line.get("quantity"), f"{field}.quantity"))})
             count = self.session.scalar(select(func.count()).select_from(PurchaseOrder))
-            payload["number"] = f"PO-{day(on).year}-{count + 1:05d}"
+            payload["number"] = f"PO-{day(on, now=None).year}-{count + 1:05d}"
             self._append("purchase_order.drafted", payload, f"purchase_order:{payload['purchase_order_id']}",
                          actor=actor, now=now)
             return self.session.get(PurchaseOrder, payload["purchase_order_id"])

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
-from registry.custody.queries import party_label, utc_now
+from registry import clock
+from registry.custody.queries import party_label
 from registry.errors import RegistryError, show_on_form
 from registry.extensions import db
 from registry.supply import drawing, genealogy, queries, stock
@@ -27,11 +28,11 @@ items_bp = Blueprint("genealogy", __name__)
 
 
 def _a() -> dict:
-    return {"actor": current_user.actor, "now": utc_now()}
+    return {"actor": current_user.actor, "now": clock.now()}
 
 
 def _day(field):
-    return field.data.isoformat() if field.data else utc_now().date().isoformat()
+    return field.data.isoformat() if field.data else clock.now().date().isoformat()
 
 
 def _get(model, key: str, what: str):
@@ -117,7 +118,7 @@ def part_action(part_id: str, action: str):
             lots = ([{"lot_id": form.lot_id.data, "quantity": form.quantity.data, "location": form.location.data}]
                     if form.lot_id.data else [])
             item = service.make_item(part_id=found.id, scheme=form.scheme.data, serial=form.serial.data or "",
-                                     at=form.at.data or utc_now(), lots=lots, **_a())
+                                     at=form.at.data or clock.now(), lots=lots, **_a())
             flash(f"Made {item.serial}.", "success")
             return redirect(url_for("custody.item", item_id=item.id))
     except RegistryError as error:
@@ -247,7 +248,7 @@ def replenishment():
         demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
-                orders = supply().draft_from_proposals(on=utc_now().date(), part_ids=request.form.getlist("part_id"),
+                orders = supply().draft_from_proposals(on=clock.now().date(), part_ids=request.form.getlist("part_id"),
                                                        note=form.note.data, **_a())
             except RegistryError as error:
                 flash(error.detail, "danger")
@@ -316,8 +317,8 @@ def genealogy_panel(item, forms: dict | None = None) -> Markup:
     session = db.session()
     try:
         at, problem = queries.when(request.args.get("at")), None
-    except SupplyError as error:  # a bad ?at= must not take the item page down with it
-        at, problem = utc_now(), error.detail
+    except RegistryError as error:  # a bad ?at= must not take the item page down with it
+        at, problem = clock.now(), error.detail
     tree = genealogy.as_built(session, item.id, at)
     hot: set[str] = set()
     for highlight in current_app.extensions.get("genealogy_highlights", ()):
@@ -345,11 +346,11 @@ def component_action(item_id: str, action: str):
     try:
         if action == "install":
             child = _child_by_serial(form.child.data)
-            supply().install(parent_item_id=found.id, child_item_id=child, at=form.at.data or utc_now(),
+            supply().install(parent_item_id=found.id, child_item_id=child, at=form.at.data or clock.now(),
                              position=form.position.data, **_a())
         else:
             supply().remove(parent_item_id=found.id, child_item_id=form.child_item_id.data,
-                            at=form.at.data or utc_now(), reason=form.reason.data, **_a())
+                            at=form.at.data or clock.now(), reason=form.reason.data, **_a())
     except RegistryError as error:
         show_on_form(form, error, {"child_item_id": "child" if action == "install" else "child_item_id"})
         return item_page(item_id, panel_forms={"genealogy": forms}, status=400)

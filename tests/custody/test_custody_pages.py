@@ -114,8 +114,8 @@ def test_each_rule_refused_through_the_item_forms(client_as, csrf, officer, worl
         (stolen, "dispose", {"date": "2026-11-05", "party": world["person"], "form_4473": "T"}, 409, "is stolen"),
         (held, "dispose", {"date": "2026-11-01", "party": world["person"], "form_4473": "T"}, 422, "precedes"),
         (held, "dispose", {"date": "2026-11-05", "party": world["person"]}, 422, "Form 4473"),
-        (held, "transfer", {"date": "2026-11-05", "party": world["us"]}, 422, "already holds"),
-        (held, "status", {"status": "recovered", "date": "2026-11-05"}, 409, "cannot become recovered"),
+        (held, "transfer", {"date": "2026-11-05", "party": world["maker"]}, 409, "by a disposition"),
+        (held, "status", {"status": "recovered", "date": "2026-11-05"}, 409, "cannot be recovered"),
         (held, "status", {"status": "stolen", "date": "2026-11-05"}, 422, "required"),
         (held, "acquire", {"date": "2026-11-05", "party": world["maker"], "second": world["us"]}, 409, "held already"),
     ]
@@ -138,3 +138,24 @@ def test_an_unknown_item_action_is_404(client_as, csrf, firearm):
     item = firearm()
     browser = client_as("officer")
     assert _post_action(browser, csrf, item, "teleport", {}).status_code == 404
+
+
+def test_the_correction_form_names_a_party_from_the_list_and_shows_refusals_on_its_field(
+        client_as, csrf, officer, world, firearm, size):
+    item = firearm("CF-1")
+    sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["maker"]})
+    disposition = sold.get_json()["entry_index"]
+    browser = client_as("officer")
+    before = size()
+    refused = _post_action(browser, csrf, item, "correct", {"corrects": str(disposition),
+                                                            "field": "transferee_party_id", "party": world["person"],
+                                                            "reason": "sold to the customer, not returned"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="correct-party-error"' in html and "Form 4473" in html
+    assert size() == before
+    fixed = _post_action(browser, csrf, item, "correct", {"corrects": str(disposition), "field": "date",
+                                                          "value": "2026-11-06", "reason": "dated on receipt"})
+    assert fixed.status_code == 302 and size() == before + 1
+    page = browser.get(f"/items/{item}").get_data(as_text=True)
+    assert "corrected</span>" in page and "2026-11-06" in page

@@ -123,12 +123,23 @@ def test_recovery_returns_a_stolen_item_to_custody(officer, firearm):
     assert back.status_code == 201 and back.get_json()["item"]["status"] == "in_custody"
 
 
-def test_a_transfer_moves_the_holder_and_needs_a_new_party(officer, world, firearm):
-    item = firearm()
-    moved = officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]})
+def test_a_transfer_moves_the_holder_and_needs_a_new_party(officer, world):
+    coach = officer.post("/api/v1/items", json={"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788",
+                                                "date": "2026-11-01"}).get_json()["id"]
+    officer.post(f"/api/v1/items/{coach}/acquisitions", json={
+        "date": "2026-11-02", "source_party_id": world["fleet"], "recipient_party_id": world["us"]})
+    moved = officer.post(f"/api/v1/items/{coach}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]})
     assert moved.status_code == 201 and moved.get_json()["item"]["holder"]["id"] == world["fleet"]
-    refused(officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]}),
+    refused(officer.post(f"/api/v1/items/{coach}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]}),
             422, "same_party")
+
+
+def test_a_firearm_changes_hands_only_by_a_disposition(officer, world, firearm, size):
+    item = firearm()
+    before = size()
+    problem = refused(officer.post(f"/api/v1/items/{item}/transfers", json={
+        "date": "2026-11-04", "to_party_id": world["maker"]}), 409, "firearm_not_transferable")
+    assert "disposition" in problem["detail"] and size() == before
 
 
 def test_a_correction_is_kept_beside_the_original(officer, firearm, app):
@@ -138,10 +149,11 @@ def test_a_correction_is_kept_beside_the_original(officer, firearm, app):
         "corrects": registered, "fields": {"caliber": "9x19mm"}, "reason": "caliber misread from the invoice"})
     assert fixed.status_code == 201 and fixed.get_json()["item"]["caliber"] == "9x19mm"
     timeline = officer.get(f"/api/v1/items/{item}").get_json()["timeline"]
-    assert timeline[0]["details"]["caliber"] == "9mm"  # the original, unchanged
+    assert timeline[0]["original"]["details"]["caliber"] == "9mm"  # what was first written, kept
+    assert timeline[0]["details"]["caliber"] == "9x19mm"  # the record as it reads now
     assert timeline[-1]["type"] == "corrected" and timeline[-1]["corrects"] == registered
     refused(officer.post(f"/api/v1/items/{item}/corrections", json={
-        "corrects": registered, "fields": {"serial": "X"}, "reason": "no"}), 422, "not_correctable")
+        "corrects": registered, "fields": {"kind": "vehicle"}, "reason": "no"}), 422, "not_correctable")
 
 
 def test_bad_bodies_and_unknown_parties_are_problems(officer, firearm):
@@ -189,4 +201,40 @@ def test_a_rule_sees_what_another_writer_committed_after_this_session_read_the_i
             service.dispose(item, on="2026-11-06", from_party_id=world["us"], transferee_party_id=world["maker"],
                             actor="test", now=datetime.now(timezone.utc))
         assert refused.value.code == "item_disposed"  # the stale read said "in custody, held by us"
+    assert size() == before
+
+
+NSN_FIREARM = {"kind": "firearm", "scheme": "firearm", "date": "2026-11-02", "manufacturer": "Ithaca Gun Co.",
+               "model": "Model 37", "type": "shotgun", "caliber": "12 gauge"}
+
+
+@pytest.mark.parametrize("serial", ["", "   "])
+def test_an_empty_serial_is_refused_even_with_an_override(officer, serial, size):
+    before = size()
+    problem = refused(officer.post("/api/v1/items", json={**NSN_FIREARM, "serial": serial,
+                                                           "override_justification": "none marked"}), 422, "serial_empty")
+    assert "NSN" in problem["detail"] and problem["field"] == "serial" and size() == before
+
+
+def test_a_firearm_without_a_serial_is_recorded_as_nsn_with_a_justification(officer, size):
+    before = size()
+    refused(officer.post("/api/v1/items", json={**NSN_FIREARM, "serial": "nsn"}), 422, "missing_field")
+    assert size() == before
+    first = officer.post("/api/v1/items", json={**NSN_FIREARM, "serial": "nsn",
+                                                "override_justification": "made in 1952, no serial marked"})
+    second = officer.post("/api/v1/items", json={**NSN_FIREARM, "serial": "NSN",
+                                                 "override_justification": "made in 1961, no serial marked"})
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["serial"] == second.get_json()["serial"] == "NSN"
+    found = officer.get("/api/v1/items", query_string={"serial": "NSN"}).get_json()["items"]
+    assert sorted(i["id"] for i in found) == sorted([first.get_json()["id"], second.get_json()["id"]])
+
+
+def test_options_and_model_years_that_are_not_what_they_claim_are_problems(officer, size):
+    before = size()
+    body = {"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788", "date": "2026-11-01"}
+    refused(officer.post("/api/v1/items", json={**body, "options": {"": 1}}), 422, "unknown_option")
+    refused(officer.post("/api/v1/items", json={**body, "options": ["na"]}), 422, "invalid_field")
+    for year in (1e30, "abc", True, [2020], 99999):
+        refused(officer.post("/api/v1/items", json={**body, "model_year": year}), 422, "invalid_field")
     assert size() == before

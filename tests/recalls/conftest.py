@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from registry.errors import RegistryError
+
 from registry.ledger.runtime import reader
-from registry.recalls.rules import RecallError
 from registry.recalls.runtime import recalls
 from registry.supply.runtime import supply
 from tests.supply.factories import SupplyFactory, hour, refusal
@@ -31,8 +32,8 @@ def size(ctx):
 
 @pytest.fixture
 def refused(size):
-    """refused("code", action): the action raises RecallError with that code and appends nothing."""
-    return refusal(size, RecallError)
+    """refused("code", action): the action raises a registry error (its domain's, or a field's) with that code and appends nothing."""
+    return refusal(size, RegistryError)
 
 
 @pytest.fixture

@@ -113,8 +113,8 @@ def test_a_duplicate_campaign_number_is_refused(service, line, campaign, refused
 
 
 def test_an_as_of_in_the_future_is_refused(service, line, refused):
-    refused("invalid_date", lambda: open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]},
-                                                  as_of=NOW + timedelta(hours=1)))
+    refused("future_date", lambda: open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]},
+                                                 as_of=NOW + timedelta(hours=1)))
 
 
 def test_the_population_is_traced_at_as_of(service, line):
@@ -231,7 +231,7 @@ def test_many_units_change_all_or_none(service, line, campaign, refused):
 # -- closing ---------------------------------------------------------------------------------------
 
 def test_a_closed_campaign_records_its_date_and_note(service, line, campaign):
-    service.close(campaign.id, on="2026-10-01", note="all units remedied or unreachable", **A)
+    service.close(campaign.id, on="2026-10-01", note="all units remedied or unreachable", confirmed=True, **A)
     service.session.expire_all()
     closed = service.campaign(campaign.id)
     assert (closed.status, closed.closed_on, closed.closing_note) == ("closed", date(2026, 10, 1),
@@ -239,22 +239,22 @@ def test_a_closed_campaign_records_its_date_and_note(service, line, campaign):
 
 
 def test_a_unit_of_a_closed_campaign_cannot_be_updated(service, line, campaign, refused):
-    service.close(campaign.id, on="2026-10-01", **A)
+    service.close(campaign.id, on="2026-10-01", confirmed=True, **A)
     refused("campaign_closed", lambda: service.update_unit(campaign.id, line.units[0].id, state="notified",
                                                            on="2026-10-02", **A))
 
 
 def test_a_campaign_cannot_be_closed_twice(service, line, campaign, refused):
-    service.close(campaign.id, on="2026-10-01", **A)
-    refused("campaign_closed", lambda: service.close(campaign.id, on="2026-10-02", **A))
+    service.close(campaign.id, on="2026-10-01", confirmed=True, **A)
+    refused("campaign_closed", lambda: service.close(campaign.id, on="2026-10-02", confirmed=True, **A))
 
 
 def test_a_campaign_cannot_close_before_it_opened(service, line, campaign, refused):
-    refused("date_before_previous_event", lambda: service.close(campaign.id, on="2026-09-09", **A))
+    refused("date_before_previous_event", lambda: service.close(campaign.id, on="2026-09-09", confirmed=True, **A))
 
 
 def test_an_unknown_campaign_is_refused(service, line, refused):
-    refused("unknown_campaign", lambda: service.close("no-such-campaign", on="2026-10-01", **A))
+    refused("unknown_campaign", lambda: service.close("no-such-campaign", on="2026-10-01", confirmed=True, **A))
 
 
 # -- replay ----------------------------------------------------------------------------------------
@@ -277,6 +277,48 @@ def test_replay_after_a_mix_of_supply_and_recall_events_is_identical(service, ma
     second = open_campaign(service, {"type": "part", "part_id": line.housing_part.id, "made_from": "2026-09-01",
                                      "made_to": "2026-09-03"}, number="26E-050", as_of=hour(400), on="2026-09-20")
     service.update_unit(second.id, line.units[2].id, state="unreachable", on="2026-09-21", **A)
-    service.close(campaign.id, on="2026-10-01", **A)
+    service.close(campaign.id, on="2026-10-01", confirmed=True, **A)
     report = replay(db.session())
     assert report.identical, report.differences
+
+
+# -- dates, confirmation and remedies that replace a component ------------------------------------
+
+def test_closing_needs_a_date_and_a_confirmation(service, line, campaign, refused):
+    refused("confirmation_required", lambda: service.close(campaign.id, on="2026-10-01", confirmed=False, **A))
+    refused("missing_field", lambda: service.close(campaign.id, on=None, confirmed=True, **A))
+    refused("future_date", lambda: service.close(campaign.id, on="2026-12-31", confirmed=True, **A))
+
+
+def test_a_remedy_needs_its_date(service, line, campaign, refused):
+    refused("missing_field", lambda: service.update_unit(campaign.id, line.units[0].id, state="remedied", on="",
+                                                         **A))
+    refused("future_date", lambda: service.update_unit(campaign.id, line.units[0].id, state="remedied",
+                                                       on="2026-12-31", **A))
+
+
+def test_a_remedy_that_replaces_the_faulty_component_takes_the_unit_out_of_a_new_campaign(service, make, line,
+                                                                                          campaign):
+    from registry.supply import genealogy
+    new = make.item(line.housing_part, "H-NEW", at=hour(200),
+                    lots=[{"lot_id": line.good.id, "quantity": "0.5", "location": "RAW"}])
+    service.update_unit(campaign.id, line.units[0].id, state="remedied", on="2026-09-14",
+                        replacement={"removed": "H-1", "installed": new.id}, **A)
+    tree = genealogy.as_built(service.session, line.units[0].id, hour(400))
+    assert [node.serial for node in tree.walk()][1:] == ["H-NEW"]
+    again = open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]}, number="26E-042",
+                          as_of=hour(400), on="2026-09-20")
+    assert frozen(service, again) == ids(line.housings[0], line.housings[2])  # H-1 alone now, and the spare
+    assert replay(db.session()).identical
+
+
+def test_a_replacement_names_a_component_of_the_unit(service, make, line, campaign, refused):
+    refused("not_installed", lambda: service.update_unit(campaign.id, line.units[0].id, state="remedied",
+                                                         on="2026-09-14", replacement={"removed": "H-2",
+                                                                                       "installed": "H-4"}, **A))
+    refused("invalid_field", lambda: service.update_unit(campaign.id, line.units[0].id, state="notified",
+                                                         on="2026-09-14", replacement={"removed": "H-1",
+                                                                                       "installed": "H-3"}, **A))
+    refused("unknown_serial", lambda: service.update_unit(campaign.id, line.units[0].id, state="remedied",
+                                                          on="2026-09-14", replacement={"removed": "H-1",
+                                                                                        "installed": "H-404"}, **A))

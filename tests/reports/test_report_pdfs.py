@@ -42,7 +42,7 @@ KEY_CONTENT = {
                    "Riverside Sporting Goods", "TX-2026-000", "corr.", "orig."],
     "trace_response": ["Trace request response: serial BXR-4472", "T20261124-0042", "DA-38", "TX-2026-000131"],
     "theft_loss": ["ATF Form 3310.11", "RFL-20931", "T-2026-118842", "APD-2026-0533", "Theft", ".308 Win"],
-    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "TX driver licence 12345678",
+    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "driver licence, TX 12345678",
                       "TX-2026-000123", "Riverside Sporting Goods"],
     "recall_campaign": ["26E-041", "Involved components", "Kestrel Polymers", "Holders", "WF200-00002", "66.7 %"],
     "ledger_verification": ["VALID: every check passed", "What was checked", "coverage", "passed on"],
@@ -286,6 +286,45 @@ def test_the_bound_book_shows_the_corrections_view_chosen(rctx, view, stated, sh
     for unexpected in hidden:
         assert unexpected not in text, f"{view}: {unexpected!r} shown"
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+
+
+@pytest.mark.parametrize("view, listed", [("originals", False), ("corrected", True), ("both", True)])
+def test_the_signed_book_files_a_corrected_receipt_under_its_corrected_date(rctx, view, listed, trust, vkey):
+    """The demo carbine DAC-30117 was received on 21 November and first entered as the 12th: the
+    corrected and both views of the 15th-30th list it, with the corrected date; the originals do not."""
+    service = reports()
+    report = service.issue("bound_book", {"date_from": "2026-11-15", "date_to": "2026-11-30", "view": view},
+                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=6))
+    data = service.pdf(report)
+    text = pdf_text(data)
+    assert ("DAC-30117" in text) is listed
+    if listed:
+        assert "2026-11-21" in text
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
+
+
+def test_a_certificate_shows_the_serial_override_and_its_justification(rctx):
+    """The demo shotgun bears no serial: it is recorded as NSN with a justification."""
+    from sqlalchemy import select
+
+    from registry.custody.models import Item
+    from registry.extensions import db
+    shotgun = db.session.scalar(select(Item).where(Item.serial == "NSN"))
+    service = reports()
+    report = service.issue("item_certificate", {"item_id": shotgun.id}, actor="test:reports", personal=True,
+                           now=FIXED_NOW + timedelta(minutes=6))
+    text = " ".join(pdf_text(service.pdf(report)).split())
+    assert "Serial override" in text and "has no serial (NSN)" in text
+    assert "made in 1952, before serials were required" in text
+
+
+def test_a_signed_book_cannot_vouch_for_days_to_come(rctx):
+    from registry import clock
+    from registry.errors import RegistryError
+    tomorrow = (clock.latest_day(clock.now()) + timedelta(days=1)).isoformat()
+    with pytest.raises(RegistryError) as refused:
+        reports().check("bound_book", {"date_from": "2026-11-01", "date_to": tomorrow, "view": "both"})
+    assert (refused.value.code, refused.value.field) == ("future_date", "date_to")
 
 
 def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, busy_year, vkey, trust):

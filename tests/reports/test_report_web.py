@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -159,6 +160,38 @@ def test_regulators_read_and_verify_but_do_not_issue(rctx, as_role, api, issued)
     from tests.reports.conftest import pdf_text
     text = pdf_text(withheld.get_data())
     assert "(private person)" in text and "Jane Doe" not in text
+
+
+@pytest.mark.parametrize("report_type", ["ledger_verification", "theft_loss", "recall_campaign"])
+def test_a_report_naming_no_private_person_is_for_regulators_too(rctx, as_role, api, issued, report_type):
+    report, data = issued(report_type)  # issued with private persons allowed, but it names none
+    assert report.params["personal_data"] is False
+    regulator = as_role("regulator")
+    download = regulator.get(f"/reports/{report.id}.pdf")
+    assert download.status_code == 200 and download.get_data() == data
+    listed = {r["id"]: r for r in api("regulator").get("/api/v1/reports").get_json()["reports"]}
+    assert listed[report.id]["downloadable"] is True and listed[report.id]["personal_data"] is False
+
+
+def test_the_list_offers_a_regulator_only_what_they_may_download(rctx, as_role, issued):
+    personal, _ = issued("item_certificate")
+    plain, _ = issued("ledger_verification")
+    certificates = as_role("regulator").get("/reports/?type=item_certificate").get_data(as_text=True)
+    verifications = as_role("regulator").get("/reports/?type=ledger_verification").get_data(as_text=True)
+    assert f"/reports/{plain.id}.pdf" in verifications
+    assert f"/reports/{personal.id}.pdf" not in certificates and "private persons" in certificates
+    page = as_role("regulator").get(f"/reports/{personal.id}").get_data(as_text=True)
+    assert 'id="withheld"' in page and 'id="download"' not in page
+    assert f"/reports/{personal.id}.pdf" in as_role("officer").get("/reports/?type=item_certificate").get_data(
+        as_text=True)
+
+
+def test_the_request_form_withholds_private_persons_by_default_except_on_form_3310_4(rctx, as_role):
+    officer = as_role("officer")
+    book = officer.get("/reports/new/bound_book").get_data(as_text=True)
+    sale = officer.get("/reports/new/multiple_sale").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*id="withhold_personal"|<input[^>]*id="withhold_personal"[^>]*checked', book)
+    assert not re.search(r'<input[^>]*id="withhold_personal"[^>]*checked', sale)
 
 
 def test_someone_elses_job_is_not_found(rctx, api):

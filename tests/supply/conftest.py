@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from registry.errors import RegistryError
+
 from registry.ledger.runtime import reader
-from registry.supply.rules import SupplyError
 from registry.supply.runtime import supply
 from tests.supply.factories import SupplyFactory, refusal
 
@@ -27,5 +28,5 @@ def size(ctx):
 
 @pytest.fixture
 def refused(size):
-    """refused("code", action): the action raises SupplyError with that code and appends nothing."""
-    return refusal(size, SupplyError)
+    """refused("code", action): the action raises a registry error (its domain's, or a field's) with that code and appends nothing."""
+    return refusal(size, RegistryError)

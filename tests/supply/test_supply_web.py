@@ -3,10 +3,12 @@ form field (pages), and append nothing; who may write; the pages a stock keeper 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 
+from registry import clock
 from registry.ledger.runtime import reader
 
 
@@ -140,7 +142,7 @@ def test_the_part_form_shows_the_refusal_on_its_field(client_as, csrf, ledger_si
     response = officer.post("/supply/", data={"csrf_token": token, "number": "", "description": "Housing",
                                               "tracking": "serial", "unit": "ea"})
     assert response.status_code == 400
-    assert "'number' is required" in form_error(response.get_data(as_text=True), "number")
+    assert "the number is required" in form_error(response.get_data(as_text=True), "number")
     assert ledger_size() == before
     response = officer.post("/supply/", data={"csrf_token": token, "number": "HSG-9", "description": "Housing",
                                               "tracking": "serial", "unit": "ea"})
@@ -216,7 +218,7 @@ def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csr
 def test_a_time_ahead_of_the_clock_is_refused(officer, stock, ledger_size):
     before = ledger_size()
     problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "2062-01-01"}),
-            422, "future_time", "at")
+            422, "future_date", "at")
     problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "9999-12-31"}),
             422, "invalid_date", "at")
     problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "2026-09-02", "lots": 5}),
@@ -318,9 +320,102 @@ def test_the_bulk_form_moves_every_unit_in_a_state(client_as, csrf, officer, sto
     token = csrf(page, f"/recalls/{campaign['id']}")
     response = page.post(f"/recalls/{campaign['id']}/bulk", data={
         "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified"})
+    assert response.status_code == 400 and "the date is required" in response.get_data(as_text=True)
+    response = page.post(f"/recalls/{campaign['id']}/bulk", data={
+        "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified",
+        "bulk-date": clock.now().date().isoformat()})
     assert response.status_code == 302, re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]+)<', response.get_data(as_text=True))
     counts = officer.get(f"/api/v1/recalls/{campaign['id']}").get_json()["counts"]
     assert (counts["identified"], counts["notified"]) == (0, 2)
     response = page.post(f"/recalls/{campaign['id']}/bulk", data={
-        "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified"})
+        "bulk-csrf_token": token, "bulk-from_state": "identified", "bulk-state": "notified",
+        "bulk-date": clock.now().date().isoformat()})
     assert response.status_code == 400 and "no unit is identified" in unescape(response.get_data(as_text=True))
+
+
+def _campaign_on_the_lot(officer, stock, number="26E-9"):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": f"H-{number}", "at": "2026-09-02",
+        "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}]}))
+    campaign = created(officer.post("/api/v1/recalls", json={
+        "number": number, "title": "t", "defect": "d", "date": "2026-11-02",
+        "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    return housing, campaign
+
+
+def test_closing_over_the_api_needs_a_date_and_a_confirmation(officer, stock, ledger_size):
+    _, campaign = _campaign_on_the_lot(officer, stock)
+    before = ledger_size()
+    close = f"/api/v1/recalls/{campaign['id']}/close"
+    problem(officer.post(close, json={"date": "2026-11-20"}), 422, "confirmation_required", "confirm")
+    problem(officer.post(close, json={"confirm": True}), 422, "missing_field", "date")
+    problem(officer.post(close, json={"date": "2026-11-20", "confirm": "yes"}), 422, "invalid_field", "confirm")
+    assert ledger_size() == before
+    closed = officer.post(close, json={"date": "2026-11-20", "confirm": True})
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+
+
+def test_the_close_form_asks_for_confirmation(client_as, csrf, officer, stock, ledger_size):
+    _, campaign = _campaign_on_the_lot(officer, stock)
+    page = client_as("officer")
+    shown = page.get(f"/recalls/{campaign['id']}").get_data(as_text=True)
+    assert 'id="close-confirm"' in shown
+    token, before = csrf(page, f"/recalls/{campaign['id']}"), ledger_size()
+    response = page.post(f"/recalls/{campaign['id']}/close", data={"close-csrf_token": token, "close-date": "2026-11-20"})
+    assert response.status_code == 400 and "confirm" in form_error(response.get_data(as_text=True), "close-confirm")
+    assert ledger_size() == before
+    response = page.post(f"/recalls/{campaign['id']}/close", data={"close-csrf_token": token, "close-date": "2026-11-20",
+                                                                    "close-confirm": "y"})
+    assert response.status_code == 302 and ledger_size() == before + 1
+
+
+def test_a_remedy_over_the_api_needs_a_date_and_may_replace_the_component(officer, stock, ledger_size):
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={
+        "serial": "H-OLD", "at": "2026-09-02", "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1",
+                                                         "location": "RAW"}]}))
+    assembly = created(officer.post("/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": "ASM-1",
+                                                           "date": "2026-09-02"}))
+    created(officer.post(f"/api/v1/items/{assembly['id']}/components", json={"child_item_id": housing["id"],
+                                                                            "at": "2026-09-03", "position": "housing"}))
+    created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-NEW", "at": "2026-09-04"}))
+    campaign = created(officer.post("/api/v1/recalls", json={
+        "number": "26E-10", "title": "t", "defect": "d", "date": "2026-11-02",
+        "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]}}))
+    unit = f"/api/v1/recalls/{campaign['id']}/units/{assembly['id']}"
+    before = ledger_size()
+    problem(officer.post(unit, json={"state": "remedied"}), 422, "missing_field", "date")
+    problem(officer.post(unit, json={"state": "remedied", "date": "2026-11-09",
+                                     "replacement": {"removed": "H-NEW", "installed": "H-OLD"}}),
+            409, "not_installed", "replacement.removed")
+    assert ledger_size() == before
+    created(officer.post(unit, json={"state": "remedied", "date": "2026-11-09",
+                                     "replacement": {"removed": "H-OLD", "installed": "H-NEW"}}))
+    assert ledger_size() == before + 3  # the removal, the installation and the remedy
+    tree = officer.get(f"/api/v1/items/{assembly['id']}/as-built").get_json()
+    assert [child["serial"] for child in tree["tree"]["children"]] == ["H-NEW"]
+
+
+def test_supply_dates_and_times_ahead_of_the_clock_are_refused(officer, stock, ledger_size):
+    tomorrow = (clock.latest_day(clock.now()) + timedelta(days=1)).isoformat()
+    soon = (clock.now() + timedelta(minutes=10)).isoformat()
+    assembly = created(officer.post("/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": "ASM-F",
+                                                           "date": "2026-09-02"}))
+    housing = created(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F1",
+                                                                                          "at": "2026-09-02"}))
+    created(officer.post(f"/api/v1/items/{assembly['id']}/components", json={"child_item_id": housing["id"],
+                                                                            "at": "2026-09-03"}))
+    lot = {"part_id": stock["resin"]["id"], "supplier_id": stock["supplier"]["id"], "quantity": "5", "location": "RAW"}
+    before = ledger_size()
+    problem(officer.post("/api/v1/lots", json={**lot, "date": tomorrow}), 422, "future_date", "date")
+    problem(officer.post(f"/api/v1/lots/{stock['lot']['id']}/moves", json={
+        "quantity": "1", "from_location": "RAW", "to_location": "LINE", "date": tomorrow}), 422, "future_date", "date")
+    problem(officer.post(f"/api/v1/lots/{stock['lot']['id']}/counts", json={
+        "location": "RAW", "counted": "9", "reason": "count", "date": tomorrow}), 422, "future_date", "date")
+    problem(officer.post("/api/v1/purchase-orders", json={
+        "supplier_id": stock["supplier"]["id"], "lines": [{"part_id": stock["resin"]["id"], "quantity": "5"}],
+        "date": tomorrow}), 422, "future_date", "date")
+    problem(officer.post(f"/api/v1/items/{assembly['id']}/components/{housing['id']}/removal", json={"at": soon}),
+            422, "future_date", "at")
+    problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F2", "at": soon}),
+            422, "future_date", "at")
+    assert ledger_size() == before

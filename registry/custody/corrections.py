@@ -1,0 +1,106 @@
+"""Checking a correction before it is recorded. A correction names one record and the fields it
+corrects; each field is checked as the same field of a new record would be, and then the item's
+records, with the correction folded in, must pass the state machine from the registration on: a
+correction may not leave any record in a state the rules would refuse (a date before the previous
+event, a disposition of an item that was not held, a private transferee without a Form 4473).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from registry.custody import projection, states
+from registry.custody.models import CustodyRecord, Item
+from registry.custody.rules import CustodyError
+from registry.fields import day, moment, text
+
+if TYPE_CHECKING:
+    from registry.custody.service import CustodyService
+
+TEXT_LIMITS = {"form_4473": 64, "police_report": 64, "atf_incident": 64, "note": 1000, "description": 400}
+
+
+def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, fields: dict, *,
+                   now: datetime) -> dict:
+    """The corrected fields as the event stores them; raises CustodyError naming `fields.<name>`."""
+    from registry.custody.service import checked_serial, firearm_type, model_year
+    clean: dict = {}
+    for name, value in sorted(fields.items()):
+        where = f"fields.{name}"
+        try:
+            if name == "date":
+                clean[name] = day(value, where, now=now).isoformat()
+            elif name == "discovered_at":
+                clean[name] = moment(value, where, now=now).isoformat()
+            elif name.endswith("_party_id"):
+                if not isinstance(value, str):
+                    raise CustodyError("name the party by its id", code="invalid_field", field=where)
+                clean[name] = service.party(value, where).id
+            elif name == "model_year":
+                clean[name] = model_year(value, now=now)
+            elif name == "type" and item.kind == "firearm":
+                clean[name] = firearm_type(text(value, where))
+            elif name == "serial":
+                facts = {"manufacturer": item.manufacturer}
+                serial_fields = checked_serial(item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id)
+                service.require_unique(serial_fields["uniqueness_key"], item.kind, serial_fields["serial_normalized"],
+                                       field=where, other_than=item.id)
+                clean.update(serial_fields)
+            else:
+                clean[name] = text(value, where, limit=TEXT_LIMITS.get(name, 200))
+        except CustodyError as error:
+            error.field = where
+            raise
+    if record.type == "registered" and item.kind == "firearm":
+        for name in ("manufacturer", "model", "caliber"):
+            if name in clean and not clean[name]:
+                raise CustodyError(f"the {name} is required for a firearm (27 CFR 478.125(e))", code="missing_field",
+                                   field=f"fields.{name}")
+    current = {**record.details, "date": record.on.isoformat()}
+    if all(current.get(name) == value for name, value in clean.items()):
+        raise CustodyError("the correction changes nothing: the record says that already", code="no_change",
+                           field=f"fields.{sorted(fields)[0]}")
+    return clean
+
+
+def check_folded(service: CustodyService, item: Item, record: CustodyRecord, clean: dict) -> None:
+    """Fold the item's records, `record` corrected by `clean`, through the state machine; raise
+    CustodyError (naming the corrected field) at the first record the rules would refuse."""
+    from registry.custody.service import _check_status_details
+    session = service.session
+    records = list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
+                                                               CustodyRecord.type != "corrected")
+                                   .order_by(CustodyRecord.entry_index)))
+    kind = item.kind
+    custody = None
+    for current in records:
+        on, details = current.on, current.details
+        if current.entry_index == record.entry_index:
+            details = projection.corrected_details(session, details, clean)
+            on = date.fromisoformat(clean["date"]) if "date" in clean else on
+        if custody is None:
+            custody = states.registered(on)
+            continue
+        step = projection.step_of(session, current.type, on, details)
+        try:
+            if current.type == "status_changed":
+                _check_status_details(kind, details)
+            states.check(kind, custody, step)
+        except (states.Refusal, CustodyError) as problem:
+            raise _refusal(problem, current, record, clean) from None
+        custody = states.advance(custody, step)
+
+
+def _refusal(problem, current: CustodyRecord, record: CustodyRecord, clean: dict) -> CustodyError:
+    code = problem.code
+    message = problem.message if isinstance(problem, states.Refusal) else problem.detail
+    conflict = problem.conflict if isinstance(problem, states.Refusal) else False
+    own = problem.field if problem.field in clean else None
+    field = f"fields.{own or ('date' if 'date' in clean else sorted(clean)[0])}"
+    what = current.type.replace("_", " ")
+    where = ("this record" if current.entry_index == record.entry_index
+             else f"the later {what} record (entry {current.entry_index})")
+    return CustodyError(f"the correction would break {where}: {message}", code=code,
+                        status=409 if conflict else 422, field=field)

@@ -1,0 +1,119 @@
+"""The fields every domain takes from its users: text, calendar dates and moments. One parser each, so
+a date means the same thing on every form, API call and import, and a refusal names its field with a
+stable code: `missing_field`, `invalid_field`, `invalid_date` (not a date, or outside 1900-2999) and
+`future_date` (a date no place on Earth has reached yet, or a moment beyond the clock's skew).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone
+
+from registry import clock
+from registry.errors import RegistryError
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999  # beyond these a date is a typo, and date arithmetic near 9999 overflows
+# C0 controls other than tab, line feed and carriage return, and lone surrogates: no stored text holds them.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+class FieldError(RegistryError):
+    """A value the registry cannot take for its field."""
+
+    status = 422
+    title = "Invalid field"
+
+    def __init__(self, detail: str, *, code: str, field: str | None):
+        super().__init__(detail, field=field)
+        self.code = code
+
+
+def _name(field: str) -> str:
+    return field.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def text(value, field: str, *, required: bool = False, limit: int = 200) -> str | None:
+    """Stripped text of at most `limit` characters, or None when empty (refused when `required`)."""
+    if value is not None and not isinstance(value, str):
+        raise FieldError(f"the {_name(field)} must be text", code="invalid_field", field=field)
+    value = (value or "").strip()
+    if required and not value:
+        raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
+    if len(value) > limit:
+        raise FieldError(f"the {_name(field)} is longer than {limit} characters", code="invalid_field", field=field)
+    if _FORBIDDEN.search(value):
+        raise FieldError(f"the {_name(field)} holds a control character", code="invalid_field", field=field)
+    return value or None
+
+
+def _in_range(found: date, field: str) -> date:
+    if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
+        raise FieldError(f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}",
+                         code="invalid_date", field=field)
+    return found
+
+
+def not_future_day(found: date, field: str, *, now: datetime) -> date:
+    latest = clock.latest_day(now)
+    if found > latest:
+        raise FieldError(f"the {_name(field)} {found.isoformat()} lies in the future: no place on Earth has "
+                         f"reached it yet (the latest date today is {latest.isoformat()})", code="future_date",
+                         field=field)
+    return found
+
+
+def not_future_moment(found: datetime, field: str, *, now: datetime) -> datetime:
+    if found > clock.latest_moment(now):
+        raise FieldError(f"the {_name(field)} {found.isoformat()} lies in the future (the registry's clock reads "
+                         f"{now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)", code="future_date", field=field)
+    return found
+
+
+def day(value, field: str = "date", *, now: datetime | None) -> date:
+    """A calendar date from a date or an ISO 8601 date (YYYY-MM-DD). With `now`, a date that no
+    place on Earth has reached at `now` is refused; `now=None` takes any date (a period's end)."""
+    if isinstance(value, datetime):
+        found = value.date()
+    elif isinstance(value, date):
+        found = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            found = date.fromisoformat(value.strip())
+        except ValueError:
+            raise FieldError(f"the {_name(field)} must be a date (YYYY-MM-DD), not {value.strip()[:40]!r}",
+                             code="invalid_date", field=field) from None
+    elif value in (None, ""):
+        raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
+    else:
+        raise FieldError(f"the {_name(field)} must be a date (YYYY-MM-DD)", code="invalid_date", field=field)
+    _in_range(found, field)
+    return found if now is None else not_future_day(found, field, now=now)
+
+
+def moment(value, field: str, *, now: datetime | None) -> datetime:
+    """A UTC time from an aware datetime, an ISO 8601 time with a zone, or a date (its midnight UTC).
+    With `now`, a time beyond the clock's skew is refused."""
+    if isinstance(value, datetime):
+        found = value
+    elif isinstance(value, date):
+        found = datetime.combine(value, time(), timezone.utc)
+    elif isinstance(value, str) and value.strip():
+        raw = value.strip()
+        try:
+            found = (datetime.combine(date.fromisoformat(raw), time(), timezone.utc) if len(raw) == 10
+                     else datetime.fromisoformat(raw.replace("Z", "+00:00")))
+        except ValueError:
+            raise FieldError(f"the {_name(field)} must be a date or an ISO 8601 time, not {raw[:40]!r}",
+                             code="invalid_date", field=field) from None
+    elif value in (None, ""):
+        raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
+    else:
+        raise FieldError(f"the {_name(field)} must be an ISO 8601 time", code="invalid_date", field=field)
+    if found.tzinfo is None:
+        raise FieldError(f"the {_name(field)} needs a time zone (e.g. Z or +02:00)", code="invalid_date", field=field)
+    _in_range(found.date(), field)
+    try:
+        found = found.astimezone(timezone.utc)
+    except OverflowError:
+        raise FieldError(f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}",
+                         code="invalid_date", field=field) from None
+    return found if now is None else not_future_moment(found, field, now=now)
