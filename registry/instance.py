@@ -79,7 +79,7 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     if bring_up_to_date(db.session(), size):
         created.append(f"projections rebuilt from the {size} ledger entries under the current rules")
     from registry.custody.runtime import person_key
-    from registry.custody.service import key_unmatched_persons
+    from registry.custody.identity import key_unmatched_persons
     if keyed := key_unmatched_persons(db.session(), person_key()):
         created.append(f"matching keys for {keyed} private persons registered before them")
 

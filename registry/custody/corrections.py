@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from registry.custody import projection, states
+from registry.custody import projection, registration, rules, states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.rules import CustodyError
 from registry.fields import day, moment, text
@@ -25,7 +25,6 @@ TEXT_LIMITS = {"form_4473": 64, "police_report": 64, "atf_incident": 64, "note":
 def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, fields: dict, *,
                    now: datetime) -> dict:
     """The corrected fields as the event stores them; raises CustodyError naming `fields.<name>`."""
-    from registry.custody.service import checked_serial, firearm_type, model_year
     clean: dict = {}
     for name, value in sorted(fields.items()):
         where = f"fields.{name}"
@@ -39,12 +38,12 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
                     raise CustodyError("name the party by its id", code="invalid_field", field=where)
                 clean[name] = service.party(value, where).id
             elif name == "model_year":
-                clean[name] = model_year(value, now=now)
+                clean[name] = registration.model_year(value, now=now)
             elif name == "type" and item.kind == "firearm":
-                clean[name] = firearm_type(text(value, where))
+                clean[name] = registration.firearm_type(text(value, where))
             elif name == "serial":
                 facts = {"manufacturer": item.manufacturer}
-                serial_fields = checked_serial(item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id)
+                serial_fields = registration.checked_serial(item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id)
                 service.require_unique(serial_fields["uniqueness_key"], item.kind, serial_fields["serial_normalized"],
                                        field=where, other_than=item.id)
                 clean.update(serial_fields)
@@ -68,7 +67,6 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
 def check_folded(service: CustodyService, item: Item, record: CustodyRecord, clean: dict) -> None:
     """Fold the item's records, `record` corrected by `clean`, through the state machine; raise
     CustodyError (naming the corrected field) at the first record the rules would refuse."""
-    from registry.custody.service import _check_status_details
     session = service.session
     records = list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
                                                                CustodyRecord.type != "corrected")
@@ -86,7 +84,7 @@ def check_folded(service: CustodyService, item: Item, record: CustodyRecord, cle
         step = projection.step_of(session, current.type, on, details)
         try:
             if current.type == "status_changed":
-                _check_status_details(kind, details)
+                rules.check_status_details(kind, details)
             states.check(kind, custody, step)
         except (states.Refusal, CustodyError) as problem:
             raise _refusal(problem, current, record, clean) from None

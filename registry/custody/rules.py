@@ -49,3 +49,15 @@ def within_business_days(first: date, last: date, limit: int = MULTIPLE_SALE_BUS
     if start > end:
         return True
     return business_days_between(start, end) <= limit
+
+
+def check_status_details(kind: str, details: dict) -> None:
+    """What a theft or loss must carry (Form 3310.11 for a firearm)."""
+    if details["status"] not in ("stolen", "lost"):
+        return
+    for name in ("discovered_at", "police_report"):
+        if not details.get(name):
+            raise CustodyError(f"a theft or loss needs the {name.replace('_', ' ')}", code="missing_field", field=name)
+    if kind == "firearm" and not details.get("atf_incident"):
+        raise CustodyError("a firearm theft or loss needs the ATF incident number (Form 3310.11)",
+                           code="missing_field", field="atf_incident")

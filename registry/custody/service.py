@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from audit import canonical
 from registry import serials
-from registry.custody import corrections, identity, projection, rules, states
+from registry.custody import corrections, identity, projection, registration, rules, states
 from registry.custody.models import CustodyRecord, Item, Party, PersonalData
 from registry.custody.rules import CustodyError
 from registry.fields import day, moment, text
@@ -79,7 +79,7 @@ class CustodyService:
             raise RuntimeError("registering a person needs the instance's person-matching key")
         data = {"full_name": text(full_name, "full_name", required=True),
                 "address": text(address, "address", required=True, limit=400)}
-        document = _document(id_document, id_type, id_issuer, id_number)
+        document = identity.document(id_document, id_type, id_issuer, id_number)
         data["id_document"] = document if isinstance(document, str) else (
             identity.document_text(*document) if document else None)
         keys = identity.keys(self.person_key, full_name=data["full_name"], address=data["address"], document=document)
@@ -168,7 +168,7 @@ class CustodyService:
                        other_than: str | None = None) -> None:
         found = self.session.scalar(select(Item.id).where(Item.uniqueness_key == uniqueness_key))
         if found is not None and found != other_than:
-            raise CustodyError(_duplicate_message(kind, serial), code="duplicate_serial", status=409, field=field)
+            raise CustodyError(registration.duplicate_message(kind, serial), code="duplicate_serial", status=409, field=field)
 
     def registration(self, *, kind: str, scheme: str, serial: str, on, now: datetime, options: dict | None = None,
                      override_justification: str | None = None, **facts) -> dict:
@@ -182,7 +182,7 @@ class CustodyService:
         override = text(override_justification, "override_justification", limit=1000)
         item_id = str(uuid.uuid4())
         facts = self._item_facts(kind, facts, now=now)
-        serial_fields = checked_serial(kind, scheme, serial, options, override, facts=facts, item_id=item_id)
+        serial_fields = registration.checked_serial(kind, scheme, serial, options, override, facts=facts, item_id=item_id)
         if kind == "vehicle" and not facts["manufacturer"]:
             facts["manufacturer"] = serial_fields["attributes"].get("manufacturer")
         if facts["model_year"] is None and isinstance(serial_fields["attributes"].get("model_year"), int):
@@ -197,13 +197,13 @@ class CustodyService:
             raise CustodyError(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
         clean = {name: text(facts.get(name), name, limit=400 if name == "description" else 200)
                  for name in projection.ITEM_FIELDS if name != "model_year"}
-        clean["model_year"] = model_year(facts.get("model_year"), now=now)
+        clean["model_year"] = registration.model_year(facts.get("model_year"), now=now)
         if kind == "firearm":
             for name in ("manufacturer", "model", "type", "caliber"):
                 if not clean[name]:
                     raise CustodyError(f"the {name} is required for a firearm (27 CFR 478.125(e))",
                                        code="missing_field", field=name)
-            clean["type"] = firearm_type(clean["type"])
+            clean["type"] = registration.firearm_type(clean["type"])
         return clean
 
     def item(self, item_id: str) -> Item:
@@ -256,7 +256,7 @@ class CustodyService:
                        "transferee_party_id": transferee.id, **projection.party_columns("transferee", transferee)}
             if form_4473:
                 payload["form_4473"] = form_4473
-            return self._record(item, "item.disposed", payload, step, actor=actor, now=now)
+            return self._append(NewEvent("item.disposed", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
     def transfer(self, item_id: str, *, on, to_party_id: str, actor: str, now: datetime,
                  from_party_id: str | None = None) -> int:
@@ -271,7 +271,7 @@ class CustodyService:
                                    field="from_party_id")
             payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
                        "to_party_id": to.id}
-            return self._record(item, "item.transferred", payload, step, actor=actor, now=now)
+            return self._append(NewEvent("item.transferred", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
     def change_status(self, item_id: str, *, status: str, on, actor: str, now: datetime,
                       atf_incident: str | None = None, police_report: str | None = None,
@@ -289,7 +289,7 @@ class CustodyService:
             payload["note"] = note
         with write_transaction(self.session):
             item = self.item(item_id)
-            _check_status_details(item.kind, payload)
+            rules.check_status_details(item.kind, payload)
             return self._record(item, "item.status_changed", {"item_id": item.id, **payload},
                                 states.Step(status, date.fromisoformat(payload["date"])), actor=actor, now=now)
 
@@ -364,128 +364,3 @@ class CustodyService:
             self._append(NewEvent("party.erased", {"party_id": party.id, "reason": reason}, item=f"party:{party.id}"),
                          actor=actor, now=now)
             return party
-
-
-def _document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str | None:
-    """A person's identity document: (type, issuer, number), or the free text of a caller that keeps
-    it as one line, or None."""
-    parts = {"id_type": text(id_type, "id_type", limit=40), "id_issuer": text(issuer, "id_issuer", limit=80),
-             "id_number": text(number, "id_number", limit=64)}
-    if any(parts.values()):
-        for name, value in parts.items():
-            if not value:
-                raise CustodyError(f"an identity document needs its type, issuer and number: the "
-                                   f"{name.removeprefix('id_')} is missing", code="missing_field", field=name)
-        if not identity.document_number(parts["id_number"]):
-            raise CustodyError("the document number holds no letter or digit", code="invalid_field", field="id_number")
-        return parts["id_type"], parts["id_issuer"], parts["id_number"]
-    return text(free_text, "id_document")
-
-
-def key_unmatched_persons(session: Session, person_key: bytes) -> int:
-    """Give the persons registered before matching keys existed their keys (their data are in the
-    vault); return how many. Erased persons keep none."""
-    rows = list(session.scalars(select(PersonalData).where(PersonalData.name_address_key.is_(None),
-                                                           PersonalData.erased_at.is_(None))))
-    for vault in rows:
-        keys = identity.keys(person_key, full_name=vault.full_name or "", address=vault.address or "",
-                             document=vault.id_document)
-        vault.document_key, vault.name_address_key = keys.document, keys.name_address
-    if rows:
-        session.commit()
-    return len(rows)
-
-
-def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict,
-                   item_id: str) -> dict:
-    """The serial fields of a registration (or of a corrected serial): as marked, normalised, the
-    uniqueness key, the decoded facts and, for a serial that fails a rule, the override."""
-    if not isinstance(serial, str):
-        raise CustodyError("the serial must be text", code="invalid_field", field="serial")
-    if options is not None and not isinstance(options, dict):
-        raise CustodyError("the options must be an object of option names and values", code="invalid_field",
-                           field="options")
-    if not serial.strip():
-        raise CustodyError("the serial is empty: a firearm without a serial is recorded as NSN with a justification"
-                           if kind == "firearm" else "the serial is empty", code="serial_empty", field="serial")
-    if kind == "firearm" and serial.strip().upper() == rules.NO_SERIAL:
-        if not override:
-            raise CustodyError("a firearm recorded without a serial (NSN) needs a written justification",
-                               code="missing_field", field="override_justification")
-        # Each firearm without a serial is its own item: its key is its id.
-        return {"serial": rules.NO_SERIAL, "serial_normalized": rules.NO_SERIAL, "attributes": {},
-                "uniqueness_key": f"firearm|nsn|{item_id}",
-                "override": {"codes": ["no_serial"], "justification": override}}
-    try:
-        checked = serials.validate(scheme, serial, **(options or {}))
-    except serials.SerialsError as error:
-        raise CustodyError(str(error), code=error.code, field=error.field) from None
-    if not checked.valid:
-        first = checked.errors[0]
-        if not override:
-            raise CustodyError(f"serial: {first.message}" + (f" (position {first.position})" if first.position else "")
-                               + "; an officer may record it with an override and a written justification",
-                               code=f"serial_{first.code}", field="serial")
-    fields = {"serial": serial.strip(), "serial_normalized": checked.normalized, "attributes": _json_safe(checked.info),
-              "uniqueness_key": _uniqueness_key(kind, scheme, checked, {**facts, "manufacturer": facts.get(
-                  "manufacturer") or checked.info.get("manufacturer")})}
-    if not checked.valid:
-        fields["override"] = {"codes": checked.codes, "justification": override}
-    return fields
-
-
-def model_year(value, *, now: datetime) -> int | None:
-    """A model year: a whole number from 1886 (the first motor car) to next year but one."""
-    if value in (None, ""):
-        return None
-    latest = now.year + 2
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (
-            isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit())):
-        raise CustodyError("the model year must be a year such as 2024", code="invalid_field", field="model_year")
-    year = int(value)
-    if not rules.FIRST_MODEL_YEAR <= year <= latest:
-        raise CustodyError(f"the model year must lie between {rules.FIRST_MODEL_YEAR} and {latest}",
-                           code="invalid_field", field="model_year")
-    return year
-
-
-def firearm_type(value: str | None) -> str:
-    if not value or value.lower() not in rules.FIREARM_TYPES:
-        raise CustodyError(f"the type must be one of {', '.join(rules.FIREARM_TYPES)}", code="invalid_field",
-                           field="type")
-    return value.lower()
-
-
-def _check_status_details(kind: str, details: dict) -> None:
-    """What a theft or loss must carry (Form 3310.11 for a firearm)."""
-    if details["status"] not in ("stolen", "lost"):
-        return
-    for name in ("discovered_at", "police_report"):
-        if not details.get(name):
-            raise CustodyError(f"a theft or loss needs the {name.replace('_', ' ')}", code="missing_field", field=name)
-    if kind == "firearm" and not details.get("atf_incident"):
-        raise CustodyError("a firearm theft or loss needs the ATF incident number (Form 3310.11)",
-                           code="missing_field", field="atf_incident")
-
-
-def _uniqueness_key(kind: str, scheme: str, checked, facts: dict) -> str:
-    if kind == "firearm":  # 27 CFR 478.92: unique per manufacturer (or importer) marking it
-        maker = " ".join((facts.get("manufacturer") or "").casefold().split())
-        return f"firearm|{maker}|{checked.normalized}"
-    if scheme == "vin":
-        return f"vin|{checked.normalized}"
-    if scheme == "gs1":
-        return f"gs1|{checked.info.get('gtin', '')}|{checked.info.get('serial', checked.normalized)}"
-    if scheme == "vehicle_legacy":
-        maker = " ".join((facts.get("manufacturer") or "").casefold().split())
-        return f"vehicle_legacy|{maker}|{checked.normalized}"
-    return f"{scheme}|{checked.normalized}"
-
-
-def _duplicate_message(kind: str, serial: str) -> str:
-    scope = {"firearm": "for this manufacturer", "vehicle": "(VINs are unique)"}.get(kind, "in this scheme")
-    return f"an item with serial {serial} is registered already {scope}"
-
-
-def _json_safe(info: dict) -> dict:
-    return canonical.loads(canonical.canonical_bytes({k: v for k, v in info.items() if k != "elements"}))

@@ -159,3 +159,14 @@ def test_the_correction_form_names_a_party_from_the_list_and_shows_refusals_on_i
     assert fixed.status_code == 302 and size() == before + 1
     page = browser.get(f"/items/{item}").get_data(as_text=True)
     assert "corrected</span>" in page and "2026-11-06" in page
+
+
+def test_the_register_form_refuses_an_empty_serial_even_with_an_override(client_as, csrf, size):
+    browser = client_as("officer")
+    token, before = csrf(browser, "/items/new"), size()
+    response = browser.post("/items/new", data={
+        "csrf_token": token, "kind": "firearm", "scheme": "firearm", "serial": " ", "date": "2026-11-02",
+        "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol", "caliber": "9mm", "override": "y",
+        "justification": "no serial"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="serial-error"' in html and "NSN" in html and size() == before
