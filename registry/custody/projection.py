@@ -57,8 +57,7 @@ def record_row(index: int, event: dict, kind: str, *, party: str | None, details
                holder: str | None, corrects: int | None = None) -> dict:
     return {"entry_index": index, "item_id": event["payload"]["item_id"], "type": kind, "on": _day(on),
             "party_id": party, "details": details, "corrects": corrects, "actor": event["actor"],
-            "recorded_at": _time(event), "holder_party_id": holder, "original_on": None, "original_party_id": None,
-            "original_details": None}
+            "recorded_at": _time(event), "holder_party_id": holder}
 
 
 def _details(payload: dict) -> dict:
@@ -143,8 +142,12 @@ def custody_of(session: Session, item: Item) -> states.Custody:
 
 
 def _set_custody(item: Item, custody: states.Custody) -> None:
-    item.status, item.holder_party_id, item.acquired = custody.status, custody.holder_party_id, custody.acquired
-    item.acquired_on, item.last_event_date = custody.acquired_on, custody.last_date
+    """Write what changed only (an ORM attribute set costs as much whether or not it changes)."""
+    for column, value in (("status", custody.status), ("holder_party_id", custody.holder_party_id),
+                          ("acquired", custody.acquired), ("acquired_on", custody.acquired_on),
+                          ("last_event_date", custody.last_date)):
+        if getattr(item, column) != value:
+            setattr(item, column, value)
 
 
 def item_event(session: Session, index: int, event: dict) -> None:

@@ -112,19 +112,17 @@ def check(kind: str, custody: Custody, step: Step) -> None:
 
 def advance(custody: Custody, step: Step) -> Custody:
     """Where `step` leads from `custody` (no checks: replay follows what the ledger says)."""
-    moved = replace(custody, last_date=step.on)
     if step.event == "acquired":
-        return replace(moved, status="in_custody", holder_party_id=step.party_id, holder_kind=step.party_kind,
-                       acquired=True, acquired_on=step.on)
+        return replace(custody, status="in_custody", holder_party_id=step.party_id, holder_kind=step.party_kind,
+                       acquired=True, acquired_on=step.on, last_date=step.on)
     if step.event == "disposed":
-        return replace(moved, status="disposed", holder_party_id=step.party_id, holder_kind=step.party_kind)
+        return replace(custody, status="disposed", holder_party_id=step.party_id, holder_kind=step.party_kind,
+                       last_date=step.on)
     if step.event == "transferred":
-        return replace(moved, holder_party_id=step.party_id, holder_kind=step.party_kind)
-    if step.event == "recovered":
-        return replace(moved, status="in_custody" if custody.acquired else "registered")
-    if step.event == "released":
-        return replace(moved, status="in_custody")
-    return replace(moved, status=step.event)
+        return replace(custody, holder_party_id=step.party_id, holder_kind=step.party_kind, last_date=step.on)
+    status = {"recovered": "in_custody" if custody.acquired else "registered",
+              "released": "in_custody"}.get(step.event, step.event)
+    return replace(custody, status=status, last_date=step.on)
 
 
 def _refusal(kind: str, state: str, event: str) -> Refusal:

@@ -117,7 +117,11 @@ def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms
     service, vkey = reader(), verifier_key()
     proofs = {r.entry_index: service.proven_entry(r.entry_index, vkey) for r in records}
     labels = {r.entry_index: queries.party_label(session, r.party_id, personal=_personal()) for r in records}
+    named = {pid for r in records if r.type == "corrected" for k, pid in r.details["fields"].items()
+             if k.endswith("_party_id")}
+    parties = {pid: queries.party_label(session, pid, personal=_personal()) for pid in named}
     return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
+                           parties=parties,
                            holder=queries.party_label(session, found.holder_party_id, personal=_personal()),
                            forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE),
                            allowed=allowed_events(found), posted=posted,

@@ -1,4 +1,6 @@
-"""Demo reports for `make run`: one signed PDF of each type, issued once after the demo history."""
+"""Demo reports for `make run`: one signed PDF of each type, issued once after the demo history, and
+the bound book again with private persons withheld: the copy a regulator without the personal-data
+grant may read."""
 from __future__ import annotations
 
 import fcntl
@@ -15,7 +17,7 @@ from registry.reports.service import ReportService
 LOCK_FILE = ".demo-reports.lock"
 
 
-def requests(session) -> list[tuple[str, dict]]:
+def requests(session) -> list[tuple[str, dict, bool]]:
     pistol = session.scalar(select(Item).where(Item.serial == "BXR-4471"))
     rifle = session.scalar(select(Item).where(Item.serial == "RFL-20931"))
     dealer = session.scalar(select(Party).where(Party.kind == "licensee", Party.name == "Riverside Sporting Goods"))
@@ -31,7 +33,9 @@ def requests(session) -> list[tuple[str, dict]]:
         ("recall_campaign", {"campaign_id": campaign.id} if campaign else None),
         ("ledger_verification", {}),
     ]
-    return [(kind, params) for kind, params in wanted if params is not None]
+    found = [(kind, params, True) for kind, params in wanted if params is not None]
+    book = next((params for kind, params, _ in found if kind == "bound_book"), None)
+    return found + ([("bound_book", book, False)] if book else [])
 
 
 def load(service: ReportService, *, actor: str, now: datetime, lock_folder: Path) -> bool:
@@ -42,6 +46,6 @@ def load(service: ReportService, *, actor: str, now: datetime, lock_folder: Path
         service.session.rollback()  # read what another init committed while this one waited
         if service.session.scalar(select(IssuedReport.id).limit(1)) is not None:
             return False
-        for kind, params in requests(service.session):
-            service.issue(kind, params, actor=actor, personal=True, now=now)
+        for kind, params, personal in requests(service.session):
+            service.issue(kind, params, actor=actor, personal=personal, now=now)
         return True

@@ -170,3 +170,35 @@ def test_the_register_form_refuses_an_empty_serial_even_with_an_override(client_
         "justification": "no serial"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'id="serial-error"' in html and "NSN" in html and size() == before
+
+
+def test_on_the_forms_a_corrected_date_unblocks_the_next_event_and_files_the_line_anew(
+        client_as, csrf, officer, world, firearm, size):
+    item = firearm("CF-2", acquired="2026-11-28")  # a typo for the 3rd
+    acquisition = officer.get(f"/api/v1/items/{item}").get_json()["timeline"][1]["entry_index"]
+    browser = client_as("officer")
+    refused = _post_action(browser, csrf, item, "dispose", {"date": "2026-11-10", "party": world["maker"]})
+    assert refused.status_code == 422 and "precedes" in refused.get_data(as_text=True)
+    fixed = _post_action(browser, csrf, item, "correct", {"corrects": str(acquisition), "field": "date",
+                                                          "value": "2026-11-03", "reason": "typed the 28th"})
+    assert fixed.status_code == 302
+    assert _post_action(browser, csrf, item, "dispose", {"date": "2026-11-10", "party": world["maker"]}).status_code == 302
+    book = browser.get("/bound-book?from=2026-11-01&to=2026-11-20&view=corrected").get_data(as_text=True)
+    assert "CF-2" in book and "2026-11-03" in book
+    originals = browser.get("/bound-book?from=2026-11-01&to=2026-11-20&view=originals").get_data(as_text=True)
+    assert "CF-2" not in originals
+
+
+def test_the_correction_form_cannot_write_a_name_in(client_as, csrf, officer, world, firearm, size):
+    item = firearm("CF-3")
+    sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
+        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "F"})
+    browser = client_as("officer")
+    page = browser.get(f"/items/{item}").get_data(as_text=True)
+    assert 'value="transferee_name"' not in page
+    before = size()
+    response = _post_action(browser, csrf, item, "correct", {"corrects": str(sold.get_json()["entry_index"]),
+                                                             "field": "transferee_name", "value": "John Smith",
+                                                             "reason": "x"})
+    assert response.status_code == 422 and "cannot be corrected" in response.get_data(as_text=True)
+    assert size() == before
