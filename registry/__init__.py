@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.custody import cli as custody_cli
     from registry.custody import views as custody_views
     from registry.db import configure_engine
-    from registry.extensions import bootstrap, db, limiter, migrate
+    from registry.extensions import bootstrap, db, migrate
     from registry.ledger import api as ledger_api
     from registry.ledger import cli as ledger_cli
     from registry.ledger import views as ledger_views
@@ -59,9 +59,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         for engine in db.engines.values():
             configure_engine(engine)
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "serial-ledger")
-    limiter.init_app(app)
     bootstrap.init_app(app)
     guard.init_app(app)
     errors.init_app(app)

@@ -61,8 +61,11 @@ def settings_from_env(instance: Path) -> dict:
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in registry.auth for every unsafe request not made with a token
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "BOOTSTRAP_SERVE_LOCAL": True,
-        "LOGIN_FAILURE_LIMIT": "5 per minute",
-        "RATELIMIT_HEADERS_ENABLED": True,  # a 429 says when to try again (Retry-After)
+        # The sign-in throttle (registry.auth.views): failures within the window per e-mail and
+        # address, and per address for any e-mails.
+        "LOGIN_FAILURE_WINDOW": 60,
+        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FAILURES_PER_ADDRESS": 20,
         # Personal data of private persons: kept this many days after their last record (other goods),
         # and firearm sources and transferees for as long as the licence exists (until LICENCE_ENDED_ON).
         "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "365")),

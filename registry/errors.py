@@ -121,7 +121,9 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         code = HTTP_CODES.get(type(error).__name__) or (error.name or "error").lower().replace(" ", "_").replace("'", "")
         status = error.code or 500
-        if status == 401 and not wants_problem_json():
+        if status == 401 and not wants_problem_json() and "Authorization" not in request.headers:
+            # to the sign-in page; a request that came with credentials of its own (a proxy's Basic
+            # header, say) is answered 401 once, since the sign-in page would refuse them again
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if wants_problem_json():
             response = problem_response(status, code, error.name, error.description or error.name)

@@ -110,9 +110,13 @@ def make_account(app, role: str, email: str | None = None, password: str = PASSW
 
 def signed_in(app, account):
     """A test client whose session belongs to `account` (as Flask-Login stores it after a sign-in)."""
+    from registry.accounts.runtime import accounts
+    with app.app_context():
+        session_id = accounts(writing=False).start_session(account.id, now=FIXED_NOW)
+        db.session.remove()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{account.id}:{account.session_epoch}"
+        session["_user_id"] = f"{account.id}:{account.session_epoch}:{session_id}"
         session["_fresh"] = True
     return client
 

@@ -3,13 +3,16 @@
 `account` and `api_token` are projections of the `account.*` ledger events, plus the one thing that
 never goes on the ledger: the password hash. Tokens are stored as their SHA-256 only (a token is 256
 random bits, so the hash reveals nothing and can sit in the event too). `security_log` records logins,
-logouts, failed and throttled logins; triggers (see the migrations) refuse UPDATE and DELETE on it.
+logouts, failed and throttled logins; triggers (see the migrations) refuse UPDATE and DELETE on it,
+and the sign-in throttle counts its failures (shared by every worker and host). `account_session`
+holds one row per browser sign-in, so signing out ends that session on the server: a copy of the
+cookie saved before is worthless afterwards.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime
@@ -42,8 +45,20 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AccountSession(Base):
+    """A browser session: the cookie carries a random id, the table its SHA-256."""
+    __tablename__ = "account_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), nullable=False, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class SecurityEvent(Base):
     __tablename__ = "security_log"
+    __table_args__ = (Index("ix_security_log_email_at", "email", "at"),
+                      Index("ix_security_log_address_at", "address", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

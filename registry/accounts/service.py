@@ -15,21 +15,22 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from registry.accounts.models import Account, ApiToken, SecurityEvent
+from registry.accounts.models import Account, AccountSession, ApiToken, SecurityEvent
 from registry.auth.permissions import GRANTABLE, Role
 from registry.errors import ConflictError, InvalidParameterError, NotFoundError
 from registry.ledger.events import NewEvent
-from registry.ledger.locking import write_transaction
+from registry.ledger.locking import side_transaction, write_transaction
 from registry.ledger.service import LedgerService
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "slt_"  # makes a leaked token recognisable to secret scanners
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-# Verified against when an address is unknown, so a failed login takes as long either way.
-_NO_ACCOUNT = object()
+# Verified against when an address is unknown, so a failed login takes as long either way: one per
+# hasher's parameters, made once per process (hashing it anew on each attempt would itself be the tell).
+_DUMMY_HASHES: dict[tuple, str] = {}
 
 
 class AccountError(InvalidParameterError):
@@ -60,7 +61,6 @@ def token_hash(token: str) -> bytes:
 class AccountService:
     def __init__(self, session: Session, ledger: LedgerService, hasher: PasswordHasher):
         self.session, self.ledger, self.hasher = session, ledger, hasher
-        self._dummy_hash = None
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, account_id: str) -> Account | None:
@@ -96,9 +96,37 @@ class AccountService:
         return account
 
     def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
-        return self._dummy_hash
+        key = (self.hasher.time_cost, self.hasher.memory_cost, self.hasher.parallelism, self.hasher.hash_len)
+        if key not in _DUMMY_HASHES:
+            _DUMMY_HASHES[key] = self.hasher.hash(secrets.token_urlsafe(16))
+        return _DUMMY_HASHES[key]
+
+    # -- browser sessions ----------------------------------------------------------------------
+    def start_session(self, account_id: str, *, now: datetime) -> str:
+        """A new session's id (random, 256 bits) for the cookie; the table keeps its SHA-256."""
+        session_id = secrets.token_urlsafe(32)
+        with side_transaction(self.session):
+            self.session.add(AccountSession(id_hash=_sha256(session_id), account_id=account_id, started_at=now))
+        return session_id
+
+    def session_account(self, account_id: str, session_id: str) -> Account | None:
+        """The account of a browser session that has not ended (one query, on every request)."""
+        return self.session.scalar(select(Account).join(AccountSession, AccountSession.account_id == Account.id).where(
+            AccountSession.id_hash == _sha256(session_id), Account.id == account_id, AccountSession.ended_at.is_(None)))
+
+    def end_session(self, session_id: str, *, now: datetime) -> None:
+        with side_transaction(self.session):
+            self.session.execute(update(AccountSession).where(AccountSession.id_hash == _sha256(session_id),
+                                                              AccountSession.ended_at.is_(None)).values(ended_at=now))
+
+    def recent_failures(self, *, email: str, address: str | None, since: datetime) -> tuple[int, int]:
+        """Failed sign-ins since `since`: for this e-mail from this address, and from this address
+        for any e-mail. Read from the security log, so every worker and host counts the same."""
+        address = (address or "")[:64] or None
+        same_address = SecurityEvent.address.is_(None) if address is None else SecurityEvent.address == address
+        row = self.session.execute(select(func.count().filter(SecurityEvent.email == email), func.count()).where(
+            same_address, SecurityEvent.at >= since, SecurityEvent.kind == "login_failed")).one()
+        return int(row[0]), int(row[1])
 
     def token_account(self, token: str) -> tuple[Account, ApiToken] | None:
         if not token.startswith(TOKEN_PREFIX):
@@ -213,13 +241,18 @@ class AccountService:
             address: str | None = None, user_agent: str | None = None, detail: str | None = None) -> None:
         """Append to the security log in a transaction of its own (a refused login must be logged
         even though nothing else happens)."""
-        self.session.add(SecurityEvent(at=now, kind=kind, email=(email or "")[:254] or None, account_id=account_id,
-                                       address=(address or "")[:64] or None,
-                                       user_agent=(user_agent or "")[:256] or None, detail=(detail or "")[:256] or None))
-        self.session.commit()
+        with side_transaction(self.session):
+            self.session.add(SecurityEvent(at=now, kind=kind, email=(email or "")[:254] or None,
+                                           account_id=account_id, address=(address or "")[:64] or None,
+                                           user_agent=(user_agent or "")[:256] or None,
+                                           detail=(detail or "")[:256] or None))
 
     def security_log(self, limit: int = 200) -> list[SecurityEvent]:
         return list(self.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(limit)))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _role(role: str) -> str:

@@ -43,8 +43,10 @@ def _token_user() -> CurrentUser | None:
     if not header:
         return None
     scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise NotSignedIn(f"Only 'Authorization: Bearer <token>' is accepted here, not {scheme[:20]!r}.")
     from registry.accounts.runtime import accounts
-    found = accounts(writing=False).token_account(token.strip()) if scheme.lower() == "bearer" else None
+    found = accounts(writing=False).token_account(token.strip())
     if found is None:
         raise NotSignedIn("The API token is unknown, revoked, or its account is inactive.")
     account, api_token = found
@@ -83,11 +85,13 @@ def demand(permission: Permission) -> None:
 
 def _load_user(user_id: str) -> CurrentUser | None:
     from registry.accounts.runtime import accounts
-    account_id, _, epoch = user_id.partition(":")
-    account = accounts(writing=False).get(account_id)
+    account_id, epoch, session_id = (user_id.split(":") + ["", ""])[:3]
+    if not session_id:
+        return None
+    account = accounts(writing=False).session_account(account_id, session_id)
     if account is None or not account.active or str(account.session_epoch) != epoch:
         return None
-    return CurrentUser(account)
+    return CurrentUser(account, session_id=session_id)
 
 
 def security_headers(response):
@@ -99,6 +103,8 @@ def security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):  # served over https: browsers stay on it
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint not in PUBLIC_ENDPOINTS:
         response.headers.setdefault("Cache-Control", "no-store")
     return response

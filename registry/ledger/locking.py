@@ -76,3 +76,31 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.info.pop(_HELD, None)
+
+
+@contextmanager
+def side_transaction(session: Session) -> Iterator[Session]:
+    """Run a write that is not a ledger event (the security log, a report job, a session record) in
+    a transaction of its own and commit it.
+
+    On SQLite the transaction begins IMMEDIATE, so it waits for the write lock (busy timeout) instead of
+    upgrading a read transaction, which SQLite refuses at once with "database is locked" whenever
+    another connection wrote since that read began. A read transaction already open on the session
+    is ended first; on PostgreSQL no lock is needed. Inside a ledger write it simply joins.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if holds_write_lock(session):
+        yield session
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise LedgerStateError("unflushed changes before a side transaction")
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import RegistryError
 from registry.extensions import db
+from registry.ledger.locking import side_transaction
 from registry.reports.models import ReportJob
 
 QUEUE = "reports"
@@ -43,8 +44,8 @@ def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> Rep
     job = ReportJob(id=str(uuid.uuid4()), report_type=report_type, params=params, requested_by=actor,
                     personal=personal, status="queued", progress=0, message="waiting for a worker",
                     created_at=now, updated_at=now)
-    db.session.add(job)
-    db.session.commit()
+    with side_transaction(db.session):
+        db.session.add(job)
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
@@ -72,11 +73,11 @@ def settle(job: ReportJob) -> ReportJob:
     waiting = job.status == "queued" and not current_app.config.get("REDIS_URL")
     if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
         since = job.updated_at.strftime("%Y-%m-%d %H:%M UTC")
-        db.session.execute(update(ReportJob).where(  # unless the worker spoke meanwhile
-            ReportJob.id == job.id, ReportJob.status == job.status, ReportJob.updated_at < now - STALLED_AFTER).values(
-            status="failed", message="stalled", updated_at=now,
-            error=f"the worker stopped without finishing (no progress since {since}); request the report again"))
-        db.session.commit()
+        with side_transaction(db.session):
+            db.session.execute(update(ReportJob).where(  # unless the worker spoke meanwhile
+                ReportJob.id == job.id, ReportJob.status == job.status, ReportJob.updated_at < now - STALLED_AFTER
+            ).values(status="failed", message="stalled", updated_at=now,
+                     error=f"the worker stopped without finishing (no progress since {since}); request the report again"))
         db.session.refresh(job)
     return job
 

@@ -60,7 +60,9 @@ def pdf_response(report: IssuedReport) -> Response:
         raise
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
-        "ETag": f'"{report.sha256}"', "Cache-Control": "private, max-age=0"})
+        "ETag": f'"{report.sha256}"',
+        # a copy of a report naming private persons must not stay in a cache; the others may
+        "Cache-Control": "no-store" if report.params.get("personal_data") else "private, max-age=0"})
 
 
 def _choices(form: ReportForm) -> None:

@@ -36,8 +36,9 @@ def test_the_sixth_failure_in_a_minute_is_throttled(page, live_server, logins):
             page.click("#submit")
         statuses.append(answer.value.status)
     assert statuses == [401] * 5 + [429]
-    expect(page.locator("h1")).to_contain_text("429")
-    expect(page.locator("h1")).to_contain_text("Too Many Requests")
+    # the sign-in form again, saying on the field when to try again
+    expect(page.locator("#password-error")).to_contain_text("Too many failed sign-ins from this address")
+    expect(page.locator("#password-error")).to_contain_text("Try again in 60 seconds")
 
 
 def test_signing_out_ends_the_session(page, live_server, sign_in):
