@@ -43,19 +43,17 @@ class ConflictError(RegistryError):
     title = "Conflict"
 
 
+class OutOfRangeError(RegistryError):
+    """A well-formed parameter the registry's present state cannot answer (an index past the end)."""
+    status = 422
+    code = "out_of_range"
+    title = "Out of range"
+
+
 class InvalidBodyError(RegistryError):
     status = 400
     code = "invalid_body"
     title = "Bad request"
-
-
-def json_object() -> dict:
-    """The request's JSON body, which an API write requires to be an object."""
-    from flask import request
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidBodyError("the body must be a JSON object")
-    return data
 
 
 class ServiceUnavailableError(RegistryError):

@@ -1,15 +1,16 @@
 """The OpenAPI 3.1 document of the JSON API, built from the code: each JSON view declares its
-operation with `@operation(...)`, and `build(app)` walks the URL map, so a route cannot be served
-without being described (a test checks that every JSON route has a declaration).
+operation with `registry.contract.operation` (pydantic models for its parameters, body and answer),
+and `build(app)` walks the URL map, so a route cannot be served without being described (a test
+checks that every JSON route has a declaration) and the schemas are the ones that parse and answer.
 """
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from flask import Blueprint, Flask, jsonify
 
 from registry.auth.permissions import PUBLIC, declared_permission, public
+from registry.contract import operation
 
 bp = Blueprint("openapi", __name__)
 API_PREFIX = "/api/v1"
@@ -22,67 +23,24 @@ PROBLEM = {
         "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"}, "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
         "field": {"type": "string", "description": "the input the problem is about"},
+        "pointer": {"type": "string", "description": "that input's JSON pointer (RFC 6901) in the body or "
+                                                      "among the query parameters"},
+        "errors": {"type": "array", "description": "every schema error found, when the body or the "
+                                                    "parameters break the declared schema",
+                   "items": {"type": "object", "required": ["pointer", "field", "reason", "detail"], "properties": {
+                       "pointer": {"type": "string"}, "field": {"type": "string"}, "reason": {"type": "string"},
+                       "detail": {"type": "string"}}}},
         "instance": {"type": "string"},
     },
 }
-HASH = {"type": "string", "contentEncoding": "base64", "description": "32 bytes, standard base64"}
-SCHEMAS = {
-    "Problem": PROBLEM,
-    "Checkpoint": {"type": "object", "required": ["size", "root", "note", "signed_at"], "properties": {
-        "size": {"type": "integer"}, "root": HASH, "note": {"type": "string", "description": "C2SP signed note"},
-        "signed_at": {"type": "string", "format": "date-time"}}},
-    "LedgerSummary": {"type": "object", "required": ["size", "checkpoint"], "properties": {
-        "size": {"type": "integer"}, "checkpoint": {"oneOf": [{"$ref": "#/components/schemas/Checkpoint"},
-                                                             {"type": "null"}]}}},
-    "Entry": {"type": "object", "required": ["index", "leaf_hash", "body_base64", "event"], "properties": {
-        "index": {"type": "integer"}, "leaf_hash": HASH,
-        "body_base64": {"type": "string", "description": "the exact RFC 8785 bytes that were hashed"},
-        "event": {"type": "object"}}},
-    "EntryPage": {"type": "object", "required": ["entries", "next_cursor"], "properties": {
-        "entries": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
-        "next_cursor": {"type": ["string", "null"], "description": "pass as `cursor` for the next page; null at the end"}}},
-    "InclusionProof": {"type": "object", "required": ["index", "size", "leaf_hash", "proof", "root"], "properties": {
-        "index": {"type": "integer"}, "size": {"type": "integer"}, "leaf_hash": HASH,
-        "proof": {"type": "array", "items": HASH}, "root": HASH, "checkpoint": {"type": ["string", "null"]}}},
-    "ConsistencyProof": {"type": "object", "required": ["from", "to", "proof", "root_from", "root_to"], "properties": {
-        "from": {"type": "integer"}, "to": {"type": "integer"}, "proof": {"type": "array", "items": HASH},
-        "root_from": HASH, "root_to": HASH}},
-    "SerialRequest": {"type": "object", "required": ["scheme", "value"], "additionalProperties": False, "properties": {
-        "scheme": {"type": "string"}, "value": {"type": "string", "maxLength": 1000},
-        "options": {"type": "object", "additionalProperties": {"type": "string"}}}},
-    "SerialProblem": {"type": "object", "required": ["code", "message", "position"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "position": {"type": ["integer", "null"]}}},
-    "SerialResult": {"type": "object", "required": ["scheme", "valid", "normalized", "errors", "warnings", "info"],
-                     "properties": {
-        "scheme": {"type": "string"}, "valid": {"type": "boolean"}, "normalized": {"type": "string"},
-        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/SerialProblem"}},
-        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/SerialProblem"}},
-        "info": {"type": "object"}, "value": {"type": "string"}, "options": {"type": "object"}}},
-    "SchemeList": {"type": "object", "required": ["schemes"], "properties": {"schemes": {"type": "array"}}},
-    "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
-}
-ERROR_TEXT = {400: "Bad request", 401: "Not signed in, or the token is unknown or revoked", 403: "The role lacks the permission",
+ERROR_TEXT = {400: "Bad request: a body or parameter that breaks the declared schema (`invalid_body`, "
+                   "`invalid_parameter`), naming the field and its JSON pointer",
+              401: "Not signed in, or the token is unknown or revoked", 403: "The role lacks the permission",
               404: "Not found", 405: "Method not allowed", 409: "Conflict", 413: "Body too large",
-              422: "Unprocessable", 429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
+              422: "A rule of the registry refuses it (the code says which, the field where)",
+              429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
 COMMON_ERRORS = (401, 403, 405, 413, 429, 500)
-
-
-def operation(summary: str, *, response: str | None, media_type: str = "application/json",
-              parameters: tuple[dict, ...] = (), request: str | None = None, errors: tuple[int, ...] = ()) -> Callable:
-    """Describe a JSON view: its summary, the schema of its 200 answer, parameters, body and errors."""
-    def mark(view: Callable) -> Callable:
-        view.openapi = {"summary": summary, "response": response, "media_type": media_type,
-                        "parameters": list(parameters), "request": request, "errors": tuple(errors)}
-        return view
-    return mark
-
-
-def query(name: str, description: str, *, required: bool = False, kind: str = "integer") -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": {"type": kind}}
-
-
-def path(name: str, description: str, kind: str = "integer") -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": kind}}
+BINARY_MEDIA = ("application/pdf", "application/zip")
 
 
 def documented_rules(app: Flask):
@@ -96,26 +54,102 @@ def _problem(status: int) -> dict:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
+def _ref(model) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _media_schema(media_type: str) -> dict:
+    if media_type == "application/json":
+        return {"type": "object"}
+    if media_type in BINARY_MEDIA:
+        return {"type": "string", "format": "binary"}
+    return {"type": "string"}
+
+
+def _components(operations) -> dict:
+    """The JSON schemas of every model the operations name, as OpenAPI components."""
+    from pydantic.json_schema import models_json_schema
+    pairs = {}
+    for spec in operations:
+        for model, mode in ((spec.body, "validation"), (spec.response, "serialization")):
+            if model is not None:
+                pairs[(model, mode)] = None
+    _, defs = models_json_schema(list(pairs), ref_template="#/components/schemas/{model}")
+    components = dict(defs.get("$defs", {}))
+    for schema in components.values():
+        _mark_needed(schema)
+    return components
+
+
+def _mark_needed(schema: dict) -> None:
+    """Members declared with `contract.needed` are required in the document (the service names
+    them when they are missing) and never null."""
+    for name, member in (schema.get("properties") or {}).items():
+        if member.pop("x-needed", False):
+            schema.setdefault("required", [])
+            if name not in schema["required"]:
+                schema["required"].append(name)
+            options = [o for o in member.pop("anyOf", []) if o.get("type") != "null"]
+            if len(options) == 1:
+                member.update(options[0])
+            elif options:
+                member["anyOf"] = options
+            member.pop("default", None)
+
+
+def _parameters(rule, spec) -> list[dict]:
+    found = []
+    for name in sorted(rule.arguments):
+        declared = spec.paths.get(name, name)
+        description, schema = declared if isinstance(declared, tuple) else (declared, {"type": "string"})
+        found.append({"name": name, "in": "path", "required": True, "description": description, "schema": schema})
+    if spec.query is not None:
+        schema = spec.query.model_json_schema(mode="validation")
+        required = set(schema.get("required", []))
+        for name, member in schema.get("properties", {}).items():
+            member = dict(member)
+            description = member.pop("description", None) or member.pop("title", name)
+            member.pop("title", None)
+            options = [o for o in member.pop("anyOf", []) if o.get("type") != "null"]
+            if options:
+                member.update(options[0])
+            member.pop("default", None)
+            found.append({"name": name, "in": "query", "required": name in required, "description": description,
+                          "schema": member})
+    return found
+
+
 def build(app: Flask) -> dict:
     paths: dict[str, dict] = {}
+    operations = []
     for rule, view in documented_rules(app):
         spec = getattr(view, "openapi", None)
         if spec is None:
             continue  # the completeness test names it
+        operations.append(spec)
         permission = declared_permission(view)
         is_public = permission == PUBLIC
-        ok = {"description": "OK"}
-        if spec["response"]:
-            ok["content"] = {spec["media_type"]: {"schema": {"$ref": f"#/components/schemas/{spec['response']}"}}}
-        statuses = set(spec["errors"]) | (set(COMMON_ERRORS) - ({401, 403} if is_public else set()))
-        op = {"operationId": rule.endpoint, "summary": spec["summary"], "parameters": spec["parameters"],
-              "responses": {"200": ok, **{str(s): _problem(s) for s in sorted(statuses)}},
+        ok: dict = {"description": spec.summary}
+        if spec.response is not None:
+            ok["content"] = {spec.media_type: {"schema": _ref(spec.response)}}
+        else:
+            ok["content"] = {spec.media_type: {"schema": _media_schema(spec.media_type)}}
+        if spec.headers:
+            ok["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                             for name, text in spec.headers.items()}
+        statuses = set(spec.errors) | (set(COMMON_ERRORS) - ({401, 403} if is_public else set()))
+        if spec.body is not None or spec.body_media or spec.query is not None or rule.arguments:
+            statuses.update((400, 422))  # the schema's refusal, and a rule's
+        op = {"operationId": rule.endpoint, "summary": spec.summary, "parameters": _parameters(rule, spec),
+              "responses": {str(spec.status): ok, **{str(s): _problem(s) for s in sorted(statuses)}},
               "x-permission": None if is_public else permission.value}
         if is_public:
             op["security"] = []
-        if spec["request"]:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{spec['request']}"}}}}
+        if spec.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(spec.body)}}}
+        elif spec.body_media:
+            op["requestBody"] = {"required": True, "content": {spec.body_media: {
+                "schema": _media_schema(spec.body_media)}}}
         template = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(template, {})[method.lower()] = op
@@ -127,7 +161,7 @@ def build(app: Flask) -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearerToken": []}, {"session": []}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "components": {"schemas": {"Problem": PROBLEM, **_components(operations)}, "securitySchemes": {
             "bearerToken": {"type": "http", "scheme": "bearer", "description": "an API token from My tokens"},
             "session": {"type": "apiKey", "in": "cookie", "name": "serial_ledger_session"}}},
     }

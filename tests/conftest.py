@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from urllib.parse import quote
@@ -37,10 +39,12 @@ def _pg_url(schema: str) -> str:
     return f"{base}{joiner}options={quote('-csearch_path=' + schema)}"
 
 
-@pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+@contextmanager
+def module_database(engine: str, folder) -> Iterator[str]:
+    """The URL of a database of its own (for one test, or an app a whole test module shares): a
+    SQLite file in `folder`, or a PostgreSQL schema, dropped afterwards."""
+    if engine == "sqlite":
+        yield f"sqlite:///{folder / 'registry.sqlite3'}"
         return
     from registry.config import normalise_database_url
     schema = f"t_{uuid.uuid4().hex[:16]}"
@@ -53,6 +57,12 @@ def database_url(request, tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path):
+    with module_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

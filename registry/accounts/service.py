@@ -247,8 +247,9 @@ class AccountService:
                                            user_agent=(user_agent or "")[:256] or None,
                                            detail=(detail or "")[:256] or None))
 
-    def security_log(self, limit: int = 200) -> list[SecurityEvent]:
-        return list(self.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(limit)))
+    def security_log(self, limit: int = 200, offset: int = 0) -> list[SecurityEvent]:
+        return list(self.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc())
+                                         .offset(offset).limit(limit)))
 
 
 def _sha256(text: str) -> str:

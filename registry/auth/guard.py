@@ -14,11 +14,13 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from registry.auth.identity import CurrentUser
 from registry.auth.permissions import PUBLIC, Permission, declared_body_limit, declared_permission
+from registry.errors import InvalidParameterError
 from registry.extensions import csrf, login_manager
 
 # Endpoints of extensions, which cannot carry a declaration themselves; public by nature.
 PUBLIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class NotSignedIn(Unauthorized):
@@ -53,27 +55,41 @@ def _token_user() -> CurrentUser | None:
     return CurrentUser(account, token_id=api_token.id)
 
 
+def refuse_nul_characters() -> None:
+    """No text the registry takes may hold a NUL character (PostgreSQL cannot store one, and no
+    serial, name or date has one): refused in the path, the query and a form, for every route. JSON
+    bodies are checked where they are parsed (`registry.contract`)."""
+    sources = (request.args, request.form) if request.mimetype in FORM_TYPES else (request.args,)
+    for source in sources:
+        for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise InvalidParameterError(f"{name.replace(chr(0), '')!r} holds a NUL character",
+                                            field=name.replace("\x00", ""))
+
+
 def guard() -> None:
+    if "\x00" in request.path:  # before routing's answer, too: no page or 404 echoes it
+        raise InvalidParameterError("the path holds a NUL character", field="path")
     if request.routing_exception is not None:
         return  # no route matched: the 404 or 405 handler answers
     limit_key = declared_body_limit(current_app.view_functions.get(request.endpoint))
     if limit_key is not None:  # before the CSRF check, which reads a form body
         request.max_content_length = current_app.config[limit_key]
+    refuse_nul_characters()
     permission = required_permission(current_app, request.endpoint)
     user = _token_user()
     if user is not None:
         g._login_user = user  # Flask-Login's current_user, for this request only
         g.via_token = True
-    if request.method not in SAFE_METHODS and not g.get("via_token"):
-        csrf.protect()
-    if permission == PUBLIC:
-        return
     if permission is None:
         current_app.logger.error("route %s declares no permission: refused", request.endpoint)
         raise NotPermitted("This route declares no permission and is closed.")
-    if not current_user.is_authenticated:
-        raise NotSignedIn()
-    demand(permission)
+    if permission != PUBLIC and not current_user.is_authenticated:
+        raise NotSignedIn()  # before the CSRF check: nobody signed in is told so, not about a token
+    if request.method not in SAFE_METHODS and not g.get("via_token"):
+        csrf.protect()
+    if permission != PUBLIC:
+        demand(permission)
 
 
 def demand(permission: Permission) -> None:

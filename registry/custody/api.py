@@ -5,59 +5,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, request
 from flask_login import current_user
 
 from registry import clock, fields
 from registry.auth.permissions import Permission, requires
+from registry.contract import operation
+from registry.csvfile import csv_text
 from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
-from registry.csvfile import csv_text
-from registry.errors import NotFoundError, json_object, problem_response
+from registry.custody.schemas import (Acquisition, BookQuery, BoundBook, Correction, CustodyEvent, Disposition,
+                                      ImportQuery, ImportReport, ItemDetail, ItemFacts, ItemList, ItemOut, ItemSearch,
+                                      NewItem, NewParty, PartyOut, Signals, StatusChange, Trace, TraceQuery, Transfer)
+from registry.errors import NotFoundError, problem_response
 from registry.extensions import db
 from registry.ledger.locking import write_transaction
-from registry.openapi import SCHEMAS, operation, path, query
 
 bp = Blueprint("custody_api", __name__, url_prefix="/api/v1")
-
-SCHEMAS["Party"] = {"type": "object", "required": ["id", "kind"], "properties": {
-    "id": {"type": "string"}, "kind": {"enum": ["licensee", "organisation", "person"]}, "name": {"type": ["string", "null"]},
-    "address": {"type": ["string", "null"]}, "ffl": {"type": ["string", "null"]}, "registered_entry": {"type": "integer"}}}
-SCHEMAS["NewParty"] = {"type": "object", "required": ["kind"], "properties": {
-    "kind": {"enum": ["licensee", "organisation", "person"]}, "ffl": {"type": "string"}, "name": {"type": "string"},
-    "address": {"type": "string"}, "full_name": {"type": "string"},
-    "id_type": {"type": "string", "description": "identity document type (driver licence, passport, ...)"},
-    "id_issuer": {"type": "string", "description": "the authority that issued it (e.g. TX, US)"},
-    "id_number": {"type": "string"},
-    "id_document": {"type": "string", "description": "the document as one line, when it is not given in parts"},
-    "confirm_distinct": {"type": "boolean", "description": "register a person although one with the same name "
-                                                           "and address exists (409 possible_duplicate_person)"}}}
-SCHEMAS["Item"] = {"type": "object", "required": ["id", "kind", "scheme", "serial", "serial_normalized", "status"],
-                   "properties": {"id": {"type": "string"}, "kind": {"type": "string"}, "scheme": {"type": "string"},
-                                  "serial": {"type": "string"}, "serial_normalized": {"type": "string"},
-                                  "status": {"type": "string"}, "holder": {"type": ["object", "null"]},
-                                  "attributes": {"type": "object"}, "registered_entry": {"type": "integer"}}}
-SCHEMAS["ItemList"] = {"type": "object", "required": ["items", "next_cursor"], "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}, "next_cursor": {"type": ["string", "null"]}}}
-SCHEMAS["NewItem"] = {"type": "object", "required": ["kind", "scheme", "serial", "date"], "properties": {
-    "kind": {"enum": ["firearm", "vehicle", "goods"]}, "scheme": {"type": "string"}, "serial": {"type": "string"},
-    "date": {"type": "string", "format": "date"}, "options": {"type": "object"},
-    "override_justification": {"type": "string"}, "manufacturer": {"type": "string"}, "importer": {"type": "string"},
-    "model": {"type": "string"}, "type": {"type": "string"}, "caliber": {"type": "string"}, "country": {"type": "string"},
-    "model_year": {"type": "integer"}, "description": {"type": "string"}}}
-SCHEMAS["CustodyEvent"] = {"type": "object", "required": ["entry_index"], "properties": {
-    "entry_index": {"type": "integer"}, "item": {"$ref": "#/components/schemas/Item"}}}
-SCHEMAS["ItemDetail"] = {"type": "object", "required": ["item", "timeline"], "properties": {
-    "item": {"$ref": "#/components/schemas/Item"}, "timeline": {"type": "array"}}}
-SCHEMAS["BoundBook"] = {"type": "object", "required": ["rows", "columns"], "properties": {
-    "rows": {"type": "array"}, "columns": {"type": "array"}, "view": {"type": "string"}}}
-SCHEMAS["Trace"] = {"type": "object", "required": ["received_at", "serial", "items"], "properties": {
-    "received_at": {"type": "string"}, "serial": {"type": "string"}, "items": {"type": "array"}}}
-SCHEMAS["Signals"] = {"type": "object", "required": ["multiple_sales", "thefts", "open_acquisitions", "totals"],
-                      "properties": {"multiple_sales": {"type": "array"}, "thefts": {"type": "array"},
-                                     "open_acquisitions": {"type": "array"}, "totals": {"type": "object"}}}
+ITEM_PATH = {"item_id": "item id"}
+WRITE_ERRORS = (404, 409, 422)
 
 
 def _personal() -> bool:
@@ -93,119 +61,83 @@ def _now():
 
 @bp.post("/parties")
 @requires(Permission.ITEMS_WRITE)
-@operation("Register a licensee, an organisation or a private person", response="Party", request="NewParty",
-           errors=(400, 409, 422))
-def create_party():
-    data, service = json_object(), custody()
-    kind = data.get("kind")
-    if kind == "licensee":
-        party = service.register_licensee(ffl=data.get("ffl"), name=data.get("name"), address=data.get("address"),
+@operation("Register a licensee, an organisation or a private person", response=PartyOut, status=201,
+           body=NewParty, errors=(409, 422))
+def create_party(body: NewParty):
+    service = custody()
+    if body.kind == "licensee":
+        party = service.register_licensee(ffl=body.ffl, name=body.name, address=body.address,
                                           actor=current_user.actor, now=_now())
-    elif kind == "organisation":
-        party = service.register_organisation(name=data.get("name"), address=data.get("address"),
-                                              actor=current_user.actor, now=_now())
-    elif kind == "person":
-        confirm = data.get("confirm_distinct", False)
-        if not isinstance(confirm, bool):
-            raise CustodyError("'confirm_distinct' must be true or false", code="invalid_field", field="confirm_distinct")
-        party = service.register_person(full_name=data.get("full_name"), address=data.get("address"),
-                                        id_document=data.get("id_document"), id_type=data.get("id_type"),
-                                        id_issuer=data.get("id_issuer"), id_number=data.get("id_number"),
-                                        confirm_distinct=confirm, actor=current_user.actor, now=_now())
+    elif body.kind == "organisation":
+        party = service.register_organisation(name=body.name, address=body.address, actor=current_user.actor,
+                                              now=_now())
     else:
-        raise CustodyError("'kind' must be licensee, organisation or person", code="invalid_kind", field="kind")
-    return jsonify({**queries.party_label(db.session(), party.id, personal=_personal()),
-                    "registered_entry": party.registered_entry}), 201
+        party = service.register_person(full_name=body.full_name, address=body.address,
+                                        id_document=body.id_document, id_type=body.id_type,
+                                        id_issuer=body.id_issuer, id_number=body.id_number,
+                                        confirm_distinct=body.confirm_distinct, actor=current_user.actor, now=_now())
+    return {**queries.party_label(db.session(), party.id, personal=_personal()),
+            "registered_entry": party.registered_entry}
 
 
 @bp.get("/parties/<party_id>")
 @requires(Permission.ITEMS_READ)
-@operation("One party; a private person's name and address need the personal-data permission", response="Party",
-           parameters=(path("party_id", "party id", "string"),), errors=(404,))
+@operation("One party; a private person's name and address need the personal-data permission", response=PartyOut,
+           paths={"party_id": "party id"}, errors=(404,))
 def get_party(party_id: str):
     party = db.session.get(Party, party_id)
     if party is None:
         raise NotFoundError(f"there is no party {party_id}", field="party_id")
-    return jsonify({**queries.party_label(db.session(), party.id, personal=_personal()),
-                    "registered_entry": party.registered_entry})
-
-
-ITEM_FACTS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
+    return {**queries.party_label(db.session(), party.id, personal=_personal()),
+            "registered_entry": party.registered_entry}
 
 
 @bp.post("/items")
 @requires(Permission.ITEMS_WRITE)
-@operation("Register an item; its serial is validated (an override needs a justification)", response="Item",
-           request="NewItem", errors=(400, 409, 422))
-def create_item():
-    data = json_object()
-    unknown = sorted(set(data) - {"kind", "scheme", "serial", "date", "options", "override_justification", *ITEM_FACTS})
-    if unknown:
-        raise CustodyError(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
-    item = custody().register_item(
-        kind=data.get("kind"), scheme=data.get("scheme"), serial=data.get("serial"), on=data.get("date"),
-        options=data.get("options") or {}, override_justification=data.get("override_justification"),
-        actor=current_user.actor, now=_now(), **{k: data[k] for k in ITEM_FACTS if k in data})
-    return jsonify(item_json(item)), 201
+@operation("Register an item; its serial is validated (an override needs a justification)", response=ItemOut,
+           status=201, body=NewItem, errors=WRITE_ERRORS)
+def create_item(body: NewItem):
+    facts = {name: getattr(body, name) for name in ItemFacts.model_fields if name in body.model_fields_set}
+    return item_json(custody().register_item(
+        kind=body.kind, scheme=body.scheme, serial=body.serial, on=body.date, options=body.options,
+        override_justification=body.override_justification, actor=current_user.actor, now=_now(), **facts))
 
 
 @bp.get("/items")
 @requires(Permission.ITEMS_READ)
-@operation("Search items: exact serial (normalised, any scheme) and filters", response="ItemList",
-           parameters=(query("serial", "serial as marked or normalised", kind="string"),
-                       query("kind", "firearm, vehicle or goods", kind="string"), query("status", "status", kind="string"),
-                       query("holder", "holder party id", kind="string"),
-                       query("manufacturer", "manufacturer (exact, any case)", kind="string"),
-                       query("from", "last event on or after (YYYY-MM-DD)", kind="string"),
-                       query("to", "last event on or before", kind="string"),
-                       query("cursor", "next_cursor of the previous page", kind="string"),
-                       query("limit", "1-200 (default 50)")), errors=(400,))
-def list_items():
-    args = request.args
-    limit = _int(args.get("limit"), 50, "limit", 1, 200)
-    found = queries.search(db.session(), serial=args.get("serial"), kind=args.get("kind"), status=args.get("status"),
-                           holder=args.get("holder"), manufacturer=args.get("manufacturer"),
-                           date_from=_date(args.get("from"), "from"), date_to=_date(args.get("to"), "to"),
-                           after=args.get("cursor"), limit=limit + 1)
-    page = found[:limit]
-    return jsonify({"items": [item_json(i) for i in page], "next_cursor": page[-1].id if len(found) > limit else None})
-
-
-SCHEMAS["ImportReport"] = {"type": "object", "required": ["rows", "imported", "already_imported", "committed", "problems"],
-                           "properties": {"rows": {"type": "integer"}, "imported": {"type": "integer"},
-                                          "already_imported": {"type": "integer"}, "committed": {"type": "boolean"},
-                                          "problems": {"type": "array", "items": {"type": "object", "properties": {
-                                              "row": {"type": "integer"}, "column": {"type": ["string", "null"]},
-                                              "code": {"type": "string"}, "message": {"type": "string"}}}}}}
+@operation("Search items: exact serial (normalised, any scheme) and filters", response=ItemList, query=ItemSearch)
+def list_items(params: ItemSearch):
+    found = queries.search(db.session(), serial=params.serial, kind=params.kind, status=params.status,
+                           holder=params.holder, manufacturer=params.manufacturer,
+                           date_from=_date(params.from_, "from"), date_to=_date(params.to, "to"),
+                           after=params.cursor, limit=params.limit + 1)
+    page = found[:params.limit]
+    return {"items": [item_json(i) for i in page], "next_cursor": page[-1].id if len(found) > params.limit else None}
 
 
 @bp.post("/items/import")
 @requires(Permission.ITEMS_WRITE)
 @operation("Import acquisitions from a CSV body (text/csv); every bad row is reported, and a file with a bad "
-           "row commits nothing unless skip_invalid=true", response="ImportReport",
-           parameters=(query("recipient_party_id", "the receiving licensee", required=True, kind="string"),
-                       query("skip_invalid", "true to import the good rows of a file with bad ones", kind="string")),
-           errors=(400, 422))
-def import_items():
+           "row commits nothing unless skip_invalid=true", response=ImportReport, query=ImportQuery,
+           body_media="text/csv", errors=(422,))
+def import_items(params: ImportQuery):
     from registry.custody import bulk
     text = request.get_data(as_text=True)
     rows = bulk.read_csv(text)
-    report = bulk.import_rows(custody(), rows, recipient_party_id=request.args.get("recipient_party_id"),
-                              actor=current_user.actor, now=_now(),
-                              skip_invalid=request.args.get("skip_invalid") == "true")
+    report = bulk.import_rows(custody(), rows, recipient_party_id=params.recipient_party_id,
+                              actor=current_user.actor, now=_now(), skip_invalid=params.skip_invalid == "true")
     if report.committed:
-        return jsonify(report.to_dict())
+        return report.to_dict()
     return problem_response(422, "invalid_rows", "Bad rows: nothing was imported",
                             f"{len(report.problems)} of {report.rows} rows are bad", "file", {"report": report.to_dict()})
 
 
 @bp.get("/items/<item_id>")
 @requires(Permission.ITEMS_READ)
-@operation("An item with its custody timeline", response="ItemDetail", parameters=(path("item_id", "item id", "string"),),
-           errors=(404,))
+@operation("An item with its custody timeline", response=ItemDetail, paths=ITEM_PATH, errors=(404,))
 def get_item(item_id: str):
     item = custody(writing=False).item(item_id)
-    return jsonify({"item": item_json(item), "timeline": [record_json(r) for r in queries.timeline(db.session(), item.id)]})
+    return {"item": item_json(item), "timeline": [record_json(r) for r in queries.timeline(db.session(), item.id)]}
 
 
 def _recorded(item_id: str, record):
@@ -215,98 +147,85 @@ def _recorded(item_id: str, record):
     with write_transaction(service.session):
         index = record(service)
         item = item_json(service.item(item_id))
-    return jsonify({"entry_index": index, "item": item}), 201
+    return {"entry_index": index, "item": item}
 
 
 @bp.post("/items/<item_id>/acquisitions")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record an acquisition (27 CFR 478.125(e) receipt)", response="CustodyEvent",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def acquire(item_id: str):
-    data = json_object()
+@operation("Record an acquisition (27 CFR 478.125(e) receipt)", response=CustodyEvent, status=201,
+           body=Acquisition, paths=ITEM_PATH, errors=WRITE_ERRORS)
+def acquire(item_id: str, body: Acquisition):
     return _recorded(item_id, lambda service: service.acquire(
-        item_id, on=data.get("date"), source_party_id=data.get("source_party_id"),
-        recipient_party_id=data.get("recipient_party_id"), reference=data.get("reference"),
-        actor=current_user.actor, now=_now()))
+        item_id, on=body.date, source_party_id=body.source_party_id, recipient_party_id=body.recipient_party_id,
+        reference=body.reference, actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/dispositions")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record a disposition by the current holder", response="CustodyEvent",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def dispose(item_id: str):
-    data = json_object()
+@operation("Record a disposition by the current holder", response=CustodyEvent, status=201, body=Disposition,
+           paths=ITEM_PATH, errors=WRITE_ERRORS)
+def dispose(item_id: str, body: Disposition):
     return _recorded(item_id, lambda service: service.dispose(
-        item_id, on=data.get("date"), from_party_id=data.get("from_party_id"),
-        transferee_party_id=data.get("transferee_party_id"), form_4473=data.get("form_4473"),
-        actor=current_user.actor, now=_now()))
+        item_id, on=body.date, from_party_id=body.from_party_id, transferee_party_id=body.transferee_party_id,
+        form_4473=body.form_4473, actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/transfers")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record a transfer between parties", response="CustodyEvent",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def transfer(item_id: str):
-    data = json_object()
+@operation("Record a transfer between parties", response=CustodyEvent, status=201, body=Transfer, paths=ITEM_PATH,
+           errors=WRITE_ERRORS)
+def transfer(item_id: str, body: Transfer):
     return _recorded(item_id, lambda service: service.transfer(
-        item_id, on=data.get("date"), to_party_id=data.get("to_party_id"), from_party_id=data.get("from_party_id"),
+        item_id, on=body.date, to_party_id=body.to_party_id, from_party_id=body.from_party_id,
         actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/status")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record stolen, lost, recovered, destroyed, exported or quarantined", response="CustodyEvent",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def change_status(item_id: str):
-    data = json_object()
+@operation("Record stolen, lost, recovered, destroyed, exported or quarantined", response=CustodyEvent, status=201,
+           body=StatusChange, paths=ITEM_PATH, errors=WRITE_ERRORS)
+def change_status(item_id: str, body: StatusChange):
     return _recorded(item_id, lambda service: service.change_status(
-        item_id, status=data.get("status"), on=data.get("date"), atf_incident=data.get("atf_incident"),
-        police_report=data.get("police_report"), discovered_at=data.get("discovered_at"), note=data.get("note"),
-        actor=current_user.actor, now=_now()))
+        item_id, status=body.status, on=body.date, atf_incident=body.atf_incident, police_report=body.police_report,
+        discovered_at=body.discovered_at, note=body.note, actor=current_user.actor, now=_now()))
 
 
 @bp.post("/items/<item_id>/corrections")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record a correction beside the original entry", response="CustodyEvent",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def correct(item_id: str):
-    data = json_object()
+@operation("Record a correction beside the original entry", response=CustodyEvent, status=201, body=Correction,
+           paths=ITEM_PATH, errors=WRITE_ERRORS)
+def correct(item_id: str, body: Correction):
     return _recorded(item_id, lambda service: service.correct(
-        item_id, corrects=data.get("corrects"), fields=data.get("fields"), reason=data.get("reason"),
-        actor=current_user.actor, now=_now()))
+        item_id, corrects=body.corrects, fields=body.fields, reason=body.reason, actor=current_user.actor,
+        now=_now()))
 
 
 @bp.get("/bound-book")
 @requires(Permission.ITEMS_READ)
-@operation("The A&D record for a period, in ATF column order (JSON, or CSV with format=csv)", response="BoundBook",
-           parameters=(query("from", "first day (YYYY-MM-DD)", required=True, kind="string"),
-                       query("to", "last day", required=True, kind="string"),
-                       query("licensee", "receiving licensee party id", kind="string"),
-                       query("view", "originals, corrected or both (default)", kind="string"),
-                       query("format", "json (default) or csv", kind="string")), errors=(400,))
-def bound_book():
-    rows, view = book_rows()
+@operation("The A&D record for a period, in ATF column order (JSON, or CSV with format=csv)", response=BoundBook,
+           query=BookQuery, headers={"Content-Disposition": "with format=csv: attachment; filename=bound-book.csv"})
+def bound_book(params: BookQuery):
+    rows = book_rows(params.from_, params.to, params.licensee, params.view)
     data = [queries.book_row_dict(row) for row in rows]
-    if request.args.get("format") == "csv":
+    if params.format == "csv":
         return Response(to_csv(data), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=bound-book.csv"})
-    return jsonify({"view": view, "columns": list(queries.BOOK_COLUMNS), "rows": data})
+    return {"view": params.view, "columns": list(queries.BOOK_COLUMNS), "rows": data}
 
 
-def book_rows():
-    args = request.args
-    date_from, date_to = _date(args.get("from"), "from", required=True), _date(args.get("to"), "to", required=True)
+def book_rows(raw_from: str | None, raw_to: str | None, licensee: str | None, view: str):
+    """The bound book's rows for a period (for the API and the page, which pass their parameters)."""
+    date_from, date_to = _date(raw_from, "from", required=True), _date(raw_to, "to", required=True)
     if date_to > clock.latest_day(_now()):
         raise CustodyError(f"the period ends on {date_to}, a date no place on Earth has reached yet",
-                           code="future_date", status=400, field="to")
+                           code="future_date", field="to")
     if date_from > date_to:
-        raise CustodyError("the period's start follows its end", code="invalid_parameter", status=400, field="from")
-    view = args.get("view") or "both"
+        raise CustodyError("the period's start follows its end", code="invalid_period", field="from")
     if view not in queries.CORRECTION_VIEWS:
         raise CustodyError("'view' must be originals, corrected or both", code="invalid_parameter", status=400,
                            field="view")
-    return queries.bound_book(db.session(), date_from=date_from, date_to=date_to, licensee=args.get("licensee") or None,
-                              view=view, personal=_personal()), view
+    return queries.bound_book(db.session(), date_from=date_from, date_to=date_to, licensee=licensee or None,
+                              view=view, personal=_personal())
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -315,32 +234,30 @@ def to_csv(rows: list[dict]) -> str:
 
 @bp.get("/trace")
 @requires(Permission.ITEMS_READ)
-@operation("Trace request: a firearm's acquisition source and disposition", response="Trace",
-           parameters=(query("serial", "serial", required=True, kind="string"),
-                       query("manufacturer", "manufacturer", kind="string")), errors=(400,))
-def trace():
-    serial = (request.args.get("serial") or "").strip()
+@operation("Trace request: a firearm's acquisition source and disposition", response=Trace, query=TraceQuery)
+def trace(params: TraceQuery):
+    serial = params.serial.strip()
     if not serial:
-        raise CustodyError("'serial' is required", code="missing_field", status=400, field="serial")
-    answer = queries.trace(db.session(), serial, request.args.get("manufacturer"), now=_now(), personal=_personal())
-    return jsonify({"received_at": answer.received_at.isoformat(), "serial": answer.serial, "items": [{
+        raise CustodyError("'serial' is required", code="missing_field", field="serial")
+    answer = queries.trace(db.session(), serial, params.manufacturer, now=_now(), personal=_personal())
+    return {"received_at": answer.received_at.isoformat(), "serial": answer.serial, "items": [{
         "item": item_json(a["item"]),
         "acquisition": None if a["acquisition"] is None else {**record_json(a["acquisition"]), "source": a["source"]},
         "disposition": None if a["disposition"] is None else {**record_json(a["disposition"]),
                                                               "transferee": a["transferee"]},
-    } for a in answer.items]})
+    } for a in answer.items]}
 
 
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
 @operation("Multiple handgun sales, thefts with their 48-hour deadline, open acquisitions (each list holds at "
-           "most 200 rows, the most pressing first; `totals` counts them all)", response="Signals")
+           "most 200 rows, the most pressing first; `totals` counts them all)", response=Signals)
 def signals():
     session, now = db.session(), _now()
     sales, missing = queries.multiple_sales(session), queries.thefts(session, now=now)
     held = queries.open_acquisitions(session, today=now.date())
     serials = queries.serials_of(session, {i for flag in sales.rows for i in flag.item_ids})
-    return jsonify({
+    return {
         "multiple_sales": [{"entry_index": f.entry_index, "party_id": f.party_id, "item_ids": f.item_ids,
                             "serials": [serials.get(i) for i in f.item_ids],
                             "first_date": f.first_date.isoformat(), "last_date": f.last_date.isoformat()}
@@ -351,30 +268,21 @@ def signals():
         "open_acquisitions": [{"item_id": o["item"].id, "serial": o["item"].serial, "acquired_on": o["acquired_on"].isoformat(),
                                "age_days": o["age_days"]} for o in held.rows],
         "totals": {"multiple_sales": sales.total, "thefts": missing.total, "open_acquisitions": held.total},
-    })
-
-
-def _int(raw, default: int, field: str, low: int, high: int) -> int:
-    if raw in (None, ""):
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise CustodyError(f"{field!r} must be an integer from {low} to {high}", code="invalid_parameter", status=400,
-                           field=field)
-    return int(raw)
+    }
 
 
 def _date(raw, field: str, *, required: bool = False) -> date | None:
     if raw in (None, ""):
         if required:
-            raise CustodyError(f"{field!r} is required", code="missing_field", status=400, field=field)
+            raise CustodyError(f"{field!r} is required", code="missing_field", field=field)
         return None
     try:
         found = date.fromisoformat(raw)
     except ValueError:
-        raise CustodyError(f"{field!r} must be a date YYYY-MM-DD", code="invalid_date", status=400, field=field) from None
+        raise CustodyError(f"{field!r} must be a date YYYY-MM-DD", code="invalid_date", field=field) from None
     if not fields.EARLIEST_YEAR <= found.year <= fields.LATEST_YEAR:
         raise CustodyError(f"{field!r} must lie between {fields.EARLIEST_YEAR} and {fields.LATEST_YEAR}",
-                           code="invalid_date", status=400, field=field)
+                           code="invalid_date", field=field)
     return found
 
 

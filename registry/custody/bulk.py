@@ -59,15 +59,24 @@ class ImportReport:
 
 def read_csv(text: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text))
-    unknown = [name for name in (reader.fieldnames or []) if name not in COLUMNS]
-    if reader.fieldnames is None or unknown:
+    try:
+        header = reader.fieldnames  # reading it reads the first row
+    except csv.Error as error:
+        raise CustodyError(f"the header cannot be read as CSV: {error}", code="invalid_csv",
+                           field="file") from None
+    unknown = [name for name in (header or []) if name not in COLUMNS]
+    if header is None or unknown:
         raise CustodyError(f"unknown column {unknown[0]!r}; columns: {', '.join(COLUMNS)}" if unknown
-                           else "the file is empty: a header row is expected", code="invalid_header", status=400,
+                           else "the file is empty: a header row is expected", code="invalid_header",
                            field="file")
-    missing = [name for name in REQUIRED if name not in reader.fieldnames]
+    missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise CustodyError(f"the header lacks the column {missing[0]!r}", code="invalid_header", status=400, field="file")
-    return list(reader)
+        raise CustodyError(f"the header lacks the column {missing[0]!r}", code="invalid_header", field="file")
+    try:
+        return list(reader)
+    except csv.Error as error:  # a field over the csv module's 128 KiB limit, a NUL character
+        raise CustodyError(f"line {reader.line_num} cannot be read as CSV: {error}", code="invalid_csv",
+                           field="file") from None
 
 
 def row_key(row: dict) -> str:

@@ -9,8 +9,8 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry.auth.guard import demand
 from registry import clock
+from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
 from registry.custody.api import book_rows, to_csv
@@ -209,11 +209,13 @@ def bound_book():
         today = _now().date()
         return redirect(url_for("custody.bound_book", **{"from": today.replace(day=1).isoformat(),
                                                           "to": today.isoformat(), "view": "both"}))
+    args = request.args
+    view = args.get("view") or "both"
     try:
-        rows, view = book_rows()
+        rows = book_rows(args.get("from"), args.get("to"), args.get("licensee"), view)
     except RegistryError as error:
         flash(error.detail, "danger")
-        rows, view = [], request.args.get("view") or "both"
+        rows = []
     if request.args.get("format") == "csv":
         from flask import Response
         return Response(to_csv([queries.book_row_dict(r) for r in rows]), mimetype="text/csv",

@@ -7,37 +7,83 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Flask, Response, jsonify, request, send_file
+from flask import Blueprint, Flask, Response, send_file
+from pydantic import Field
 
 from registry.auth.permissions import Permission, public, requires
-from registry.errors import InvalidParameterError, NotFoundError
+from registry.contract import Answer, FreeObject, Page, Query, decode_cursor, encode_cursor, operation
+from registry.errors import InvalidParameterError, NotFoundError, OutOfRangeError
 from registry.ledger.runtime import reader
-from registry.openapi import operation, path, query
 
 bp = Blueprint("ledger_api", __name__)
+
+
+Hash = str  # 32 bytes, standard base64
+
+
+class Checkpoint(Answer):
+    size: int
+    root: Hash = Field(description="32 bytes, standard base64")
+    note: str = Field(description="the C2SP signed note")
+    signed_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class LedgerSummary(Answer):
+    size: int
+    checkpoint: Checkpoint | None
+
+
+class Entry(Answer):
+    index: int
+    leaf_hash: Hash
+    body_base64: str = Field(description="the exact RFC 8785 bytes that were hashed")
+    event: FreeObject
+
+
+class EntryPage(Answer):
+    entries: list[Entry]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+
+
+class InclusionProof(Answer):
+    index: int
+    size: int
+    leaf_hash: Hash
+    proof: list[Hash]
+    root: Hash
+    checkpoint: str | None
+
+
+class ConsistencyProof(Answer):
+    from_: int = Field(alias="from")
+    to: int
+    proof: list[Hash]
+    root_from: Hash
+    root_to: Hash
+
+
+class InclusionQuery(Query):
+    index: int = Field(ge=0, le=2**62, description="entry index")
+    size: int | None = Field(None, ge=1, le=2**62, description="tree size (default: current)")
+
+
+class ConsistencyQuery(Query):
+    from_: int = Field(alias="from", ge=1, le=2**62, description="earlier size (consistency proofs start at 1)")
+    to: int | None = Field(None, ge=1, le=2**62, description="later size (default: current)")
+
+
+class EntriesQuery(Page):
+    """Entries from a ledger index on: the cursor names the next entry, so pages stay stable while
+    the ledger grows."""
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def int_arg(name: str, *, default: int | None = None, minimum: int = 0) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise InvalidParameterError(f"query parameter {name!r} is required", field=name)
-        return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise InvalidParameterError(f"{name!r} must be a non-negative integer, got {raw!r}", field=name)
-    value = int(raw)
-    if value < minimum:
-        raise InvalidParameterError(f"{name!r} must be at least {minimum}", field=name)
-    return value
-
-
 def checked_size(name: str, value: int, tree_size: int) -> int:
     if value > tree_size:
-        raise InvalidParameterError(f"{name!r} is {value} but the ledger holds {tree_size} entries", field=name)
+        raise OutOfRangeError(f"{name!r} is {value} but the ledger holds {tree_size} entries", field=name)
     return value
 
 
@@ -48,7 +94,8 @@ def entry_json(entry) -> dict:
 
 @bp.get("/checkpoint")
 @public
-@operation("The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain", errors=(404,))
+@operation("The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain",
+           errors=(404,))
 def checkpoint():
     signed = reader().latest_checkpoint()
     if signed is None:
@@ -58,73 +105,58 @@ def checkpoint():
 
 @bp.get("/api/v1/ledger")
 @requires(Permission.LEDGER_READ)
-@operation("Ledger size and latest checkpoint", response="LedgerSummary")
+@operation("Ledger size and latest checkpoint", response=LedgerSummary)
 def summary():
     service = reader()
     signed = service.latest_checkpoint()
-    return jsonify({
-        "size": service.size(),
-        "checkpoint": None if signed is None else {
-            "size": signed.tree_size, "root": b64(signed.root_hash), "note": signed.note,
-            "signed_at": signed.signed_at.isoformat()},
-    })
+    return {"size": service.size(),
+            "checkpoint": None if signed is None else {
+                "size": signed.tree_size, "root": b64(signed.root_hash), "note": signed.note,
+                "signed_at": signed.signed_at.isoformat()}}
 
 
 @bp.get("/api/v1/ledger/entries/<raw_index>")
 @requires(Permission.LEDGER_READ)
-@operation("One entry: the parsed event and the exact hashed bytes", response="Entry",
-           parameters=(path("raw_index", "entry index, from 0"),), errors=(400, 404))
+@operation("One entry: the parsed event and the exact hashed bytes", response=Entry,
+           paths={"raw_index": ("entry index, from 0", {"type": "integer", "minimum": 0, "maximum": 2**53 - 1})}, errors=(400, 404))
 def entry(raw_index: str):
     if not (raw_index.isascii() and raw_index.isdigit()) or len(raw_index) > 18:
         raise InvalidParameterError(f"entry index must be a non-negative integer, got {raw_index!r}", field="index")
     found = reader().entry(int(raw_index))
     if found is None:
         raise NotFoundError(f"there is no entry {int(raw_index)}")
-    return jsonify(entry_json(found))
+    return entry_json(found)
 
 
 @bp.get("/api/v1/ledger/proofs/inclusion")
 @requires(Permission.LEDGER_READ)
-@operation("Inclusion proof of an entry at a tree size", response="InclusionProof",
-           parameters=(query("index", "entry index", required=True), query("size", "tree size (default: current)")),
-           errors=(400,))
-def inclusion():
+@operation("Inclusion proof of an entry at a tree size", response=InclusionProof, query=InclusionQuery)
+def inclusion(params: InclusionQuery):
     service = reader()
     tree_size = service.size()
-    index = int_arg("index")
-    size = checked_size("size", int_arg("size", default=tree_size, minimum=1), tree_size)
+    index = params.index
+    size = checked_size("size", tree_size if params.size is None else params.size, tree_size)
     if index >= size:
-        raise InvalidParameterError(f"'index' {index} is not below 'size' {size}", field="index")
+        raise OutOfRangeError(f"'index' {index} is not below 'size' {size}", field="index")
     signed = service.checkpoint_at(size)
-    return jsonify({
-        "index": index, "size": size,
-        "leaf_hash": b64(service.entry(index).leaf_hash),
-        "root": b64(service.root_at(size)),
-        "proof": [b64(h) for h in service.inclusion_proof(index, size)],
-        "checkpoint": signed.note if signed else None,
-    })
+    return {"index": index, "size": size, "leaf_hash": b64(service.entry(index).leaf_hash),
+            "root": b64(service.root_at(size)), "proof": [b64(h) for h in service.inclusion_proof(index, size)],
+            "checkpoint": signed.note if signed else None}
 
 
 @bp.get("/api/v1/ledger/proofs/consistency")
 @requires(Permission.LEDGER_READ)
-@operation("Consistency proof between two tree sizes", response="ConsistencyProof",
-           parameters=(query("from", "earlier size", required=True), query("to", "later size (default: current)")),
-           errors=(400,))
-def consistency():
+@operation("Consistency proof between two tree sizes", response=ConsistencyProof, query=ConsistencyQuery)
+def consistency(params: ConsistencyQuery):
     service = reader()
     tree_size = service.size()
-    size1 = checked_size("from", int_arg("from"), tree_size)
-    size2 = checked_size("to", int_arg("to", default=tree_size), tree_size)
+    size1 = checked_size("from", params.from_, tree_size)
+    size2 = checked_size("to", tree_size if params.to is None else params.to, tree_size)
     if size1 > size2:
-        raise InvalidParameterError(f"'from' {size1} is larger than 'to' {size2}", field="from")
-    return jsonify({
-        "from": size1, "to": size2,
-        "root_from": b64(service.root_at(size1)), "root_to": b64(service.root_at(size2)),
-        "proof": [b64(h) for h in service.consistency_proof(size1, size2)],
-    })
+        raise OutOfRangeError(f"'from' {size1} is larger than 'to' {size2}", field="from")
+    return {"from": size1, "to": size2, "root_from": b64(service.root_at(size1)),
+            "root_to": b64(service.root_at(size2)), "proof": [b64(h) for h in service.consistency_proof(size1, size2)]}
 
-
-MAX_PAGE = 500
 
 
 @bp.get("/api/v1/ledger/export")
@@ -142,36 +174,14 @@ def export():
 
 @bp.get("/api/v1/ledger/entries")
 @requires(Permission.LEDGER_READ)
-@operation("Entries in ledger order, a page at a time", response="EntryPage",
-           parameters=(query("cursor", "from a previous page's next_cursor; omit for the first page", kind="string"),
-                       query("limit", f"entries per page, 1-{MAX_PAGE} (default 100)")), errors=(400,))
-def entries():
+@operation("Entries in ledger order, a page at a time", response=EntryPage, query=EntriesQuery)
+def entries(params: EntriesQuery):
     service = reader()
-    start = decode_cursor(request.args.get("cursor"))
-    limit = int_arg("limit", default=100, minimum=1)
-    if limit > MAX_PAGE:
-        raise InvalidParameterError(f"'limit' is at most {MAX_PAGE}", field="limit")
-    page = service.entries(start, min(start + limit, service.size()))
+    start = decode_cursor(params.cursor, "e")
+    page = service.entries(start, min(start + params.limit, service.size()))
     stop = start + len(page)
-    return jsonify({"entries": [entry_json(e) for e in page],
-                    "next_cursor": encode_cursor(stop) if stop < service.size() else None})
-
-
-def encode_cursor(index: int) -> str:
-    """Opaque to clients: it names the next entry, so pages stay stable while the ledger grows."""
-    return base64.urlsafe_b64encode(f"e{index}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(raw: str | None) -> int:
-    if not raw:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        if text[0] == "e" and text[1:].isdigit() and len(text) < 20:
-            return int(text[1:])
-    except (ValueError, UnicodeDecodeError, IndexError):
-        pass
-    raise InvalidParameterError("'cursor' is not a cursor this API gave out", field="cursor")
+    return {"entries": [entry_json(e) for e in page],
+            "next_cursor": encode_cursor(stop, "e") if stop < service.size() else None}
 
 
 def init_app(app: Flask) -> None:

@@ -15,8 +15,9 @@ from registry.recalls.rules import COMPLETE, UNIT_STATES
 from registry.supply.models import ItemPart, Lot, Part, Supplier, SupplierPart
 
 
-def campaigns(session: Session) -> list[RecallCampaign]:
-    return list(session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc())))
+def campaigns(session: Session, *, offset: int = 0, limit: int | None = None) -> list[RecallCampaign]:
+    return list(session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc())
+                                .offset(offset).limit(limit)))
 
 
 def counts(session: Session, campaign_id: str) -> dict[str, int]:
@@ -53,7 +54,7 @@ def unit_ids(session: Session, campaign_id: str, state: str) -> list[str]:
 def units(session: Session, campaign_id: str, *, personal: bool, state: str | None = None,
           limit: int | None = None, offset: int = 0) -> list[dict]:
     query = (select(RecallUnit, Item).join(Item, Item.id == RecallUnit.item_id)
-             .where(RecallUnit.campaign_id == campaign_id).order_by(Item.serial).offset(offset))
+             .where(RecallUnit.campaign_id == campaign_id).order_by(Item.serial, Item.id).offset(offset))
     if state:
         query = query.where(RecallUnit.state == state)
     if limit is not None:

@@ -271,7 +271,7 @@ def build_theft(session: Session, params: dict, *, personal: bool, now: datetime
 
 def parse_multiple(session: Session, params: dict) -> dict:
     text = _text(params, "flag", limit=20)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:  # "²" is a digit to Python, not to int()
         raise ReportError("'flag' is the ledger index of a multiple-sale flag", field="flag")
     _existing(session, MultipleSaleFlag, int(text), "flag", "multiple-sale flag")
     return {"flag": text}

@@ -1,17 +1,22 @@
 """Serial checks over JSON: `POST /api/v1/serials/validate` and `GET /api/v1/serials/schemes`."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from typing import Annotated, Literal
+
+from flask import Blueprint, Flask
+from pydantic import Field
 
 from registry.auth.permissions import Permission, requires
+from registry.contract import Answer, Body, FreeObject, Text, operation
 from registry.errors import RegistryError
-from registry.openapi import operation
 from registry.serials import SCHEMES, SerialsError, validate
 
 bp = Blueprint("serials_api", __name__, url_prefix="/api/v1/serials")
 
 
 class SerialRequestError(RegistryError):
+    """An option the scheme does not know or allow (the schema cannot say which options each takes)."""
+    status = 422
     title = "Invalid serial check request"
 
     def __init__(self, detail: str, *, field: str | None, code: str):
@@ -19,24 +24,50 @@ class SerialRequestError(RegistryError):
         self.code = code
 
 
-def parse_request(body: object) -> tuple[str, str, dict]:
-    """The scheme, value and options of a request body; raises SerialRequestError naming the field."""
-    if not isinstance(body, dict):
-        raise SerialRequestError("the body must be a JSON object with 'scheme' and 'value'", field=None,
-                                 code="invalid_body")
-    for name in ("scheme", "value"):
-        if name not in body:
-            raise SerialRequestError(f"{name!r} is required", field=name, code="missing_field")
-        if not isinstance(body[name], str):
-            raise SerialRequestError(f"{name!r} must be a string", field=name, code="invalid_field")
-    options = body.get("options")
-    options = {} if options is None else options
-    if not isinstance(options, dict):
-        raise SerialRequestError("'options' must be an object of strings", field="options", code="invalid_field")
-    unknown = sorted(set(body) - {"scheme", "value", "options"})
-    if unknown:
-        raise SerialRequestError(f"unknown field {unknown[0]!r}", field=unknown[0], code="unknown_field")
-    return body["scheme"], body["value"], options
+class SerialRequest(Body):
+    scheme: Literal[tuple(SCHEMES)] = Field(description="the scheme (GET /api/v1/serials/schemes)")  # type: ignore
+    value: Text = Field(description="the serial as marked (at most 1,000 characters are checked)")
+    options: dict[str, Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=dict, description="the scheme's options, each a string")
+
+
+class SerialProblem(Answer):
+    code: str
+    message: str
+    position: int | None = Field(description="the character it is about, from 1, in the normalised form")
+
+
+class SerialResult(Answer):
+    scheme: str
+    valid: bool
+    normalized: str
+    errors: list[SerialProblem]
+    warnings: list[SerialProblem]
+    info: FreeObject = Field(description="decoded facts (model year, maker, check digit ...)")
+    value: str
+    options: dict[str, str]
+
+
+class SchemeOption(Answer):
+    name: str
+    help: str
+    default: str | None
+    choices: list[str]
+    pattern: str | None
+
+
+class SchemeOut(Answer):
+    name: str
+    label: str
+    description: str
+    example: str
+    options: list[SchemeOption]
+    errors: dict[str, str]
+    warnings: dict[str, str]
+
+
+class SchemeList(Answer):
+    schemes: list[SchemeOut]
 
 
 def checked(scheme: str, value: str, options: dict) -> dict:
@@ -49,20 +80,16 @@ def checked(scheme: str, value: str, options: dict) -> dict:
 
 @bp.post("/validate")
 @requires(Permission.SERIALS_CHECK)
-@operation("Validate, normalise and decode a serial", response="SerialResult", request="SerialRequest", errors=(400,))
-def validate_serial():
-    body = request.get_json(silent=True)
-    if body is None:
-        raise SerialRequestError("the body must be JSON (Content-Type: application/json)", field=None,
-                                 code="invalid_json")
-    return jsonify(checked(*parse_request(body)))
+@operation("Validate, normalise and decode a serial", response=SerialResult, body=SerialRequest)
+def validate_serial(body: SerialRequest):
+    return checked(body.scheme, body.value, body.options)
 
 
 @bp.get("/schemes")
 @requires(Permission.SERIALS_CHECK)
-@operation("The serial schemes, their options and codes", response="SchemeList")
+@operation("The serial schemes, their options and codes", response=SchemeList)
 def schemes():
-    return jsonify({"schemes": [scheme.to_dict() for scheme in SCHEMES.values()]})
+    return {"schemes": [scheme.to_dict() for scheme in SCHEMES.values()]}
 
 
 def init_app(app: Flask) -> None:

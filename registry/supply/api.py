@@ -3,59 +3,29 @@ removing components, as-built and where-used traces, replenishment and purchase 
 Writes need `items.write`; reads `items.read`."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask
 from flask_login import current_user
 
-from registry.auth.permissions import Permission, requires
 from registry import clock
+from registry.auth.permissions import Permission, requires
+from registry.contract import Page, operation, paged
 from registry.custody.queries import party_label
 from registry.custody.runtime import custody
-from registry.errors import json_object
+from registry.custody.schemas import ItemFacts, ItemOut
 from registry.extensions import db
-from registry.openapi import SCHEMAS, operation, path, query
 from registry.supply import genealogy, queries, stock
 from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 from registry.supply.quantities import show
 from registry.supply.rules import SupplyError
 from registry.supply.runtime import supply
+from registry.supply.schemas import (AsBuilt, AssignPart, AtQuery, Consumption, Count, EntryIndex, Install, LotDetail,
+                                     LotOut, Lots, LotsQuery, MakeItem, Move, NewLot, NewPart, NewPurchaseOrders,
+                                     NewSupplier, NewSupplierPart, OrderStatus, PartDetail, PartOut, Parts,
+                                     PurchaseOrderOut, PurchaseOrders, Removal, Reorder, Replenishment, Stock,
+                                     StockQuery, SupplierOut, SupplierPartOut, Suppliers, WhereUsed, WhereUsedQuery)
 
 bp = Blueprint("supply_api", __name__, url_prefix="/api/v1")
-
-_OBJECT = {"type": "object"}
-SCHEMAS["Part"] = {"type": "object", "required": ["id", "number", "description", "tracking", "unit"], "properties": {
-    "id": {"type": "string"}, "number": {"type": "string"}, "description": {"type": "string"},
-    "tracking": {"enum": ["serial", "lot", "none"]}, "unit": {"type": "string"},
-    "reorder_point": {"type": ["string", "null"]}, "reorder_quantity": {"type": ["string", "null"]},
-    "on_hand": {"type": "string"}}}
-SCHEMAS["NewPart"] = {"type": "object", "required": ["number", "description", "tracking"], "properties": {
-    "number": {"type": "string"}, "description": {"type": "string"}, "tracking": {"enum": ["serial", "lot", "none"]},
-    "unit": {"type": "string"}, "reorder_point": {"type": "string"}, "reorder_quantity": {"type": "string"}}}
-SCHEMAS["Supplier"] = {"type": "object", "required": ["id", "name"], "properties": {
-    "id": {"type": "string"}, "name": {"type": "string"}, "address": {"type": ["string", "null"]}}}
-SCHEMAS["SupplierPart"] = {"type": "object", "required": ["id", "supplier_id", "part_id"], "properties": {
-    "id": {"type": "string"}, "supplier_id": {"type": "string"}, "part_id": {"type": "string"},
-    "supplier_part_number": {"type": "string"}, "pack_size": {"type": "string"}, "lead_time_days": {"type": "integer"},
-    "unit_price": {"type": ["string", "null"]}, "preferred": {"type": "boolean"}}}
-SCHEMAS["Lot"] = {"type": "object", "required": ["id", "part_id", "internal_code", "quantity"], "properties": {
-    "id": {"type": "string"}, "part_id": {"type": "string"}, "part_number": {"type": "string"},
-    "supplier_id": {"type": ["string", "null"]}, "supplier": {"type": ["string", "null"]},
-    "supplier_lot_code": {"type": ["string", "null"]}, "internal_code": {"type": "string"},
-    "quantity": {"type": "string"}, "received_on": {"type": "string", "format": "date"},
-    "location": {"type": "string"}, "levels": {"type": "array"}}}
-SCHEMAS["NewLot"] = {"type": "object", "required": ["part_id", "quantity", "date", "location"], "properties": {
-    "part_id": {"type": "string"}, "supplier_id": {"type": "string"}, "supplier_lot_code": {"type": "string"},
-    "lot_scheme": {"enum": ["plain", "gs1"]}, "internal_code": {"type": "string"}, "quantity": {"type": "string"},
-    "date": {"type": "string", "format": "date"}, "location": {"type": "string"}, "purchase_order_id": {"type": "string"}}}
-SCHEMAS["EntryIndex"] = {"type": "object", "required": ["entry_index"], "properties": {"entry_index": {"type": "integer"}}}
-SCHEMAS["AsBuilt"] = {"type": "object", "required": ["at", "tree"], "properties": {"at": {"type": "string"},
-                                                                                   "tree": _OBJECT}}
-SCHEMAS["WhereUsed"] = {"type": "object", "required": ["at", "count", "items"], "properties": {
-    "at": {"type": "string"}, "count": {"type": "integer"}, "items": {"type": "array"}}}
-SCHEMAS["Stock"] = {"type": "object", "required": ["levels"], "properties": {"levels": {"type": "array"}}}
-SCHEMAS["Replenishment"] = {"type": "object", "required": ["proposals"], "properties": {"proposals": {"type": "array"}}}
-SCHEMAS["PurchaseOrder"] = {"type": "object", "required": ["id", "number", "status", "lines"], "properties": {
-    "id": {"type": "string"}, "number": {"type": "string"}, "status": {"type": "string"},
-    "supplier": {"$ref": "#/components/schemas/Supplier"}, "lines": {"type": "array"}}}
+WRITE_ERRORS = (404, 409, 422)
 
 
 def _a() -> dict:
@@ -122,247 +92,214 @@ def _get(model, key: str, what: str):
 # -- parts and suppliers -------------------------------------------------------------------------
 @bp.get("/parts")
 @requires(Permission.ITEMS_READ)
-@operation("Parts with their on-hand quantity", response=None)
-def list_parts():
-    levels = stock.on_hand(db.session())
-    return jsonify({"parts": [part_json(part, levels.get(part.id)) for part in queries.parts(db.session())]})
+@operation("Parts with their on-hand quantity, by part number", response=Parts, query=Page)
+def list_parts(params: Page):
+    session = db.session()
+    rows, next_cursor = paged(lambda start, count: queries.parts(session, offset=start, limit=count), params)
+    levels = stock.on_hand(session)
+    return {"parts": [part_json(part, levels.get(part.id)) for part in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/parts")
 @requires(Permission.ITEMS_WRITE)
-@operation("Register a part (tracked by serial, by lot, or untracked)", response="Part", request="NewPart",
-           errors=(400, 409, 422))
-def create_part():
-    data = json_object()
-    part = supply().register_part(number=data.get("number"), description=data.get("description"),
-                                  tracking=data.get("tracking"), unit=data.get("unit") or "ea",
-                                  reorder_point=data.get("reorder_point"), reorder_quantity=data.get("reorder_quantity"),
-                                  **_a())
-    return jsonify(part_json(part)), 201
+@operation("Register a part (tracked by serial, by lot, or untracked)", response=PartOut, status=201, body=NewPart,
+           errors=WRITE_ERRORS)
+def create_part(body: NewPart):
+    part = supply().register_part(number=body.number, description=body.description, tracking=body.tracking,
+                                  unit=body.unit or "ea", reorder_point=body.reorder_point,
+                                  reorder_quantity=body.reorder_quantity, **_a())
+    return part_json(part)
 
 
 @bp.get("/parts/<part_id>")
 @requires(Permission.ITEMS_READ)
-@operation("A part with its supplier offers and stock levels", response="Part",
-           parameters=(path("part_id", "part id", "string"),), errors=(404,))
+@operation("A part with its supplier offers and stock levels", response=PartDetail, paths={"part_id": "part id"},
+           errors=(404,))
 def get_part(part_id: str):
     part = _get(Part, part_id, "part")
-    return jsonify({**part_json(part, stock.on_hand(db.session()).get(part.id)),
-                    "offers": [{**offer_json(offer), "supplier": supplier.name}
-                               for offer, supplier in queries.offers(db.session(), part.id)],
-                    "levels": [level_json(level) for level in stock.levels(db.session(), part_id=part.id)]})
+    return {**part_json(part, stock.on_hand(db.session()).get(part.id)),
+            "offers": [{**offer_json(offer), "supplier": supplier.name}
+                       for offer, supplier in queries.offers(db.session(), part.id)],
+            "levels": [level_json(level) for level in stock.levels(db.session(), part_id=part.id)]}
 
 
 @bp.post("/parts/<part_id>/reorder")
 @requires(Permission.ITEMS_WRITE)
-@operation("Set a part's reorder point and reorder quantity", response="EntryIndex",
-           parameters=(path("part_id", "part id", "string"),), errors=(400, 404, 422))
-def set_reorder(part_id: str):
-    data = json_object()
-    index = supply().set_reorder(part_id, reorder_point=data.get("reorder_point"),
-                                 reorder_quantity=data.get("reorder_quantity"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Set a part's reorder point and reorder quantity", response=EntryIndex, status=201, body=Reorder,
+           paths={"part_id": "part id"}, errors=(404, 422))
+def set_reorder(part_id: str, body: Reorder):
+    index = supply().set_reorder(part_id, reorder_point=body.reorder_point, reorder_quantity=body.reorder_quantity,
+                                 **_a())
+    return {"entry_index": index}
 
 
 @bp.post("/parts/<part_id>/items")
 @requires(Permission.ITEMS_WRITE)
-@operation("Make a serialized item of the part, with the lot quantities it consumed", response="Item",
-           parameters=(path("part_id", "part id", "string"),), errors=(400, 404, 409, 422))
-def make_item(part_id: str):
+@operation("Make a serialized item of the part, with the lot quantities it consumed", response=ItemOut, status=201,
+           body=MakeItem, paths={"part_id": "part id"}, errors=WRITE_ERRORS)
+def make_item(part_id: str, body: MakeItem):
     from registry.custody.api import item_json
-    data = json_object()
-    item = supply().make_item(part_id=part_id, kind=data.get("kind") or "goods", scheme=data.get("scheme") or "plain",
-                              serial=data.get("serial"), at=data.get("at"), lots=data.get("lots") or [],
-                              options=data.get("options"), **_facts(data), **_a())
-    return jsonify(item_json(item)), 201
-
-
-ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
-
-
-def _facts(data: dict) -> dict:
-    """The item facts of a make request (a firearm needs its type and caliber like any other)."""
-    return {name: data[name] for name in ITEM_FIELDS if data.get(name) not in (None, "")}
+    facts = {name: getattr(body, name) for name in ItemFacts.model_fields if getattr(body, name) not in (None, "")}
+    item = supply().make_item(part_id=part_id, kind=body.kind or "goods", scheme=body.scheme or "plain",
+                              serial=body.serial, at=body.at, lots=[use.model_dump() for use in body.lots],
+                              options=body.options, **facts, **_a())
+    return item_json(item)
 
 
 @bp.post("/items/<item_id>/part")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record which part an existing item is, and when it was made", response="EntryIndex",
-           parameters=(path("item_id", "item id", "string"),), errors=(400, 404, 409, 422))
-def assign_part(item_id: str):
-    data = json_object()
-    index = supply().assign_part(item_id=item_id, part_id=data.get("part_id"), made_at=data.get("made_at"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Record which part an existing item is, and when it was made", response=EntryIndex, status=201,
+           body=AssignPart, paths={"item_id": "item id"}, errors=WRITE_ERRORS)
+def assign_part(item_id: str, body: AssignPart):
+    return {"entry_index": supply().assign_part(item_id=item_id, part_id=body.part_id, made_at=body.made_at, **_a())}
 
 
 @bp.get("/suppliers")
 @requires(Permission.ITEMS_READ)
-@operation("Suppliers", response=None)
-def list_suppliers():
-    return jsonify({"suppliers": [supplier_json(s) for s in queries.suppliers(db.session())]})
+@operation("Suppliers, by name", response=Suppliers, query=Page)
+def list_suppliers(params: Page):
+    rows, next_cursor = paged(lambda start, count: queries.suppliers(db.session(), offset=start, limit=count), params)
+    return {"suppliers": [supplier_json(s) for s in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/suppliers")
 @requires(Permission.ITEMS_WRITE)
-@operation("Register a supplier", response="Supplier", errors=(400, 409, 422))
-def create_supplier():
-    data = json_object()
-    return jsonify(supplier_json(supply().register_supplier(name=data.get("name"), address=data.get("address"),
-                                                            **_a()))), 201
+@operation("Register a supplier", response=SupplierOut, status=201, body=NewSupplier, errors=(409, 422))
+def create_supplier(body: NewSupplier):
+    return supplier_json(supply().register_supplier(name=body.name, address=body.address, **_a()))
 
 
 @bp.post("/supplier-parts")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record a supplier's offer of a part: its part number, pack size, lead time, price", response="SupplierPart",
-           errors=(400, 409, 422))
-def create_supplier_part():
-    data = json_object()
+@operation("Record a supplier's offer of a part: its part number, pack size, lead time, price",
+           response=SupplierPartOut, status=201, body=NewSupplierPart, errors=WRITE_ERRORS)
+def create_supplier_part(body: NewSupplierPart):
     offer = supply().register_supplier_part(
-        supplier_id=data.get("supplier_id"), part_id=data.get("part_id"),
-        supplier_part_number=data.get("supplier_part_number"), pack_size=data.get("pack_size") or "1",
-        lead_time_days=data.get("lead_time_days"), unit_price=data.get("unit_price"),
-        preferred=bool(data.get("preferred")), **_a())
-    return jsonify(offer_json(offer)), 201
+        supplier_id=body.supplier_id, part_id=body.part_id, supplier_part_number=body.supplier_part_number,
+        pack_size=body.pack_size or "1", lead_time_days=body.lead_time_days, unit_price=body.unit_price,
+        preferred=body.preferred, **_a())
+    return offer_json(offer)
 
 
 # -- lots and stock --------------------------------------------------------------------------------
 @bp.get("/lots")
 @requires(Permission.ITEMS_READ)
-@operation("Lots, newest first", response=None, parameters=(
-    query("part_id", "only this part's lots", kind="string"), query("supplier_id", "only this supplier's", kind="string"),
-    query("code", "internal or supplier lot code", kind="string")))
-def list_lots():
-    found = queries.lots(db.session(), part_id=request.args.get("part_id"), supplier_id=request.args.get("supplier_id"),
-                         code=request.args.get("code"))
-    return jsonify({"lots": [lot_json(lot, part, supplier) for lot, part, supplier in found]})
+@operation("Lots, newest first", response=Lots, query=LotsQuery)
+def list_lots(params: LotsQuery):
+    rows, next_cursor = paged(lambda start, count: queries.lots(
+        db.session(), part_id=params.part_id, supplier_id=params.supplier_id, code=params.code, offset=start,
+        limit=count), params)
+    return {"lots": [lot_json(lot, part, supplier) for lot, part, supplier in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/lots")
 @requires(Permission.ITEMS_WRITE)
-@operation("Receive a lot (GS1 AI 10 lot codes are checked when lot_scheme is gs1)", response="Lot", request="NewLot",
-           errors=(400, 404, 409, 422))
-def receive_lot():
-    data = json_object()
-    lot = supply().receive_lot(part_id=data.get("part_id"), supplier_id=data.get("supplier_id") or None,
-                               supplier_lot_code=data.get("supplier_lot_code"),
-                               lot_scheme=data.get("lot_scheme") or "plain", internal_code=data.get("internal_code"),
-                               quantity_=data.get("quantity"), on=data.get("date"), location=data.get("location"),
-                               purchase_order_id=data.get("purchase_order_id") or None, **_a())
-    return jsonify(lot_json(lot)), 201
+@operation("Receive a lot (GS1 AI 10 lot codes are checked when lot_scheme is gs1)", response=LotOut, status=201,
+           body=NewLot, errors=WRITE_ERRORS)
+def receive_lot(body: NewLot):
+    lot = supply().receive_lot(part_id=body.part_id, supplier_id=body.supplier_id or None,
+                               supplier_lot_code=body.supplier_lot_code, lot_scheme=body.lot_scheme,
+                               internal_code=body.internal_code, quantity_=body.quantity, on=body.date,
+                               location=body.location, purchase_order_id=body.purchase_order_id or None, **_a())
+    return lot_json(lot)
 
 
 @bp.get("/lots/<lot_id>")
 @requires(Permission.ITEMS_READ)
-@operation("A lot with its stock levels and the items it went into", response="Lot",
-           parameters=(path("lot_id", "lot id", "string"),), errors=(404,))
+@operation("A lot with its stock levels and the items it went into", response=LotDetail, paths={"lot_id": "lot id"},
+           errors=(404,))
 def get_lot(lot_id: str):
     lot = _get(Lot, lot_id, "lot")
-    return jsonify({**lot_json(lot), "levels": [level_json(level) for level in stock.levels(db.session(), lot_id=lot.id)],
-                    "consumed_by": [{"item_id": item.id, "serial": item.serial, "quantity": show(use.quantity),
-                                     "at": use.consumed_at.isoformat(), "entry_index": use.entry_index}
-                                    for use, item in queries.consumptions(db.session(), lot.id)]})
+    return {**lot_json(lot), "levels": [level_json(level) for level in stock.levels(db.session(), lot_id=lot.id)],
+            "consumed_by": [{"item_id": item.id, "serial": item.serial, "quantity": show(use.quantity),
+                             "at": use.consumed_at.isoformat(), "entry_index": use.entry_index}
+                            for use, item in queries.consumptions(db.session(), lot.id)]}
 
 
 @bp.post("/lots/<lot_id>/consumptions")
 @requires(Permission.ITEMS_WRITE)
-@operation("Consume a quantity of the lot into a serialized item", response="EntryIndex",
-           parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 409, 422))
-def consume(lot_id: str):
-    data = json_object()
-    index = supply().consume(lot_id=lot_id, item_id=data.get("item_id"), quantity_=data.get("quantity"),
-                             location=data.get("location"), at=data.get("at"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Consume a quantity of the lot into a serialized item", response=EntryIndex, status=201, body=Consumption,
+           paths={"lot_id": "lot id"}, errors=WRITE_ERRORS)
+def consume(lot_id: str, body: Consumption):
+    return {"entry_index": supply().consume(lot_id=lot_id, item_id=body.item_id, quantity_=body.quantity,
+                                            location=body.location, at=body.at, **_a())}
 
 
 @bp.post("/lots/<lot_id>/moves")
 @requires(Permission.ITEMS_WRITE)
-@operation("Move a quantity of the lot between locations", response="EntryIndex",
-           parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 409, 422))
-def move(lot_id: str):
-    data = json_object()
-    index = supply().move_stock(lot_id=lot_id, quantity_=data.get("quantity"), from_location=data.get("from_location"),
-                                to_location=data.get("to_location"), on=data.get("date"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Move a quantity of the lot between locations", response=EntryIndex, status=201, body=Move,
+           paths={"lot_id": "lot id"}, errors=WRITE_ERRORS)
+def move(lot_id: str, body: Move):
+    return {"entry_index": supply().move_stock(lot_id=lot_id, quantity_=body.quantity,
+                                               from_location=body.from_location, to_location=body.to_location,
+                                               on=body.date, **_a())}
 
 
 @bp.post("/lots/<lot_id>/counts")
 @requires(Permission.ITEMS_WRITE)
-@operation("Record a stock count of the lot at a location (the difference is kept in the event)", response="EntryIndex",
-           parameters=(path("lot_id", "lot id", "string"),), errors=(400, 404, 422))
-def count(lot_id: str):
-    data = json_object()
-    index = supply().adjust_stock(lot_id=lot_id, location=data.get("location"), counted=data.get("counted"),
-                                  reason=data.get("reason"), on=data.get("date"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Record a stock count of the lot at a location (the difference is kept in the event)", response=EntryIndex,
+           status=201, body=Count, paths={"lot_id": "lot id"}, errors=(404, 422))
+def count(lot_id: str, body: Count):
+    return {"entry_index": supply().adjust_stock(lot_id=lot_id, location=body.location, counted=body.counted,
+                                                 reason=body.reason, on=body.date, **_a())}
 
 
 @bp.get("/stock")
 @requires(Permission.ITEMS_READ)
-@operation("On hand per part, lot and location", response="Stock",
-           parameters=(query("part_id", "only this part", kind="string"),))
-def stock_levels():
-    return jsonify({"levels": [level_json(level) for level in
-                               stock.levels(db.session(), part_id=request.args.get("part_id"))]})
+@operation("On hand per part, lot and location", response=Stock, query=StockQuery)
+def stock_levels(params: StockQuery):
+    levels = stock.levels(db.session(), part_id=params.part_id)
+    rows, next_cursor = paged(lambda start, count: levels[start:start + count], params)
+    return {"levels": [level_json(level) for level in rows], "next_cursor": next_cursor}
 
 
 # -- genealogy -----------------------------------------------------------------------------------
 @bp.post("/items/<item_id>/components")
 @requires(Permission.ITEMS_WRITE)
-@operation("Install a serialized component in this assembly", response="EntryIndex",
-           parameters=(path("item_id", "assembly item id", "string"),), errors=(400, 404, 409, 422))
-def install(item_id: str):
-    data = json_object()
-    index = supply().install(parent_item_id=item_id, child_item_id=data.get("child_item_id"), at=data.get("at"),
-                             position=data.get("position"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Install a serialized component in this assembly", response=EntryIndex, status=201, body=Install,
+           paths={"item_id": "assembly item id"}, errors=WRITE_ERRORS)
+def install(item_id: str, body: Install):
+    return {"entry_index": supply().install(parent_item_id=item_id, child_item_id=body.child_item_id, at=body.at,
+                                            position=body.position, **_a())}
 
 
 @bp.post("/items/<item_id>/components/<child_id>/removal")
 @requires(Permission.ITEMS_WRITE)
-@operation("Remove a component from this assembly", response="EntryIndex", parameters=(
-    path("item_id", "assembly item id", "string"), path("child_id", "component item id", "string")),
-    errors=(400, 404, 409, 422))
-def remove(item_id: str, child_id: str):
-    data = json_object()
-    index = supply().remove(parent_item_id=item_id, child_item_id=child_id, at=data.get("at"),
-                            reason=data.get("reason"), **_a())
-    return jsonify({"entry_index": index}), 201
+@operation("Remove a component from this assembly", response=EntryIndex, status=201, body=Removal,
+           paths={"item_id": "assembly item id", "child_id": "component item id"}, errors=WRITE_ERRORS)
+def remove(item_id: str, child_id: str, body: Removal):
+    return {"entry_index": supply().remove(parent_item_id=item_id, child_item_id=child_id, at=body.at,
+                                           reason=body.reason, **_a())}
 
 
 @bp.get("/items/<item_id>/as-built")
 @requires(Permission.ITEMS_READ)
-@operation("The item's assembly tree at a time, down to supplier lots (backward trace)", response="AsBuilt",
-           parameters=(path("item_id", "item id", "string"), query("at", "ISO 8601 time or date; default now",
-                                                                    kind="string")), errors=(400, 404))
-def as_built(item_id: str):
-    at = queries.when(request.args.get("at"))
+@operation("The item's assembly tree at a time, down to supplier lots (backward trace)", response=AsBuilt,
+           query=AtQuery, paths={"item_id": "item id"}, errors=(404,))
+def as_built(item_id: str, params: AtQuery):
+    at = queries.when(params.at)
     custody(writing=False).item(item_id)
     tree = genealogy.as_built(db.session(), item_id, at)
-    return jsonify({"at": at.isoformat(), "tree": node_json(tree)})
+    return {"at": at.isoformat(), "tree": node_json(tree)}
 
 
 @bp.get("/where-used")
 @requires(Permission.ITEMS_READ)
 @operation("Every top-level item containing a lot, a component or a part made within dates, at a time "
-           "(forward trace), with its holder and status", response="WhereUsed", parameters=(
-               query("lot", "lot id, internal or supplier lot code", kind="string"),
-               query("serial", "component serial or item id", kind="string"),
-               query("part", "part id or number", kind="string"),
-               query("from", "with part: made on or after (date)", kind="string"),
-               query("to", "with part: made on or before (date)", kind="string"),
-               query("at", "ISO 8601 time or date; default now", kind="string")), errors=(400, 404, 422))
-def where_used():
-    args, session = request.args, db.session()
-    at = queries.when(args.get("at"))
-    start = queries.trace_start(session, lot=args.get("lot"), serial=args.get("serial"), part=args.get("part"),
-                                made_from=args.get("from"), made_to=args.get("to"), at=at)
+           "(forward trace), with its holder and status", response=WhereUsed, query=WhereUsedQuery,
+           errors=(404, 422))
+def where_used(params: WhereUsedQuery):
+    session = db.session()
+    at = queries.when(params.at)
+    start = queries.trace_start(session, lot=params.lot, serial=params.serial, part=params.part,
+                                made_from=params.from_, made_to=params.to, at=at)
     found = genealogy.where_used(session, start, at)
     personal = current_user.can(Permission.PERSONAL_DATA_READ)
-    return jsonify({"at": at.isoformat(), "count": len(found), "items": [
+    return {"at": at.isoformat(), "count": len(found), "items": [
         {"id": item.id, "serial": item.serial, "kind": item.kind, "status": item.status,
          "description": item.description,
          "holder": party_label(session, item.holder_party_id, personal=personal)}
-        for item in queries.affected_items(session, found)]})
+        for item in queries.affected_items(session, found)]}
 
 
 # -- replenishment and purchase orders -------------------------------------------------------------
@@ -374,49 +311,53 @@ def proposal_json(proposal: stock.Proposal) -> dict:
 
 @bp.get("/replenishment")
 @requires(Permission.ITEMS_READ)
-@operation("Parts at or below their reorder point, with the proposed supplier and quantity", response="Replenishment")
-def replenishment():
-    return jsonify({"proposals": [proposal_json(p) for p in stock.replenishment(db.session())]})
+@operation("Parts at or below their reorder point, with the proposed supplier and quantity", response=Replenishment,
+           query=Page)
+def replenishment(params: Page):
+    proposals = stock.replenishment(db.session())
+    rows, next_cursor = paged(lambda start, count: proposals[start:start + count], params)
+    return {"proposals": [proposal_json(p) for p in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/purchase-orders")
 @requires(Permission.ITEMS_WRITE)
 @operation("Draft a purchase order: explicit lines for a supplier, or {\"from_proposals\": true} for one draft "
-           "per proposed supplier", response=None, errors=(400, 404, 422))
-def draft_orders():
-    data, service = json_object(), supply()
-    if data.get("from_proposals"):
-        orders = service.draft_from_proposals(on=data.get("date") or clock.now().date(), part_ids=data.get("part_ids"),
-                                              **_a())
+           "per proposed supplier", response=PurchaseOrders, status=201, body=NewPurchaseOrders, errors=WRITE_ERRORS)
+def draft_orders(body: NewPurchaseOrders):
+    service, on = supply(), body.date or clock.now().date()
+    if body.from_proposals:
+        orders = service.draft_from_proposals(on=on, part_ids=body.part_ids, **_a())
     else:
-        orders = [service.draft_purchase_order(supplier_id=data.get("supplier_id"), lines=data.get("lines"),
-                                               on=data.get("date") or clock.now().date(), note=data.get("note"), **_a())]
-    return jsonify({"purchase_orders": [order_json(order) for order in orders]}), 201
+        lines = None if body.lines is None else [line.model_dump() for line in body.lines]
+        orders = [service.draft_purchase_order(supplier_id=body.supplier_id, lines=lines, on=on, note=body.note,
+                                               **_a())]
+    return {"purchase_orders": [order_json(order) for order in orders]}
 
 
 @bp.get("/purchase-orders")
 @requires(Permission.ITEMS_READ)
-@operation("Purchase orders, newest first", response=None)
-def list_orders():
-    return jsonify({"purchase_orders": [order_json(order) for order, _ in queries.purchase_orders(db.session())]})
+@operation("Purchase orders, newest first", response=PurchaseOrders, query=Page)
+def list_orders(params: Page):
+    rows, next_cursor = paged(lambda start, count: queries.purchase_orders(db.session(), offset=start, limit=count),
+                              params)
+    return {"purchase_orders": [order_json(order) for order, _ in rows], "next_cursor": next_cursor}
 
 
 @bp.get("/purchase-orders/<order_id>")
 @requires(Permission.ITEMS_READ)
-@operation("A purchase order with its lines and what was received", response="PurchaseOrder",
-           parameters=(path("order_id", "purchase order id", "string"),), errors=(404,))
+@operation("A purchase order with its lines and what was received", response=PurchaseOrderOut,
+           paths={"order_id": "purchase order id"}, errors=(404,))
 def get_order(order_id: str):
-    return jsonify(order_json(_get(PurchaseOrder, order_id, "purchase order")))
+    return order_json(_get(PurchaseOrder, order_id, "purchase order"))
 
 
 @bp.post("/purchase-orders/<order_id>/status")
 @requires(Permission.ITEMS_WRITE)
-@operation("Place or cancel a purchase order", response="PurchaseOrder",
-           parameters=(path("order_id", "purchase order id", "string"),), errors=(400, 404, 409, 422))
-def change_order(order_id: str):
-    service = supply()
-    service.change_purchase_order(order_id, status=json_object().get("status"), **_a())
-    return jsonify(order_json(_get(PurchaseOrder, order_id, "purchase order")))
+@operation("Place or cancel a purchase order", response=PurchaseOrderOut, body=OrderStatus,
+           paths={"order_id": "purchase order id"}, errors=WRITE_ERRORS)
+def change_order(order_id: str, body: OrderStatus):
+    supply().change_purchase_order(order_id, status=body.status, **_a())
+    return order_json(_get(PurchaseOrder, order_id, "purchase order"))
 
 
 def init_app(app: Flask) -> None:

@@ -7,22 +7,21 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import serials
+from registry import clock, serials
 from registry.custody.models import Item
+from registry.fields import day, moment
 from registry.supply import genealogy
 from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
                                     SupplierPart)
-from registry import clock
-from registry.fields import day, moment
 from registry.supply.rules import SupplyError
 
 
-def parts(session: Session) -> list[Part]:
-    return list(session.scalars(select(Part).order_by(Part.number)))
+def parts(session: Session, *, offset: int = 0, limit: int | None = None) -> list[Part]:
+    return list(session.scalars(select(Part).order_by(Part.number, Part.id).offset(offset).limit(limit)))
 
 
-def suppliers(session: Session) -> list[Supplier]:
-    return list(session.scalars(select(Supplier).order_by(Supplier.name)))
+def suppliers(session: Session, *, offset: int = 0, limit: int | None = None) -> list[Supplier]:
+    return list(session.scalars(select(Supplier).order_by(Supplier.name, Supplier.id).offset(offset).limit(limit)))
 
 
 def offers(session: Session, part_id: str) -> list[tuple[SupplierPart, Supplier]]:
@@ -31,9 +30,10 @@ def offers(session: Session, part_id: str) -> list[tuple[SupplierPart, Supplier]
 
 
 def lots(session: Session, *, part_id: str | None = None, supplier_id: str | None = None, code: str | None = None,
-         limit: int = 500) -> list[tuple[Lot, Part, Supplier | None]]:
+         limit: int = 500, offset: int = 0) -> list[tuple[Lot, Part, Supplier | None]]:
     query = (select(Lot, Part, Supplier).join(Part, Part.id == Lot.part_id)
-             .outerjoin(Supplier, Supplier.id == Lot.supplier_id).order_by(Lot.received_on.desc(), Lot.internal_code))
+             .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
+             .order_by(Lot.received_on.desc(), Lot.internal_code, Lot.id).offset(offset))
     if part_id:
         query = query.where(Lot.part_id == part_id)
     if supplier_id:
@@ -49,9 +49,10 @@ def consumptions(session: Session, lot_id: str, limit: int = 200) -> list[tuple[
                                 .limit(limit)))
 
 
-def purchase_orders(session: Session) -> list[tuple[PurchaseOrder, Supplier]]:
+def purchase_orders(session: Session, *, offset: int = 0, limit: int | None = None
+                    ) -> list[tuple[PurchaseOrder, Supplier]]:
     return list(session.execute(select(PurchaseOrder, Supplier).join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-                                .order_by(PurchaseOrder.number.desc())))
+                                .order_by(PurchaseOrder.number.desc(), PurchaseOrder.id).offset(offset).limit(limit)))
 
 
 def order_lines(session: Session, order_id: str) -> list[tuple[PurchaseOrderLine, Part, SupplierPart]]:

@@ -43,7 +43,7 @@ PROBLEMS = [
     ("officer", "GET", "/api/v1/accounts", None, 403),
     ("auditor", "GET", "/api/v1/ledger/entries/999", None, 404),
     ("auditor", "GET", "/api/v1/ledger/entries/x1", None, 400),
-    ("auditor", "GET", "/api/v1/ledger/entries?cursor=bogus", None, 400),
+    ("auditor", "GET", "/api/v1/ledger/entries?cursor=bogus", None, 422),
     ("auditor", "DELETE", "/api/v1/ledger", None, 405),
     ("officer", "POST", "/api/v1/serials/validate", {"scheme": "dna", "value": "x"}, 400),
     ("anon", "GET", "/api/v1/nothing-here", None, 404),

@@ -56,7 +56,7 @@ def test_skip_invalid_imports_the_good_rows(officer, world):
 
 def test_a_file_with_unknown_columns_is_refused(officer, world):
     response = post(officer, world, as_csv(GOOD, HEADER[:-1] + ["colour"]))
-    assert response.status_code == 400 and "colour" in response.get_json()["detail"]
+    assert response.status_code == 422 and "colour" in response.get_json()["detail"]
 
 
 def test_cli_import_with_progress_and_row_report(officer, world, runner, tmp_path):

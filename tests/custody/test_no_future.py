@@ -116,7 +116,7 @@ def test_a_bulk_import_reports_a_future_row(officer, world, size):
 
 def test_the_bound_book_refuses_a_period_ending_in_the_future(officer):
     response = officer.get("/api/v1/bound-book", query_string={"from": "2026-11-01", "to": days_ahead(1)})
-    assert response.status_code == 400 and response.get_json()["code"] == "future_date"
+    assert response.status_code == 422 and response.get_json()["code"] == "future_date"
     assert response.get_json()["field"] == "to"
 
 

@@ -57,7 +57,8 @@ def test_two_documents_tell_namesakes_at_one_address_apart(officer):
 
 def test_a_bad_confirmation_flag_is_a_problem(officer):
     response = register(officer, confirm_distinct="yes")
-    assert response.status_code == 422 and response.get_json()["field"] == "confirm_distinct"
+    assert response.status_code == 400 and response.get_json()["field"] == "confirm_distinct"
+    assert response.get_json()["code"] == "invalid_body" and response.get_json()["pointer"] == "/confirm_distinct"
 
 
 def test_a_document_needs_all_its_parts(officer):

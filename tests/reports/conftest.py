@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, select, text
 from registry import create_app
 from registry.extensions import db
 from registry.instance import initialise
-from tests.conftest import ENGINES, FIXED_NOW, TEST_DATABASE_URL, TEST_ORIGIN, _pg_url, make_account, signed_in
+from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, make_account, module_database, signed_in
 
 
 def _require(tool: str) -> str:
@@ -52,16 +52,11 @@ def page_png(data: bytes, page: int = 1, dpi: int = 40):
 def demo_app(request, tmp_path_factory):
     """A registry with the demo history and the eight demo reports, shared by a test module."""
     folder = tmp_path_factory.mktemp("reports")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'registry.sqlite3'}"
-    else:
-        from registry.config import normalise_database_url
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        admin = create_engine(normalise_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = _pg_url(schema)
+    with module_database(request.param, folder) as url:
+        yield from _demo_app(url, folder)
+
+
+def _demo_app(url: str, folder):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(folder / "instance"),
                       "LEDGER_ORIGIN": TEST_ORIGIN, "SESSION_COOKIE_SECURE": False,
                       "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
@@ -80,10 +75,6 @@ def demo_app(request, tmp_path_factory):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
-    if schema:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from registry.ledger.runtime import reader
 from registry.reports import jobs
 from registry.reports.models import IssuedReport, ReportJob
 from registry.reports.runtime import store
-from tests.conftest import csrf_token, issue_token, make_account, bearer_client
+from tests.conftest import bearer_client, csrf_token, issue_token, make_account
 from tests.reports.conftest import refusal_body
 
 
@@ -91,8 +91,8 @@ def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
 
 
 @pytest.mark.parametrize("body, status, code, field", [
-    ({"report_type": "sales_forecast"}, 422, "unknown_report_type", "report_type"),
-    ({"params": {}}, 422, "missing_field", "report_type"),
+    ({"report_type": "sales_forecast"}, 400, "invalid_body", "report_type"),
+    ({"params": {}}, 400, "invalid_body", "report_type"),
     ({"report_type": "item_certificate", "params": {}}, 422, "missing_field", "item_id"),
     ({"report_type": "item_certificate", "params": {"item_id": "nope"}}, 404, "not_found", "item_id"),
     ({"report_type": "bound_book", "params": {"date_from": "2026-13-01", "date_to": "2026-11-30"}}, 422,
@@ -103,10 +103,12 @@ def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
      422, "invalid_parameter", "view"),
     ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_parameter", "flag"),
     ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
-    ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 422, "invalid_parameter", "serial"),
-    ({"report_type": "item_certificate", "params": [1]}, 422, "invalid_parameter", "params"),
-    ({"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"}, 422,
-     "invalid_parameter", "personal_data"),
+    ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 400, "invalid_body", "params.serial"),
+    ({"report_type": "item_certificate", "params": [1]}, 400, "invalid_body", "params"),
+    ({"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"}, 400,
+     "invalid_body", "personal_data"),
+    ({"report_type": "multiple_sale", "params": {"flag": "9" * 20}}, 422, "invalid_parameter", "flag"),
+    ({"report_type": "multiple_sale", "params": {"flag": "\u00b2"}}, 422, "invalid_parameter", "flag"),
 ])
 def test_bad_requests_are_refused_naming_the_field_and_change_nothing(rctx, api, body, status, code, field):
     client = api("officer")
@@ -251,7 +253,7 @@ def test_the_api_verifies_a_pdf_body(rctx, api, issued):
     assert answer["valid"] and answer["report_id"] == report.id
     assert [c["name"] for c in answer["checks"]][-1] == "issued"
     junk = client.post("/api/v1/reports/verify", data=b"hello", content_type="application/pdf")
-    assert (junk.status_code, junk.get_json()["code"]) == (400, "invalid_body")
+    assert (junk.status_code, junk.get_json()["code"]) == (422, "not_a_pdf")
     # Larger than the 16 MiB every other request may send: verified, and found changed after signing
     # (a comment of 17 MiB appended, then the trailer again so that the file still reads as a PDF).
     large = client.post("/api/v1/reports/verify", data=padded(data), content_type="application/pdf")

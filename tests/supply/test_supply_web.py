@@ -222,7 +222,7 @@ def test_a_time_ahead_of_the_clock_is_refused(officer, stock, ledger_size):
     problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "9999-12-31"}),
             422, "invalid_date", "at")
     problem(officer.post(f"/api/v1/parts/{stock['housing']['id']}/items", json={"serial": "H-F", "at": "2026-09-02", "lots": 5}),
-            422, "invalid_field", "lots")
+            400, "invalid_body", "lots")
     assert ledger_size() == before
 
 
@@ -349,7 +349,7 @@ def test_closing_over_the_api_needs_a_date_and_a_confirmation(officer, stock, le
     close = f"/api/v1/recalls/{campaign['id']}/close"
     problem(officer.post(close, json={"date": "2026-11-20"}), 422, "confirmation_required", "confirm")
     problem(officer.post(close, json={"confirm": True}), 422, "missing_field", "date")
-    problem(officer.post(close, json={"date": "2026-11-20", "confirm": "yes"}), 422, "invalid_field", "confirm")
+    problem(officer.post(close, json={"date": "2026-11-20", "confirm": "yes"}), 400, "invalid_body", "confirm")
     assert ledger_size() == before
     closed = officer.post(close, json={"date": "2026-11-20", "confirm": True})
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
