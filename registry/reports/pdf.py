@@ -46,11 +46,34 @@ class Rendered:
     pages: int
 
 
+def own_resources(base_url: str):
+    """A WeasyPrint URL fetcher that fetches only the report's own resources: files under the folder
+    of `base_url` (stylesheets, fonts) and data: URIs (the QR code). Anything else (http, https, ftp,
+    a file elsewhere on the machine) is refused, so nothing a report shows can make the renderer
+    reach out or read a file it should not."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    root = Path(unquote(urlsplit(base_url).path)).resolve()
+
+    class OwnResources(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.lower().startswith("file:"):
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(root):
+                    raise ValueError(f"not one of the report's own resources: {url}")
+            return super().fetch(url, headers)
+
+    return OwnResources(allowed_protocols={"file", "data"}, timeout=1, allow_redirects=False)
+
+
 def render_html(html: str, base_url: str) -> Rendered:
     """One HTML document to PDF/A-3b bytes, with its page count."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=base_url).render()
+    document = HTML(string=html, base_url=base_url, url_fetcher=own_resources(base_url)).render()
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     return Rendered(pdf=pdf, pages=len(document.pages))
 
