@@ -3,8 +3,10 @@
 Every row is checked before anything is written, and every bad row is reported (row number, column,
 code, message). A file with a bad row commits nothing unless `skip_invalid` is set. Each row has an
 idempotency key (the `import_key` column, or the SHA-256 of the row's content), so importing the
-same file twice adds nothing the second time. Good rows are appended in batches: one ledger append,
-one signed checkpoint, per batch.
+same file twice adds nothing the second time. Good rows are appended in batches (one ledger append,
+one signed checkpoint, per batch), all in one transaction: an import stopped half-way (a worker
+killed at its timeout, a machine that went down) commits nothing, and the same file can simply be
+sent again.
 """
 from __future__ import annotations
 
@@ -126,25 +128,32 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
         return report
     bad_rows = {p.row for p in report.problems}
     good = [p for p in planned if p[0] not in bad_rows]
-    for start in range(0, len(good), BATCH):
-        batch = good[start:start + BATCH]
-        with write_transaction(session):
-            events = []
-            for _, _, registration, acquisition in batch:
-                ref = f"item:{registration['item_id']}"
-                events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
-            result = service.ledger.append(events, actor=actor, now=now,
-                                           new_items={event.item for event in events})
-            _project(session, result.entries)
-            session.execute(ImportKey.__table__.insert(), [
-                {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
-                for position, (_, key, registration, _) in enumerate(batch)])
-        report.imported += len(batch)
-        if progress is not None:
-            progress(len(rows) // 2 + (start + len(batch)) * (len(rows) - len(rows) // 2) // max(len(good), 1))
+    with write_transaction(session):  # all or nothing: a process killed mid-import commits no row
+        _append_batches(service, good, report, actor=actor, now=now, total=len(rows), progress=progress)
     report.committed = True
     report.problems.sort(key=lambda p: p.row)
     return report
+
+
+def _append_batches(service: CustodyService, good: list, report: ImportReport, *, actor: str, now: datetime,
+                    total: int, progress: Callable[[int], None] | None) -> None:
+    """Append the planned rows BATCH at a time (one ledger append and checkpoint each) inside the
+    caller's transaction."""
+    session = service.session
+    for start in range(0, len(good), BATCH):
+        batch = good[start:start + BATCH]
+        events = []
+        for _, _, registration, acquisition in batch:
+            ref = f"item:{registration['item_id']}"
+            events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
+        result = service.ledger.append(events, actor=actor, now=now, new_items={event.item for event in events})
+        _project(session, result.entries)
+        session.execute(ImportKey.__table__.insert(), [
+            {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
+            for position, (_, key, registration, _) in enumerate(batch)])
+        report.imported += len(batch)
+        if progress is not None:
+            progress(total // 2 + (start + len(batch)) * (total - total // 2) // max(len(good), 1))
 
 
 def _project(session, entries) -> None:

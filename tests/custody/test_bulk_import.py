@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 HEADER = ["kind", "scheme", "serial", "manufacturer", "model", "type", "caliber", "acquired_on", "source_ffl"]
 GOOD = [["firearm", "firearm", f"IMP-{n}", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "9-87-654-07-8A-00001"]
@@ -73,3 +80,31 @@ def test_imported_rows_equal_what_the_event_handlers_build(officer, world, runne
     assert post(officer, world, as_csv(GOOD)).status_code == 200
     result = runner.invoke(args=["ledger", "replay"])
     assert result.exit_code == 0 and "IDENTICAL" in result.output
+
+
+@pytest.mark.slow
+def test_an_import_killed_half_way_leaves_no_row(app, officer, world, size, tmp_path):
+    """A worker killed at its timeout in the middle of a large import (the ledger appending batch
+    after batch) commits nothing: the file is imported in one transaction."""
+    rows = ["kind,scheme,serial,acquired_on,source_ffl,description"]
+    rows += [f"goods,plain,K-{n:05d},2026-11-02,9-87-654-07-8A-00001,killed import" for n in range(1500)]
+    csv_file = tmp_path / "large.csv"
+    csv_file.write_text("\n".join(rows) + "\n")
+    before = size()
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REGISTRY_INSTANCE": app.instance_path}
+    worker = Path(__file__).with_name("import_worker.py")
+    with subprocess.Popen([sys.executable, str(worker), str(csv_file), world["us"]], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        line = process.stdout.readline().strip()
+        assert line == "writing", process.stderr.read()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert size() == before
+    found = officer.get("/api/v1/items?serial=K-00000").get_json()["items"]
+    assert found == []
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    # the same file goes in whole afterwards
+    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file.read_text(),
+                            content_type="text/csv")
+    assert response.status_code == 200 and response.get_json()["imported"] == 1500
