@@ -234,18 +234,19 @@ class Operation:
     paths: dict = field(default_factory=dict)  # path parameter -> description, or (description, JSON schema)
     errors: tuple[int, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)  # answer header -> description
+    other: dict = field(default_factory=dict)  # another success status -> (answer model, description)
 
 
 def operation(summary: str, *, response: type[BaseModel] | None, status: int = 200,
               media_type: str = "application/json", body: type[BaseModel] | None = None,
               body_media: str | None = None, query: type[BaseModel] | None = None,
               paths: dict | None = None, errors: tuple[int, ...] = (),
-              headers: dict[str, str] | None = None) -> Callable:
+              headers: dict[str, str] | None = None, other: dict | None = None) -> Callable:
     """Declare a JSON view. The view is called with `params=` (the query model) and `body=` (the body
     model) when declared; it returns a dict (or a model) for the answer model, optionally with a dict
     of headers as a tuple, or a finished Response (a file, a CSV, a problem)."""
     spec = Operation(summary, response, status, media_type, body, body_media, query, dict(paths or {}),
-                     tuple(errors), dict(headers or {}))
+                     tuple(errors), dict(headers or {}), dict(other or {}))
 
     def mark(view: Callable) -> Callable:
         @functools.wraps(view)

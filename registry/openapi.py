@@ -71,7 +71,8 @@ def _components(operations) -> dict:
     from pydantic.json_schema import models_json_schema
     pairs = {}
     for spec in operations:
-        for model, mode in ((spec.body, "validation"), (spec.response, "serialization")):
+        answers = [spec.response] + [model for model, _ in spec.other.values()]
+        for model, mode in [(spec.body, "validation")] + [(answer, "serialization") for answer in answers]:
             if model is not None:
                 pairs[(model, mode)] = None
     _, defs = models_json_schema(list(pairs), ref_template="#/components/schemas/{model}")
@@ -140,8 +141,11 @@ def build(app: Flask) -> dict:
         statuses = set(spec.errors) | (set(COMMON_ERRORS) - ({401, 403} if is_public else set()))
         if spec.body is not None or spec.body_media or spec.query is not None or rule.arguments:
             statuses.update((400, 422))  # the schema's refusal, and a rule's
+        others = {str(status): {"description": text, "content": {"application/json": {"schema": _ref(model)}},
+                                **({"headers": ok["headers"]} if "headers" in ok else {})}
+                  for status, (model, text) in spec.other.items()}
         op = {"operationId": rule.endpoint, "summary": spec.summary, "parameters": _parameters(rule, spec),
-              "responses": {str(spec.status): ok, **{str(s): _problem(s) for s in sorted(statuses)}},
+              "responses": {str(spec.status): ok, **others, **{str(s): _problem(s) for s in sorted(statuses)}},
               "x-permission": None if is_public else permission.value}
         if is_public:
             op["security"] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, request, url_for
 from flask_login import current_user
 
 from registry import clock, fields
@@ -17,8 +17,9 @@ from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.runtime import custody
 from registry.custody.schemas import (Acquisition, BookQuery, BoundBook, Correction, CustodyEvent, Disposition,
-                                      ImportQuery, ImportReport, ItemDetail, ItemFacts, ItemList, ItemOut, ItemSearch,
-                                      NewItem, NewParty, PartyOut, Signals, StatusChange, Trace, TraceQuery, Transfer)
+                                      ImportJobOut, ImportQuery, ImportReport, ItemDetail, ItemFacts, ItemList,
+                                      ItemOut, ItemSearch, NewItem, NewParty, PartyOut, Signals, StatusChange, Trace,
+                                      TraceQuery, Transfer)
 from registry.errors import NotFoundError, problem_response
 from registry.extensions import db
 from registry.ledger.locking import write_transaction
@@ -117,12 +118,22 @@ def list_items(params: ItemSearch):
 
 @bp.post("/items/import")
 @requires(Permission.ITEMS_WRITE)
-@operation("Import acquisitions from a CSV body (text/csv); every bad row is reported, and a file with a bad "
-           "row commits nothing unless skip_invalid=true", response=ImportReport, query=ImportQuery,
-           body_media="text/csv", errors=(422,))
+@operation("Import acquisitions from a CSV body (text/csv) in one transaction; every bad row is reported, and a "
+           "file with a bad row commits nothing unless skip_invalid=true. A large file (or background=true) is "
+           "imported by a background job: 202 with the job, whose URL is in Location", response=ImportReport,
+           query=ImportQuery, body_media="text/csv", errors=(422, 503),
+           other={202: (ImportJobOut, "the file is being imported in the background; follow the job")},
+           headers={"Location": "with 202: the job's URL"})
 def import_items(params: ImportQuery):
-    from registry.custody import bulk
+    from registry.custody import bulk, imports
     text = request.get_data(as_text=True)
+    large = imports.line_count(text) > imports.FOREGROUND_ROWS
+    if params.background == "true" or (params.background == "auto" and large):
+        job = imports.submit(text, recipient_party_id=params.recipient_party_id,
+                             skip_invalid=params.skip_invalid == "true", actor=current_user.actor)
+        return Response(ImportJobOut.model_validate(imports.job_json(job)).model_dump_json(), status=202,
+                        mimetype="application/json",
+                        headers={"Location": url_for("custody_api.import_job", job_id=job.id)})
     rows = bulk.read_csv(text)
     report = bulk.import_rows(custody(), rows, recipient_party_id=params.recipient_party_id,
                               actor=current_user.actor, now=_now(), skip_invalid=params.skip_invalid == "true")
@@ -130,6 +141,15 @@ def import_items(params: ImportQuery):
         return report.to_dict()
     return problem_response(422, "invalid_rows", "Bad rows: nothing was imported",
                             f"{len(report.problems)} of {report.rows} rows are bad", "file", {"report": report.to_dict()})
+
+
+@bp.get("/items/imports/<job_id>")
+@requires(Permission.ITEMS_WRITE)
+@operation("An import job of yours: status, progress in percent, and the row report when the rows are checked",
+           response=ImportJobOut, paths={"job_id": "import job id"}, errors=(404,))
+def import_job(job_id: str):
+    from registry.custody import imports
+    return imports.job_json(imports.own_job(job_id, current_user.actor))
 
 
 @bp.get("/items/<item_id>")

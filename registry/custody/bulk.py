@@ -89,7 +89,11 @@ def row_key(row: dict) -> str:
 
 
 def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id: str, actor: str, now: datetime,
-                skip_invalid: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+                skip_invalid: bool = False, progress: Callable[[int], None] | None = None,
+                writing: Callable[[int], None] | None = None) -> ImportReport:
+    """Check every row, then write the good ones (all, or none if a row is bad and not
+    `skip_invalid`). `progress(n)` goes from 0 to len(rows): the first half while checking; `writing(n)`
+    is called once, with the number of rows to write, before the write transaction begins."""
     report = ImportReport(rows=len(rows))
     session = service.session
     _refresh_statistics(session)
@@ -128,6 +132,8 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
         return report
     bad_rows = {p.row for p in report.problems}
     good = [p for p in planned if p[0] not in bad_rows]
+    if writing is not None:
+        writing(len(good))
     with write_transaction(session):  # all or nothing: a process killed mid-import commits no row
         _append_batches(service, good, report, actor=actor, now=now, total=len(rows), progress=progress)
     report.committed = True

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -29,6 +30,13 @@ class ItemForm(FlaskForm):
     override = BooleanField("Record it although the serial fails a rule")
     justification = TextAreaField("Justification for the override")
     submit = SubmitField("Register item")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("choose the CSV file to import")])
+    recipient = SelectField("Received by (licensee)", choices=[], validate_choice=False)
+    skip_invalid = BooleanField("Import the good rows even if some rows are bad")
+    submit = SubmitField("Import")
 
 
 class PartyChoiceForm(FlaskForm):

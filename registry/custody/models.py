@@ -125,6 +125,26 @@ class ImportKey(Base):
     entry_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+class ImportJob(Base):
+    """A bulk import running in the background: the file, how far it is, and its row report. Not a
+    projection of the ledger: the rows it imports are, once it has committed them."""
+    __tablename__ = "import_job"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
+    recipient_party_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    skip_invalid: Mapped[bool] = mapped_column(nullable=False, default=False)
+    csv_text: Mapped[str | None] = mapped_column(Text)  # dropped once the job has ended
+    rows: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # queued, running, done, refused, failed
+    progress: Mapped[int] = mapped_column(nullable=False, default=0)
+    message: Mapped[str] = mapped_column(String(400), nullable=False, default="")
+    report: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class MultipleSaleFlag(Base):
     __tablename__ = "multiple_sale_flag"
 

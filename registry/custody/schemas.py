@@ -99,6 +99,8 @@ class ImportQuery(Query):
     recipient_party_id: Id = Field(min_length=1, description="the receiving licensee")
     skip_invalid: Literal["true", "false"] = Field("false", description="true to import the good rows of a "
                                                                          "file with bad ones")
+    background: Literal["true", "false", "auto"] = Field(
+        "auto", description="true: answer 202 with a job at once; auto: so for files of more than 2,000 rows")
 
 
 class BookQuery(Query):
@@ -196,6 +198,20 @@ class ImportReport(Answer):
     already_imported: int
     committed: bool
     problems: list[ImportProblem]
+
+
+class ImportJobOut(Answer):
+    id: str
+    status: Literal["queued", "running", "done", "refused", "failed"]
+    progress: int = Field(ge=0, le=100)
+    message: str
+    rows: int
+    recipient_party_id: str
+    skip_invalid: bool
+    report: ImportReport | None = Field(description="the row report, once the rows are checked")
+    error: str | None
+    created_at: str
+    updated_at: str
 
 
 class BookRow(Answer):

@@ -14,7 +14,8 @@ from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
 from registry.custody.api import book_rows, to_csv
-from registry.custody.forms import CorrectionForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm, TraceForm
+from registry.custody.forms import (CorrectionForm, ImportForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm,
+                                    TraceForm)
 from registry.custody.models import Party
 from registry.custody.runtime import custody
 from registry.errors import NotFoundError, RegistryError, show_on_form
@@ -60,6 +61,44 @@ def search():
                for i in items if i.holder_party_id}
     return render_template("custody/search.html", items=items, holders=holders, args=args, searched=searched,
                            kinds=rules.KINDS, statuses=rules.STATUSES, parties=party_choices("any holder"))
+
+
+@bp.route("/items/import", methods=["GET", "POST"])
+@requires(Permission.ITEMS_WRITE)
+def import_file():
+    """Upload a CSV of acquisitions: it is imported in the background, the job page shows how far."""
+    from registry.custody import bulk, imports
+    form = ImportForm()
+    form.recipient.choices = [(p.id, f"{p.name} ({p.ffl})") for p in db.session.scalars(
+        select(Party).where(Party.kind == "licensee").order_by(Party.name))]
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append("the file is not UTF-8 text: save it as CSV (UTF-8)")
+        else:
+            job = imports.submit(text, recipient_party_id=form.recipient.data, skip_invalid=form.skip_invalid.data,
+                                 actor=current_user.actor)
+            return redirect(url_for("custody.import_job", job_id=job.id))
+    return render_template("custody/import.html", form=form, columns=bulk.COLUMNS, required=bulk.REQUIRED), \
+        400 if form.errors else 200
+
+
+@bp.get("/items/imports/<job_id>")
+@requires(Permission.ITEMS_WRITE)
+def import_job(job_id: str):
+    from registry.custody import imports
+    return render_template("custody/import_job.html", job=imports.own_job(job_id, current_user.actor))
+
+
+@bp.get("/items/imports/<job_id>.json")
+@requires(Permission.ITEMS_WRITE)
+def import_job_status(job_id: str):
+    from flask import jsonify
+
+    from registry.custody import imports
+    return jsonify(imports.job_json(imports.own_job(job_id, current_user.actor)))
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
