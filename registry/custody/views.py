@@ -81,8 +81,27 @@ def import_file():
             job = imports.submit(text, recipient_party_id=form.recipient.data, skip_invalid=form.skip_invalid.data,
                                  actor=current_user.actor)
             return redirect(url_for("custody.import_job", job_id=job.id))
-    return render_template("custody/import.html", form=form, columns=bulk.COLUMNS, required=bulk.REQUIRED), \
-        400 if form.errors else 200
+    from registry.custody.models import ImportJob
+    mine = db.session.scalars(select(ImportJob).where(ImportJob.requested_by == current_user.actor)
+                              .order_by(ImportJob.created_at.desc()).limit(10)).all()
+    return render_template("custody/import.html", form=form, columns=bulk.COLUMNS, required=bulk.REQUIRED,
+                           jobs=mine), 400 if form.errors else 200
+
+
+EXAMPLE_IMPORT = ("kind,scheme,serial,description,acquired_on,source_ffl,reference,import_key\n"
+                  "goods,plain,SPR-{day}-001,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-1\n"
+                  "goods,plain,SPR-{day}-002,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-2\n"
+                  "firearm,firearm,EXM-{day},,{day},9-87-654-07-8A-00001,INV-{day},pistol-{day}\n")
+
+
+@bp.get("/items/import/example.csv")
+@requires(Permission.ITEMS_WRITE)
+def import_example():
+    """A small file in the import's format, dated today, to try the import with (its firearm row lacks
+    the maker, model, type and caliber, so it shows how a bad row is reported)."""
+    from flask import Response
+    return Response(EXAMPLE_IMPORT.format(day=_now().date().isoformat()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=example-import.csv"})
 
 
 @bp.get("/items/imports/<job_id>")

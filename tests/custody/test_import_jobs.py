@@ -130,3 +130,17 @@ def test_the_import_page_refuses_a_missing_or_non_text_file(client_as, csrf, wor
 @pytest.mark.parametrize("role", ["auditor", "regulator"])
 def test_only_writers_import(client_as, role):
     assert client_as(role).get("/items/import").status_code == 403
+
+
+def test_the_example_file_imports_its_good_rows_and_reports_the_bad_one(client_as, csrf, world):
+    page = client_as("officer")
+    example = page.get("/items/import/example.csv")
+    assert example.status_code == 200 and example.mimetype == "text/csv"
+    response = page.post("/items/import", data={
+        "csrf_token": csrf(page, "/items/import"), "recipient": world["us"], "skip_invalid": "y",
+        "file": (io.BytesIO(example.data), "example-import.csv")}, content_type="multipart/form-data")
+    done = finished(page, response.headers["Location"] + ".json")
+    assert done["status"] == "done" and done["report"]["imported"] == 2
+    assert [p["row"] for p in done["report"]["problems"]] == [4]
+    listed = page.get("/items/import").get_data(as_text=True)
+    assert 'id="import-jobs"' in listed and "imported 2 rows" in listed
