@@ -242,7 +242,7 @@ def book_rows(raw_from: str | None, raw_to: str | None, licensee: str | None, vi
     if date_from > date_to:
         raise CustodyError("the period's start follows its end", code="invalid_period", field="from")
     if view not in queries.CORRECTION_VIEWS:
-        raise CustodyError("'view' must be originals, corrected or both", code="invalid_parameter", status=400,
+        raise CustodyError("'view' must be originals, corrected or both", code="invalid_view",
                            field="view")
     return queries.bound_book(db.session(), date_from=date_from, date_to=date_to, licensee=licensee or None,
                               view=view, personal=_personal())

@@ -27,7 +27,8 @@ from registry.supply.drawing import tree_svg
 class ReportError(RegistryError):
     """A report request the registry refuses: an unknown type, a bad or missing parameter."""
 
-    def __init__(self, detail: str, *, code: str = "invalid_parameter", status: int = 422, field: str | None = None):
+    def __init__(self, detail: str, *, code: str = "invalid_report_parameter", status: int = 422,
+                 field: str | None = None):
         super().__init__(detail, field=field)
         self.code, self.status = code, status
         self.title = "Not found" if status == 404 else "Invalid report request"

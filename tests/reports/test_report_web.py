@@ -98,17 +98,17 @@ def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
     ({"report_type": "bound_book", "params": {"date_from": "2026-13-01", "date_to": "2026-11-30"}}, 422,
      "invalid_date", "date_from"),
     ({"report_type": "bound_book", "params": {"date_from": "2026-12-01", "date_to": "2026-11-30"}}, 422,
-     "invalid_parameter", "date_from"),
+     "invalid_report_parameter", "date_from"),
     ({"report_type": "bound_book", "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "all"}},
-     422, "invalid_parameter", "view"),
-    ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_parameter", "flag"),
+     422, "invalid_report_parameter", "view"),
+    ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_report_parameter", "flag"),
     ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
     ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 400, "invalid_body", "params.serial"),
     ({"report_type": "item_certificate", "params": [1]}, 400, "invalid_body", "params"),
     ({"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"}, 400,
      "invalid_body", "personal_data"),
-    ({"report_type": "multiple_sale", "params": {"flag": "9" * 20}}, 422, "invalid_parameter", "flag"),
-    ({"report_type": "multiple_sale", "params": {"flag": "\u00b2"}}, 422, "invalid_parameter", "flag"),
+    ({"report_type": "multiple_sale", "params": {"flag": "9" * 20}}, 422, "invalid_report_parameter", "flag"),
+    ({"report_type": "multiple_sale", "params": {"flag": "\u00b2"}}, 422, "invalid_report_parameter", "flag"),
 ])
 def test_bad_requests_are_refused_naming_the_field_and_change_nothing(rctx, api, body, status, code, field):
     client = api("officer")
