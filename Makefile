@@ -25,7 +25,7 @@ run: init
 	REGISTRY_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install chromium pdftools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The browser tests need Debian's Chromium; Playwright drives it and never downloads a browser.
 chromium:

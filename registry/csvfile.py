@@ -1,5 +1,6 @@
 """CSV for download: the rows under a header, with any cell that a spreadsheet would run as a formula
-(text starting with = + - @) prefixed with a quote (OWASP's advice on CSV injection)."""
+(text starting with = + - @, or a tab or carriage return, which some spreadsheets skip before looking
+for one) prefixed with a quote (OWASP's advice on CSV injection)."""
 from __future__ import annotations
 
 import csv
@@ -7,8 +8,11 @@ import io
 from typing import Iterable, Sequence
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if isinstance(value, str) and value[:1] in FORMULA_STARTS else value
 
 
 def csv_text(rows: Iterable[dict], columns: Sequence[str]) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -59,9 +61,99 @@ def module_database(engine: str, folder) -> Iterator[str]:
         admin.dispose()
 
 
+class Templates:
+    """A registry migrated and initialised once per session (a SQLite file, a PostgreSQL database, and
+    one instance folder with the ledger key, secrets and development PKI they were made with), which
+    each test gets a copy of: the migrations, key generation and certificates run once per session
+    instead of once per test."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.instance = folder / "instance"
+        self.sqlite_file: Path | None = None
+        self.pg_database: str | None = None
+        self.urls: set[str] = set()  # the databases handed out ready: their app needs no initialise
+
+    def _initialise(self, url: str) -> None:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(self.instance),
+                          "LEDGER_ORIGIN": TEST_ORIGIN})
+        with app.app_context():
+            initialise(app, demo=False, now=FIXED_NOW)
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+    def sqlite(self, target: Path) -> str:
+        if self.sqlite_file is None:
+            self.sqlite_file = self.folder / "registry.sqlite3"
+            self._initialise(f"sqlite:///{self.sqlite_file}")
+        shutil.copyfile(self.sqlite_file, target)
+        url = f"sqlite:///{target}"
+        self.urls.add(url)
+        return url
+
+    def ensure_instance(self) -> Path:
+        if not self.instance.exists():
+            self.sqlite(self.folder / "first.sqlite3")
+        return self.instance
+
+    @contextmanager
+    def postgresql(self) -> Iterator[str]:
+        admin = _pg_admin()
+        if self.pg_database is None:
+            self.ensure_instance()  # the same keys as the SQLite copies
+            name = f"sl_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            self._initialise(_pg_database_url(name))
+            self.pg_database = name
+        name = f"sl_test_{uuid.uuid4().hex[:16]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_database}"'))
+        url = _pg_database_url(name)
+        self.urls.add(url)
+        try:
+            yield url
+        finally:
+            self.urls.discard(url)
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    def drop(self) -> None:
+        if self.pg_database is not None:
+            admin = _pg_admin()
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def _pg_admin():
+    from registry.config import normalise_database_url
+    return create_engine(normalise_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+
+
+def _pg_database_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from registry.config import normalise_database_url
+    return make_url(normalise_database_url(TEST_DATABASE_URL)).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop()
+
+
 @pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path):
-    with module_database(request.param, tmp_path) as url:
+def database_url(request, tmp_path, templates):
+    """A database of this test's own, migrated and initialised (a copy of the session's template)."""
+    if request.param == "sqlite":
+        yield templates.sqlite(tmp_path / "registry.sqlite3")
+        return
+    with templates.postgresql() as url:
         yield url
 
 
@@ -71,12 +163,15 @@ def clock():
 
 
 @pytest.fixture
-def instance_path(tmp_path):
-    return tmp_path / "instance"
+def instance_path(tmp_path, templates):
+    """This test's instance folder: a copy of the template's keys and certificates."""
+    target = tmp_path / "instance"
+    shutil.copytree(templates.ensure_instance(), target)
+    return target
 
 
 @pytest.fixture
-def app(database_url, instance_path, clock):
+def app(database_url, instance_path, clock, templates):
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -86,9 +181,10 @@ def app(database_url, instance_path, clock):
         # Argon2id at its lowest cost: the suite signs in hundreds of times. Production keeps the defaults.
         "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
     })
-    with app.app_context():
-        initialise(app, demo=False, now=clock)
-        db.session.remove()
+    if database_url not in templates.urls or clock != FIXED_NOW:  # a database of a test's own making
+        with app.app_context():
+            initialise(app, demo=False, now=clock)
+            db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()

@@ -60,6 +60,47 @@ def test_consistency_vector_verifies(case):
     merkle.verify_consistency(size1, size2, hashes(case["proof"]), ROOTS[size1], ROOTS[size2])
 
 
+# The corruptions transparency-dev/merkle's proof tests probe beside a missing or trailing element: an
+# element put in front, one put in the middle, and (for consistency) the two roots swapped.
+def _prepended(proof):
+    return [b"\x00" * 32, *proof]
+
+
+def _inserted(proof):
+    middle = len(proof) // 2
+    return [*proof[:middle], b"\x07" * 32, *proof[middle:]]
+
+
+@pytest.mark.parametrize("corrupt", [_prepended, _inserted], ids=["prepended-element", "inserted-element"])
+@pytest.mark.parametrize("case", INCLUSION, ids=case_id)
+def test_inclusion_rejects_an_element_added_anywhere(case, corrupt):
+    index, size = case["index"], case["size"]
+    with pytest.raises(ProofError):
+        merkle.verify_inclusion(LEAVES[index], index, size, corrupt(hashes(case["proof"])), ROOTS[size])
+
+
+@pytest.mark.parametrize("corrupt", [_prepended, _inserted], ids=["prepended-element", "inserted-element"])
+@pytest.mark.parametrize("case", CONSISTENCY, ids=case_id)
+def test_consistency_rejects_an_element_added_anywhere(case, corrupt):
+    size1, size2 = case["size1"], case["size2"]
+    with pytest.raises(ProofError):
+        merkle.verify_consistency(size1, size2, corrupt(hashes(case["proof"])), ROOTS[size1], ROOTS[size2])
+
+
+@pytest.mark.parametrize("case", CONSISTENCY, ids=case_id)
+def test_consistency_rejects_swapped_roots(case):
+    size1, size2 = case["size1"], case["size2"]
+    with pytest.raises(ProofError):
+        merkle.verify_consistency(size1, size2, hashes(case["proof"]), ROOTS[size2], ROOTS[size1])
+
+
+@pytest.mark.parametrize("case", INCLUSION, ids=case_id)
+def test_inclusion_rejects_the_leaf_swapped_with_the_root(case):
+    index, size = case["index"], case["size"]
+    with pytest.raises(ProofError):
+        merkle.verify_inclusion(ROOTS[size], index, size, hashes(case["proof"]), LEAVES[index])
+
+
 def test_proof_error_is_a_verification_error():
     assert issubclass(ProofError, VerificationError)
 

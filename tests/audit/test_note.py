@@ -83,15 +83,17 @@ def test_parse_vkey_rejects_key_id_not_matching_key():
         note.parse_vkey(f"{name}+00000000+{encoded}")
 
 
-@pytest.mark.parametrize("vkey", [
-    "example.com/foo+530d903a",
-    "example.com/foo+530d90+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
-    "example.com/foo+530d903a+AkyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
-    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=",
-    "example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
-], ids=["two-fields", "short-key-id", "short-key", "bad-base64", "wrong-algorithm"])
-def test_parse_vkey_rejects_malformed_keys(vkey):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("vkey, reason", [
+    ("example.com/foo+530d903a", "fields"),
+    ("example.com/foo+530d90+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "not 8 hex digits"),
+    # well-formed base64 of 0x01 and 31 bytes, and of 0x01 and 33: the length check itself answers
+    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U0=", "0x01 followed by 32 bytes"),
+    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2kAA==", "0x01 followed by 32 bytes"),
+    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", "base64"),
+    ("example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "0x01 followed by 32 bytes"),
+], ids=["two-fields", "short-key-id", "short-key", "long-key", "bad-base64", "wrong-algorithm"])
+def test_parse_vkey_rejects_malformed_keys(vkey, reason):
+    with pytest.raises(ValueError, match=reason):
         note.parse_vkey(vkey)
 
 

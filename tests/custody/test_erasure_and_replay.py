@@ -6,6 +6,7 @@ import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
@@ -165,7 +166,7 @@ class CustodyMachine(RuleBasedStateMachine):
         assert report.identical, report.differences
 
 
-TestCustodyReplay = CustodyMachine.TestCase
+TestCustodyReplay = pytest.mark.slow(CustodyMachine.TestCase)  # about 200 replays: half a minute
 TestCustodyReplay.settings = settings(max_examples=8, stateful_step_count=25, deadline=None)
 
 

@@ -92,7 +92,7 @@ def test_init_writes_keys_0600_and_is_idempotent(ctx, clock):
 
 def test_init_refuses_a_new_key_for_a_ledger_with_entries(ctx, clock):
     Path(ctx.config["LEDGER_KEY_FILE"]).unlink()
-    ctx.extensions.pop("ledger_key")
+    ctx.extensions.pop("ledger_key", None)
     import click
     import pytest
     with pytest.raises(click.ClickException, match="restore the key"):
