@@ -6,12 +6,11 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from registry import create_app
 from registry.extensions import db
