@@ -10,21 +10,18 @@ says "writing" until the commit, while on PostgreSQL progress goes on moving.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import timedelta
 
-from flask import Flask, current_app
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from registry import clock
 from registry.custody import bulk
 from registry.custody.models import ImportJob
 from registry.errors import NotFoundError, RegistryError
 from registry.extensions import db
+from registry.jobs import start, update_row
 from registry.ledger.locking import side_transaction
-from registry.reports.jobs import JOB_TIMEOUT, QUEUE, QueueUnavailableError
 
 # Files with more data lines than this go to the background unless the caller asks otherwise.
 FOREGROUND_ROWS = 2_000
@@ -44,23 +41,9 @@ def submit(text: str, *, recipient_party_id: str, skip_invalid: bool, actor: str
                     message="waiting for a worker", created_at=now, updated_at=now)
     with side_transaction(db.session):
         db.session.add(job)
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from redis import Redis
-        from redis.exceptions import RedisError
-        from rq import Queue
-        try:
-            Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-                "registry.custody.imports.run_queued", job.id, job_id=f"import-{job.id}", job_timeout=JOB_TIMEOUT)
-        except RedisError as error:
-            log.error("import job %s not queued: %s", job.id, error)
-            _set(job.id, status="failed", message="not queued", csv_text=None,
-                 error="the job queue (Redis) was unreachable")
-            raise QueueUnavailableError("the job queue is unreachable; nothing was queued, try again later or "
-                                        "tell the operator") from None
-    else:
-        app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, job.id), name=f"import-{job.id[:8]}", daemon=True).start()
+    start(job.id, kind="import", run=run, entry_point="registry.custody.imports.run_queued",
+          unqueued=lambda: _set(job.id, status="failed", message="not queued", csv_text=None,
+                                error="the job queue (Redis) was unreachable"))
     return job
 
 
@@ -86,20 +69,13 @@ def settle(job: ImportJob) -> ImportJob:
     return job
 
 
-def _run_in_app(app: Flask, job_id: str) -> None:
-    with app.app_context():
-        run(job_id)
-
-
 def run_queued(job_id: str) -> None:
     """RQ's entry point: inside `flask reports worker` the app context is already there."""
     run(job_id)
 
 
 def _set(job_id: str, **values) -> None:
-    with Session(db.engine) as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=clock.now(), **values))
-        session.commit()
+    update_row(ImportJob, job_id, **values)
 
 
 def run(job_id: str) -> None:

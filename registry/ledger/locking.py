@@ -46,14 +46,12 @@ def write_transaction(session: Session) -> Iterator[Session]:
     snapshot), except a READ COMMITTED one on PostgreSQL, which carries on with its loaded rows
     expired; pending ORM changes outside the ledger are refused with LedgerStateError.
     """
-    if isinstance(session, scoped_session):
-        session = session()
+    session = _session_of(session)
     if holds_write_lock(session):
         yield session
         return
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise LedgerStateError("unflushed changes outside the ledger; writes go through the ledger service")
+        _refuse_unflushed(session, "outside the ledger; writes go through the ledger service")
         if _read_committed(session.connection()):
             # Every statement after the lock sees what earlier writers committed, so the open
             # transaction can carry on (saving a commit and a new connection); only the rows it
@@ -69,11 +67,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})
     session.info[_HELD] = True
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with _committed(session):
+            yield session
     finally:
         session.info.pop(_HELD, None)
 
@@ -88,18 +83,32 @@ def side_transaction(session: Session) -> Iterator[Session]:
     another connection wrote since that read began. A read transaction already open on the session
     is ended first; on PostgreSQL no lock is needed. Inside a ledger write it simply joins.
     """
-    if isinstance(session, scoped_session):
-        session = session()
+    session = _session_of(session)
     if holds_write_lock(session):
         yield session
         return
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise LedgerStateError("unflushed changes before a side transaction")
+        _refuse_unflushed(session, "before a side transaction")
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
-    try:
+    with _committed(session):
         yield session
+
+
+def _session_of(session: Session | scoped_session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
+
+
+def _refuse_unflushed(session: Session, where: str) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise LedgerStateError(f"unflushed changes {where}")
+
+
+@contextmanager
+def _committed(session: Session) -> Iterator[None]:
+    """Commit what the block did, or roll it back if it raised."""
+    try:
+        yield
         session.commit()
     except BaseException:
         session.rollback()

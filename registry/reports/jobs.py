@@ -7,31 +7,22 @@ job's own session still holds the report's read transaction.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from registry.errors import RegistryError
 from registry.extensions import db
+from registry.jobs import QUEUE, QueueUnavailableError, start, update_row  # noqa: F401 (QUEUE, the error: re-exported)
 from registry.ledger.locking import side_transaction
 from registry.reports.models import ReportJob
 
-QUEUE = "reports"
-JOB_TIMEOUT = 3 * 3600
 # A running job reports progress at least once per rendered part (seconds apart); one silent for this
 # long lost its worker (a killed process, a restarted web server) and will never finish.
 STALLED_AFTER = timedelta(minutes=15)
 log = logging.getLogger(__name__)
-
-
-class QueueUnavailableError(RegistryError):
-    status = 503
-    code = "queue_unavailable"
-    title = "Job queue unavailable"
 
 
 def _now() -> datetime:
@@ -46,22 +37,9 @@ def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> Rep
                     created_at=now, updated_at=now)
     with side_transaction(db.session):
         db.session.add(job)
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        from redis import Redis
-        from redis.exceptions import RedisError
-        from rq import Queue
-        try:
-            Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
-                "registry.reports.jobs.run_queued", job.id, job_id=f"report-{job.id}", job_timeout=JOB_TIMEOUT)
-        except RedisError as error:
-            log.error("report job %s not queued: %s", job.id, error)
-            _set(job.id, status="failed", message="not queued", error="the job queue (Redis) was unreachable")
-            raise QueueUnavailableError("the report job queue is unreachable; nothing was queued, try again "
-                                        "later or tell the operator") from None
-    else:
-        app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, job.id), name=f"report-{job.id[:8]}", daemon=True).start()
+    start(job.id, kind="report", run=run, entry_point="registry.reports.jobs.run_queued",
+          unqueued=lambda: _set(job.id, status="failed", message="not queued",
+                                error="the job queue (Redis) was unreachable"))
     return job
 
 
@@ -82,20 +60,13 @@ def settle(job: ReportJob) -> ReportJob:
     return job
 
 
-def _run_in_app(app: Flask, job_id: str) -> None:
-    with app.app_context():
-        run(job_id)
-
-
 def run_queued(job_id: str) -> None:
     """RQ's entry point: inside `flask reports worker` the app context is already there."""
     run(job_id)
 
 
 def _set(job_id: str, **values) -> None:
-    with Session(db.engine) as session:
-        session.execute(update(ReportJob).where(ReportJob.id == job_id).values(updated_at=_now(), **values))
-        session.commit()
+    update_row(ReportJob, job_id, **values)
 
 
 def run(job_id: str) -> None:

@@ -60,7 +60,7 @@ def test_an_officer_issues_a_certificate_from_the_page_and_downloads_it(rctx, as
                             data={"csrf_token": csrf_token(officer, "/reports/"), "item_id": pistol})
     assert response.status_code == 302 and "/reports/jobs/" in response.location
     job_page = officer.get(response.location).get_data(as_text=True)
-    assert '<progress' in job_page and 'id="job-bar"' in job_page and "report_job.js" in job_page
+    assert '<progress' in job_page and 'id="job-bar"' in job_page and "job.js" in job_page
     job = wait_for(lambda: officer.get(response.location + ".json").get_json())
     assert job["status"] == "done" and job["progress"] == 100, job
     assert job["seen"] == sorted(job["seen"])

@@ -1,5 +1,6 @@
-// The report job page: polls the job's status once a second and moves the progress bar until the
-// report is done (then offers the download) or failed (then shows why).
+// A background job's page (a report, an import): polls the job's status once a second and moves the
+// progress bar. When a report is done, the download appears; a page marked data-reload-when-ended
+// (an import, whose row report the server lays out) is loaded again once the job has ended.
 (function () {
   const box = document.getElementById("job");
   if (!box) return;
@@ -8,6 +9,7 @@
   const message = document.getElementById("job-message");
   const error = document.getElementById("job-error");
   const done = document.getElementById("job-done");
+  function running(job) { return job.status === "queued" || job.status === "running"; }
   function show(job) {
     bar.value = job.progress;
     bar.textContent = job.progress + "%";
@@ -15,7 +17,7 @@
     message.textContent = job.status + ": " + job.message;
     error.textContent = job.error || "";
     box.dataset.status = job.status;
-    if (job.status === "done") {
+    if (job.status === "done" && box.dataset.reportUrl && done) {
       const report = box.dataset.reportUrl.replace("REPORT", job.report_id);
       document.getElementById("job-download").href = report + ".pdf";
       document.getElementById("job-report").href = report;
@@ -27,9 +29,10 @@
       .then(function (response) { return response.json(); })
       .then(function (job) {
         show(job);
-        if (job.status === "queued" || job.status === "running") setTimeout(poll, 1000);
+        if (running(job)) setTimeout(poll, 1000);
+        else if ("reloadWhenEnded" in box.dataset) window.location.reload();
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
-  if (box.dataset.status === "queued" || box.dataset.status === "running") poll();
+  if (running(box.dataset)) poll();
 })();
