@@ -25,6 +25,29 @@ class RegistryError(Exception):
         self.extra = extra or {}  # members of the problem type beyond the standard ones
 
 
+# What kind of refusal a domain error is. Services say the kind; this module alone turns it into HTTP.
+INVALID, CONFLICT, NOT_FOUND, FORBIDDEN = "invalid", "conflict", "not_found", "forbidden"
+KIND_STATUS = {INVALID: 422, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403}
+
+
+class DomainError(RegistryError):
+    """A request a domain's rules refuse, with a stable `code` and the field it concerns.
+
+    `kind` says why: INVALID (the request breaks a rule by itself), CONFLICT (it clashes with what
+    is recorded), NOT_FOUND (it names something that does not exist) or FORBIDDEN (the rules do not
+    let this actor do it). Each domain subclasses it once, with its own wording in `titles`."""
+
+    titles = {INVALID: "Refused by a rule", CONFLICT: "Conflict with the recorded state", NOT_FOUND: "Not found",
+              FORBIDDEN: "Not permitted"}
+
+    def __init__(self, detail: str, *, code: str, kind: str = INVALID, field: str | None = None,
+                 extra: dict | None = None):
+        super().__init__(detail, field=field, extra=extra)
+        self.code, self.kind = code, kind
+        self.status = KIND_STATUS[kind]
+        self.title = self.titles[kind]
+
+
 class InvalidParameterError(RegistryError):
     status = 400
     code = "invalid_parameter"

@@ -9,22 +9,17 @@ import re
 from datetime import date, datetime, time, timezone
 
 from registry import clock
-from registry.errors import RegistryError
+from registry.errors import INVALID, DomainError
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999  # beyond these a date is a typo, and date arithmetic near 9999 overflows
 # C0 controls other than tab, line feed and carriage return, and lone surrogates: no stored text holds them.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-class FieldError(RegistryError):
+class FieldError(DomainError):
     """A value the registry cannot take for its field."""
 
-    status = 422
-    title = "Invalid field"
-
-    def __init__(self, detail: str, *, code: str, field: str | None):
-        super().__init__(detail, field=field)
-        self.code = code
+    titles = {**DomainError.titles, INVALID: "Invalid field"}
 
 
 def _name(field: str) -> str:

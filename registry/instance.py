@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from certificates.devpki import ensure_dev_pki
+from registry import projections
 from registry.extensions import db
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -100,7 +101,7 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
 
     # The emptiness and demo checks run under the ledger's write lock, so two inits started together
     # write one genesis entry and one demo history.
-    service = LedgerService(db.session(), key)
+    service = LedgerService(db.session(), key, projections.apply)
     with write_transaction(db.session()):
         if service.size() == 0:
             service.append([NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})],

@@ -16,21 +16,14 @@ from sqlalchemy import and_, bindparam, create_engine, select
 from sqlalchemy.orm import Session
 
 from audit import canonical
-from registry.custody import projection as custody_projection
-from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
+from registry import projections
 from registry.ledger.locking import write_transaction
 from registry.ledger.models import LedgerEntry, ProjectionState
-from registry.recalls import projection as recall_projection
-from registry.reports import projection as report_projection
-from registry.supply import projection as supply_projection
+from registry.projections import TABLES
 
 # The version of the projection rules; raise it when a handler changes what it writes, and `flask
 # init` rebuilds the tables of an existing instance (2: the effective record and custody states).
 PROJECTION_VERSION = 2
-# In the order of the domains: a later domain's handler may read what an earlier one projected.
-PROJECTIONS = (custody_projection.apply, supply_projection.apply, recall_projection.apply, report_projection.apply)
-TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag, *supply_projection.TABLES, *recall_projection.TABLES,
-          *report_projection.TABLES)
 
 
 @dataclass
@@ -55,8 +48,7 @@ def _replayed(live: Session, scratch: Session, progress: Callable[[int], None] |
     result = live.execute(select(LedgerEntry.entry_index, LedgerEntry.body).order_by(LedgerEntry.entry_index))
     for index, body in result:
         event = canonical.loads(body)
-        for apply in PROJECTIONS:
-            apply(scratch, index, event)
+        projections.apply(scratch, index, event)
         events += 1
         if progress is not None and not events % 1000:
             progress(events)

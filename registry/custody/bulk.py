@@ -152,7 +152,8 @@ def _append_batches(service: CustodyService, good: list, report: ImportReport, *
         for _, _, registration, acquisition in batch:
             ref = f"item:{registration['item_id']}"
             events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
-        result = service.ledger.append(events, actor=actor, now=now, new_items={event.item for event in events})
+        result = service.ledger.append(events, actor=actor, now=now, new_items={event.item for event in events},
+                                       project=False)
         _project(session, result.entries)
         session.execute(ImportKey.__table__.insert(), [
             {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from registry.custody import projection, registration, rules, states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.rules import CustodyError
+from registry.errors import CONFLICT, INVALID
 from registry.fields import day, moment, text
 
 if TYPE_CHECKING:
@@ -101,4 +102,4 @@ def _refusal(problem, current: CustodyRecord, record: CustodyRecord, clean: dict
     where = ("this record" if current.entry_index == record.entry_index
              else f"the later {what} record (entry {current.entry_index})")
     return CustodyError(f"the correction would break {where}: {message}", code=code,
-                        status=409 if conflict else 422, field=field)
+                        kind=CONFLICT if conflict else INVALID, field=field)

@@ -270,9 +270,4 @@ HANDLERS = {
     "custody.corrected": custody_corrected,
 }
 
-
-def apply(session: Session, index: int, event: dict) -> None:
-    """Apply one event to the custody tables; events of other domains are ignored."""
-    handler = HANDLERS.get(event["type"])
-    if handler is not None:
-        handler(session, index, event)
+TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag)

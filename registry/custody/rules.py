@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from registry.errors import RegistryError
+from registry.errors import CONFLICT, INVALID, DomainError
 
 KINDS = ("firearm", "vehicle", "goods")
 SCHEMES_BY_KIND = {"firearm": ("firearm",), "vehicle": ("vin", "vehicle_legacy"),
@@ -19,15 +19,10 @@ THEFT_REPORT_HOURS = 48  # 27 CFR 478.39a: report a theft or loss within 48 hour
 MULTIPLE_SALE_BUSINESS_DAYS = 5  # 27 CFR 478.126a: two or more handguns within five consecutive business days
 
 
-class CustodyError(RegistryError):
-    """A request the custody rules refuse. 409 for a conflict with the item's state, 422 for a
-    rule the request itself breaks; `code` is stable."""
+class CustodyError(DomainError):
+    """A request the custody rules refuse."""
 
-    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None,
-                 extra: dict | None = None):
-        super().__init__(detail, field=field, extra=extra)
-        self.code, self.status = code, status
-        self.title = "Conflict with the item's state" if status == 409 else "Refused by a custody rule"
+    titles = {**DomainError.titles, INVALID: "Refused by a custody rule", CONFLICT: "Conflict with the item's state"}
 
 
 def business_days_between(first: date, last: date) -> int:

@@ -18,6 +18,7 @@ from registry import serials
 from registry.custody import corrections, identity, projection, registration, rules, states
 from registry.custody.models import CustodyRecord, Item, Party, PersonalData
 from registry.custody.rules import CustodyError
+from registry.errors import CONFLICT, INVALID, NOT_FOUND
 from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -39,10 +40,7 @@ class CustodyService:
 
     # -- appending -----------------------------------------------------------------------------
     def _append(self, event: NewEvent, *, actor: str, now: datetime) -> int:
-        result = self.ledger.append([event], actor=actor, now=now)
-        entry = result.entries[0]
-        projection.apply(self.session, entry.index, entry.event)
-        return entry.index
+        return self.ledger.append([event], actor=actor, now=now).entries[0].index
 
     # -- parties -------------------------------------------------------------------------------
     def register_licensee(self, *, ffl: str, name: str, address: str, actor: str, now: datetime) -> Party:
@@ -54,7 +52,7 @@ class CustodyService:
         with write_transaction(self.session):
             if self.session.scalar(select(Party).where(Party.ffl == checked.normalized)) is not None:
                 raise CustodyError(f"a licensee with licence {checked.info['formatted']} is registered already",
-                                   code="duplicate_licensee", status=409, field="ffl")
+                                   code="duplicate_licensee", kind=CONFLICT, field="ffl")
             return self._register_party({"kind": "licensee", "name": name, "address": address,
                                          "ffl": checked.normalized, "ffl_abbreviated": checked.info["abbreviated"]},
                                         actor=actor, now=now)
@@ -99,7 +97,7 @@ class CustodyService:
                                                                           live).limit(1))
             if same is not None:
                 raise CustodyError(f"a person with this identity document is registered already as party {same}: "
-                                   "record the event with that party", code="duplicate_person", status=409,
+                                   "record the event with that party", code="duplicate_person", kind=CONFLICT,
                                    field=document_field, extra={"existing_party_id": same})
         if confirm_distinct:
             return
@@ -110,7 +108,7 @@ class CustodyService:
                 continue  # two different documents: two people who share a name and an address
             raise CustodyError(f"a person with this name and address is registered already as party {party_id}; "
                                "if this is someone else, confirm that they are a different person",
-                               code="possible_duplicate_person", status=409, field="confirm_distinct",
+                               code="possible_duplicate_person", kind=CONFLICT, field="confirm_distinct",
                                extra={"existing_party_id": party_id})
 
     def _register_party(self, payload: dict, *, actor: str, now: datetime) -> Party:
@@ -145,7 +143,7 @@ class CustodyService:
     def party(self, party_id: str, field: str = "party_id") -> Party:
         found = self._get(Party, party_id)
         if found is None:
-            raise CustodyError(f"no party {party_id!r}", code="unknown_party", status=422, field=field)
+            raise CustodyError(f"no party {party_id!r}", code="unknown_party", kind=INVALID, field=field)
         return found
 
     # -- items ---------------------------------------------------------------------------------
@@ -168,7 +166,7 @@ class CustodyService:
                        other_than: str | None = None) -> None:
         found = self.session.scalar(select(Item.id).where(Item.uniqueness_key == uniqueness_key))
         if found is not None and found != other_than:
-            raise CustodyError(registration.duplicate_message(kind, serial), code="duplicate_serial", status=409, field=field)
+            raise CustodyError(registration.duplicate_message(kind, serial), code="duplicate_serial", kind=CONFLICT, field=field)
 
     def registration(self, *, kind: str, scheme: str, serial: str, on, now: datetime, options: dict | None = None,
                      override_justification: str | None = None, **facts) -> dict:
@@ -209,7 +207,7 @@ class CustodyService:
     def item(self, item_id: str) -> Item:
         found = self._get(Item, item_id)
         if found is None:
-            raise CustodyError(f"no item {item_id!r}", code="unknown_item", status=404, field="item_id")
+            raise CustodyError(f"no item {item_id!r}", code="unknown_item", kind=NOT_FOUND, field="item_id")
         return found
 
     # -- events --------------------------------------------------------------------------------
@@ -219,7 +217,7 @@ class CustodyService:
         try:
             states.check(item.kind, projection.custody_of(self.session, item), step)
         except states.Refusal as refusal:
-            raise CustodyError(refusal.message, code=refusal.code, status=409 if refusal.conflict else 422,
+            raise CustodyError(refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID,
                                field=refusal.field) from None
 
     def _record(self, item: Item, event_type: str, payload: dict, step: states.Step, *, actor: str,
@@ -250,7 +248,7 @@ class CustodyService:
             step = states.Step("disposed", on, party_id=transferee.id, party_kind=transferee.kind, form_4473=form_4473)
             self._check(item, step)
             if from_party_id != item.holder_party_id:
-                raise CustodyError("only the current holder disposes of an item", code="not_holder", status=409,
+                raise CustodyError("only the current holder disposes of an item", code="not_holder", kind=CONFLICT,
                                    field="from_party_id")
             payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
                        "transferee_party_id": transferee.id, **projection.party_columns("transferee", transferee)}
@@ -267,7 +265,7 @@ class CustodyService:
             step = states.Step("transferred", on, party_id=to.id, party_kind=to.kind)
             self._check(item, step)
             if from_party_id is not None and from_party_id != item.holder_party_id:
-                raise CustodyError("only the current holder transfers an item", code="not_holder", status=409,
+                raise CustodyError("only the current holder transfers an item", code="not_holder", kind=CONFLICT,
                                    field="from_party_id")
             payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
                        "to_party_id": to.id}
@@ -355,7 +353,7 @@ class CustodyService:
             refusal = self.erasure_refusal(party, today=now.date(), retention_days=retention_days,
                                            licence_ended_on=licence_ended_on)
             if refusal:
-                raise CustodyError(f"cannot erase: {refusal}", code="retention_applies", status=409, field="party_id")
+                raise CustodyError(f"cannot erase: {refusal}", code="retention_applies", kind=CONFLICT, field="party_id")
             vault = self.session.get(PersonalData, party.id)
             vault.full_name = vault.address = vault.id_document = None
             vault.document_key = vault.name_address_key = None

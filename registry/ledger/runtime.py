@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from registry import projections
 from registry.extensions import db
 from registry.ledger.service import LedgerService
 from registry.ledger.signing import LogKey, LogKeyError, load_log_key, vkey_path
@@ -29,7 +30,7 @@ def verifier_key() -> str:
 
 
 def ledger() -> LedgerService:
-    return LedgerService(db.session(), log_key())
+    return LedgerService(db.session(), log_key(), projections.apply)
 
 
 def reader() -> LedgerService:

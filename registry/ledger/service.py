@@ -5,7 +5,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Collection, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Sequence
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from registry.ledger.signing import LogKey
 class LedgerIntegrityError(RuntimeError):
     """The stored ledger differs from its last signed checkpoint; appending is refused."""
 
+
+# Applies one appended entry (its index and event) to the tables, in the append's transaction.
+Projector = Callable[[Session, int, dict], None]
 
 ENTRY_COLUMNS = ("entry_index", "body", "leaf_hash", "event_type", "item_ref")
 
@@ -72,15 +75,18 @@ class _AppendState:
 class LedgerService:
     """Ledger operations on one session, signing with one log key."""
 
-    def __init__(self, session: Session, log_key: LogKey | None):
+    def __init__(self, session: Session, log_key: LogKey | None, project: Projector | None = None):
+        """`project` is applied to every appended entry in the write transaction: the app passes
+        `registry.projections.apply`, the one dispatcher replay uses too."""
         self.session = session
         self.log_key = log_key
+        self.project = project
         self._batch: _AppendState | None = None
 
     # -- writing ---------------------------------------------------------------------------------
 
     def append(self, events: Sequence[NewEvent], *, actor: str, now: datetime,
-               new_items: Collection[str] = ()) -> AppendResult:
+               new_items: Collection[str] = (), project: bool = True) -> AppendResult:
         """Append the events as one batch in one transaction and sign a checkpoint over the new size.
 
         Runs inside the caller's write transaction if there is one (so projections and rule checks
@@ -88,6 +94,8 @@ class LedgerService:
         before anything is written. Inside `batch()`, the entries are written and signed when the
         batch ends (the returned note is then empty). `new_items` names item references the caller
         knows to have no earlier entry (a bulk import's fresh items), which saves looking them up.
+        Each entry is projected as it is added, so the next one's rules see it; `project=False` is
+        for a caller that writes the same rows itself in bulk (the CSV import).
         """
         if not events:
             raise ValueError("append needs at least one event")
@@ -101,6 +109,9 @@ class LedgerService:
             state = self._batch or self._open_state({e.item for e in events if e.item is not None})
             state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
+            if project and self.project is not None:
+                for entry in entries:
+                    self.project(self.session, entry.index, entry.event)
             if self._batch is not None:
                 return AppendResult(entries=entries, checkpoint_note="")
             note = self._write(state, now)

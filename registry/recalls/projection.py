@@ -58,9 +58,3 @@ def recall_closed(session: Session, index: int, event: dict) -> None:
 
 HANDLERS = {"recall.opened": recall_opened, "recall.unit_updated": recall_unit_updated, "recall.closed": recall_closed}
 TABLES = (RecallCampaign, RecallUnit, RecallUnitChange)
-
-
-def apply(session: Session, index: int, event: dict) -> None:
-    handler = HANDLERS.get(event["type"])
-    if handler is not None:
-        handler(session, index, event)

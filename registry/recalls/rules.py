@@ -1,7 +1,7 @@
 """Pure recall rules: the unit state machine and the basis of a campaign."""
 from __future__ import annotations
 
-from registry.errors import RegistryError
+from registry.errors import CONFLICT, INVALID, DomainError
 
 UNIT_STATES = ("identified", "notified", "remedied", "unreachable", "destroyed")
 TRANSITIONS = {
@@ -15,13 +15,10 @@ COMPLETE = ("remedied", "destroyed")  # a unit in these states needs nothing mor
 BASIS_TYPES = ("lots", "part", "serials")
 
 
-class RecallError(RegistryError):
-    """A request the recall rules refuse: 409 when it conflicts with the campaign's state, 422 otherwise."""
+class RecallError(DomainError):
+    """A request the recall rules refuse."""
 
-    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None):
-        super().__init__(detail, field=field)
-        self.code, self.status = code, status
-        self.title = "Conflict with the campaign's state" if status == 409 else "Refused by a recall rule"
+    titles = {**DomainError.titles, INVALID: "Refused by a recall rule", CONFLICT: "Conflict with the campaign's state"}
 
 
 def check_transition(current: str, target: str) -> None:
@@ -30,4 +27,4 @@ def check_transition(current: str, target: str) -> None:
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(TRANSITIONS[current]) or "nothing (it is final)"
         raise RecallError(f"a unit that is {current} can become {allowed}, not {target}", code="invalid_transition",
-                          status=409, field="state")
+                          kind=CONFLICT, field="state")

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.custody.models import Item
+from registry.errors import CONFLICT, NOT_FOUND
 from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.recalls import population, projection
+from registry.recalls import population
 from registry.recalls.models import RecallCampaign, RecallUnit
 from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
 from registry.supply import genealogy
@@ -32,14 +33,12 @@ class RecallService:
 
     def _append(self, type_: str, payload: dict, *, actor: str, now: datetime) -> int:
         event = NewEvent(type_, payload, item=f"recall:{payload['campaign_id']}")
-        entry = self.ledger.append([event], actor=actor, now=now).entries[0]
-        projection.apply(self.session, entry.index, entry.event)
-        return entry.index
+        return self.ledger.append([event], actor=actor, now=now).entries[0].index
 
     def campaign(self, campaign_id: str) -> RecallCampaign:
         found = self.session.get(RecallCampaign, campaign_id) if isinstance(campaign_id, str) else None
         if found is None:
-            raise RecallError(f"no recall campaign {campaign_id!r}", code="unknown_campaign", status=404,
+            raise RecallError(f"no recall campaign {campaign_id!r}", code="unknown_campaign", kind=NOT_FOUND,
                               field="campaign_id")
         return found
 
@@ -104,7 +103,7 @@ class RecallService:
         with write_transaction(self.session):
             if self.session.scalar(select(RecallCampaign.id).where(RecallCampaign.number == payload["number"])):
                 raise RecallError(f"campaign {payload['number']} exists already", code="duplicate_campaign",
-                                  status=409, field="number")
+                                  kind=CONFLICT, field="number")
             payload["basis"] = self._basis(basis)
             found = population.population(self.session, payload["basis"], moment(payload["as_of"], "as_of", now=None))
             if not found:
@@ -128,11 +127,11 @@ class RecallService:
         with write_transaction(self.session):
             campaign = self.campaign(campaign_id)
             if campaign.status != "open":
-                raise RecallError(f"campaign {campaign.number} is closed", code="campaign_closed", status=409)
+                raise RecallError(f"campaign {campaign.number} is closed", code="campaign_closed", kind=CONFLICT)
             unit = self.session.get(RecallUnit, (campaign.id, item_id)) if isinstance(item_id, str) else None
             if unit is None:
                 raise RecallError("the item is not in this campaign's population", code="not_in_population",
-                                  status=404, field="item_id")
+                                  kind=NOT_FOUND, field="item_id")
             check_transition(unit.state, state)
             if on < unit.updated_on:
                 raise RecallError(f"the unit's last change was on {unit.updated_on}", code="date_before_previous_event",
@@ -158,7 +157,7 @@ class RecallService:
         tree = genealogy.as_built(self.session, unit_item_id, at)
         node = next((n for n in (tree.walk() if tree else ()) if n.item_id == removed and n is not tree), None)
         if node is None:
-            raise RecallError("that component is not in this unit", code="not_installed", status=409,
+            raise RecallError("that component is not in this unit", code="not_installed", kind=CONFLICT,
                               field="replacement.removed")
         link = self.session.scalar(select(ComponentLink).where(ComponentLink.child_item_id == removed,
                                                                ComponentLink.removed_at.is_(None)))
@@ -199,7 +198,7 @@ class RecallService:
         with write_transaction(self.session):
             campaign = self.campaign(campaign_id)
             if campaign.status != "open":
-                raise RecallError(f"campaign {campaign.number} is closed already", code="campaign_closed", status=409)
+                raise RecallError(f"campaign {campaign.number} is closed already", code="campaign_closed", kind=CONFLICT)
             if on < campaign.opened_on:
                 raise RecallError(f"the campaign opened on {campaign.opened_on}", code="date_before_previous_event",
                                   field="date")

@@ -14,7 +14,7 @@ from audit.verify import CHECKS
 from registry import clock
 from registry.custody import queries as custody_queries
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
-from registry.errors import RegistryError
+from registry.errors import CONFLICT, INVALID, NOT_FOUND, DomainError
 from registry.ledger.models import LedgerEntry
 from registry.recalls import drawing as recall_drawing
 from registry.recalls import queries as recall_queries
@@ -24,14 +24,14 @@ from registry.supply import genealogy
 from registry.supply.drawing import tree_svg
 
 
-class ReportError(RegistryError):
+class ReportError(DomainError):
     """A report request the registry refuses: an unknown type, a bad or missing parameter."""
 
-    def __init__(self, detail: str, *, code: str = "invalid_report_parameter", status: int = 422,
+    titles = {**DomainError.titles, INVALID: "Invalid report request"}
+
+    def __init__(self, detail: str, *, code: str = "invalid_report_parameter", kind: str = INVALID,
                  field: str | None = None):
-        super().__init__(detail, field=field)
-        self.code, self.status = code, status
-        self.title = "Not found" if status == 404 else "Invalid report request"
+        super().__init__(detail, code=code, kind=kind, field=field)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _day(params: dict, name: str) -> str:
 def _existing(session: Session, model, key: str, name: str, what: str):
     found = session.get(model, key)
     if found is None:
-        raise ReportError(f"no {what} {key!r}", code="not_found", status=404, field=name)
+        raise ReportError(f"no {what} {key!r}", code="not_found", kind=NOT_FOUND, field=name)
     return found
 
 
@@ -243,9 +243,9 @@ def parse_theft(session: Session, params: dict) -> dict:
     item = _existing(session, Item, item_id, "item_id", "item")
     if item.kind != "firearm":
         raise ReportError(f"ATF Form 3310.11 reports firearms; this item is {item.kind}", code="not_a_firearm",
-                          status=409, field="item_id")
+                          kind=CONFLICT, field="item_id")
     if _theft_record(session, item) is None:
-        raise ReportError("this item has no theft or loss recorded", code="no_theft", status=409, field="item_id")
+        raise ReportError("this item has no theft or loss recorded", code="no_theft", kind=CONFLICT, field="item_id")
     return {"item_id": item_id}
 
 

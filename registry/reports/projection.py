@@ -21,9 +21,3 @@ def report_issued(session: Session, index: int, event: dict) -> None:
 
 HANDLERS = {"report.issued": report_issued}
 TABLES = (IssuedReport,)
-
-
-def apply(session: Session, index: int, event: dict) -> None:
-    handler = HANDLERS.get(event["type"])
-    if handler is not None:
-        handler(session, index, event)

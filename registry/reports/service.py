@@ -21,7 +21,7 @@ from registry.custody import queries as custody_queries
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.reports import catalog, evidence, layout, pades, pdf, projection, tablefont
+from registry.reports import catalog, evidence, layout, pades, pdf, tablefont
 from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
@@ -130,9 +130,7 @@ class ReportService:
                    "checkpoint_size": str(proved["proof"]["size"]), "evidence_entries": str(len(proved["entries"])),
                    "template_revision": revision}
         with write_transaction(self.session):
-            result = self.ledger.append([NewEvent("report.issued", payload)], actor=actor, now=now)
-            entry = result.entries[0]
-            projection.apply(self.session, entry.index, entry.event)
+            self.ledger.append([NewEvent("report.issued", payload)], actor=actor, now=now)
             self.session.flush()
             issued = self.session.get(IssuedReport, report_id)
         step(100, "done")

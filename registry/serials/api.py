@@ -8,20 +8,16 @@ from pydantic import Field
 
 from registry.auth.permissions import Permission, requires
 from registry.contract import Answer, Body, FreeObject, Text, operation
-from registry.errors import RegistryError
+from registry.errors import INVALID, DomainError
 from registry.serials import SCHEMES, SerialsError, validate
 
 bp = Blueprint("serials_api", __name__, url_prefix="/api/v1/serials")
 
 
-class SerialRequestError(RegistryError):
+class SerialRequestError(DomainError):
     """An option the scheme does not know or allow (the schema cannot say which options each takes)."""
-    status = 422
-    title = "Invalid serial check request"
 
-    def __init__(self, detail: str, *, field: str | None, code: str):
-        super().__init__(detail, field=field)
-        self.code = code
+    titles = {**DomainError.titles, INVALID: "Invalid serial check request"}
 
 
 class SerialRequest(Body):

@@ -12,6 +12,7 @@ from registry.contract import Page, operation, paged
 from registry.custody.queries import party_label
 from registry.custody.runtime import custody
 from registry.custody.schemas import ItemFacts, ItemOut
+from registry.errors import NOT_FOUND
 from registry.extensions import db
 from registry.supply import genealogy, queries, stock
 from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
@@ -85,7 +86,7 @@ def order_json(order: PurchaseOrder) -> dict:
 def _get(model, key: str, what: str):
     found = db.session.get(model, key)
     if found is None:
-        raise SupplyError(f"no {what} {key!r}", code=f"unknown_{what.replace(' ', '_')}", status=404)
+        raise SupplyError(f"no {what} {key!r}", code=f"unknown_{what.replace(' ', '_')}", kind=NOT_FOUND)
     return found
 
 

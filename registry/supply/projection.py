@@ -149,9 +149,3 @@ HANDLERS = {
 
 TABLES = (Part, Supplier, SupplierPart, PurchaseOrder, PurchaseOrderLine, Lot, StockLevel, LotConsumption, ItemPart,
           ComponentLink)
-
-
-def apply(session: Session, index: int, event: dict) -> None:
-    handler = HANDLERS.get(event["type"])
-    if handler is not None:
-        handler(session, index, event)

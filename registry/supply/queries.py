@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from registry import clock, serials
 from registry.custody.models import Item
+from registry.errors import NOT_FOUND
 from registry.fields import day, moment
 from registry.supply import genealogy
 from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
@@ -98,16 +99,16 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
     if lot:
         found = lots_by_code(session, lot)
         if not found:
-            raise SupplyError(f"no lot {lot!r}", code="unknown_lot", status=404, field="lot")
+            raise SupplyError(f"no lot {lot!r}", code="unknown_lot", kind=NOT_FOUND, field="lot")
         return genealogy.items_with_lots(found, at)
     if serial:
         found = items_by_serial(session, serial)
         if not found:
-            raise SupplyError(f"no item with the serial {serial!r}", code="unknown_serial", status=404, field="serial")
+            raise SupplyError(f"no item with the serial {serial!r}", code="unknown_serial", kind=NOT_FOUND, field="serial")
         return genealogy.items_by_id(found)
     found = session.scalar(select(Part.id).where((Part.id == part) | (Part.number == part)))
     if found is None:
-        raise SupplyError(f"no part {part!r}", code="unknown_part", status=404, field="part")
+        raise SupplyError(f"no part {part!r}", code="unknown_part", kind=NOT_FOUND, field="part")
     start = day(made_from, "from", now=None) if made_from else date(1900, 1, 1)
     end = day(made_to, "to", now=None) if made_to else date(9999, 12, 30)
     if end < start:

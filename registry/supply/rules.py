@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from registry.errors import RegistryError
+from registry.errors import INVALID, DomainError
 from registry.supply import quantities
 
 TRACKING = ("serial", "lot", "none")
@@ -16,13 +16,10 @@ GS1_LOT = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 PURCHASE_ORDER_CHANGES = {"placed": ("draft",), "cancelled": ("draft", "placed")}
 
 
-class SupplyError(RegistryError):
-    """A request the supply rules refuse: 409 when it conflicts with recorded state, 422 otherwise."""
+class SupplyError(DomainError):
+    """A request the supply rules refuse."""
 
-    def __init__(self, detail: str, *, code: str, status: int = 422, field: str | None = None):
-        super().__init__(detail, field=field)
-        self.code, self.status = code, status
-        self.title = "Conflict with the recorded state" if status == 409 else "Refused by a supply rule"
+    titles = {**DomainError.titles, INVALID: "Refused by a supply rule"}
 
 
 def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from registry.custody.models import Item
 from registry.custody.service import CustodyService
+from registry.errors import CONFLICT, NOT_FOUND
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.supply import genealogy, projection, quantities, stock
+from registry.supply import genealogy, quantities, stock
 from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, PurchaseOrderLine, StockLevel,
                                     Supplier, SupplierPart)
 from registry.fields import day, moment, text
@@ -30,9 +31,7 @@ class SupplyService:
         self.session, self.ledger, self.custody = session, ledger, custody
 
     def _append(self, type_: str, payload: dict, item: str, *, actor: str, now: datetime) -> int:
-        entry = self.ledger.append([NewEvent(type_, payload, item=item)], actor=actor, now=now).entries[0]
-        projection.apply(self.session, entry.index, entry.event)
-        return entry.index
+        return self.ledger.append([NewEvent(type_, payload, item=item)], actor=actor, now=now).entries[0].index
 
     def _get(self, model, key, field: str, what: str):
         found = self.session.get(model, key) if isinstance(key, str) and key else None
@@ -54,7 +53,7 @@ class SupplyService:
         with write_transaction(self.session):
             if self.session.scalar(select(Part.id).where(Part.number == payload["number"])):
                 raise SupplyError(f"part number {payload['number']} exists already", code="duplicate_part",
-                                  status=409, field="number")
+                                  kind=CONFLICT, field="number")
             self._append("part.registered", payload, f"part:{payload['part_id']}", actor=actor, now=now)
             return self.session.get(Part, payload["part_id"])
 
@@ -82,7 +81,7 @@ class SupplyService:
         with write_transaction(self.session):
             if self.session.scalar(select(Supplier.id).where(Supplier.name == payload["name"])):
                 raise SupplyError(f"a supplier named {payload['name']} exists already", code="duplicate_supplier",
-                                  status=409, field="name")
+                                  kind=CONFLICT, field="name")
             self._append("supplier.registered", payload, f"supplier:{payload['supplier_id']}", actor=actor, now=now)
             return self.session.get(Supplier, payload["supplier_id"])
 
@@ -101,7 +100,7 @@ class SupplyService:
             if self.session.scalar(select(SupplierPart.id).where(SupplierPart.supplier_id == supplier_id,
                                                                  SupplierPart.part_id == part_id)):
                 raise SupplyError("this supplier's offer for the part is recorded already", code="duplicate_supplier_part",
-                                  status=409, field="part_id")
+                                  kind=CONFLICT, field="part_id")
             self._append("supplier_part.registered", payload, f"part:{part_id}", actor=actor, now=now)
             return self.session.get(SupplierPart, payload["supplier_part_id"])
 
@@ -133,7 +132,7 @@ class SupplyService:
                 order = self._get(PurchaseOrder, purchase_order_id, "purchase_order_id", "purchase order")
                 if order.status != "placed":
                     raise SupplyError(f"purchase order {order.number} is {order.status}; only a placed order is "
-                                      "received against", code="order_not_placed", status=409, field="purchase_order_id")
+                                      "received against", code="order_not_placed", kind=CONFLICT, field="purchase_order_id")
                 if supplier_id and order.supplier_id != supplier_id:
                     raise SupplyError("the lot's supplier is not the order's", code="wrong_supplier", field="supplier_id")
                 payload["supplier_id"] = order.supplier_id  # the lot comes from the order's supplier
@@ -148,7 +147,7 @@ class SupplyService:
             payload["internal_code"] = text(internal_code, "internal_code", limit=64) or self._next_lot_code(part, on)
             if self.session.scalar(select(Lot.id).where(Lot.internal_code == payload["internal_code"])):
                 raise SupplyError(f"lot code {payload['internal_code']} exists already", code="duplicate_lot",
-                                  status=409, field="internal_code")
+                                  kind=CONFLICT, field="internal_code")
             self._append("lot.received", payload, f"lot:{payload['lot_id']}", actor=actor, now=now)
             return self.session.get(Lot, payload["lot_id"])
 
@@ -169,7 +168,7 @@ class SupplyService:
         available = self._on_hand(lot, location)
         if quantities.to_units(quantities.canonical(amount)) > available:
             raise SupplyError(f"lot {lot.internal_code} has {quantities.show(available)} on hand at {location}",
-                              code="insufficient_stock", status=409, field="quantity")
+                              code="insufficient_stock", kind=CONFLICT, field="quantity")
 
     def consume(self, *, lot_id: str, item_id: str, quantity_, location: str, at, actor: str, now: datetime) -> int:
         """A quantity of a lot goes into a serialized item."""
@@ -240,7 +239,7 @@ class SupplyService:
             item = self._item(item_id, "item_id")
             part = self._get(Part, part_id, "part_id", "part")
             if self.session.get(ItemPart, item.id) is not None:
-                raise SupplyError("the item's part is recorded already", code="part_assigned", status=409,
+                raise SupplyError("the item's part is recorded already", code="part_assigned", kind=CONFLICT,
                                   field="part_id")
             return self._append("item.part_assigned", {"item_id": item.id, "part_id": part.id, "made_at": stamp(when)},
                                 f"item:{item.id}", actor=actor, now=now)
@@ -259,11 +258,11 @@ class SupplyService:
                 raise SupplyError("an item cannot be installed in itself", code="cycle", field="child_item_id")
             if child.status not in INSTALLABLE or parent.status in ("destroyed", "stolen", "lost"):
                 bad = child if child.status not in INSTALLABLE else parent
-                raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", status=409)
+                raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", kind=CONFLICT)
             current = self._installed_in(child.id)
             if current is not None:
                 raise SupplyError(f"{child.serial} is installed in another assembly: remove it first",
-                                  code="already_installed", status=409, field="child_item_id")
+                                  code="already_installed", kind=CONFLICT, field="child_item_id")
             last = self.session.scalar(select(func.max(ComponentLink.removed_at))
                                        .where(ComponentLink.child_item_id == child.id))
             if last is not None and when < last:
@@ -276,7 +275,7 @@ class SupplyService:
                                       field="at")
             if child.id in genealogy.ancestors_since(self.session, parent.id, when):
                 raise SupplyError(f"{child.serial} contains {parent.serial}: the assembly would contain itself",
-                                  code="cycle", status=409, field="child_item_id")
+                                  code="cycle", kind=CONFLICT, field="child_item_id")
             payload = {"parent_item_id": parent.id, "child_item_id": child.id, "at": stamp(when)}
             if position:
                 payload["position"] = position
@@ -285,7 +284,7 @@ class SupplyService:
     def _item(self, item_id: str, field: str) -> Item:
         found = self.session.get(Item, item_id) if isinstance(item_id, str) and item_id else None
         if found is None:
-            raise SupplyError(f"no item {item_id!r}", code="unknown_item", status=404, field=field)
+            raise SupplyError(f"no item {item_id!r}", code="unknown_item", kind=NOT_FOUND, field=field)
         return found
 
     def remove(self, *, parent_item_id: str, child_item_id: str, at, actor: str, now: datetime,
@@ -295,7 +294,7 @@ class SupplyService:
             link = self._installed_in(child_item_id) if isinstance(child_item_id, str) else None
             if link is None or link.parent_item_id != parent_item_id:
                 raise SupplyError("the component is not installed in this assembly", code="not_installed",
-                                  status=409, field="child_item_id")
+                                  kind=CONFLICT, field="child_item_id")
             if when < link.installed_at:
                 raise SupplyError(f"the component was installed at {stamp(link.installed_at)}, after this time",
                                   code="before_previous_event", field="at")
@@ -349,7 +348,7 @@ class SupplyService:
                 by_supplier.setdefault(proposal.supplier.id, []).append(
                     {"part_id": proposal.part.id, "quantity": quantities.show(proposal.quantity)})
             if not by_supplier:
-                raise SupplyError("no part needs ordering from a known supplier", code="nothing_to_order", status=409)
+                raise SupplyError("no part needs ordering from a known supplier", code="nothing_to_order", kind=CONFLICT)
             return [self.draft_purchase_order(supplier_id=supplier, lines=lines, on=on, actor=actor, now=now,
                                               note=note or "from the replenishment proposal")
                     for supplier, lines in by_supplier.items()]
@@ -361,7 +360,7 @@ class SupplyService:
         with write_transaction(self.session):
             order = self._get(PurchaseOrder, purchase_order_id, "purchase_order_id", "purchase order")
             if order.status not in PURCHASE_ORDER_CHANGES[status]:
-                raise SupplyError(f"a {order.status} order cannot be {status}", code="invalid_transition", status=409,
+                raise SupplyError(f"a {order.status} order cannot be {status}", code="invalid_transition", kind=CONFLICT,
                                   field="status")
             return self._append(f"purchase_order.{status}", {"purchase_order_id": order.id, "status": status},
                                 f"purchase_order:{order.id}", actor=actor, now=now)

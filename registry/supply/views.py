@@ -12,7 +12,7 @@ from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry import clock
 from registry.custody.queries import party_label
-from registry.errors import RegistryError, show_on_form
+from registry.errors import NOT_FOUND, RegistryError, show_on_form
 from registry.extensions import db
 from registry.supply import drawing, genealogy, queries, stock
 from registry.supply.forms import (CountForm, DraftForm, InstallForm, LotForm, MakeItemForm, MoveForm, OfferForm,
@@ -38,7 +38,7 @@ def _day(field):
 def _get(model, key: str, what: str):
     found = db.session.get(model, key)
     if found is None:
-        raise SupplyError(f"there is no {what} {key}", code=f"unknown_{what.replace(' ', '_')}", status=404)
+        raise SupplyError(f"there is no {what} {key}", code=f"unknown_{what.replace(' ', '_')}", kind=NOT_FOUND)
     return found
 
 
@@ -99,7 +99,7 @@ def part_action(part_id: str, action: str):
     forms = _part_forms(found)
     form = forms.get(action)
     if form is None:
-        raise SupplyError(f"there is no action {action!r} on a part", code="not_found", status=404)
+        raise SupplyError(f"there is no action {action!r} on a part", code="not_found", kind=NOT_FOUND)
     if not form.validate_on_submit():
         return part(part_id, forms, 400)
     service = supply()
@@ -203,7 +203,7 @@ def lot_action(lot_id: str, action: str):
     forms = _lot_forms()
     form = forms.get(action)
     if form is None:
-        raise SupplyError(f"there is no action {action!r} on a lot", code="not_found", status=404)
+        raise SupplyError(f"there is no action {action!r} on a lot", code="not_found", kind=NOT_FOUND)
     if not form.validate_on_submit():
         return lot(lot_id, forms, 400)
     try:
@@ -340,7 +340,7 @@ def component_action(item_id: str, action: str):
     forms = _panel_forms(found.id)
     form = forms.get(action)
     if form is None:
-        raise SupplyError(f"there is no component action {action!r}", code="not_found", status=404)
+        raise SupplyError(f"there is no component action {action!r}", code="not_found", kind=NOT_FOUND)
     if not form.validate_on_submit():
         return item_page(item_id, panel_forms={"genealogy": forms}, status=400)
     try:

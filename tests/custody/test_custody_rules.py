@@ -184,6 +184,7 @@ def test_a_rule_sees_what_another_writer_committed_after_this_session_read_the_i
 
     from sqlalchemy.orm import Session
 
+    from registry import projections
     from registry.custody.rules import CustodyError
     from registry.custody.service import CustodyService
     from registry.extensions import db
@@ -191,7 +192,7 @@ def test_a_rule_sees_what_another_writer_committed_after_this_session_read_the_i
     from registry.ledger.service import LedgerService
     item = firearm()
     with app.app_context(), Session(db.engine) as session:  # a second worker's own session
-        service = CustodyService(session, LedgerService(session, log_key()))
+        service = CustodyService(session, LedgerService(session, log_key(), projections.apply))
         assert service.item(item).holder_party_id == world["us"]  # read, transaction left open
         sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
             "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["fleet"]})

@@ -1,0 +1,46 @@
+"""The one projection registry: each event type to the one handler that projects it.
+
+Each domain's `projection.py` declares `HANDLERS` (event type to handler) and `TABLES` (the tables
+its handlers write); this module gathers them. The ledger service applies `apply` to every entry it
+appends, inside the write transaction, and `flask ledger replay` applies the same `apply` to every
+entry of the ledger, so the live tables and a replay cannot follow two different paths.
+
+A new domain adds its projection module to `DOMAINS`; an event type claimed twice is refused here.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from registry.custody import projection as custody
+from registry.recalls import projection as recalls
+from registry.reports import projection as reports
+from registry.supply import projection as supply
+
+Handler = Callable[[Session, int, dict], None]
+
+# In dependency order: a later domain's tables may refer to an earlier one's rows.
+DOMAINS: tuple[ModuleType, ...] = (custody, supply, recalls, reports)
+
+
+def _gather(domains) -> dict[str, Handler]:
+    handlers: dict[str, Handler] = {}
+    for domain in domains:
+        for event_type, handler in domain.HANDLERS.items():
+            if event_type in handlers:
+                raise RuntimeError(f"event type {event_type!r} has two projection handlers")
+            handlers[event_type] = handler
+    return handlers
+
+
+HANDLERS = _gather(DOMAINS)
+TABLES = tuple(table for domain in DOMAINS for table in domain.TABLES)
+
+
+def apply(session: Session, index: int, event: dict) -> None:
+    """Project one ledger entry; an event type no domain projects (accounts' own) changes no table."""
+    handler = HANDLERS.get(event["type"])
+    if handler is not None:
+        handler(session, index, event)
