@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from registry.custody.models import Item
@@ -35,3 +35,8 @@ def record_verification(session: Session, *, started_at, finished_at, actor: str
     session.add(run)
     session.commit()
     return run
+
+
+def reachable(session: Session) -> None:
+    """Raises unless the database answers."""
+    session.execute(text("SELECT 1"))

@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Blueprint, Flask, render_template
-from sqlalchemy import text
 
 from registry import overview
 from registry.auth.permissions import Permission, public, requires
 from registry.contract import Answer, operation
-from registry.extensions import db
 from registry.ledger.runtime import reader
+from registry.reads import Reads
 
 bp = Blueprint("main", __name__)
+reads = Reads(overview)
 
 
 class Health(Answer):
@@ -26,14 +26,14 @@ def home():
     size = service.size()
     return render_template("home.html", size=size, checkpoint=service.latest_checkpoint(),
                            recent=list(reversed(service.entries(max(size - 10, 0), size))),
-                           items=overview.item_counts(db.session()), verification=overview.last_verification(db.session()))
+                           items=reads.item_counts(), verification=reads.last_verification())
 
 
 @bp.get("/healthz")
 @public
 @operation("Liveness and database reachability, for load balancers", response=Health, errors=(503,))
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    reads.reachable()
     return {"status": "ok"}
 
 

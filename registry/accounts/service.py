@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from registry.accounts.models import Account, AccountSession, ApiToken, SecurityEvent
 from registry.auth.permissions import GRANTABLE, Role
-from registry.errors import ConflictError, InvalidParameterError, NotFoundError
+from registry.errors import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, DomainError
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import side_transaction, write_transaction
 from registry.ledger.service import LedgerService
@@ -33,8 +33,13 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _DUMMY_HASHES: dict[tuple, str] = {}
 
 
-class AccountError(InvalidParameterError):
-    code = "invalid_account"
+class AccountError(DomainError):
+    """A request the account rules refuse."""
+
+    titles = {**DomainError.titles, INVALID: "Invalid account request"}
+
+    def __init__(self, detail: str, *, code: str = "invalid_account", kind: str = INVALID, field: str | None = None):
+        super().__init__(detail, code=code, kind=kind, field=field)
 
 
 def normalise_email(email: str) -> str:
@@ -72,7 +77,7 @@ class AccountService:
     def require(self, account_id: str) -> Account:
         account = self.get(account_id)
         if account is None:
-            raise NotFoundError(f"no account {account_id}", field="account")
+            raise AccountError(f"no account {account_id}", code="not_found", kind=NOT_FOUND, field="account")
         return account
 
     def all(self) -> list[Account]:
@@ -146,7 +151,7 @@ class AccountService:
         password_hash = self.hasher.hash(password)
         with write_transaction(self.session):
             if self.by_email(email) is not None:
-                raise ConflictError(f"an account for {email} exists already", field="email")
+                raise AccountError(f"an account for {email} exists already", code="conflict", kind=CONFLICT, field="email")
             account_id = str(uuid.uuid4())
             result = self._append("account.created", account_id, {"email": email, "role": role}, actor, now)
             account = Account(id=account_id, email=email, role=role, grants=[], active=True,
@@ -167,7 +172,13 @@ class AccountService:
             account.session_epoch += 1
         return account
 
-    def set_active(self, account_id: str, active: bool, *, actor: str, now: datetime) -> Account:
+    def set_active(self, account_id: str, active: bool, *, actor: str, now: datetime,
+                   by_account_id: str | None = None) -> Account:
+        """Activate or deactivate an account. An administrator (`by_account_id`) cannot deactivate
+        their own: the registry would be left without the account that could undo it."""
+        if not active and by_account_id is not None and by_account_id == account_id:
+            raise AccountError("you cannot deactivate your own account", code="own_account", kind=FORBIDDEN,
+                               field="active")
         with write_transaction(self.session):
             account = self.require(account_id)
             if account.active == active:
@@ -223,7 +234,7 @@ class AccountService:
         with write_transaction(self.session):
             token = self.session.get(ApiToken, token_id)
             if token is None or (owner is not None and token.account_id != owner):
-                raise NotFoundError(f"no token {token_id}", field="token")
+                raise AccountError(f"no token {token_id}", code="not_found", kind=NOT_FOUND, field="token")
             if token.revoked_at is not None:
                 return token
             account = self.require(token.account_id)

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from registry.accounts.runtime import accounts
-from registry.accounts.service import generate_password
+from registry.accounts.service import AccountError, generate_password
 from registry.auth.forms import ActiveForm, ConfirmForm, CreateAccountForm, GrantForm, PasswordForm, RoleForm, TokenForm
 from registry.auth.permissions import Permission, requires
 from registry.errors import RegistryError, show_on_form
@@ -65,10 +65,12 @@ def change_role(account_id: str):
 def set_active(account_id: str):
     form = ActiveForm()
     if form.validate_on_submit():
-        if account_id == current_user.account_id and not form.active.data:
-            flash("You cannot deactivate your own account.", "danger")
+        try:
+            account = accounts().set_active(account_id, form.active.data, actor=current_user.actor, now=_now(),
+                                            by_account_id=current_user.account_id)
+        except AccountError as error:
+            flash(error.detail[0].upper() + error.detail[1:] + ".", "danger")
         else:
-            account = accounts().set_active(account_id, form.active.data, actor=current_user.actor, now=_now())
             flash(f"{account.email} is {'active' if account.active else 'inactive'}.", "success")
     return redirect(url_for("accounts.detail", account_id=account_id))
 

@@ -15,13 +15,12 @@ from registry.csvfile import csv_text
 from registry.custody import queries
 from registry.custody.models import CustodyRecord, Item, Party
 from registry.custody.rules import CustodyError
-from registry.custody.runtime import custody
+from registry.custody.runtime import custody, reads
 from registry.custody.schemas import (Acquisition, BookQuery, BoundBook, Correction, CustodyEvent, Disposition,
                                       ImportJobOut, ImportQuery, ImportReport, ItemDetail, ItemFacts, ItemList,
                                       ItemOut, ItemSearch, NewItem, NewParty, PartyOut, Signals, StatusChange, Trace,
                                       TraceQuery, Transfer)
 from registry.errors import NotFoundError, problem_response
-from registry.extensions import db
 from registry.ledger.locking import write_transaction
 
 bp = Blueprint("custody_api", __name__, url_prefix="/api/v1")
@@ -36,7 +35,7 @@ def _personal() -> bool:
 def item_json(item: Item) -> dict:
     return {"id": item.id, "kind": item.kind, "scheme": item.scheme, "serial": item.serial,
             "serial_normalized": item.serial_normalized, "status": item.status,
-            "holder": queries.party_label(db.session(), item.holder_party_id, personal=_personal()),
+            "holder": reads.party_label(item.holder_party_id, personal=_personal()),
             "manufacturer": item.manufacturer, "importer": item.importer, "model": item.model, "type": item.type,
             "caliber": item.caliber, "country": item.country, "model_year": item.model_year,
             "description": item.description, "attributes": item.attributes, "acquired": item.acquired,
@@ -45,14 +44,14 @@ def item_json(item: Item) -> dict:
 
 def record_json(record: CustodyRecord) -> dict:
     """A custody record as it reads now (corrections folded in) and, once corrected, as first written."""
-    session, personal = db.session(), _personal()
+    personal = _personal()
     out = {"entry_index": record.entry_index, "type": record.type, "date": record.on.isoformat(),
-           "party": queries.party_label(session, record.party_id, personal=personal),
+           "party": reads.party_label(record.party_id, personal=personal),
            "details": dict(record.details), "corrects": record.corrects, "actor": record.actor,
            "recorded_at": record.recorded_at.isoformat()}
     if record.original_details is not None:
         out["original"] = {"date": record.first_on.isoformat(), "details": dict(record.first_details),
-                           "party": queries.party_label(session, record.first_party_id, personal=personal)}
+                           "party": reads.party_label(record.first_party_id, personal=personal)}
     return out
 
 
@@ -77,7 +76,7 @@ def create_party(body: NewParty):
                                         id_document=body.id_document, id_type=body.id_type,
                                         id_issuer=body.id_issuer, id_number=body.id_number,
                                         confirm_distinct=body.confirm_distinct, actor=current_user.actor, now=_now())
-    return {**queries.party_label(db.session(), party.id, personal=_personal()),
+    return {**reads.party_label(party.id, personal=_personal()),
             "registered_entry": party.registered_entry}
 
 
@@ -86,10 +85,10 @@ def create_party(body: NewParty):
 @operation("One party; a private person's name and address need the personal-data permission", response=PartyOut,
            paths={"party_id": "party id"}, errors=(404,))
 def get_party(party_id: str):
-    party = db.session.get(Party, party_id)
+    party = reads.get(Party, party_id)
     if party is None:
         raise NotFoundError(f"there is no party {party_id}", field="party_id")
-    return {**queries.party_label(db.session(), party.id, personal=_personal()),
+    return {**reads.party_label(party.id, personal=_personal()),
             "registered_entry": party.registered_entry}
 
 
@@ -108,7 +107,7 @@ def create_item(body: NewItem):
 @requires(Permission.ITEMS_READ)
 @operation("Search items: exact serial (normalised, any scheme) and filters", response=ItemList, query=ItemSearch)
 def list_items(params: ItemSearch):
-    found = queries.search(db.session(), serial=params.serial, kind=params.kind, status=params.status,
+    found = reads.search(serial=params.serial, kind=params.kind, status=params.status,
                            holder=params.holder, manufacturer=params.manufacturer,
                            date_from=_date(params.from_, "from"), date_to=_date(params.to, "to"),
                            after=params.cursor, limit=params.limit + 1)
@@ -157,7 +156,7 @@ def import_job(job_id: str):
 @operation("An item with its custody timeline", response=ItemDetail, paths=ITEM_PATH, errors=(404,))
 def get_item(item_id: str):
     item = custody(writing=False).item(item_id)
-    return {"item": item_json(item), "timeline": [record_json(r) for r in queries.timeline(db.session(), item.id)]}
+    return {"item": item_json(item), "timeline": [record_json(r) for r in reads.timeline(item.id)]}
 
 
 def _recorded(item_id: str, record):
@@ -244,7 +243,7 @@ def book_rows(raw_from: str | None, raw_to: str | None, licensee: str | None, vi
     if view not in queries.CORRECTION_VIEWS:
         raise CustodyError("'view' must be originals, corrected or both", code="invalid_view",
                            field="view")
-    return queries.bound_book(db.session(), date_from=date_from, date_to=date_to, licensee=licensee or None,
+    return reads.bound_book(date_from=date_from, date_to=date_to, licensee=licensee or None,
                               view=view, personal=_personal())
 
 
@@ -259,7 +258,7 @@ def trace(params: TraceQuery):
     serial = params.serial.strip()
     if not serial:
         raise CustodyError("'serial' is required", code="missing_field", field="serial")
-    answer = queries.trace(db.session(), serial, params.manufacturer, now=_now(), personal=_personal())
+    answer = reads.trace(serial, params.manufacturer, now=_now(), personal=_personal())
     return {"received_at": answer.received_at.isoformat(), "serial": answer.serial, "items": [{
         "item": item_json(a["item"]),
         "acquisition": None if a["acquisition"] is None else {**record_json(a["acquisition"]), "source": a["source"]},
@@ -273,10 +272,10 @@ def trace(params: TraceQuery):
 @operation("Multiple handgun sales, thefts with their 48-hour deadline, open acquisitions (each list holds at "
            "most 200 rows, the most pressing first; `totals` counts them all)", response=Signals)
 def signals():
-    session, now = db.session(), _now()
-    sales, missing = queries.multiple_sales(session), queries.thefts(session, now=now)
-    held = queries.open_acquisitions(session, today=now.date())
-    serials = queries.serials_of(session, {i for flag in sales.rows for i in flag.item_ids})
+    now = _now()
+    sales, missing = reads.multiple_sales(), reads.thefts(now=now)
+    held = reads.open_acquisitions(today=now.date())
+    serials = reads.serials_of({i for flag in sales.rows for i in flag.item_ids})
     return {
         "multiple_sales": [{"entry_index": f.entry_index, "party_id": f.party_id, "item_ids": f.item_ids,
                             "serials": [serials.get(i) for i in f.item_ids],

@@ -13,12 +13,12 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from registry import clock
 from registry.custody import bulk
 from registry.custody.models import ImportJob
-from registry.errors import NotFoundError, RegistryError
+from registry.errors import NOT_FOUND, DomainError, RegistryError
 from registry.extensions import db
 from registry.jobs import start, update_row
 from registry.ledger.locking import side_transaction
@@ -47,11 +47,17 @@ def submit(text: str, *, recipient_party_id: str, skip_invalid: bool, actor: str
     return job
 
 
+def recent_jobs(actor: str, limit: int = 10) -> list[ImportJob]:
+    """The actor's latest imports, newest first (the import page lists them)."""
+    return list(db.session.scalars(select(ImportJob).where(ImportJob.requested_by == actor)
+                                   .order_by(ImportJob.created_at.desc()).limit(limit)))
+
+
 def own_job(job_id: str, actor: str) -> ImportJob:
     """The caller's own job (a job holds a file someone else sent), shown failed if its worker died."""
     found = db.session.get(ImportJob, job_id)
     if found is None or found.requested_by != actor:
-        raise NotFoundError(f"no import job {job_id} of yours", field="job_id")
+        raise DomainError(f"no import job {job_id} of yours", code="not_found", kind=NOT_FOUND, field="job_id")
     return settle(found)
 
 

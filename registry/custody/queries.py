@@ -31,6 +31,20 @@ def watching_personal_data() -> Iterator[set[str]]:
         _shown_persons.reset(token)
 
 
+def parties(session: Session) -> list[Party]:
+    return list(session.scalars(select(Party).order_by(Party.kind, Party.name)))
+
+
+def licensees(session: Session) -> list[Party]:
+    return list(session.scalars(select(Party).where(Party.kind == "licensee").order_by(Party.name)))
+
+
+def custody_state(session: Session, item: Item) -> str:
+    """The item's state in the custody state machine (`states`), from its effective records."""
+    from registry.custody.projection import custody_of
+    return custody_of(session, item).state
+
+
 def party_label(session: Session, party_id: str | None, *, personal: bool, document: bool = False) -> dict | None:
     """Name and address (or licence) of a party; a person's come from the vault, only when the
     reader may see personal data and they are not erased. With `document`, a person's identity

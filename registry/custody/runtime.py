@@ -5,9 +5,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from registry.custody import queries
 from registry.custody.service import CustodyService
 from registry.extensions import db
 from registry.ledger.runtime import ledger, reader
+from registry.reads import Reads
+
+reads = Reads(queries)
 
 
 def person_key() -> bytes:

@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from registry import clock
 from registry.auth.guard import demand
@@ -16,10 +15,8 @@ from registry.custody import projection, queries, rules, states
 from registry.custody.api import book_rows, to_csv
 from registry.custody.forms import (CorrectionForm, ImportForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm,
                                     TraceForm)
-from registry.custody.models import Party
-from registry.custody.runtime import custody
+from registry.custody.runtime import custody, reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
-from registry.extensions import db
 from registry.ledger.runtime import reader, verifier_key
 
 bp = Blueprint("custody", __name__)
@@ -38,8 +35,7 @@ def _day(field) -> str | None:
 
 
 def party_choices(blank: str = "choose a party") -> list:
-    parties = db.session.scalars(select(Party).order_by(Party.kind, Party.name)).all()
-    labels = [(p.id, queries.party_label(db.session(), p.id, personal=_personal())) for p in parties]
+    labels = [(p.id, reads.party_label(p.id, personal=_personal())) for p in reads.parties()]
     return [("", blank)] + [(pid, f"{label['name']} ({label['kind']}{', ' + label['ffl'] if label['ffl'] else ''})")
                             for pid, label in labels]
 
@@ -56,8 +52,8 @@ def search():
         flash("Dates are YYYY-MM-DD.", "danger")
         date_from = date_to = None
     searched = any(filters.values()) or date_from or date_to or args.get("all")
-    items = queries.search(db.session(), **filters, date_from=date_from, date_to=date_to, limit=200) if searched else []
-    holders = {i.holder_party_id: queries.party_label(db.session(), i.holder_party_id, personal=_personal())
+    items = reads.search(**filters, date_from=date_from, date_to=date_to, limit=200) if searched else []
+    holders = {i.holder_party_id: reads.party_label(i.holder_party_id, personal=_personal())
                for i in items if i.holder_party_id}
     return render_template("custody/search.html", items=items, holders=holders, args=args, searched=searched,
                            kinds=rules.KINDS, statuses=rules.STATUSES, parties=party_choices("any holder"))
@@ -69,8 +65,7 @@ def import_file():
     """Upload a CSV of acquisitions: it is imported in the background, the job page shows how far."""
     from registry.custody import bulk, imports
     form = ImportForm()
-    form.recipient.choices = [(p.id, f"{p.name} ({p.ffl})") for p in db.session.scalars(
-        select(Party).where(Party.kind == "licensee").order_by(Party.name))]
+    form.recipient.choices = [(p.id, f"{p.name} ({p.ffl})") for p in reads.licensees()]
     if form.validate_on_submit():
         raw = form.file.data.read()
         try:
@@ -81,11 +76,8 @@ def import_file():
             job = imports.submit(text, recipient_party_id=form.recipient.data, skip_invalid=form.skip_invalid.data,
                                  actor=current_user.actor)
             return redirect(url_for("custody.import_job", job_id=job.id))
-    from registry.custody.models import ImportJob
-    mine = db.session.scalars(select(ImportJob).where(ImportJob.requested_by == current_user.actor)
-                              .order_by(ImportJob.created_at.desc()).limit(10)).all()
     return render_template("custody/import.html", form=form, columns=bulk.COLUMNS, required=bulk.REQUIRED,
-                           jobs=mine), 400 if form.errors else 200
+                           jobs=imports.recent_jobs(current_user.actor)), 400 if form.errors else 200
 
 
 EXAMPLE_IMPORT = ("kind,scheme,serial,description,acquired_on,source_ffl,reference,import_key\n"
@@ -153,7 +145,7 @@ def _action_forms(item):
     status.status.choices = [choice for choice in status.status.choices if choice.value in allowed] or \
         status.status.choices
     correction = CorrectionForm(prefix="correct")
-    records = [r for r in queries.timeline(db.session(), item.id) if r.type in projection.CORRECTABLE]
+    records = [r for r in reads.timeline(item.id) if r.type in projection.CORRECTABLE]
     correction.corrects.choices = [(str(r.entry_index), f"entry {r.entry_index}: {r.type} on {r.on}") for r in records]
     correction.party.choices = holder_choices
     correction.field.choices = sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
@@ -162,7 +154,7 @@ def _action_forms(item):
 
 def allowed_events(item) -> frozenset[str]:
     """The events the state machine allows the item next, which decide the forms its page offers."""
-    return states.ALLOWED[item.kind][projection.custody_of(db.session(), item).state]
+    return states.ALLOWED[item.kind][reads.custody_state(item)]
 
 
 @bp.get("/items/<item_id>")
@@ -170,20 +162,19 @@ def allowed_events(item) -> frozenset[str]:
 def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms: dict | None = None,
          posted: str | None = None):
     found = custody(writing=False).item(item_id)
-    session = db.session()
-    records = queries.timeline(session, found.id)
+    records = reads.timeline(found.id)
     service, vkey = reader(), verifier_key()
     proofs = {r.entry_index: service.proven_entry(r.entry_index, vkey) for r in records}
-    labels = {r.entry_index: queries.party_label(session, r.party_id, personal=_personal()) for r in records}
+    labels = {r.entry_index: reads.party_label(r.party_id, personal=_personal()) for r in records}
     named = {pid for r in records if r.type == "corrected" for k, pid in r.details["fields"].items()
              if k.endswith("_party_id")}
-    parties = {pid: queries.party_label(session, pid, personal=_personal()) for pid in named}
+    parties = {pid: reads.party_label(pid, personal=_personal()) for pid in named}
     return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
                            parties=parties,
-                           holder=queries.party_label(session, found.holder_party_id, personal=_personal()),
+                           holder=reads.party_label(found.holder_party_id, personal=_personal()),
                            forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE),
                            allowed=allowed_events(found), posted=posted,
-                           state=states.STATE_LABELS[projection.custody_of(session, found).state],
+                           state=states.STATE_LABELS[reads.custody_state(found)],
                            panels=[panel(found, (panel_forms or {}).get(name))
                                    for name, panel in current_app.extensions.get("item_panels", {}).items()]), status
 
@@ -254,8 +245,7 @@ def parties():
             else:
                 flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
                 return redirect(url_for("custody.parties"))
-    rows = db.session.scalars(select(Party).order_by(Party.kind, Party.name)).all()
-    labels = [queries.party_label(db.session(), p.id, personal=_personal()) | {"entry": p.registered_entry} for p in rows]
+    labels = [reads.party_label(p.id, personal=_personal()) | {"entry": p.registered_entry} for p in reads.parties()]
     return render_template("custody/parties.html", form=form, parties=labels,
                            can_write=current_user.can(Permission.ITEMS_WRITE)), 400 if form.errors else 200
 
@@ -278,8 +268,7 @@ def bound_book():
         from flask import Response
         return Response(to_csv([queries.book_row_dict(r) for r in rows]), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=bound-book.csv"})
-    licensees = db.session.scalars(select(Party).where(Party.kind == "licensee").order_by(Party.name)).all()
-    return render_template("custody/bound_book.html", rows=rows, view=view, args=request.args, licensees=licensees,
+    return render_template("custody/bound_book.html", rows=rows, view=view, args=request.args, licensees=reads.licensees(),
                            views=queries.CORRECTION_VIEWS)
 
 
@@ -289,19 +278,19 @@ def trace():
     form = TraceForm(request.args)
     answer = None
     if form.serial.data:
-        answer = queries.trace(db.session(), form.serial.data, form.manufacturer.data, now=_now(), personal=_personal())
+        answer = reads.trace(form.serial.data, form.manufacturer.data, now=_now(), personal=_personal())
     return render_template("custody/trace.html", form=form, answer=answer)
 
 
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
 def signals():
-    session, now = db.session(), _now()
-    flags = queries.multiple_sales(session)
-    return render_template("custody/signals.html", flags=flags, thefts=queries.thefts(session, now=now),
-                           open_items=queries.open_acquisitions(session, today=now.date()), now=now,
-                           serials=queries.serials_of(session, {i for flag in flags.rows for i in flag.item_ids}),
-                           flag_party={f.entry_index: queries.party_label(session, f.party_id, personal=_personal())
+    now = _now()
+    flags = reads.multiple_sales()
+    return render_template("custody/signals.html", flags=flags, thefts=reads.thefts(now=now),
+                           open_items=reads.open_acquisitions(today=now.date()), now=now,
+                           serials=reads.serials_of({i for flag in flags.rows for i in flag.item_ids}),
+                           flag_party={f.entry_index: reads.party_label(f.party_id, personal=_personal())
                                        for f in flags.rows})
 
 

@@ -36,3 +36,16 @@ def ledger() -> LedgerService:
 def reader() -> LedgerService:
     """A service for reads only: works even where the signing key is not readable."""
     return LedgerService(db.session(), None)
+
+
+def verify_now(actor: str):
+    """A full verification of the ledger with the instance's verifier key, recorded (the dashboard shows it)."""
+    from registry.ledger import checks
+    return checks.verify_and_record(db.session(), [verifier_key()], actor=actor)
+
+
+def export_archive():
+    """The ledger export (a zip for `python -m audit verify`), signed checkpoints and verifier key included."""
+    from registry.ledger import checks
+    vkey = verifier_key()
+    return checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])

@@ -9,9 +9,7 @@ from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
-from registry.extensions import db
-from registry.ledger import checks
-from registry.ledger.runtime import reader, verifier_key
+from registry.ledger.runtime import export_archive, reader, verifier_key, verify_now
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -70,7 +68,7 @@ def verify_entry(index: int):
 @bp.post("/verify")
 @requires(Permission.LEDGER_VERIFY)
 def verify_all():
-    run = checks.verify_and_record(db.session(), [verifier_key()], actor=current_user.actor)
+    run = verify_now(current_user.actor)
     flash(f"Full verification: {run.summary}", "success" if run.ok else "danger")
     return redirect(url_for("main.home"))
 
@@ -86,8 +84,7 @@ def export_page():
 @bp.get("/export.zip")
 @requires(Permission.LEDGER_EXPORT)
 def export_download():
-    vkey = verifier_key()
-    archive = checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])
+    archive = export_archive()
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"ledger-export-{reader().size()}.zip")
 

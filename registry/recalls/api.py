@@ -9,10 +9,9 @@ from registry import clock
 from registry.auth.permissions import Permission, requires
 from registry.contract import Page, operation, paged
 from registry.csvfile import csv_text
-from registry.extensions import db
 from registry.recalls import queries
 from registry.recalls.models import RecallCampaign
-from registry.recalls.runtime import recalls
+from registry.recalls.runtime import reads, recalls
 from registry.recalls.schemas import (EntryIndex, NewRecallCampaign, Part573, RecallCampaignDetail, RecallCampaignOut,
                                       RecallCampaigns, RecallClosing, RecallUnits, RecallUnitsUpdate, RecallUnitUpdate,
                                       UnitsQuery, UnitsUpdated)
@@ -31,7 +30,7 @@ def _personal() -> bool:
 
 
 def campaign_json(campaign: RecallCampaign) -> dict:
-    counted = queries.counts(db.session(), campaign.id)
+    counted = reads.counts(campaign.id)
     return {"id": campaign.id, "number": campaign.number, "title": campaign.title, "defect": campaign.defect,
             "remedy": campaign.remedy, "basis": campaign.basis, "as_of": campaign.as_of.isoformat(),
             "opened_on": campaign.opened_on.isoformat(), "opened_entry": campaign.opened_entry,
@@ -45,7 +44,7 @@ def campaign_json(campaign: RecallCampaign) -> dict:
 @requires(Permission.ITEMS_READ)
 @operation("Recall campaigns, newest first", response=RecallCampaigns, query=Page)
 def list_campaigns(params: Page):
-    rows, next_cursor = paged(lambda start, count: queries.campaigns(db.session(), offset=start, limit=count), params)
+    rows, next_cursor = paged(lambda start, count: reads.campaigns(offset=start, limit=count), params)
     return {"campaigns": [campaign_json(c) for c in rows], "next_cursor": next_cursor}
 
 
@@ -67,7 +66,7 @@ def open_campaign(body: NewRecallCampaign):
 def get_campaign(campaign_id: str):
     campaign = recalls().campaign(campaign_id)
     return {**campaign_json(campaign), "history": [
-        {"date": day.isoformat(), "complete": done} for day, done in queries.history(db.session(), campaign)]}
+        {"date": day.isoformat(), "complete": done} for day, done in reads.history(campaign)]}
 
 
 @bp.get("/recalls/<campaign_id>/units")
@@ -76,8 +75,8 @@ def get_campaign(campaign_id: str):
            paths=CAMPAIGN, errors=(404,))
 def list_units(campaign_id: str, params: UnitsQuery):
     campaign = recalls().campaign(campaign_id)
-    rows, next_cursor = paged(lambda start, count: queries.units(
-        db.session(), campaign.id, personal=_personal(), state=params.state, limit=count, offset=start), params)
+    rows, next_cursor = paged(lambda start, count: reads.units(
+        campaign.id, personal=_personal(), state=params.state, limit=count, offset=start), params)
     return {"units": rows, "next_cursor": next_cursor}
 
 
@@ -90,7 +89,7 @@ def holder_rows(campaign_id: str, personal: bool) -> list[dict]:
              "updated_on": u["updated_on"], "holder": (u["holder"] or {}).get("name"),
              "holder_address": (u["holder"] or {}).get("address"), "holder_ffl": (u["holder"] or {}).get("ffl"),
              "item_status": u["item_status"], "item_id": u["item_id"]}
-            for u in queries.units(db.session(), campaign_id, personal=personal)]
+            for u in reads.units(campaign_id, personal=personal)]
 
 
 def holders_csv(campaign: RecallCampaign, personal: bool) -> Response:
@@ -111,7 +110,7 @@ def export_holders(campaign_id: str):
 @operation("A Part 573-style summary: involved components, supplier, lot, population, production period",
            response=Part573, paths=CAMPAIGN, errors=(404,))
 def part_573(campaign_id: str):
-    return queries.part_573(db.session(), recalls().campaign(campaign_id))
+    return reads.part_573(recalls().campaign(campaign_id))
 
 
 @bp.post("/recalls/<campaign_id>/units/<item_id>")

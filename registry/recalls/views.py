@@ -9,12 +9,11 @@ from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry import clock
 from registry.errors import RegistryError, show_on_form
-from registry.extensions import db
 from registry.recalls import drawing, queries
 from registry.recalls.forms import BulkForm, CampaignForm, CloseForm, UnitForm
 from registry.recalls.rules import RecallError
-from registry.recalls.runtime import recalls
-from registry.supply.queries import parts
+from registry.recalls.runtime import reads, recalls
+from registry.supply.runtime import reads as supply_reads
 
 bp = Blueprint("recalls", __name__, url_prefix="/recalls")
 PAGE = 200
@@ -31,7 +30,7 @@ def _day(field):
 
 def _campaign_form() -> CampaignForm:
     form = CampaignForm()
-    form.part.choices = [("", "choose a part")] + [(p.id, f"{p.number} · {p.description}") for p in parts(db.session())]
+    form.part.choices = [("", "choose a part")] + [(p.id, f"{p.number} · {p.description}") for p in supply_reads.parts()]
     return form
 
 
@@ -66,8 +65,7 @@ def index():
             else:
                 flash(f"Opened campaign {campaign.number}: {campaign.population_size} units.", "success")
                 return redirect(url_for("recalls.campaign", campaign_id=campaign.id))
-    session = db.session()
-    campaigns = [(c, queries.counts(session, c.id)) for c in queries.campaigns(session)]
+    campaigns = [(c, reads.counts(c.id)) for c in reads.campaigns()]
     return render_template("recalls/index.html", campaigns=campaigns, completion=queries.completion, form=form,
                            can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
 
@@ -84,18 +82,17 @@ def _forms() -> dict:
 @requires(Permission.ITEMS_READ)
 def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
     found = recalls().campaign(campaign_id)
-    session = db.session()
     try:
         page = max(0, int(request.args.get("page", 0)))
     except ValueError:
         page = 0
     state = request.args.get("state") or None
-    counted = queries.counts(session, found.id)
-    series = queries.history(session, found)
+    counted = reads.counts(found.id)
+    series = reads.history(found)
     until = found.closed_on or max(clock.now().date(), series[-1][0])
-    units = queries.units(session, found.id, personal=current_user.can(Permission.PERSONAL_DATA_READ), state=state,
+    units = reads.units(found.id, personal=current_user.can(Permission.PERSONAL_DATA_READ), state=state,
                           limit=PAGE + 1, offset=page * PAGE)
-    return render_template("recalls/campaign.html", campaign=found, counts=counted, summary=queries.part_573(session, found),
+    return render_template("recalls/campaign.html", campaign=found, counts=counted, summary=reads.part_573(found),
                            completion=queries.completion(counted), chart=drawing.completion_svg(series, found.population_size,
                                                                                                 until=until),
                            units=units[:PAGE], more=len(units) > PAGE, page=page, state=state, forms=forms or _forms(),
@@ -129,7 +126,7 @@ def update_units(campaign_id: str):
     form = forms["bulk"]
     if not form.validate_on_submit():
         return campaign(campaign_id, forms, 400)
-    items = queries.unit_ids(db.session(), campaign_id, form.from_state.data)
+    items = reads.unit_ids(campaign_id, form.from_state.data)
     try:
         if not items:
             raise RecallError(f"no unit is {form.from_state.data}", code="no_units", field="from_state")

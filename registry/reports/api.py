@@ -7,15 +7,13 @@ from typing import Literal
 from flask import Blueprint, Flask, request, url_for
 from flask_login import current_user
 from pydantic import Field
-from sqlalchemy import select
 
 from registry.auth.permissions import Permission, accepts_large_body, requires
 from registry.contract import Answer, Body, FreeObject, Page, Text, operation, paged
 from registry.errors import RegistryError
-from registry.extensions import db
 from registry.reports import catalog, jobs, verification
 from registry.reports.models import IssuedReport
-from registry.reports.runtime import reports
+from registry.reports.runtime import reads, reports
 from registry.reports.views import issued_report, job_json, own_job, pdf_response
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
@@ -108,10 +106,7 @@ def report_json(report: IssuedReport) -> dict:
 @requires(Permission.REPORTS_READ)
 @operation("Issued reports, newest first", response=IssuedReports, query=ReportsQuery)
 def list_reports(params: ReportsQuery):
-    statement = select(IssuedReport).order_by(IssuedReport.entry_index.desc())
-    if params.type:
-        statement = statement.where(IssuedReport.report_type == params.type)
-    rows, next_cursor = paged(lambda start, count: db.session.scalars(statement.offset(start).limit(count)).all(),
+    rows, next_cursor = paged(lambda start, count: reads.issued(report_type=params.type, offset=start, limit=count),
                               params)
     return {"reports": [report_json(r) for r in rows], "next_cursor": next_cursor}
 

@@ -9,10 +9,14 @@ from flask import current_app, render_template
 from certificates.devpki import PASSWORD_FILE
 from registry.extensions import db
 from registry.ledger.runtime import ledger, log_key
+from registry.reads import Reads
+from registry.reports import queries
 from registry.reports.pades import SigningError, SigningSetup
 from registry.reports.service import Renderer, ReportService
 from registry.reports.store import ReportStore
 
+
+reads = Reads(queries)
 
 def signing_setup() -> SigningSetup:
     """The PKCS#12 and its password: REPORT_SIGNING_PASSWORD, else the one `init` kept beside the

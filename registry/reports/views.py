@@ -6,18 +6,15 @@ from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, redi
                    request, url_for)
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, accepts_large_body, requires
-from registry.custody.models import MultipleSaleFlag, Party
+from registry.custody.runtime import reads as custody_reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
-from registry.extensions import db
-from registry.recalls.models import RecallCampaign
 from registry.reports import catalog, jobs, verification
 from registry.reports.forms import ReportForm, VerifyForm
 from registry.reports.models import IssuedReport, ReportJob
-from registry.reports.runtime import reports, store
+from registry.reports.runtime import reads, reports, store
 from registry.reports.store import StoredReportError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -29,14 +26,14 @@ def _personal() -> bool:
 
 
 def issued_report(report_id: str) -> IssuedReport:
-    found = db.session.get(IssuedReport, report_id)
+    found = reads.get(IssuedReport, report_id)
     if found is None:
         raise NotFoundError(f"no issued report {report_id}")
     return found
 
 
 def own_job(job_id: str) -> ReportJob:
-    found = db.session.get(ReportJob, job_id)
+    found = reads.get(ReportJob, job_id)
     if found is None or found.requested_by != current_user.actor:
         raise NotFoundError(f"no report job {job_id} of yours")
     return jobs.settle(found)
@@ -66,15 +63,13 @@ def pdf_response(report: IssuedReport) -> Response:
 
 
 def _choices(form: ReportForm) -> None:
-    session = db.session()
     form.licensee.choices = [SelectChoice("", "all licensees")] + [
-        SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in session.scalars(select(Party).where(Party.kind == "licensee")
-                                                               .order_by(Party.name))]
+        SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in custody_reads.licensees()]
     form.flag.choices = [SelectChoice(str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, "
                                              f"{f.first_date} to {f.last_date}")
-                         for f in session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc()))]
+                         for f in reads.multiple_sale_flags()]
     form.campaign_id.choices = [SelectChoice(c.id, f"{c.number}: {c.title}") for c in
-                                session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc()))]
+                                reads.campaigns()]
 
 
 @bp.get("/")
@@ -85,13 +80,9 @@ def index():
     except ValueError:
         page = 0
     kind = request.args.get("type") or None
-    query = select(IssuedReport).order_by(IssuedReport.entry_index.desc())
-    if kind:
-        query = query.where(IssuedReport.report_type == kind)
-    issued = db.session.scalars(query.limit(PAGE + 1).offset(page * PAGE)).all()
-    mine = [jobs.settle(job) for job in db.session.scalars(
-        select(ReportJob).where(ReportJob.requested_by == current_user.actor)
-        .order_by(ReportJob.created_at.desc()).limit(10))] if current_user.can(Permission.REPORTS_ISSUE) else []
+    issued = reads.issued(report_type=kind, offset=page * PAGE, limit=PAGE + 1)
+    mine = [jobs.settle(job) for job in reads.recent_jobs(current_user.actor)] \
+        if current_user.can(Permission.REPORTS_ISSUE) else []
     return render_template("reports/index.html", issued=issued[:PAGE], more=len(issued) > PAGE, page=page, kind=kind,
                            types=catalog.TYPES, jobs=mine, personal=_personal())
 

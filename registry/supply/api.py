@@ -9,16 +9,15 @@ from flask_login import current_user
 from registry import clock
 from registry.auth.permissions import Permission, requires
 from registry.contract import Page, operation, paged
-from registry.custody.queries import party_label
+from registry.custody.runtime import reads as custody_reads
 from registry.custody.runtime import custody
 from registry.custody.schemas import ItemFacts, ItemOut
 from registry.errors import NOT_FOUND
-from registry.extensions import db
 from registry.supply import genealogy, queries, stock
 from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 from registry.supply.quantities import show
 from registry.supply.rules import SupplyError
-from registry.supply.runtime import supply
+from registry.supply.runtime import reads, supply
 from registry.supply.schemas import (AsBuilt, AssignPart, AtQuery, Consumption, Count, EntryIndex, Install, LotDetail,
                                      LotOut, Lots, LotsQuery, MakeItem, Move, NewLot, NewPart, NewPurchaseOrders,
                                      NewSupplier, NewSupplierPart, OrderStatus, PartDetail, PartOut, Parts,
@@ -56,8 +55,8 @@ def level_json(level: dict) -> dict:
 
 
 def lot_json(lot: Lot, part: Part | None = None, supplier: Supplier | None = None) -> dict:
-    part = part or db.session.get(Part, lot.part_id)
-    supplier = supplier or (db.session.get(Supplier, lot.supplier_id) if lot.supplier_id else None)
+    part = part or reads.get(Part, lot.part_id)
+    supplier = supplier or (reads.get(Supplier, lot.supplier_id) if lot.supplier_id else None)
     return {"id": lot.id, "part_id": lot.part_id, "part_number": part.number, "supplier_id": lot.supplier_id,
             "supplier": supplier.name if supplier else None, "supplier_lot_code": lot.supplier_lot_code,
             "internal_code": lot.internal_code, "lot_scheme": lot.lot_scheme, "quantity": show(lot.quantity),
@@ -76,15 +75,15 @@ def node_json(node: genealogy.Node) -> dict:
 
 def order_json(order: PurchaseOrder) -> dict:
     return {"id": order.id, "number": order.number, "status": order.status, "drafted_on": order.drafted_on.isoformat(),
-            "note": order.note, "supplier": supplier_json(db.session.get(Supplier, order.supplier_id)),
+            "note": order.note, "supplier": supplier_json(reads.get(Supplier, order.supplier_id)),
             "lines": [{"line": line.line, "part_id": part.id, "part_number": part.number,
                        "supplier_part_number": offer.supplier_part_number, "quantity": show(line.quantity),
                        "received": show(line.received) or "0"}
-                      for line, part, offer in queries.order_lines(db.session(), order.id)]}
+                      for line, part, offer in reads.order_lines(order.id)]}
 
 
 def _get(model, key: str, what: str):
-    found = db.session.get(model, key)
+    found = reads.get(model, key)
     if found is None:
         raise SupplyError(f"no {what} {key!r}", code=f"unknown_{what.replace(' ', '_')}", kind=NOT_FOUND)
     return found
@@ -95,9 +94,8 @@ def _get(model, key: str, what: str):
 @requires(Permission.ITEMS_READ)
 @operation("Parts with their on-hand quantity, by part number", response=Parts, query=Page)
 def list_parts(params: Page):
-    session = db.session()
-    rows, next_cursor = paged(lambda start, count: queries.parts(session, offset=start, limit=count), params)
-    levels = stock.on_hand(session)
+    rows, next_cursor = paged(lambda start, count: reads.parts(offset=start, limit=count), params)
+    levels = reads.on_hand()
     return {"parts": [part_json(part, levels.get(part.id)) for part in rows], "next_cursor": next_cursor}
 
 
@@ -118,10 +116,10 @@ def create_part(body: NewPart):
            errors=(404,))
 def get_part(part_id: str):
     part = _get(Part, part_id, "part")
-    return {**part_json(part, stock.on_hand(db.session()).get(part.id)),
+    return {**part_json(part, reads.on_hand().get(part.id)),
             "offers": [{**offer_json(offer), "supplier": supplier.name}
-                       for offer, supplier in queries.offers(db.session(), part.id)],
-            "levels": [level_json(level) for level in stock.levels(db.session(), part_id=part.id)]}
+                       for offer, supplier in reads.offers(part.id)],
+            "levels": [level_json(level) for level in reads.levels(part_id=part.id)]}
 
 
 @bp.post("/parts/<part_id>/reorder")
@@ -159,7 +157,7 @@ def assign_part(item_id: str, body: AssignPart):
 @requires(Permission.ITEMS_READ)
 @operation("Suppliers, by name", response=Suppliers, query=Page)
 def list_suppliers(params: Page):
-    rows, next_cursor = paged(lambda start, count: queries.suppliers(db.session(), offset=start, limit=count), params)
+    rows, next_cursor = paged(lambda start, count: reads.suppliers(offset=start, limit=count), params)
     return {"suppliers": [supplier_json(s) for s in rows], "next_cursor": next_cursor}
 
 
@@ -187,8 +185,8 @@ def create_supplier_part(body: NewSupplierPart):
 @requires(Permission.ITEMS_READ)
 @operation("Lots, newest first", response=Lots, query=LotsQuery)
 def list_lots(params: LotsQuery):
-    rows, next_cursor = paged(lambda start, count: queries.lots(
-        db.session(), part_id=params.part_id, supplier_id=params.supplier_id, code=params.code, offset=start,
+    rows, next_cursor = paged(lambda start, count: reads.lots(
+        part_id=params.part_id, supplier_id=params.supplier_id, code=params.code, offset=start,
         limit=count), params)
     return {"lots": [lot_json(lot, part, supplier) for lot, part, supplier in rows], "next_cursor": next_cursor}
 
@@ -211,10 +209,10 @@ def receive_lot(body: NewLot):
            errors=(404,))
 def get_lot(lot_id: str):
     lot = _get(Lot, lot_id, "lot")
-    return {**lot_json(lot), "levels": [level_json(level) for level in stock.levels(db.session(), lot_id=lot.id)],
+    return {**lot_json(lot), "levels": [level_json(level) for level in reads.levels(lot_id=lot.id)],
             "consumed_by": [{"item_id": item.id, "serial": item.serial, "quantity": show(use.quantity),
                              "at": use.consumed_at.isoformat(), "entry_index": use.entry_index}
-                            for use, item in queries.consumptions(db.session(), lot.id)]}
+                            for use, item in reads.consumptions(lot.id)]}
 
 
 @bp.post("/lots/<lot_id>/consumptions")
@@ -249,7 +247,7 @@ def count(lot_id: str, body: Count):
 @requires(Permission.ITEMS_READ)
 @operation("On hand per part, lot and location", response=Stock, query=StockQuery)
 def stock_levels(params: StockQuery):
-    levels = stock.levels(db.session(), part_id=params.part_id)
+    levels = reads.levels(part_id=params.part_id)
     rows, next_cursor = paged(lambda start, count: levels[start:start + count], params)
     return {"levels": [level_json(level) for level in rows], "next_cursor": next_cursor}
 
@@ -280,7 +278,7 @@ def remove(item_id: str, child_id: str, body: Removal):
 def as_built(item_id: str, params: AtQuery):
     at = queries.when(params.at)
     custody(writing=False).item(item_id)
-    tree = genealogy.as_built(db.session(), item_id, at)
+    tree = reads.as_built(item_id, at)
     return {"at": at.isoformat(), "tree": node_json(tree)}
 
 
@@ -290,17 +288,16 @@ def as_built(item_id: str, params: AtQuery):
            "(forward trace), with its holder and status", response=WhereUsed, query=WhereUsedQuery,
            errors=(404, 422))
 def where_used(params: WhereUsedQuery):
-    session = db.session()
     at = queries.when(params.at)
-    start = queries.trace_start(session, lot=params.lot, serial=params.serial, part=params.part,
+    start = reads.trace_start(lot=params.lot, serial=params.serial, part=params.part,
                                 made_from=params.from_, made_to=params.to, at=at)
-    found = genealogy.where_used(session, start, at)
+    found = reads.where_used(start, at)
     personal = current_user.can(Permission.PERSONAL_DATA_READ)
     return {"at": at.isoformat(), "count": len(found), "items": [
         {"id": item.id, "serial": item.serial, "kind": item.kind, "status": item.status,
          "description": item.description,
-         "holder": party_label(session, item.holder_party_id, personal=personal)}
-        for item in queries.affected_items(session, found)]}
+         "holder": custody_reads.party_label(item.holder_party_id, personal=personal)}
+        for item in reads.affected_items(found)]}
 
 
 # -- replenishment and purchase orders -------------------------------------------------------------
@@ -315,7 +312,7 @@ def proposal_json(proposal: stock.Proposal) -> dict:
 @operation("Parts at or below their reorder point, with the proposed supplier and quantity", response=Replenishment,
            query=Page)
 def replenishment(params: Page):
-    proposals = stock.replenishment(db.session())
+    proposals = reads.replenishment()
     rows, next_cursor = paged(lambda start, count: proposals[start:start + count], params)
     return {"proposals": [proposal_json(p) for p in rows], "next_cursor": next_cursor}
 
@@ -339,7 +336,7 @@ def draft_orders(body: NewPurchaseOrders):
 @requires(Permission.ITEMS_READ)
 @operation("Purchase orders, newest first", response=PurchaseOrders, query=Page)
 def list_orders(params: Page):
-    rows, next_cursor = paged(lambda start, count: queries.purchase_orders(db.session(), offset=start, limit=count),
+    rows, next_cursor = paged(lambda start, count: reads.purchase_orders(offset=start, limit=count),
                               params)
     return {"purchase_orders": [order_json(order) for order, _ in rows], "next_cursor": next_cursor}
 

@@ -12,8 +12,8 @@ from registry.custody.models import Item
 from registry.errors import NOT_FOUND
 from registry.fields import day, moment
 from registry.supply import genealogy
-from registry.supply.models import (ItemPart, Lot, LotConsumption, Part, PurchaseOrder, PurchaseOrderLine, Supplier,
-                                    SupplierPart)
+from registry.supply.models import (ComponentLink, ItemPart, Lot, LotConsumption, Part, PurchaseOrder,
+                                    PurchaseOrderLine, Supplier, SupplierPart)
 from registry.supply.rules import SupplyError
 
 
@@ -61,6 +61,27 @@ def order_lines(session: Session, order_id: str) -> list[tuple[PurchaseOrderLine
         select(PurchaseOrderLine, Part, SupplierPart).join(Part, Part.id == PurchaseOrderLine.part_id)
         .join(SupplierPart, SupplierPart.id == PurchaseOrderLine.supplier_part_id)
         .where(PurchaseOrderLine.purchase_order_id == order_id).order_by(PurchaseOrderLine.line)))
+
+
+def lots_of_order(session: Session, order_id: str) -> list[Lot]:
+    """The lots received against a purchase order."""
+    return list(session.scalars(select(Lot).where(Lot.purchase_order_id == order_id).order_by(Lot.received_entry)))
+
+
+def installed(session: Session, item_id: str) -> list[tuple[ComponentLink, Item]]:
+    """The components installed in the item now, with their items, in position order."""
+    return list(session.execute(
+        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
+        .where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None))
+        .order_by(ComponentLink.position, Item.serial)).all())
+
+
+def link_history(session: Session, item_id: str) -> list[tuple[ComponentLink, Item]]:
+    """Every install and removal in or of the item, oldest first, with the component."""
+    return list(session.execute(
+        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
+        .where((ComponentLink.parent_item_id == item_id) | (ComponentLink.child_item_id == item_id))
+        .order_by(ComponentLink.installed_at)).all())
 
 
 def item_part(session: Session, item_id: str) -> tuple[ItemPart, Part] | None:

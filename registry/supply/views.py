@@ -6,22 +6,20 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry import clock
-from registry.custody.queries import party_label
+from registry.custody.runtime import reads as custody_reads
 from registry.errors import NOT_FOUND, RegistryError, show_on_form
-from registry.extensions import db
-from registry.supply import drawing, genealogy, queries, stock
+from registry.supply import drawing, queries
 from registry.supply.forms import (CountForm, DraftForm, InstallForm, LotForm, MakeItemForm, MoveForm, OfferForm,
                                    OrderStatusForm, PartForm, RemoveForm, ReorderForm, SupplierForm)
 from registry.custody.models import Item
-from registry.supply.models import ComponentLink, Lot, Part, PurchaseOrder, Supplier
+from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 from registry.supply.quantities import show
 from registry.supply.rules import SupplyError
-from registry.supply.runtime import supply
+from registry.supply.runtime import reads, supply
 
 bp = Blueprint("supply", __name__, url_prefix="/supply")
 items_bp = Blueprint("genealogy", __name__)
@@ -36,14 +34,14 @@ def _day(field):
 
 
 def _get(model, key: str, what: str):
-    found = db.session.get(model, key)
+    found = reads.get(model, key)
     if found is None:
         raise SupplyError(f"there is no {what} {key}", code=f"unknown_{what.replace(' ', '_')}", kind=NOT_FOUND)
     return found
 
 
 def _supplier_choices(blank: str) -> list:
-    return [("", blank)] + [(s.id, s.name) for s in queries.suppliers(db.session())]
+    return [("", blank)] + [(s.id, s.name) for s in reads.suppliers()]
 
 
 # -- parts -------------------------------------------------------------------------------------------
@@ -64,9 +62,9 @@ def index():
             else:
                 flash(f"Registered part {part.number} (ledger entry {part.registered_entry}).", "success")
                 return redirect(url_for("supply.part", part_id=part.id))
-    levels = stock.on_hand(db.session())
-    return render_template("supply/index.html", parts=queries.parts(db.session()), levels=levels, show=show, form=form,
-                           proposals=len(stock.replenishment(db.session()))), 200 if not form.errors else 400
+    levels = reads.on_hand()
+    return render_template("supply/index.html", parts=reads.parts(), levels=levels, show=show, form=form,
+                           proposals=len(reads.replenishment())), 200 if not form.errors else 400
 
 
 def _part_forms(part: Part) -> dict:
@@ -76,7 +74,7 @@ def _part_forms(part: Part) -> dict:
     forms["offer"].supplier_id.choices = _supplier_choices("choose a supplier")
     forms["make"].lot_id.choices = [("", "(none)")] + [
         (lot.id, f"{lot.internal_code} ({supplier.name if supplier else 'in-house'})")
-        for lot, _, supplier in queries.lots(db.session())]
+        for lot, _, supplier in reads.lots()]
     return forms
 
 
@@ -84,11 +82,10 @@ def _part_forms(part: Part) -> dict:
 @requires(Permission.ITEMS_READ)
 def part(part_id: str, forms: dict | None = None, status: int = 200):
     found = _get(Part, part_id, "part")
-    session = db.session()
     return render_template("supply/part.html", part=found, forms=forms or _part_forms(found), show=show,
-                           offers=queries.offers(session, found.id), levels=stock.levels(session, part_id=found.id),
-                           on_hand=stock.on_hand(session).get(found.id, 0),
-                           lots=queries.lots(session, part_id=found.id, limit=50),
+                           offers=reads.offers(found.id), levels=reads.levels(part_id=found.id),
+                           on_hand=reads.on_hand().get(found.id, 0),
+                           lots=reads.lots(part_id=found.id, limit=50),
                            can_write=current_user.can(Permission.ITEMS_WRITE)), status
 
 
@@ -142,7 +139,7 @@ def suppliers():
             else:
                 flash(f"Registered supplier {found.name}.", "success")
                 return redirect(url_for("supply.suppliers"))
-    return render_template("supply/suppliers.html", suppliers=queries.suppliers(db.session()), form=form,
+    return render_template("supply/suppliers.html", suppliers=reads.suppliers(), form=form,
                            can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
 
 
@@ -150,10 +147,10 @@ def suppliers():
 def _lot_form() -> LotForm:
     form = LotForm(prefix="lot")
     form.part_id.choices = [("", "choose a part")] + [(p.id, f"{p.number} · {p.description}")
-                                                      for p in queries.parts(db.session()) if p.tracking != "serial"]
+                                                      for p in reads.parts() if p.tracking != "serial"]
     form.supplier_id.choices = _supplier_choices("(made in-house)")
     form.purchase_order_id.choices = [("", "(none)")] + [(o.id, f"{o.number} · {s.name}") for o, s in
-                                                         queries.purchase_orders(db.session()) if o.status == "placed"]
+                                                         reads.purchase_orders() if o.status == "placed"]
     return form
 
 
@@ -176,7 +173,7 @@ def lots():
                 flash(f"Received lot {lot.internal_code}.", "success")
                 return redirect(url_for("supply.lot", lot_id=lot.id))
     code = request.args.get("code")
-    return render_template("supply/lots.html", lots=queries.lots(db.session(), code=code, supplier_id=request.args.get("supplier")),
+    return render_template("supply/lots.html", lots=reads.lots(code=code, supplier_id=request.args.get("supplier")),
                            code=code or "", form=form,
                            show=show, can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
 
@@ -189,10 +186,9 @@ def _lot_forms() -> dict:
 @requires(Permission.ITEMS_READ)
 def lot(lot_id: str, forms: dict | None = None, status: int = 200):
     found = _get(Lot, lot_id, "lot")
-    session = db.session()
-    return render_template("supply/lot.html", lot=found, part=session.get(Part, found.part_id), show=show,
-                           supplier=session.get(Supplier, found.supplier_id) if found.supplier_id else None,
-                           levels=stock.levels(session, lot_id=found.id), uses=queries.consumptions(session, found.id),
+    return render_template("supply/lot.html", lot=found, part=reads.get(Part, found.part_id), show=show,
+                           supplier=reads.get(Supplier, found.supplier_id) if found.supplier_id else None,
+                           levels=reads.levels(lot_id=found.id), uses=reads.consumptions(found.id),
                            forms=forms or _lot_forms(), can_write=current_user.can(Permission.ITEMS_WRITE)), status
 
 
@@ -224,20 +220,20 @@ def lot_action(lot_id: str, action: str):
 @bp.get("/where-used")
 @requires(Permission.ITEMS_READ)
 def where_used():
-    args, session = request.args, db.session()
+    args = request.args
     results, error, at = None, None, None
     if any(args.get(name) for name in ("lot", "serial", "part")):
         try:
             at = queries.when(args.get("at"))
-            start = queries.trace_start(session, lot=args.get("lot"), serial=args.get("serial"), part=args.get("part"),
+            start = reads.trace_start(lot=args.get("lot"), serial=args.get("serial"), part=args.get("part"),
                                         made_from=args.get("from"), made_to=args.get("to"), at=at)
-            results = queries.affected_items(session, genealogy.where_used(session, start, at))
+            results = reads.affected_items(reads.where_used(start, at))
         except RegistryError as problem:
             error = problem
     personal = current_user.can(Permission.PERSONAL_DATA_READ)
-    holders = {item.id: party_label(session, item.holder_party_id, personal=personal) for item in results or []}
+    holders = {item.id: custody_reads.party_label(item.holder_party_id, personal=personal) for item in results or []}
     return render_template("supply/where_used.html", args=args, results=results, error=error, at=at, holders=holders,
-                           parts=queries.parts(session)), 400 if error else 200
+                           parts=reads.parts()), 400 if error else 200
 
 
 @bp.route("/replenishment", methods=["GET", "POST"])
@@ -255,14 +251,14 @@ def replenishment():
             else:
                 flash(f"Drafted {', '.join(order.number for order in orders)}.", "success")
                 return redirect(url_for("supply.orders"))
-    return render_template("supply/replenishment.html", proposals=stock.replenishment(db.session()), show=show,
+    return render_template("supply/replenishment.html", proposals=reads.replenishment(), show=show,
                            form=form, can_write=current_user.can(Permission.ITEMS_WRITE))
 
 
 @bp.get("/orders")
 @requires(Permission.ITEMS_READ)
 def orders():
-    return render_template("supply/orders.html", orders=queries.purchase_orders(db.session()))
+    return render_template("supply/orders.html", orders=reads.purchase_orders())
 
 
 @bp.route("/orders/<order_id>", methods=["GET", "POST"])
@@ -280,10 +276,9 @@ def order(order_id: str):
             else:
                 flash(f"{found.number} is {form.status.data}.", "success")
                 return redirect(url_for("supply.order", order_id=found.id))
-    session = db.session()
-    return render_template("supply/order.html", order=found, lines=queries.order_lines(session, found.id), show=show,
-                           supplier=session.get(Supplier, found.supplier_id),
-                           received=session.scalars(select(Lot).where(Lot.purchase_order_id == found.id)).all(),
+    return render_template("supply/order.html", order=found, lines=reads.order_lines(found.id), show=show,
+                           supplier=reads.get(Supplier, found.supplier_id),
+                           received=reads.lots_of_order(found.id),
                            form=form, can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
 
 
@@ -295,18 +290,7 @@ def _panel_forms(item_id: str) -> dict:
 
 
 def _installed(item_id: str):
-    return db.session.execute(
-        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
-        .where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None))
-        .order_by(ComponentLink.position, Item.serial)).all()
-
-
-def _link_history(item_id: str):
-    """Every install and removal in or of the item, oldest first, with the component."""
-    return db.session.execute(
-        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
-        .where((ComponentLink.parent_item_id == item_id) | (ComponentLink.child_item_id == item_id))
-        .order_by(ComponentLink.installed_at)).all()
+    return reads.installed(item_id)
 
 
 def genealogy_panel(item, forms: dict | None = None) -> Markup:
@@ -314,20 +298,19 @@ def genealogy_panel(item, forms: dict | None = None) -> Markup:
     assemblies the item sits in, the install and removal history, and the install/remove forms.
     Later domains mark nodes through `app.extensions["genealogy_highlights"]` (the recalls mark
     what an open campaign names)."""
-    session = db.session()
     try:
         at, problem = queries.when(request.args.get("at")), None
     except RegistryError as error:  # a bad ?at= must not take the item page down with it
         at, problem = clock.now(), error.detail
-    tree = genealogy.as_built(session, item.id, at)
+    tree = reads.as_built(item.id, at)
     hot: set[str] = set()
     for highlight in current_app.extensions.get("genealogy_highlights", ()):
-        hot |= highlight(session, tree)
+        hot |= reads.bind(highlight)(tree)
     svg = drawing.tree_svg(tree, highlight=hot, link=lambda item_id: url_for("custody.item", item_id=item_id))
-    parents = [session.get(Item, item_id) for item_id in sorted(genealogy.ancestors(session, item.id, at))]
+    parents = [reads.get(Item, item_id) for item_id in sorted(reads.ancestors(item.id, at))]
     return Markup(render_template("supply/_genealogy.html", item=item, tree=tree, svg=svg, at=at, problem=problem,
-                                  history=_link_history(item.id), parents=parents,
-                                  made=queries.item_part(session, item.id), forms=forms or _panel_forms(item.id),
+                                  history=reads.link_history(item.id), parents=parents,
+                                  made=reads.item_part(item.id), forms=forms or _panel_forms(item.id),
                                   can_write=current_user.can(Permission.ITEMS_WRITE)))
 
 
@@ -362,7 +345,7 @@ def _child_by_serial(text: str | None) -> str:
     value = (text or "").strip()
     if not value:
         raise SupplyError("name the component by its serial", code="missing_field", field="child_item_id")
-    found = queries.items_by_serial(db.session(), value)
+    found = reads.items_by_serial(value)
     if len(found) != 1:
         raise SupplyError(f"no item has the serial {value!r}" if not found else
                           f"{len(found)} items have the serial {value!r}: give the item id",

@@ -7,7 +7,6 @@ from sqlalchemy.exc import DatabaseError
 
 from registry.accounts.runtime import accounts
 from registry.accounts.service import AccountError
-from registry.errors import ConflictError
 from registry.extensions import db
 from registry.ledger.runtime import reader
 
@@ -41,8 +40,22 @@ def test_bad_account_data_is_refused_and_changes_nothing(ctx, clock, field, kwar
 
 def test_a_second_account_for_one_address_is_a_conflict(ctx, clock):
     accounts().create(email="a@example.test", role="officer", password=PASSWORD, actor="t", now=clock)
-    with pytest.raises(ConflictError):
+    with pytest.raises(AccountError) as refused:
         accounts().create(email="A@example.test", role="auditor", password=PASSWORD, actor="t", now=clock)
+    assert (refused.value.status, refused.value.field) == (409, "email")
+
+
+def test_an_administrator_cannot_deactivate_their_own_account(ctx, clock):
+    service = accounts()
+    admin = service.create(email="boss@example.test", role="admin", password=PASSWORD, actor="t", now=clock)
+    size = reader().size()
+    with pytest.raises(AccountError) as refused:
+        service.set_active(admin.id, False, actor="user:boss@example.test", now=clock, by_account_id=admin.id)
+    assert (refused.value.code, refused.value.status, refused.value.field) == ("own_account", 403, "active")
+    assert admin.active and reader().size() == size
+    other = service.create(email="clerk@example.test", role="officer", password=PASSWORD, actor="t", now=clock)
+    assert not service.set_active(other.id, False, actor="user:boss@example.test", now=clock,
+                                  by_account_id=admin.id).active
 
 
 def test_role_changes_grants_and_deactivation_are_events(ctx, clock):

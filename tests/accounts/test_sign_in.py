@@ -251,3 +251,14 @@ def test_a_session_ends_after_its_idle_time(app, csrf):
     assert client.get("/ledger/").status_code == 200
     time.sleep(2.1)  # idle longer than the lifetime; the signed cookie's age is checked on the server
     assert client.get("/ledger/").status_code == 302
+
+
+def test_an_administrator_cannot_deactivate_their_own_account_from_its_page(app, csrf):
+    account = make_account(app, "admin")
+    browser = signed_in(app, account)
+    page = f"/accounts/{account.id}"
+    refused = browser.post(f"{page}/active", data={"csrf_token": csrf(browser, page)}, follow_redirects=True)
+    assert refused.status_code == 200 and "You cannot deactivate your own account." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert accounts().require(account.id).active
+    assert browser.get("/accounts/").status_code == 200  # still signed in
