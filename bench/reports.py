@@ -111,13 +111,14 @@ def run_naive(rows: int) -> dict:
 
     from registry.custody.models import Party
     from registry.extensions import db
-    from registry.reports import catalog, pdf
+    from registry.reports import pdf
+    from registry.reports.types import bound_book
     from registry.reports.service import Renderer
     app = _app()
     with app.app_context():
         dealer = db.session.scalar(select(Party.id).where(Party.name == "Riverside Sporting Goods"))
         params = {"date_from": "2026-01-01", "date_to": "2026-12-31", "licensee": dealer, "view": "both"}
-        draft = catalog.build_book(db.session(), params, personal=True, now=NOW, origin="bench")
+        draft = bound_book.build_book(db.session(), params, personal=True, now=NOW, origin="bench")
         chosen = draft.rows[:rows]
         meta = {"id": "naive", "type": "bound_book", "generated_at": NOW.isoformat(), "issuer": "bench",
                 "template": {"revision": "naive"}}

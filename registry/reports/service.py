@@ -38,7 +38,8 @@ def revision_files() -> list[Path]:
     """What decides how a report looks: its templates, stylesheet and fonts, and the code that lays
     out tables and chooses their columns."""
     made = [path for path in TEMPLATE_FOLDER.rglob("*") if path.is_file() and path.suffix in (".html", ".css", ".ttf")]
-    return sorted(made) + [REPORTS_PACKAGE / name for name in ("layout.py", "catalog.py", "tablefont.py")]
+    code = [REPORTS_PACKAGE / name for name in ("layout.py", "catalog.py", "tablefont.py")]
+    return sorted(made) + code + sorted((REPORTS_PACKAGE / "types").glob("*.py"))
 
 
 def template_revision() -> str:

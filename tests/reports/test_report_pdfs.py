@@ -234,23 +234,25 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
     package.mkdir(parents=True)
     for name in ("layout.py", "catalog.py", "tablefont.py"):
         shutil.copy(service.REPORTS_PACKAGE / name, package / name)
+    shutil.copytree(service.REPORTS_PACKAGE / "types", package / "types", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(service, "TEMPLATE_FOLDER", templates)
     monkeypatch.setattr(service, "REPORTS_PACKAGE", package)
     original = service.template_revision()
     seen = {original}
-    for changed in (templates / "fonts" / "SerialLedgerTable.ttf", package / "layout.py", templates / "report.css"):
+    for changed in (templates / "fonts" / "SerialLedgerTable.ttf", package / "layout.py", templates / "report.css",
+                    package / "types" / "bound_book.py"):
         before = changed.read_bytes()
         changed.write_bytes(before + b"\n")
         seen.add(service.template_revision())
         changed.write_bytes(before)
         assert service.template_revision() == original
-    assert len(seen) == 4  # each change gave a revision of its own
+    assert len(seen) == 5  # each change gave a revision of its own
 
 
 def test_the_ledger_verification_report_says_what_each_check_ran_over():
     from audit.verdict import Problem, Verdict
     from audit.verify import CHECKS
-    from registry.reports.catalog import ledger_check_rows
+    from registry.reports.types.ledger_verification import ledger_check_rows
     rows = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399))
     assert [r["name"] for r in rows] == [name for name, _ in CHECKS]
     results = {r["name"]: r["result"] for r in rows}

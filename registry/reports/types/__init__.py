@@ -1,0 +1,1 @@
+"""One module per report type; `registry.reports.catalog` gathers them."""
