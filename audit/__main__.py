@@ -4,6 +4,7 @@
 Exit status: 0 when every check passes, 1 when the ledger or proof is invalid, 2 when the input
 cannot be read at all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ def _progress(total: int):
     def report(done: int) -> None:
         end = "\n" if done >= total else ""
         print(f"\rverifying: {done}/{total} entries ({100 * done // total}%)", end=end, file=sys.stderr, flush=True)
+
     return report
 
 
@@ -42,15 +44,21 @@ def verify_export(args) -> int:
         vkeys = manifest.vkeys
     held = [Path(path).read_text(encoding="utf-8") for path in args.checkpoint or []]
     verdict = verify_log(
-        export.read_entries(folder), export.read_checkpoint_notes(folder), vkeys,
-        origin=args.origin, held_notes=held, progress=_progress(manifest.size),
+        export.read_entries(folder),
+        export.read_checkpoint_notes(folder),
+        vkeys,
+        origin=args.origin,
+        held_notes=held,
+        progress=_progress(manifest.size),
     )
     print(verdict.summary())
     if untrusted:
         # Self-consistent is all an export can prove about itself: anyone who rewrote it could have
         # signed it with a key of their own and named that key in the manifest.
-        print("WARNING: no --vkey given; checked against the key the export names itself, which proves only "
-              "that the export is self-consistent. Pass the log's verifier key from a trusted source.")
+        print(
+            "WARNING: no --vkey given; checked against the key the export names itself, which proves only "
+            "that the export is self-consistent. Pass the log's verifier key from a trusted source."
+        )
     return 0 if verdict.ok else 1
 
 
@@ -80,6 +88,7 @@ def verify_proof(args) -> int:
 
 def verify_report_file(args) -> int:
     from audit.report import verify_report
+
     data = Path(args.file).read_bytes()
     roots = [Path(path).read_bytes() for path in args.trust or []]
     verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args))
@@ -87,8 +96,10 @@ def verify_report_file(args) -> int:
         print(f"{'ok  ' if check.passed else 'FAIL'} {check.name:10} {check.detail}")
     print(verdict.summary())
     if verdict.ok and not verdict.trusted_log_key:
-        print("WARNING: no --vkey given; the checkpoint was checked with the key the evidence names itself. "
-              "Pass the log's verifier key from a trusted source.")
+        print(
+            "WARNING: no --vkey given; the checkpoint was checked with the key the evidence names itself. "
+            "Pass the log's verifier key from a trusted source."
+        )
     return 0 if verdict.ok else 1
 
 
@@ -104,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     verify = commands.add_parser("verify", help="verify a ledger export folder")
     verify.add_argument("path")
     key_options(verify)
-    verify.add_argument("--checkpoint", action="append",
-                        help="a signed checkpoint kept from earlier; the export must extend it")
+    verify.add_argument(
+        "--checkpoint", action="append", help="a signed checkpoint kept from earlier; the export must extend it"
+    )
     verify.set_defaults(run=verify_export)
 
     proof = commands.add_parser("verify-proof", help="verify a C2SP tlog-proof receipt")

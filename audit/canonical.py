@@ -1,4 +1,5 @@
-"""RFC 8785 (JCS) canonical JSON for ledger entries, limited to strings, safe integers, booleans, null, arrays and objects.
+"""RFC 8785 (JCS) canonical JSON for ledger entries, limited to strings, safe integers, booleans,
+null, arrays and objects.
 
 Ledger events carry identifiers and amounts as strings, so floats are refused outright: they are
 the one part of JCS whose serialisation differs between languages in practice.

@@ -9,6 +9,7 @@
 The manifest is a convenience, not evidence: the verifier recomputes everything from the entries and
 trusts only the keys it is given (or, failing that, says it trusted the manifest's).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,15 @@ class Manifest:
     exported_at: str
 
 
-def write_export(folder: Path, bodies: Iterable[bytes], checkpoint_notes: Iterable[str], *,
-                 origin: str, vkeys: list[str], exported_at: str) -> Manifest:
+def write_export(
+    folder: Path,
+    bodies: Iterable[bytes],
+    checkpoint_notes: Iterable[str],
+    *,
+    origin: str,
+    vkeys: list[str],
+    exported_at: str,
+) -> Manifest:
     """Write an export into `folder` (created if needed; existing export files are replaced)."""
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -70,8 +78,14 @@ def read_manifest(folder: Path) -> Manifest:
     if raw.get("format") != FORMAT or raw.get("version") != VERSION:
         raise ExportFormatError(f"{MANIFEST} is not a {FORMAT} version {VERSION}")
     try:
-        return Manifest(raw["origin"], list(raw["vkeys"]), int(raw["size"]), int(raw["checkpoints"]),
-                        raw["entries_sha256"], raw["exported_at"])
+        return Manifest(
+            raw["origin"],
+            list(raw["vkeys"]),
+            int(raw["size"]),
+            int(raw["checkpoints"]),
+            raw["entries_sha256"],
+            raw["exported_at"],
+        )
     except (KeyError, TypeError, ValueError) as error:
         raise ExportFormatError(f"{MANIFEST} lacks a field: {error}") from None
 

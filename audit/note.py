@@ -188,7 +188,7 @@ def sign(text: str, skey: str) -> str:
 def _parse_signature_line(line: str) -> _Signature:
     if not line.startswith(SIGNATURE_PREFIX):
         raise NoteError(f"signature line does not start with an em dash and a space: {line!r}")
-    name, space, encoded = line[len(SIGNATURE_PREFIX):].partition(" ")
+    name, space, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")
     try:
         check_name(name)
         if not space:

@@ -3,6 +3,7 @@
 Each runs once per entry of a possibly million-entry ledger, so the common path is inlined: one
 combined field test, a local frontier, no calls into code of ours. The slow paths only name problems.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,6 +33,7 @@ class ItemChains:
     item's first event in the range and the `item_prev` it names, which only a pass over the entries
     before the range can check (see `check_claims`).
     """
+
     heads: dict[str, int] = field(default_factory=dict)
     claims: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
@@ -45,9 +47,15 @@ def check_claims(before: ItemChains, claims: dict[str, tuple[int, int | None]]) 
     return Problem("item", f"item_prev is {claimed!r}, the item's previous event is {before.heads.get(item)!r}", index)
 
 
-def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[[int], None] | None,
-               *, start: int = 0, prev_leaf: bytes | None = None,
-               chains: ItemChains | None = None) -> Iterator[bytes]:
+def entry_pass(
+    entries: Iterable[tuple],
+    counter: list[int],
+    progress: Callable[[int], None] | None,
+    *,
+    start: int = 0,
+    prev_leaf: bytes | None = None,
+    chains: ItemChains | None = None,
+) -> Iterator[bytes]:
     """Steps 1-6 for entries numbered from `start`, yielding each leaf hash; raises Failed.
 
     `prev_leaf` is the leaf hash of entry start-1 (None for start 0). `counter[0]` holds the number
@@ -56,10 +64,17 @@ def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[
     chains = chains if chains is not None else ItemChains()
     heads, claims = chains.heads, chains.claims
     expected, prev_hex = start, prev_leaf.hex() if prev_leaf is not None else None
-    sha256, loads, compact, four_byte = hashlib.sha256, canonical.loads, canonical.sorted_compact, _FOUR_BYTE_UTF8.search
+    sha256, loads, compact, four_byte = (
+        hashlib.sha256,
+        canonical.loads,
+        canonical.sorted_compact,
+        _FOUR_BYTE_UTF8.search,
+    )
     for index, body, stored_leaf, stored_type, stored_item in entries:
         if index != expected:
-            what = f"entry {expected} is missing" if index > expected else f"entry {index} appears twice or out of order"
+            what = (
+                f"entry {expected} is missing" if index > expected else f"entry {index} appears twice or out of order"
+            )
             raise Failed(Problem("sequence", f"{what} (found {index} after {expected - 1})", min(index, expected)))
         leaf = sha256(b"\x00" + body).digest()
         if stored_leaf is not None and stored_leaf != leaf:
@@ -70,12 +85,20 @@ def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[
             raise Failed(Problem("body", "body is not UTF-8 JSON", index)) from None
         # The sorted compact encoding equals JCS unless a 4-byte UTF-8 character occurs.
         if type(event) is not dict or not (
-                (body.isascii() or not four_byte(body)) and compact(event) == body or canonical.is_canonical(body)):
+            (body.isascii() or not four_byte(body)) and compact(event) == body or canonical.is_canonical(body)
+        ):
             raise Failed(Problem("body", "body is not an RFC 8785 canonical JSON object", index))
-        if not (event.get("index") == index and type(event["index"]) is int
-                and event.get("prev", 0) == prev_hex and event.get("v") == 1 and type(event["v"]) is int
-                and type(event.get("type")) is str and type(event.get("time")) is str
-                and type(event.get("actor")) is str and type(event.get("payload")) is dict):
+        if not (
+            event.get("index") == index
+            and type(event["index"]) is int
+            and event.get("prev", 0) == prev_hex
+            and event.get("v") == 1
+            and type(event["v"]) is int
+            and type(event.get("type")) is str
+            and type(event.get("time")) is str
+            and type(event.get("actor")) is str
+            and type(event.get("payload")) is dict
+        ):
             _diagnose_fields(event, index)
         item = event.get("item")
         if item is not None:
@@ -84,8 +107,13 @@ def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[
                 raise Failed(Problem("item", "item must be a string and item_prev an integer or null", index))
             if item in heads or not start:
                 if item_prev != heads.get(item):
-                    raise Failed(Problem("item", f"item_prev is {item_prev!r}, "
-                                                 f"the item's previous event is {heads.get(item)!r}", index))
+                    raise Failed(
+                        Problem(
+                            "item",
+                            f"item_prev is {item_prev!r}, the item's previous event is {heads.get(item)!r}",
+                            index,
+                        )
+                    )
             elif item_prev is not None and (type(item_prev) is not int or item_prev >= start):
                 raise Failed(Problem("item", f"item_prev is {item_prev!r}, not an earlier entry", index))
             else:
@@ -94,8 +122,14 @@ def entry_pass(entries: Iterable[tuple], counter: list[int], progress: Callable[
         elif "item_prev" in event:
             raise Failed(Problem("item", "item_prev given without an item", index))
         if stored_type is not None and (stored_type != event["type"] or stored_item != item):
-            raise Failed(Problem("columns", f"stored columns ({stored_type!r}, {stored_item!r}) differ from "
-                                            f"the body's ({event['type']!r}, {item!r})", index))
+            raise Failed(
+                Problem(
+                    "columns",
+                    f"stored columns ({stored_type!r}, {stored_item!r}) differ from "
+                    f"the body's ({event['type']!r}, {item!r})",
+                    index,
+                )
+            )
         expected = index + 1
         counter[0] = expected - start
         prev_hex = leaf.hex()
@@ -161,17 +195,33 @@ def _check_root(signed: SignedSize, root: bytes, verified_size: int) -> None:
     cp = signed.checkpoint
     if cp.root != root:
         span = f"entries {verified_size}..{cp.size - 1}" if cp.size - 1 > verified_size else f"entry {verified_size}"
-        raise Failed(Problem(
-            "root", f"root recomputed at size {cp.size} differs from the {signed.source} signed checkpoint: "
-                    f"{span} were changed after signing", verified_size, until=cp.size))
+        raise Failed(
+            Problem(
+                "root",
+                f"root recomputed at size {cp.size} differs from the {signed.source} signed checkpoint: "
+                f"{span} were changed after signing",
+                verified_size,
+                until=cp.size,
+            )
+        )
 
 
 def _check_coverage(signed: list[SignedSize], pending: int, size: int, verified_size: int) -> None:
     if pending < len(signed):
         cp = signed[pending]
-        raise Failed(Problem(
-            "coverage", f"{cp.source} checkpoint claims {cp.checkpoint.size} entries but the log ends at {size}: "
-                        "entries were removed from the end", size))
+        raise Failed(
+            Problem(
+                "coverage",
+                f"{cp.source} checkpoint claims {cp.checkpoint.size} entries but the log ends at {size}: "
+                "entries were removed from the end",
+                size,
+            )
+        )
     if size > verified_size:
-        raise Failed(Problem(
-            "coverage", f"entries {verified_size}..{size - 1} are not covered by any signed checkpoint", verified_size))
+        raise Failed(
+            Problem(
+                "coverage",
+                f"entries {verified_size}..{size - 1} are not covered by any signed checkpoint",
+                verified_size,
+            )
+        )

@@ -20,6 +20,7 @@ The checks, each reported by name:
   checkpoint the checkpoint note is signed by the log's key (`--vkey`, else the key the evidence names)
   inclusion  every entry's leaf hash, from its body, is proved included in the checkpoint's tree
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -74,9 +75,11 @@ class ReportVerdict:
         if failure is not None:
             return f"INVALID: {failure.name}: {failure.detail}"
         report = (self.evidence or {}).get("report", {})
-        return (f"VALID: {report.get('title', 'report')} ({report.get('type')}), signed by {self.signer}; "
-                f"{len((self.evidence or {}).get('entries', []))} ledger entries proved against checkpoint size "
-                f"{(self.evidence or {}).get('proof', {}).get('size')}")
+        return (
+            f"VALID: {report.get('title', 'report')} ({report.get('type')}), signed by {self.signer}; "
+            f"{len((self.evidence or {}).get('entries', []))} ledger entries proved against checkpoint size "
+            f"{(self.evidence or {}).get('proof', {}).get('size')}"
+        )
 
 
 def outside_event_loop(function: Callable[[], T]) -> T:
@@ -129,28 +132,48 @@ def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence
         return None
     verdict.signer = status.signing_cert.subject.human_friendly if status.signing_cert else None
     verdict.signed_at = status.signer_reported_dt
-    if not verdict.add("signature", status.intact and status.valid,
-                       "intact and valid" if status.intact and status.valid else
-                       "the signed bytes were changed: the digest does not match" if not status.intact else
-                       "the signature value does not verify"):
+    if not verdict.add(
+        "signature",
+        status.intact and status.valid,
+        "intact and valid"
+        if status.intact and status.valid
+        else "the signed bytes were changed: the digest does not match"
+        if not status.intact
+        else "the signature value does not verify",
+    ):
         return None
-    verdict.add("trust", bool(status.trusted),
-                f"{verdict.signer} chains to a trust root" if status.trusted else
-                f"{verdict.signer} does not chain to any given trust root" if trust_roots else
-                "no trust root given (--trust CA.pem)")
+    verdict.add(
+        "trust",
+        bool(status.trusted),
+        f"{verdict.signer} chains to a trust root"
+        if status.trusted
+        else f"{verdict.signer} does not chain to any given trust root"
+        if trust_roots
+        else "no trust root given (--trust CA.pem)",
+    )
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    if not verdict.add("coverage", whole, "the signature covers the whole file" if whole else
-                       "the file was changed after signing (an incremental update or appended bytes)"):
+    if not verdict.add(
+        "coverage",
+        whole,
+        "the signature covers the whole file"
+        if whole
+        else "the file was changed after signing (an incremental update or appended bytes)",
+    ):
         return None
     token = status.timestamp_validity
     if token is not None:
         verdict.timestamped_at = token.timestamp
         tsa = token.signing_cert.subject.human_friendly if token.signing_cert else "an unnamed authority"
-        verdict.add("timestamp", token.trusted,
-                    f"timestamp token of {token.timestamp.isoformat()} by {tsa}" if token.trusted else
-                    "the timestamp token does not verify" if not (token.intact and token.valid) else
-                    f"the timestamp token of {tsa} does not chain to any given trust root "
-                    "(add the timestamp authority's CA with --trust)")
+        verdict.add(
+            "timestamp",
+            token.trusted,
+            f"timestamp token of {token.timestamp.isoformat()} by {tsa}"
+            if token.trusted
+            else "the timestamp token does not verify"
+            if not (token.intact and token.valid)
+            else f"the timestamp token of {tsa} does not chain to any given trust root "
+            "(add the timestamp authority's CA with --trust)",
+        )
     return reader
 
 
@@ -197,8 +220,12 @@ def verify_evidence(verdict: ReportVerdict, evidence: dict, vkeys: Sequence[str]
     except (VerificationError, KeyError, TypeError) as error:
         verdict.add("checkpoint", False, f"the checkpoint does not verify: {error}")
         return
-    verdict.add("checkpoint", True, f"signed checkpoint of {checkpoint.origin} at size {checkpoint.size}"
-                + ("" if vkeys else " (checked with the key the evidence names; pass --vkey to trust it)"))
+    verdict.add(
+        "checkpoint",
+        True,
+        f"signed checkpoint of {checkpoint.origin} at size {checkpoint.size}"
+        + ("" if vkeys else " (checked with the key the evidence names; pass --vkey to trust it)"),
+    )
     proof = evidence["proof"]
     try:
         if proof["size"] != checkpoint.size:

@@ -47,7 +47,7 @@ def _field(line: str, name: str) -> str:
     prefix = name + " "
     if not line.startswith(prefix):
         raise TlogProofError(f"expected the {name!r} line, got {line[:60]!r}")
-    return line[len(prefix):]
+    return line[len(prefix) :]
 
 
 def _decode(text: str, what: str) -> bytes:

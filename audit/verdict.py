@@ -1,4 +1,5 @@
 """The outcome of a verification: counts, the latest checkpoint, and the first problem found."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,25 +35,51 @@ class Verdict:
         return self.problem is None
 
     def to_dict(self) -> dict:
-        latest = None if self.latest is None else {
-            "origin": self.latest.origin, "size": self.latest.size, "root": self.latest.root.hex(),
-            "extensions": list(self.latest.extensions)}
-        problem = None if self.problem is None else {
-            "check": self.problem.check, "message": self.problem.message, "index": self.problem.index,
-            "until": self.problem.until}
-        return {"entries": self.entries, "checkpoints": self.checkpoints, "nodes": self.nodes,
-                "latest": latest, "problem": problem}
+        latest = (
+            None
+            if self.latest is None
+            else {
+                "origin": self.latest.origin,
+                "size": self.latest.size,
+                "root": self.latest.root.hex(),
+                "extensions": list(self.latest.extensions),
+            }
+        )
+        problem = (
+            None
+            if self.problem is None
+            else {
+                "check": self.problem.check,
+                "message": self.problem.message,
+                "index": self.problem.index,
+                "until": self.problem.until,
+            }
+        )
+        return {
+            "entries": self.entries,
+            "checkpoints": self.checkpoints,
+            "nodes": self.nodes,
+            "latest": latest,
+            "problem": problem,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Verdict:
         latest = data.get("latest")
         problem = data.get("problem")
         return cls(
-            entries=data["entries"], checkpoints=data["checkpoints"], nodes=data["nodes"],
-            latest=None if latest is None else Checkpoint(latest["origin"], latest["size"],
-                                                          bytes.fromhex(latest["root"]), tuple(latest["extensions"])),
-            problem=None if problem is None else Problem(problem["check"], problem["message"], problem["index"],
-                                                         problem.get("until")))
+            entries=data["entries"],
+            checkpoints=data["checkpoints"],
+            nodes=data["nodes"],
+            latest=None
+            if latest is None
+            else Checkpoint(
+                latest["origin"], latest["size"], bytes.fromhex(latest["root"]), tuple(latest["extensions"])
+            ),
+            problem=None
+            if problem is None
+            else Problem(problem["check"], problem["message"], problem["index"], problem.get("until")),
+        )
 
     def summary(self) -> str:
         if self.problem:

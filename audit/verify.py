@@ -4,6 +4,7 @@ The steps are CHECKS below, each reported by name when it fails. The verdict nam
 entry index. A root mismatch can only be placed between the last
 checkpoint that verified and the failing one: the verdict names the first index of that span.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Iterable, Sequence
@@ -24,10 +25,16 @@ CHECKS = (
     ("columns", "the columns a database repeats from a body (type, item) agree with it"),
     ("node", "every stored Merkle node equals the one recomputed from the leaves, none missing or extra"),
     ("signature", "every checkpoint note is signed by a trusted key for the log's origin (C2SP signed note)"),
-    ("root", "every checkpoint's root equals the root recomputed at its size, which also proves it consistent "
-             "with every earlier one"),
-    ("coverage", "no checkpoint claims more entries than the log holds (truncation), and every entry is "
-                 "covered by a signed checkpoint (no unsigned tail)"),
+    (
+        "root",
+        "every checkpoint's root equals the root recomputed at its size, which also proves it consistent "
+        "with every earlier one",
+    ),
+    (
+        "coverage",
+        "no checkpoint claims more entries than the log holds (truncation), and every entry is "
+        "covered by a signed checkpoint (no unsigned tail)",
+    ),
 )
 
 # (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
@@ -35,8 +42,17 @@ EntryRecord = tuple
 # (level, index, hash) of a stored complete subtree, in creation order
 NodeRecord = tuple[int, int, bytes]
 
-__all__ = ["CHECKS", "Problem", "Verdict", "ItemChains", "verify_log", "verify_entries", "verify_tree", "combine",
-           "check_claims"]
+__all__ = [
+    "CHECKS",
+    "Problem",
+    "Verdict",
+    "ItemChains",
+    "verify_log",
+    "verify_entries",
+    "verify_tree",
+    "combine",
+    "check_claims",
+]
 
 
 def _claimed_size(text: str) -> int | None:
@@ -47,8 +63,9 @@ def _claimed_size(text: str) -> int | None:
         return None
 
 
-def open_checkpoints(notes: Iterable[str], vkeys: Sequence[str], origin: str | None,
-                     source: str) -> tuple[list[SignedSize], list[tuple[int | None, str]]]:
+def open_checkpoints(
+    notes: Iterable[str], vkeys: Sequence[str], origin: str | None, source: str
+) -> tuple[list[SignedSize], list[tuple[int | None, str]]]:
     """Verify each note's signature and parse it; all must share one origin.
 
     Returns the checkpoints that verified and, for each that did not, its claimed size and the reason.
@@ -127,13 +144,23 @@ def verify_log(
     that also removed the stored checkpoints. `progress` is called with the number of entries done.
     A checkpoint that fails its signature is left out and reported unless an entry before it is bad.
     """
-    return _verify(checkpoint_notes, held_notes, vkeys, origin,
-                   lambda signed, counts: tree_pass(entry_pass(entries, [0], progress), signed, nodes, counts))
+    return _verify(
+        checkpoint_notes,
+        held_notes,
+        vkeys,
+        origin,
+        lambda signed, counts: tree_pass(entry_pass(entries, [0], progress), signed, nodes, counts),
+    )
 
 
-def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], None] | None = None,
-                   start: int = 0, prev_leaf: bytes | None = None,
-                   stop: int | None = None) -> tuple[Verdict, ItemChains]:
+def verify_entries(
+    entries: Iterable[EntryRecord],
+    *,
+    progress: Callable[[int], None] | None = None,
+    start: int = 0,
+    prev_leaf: bytes | None = None,
+    stop: int | None = None,
+) -> tuple[Verdict, ItemChains]:
     """Steps 1-6 only, over entries numbered from `start` (`prev_leaf`: leaf hash of entry start-1)
     up to `stop` (exclusive; when given, a range that ends early is a missing entry).
 
@@ -153,16 +180,23 @@ def verify_entries(entries: Iterable[EntryRecord], *, progress: Callable[[int], 
     return verdict, chains
 
 
-def verify_tree(leaves: Iterable[bytes], checkpoint_notes: Iterable[str], vkeys: Sequence[str], *,
-                origin: str | None = None, held_notes: Iterable[str] = (),
-                nodes: Iterable[NodeRecord] | None = None) -> Verdict:
+def verify_tree(
+    leaves: Iterable[bytes],
+    checkpoint_notes: Iterable[str],
+    vkeys: Sequence[str],
+    *,
+    origin: str | None = None,
+    held_notes: Iterable[str] = (),
+    nodes: Iterable[NodeRecord] | None = None,
+) -> Verdict:
     """Steps 7-10 only, over stored leaf hashes that `verify_entries` checks against the bodies.
 
     With `verify_entries` over every range and `check_claims` between ranges, it checks what
     `verify_log` checks; a database verifier runs the parts in parallel.
     """
-    return _verify(checkpoint_notes, held_notes, vkeys, origin,
-                   lambda signed, counts: tree_pass(leaves, signed, nodes, counts))
+    return _verify(
+        checkpoint_notes, held_notes, vkeys, origin, lambda signed, counts: tree_pass(leaves, signed, nodes, counts)
+    )
 
 
 def combine(tree: Verdict, *entry_ranges: Verdict, extra: Sequence[Problem | None] = ()) -> Verdict:
@@ -173,10 +207,12 @@ def combine(tree: Verdict, *entry_ranges: Verdict, extra: Sequence[Problem | Non
     leaf), except a bad checkpoint signature, which `verify_log` also reports first.
     """
     tree_rank = 0 if tree.problem is not None and tree.problem.check == "signature" else 2
-    problem = first_problem([*((v.problem, 1) for v in entry_ranges), (tree.problem, tree_rank),
-                             *((p, 1) for p in extra)])
+    problem = first_problem(
+        [*((v.problem, 1) for v in entry_ranges), (tree.problem, tree_rank), *((p, 1) for p in extra)]
+    )
     bodies = sum(v.entries for v in entry_ranges)
     if problem is None and bodies != tree.entries:
         problem = Problem("sequence", f"{bodies} bodies but {tree.entries} leaf hashes", min(bodies, tree.entries))
-    return Verdict(entries=tree.entries, checkpoints=tree.checkpoints, nodes=tree.nodes, latest=tree.latest,
-                   problem=problem)
+    return Verdict(
+        entries=tree.entries, checkpoints=tree.checkpoints, nodes=tree.nodes, latest=tree.latest, problem=problem
+    )

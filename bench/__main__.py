@@ -1,11 +1,18 @@
 """`python -m bench NAME [options]`: run one benchmark and print its figures."""
+
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHMARKS = {"ledger": "bench.ledger", "serials": "bench.serials", "custody": "bench.custody", "web": "bench.web",
-              "recall": "bench.recall", "reports": "bench.reports"}
+BENCHMARKS = {
+    "ledger": "bench.ledger",
+    "serials": "bench.serials",
+    "custody": "bench.custody",
+    "web": "bench.web",
+    "recall": "bench.recall",
+    "reports": "bench.reports",
+}
 
 
 def main() -> int:

@@ -9,6 +9,7 @@
 4. Transfers over HTTP: gunicorn with 2 workers, 8 concurrent clients each moving its own items
    between two parties with an API token, for --seconds; then `flask ledger verify` on the result.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,20 +33,36 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def rows(start: int, count: int) -> list[dict]:
-    return [{"kind": "firearm", "scheme": "firearm", "serial": f"BN-{n:08d}", "manufacturer": "Demo Arms Co.",
-             "model": "DA-9", "type": "pistol" if n % 3 else "rifle", "caliber": "9mm", "acquired_on": "2026-11-03",
-             "source_ffl": MAKER_FFL} for n in range(start, start + count)]
+    return [
+        {
+            "kind": "firearm",
+            "scheme": "firearm",
+            "serial": f"BN-{n:08d}",
+            "manufacturer": "Demo Arms Co.",
+            "model": "DA-9",
+            "type": "pistol" if n % 3 else "rifle",
+            "caliber": "9mm",
+            "acquired_on": "2026-11-03",
+            "source_ffl": MAKER_FFL,
+        }
+        for n in range(start, start + count)
+    ]
 
 
 def setup(app, now):
     from registry.custody.runtime import custody
     from registry.instance import initialise
+
     initialise(app, demo=False, now=now)
     service = custody()
-    dealer = service.register_licensee(ffl=DEALER_FFL, name="Riverside Sporting Goods", address="1 Main St", actor="bench", now=now)
+    dealer = service.register_licensee(
+        ffl=DEALER_FFL, name="Riverside Sporting Goods", address="1 Main St", actor="bench", now=now
+    )
     service.register_licensee(ffl=MAKER_FFL, name="Demo Arms Co.", address="2 Foundry Way", actor="bench", now=now)
-    buyers = [service.register_organisation(name=f"Fleet {n}", address="5 Depot Rd", actor="bench", now=now).id
-              for n in range(2)]
+    buyers = [
+        service.register_organisation(name=f"Fleet {n}", address="5 Depot Rd", actor="bench", now=now).id
+        for n in range(2)
+    ]
     return dealer.id, buyers
 
 
@@ -54,11 +71,17 @@ def grow(dealer: str, total: int, now) -> float:
     from registry.custody import bulk
     from registry.custody.runtime import custody
     from registry.extensions import db
+
     first = None
     for start in range(0, total, 100_000):
         began = time.perf_counter()
-        report = bulk.import_rows(custody(), rows(start, min(100_000, total - start)), recipient_party_id=dealer,
-                                  actor="bench:import", now=now)
+        report = bulk.import_rows(
+            custody(),
+            rows(start, min(100_000, total - start)),
+            recipient_party_id=dealer,
+            actor="bench:import",
+            now=now,
+        )
         assert report.committed and not report.problems, report.problems[:3]
         first = first if first is not None else time.perf_counter() - began
         db.session.remove()
@@ -73,17 +96,20 @@ def batched_events(dealer: str, buyers: list[str], count: int, batch: int, now) 
     from registry.custody.models import Item
     from registry.custody.runtime import custody
     from registry.extensions import db
+
     items = list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(count // 2)))
     service = custody()
     began, done = time.perf_counter(), 0
     for start in range(0, len(items), batch // 2):
         with service.ledger.batch(now=now):
-            service.preload(items[start:start + batch // 2])
-            for item in items[start:start + batch // 2]:
-                service.dispose(item, on="2026-11-10", from_party_id=dealer, transferee_party_id=buyers[0],
-                                actor="bench", now=now)
-                service.acquire(item, on="2026-11-11", source_party_id=buyers[0], recipient_party_id=dealer,
-                                actor="bench", now=now)
+            service.preload(items[start : start + batch // 2])
+            for item in items[start : start + batch // 2]:
+                service.dispose(
+                    item, on="2026-11-10", from_party_id=dealer, transferee_party_id=buyers[0], actor="bench", now=now
+                )
+                service.acquire(
+                    item, on="2026-11-11", source_party_id=buyers[0], recipient_party_id=dealer, actor="bench", now=now
+                )
                 done += 2
     return done / (time.perf_counter() - began)
 
@@ -91,6 +117,7 @@ def batched_events(dealer: str, buyers: list[str], count: int, batch: int, now) 
 def search_latency(total: int, samples: int = 2000) -> tuple[float, float]:
     from registry.custody import queries
     from registry.extensions import db
+
     rng, timings = random.Random(7), []
     for _ in range(samples):
         serial = f"bn-{rng.randrange(total):08d}"
@@ -110,13 +137,23 @@ def signals_latency(app, dealer: str, thefts: int = 200, samples: int = 15) -> t
     from registry.custody.models import Item
     from registry.custody.runtime import custody
     from registry.extensions import db
+
     now = datetime.now(timezone.utc)
     service = custody()
     for item in list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(thefts))):
-        service.change_status(item, status="stolen", on="2026-11-20", police_report="P-1", atf_incident="T-1",
-                              discovered_at="2026-11-20T08:00:00Z", actor="bench", now=now)
-    officer = accounts().create(email="bench-signals@example.test", role="officer", password="bench password 123",
-                                actor="bench", now=now)
+        service.change_status(
+            item,
+            status="stolen",
+            on="2026-11-20",
+            police_report="P-1",
+            atf_incident="T-1",
+            discovered_at="2026-11-20T08:00:00Z",
+            actor="bench",
+            now=now,
+        )
+    officer = accounts().create(
+        email="bench-signals@example.test", role="officer", password="bench password 123", actor="bench", now=now
+    )
     _, token = accounts().issue_token(officer.id, "bench", actor="bench", now=now)
     db.session.remove()
     client = app.test_client()
@@ -141,20 +178,38 @@ def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float) ->
     from registry.custody.models import Item
     from registry.custody.runtime import custody
     from registry.extensions import db
+
     service, now = accounts(), datetime.now(timezone.utc)
-    goods = [{"kind": "goods", "scheme": "plain", "serial": f"GD-{n:05d}", "description": "pallet",
-              "acquired_on": "2026-11-03", "source_ffl": MAKER_FFL} for n in range(8 * 50)]
+    goods = [
+        {
+            "kind": "goods",
+            "scheme": "plain",
+            "serial": f"GD-{n:05d}",
+            "description": "pallet",
+            "acquired_on": "2026-11-03",
+            "source_ffl": MAKER_FFL,
+        }
+        for n in range(8 * 50)
+    ]
     imported = bulk.import_rows(custody(), goods, recipient_party_id=dealer, actor="bench:import", now=now)
     assert imported.committed and not imported.problems, imported.problems[:3]
-    officer = service.create(email="bench-officer@example.test", role="officer", password="bench password 123",
-                             actor="bench", now=now)
+    officer = service.create(
+        email="bench-officer@example.test", role="officer", password="bench password 123", actor="bench", now=now
+    )
     _, token = service.issue_token(officer.id, "bench", actor="bench", now=now)
-    items = list(db.session.scalars(select(Item.id).where(Item.status == "in_custody", Item.kind == "goods")
-                                    .limit(8 * 50)))
+    items = list(
+        db.session.scalars(select(Item.id).where(Item.status == "in_custody", Item.kind == "goods").limit(8 * 50))
+    )
     db.session.remove()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    plans = [[("POST", f"/api/v1/items/{item}/transfers", json.dumps({"date": "2026-11-20", "to_party_id": to}), headers)
-              for to in buyers for item in items[n::8]] for n in range(8)]
+    plans = [
+        [
+            ("POST", f"/api/v1/items/{item}/transfers", json.dumps({"date": "2026-11-20", "to_party_id": to}), headers)
+            for to in buyers
+            for item in items[n::8]
+        ]
+        for n in range(8)
+    ]
     with gunicorn(env) as port:
         return load(port, plans, requests=10**9, seconds=seconds, expected=201, warmup=0)
 
@@ -169,11 +224,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--engine", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args(argv)
     from registry import create_app
+
     now = datetime.now(timezone.utc)
-    print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; engine {args.engine}")
+    print(
+        f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; "
+        f"engine {args.engine}"
+    )
     with scratch_registry(args.engine, args.pg_url, "bench_custody") as (url, instance):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
-                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REGISTRY_INSTANCE": instance,
+                "LEDGER_ORIGIN": "bench.serial-ledger.localhost/custody",
+            }
+        )
         with app.app_context():
             dealer, buyers = setup(app, now)
             import_seconds = grow(dealer, args.items, now)
@@ -182,18 +246,29 @@ def main(argv: list[str]) -> int:
             signals_p50, signals_max, held = signals_latency(app, dealer)
             web = http_transfers(registry_env(url, instance), dealer, buyers, args.seconds)
             from registry.extensions import db
+
             db.session.remove()
             db.engine.dispose()
         verify = verify_ledger(url, instance)
     print()
     print("| figure | value | target |")
     print("|---|---|---|")
-    print(f"| acquisitions + dispositions through the service, batches of {args.batch} | {events_rate:,.0f} events/s | >= 5,000 |")
-    print(f"| transfers over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s) | {web['rate']:,.0f} requests/s, "
-          f"p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, {web['errors']} errors | >= 200 /s |")
+    print(
+        f"| acquisitions + dispositions through the service, batches of {args.batch} | {events_rate:,.0f} events/s "
+        "| >= 5,000 |"
+    )
+    print(
+        f"| transfers over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s) | {web['rate']:,.0f} requests/s, "
+        f"p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, {web['errors']} errors | >= 200 /s |"
+    )
     print(f"| exact-serial search at {args.items:,} items | p50 {p50:.2f} ms, p99 {p99:.2f} ms | p99 <= 10 ms |")
     print(f"| bulk import of {min(args.items, 100_000):,} rows | {import_seconds:.1f} s | <= 60 s for 100,000 |")
-    print(f"| GET /api/v1/signals with {held:,} held items and 200 thefts (in process, 15 answers) | median "
-          f"{signals_p50:.0f} ms, worst {signals_max:.0f} ms | well under 1 s |")
-    print(f"| ledger verify after the run | {verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]} | OK |")
+    print(
+        f"| GET /api/v1/signals with {held:,} held items and 200 thefts (in process, 15 answers) | median "
+        f"{signals_p50:.0f} ms, worst {signals_max:.0f} ms | well under 1 s |"
+    )
+    print(
+        "| ledger verify after the run | "
+        f"{verify.stdout.strip().splitlines()[-1] if verify.stdout else verify.stderr[-300:]} | OK |"
+    )
     return 0

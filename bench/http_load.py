@@ -1,5 +1,6 @@
 """Load over loopback for the HTTP benchmarks: a gunicorn with 2 workers, and client processes, each
 with one keep-alive connection, replaying its own list of requests until a count or a time is up."""
+
 from __future__ import annotations
 
 import http.client
@@ -23,8 +24,13 @@ def gunicorn(env: dict, workers: int = 2) -> Iterator[int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                               "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(150):
             try:
@@ -58,15 +64,18 @@ def _client(port: int, plan: list[Request], count: int, seconds: float, expected
     queue.put((latencies, errors))
 
 
-def load(port: int, plans: list[list[Request]], *, requests: int, seconds: float, expected: int = 200,
-         warmup: int = 20) -> dict:
+def load(
+    port: int, plans: list[list[Request]], *, requests: int, seconds: float, expected: int = 200, warmup: int = 20
+) -> dict:
     """One client process per plan; `requests` in all (split evenly), at most `seconds` long."""
     for plan in plans:  # warm-up, not counted: connections, caches, the workers' first imports
         _client_once(port, plan[:warmup])
     queue = multiprocessing.Queue()
     per_client = max(1, requests // len(plans))
-    clients = [multiprocessing.Process(target=_client, args=(port, plan, per_client, seconds, expected, queue))
-               for plan in plans]
+    clients = [
+        multiprocessing.Process(target=_client, args=(port, plan, per_client, seconds, expected, queue))
+        for plan in plans
+    ]
     began = time.perf_counter()
     for process in clients:
         process.start()
@@ -75,9 +84,14 @@ def load(port: int, plans: list[list[Request]], *, requests: int, seconds: float
     for process in clients:
         process.join()
     latencies = sorted(x for lat, _ in results for x in lat)
-    return {"requests": len(latencies), "errors": sum(e for _, e in results), "seconds": elapsed,
-            "rate": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1e3,
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e3}
+    return {
+        "requests": len(latencies),
+        "errors": sum(e for _, e in results),
+        "seconds": elapsed,
+        "rate": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1e3,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e3,
+    }
 
 
 def _client_once(port: int, plan: list[Request]) -> None:

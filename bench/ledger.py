@@ -5,6 +5,7 @@ durable append rate; full verification rate at that size (median of three runs o
 each in a fresh process); median and 95th-percentile latency of inclusion and consistency proofs.
 PostgreSQL uses a throwaway database created on --pg-url's server and dropped afterwards.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,17 +35,29 @@ VERIFY_RUNS = 3  # the machines are noisy: the figure is the median of these run
 
 
 def sample_event(number: int) -> NewEvent:
-    return NewEvent("item.transferred", {
-        "serial": f"1M8GDM9AXKP{number % 1_000_000:06d}", "from": f"party-{number % 977}",
-        "to": f"party-{(number + 1) % 977}", "reason": "sale", "document": f"INV-{number:09d}"},
-        item=f"item-{number % 50_000}")
+    return NewEvent(
+        "item.transferred",
+        {
+            "serial": f"1M8GDM9AXKP{number % 1_000_000:06d}",
+            "from": f"party-{number % 977}",
+            "to": f"party-{(number + 1) % 977}",
+            "reason": "sale",
+            "document": f"INV-{number:09d}",
+        },
+        item=f"item-{number % 50_000}",
+    )
 
 
 def run_engine(name: str, url: str, entries: int, seed: int) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(Path(folder) / "instance"),
-                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/log"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REGISTRY_INSTANCE": str(Path(folder) / "instance"),
+                "LEDGER_ORIGIN": "bench.serial-ledger.localhost/log",
+            }
+        )
         with app.app_context():
             initialise(app, demo=False)
             service = ledger()
@@ -84,10 +97,12 @@ def run_engine(name: str, url: str, entries: int, seed: int) -> dict:
             db.session.remove()
             db.engine.dispose()
     return {
-        "engine": name, "size": size,
+        "engine": name,
+        "size": size,
         "batch_append_median": statistics.median(batch_rates),
         "single_append_median": 1 / statistics.median(single),
-        "verify_rate": size / verify_seconds, "verify_seconds": verify_seconds,
+        "verify_rate": size / verify_seconds,
+        "verify_seconds": verify_seconds,
         "verify_rates": [size / seconds for seconds in verify_runs],
         "inclusion_ms": (statistics.median(inclusion) * 1e3, percentile(inclusion, 95) * 1e3),
         "consistency_ms": (statistics.median(consistency) * 1e3, percentile(consistency, 95) * 1e3),
@@ -98,8 +113,9 @@ def timed_cli_verify(app, url: str, size: int) -> float:
     """Seconds `flask ledger verify`, run in a fresh process as an operator runs it, reports for the
     verification itself (the process's start-up, about 2 s of imports here, is not counted)."""
     env = {**os.environ, "DATABASE_URL": url, "REGISTRY_INSTANCE": app.instance_path, "FLASK_APP": "wsgi"}
-    result = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], env=env, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "ledger", "verify"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     timing = re.search(r"checked [\d,]+ entries in ([\d.]+) s", result.stderr)
     if result.returncode != 0 or f"OK: {size} entries" not in result.stdout or timing is None:
         raise RuntimeError(f"verification failed: {result.stdout}{result.stderr}")
@@ -126,8 +142,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores")
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores"
+    )
     results = []
     for engine in args.engines.split(","):
         if engine == "sqlite":
@@ -144,11 +162,18 @@ def main(argv: list[str]) -> int:
         else:
             parser.error(f"unknown engine {engine!r}")
     print()
-    print("| engine | entries | batch append (events/s, median of 1000-event batches) | single durable append (events/s, median) "
-          "| full verify (entries/s, median of 3 runs; the runs) | inclusion proof ms (median / p95) | consistency proof ms (median / p95) |")
+    print(
+        "| engine | entries | batch append (events/s, median of 1000-event batches) "
+        "| single durable append (events/s, median) | full verify (entries/s, median of 3 runs; the runs) "
+        "| inclusion proof ms (median / p95) | consistency proof ms (median / p95) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['engine']} | {r['size']:,} | {r['batch_append_median']:,.0f} | {r['single_append_median']:,.0f} "
-              f"| {r['verify_rate']:,.0f} ({r['verify_seconds']:.1f} s; {', '.join(f'{x:,.0f}' for x in r['verify_rates'])}) | {r['inclusion_ms'][0]:.2f} / {r['inclusion_ms'][1]:.2f} "
-              f"| {r['consistency_ms'][0]:.2f} / {r['consistency_ms'][1]:.2f} |")
+        runs = ", ".join(f"{x:,.0f}" for x in r["verify_rates"])
+        print(
+            f"| {r['engine']} | {r['size']:,} | {r['batch_append_median']:,.0f} | {r['single_append_median']:,.0f} "
+            f"| {r['verify_rate']:,.0f} ({r['verify_seconds']:.1f} s; {runs}) "
+            f"| {r['inclusion_ms'][0]:.2f} / {r['inclusion_ms'][1]:.2f} "
+            f"| {r['consistency_ms'][0]:.2f} / {r['consistency_ms'][1]:.2f} |"
+        )
     return 0

@@ -14,6 +14,7 @@ ledger's). Per finished product: a product, a pump module, a housing moulded fro
 two neighbouring products, always of different lots, are swapped in service, so the trace's time
 filter decides which product a swapped housing is in.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,37 @@ SWAP_SHARE = 0.01  # of the housing links
 SYNTHETIC = 10**12  # first synthetic entry number
 MADE_OVER = timedelta(days=180)
 SWAPPED_AFTER = timedelta(days=30)
-ITEM_COLUMNS = ("id", "kind", "scheme", "serial", "serial_normalized", "uniqueness_key", "description", "attributes",
-                "status", "holder_party_id", "acquired", "registered_entry", "last_event_date")
-LINK_COLUMNS = ("installed_entry", "parent_item_id", "child_item_id", "position", "installed_at", "removed_at",
-                "removed_entry", "removal_reason")
-PARTS = {"product": ("FP-WF-200", "Water filtration unit WF-200", "WF200"), "module": ("SA-PMP-01", "Pump module", "PM"),
-         "housing": ("CMP-HSG-01", "Pump housing, moulded", "HSG"), "board": ("SA-CTL-01", "Controller board", "CB")}
+ITEM_COLUMNS = (
+    "id",
+    "kind",
+    "scheme",
+    "serial",
+    "serial_normalized",
+    "uniqueness_key",
+    "description",
+    "attributes",
+    "status",
+    "holder_party_id",
+    "acquired",
+    "registered_entry",
+    "last_event_date",
+)
+LINK_COLUMNS = (
+    "installed_entry",
+    "parent_item_id",
+    "child_item_id",
+    "position",
+    "installed_at",
+    "removed_at",
+    "removed_entry",
+    "removal_reason",
+)
+PARTS = {
+    "product": ("FP-WF-200", "Water filtration unit WF-200", "WF200"),
+    "module": ("SA-PMP-01", "Pump module", "PM"),
+    "housing": ("CMP-HSG-01", "Pump housing, moulded", "HSG"),
+    "board": ("SA-CTL-01", "Controller board", "CB"),
+}
 
 
 def setup(app, start: datetime, lots: int, now: datetime) -> dict:
@@ -47,23 +73,43 @@ def setup(app, start: datetime, lots: int, now: datetime) -> dict:
     from registry.custody.runtime import custody
     from registry.instance import initialise
     from registry.supply.runtime import supply
+
     initialise(app, demo=False, now=now)
     a = dict(actor="bench", now=now)
     people, goods = custody(), supply()
     people.register_organisation(name="Clearflow Manufacturing", address="40 Mill Lane, Dayton, OH", **a)
-    holders = [people.register_organisation(name=f"Holder {n}", address=f"{n} Pier St, Portland, ME", **a).id
-               for n in range(4)]
-    resin = goods.register_part(number="RM-PA66-GF30", description="Polyamide 66 resin, 30% glass fibre",
-                                tracking="lot", unit="kg", **a)
-    parts = {role: goods.register_part(number=number, description=description, tracking="serial", **a)
-             for role, (number, description, _) in PARTS.items()}
-    suppliers = [goods.register_supplier(name=f"Resin Supplier {n}", address=f"{n + 1} Industrial Park, Akron, OH",
-                                         **a).id for n in range(8)]
-    lot_ids = [goods.receive_lot(part_id=resin.id, supplier_id=suppliers[n % 8], quantity_="5000",
-                                 supplier_lot_code=f"RS{n:06d}", on=start.date(), location="RAW-A1", **a).id
-               for n in range(lots)]
-    return {"holders": holders, "parts": {role: part.id for role, part in parts.items()},
-            "descriptions": {role: part.description for role, part in parts.items()}, "lots": lot_ids}
+    holders = [
+        people.register_organisation(name=f"Holder {n}", address=f"{n} Pier St, Portland, ME", **a).id for n in range(4)
+    ]
+    resin = goods.register_part(
+        number="RM-PA66-GF30", description="Polyamide 66 resin, 30% glass fibre", tracking="lot", unit="kg", **a
+    )
+    parts = {
+        role: goods.register_part(number=number, description=description, tracking="serial", **a)
+        for role, (number, description, _) in PARTS.items()
+    }
+    suppliers = [
+        goods.register_supplier(name=f"Resin Supplier {n}", address=f"{n + 1} Industrial Park, Akron, OH", **a).id
+        for n in range(8)
+    ]
+    lot_ids = [
+        goods.receive_lot(
+            part_id=resin.id,
+            supplier_id=suppliers[n % 8],
+            quantity_="5000",
+            supplier_lot_code=f"RS{n:06d}",
+            on=start.date(),
+            location="RAW-A1",
+            **a,
+        ).id
+        for n in range(lots)
+    ]
+    return {
+        "holders": holders,
+        "parts": {role: part.id for role, part in parts.items()},
+        "descriptions": {role: part.description for role, part in parts.items()},
+        "lots": lot_ids,
+    }
 
 
 class Graph:
@@ -83,14 +129,39 @@ class Graph:
         item_id = str(uuid.UUID(int=self.ids.getrandbits(128), version=4))
         serial = f"{PARTS[role][2]}-{n:07d}"
         holder = self.world["holders"][n % len(self.world["holders"])]
-        rows["item"].append((item_id, "goods", "plain", serial, serial, f"plain|{serial}", self.world["descriptions"][role],
-                             self.attributes, "in_custody", holder, True, 0, made.date()))
+        rows["item"].append(
+            (
+                item_id,
+                "goods",
+                "plain",
+                serial,
+                serial,
+                f"plain|{serial}",
+                self.world["descriptions"][role],
+                self.attributes,
+                "in_custody",
+                holder,
+                True,
+                0,
+                made.date(),
+            )
+        )
         rows["item_part"].append((item_id, self.world["parts"][role], made, self._entry()))
         return item_id
 
     def _link(self, rows: dict, parent: str, child: str, position: str, at: datetime, removed: datetime | None = None):
-        rows["component_link"].append((self._entry(), parent, child, position, at, removed,
-                                       self._entry() if removed else None, "swapped in service" if removed else None))
+        rows["component_link"].append(
+            (
+                self._entry(),
+                parent,
+                child,
+                position,
+                at,
+                removed,
+                self._entry() if removed else None,
+                "swapped in service" if removed else None,
+            )
+        )
 
     def chunk(self, first: int, count: int) -> dict[str, list[tuple]]:
         """Rows for products first..first+count-1 (requires `first` and `count` even, so pairs stay whole)."""
@@ -124,10 +195,14 @@ def fill(graph: Graph, engine: str) -> float:
     """Bulk-load the graph in chunks; returns the seconds it took."""
     from registry.bulk import insert_rows
     from registry.extensions import db
+
     tables = db.metadata.tables
-    columns = {"item": ITEM_COLUMNS, "item_part": ("item_id", "part_id", "made_at", "entry_index"),
-               "component_link": LINK_COLUMNS,
-               "lot_consumption": ("entry_index", "lot_id", "item_id", "quantity", "location", "consumed_at")}
+    columns = {
+        "item": ITEM_COLUMNS,
+        "item_part": ("item_id", "part_id", "made_at", "entry_index"),
+        "component_link": LINK_COLUMNS,
+        "lot_consumption": ("entry_index", "lot_id", "item_id", "quantity", "location", "consumed_at"),
+    }
     began, loaded = time.perf_counter(), 0
     for first in range(0, graph.items, CHUNK_PRODUCTS):
         rows = graph.chunk(first, CHUNK_PRODUCTS)
@@ -135,8 +210,11 @@ def fill(graph: Graph, engine: str) -> float:
             insert_rows(db.session(), tables[name], columns[name], table_rows)
         db.session.commit()
         loaded += sum(len(table_rows) for table_rows in rows.values())
-        print(f"  [{engine}] loaded {min(first + CHUNK_PRODUCTS, graph.items):,} of {graph.items:,} finished items "
-              f"({loaded:,} rows, {time.perf_counter() - began:.0f} s)", flush=True)
+        print(
+            f"  [{engine}] loaded {min(first + CHUNK_PRODUCTS, graph.items):,} of {graph.items:,} finished items "
+            f"({loaded:,} rows, {time.perf_counter() - began:.0f} s)",
+            flush=True,
+        )
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return time.perf_counter() - began
@@ -144,8 +222,11 @@ def fill(graph: Graph, engine: str) -> float:
 
 def counts() -> dict[str, int]:
     from registry.extensions import db
-    return {name: db.session.scalar(text(f"SELECT count(*) FROM {name}"))
-            for name in ("item", "component_link", "lot_consumption")}
+
+    return {
+        name: db.session.scalar(text(f"SELECT count(*) FROM {name}"))
+        for name in ("item", "component_link", "lot_consumption")
+    }
 
 
 def timed(runs: int, action) -> tuple[list[float], object]:
@@ -162,6 +243,7 @@ def measure(world: dict, graph: Graph, runs: int, at: datetime, now: datetime) -
     from registry.recalls import population
     from registry.recalls.runtime import recalls
     from registry.supply import genealogy
+
     lot_id, expected = world["lots"][graph.traced_lot], sorted(graph.expected)
     trace, found = timed(runs, lambda: genealogy.where_used(db.session(), genealogy.items_with_lots([lot_id], at), at))
     assert found == expected, f"the trace found {len(found):,} items, the graph puts the lot in {len(expected):,}"
@@ -169,32 +251,53 @@ def measure(world: dict, graph: Graph, runs: int, at: datetime, now: datetime) -
     assert len(list(tree.walk())) == 4 and sum(len(node.lots) for node in tree.walk()) == 1
     db.session.remove()
     began = time.perf_counter()
-    campaign = recalls().open(number="BENCH-001", title="WF-200 pump housing may crack",
-                              defect="Housings moulded from one resin lot may crack under pressure.",
-                              basis={"type": "lots", "lot_ids": [lot_id]}, on=now.date(), as_of=at,
-                              actor="bench", now=now)
+    campaign = recalls().open(
+        number="BENCH-001",
+        title="WF-200 pump housing may crack",
+        defect="Housings moulded from one resin lot may crack under pressure.",
+        basis={"type": "lots", "lot_ids": [lot_id]},
+        on=now.date(),
+        as_of=at,
+        actor="bench",
+        now=now,
+    )
     opened = time.perf_counter() - began
     assert campaign.population_size == len(expected), campaign.population_size
     assert campaign.population_sha256 == population.digest(expected)
-    return {"trace": trace, "found": len(found), "tree": tree_times, "open": opened,
-            "population": campaign.population_size}
+    return {
+        "trace": trace,
+        "found": len(found),
+        "tree": tree_times,
+        "open": opened,
+        "population": campaign.population_size,
+    }
 
 
 def run(engine: str, args, now: datetime) -> dict:
     from registry import create_app
+
     start = datetime.combine((now - timedelta(days=365)).date(), datetime.min.time(), timezone.utc)
     with scratch_registry(engine, args.pg_url, "bench_recall") as (url, instance):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": instance,
-                          "LEDGER_ORIGIN": "bench.serial-ledger.localhost/recall"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REGISTRY_INSTANCE": instance,
+                "LEDGER_ORIGIN": "bench.serial-ledger.localhost/recall",
+            }
+        )
         with app.app_context():
             world = setup(app, start, args.lots, now)
             graph = Graph(world, args.items, start, traced_lot=args.lots // 2, json_text=engine == "postgresql")
             loaded = fill(graph, engine)
             sizes = counts()
-            print(f"  [{engine}] graph: {sizes['item']:,} items, {sizes['component_link']:,} component links, "
-                  f"{sizes['lot_consumption']:,} lot consumptions; loaded in {loaded:.0f} s", flush=True)
+            print(
+                f"  [{engine}] graph: {sizes['item']:,} items, {sizes['component_link']:,} component links, "
+                f"{sizes['lot_consumption']:,} lot consumptions; loaded in {loaded:.0f} s",
+                flush=True,
+            )
             figures = measure(world, graph, args.runs, now, now)
             from registry.extensions import db
+
             db.session.remove()
             db.engine.dispose()
         verify = verify_ledger(url, instance)
@@ -215,13 +318,15 @@ def table(results: dict, args) -> list[str]:
             f"{statistics.median(r['tree']) * 1e3:.1f} ms | - |",
             f"| {engine} | bulk load of the graph into the projection tables ({r['item']:,} items) | "
             f"{r['loaded']:.0f} s | - |",
-            f"| {engine} | ledger verify after the run | {r['verify']} | OK |"]
+            f"| {engine} | ledger verify after the run | {r['verify']} | OK |",
+        ]
     return lines
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench recall", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench recall", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=1_000_000, help="finished products")
     parser.add_argument("--lots", type=int, default=100, help="resin lots, used round robin (at least 2)")
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
@@ -232,10 +337,15 @@ def main(argv: list[str]) -> int:
         parser.error("need --lots >= 2, --items >= 2 * --lots and --runs >= 1")
     now = datetime.now(timezone.utc).replace(microsecond=0)  # events carry whole seconds
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
-    print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; "
-          f"engines {', '.join(engines)}")
-    print("The graph is bulk-loaded into the projection tables (not through the ledger); the parties, parts, "
-          "suppliers and lots are registered, and the campaign is opened, through the services.", flush=True)
+    print(
+        f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; "
+        f"engines {', '.join(engines)}"
+    )
+    print(
+        "The graph is bulk-loaded into the projection tables (not through the ledger); the parties, parts, "
+        "suppliers and lots are registered, and the campaign is opened, through the services.",
+        flush=True,
+    )
     began, results = time.perf_counter(), {}
     for engine in engines:
         results[engine] = run(engine, args, now)

@@ -15,6 +15,7 @@ its largest worker (the two workers run at once, so the whole run peaks at most 
 worker). `--naive-rows` renders the naive document with fewer rows when the full one would take too
 long, and the figure is then scaled by rows (the naive cost grows at least linearly).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,6 +36,7 @@ NOW = datetime(2026, 12, 31, 18, 0, tzinfo=timezone.utc)
 
 def _app():
     from registry import create_app
+
     return create_app()
 
 
@@ -44,41 +46,73 @@ def load(rows: int) -> None:
     from registry.custody.runtime import custody
     from registry.extensions import db
     from registry.instance import initialise
+
     app = _app()
     with app.app_context():
         initialise(app, demo=False, now=NOW)
         service = custody()
-        dealer = service.register_licensee(ffl=DEALER_FFL, name="Riverside Sporting Goods",
-                                           address="101 River Rd, Austin, TX 78701", actor="bench", now=NOW)
-        service.register_licensee(ffl=MAKER_FFL, name="Demo Arms Co.", address="2 Foundry Way, Waco, TX 76701",
-                                  actor="bench", now=NOW)
-        buyers = [service.register_organisation(name=f"Northline Fleet {n} Ltd.", address=f"{n} Depot Rd, Dallas, TX",
-                                                actor="bench", now=NOW).id for n in range(5)]
+        dealer = service.register_licensee(
+            ffl=DEALER_FFL,
+            name="Riverside Sporting Goods",
+            address="101 River Rd, Austin, TX 78701",
+            actor="bench",
+            now=NOW,
+        )
+        service.register_licensee(
+            ffl=MAKER_FFL, name="Demo Arms Co.", address="2 Foundry Way, Waco, TX 76701", actor="bench", now=NOW
+        )
+        buyers = [
+            service.register_organisation(
+                name=f"Northline Fleet {n} Ltd.", address=f"{n} Depot Rd, Dallas, TX", actor="bench", now=NOW
+            ).id
+            for n in range(5)
+        ]
         start = datetime(2026, 1, 2).date()
-        kinds = (("pistol", "9mm", "DA-9"), ("revolver", ".38 Special", "DA-38"), ("rifle", ".308 Win", "DA-R"),
-                 ("shotgun", "12 ga", "DA-12"))
-        plan = [{"kind": "firearm", "scheme": "firearm", "serial": f"BB-{n:07d}", "manufacturer": "Demo Arms Co.",
-                 "model": kinds[n % 4][2], "type": kinds[n % 4][0], "caliber": kinds[n % 4][1],
-                 "acquired_on": (start + timedelta(days=n * 300 // rows)).isoformat(), "source_ffl": MAKER_FFL}
-                for n in range(rows)]
+        kinds = (
+            ("pistol", "9mm", "DA-9"),
+            ("revolver", ".38 Special", "DA-38"),
+            ("rifle", ".308 Win", "DA-R"),
+            ("shotgun", "12 ga", "DA-12"),
+        )
+        plan = [
+            {
+                "kind": "firearm",
+                "scheme": "firearm",
+                "serial": f"BB-{n:07d}",
+                "manufacturer": "Demo Arms Co.",
+                "model": kinds[n % 4][2],
+                "type": kinds[n % 4][0],
+                "caliber": kinds[n % 4][1],
+                "acquired_on": (start + timedelta(days=n * 300 // rows)).isoformat(),
+                "source_ffl": MAKER_FFL,
+            }
+            for n in range(rows)
+        ]
         bulk.import_rows(service, plan, recipient_party_id=dealer.id, actor="bench:import", now=NOW)
         db.session.commit()
         from sqlalchemy import select
 
         from registry.custody.models import Item
+
         items = db.session.execute(select(Item.id, Item.serial).order_by(Item.serial)).all()
         ledger = service.ledger
         for begin in range(0, len(items), 1000):
             with ledger.batch(now=NOW):
-                chunk = [(item_id, serial) for item_id, serial in items[begin:begin + 1000]]
+                chunk = [(item_id, serial) for item_id, serial in items[begin : begin + 1000]]
                 service.preload([item_id for item_id, _ in chunk])
                 ledger.prime([f"item:{item_id}" for item_id, _ in chunk])
                 for item_id, serial in chunk:
                     n = int(serial[3:])
                     if n % 3:
                         day = start + timedelta(days=n * 300 // rows + 30)
-                        service.dispose(item_id, on=day.isoformat(), from_party_id=dealer.id,
-                                        transferee_party_id=buyers[n % 5], actor="bench", now=NOW)
+                        service.dispose(
+                            item_id,
+                            on=day.isoformat(),
+                            from_party_id=dealer.id,
+                            transferee_party_id=buyers[n % 5],
+                            actor="bench",
+                            now=NOW,
+                        )
             db.session.commit()
 
 
@@ -88,20 +122,30 @@ def run_ours(rows: int) -> dict:
     from registry.custody.models import Party
     from registry.extensions import db
     from registry.reports.runtime import reports
+
     app = _app()
     with app.app_context():
         dealer = db.session.scalar(select(Party.id).where(Party.name == "Riverside Sporting Goods"))
         began = time.perf_counter()
         marks = []
-        issued = reports().issue("bound_book", {"date_from": "2026-01-01", "date_to": "2026-12-31",
-                                                "licensee": dealer, "view": "both"},
-                                 actor="bench", personal=True, now=NOW,
-                                 progress=lambda percent, message: marks.append((round(time.perf_counter() - began, 2),
-                                                                                 percent, message)))
+        issued = reports().issue(
+            "bound_book",
+            {"date_from": "2026-01-01", "date_to": "2026-12-31", "licensee": dealer, "view": "both"},
+            actor="bench",
+            personal=True,
+            now=NOW,
+            progress=lambda percent, message: marks.append((round(time.perf_counter() - began, 2), percent, message)),
+        )
         seconds = time.perf_counter() - began
         phases = {message.split(" ")[0]: at for at, _, message in marks}
-        return {"seconds": seconds, "pages": issued.pages, "bytes": issued.size, "entries": issued.evidence_entries,
-                "sha256": issued.sha256, "phases": phases}
+        return {
+            "seconds": seconds,
+            "pages": issued.pages,
+            "bytes": issued.size,
+            "entries": issued.evidence_entries,
+            "sha256": issued.sha256,
+            "phases": phases,
+        }
 
 
 def run_naive(rows: int) -> dict:
@@ -112,28 +156,51 @@ def run_naive(rows: int) -> dict:
     from registry.custody.models import Party
     from registry.extensions import db
     from registry.reports import pdf
-    from registry.reports.types import bound_book
     from registry.reports.service import Renderer
+    from registry.reports.types import bound_book
+
     app = _app()
     with app.app_context():
         dealer = db.session.scalar(select(Party.id).where(Party.name == "Riverside Sporting Goods"))
         params = {"date_from": "2026-01-01", "date_to": "2026-12-31", "licensee": dealer, "view": "both"}
         draft = bound_book.build_book(db.session(), params, personal=True, now=NOW, origin="bench")
         chosen = draft.rows[:rows]
-        meta = {"id": "naive", "type": "bound_book", "generated_at": NOW.isoformat(), "issuer": "bench",
-                "template": {"revision": "naive"}}
-        html = render_template("reports/pdf/bound_book_table.html", **draft.context, report=meta, title=draft.title, landscape=True,
-                               checkpoint_size=0, evidence_entries=0, organisation="bench", origin="bench",
-                               rows=chosen, part=0, parts=1, overlay_numbers=False)
+        meta = {
+            "id": "naive",
+            "type": "bound_book",
+            "generated_at": NOW.isoformat(),
+            "issuer": "bench",
+            "template": {"revision": "naive"},
+        }
+        html = render_template(
+            "reports/pdf/bound_book_table.html",
+            **draft.context,
+            report=meta,
+            title=draft.title,
+            landscape=True,
+            checkpoint_size=0,
+            evidence_entries=0,
+            organisation="bench",
+            origin="bench",
+            rows=chosen,
+            part=0,
+            parts=1,
+            overlay_numbers=False,
+        )
         began = time.perf_counter()
         rendered = pdf.render_html(html, Renderer(render_template=render_template).base_url)
-        return {"seconds": time.perf_counter() - began, "pages": rendered.pages, "bytes": len(rendered.pdf),
-                "rows": len(chosen)}
+        return {
+            "seconds": time.perf_counter() - began,
+            "pages": rendered.pages,
+            "bytes": len(rendered.pdf),
+            "rows": len(chosen),
+        }
 
 
 def child(mode: str, rows: int) -> None:
-    result = {"load": lambda: load(rows) or {}, "ours": lambda: run_ours(rows),
-              "naive": lambda: run_naive(rows)}[mode]()
+    result = {"load": lambda: load(rows) or {}, "ours": lambda: run_ours(rows), "naive": lambda: run_naive(rows)}[
+        mode
+    ]()
     result["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["max_child_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print("RESULT " + json.dumps(result))
@@ -141,13 +208,17 @@ def child(mode: str, rows: int) -> None:
 
 def _spawn(mode: str, rows: int, env: dict) -> dict:
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bench.reports", "--child", mode, "--rows", str(rows)], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--child", mode, "--rows", str(rows)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{done.stderr[-3000:]}")
 
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
-    result = json.loads(line[len("RESULT "):])
+    result = json.loads(line[len("RESULT ") :])
     result["process_seconds"] = time.perf_counter() - began
     return result
 
@@ -155,12 +226,18 @@ def _spawn(mode: str, rows: int, env: dict) -> dict:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench reports")
     parser.add_argument("--rows", type=int, default=10_000, help="acquisitions in the registry (default 10,000)")
-    parser.add_argument("--naive-rows", type=int, default=None,
-                        help="rows of the naive render (default: all; fewer are scaled up by rows)")
+    parser.add_argument(
+        "--naive-rows",
+        type=int,
+        default=None,
+        help="rows of the naive render (default: all; fewer are scaled up by rows)",
+    )
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs of ours (the median is reported)")
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--child", choices=("load", "ours", "naive"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -178,18 +255,22 @@ def main(argv: list[str]) -> int:
             print(f"ours, {len(runs)} runs: " + ", ".join(f"{run['seconds']:.1f} s" for run in runs) + "; the median:")
         worker = max(run["max_child_rss_mib"] for run in runs)
         ours["max_rss_mib"] = max(run["max_rss_mib"] for run in runs)
-        print(f"ours:  {ours['seconds']:.1f} s for {args.rows:,} rows, {ours['pages']} pages, "
-              f"{ours['bytes'] / 2**20:.1f} MiB signed PDF, {ours['entries']:,} entries proved; peak RSS "
-              f"{ours['max_rss_mib']:.0f} MiB + workers {worker:.0f} MiB each "
-              f"(at most {ours['max_rss_mib'] + 2 * worker:.0f} MiB together); phases {ours['phases']}")
+        print(
+            f"ours:  {ours['seconds']:.1f} s for {args.rows:,} rows, {ours['pages']} pages, "
+            f"{ours['bytes'] / 2**20:.1f} MiB signed PDF, {ours['entries']:,} entries proved; peak RSS "
+            f"{ours['max_rss_mib']:.0f} MiB + workers {worker:.0f} MiB each "
+            f"(at most {ours['max_rss_mib'] + 2 * worker:.0f} MiB together); phases {ours['phases']}"
+        )
         if args.skip_naive:
             return 0
         naive_rows = args.naive_rows or args.rows
         naive = _spawn("naive", naive_rows, {**env})
         scaled = naive["seconds"] * args.rows / naive["rows"]
         note = "" if naive["rows"] == args.rows else f" (measured on {naive['rows']:,} rows, scaled by rows)"
-        print(f"naive: {naive['seconds']:.1f} s for {naive['rows']:,} rows, {naive['pages']} pages, peak RSS "
-              f"{naive['max_rss_mib']:.0f} MiB; {scaled:.1f} s for {args.rows:,} rows{note}")
+        print(
+            f"naive: {naive['seconds']:.1f} s for {naive['rows']:,} rows, {naive['pages']} pages, peak RSS "
+            f"{naive['max_rss_mib']:.0f} MiB; {scaled:.1f} s for {args.rows:,} rows{note}"
+        )
         print(f"ours is {scaled / ours['seconds']:.1f}x faster than the naive render")
     return 0
 

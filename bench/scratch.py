@@ -1,5 +1,6 @@
 """A throwaway registry for a benchmark: a temporary instance folder and database (a new PostgreSQL
 database, dropped afterwards, or SQLite in the folder), and the ledger verification run on it."""
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,9 @@ def scratch_registry(engine: str, pg_url: str, name: str) -> Iterator[tuple[str,
         admin = None
         if engine == "postgresql":
             database = f"{name}_{os.getpid()}"
-            admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+            admin = create_engine(
+                pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+            )
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{database}"'))
             url = pg_url.rsplit("/", 1)[0] + "/" + database
@@ -43,5 +46,10 @@ def registry_env(url: str, instance: str) -> dict:
 
 def verify_ledger(url: str, instance: str) -> subprocess.CompletedProcess:
     """`flask ledger verify` on the scratch registry, in its own process as an operator runs it."""
-    return subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=PROJECT_ROOT,
-                          env=registry_env(url, instance), capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "ledger", "verify"],
+        cwd=PROJECT_ROOT,
+        env=registry_env(url, instance),
+        capture_output=True,
+        text=True,
+    )

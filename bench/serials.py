@@ -5,6 +5,7 @@ firearm serials (one in ten with a look-alike or bad character), GS1 element str
 input forms. Each rate is the median of five timed passes over the same inputs. The file check runs
 `flask serials check-file` in a fresh process, timed from outside (start-up included).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,13 @@ PASSES = 5
 
 
 def make_vin(rng: random.Random) -> str:
-    body = rng.choice(WMIS) + "".join(rng.choices(VIN_ALPHABET, k=5)) + "0" + rng.choice(list(YEAR_CODES)) \
+    body = (
+        rng.choice(WMIS)
+        + "".join(rng.choices(VIN_ALPHABET, k=5))
+        + "0"
+        + rng.choice(list(YEAR_CODES))
         + "".join(rng.choices(VIN_ALPHABET, k=7))
+    )
     vin = body[:8] + check_digit(body) + body[9:]
     if rng.random() < 0.1:  # a typo in the check digit
         vin = vin[:8] + ("1" if vin[8] != "1" else "2") + vin[9:]
@@ -38,8 +44,11 @@ def make_vin(rng: random.Random) -> str:
 
 
 def make_firearm(rng: random.Random) -> str:
-    serial = "".join(rng.choices("ABCDEFGHJKLMNPRSTUVWXYZ", k=rng.randint(0, 3))) + "-" * rng.randint(0, 1) \
+    serial = (
+        "".join(rng.choices("ABCDEFGHJKLMNPRSTUVWXYZ", k=rng.randint(0, 3)))
+        + "-" * rng.randint(0, 1)
         + "".join(rng.choices("0123456789", k=rng.randint(4, 8)))
+    )
     if rng.random() < 0.1:
         serial += rng.choice(["\u0421", "/", "\uff21"])
     return serial
@@ -76,8 +85,13 @@ def timed_check_file(rows: int, rng: random.Random) -> tuple[float, str]:
             writer.writerows([f"S{n:07d}", make_vin(rng)] for n in range(rows))
         env = {**os.environ, "FLASK_APP": "wsgi", "REGISTRY_INSTANCE": str(Path(folder) / "instance")}
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "flask", "serials", "check-file", str(source), "--scheme", "vin"],
-                                env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "serials", "check-file", str(source), "--scheme", "vin"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - started
         if result.returncode not in (0, 1):
             raise RuntimeError(f"check-file failed: {result.stdout}{result.stderr}")
@@ -92,9 +106,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     print(f"machine: {platform.machine()}, python {platform.python_version()}, {os.cpu_count()} cores; one core used")
-    inputs = {"vin": [make_vin(rng) for _ in range(args.values)],
-              "firearm": [make_firearm(rng) for _ in range(args.values)],
-              "gs1": [make_gs1(rng) for _ in range(args.values // 10)]}
+    inputs = {
+        "vin": [make_vin(rng) for _ in range(args.values)],
+        "firearm": [make_firearm(rng) for _ in range(args.values)],
+        "gs1": [make_gs1(rng) for _ in range(args.values // 10)],
+    }
     rates = {scheme: rate(scheme, values) for scheme, values in inputs.items()}
     seconds, summary = timed_check_file(args.rows, rng)
     print()
@@ -103,6 +119,8 @@ def main(argv: list[str]) -> int:
     for scheme, value in rates.items():
         print(f"| {scheme} | {len(inputs[scheme]):,} | {value:,.0f} |")
     print()
-    print(f"check-file, {args.rows:,}-row VIN CSV: {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s), "
-          f"whole command; it printed: {summary}")
+    print(
+        f"check-file, {args.rows:,}-row VIN CSV: {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s), "
+        f"whole command; it printed: {summary}"
+    )
     return 0

@@ -12,6 +12,7 @@ The signing certificate carries key usage digitalSignature and nonRepudiation an
 usage document signing (1.3.6.1.5.5.7.3.36, RFC 9336). A production instance replaces the PKCS#12
 with one from a real CA (see certificates/README.md); nothing here is ever committed.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -29,8 +30,12 @@ from cryptography.x509.oid import NameOID
 
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning, RFC 9336
 CA_YEARS, SIGNER_YEARS = 10, 2
-CA_FILE, CA_KEY_FILE, P12_FILE, PASSWORD_FILE = "report-ca.pem", "report-ca.key", "report-signing.p12", \
-    "report-signing.pass"
+CA_FILE, CA_KEY_FILE, P12_FILE, PASSWORD_FILE = (
+    "report-ca.pem",
+    "report-ca.key",
+    "report-signing.p12",
+    "report-signing.pass",
+)
 LOCK_FILE = ".report-pki.lock"
 
 
@@ -42,8 +47,12 @@ class DevPki:
 
 
 def _name(common_name: str, organisation: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
 
 
 def _private_file(path: Path, content: bytes) -> None:
@@ -56,33 +65,66 @@ def issue_ca(organisation: str, now: datetime) -> tuple[ec.EllipticCurvePrivateK
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(f"{organisation} report signing CA (development)", organisation)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365 * CA_YEARS))
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256()))
+        .sign(key, hashes.SHA256())
+    )
     return key, certificate
 
 
-def issue_signer(ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, organisation: str,
-                 now: datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def issue_signer(
+    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, organisation: str, now: datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = (
-        x509.CertificateBuilder().subject_name(_name(f"{organisation} compliance reports", organisation))
-        .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=365 * SIGNER_YEARS))
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{organisation} compliance reports", organisation))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365 * SIGNER_YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256()))
+        .sign(ca_key, hashes.SHA256())
+    )
     return key, certificate
 
 
@@ -118,12 +160,21 @@ def _create(folder: Path, organisation: str, now: datetime, environment: dict) -
     password, _ = signing_password(folder, environment)
     ca_key, ca = issue_ca(organisation, now)
     key, certificate = issue_signer(ca_key, ca, organisation, now)
-    _private_file(folder / CA_KEY_FILE, ca_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(password)))
+    _private_file(
+        folder / CA_KEY_FILE,
+        ca_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password),
+        ),
+    )
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    _private_file(p12_path, pkcs12.serialize_key_and_certificates(
-        b"report-signing", key, certificate, [ca], serialization.BestAvailableEncryption(password)))
+    _private_file(
+        p12_path,
+        pkcs12.serialize_key_and_certificates(
+            b"report-signing", key, certificate, [ca], serialization.BestAvailableEncryption(password)
+        ),
+    )
     return DevPki(ca_path, p12_path, created=True)
 
 

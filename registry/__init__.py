@@ -1,4 +1,5 @@
 """The Serial Ledger Flask application: `create_app` is the only place an app is built."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Fast multi-row inserts: COPY on PostgreSQL for many rows (an executemany there costs a round trip
 per row), one INSERT for a few (COPY's own exchange costs more than it saves), a plain executemany
 on SQLite, where it is already a tight loop inside the driver."""
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -6,6 +6,7 @@ What "the future" means for a record: a calendar date is in the future when no p
 reached it yet (the clock's date in UTC+14, the earliest time zone), and a moment when it lies more
 than a few minutes of clock skew ahead of this clock.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

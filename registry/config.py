@@ -3,6 +3,7 @@
 `REGISTRY_INSTANCE` is the instance folder (database, keys, secrets); `DATABASE_URL` chooses the
 engine (SQLite in the instance folder when unset, PostgreSQL in production).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written without a driver (`postgres://`, `postgresql://`)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

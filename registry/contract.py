@@ -13,6 +13,7 @@ query parameter 400 `invalid_parameter`; the problem names the field, its JSON p
 error found. Rules of the domain (a missing date, a future date, an unknown party) stay in the
 services, which answer with their own codes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,16 +33,19 @@ LARGEST_INT = 2**53 - 1
 
 class Body(BaseModel):
     """A request body: no unknown members, no type coercion (`"5"` is not 5, `1` is not true)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Query(BaseModel):
     """Query parameters: text on the wire, so numbers are read from text; others are ignored."""
+
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 class Answer(BaseModel):
     """An answer: every member declared, so the document says all a client will get."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
@@ -55,10 +59,17 @@ def needed(description: str | None = None, **kwargs) -> Any:
 Text = Annotated[str, Field(max_length=2000)]
 LongText = Annotated[str, Field(max_length=20_000)]
 Id = Annotated[str, Field(max_length=64)]
-Day = Annotated[str, Field(max_length=40, description="a calendar date, YYYY-MM-DD",
-                           json_schema_extra={"format": "date"})]
-Moment = Annotated[str, Field(max_length=64, description="an ISO 8601 time (UTC unless it says otherwise) or a "
-                                                         "date", json_schema_extra={"format": "date-time"})]
+Day = Annotated[
+    str, Field(max_length=40, description="a calendar date, YYYY-MM-DD", json_schema_extra={"format": "date"})
+]
+Moment = Annotated[
+    str,
+    Field(
+        max_length=64,
+        description="an ISO 8601 time (UTC unless it says otherwise) or a date",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
 Count = Annotated[int, Field(ge=0, le=LARGEST_INT)]
 FreeObject = dict[str, Any]
 
@@ -69,8 +80,10 @@ MAX_PAGE = 500
 
 class Page(Query):
     """`cursor` and `limit` in, `next_cursor` out (null on the last page), for every list."""
-    cursor: str | None = Field(None, max_length=100, description="the next_cursor of the previous page; omit for "
-                                                                  "the first page")
+
+    cursor: str | None = Field(
+        None, max_length=100, description="the next_cursor of the previous page; omit for the first page"
+    )
     limit: int = Field(100, ge=1, le=MAX_PAGE, description=f"at most this many, 1-{MAX_PAGE}")
 
 
@@ -103,7 +116,7 @@ def paged(fetch: Callable[[int, int], Sequence], params: Page) -> tuple[list, st
     start = decode_cursor(params.cursor)
     rows = list(fetch(start, params.limit + 1))
     more = len(rows) > params.limit
-    return rows[:params.limit], encode_cursor(start + params.limit) if more else None
+    return rows[: params.limit], encode_cursor(start + params.limit) if more else None
 
 
 class RequestShapeError(InvalidBodyError):
@@ -190,8 +203,14 @@ def _problems(error: ValidationError, data: Any) -> list[dict]:
         if loc in seen:
             continue
         seen.add(loc)
-        found.append({"pointer": _pointer(loc), "field": ".".join(str(p) for p in loc),
-                      "reason": item["type"], "detail": item["msg"]})
+        found.append(
+            {
+                "pointer": _pointer(loc),
+                "field": ".".join(str(p) for p in loc),
+                "reason": item["type"],
+                "detail": item["msg"],
+            }
+        )
     return found
 
 
@@ -199,8 +218,11 @@ def _shape_error(error: ValidationError, kind: type[RegistryError], where: str, 
     problems = _problems(error, data)
     first = problems[0]
     subject = f"{where} {first['field']!r}" if first["field"] else f"the {where}"
-    return kind(f"{subject}: {first['detail'][:1].lower()}{first['detail'][1:]}", field=first["field"] or None,
-                extra={"pointer": first["pointer"], "errors": problems})
+    return kind(
+        f"{subject}: {first['detail'][:1].lower()}{first['detail'][1:]}",
+        field=first["field"] or None,
+        extra={"pointer": first["pointer"], "errors": problems},
+    )
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
@@ -237,16 +259,36 @@ class Operation:
     other: dict = field(default_factory=dict)  # another success status -> (answer model, description)
 
 
-def operation(summary: str, *, response: type[BaseModel] | None, status: int = 200,
-              media_type: str = "application/json", body: type[BaseModel] | None = None,
-              body_media: str | None = None, query: type[BaseModel] | None = None,
-              paths: dict | None = None, errors: tuple[int, ...] = (),
-              headers: dict[str, str] | None = None, other: dict | None = None) -> Callable:
+def operation(
+    summary: str,
+    *,
+    response: type[BaseModel] | None,
+    status: int = 200,
+    media_type: str = "application/json",
+    body: type[BaseModel] | None = None,
+    body_media: str | None = None,
+    query: type[BaseModel] | None = None,
+    paths: dict | None = None,
+    errors: tuple[int, ...] = (),
+    headers: dict[str, str] | None = None,
+    other: dict | None = None,
+) -> Callable:
     """Declare a JSON view. The view is called with `params=` (the query model) and `body=` (the body
     model) when declared; it returns a dict (or a model) for the answer model, optionally with a dict
     of headers as a tuple, or a finished Response (a file, a CSV, a problem)."""
-    spec = Operation(summary, response, status, media_type, body, body_media, query, dict(paths or {}),
-                     tuple(errors), dict(headers or {}), dict(other or {}))
+    spec = Operation(
+        summary,
+        response,
+        status,
+        media_type,
+        body,
+        body_media,
+        query,
+        dict(paths or {}),
+        tuple(errors),
+        dict(headers or {}),
+        dict(other or {}),
+    )
 
     def mark(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -256,8 +298,10 @@ def operation(summary: str, *, response: type[BaseModel] | None, status: int = 2
             if spec.body is not None:
                 kwargs["body"] = parse_body(spec.body)
             return answer(spec, view(*args, **kwargs))
+
         run.openapi = spec
         return run
+
     return mark
 
 

@@ -1,12 +1,12 @@
 """CSV for download: the rows under a header, with any cell that a spreadsheet would run as a formula
 (text starting with = + - @, or a tab or carriage return, which some spreadsheets skip before looking
 for one) prefixed with a quote (OWASP's advice on CSV injection)."""
+
 from __future__ import annotations
 
 import csv
 import io
 from typing import Iterable, Sequence
-
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -4,6 +4,7 @@ SQLite gets WAL mode, full durability, foreign keys and a busy timeout on every 
 transactions are begun by us rather than by the driver so that a ledger write can open with
 `BEGIN IMMEDIATE` (see `registry.ledger.locking`).
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -3,6 +3,7 @@
 Every problem carries a stable snake_case `code`, and `type` is derived from it, so clients can
 branch on either. No stack trace ever reaches a client: unexpected errors are logged and answered 500.
 """
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
@@ -37,11 +38,16 @@ class DomainError(RegistryError):
     is recorded), NOT_FOUND (it names something that does not exist) or FORBIDDEN (the rules do not
     let this actor do it). Each domain subclasses it once, with its own wording in `titles`."""
 
-    titles = {INVALID: "Refused by a rule", CONFLICT: "Conflict with the recorded state", NOT_FOUND: "Not found",
-              FORBIDDEN: "Not permitted"}
+    titles = {
+        INVALID: "Refused by a rule",
+        CONFLICT: "Conflict with the recorded state",
+        NOT_FOUND: "Not found",
+        FORBIDDEN: "Not permitted",
+    }
 
-    def __init__(self, detail: str, *, code: str, kind: str = INVALID, field: str | None = None,
-                 extra: dict | None = None):
+    def __init__(
+        self, detail: str, *, code: str, kind: str = INVALID, field: str | None = None, extra: dict | None = None
+    ):
         super().__init__(detail, field=field, extra=extra)
         self.code, self.kind = code, kind
         self.status = KIND_STATUS[kind]
@@ -68,6 +74,7 @@ class ConflictError(RegistryError):
 
 class OutOfRangeError(RegistryError):
     """A well-formed parameter the registry's present state cannot answer (an index past the end)."""
+
     status = 422
     code = "out_of_range"
     title = "Out of range"
@@ -86,14 +93,20 @@ class ServiceUnavailableError(RegistryError):
 
 
 # Stable codes for errors whose generic name would be vague.
-HTTP_CODES = {"CSRFError": "csrf_failed", "NotSignedIn": "not_signed_in", "NotPermitted": "forbidden",
-              "RateLimitExceeded": "too_many_requests", "RequestEntityTooLarge": "payload_too_large"}
+HTTP_CODES = {
+    "CSRFError": "csrf_failed",
+    "NotSignedIn": "not_signed_in",
+    "NotPermitted": "forbidden",
+    "RateLimitExceeded": "too_many_requests",
+    "RequestEntityTooLarge": "payload_too_large",
+}
 
 
 def show_on_form(form, error: RegistryError, aliases: dict | None = None) -> None:
     """Put a refusal on the form field it names (`aliases` maps a service's field names to the
     form's), or in a flash message when no field of the form matches."""
     from flask import flash
+
     name = (aliases or {}).get(error.field, error.field)
     field = getattr(form, name, None) if name else None
     if field is not None and hasattr(field, "errors"):
@@ -106,8 +119,9 @@ def problem_type(code: str) -> str:
     return f"urn:serial-ledger:problem:{code}"
 
 
-def problem_response(status: int, code: str, title: str, detail: str, field: str | None = None,
-                     extra: dict | None = None):
+def problem_response(
+    status: int, code: str, title: str, detail: str, field: str | None = None, extra: dict | None = None
+):
     """An RFC 9457 answer; `extra` adds members of the problem type (e.g. a row-level report)."""
     body = {"type": problem_type(code), "title": title, "status": status, "detail": detail, "code": code}
     if field:
@@ -140,7 +154,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        code = HTTP_CODES.get(type(error).__name__) or (error.name or "error").lower().replace(" ", "_").replace("'", "")
+        code = HTTP_CODES.get(type(error).__name__) or (error.name or "error").lower().replace(" ", "_").replace(
+            "'", ""
+        )
         status = error.code or 500
         if status == 401 and not wants_problem_json() and "Authorization" not in request.headers:
             # to the sign-in page; a request that came with credentials of its own (a proxy's Basic

@@ -3,6 +3,7 @@ a date means the same thing on every form, API call and import, and a refusal na
 stable code: `missing_field`, `invalid_field`, `invalid_date` (not a date, or outside 1900-2999) and
 `future_date` (a date no place on Earth has reached yet, or a moment beyond the clock's skew).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,24 +43,32 @@ def text(value, field: str, *, required: bool = False, limit: int = 200) -> str 
 
 def _in_range(found: date, field: str) -> date:
     if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
-        raise FieldError(f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}",
-                         code="invalid_date", field=field)
+        raise FieldError(
+            f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}", code="invalid_date", field=field
+        )
     return found
 
 
 def not_future_day(found: date, field: str, *, now: datetime) -> date:
     latest = clock.latest_day(now)
     if found > latest:
-        raise FieldError(f"the {_name(field)} {found.isoformat()} lies in the future: no place on Earth has "
-                         f"reached it yet (the latest date today is {latest.isoformat()})", code="future_date",
-                         field=field)
+        raise FieldError(
+            f"the {_name(field)} {found.isoformat()} lies in the future: no place on Earth has "
+            f"reached it yet (the latest date today is {latest.isoformat()})",
+            code="future_date",
+            field=field,
+        )
     return found
 
 
 def not_future_moment(found: datetime, field: str, *, now: datetime) -> datetime:
     if found > clock.latest_moment(now):
-        raise FieldError(f"the {_name(field)} {found.isoformat()} lies in the future (the registry's clock reads "
-                         f"{now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)", code="future_date", field=field)
+        raise FieldError(
+            f"the {_name(field)} {found.isoformat()} lies in the future (the registry's clock reads "
+            f"{now.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)",
+            code="future_date",
+            field=field,
+        )
     return found
 
 
@@ -74,8 +83,11 @@ def day(value, field: str = "date", *, now: datetime | None) -> date:
         try:
             found = date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldError(f"the {_name(field)} must be a date (YYYY-MM-DD), not {value.strip()[:40]!r}",
-                             code="invalid_date", field=field) from None
+            raise FieldError(
+                f"the {_name(field)} must be a date (YYYY-MM-DD), not {value.strip()[:40]!r}",
+                code="invalid_date",
+                field=field,
+            ) from None
     elif value in (None, ""):
         raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
     else:
@@ -94,11 +106,17 @@ def moment(value, field: str, *, now: datetime | None) -> datetime:
     elif isinstance(value, str) and value.strip():
         raw = value.strip()
         try:
-            found = (datetime.combine(date.fromisoformat(raw), time(), timezone.utc) if len(raw) == 10
-                     else datetime.fromisoformat(raw.replace("Z", "+00:00")))
+            found = (
+                datetime.combine(date.fromisoformat(raw), time(), timezone.utc)
+                if len(raw) == 10
+                else datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            )
         except ValueError:
-            raise FieldError(f"the {_name(field)} must be a date or an ISO 8601 time, not {raw[:40]!r}",
-                             code="invalid_date", field=field) from None
+            raise FieldError(
+                f"the {_name(field)} must be a date or an ISO 8601 time, not {raw[:40]!r}",
+                code="invalid_date",
+                field=field,
+            ) from None
     elif value in (None, ""):
         raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
     else:
@@ -109,6 +127,7 @@ def moment(value, field: str, *, now: datetime | None) -> datetime:
     try:
         found = found.astimezone(timezone.utc)
     except OverflowError:
-        raise FieldError(f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}",
-                         code="invalid_date", field=field) from None
+        raise FieldError(
+            f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}", code="invalid_date", field=field
+        ) from None
     return found if now is None else not_future_moment(found, field, now=now)

@@ -4,6 +4,7 @@ Idempotent: a second run changes nothing that exists. It never overwrites a key 
 refuses to make a new signing key for a ledger that already has entries (its checkpoints would no
 longer verify).
 """
+
 from __future__ import annotations
 
 import os
@@ -70,17 +71,20 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     if p12.parent == instance:  # an operator's certificate elsewhere is theirs to provide
         pki = ensure_dev_pki(instance, organisation=app.config["REPORT_ORGANISATION"], now=now)
         if pki.created:
-            created.append(f"development report-signing CA {pki.ca_path.name} and certificate {pki.p12_path.name} "
-                           "(0600)")
+            created.append(
+                f"development report-signing CA {pki.ca_path.name} and certificate {pki.p12_path.name} (0600)"
+            )
 
     upgrade(directory=app.extensions["migrate"].directory)
     service = LedgerService(db.session(), None)
     size = service.size()
     from registry.replay import bring_up_to_date
+
     if bring_up_to_date(db.session(), size):
         created.append(f"projections rebuilt from the {size} ledger entries under the current rules")
-    from registry.custody.runtime import person_key
     from registry.custody.identity import key_unmatched_persons
+    from registry.custody.runtime import person_key
+
     if keyed := key_unmatched_persons(db.session(), person_key()):
         created.append(f"matching keys for {keyed} private persons registered before them")
 
@@ -90,7 +94,8 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     elif size:
         raise InstanceError(
             f"the ledger holds {size} entries but its signing key {key_path.name} is missing; restore the key "
-            "from backup (a new key could not sign for the existing checkpoints)")
+            "from backup (a new key could not sign for the existing checkpoints)"
+        )
     else:
         try:
             key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
@@ -104,23 +109,26 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     service = LedgerService(db.session(), key, projections.apply)
     with write_transaction(db.session()):
         if service.size() == 0:
-            service.append([NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})],
-                           actor=SYSTEM_ACTOR, now=now)
+            service.append(
+                [NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})], actor=SYSTEM_ACTOR, now=now
+            )
             created.append("ledger genesis entry")
         if demo:
             from registry import demo as demo_data
             from registry.accounts.runtime import accounts
+            from registry.custody.runtime import person_key
             from registry.custody.service import CustodyService
             from registry.recalls import demo as recall_demo
             from registry.recalls.service import RecallService
             from registry.supply.service import SupplyService
-            from registry.custody.runtime import person_key
+
             custody = CustodyService(db.session(), service, person_key())
             if demo_data.load(custody, now=now):
                 created.append("demo data")
             supply = SupplyService(db.session(), service, custody)
-            if recall_demo.load(custody, supply, RecallService(db.session(), service, supply),
-                                actor=demo_data.DEMO_ACTOR, now=now):
+            if recall_demo.load(
+                custody, supply, RecallService(db.session(), service, supply), actor=demo_data.DEMO_ACTOR, now=now
+            ):
                 created.append("demo supply chain and recall")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
@@ -130,6 +138,7 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
         from registry.demo import DEMO_ACTOR
         from registry.reports import demo as report_demo
         from registry.reports.runtime import reports
+
         if report_demo.load(reports(), actor=DEMO_ACTOR, now=now, lock_folder=instance):
             created.append("demo signed reports")
     return InitReport(created=created, origin=key.origin, vkey=key.vkey, size=service.size())
@@ -149,6 +158,7 @@ def init_command(demo: bool) -> None:
     click.echo(f"ledger: {report.size} entries, origin {report.origin}")
     click.echo(f"verifier key: {report.vkey}")
     from registry.demo import DEMO_LOGINS_FILE
+
     logins = Path(current_app.instance_path) / DEMO_LOGINS_FILE
     if demo and logins.exists():
         click.echo("demo logins (role, e-mail, password; generated for this instance):")

@@ -2,6 +2,7 @@
 runs every kind), else on a thread of the web process. A job is a row of its kind's table; `start`
 hands its id to the runner, `update_row` records progress on a connection of its own and commits at
 once, so a page sees it while the job's own session still holds its transaction."""
+
 from __future__ import annotations
 
 import logging
@@ -33,28 +34,31 @@ def update_row(model, job_id: str, **values) -> None:
         session.commit()
 
 
-def start(job_id: str, *, kind: str, run: Callable[[str], None], entry_point: str,
-          unqueued: Callable[[], None]) -> None:
+def start(
+    job_id: str, *, kind: str, run: Callable[[str], None], entry_point: str, unqueued: Callable[[], None]
+) -> None:
     """Run `run(job_id)` in the background: queued on RQ as `entry_point` (a dotted name a worker can
     import), or on a thread. If Redis cannot be reached, `unqueued()` marks the job failed and the
     caller gets 503 queue_unavailable."""
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, run, job_id), name=f"{kind}-{job_id[:8]}",
-                         daemon=True).start()
+        threading.Thread(target=_run_in_app, args=(app, run, job_id), name=f"{kind}-{job_id[:8]}", daemon=True).start()
         return
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import Queue
+
     try:
-        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(entry_point, job_id, job_id=f"{kind}-{job_id}",
-                                                                   job_timeout=JOB_TIMEOUT)
+        Queue(QUEUE, connection=Redis.from_url(redis_url)).enqueue(
+            entry_point, job_id, job_id=f"{kind}-{job_id}", job_timeout=JOB_TIMEOUT
+        )
     except RedisError as error:
         log.error("%s job %s not queued: %s", kind, job_id, error)
         unqueued()
-        raise QueueUnavailableError(f"the {kind} job queue is unreachable; nothing was queued, try again later "
-                                    "or tell the operator") from None
+        raise QueueUnavailableError(
+            f"the {kind} job queue is unreachable; nothing was queued, try again later or tell the operator"
+        ) from None
 
 
 def _run_in_app(app: Flask, run: Callable[[str], None], job_id: str) -> None:

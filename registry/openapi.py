@@ -3,6 +3,7 @@ operation with `registry.contract.operation` (pydantic models for its parameters
 and `build(app)` walks the URL map, so a route cannot be served without being described (a test
 checks that every JSON route has a declaration) and the schemas are the ones that parse and answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,28 +18,50 @@ API_PREFIX = "/api/v1"
 DOCUMENTED_OUTSIDE_API = ("/checkpoint", "/healthz")
 
 PROBLEM = {
-    "type": "object", "required": ["type", "title", "status", "detail", "code"],
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
     "properties": {
         "type": {"type": "string", "description": "urn:serial-ledger:problem:<code>"},
-        "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"}, "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
         "field": {"type": "string", "description": "the input the problem is about"},
-        "pointer": {"type": "string", "description": "that input's JSON pointer (RFC 6901) in the body or "
-                                                      "among the query parameters"},
-        "errors": {"type": "array", "description": "every schema error found, when the body or the "
-                                                    "parameters break the declared schema",
-                   "items": {"type": "object", "required": ["pointer", "field", "reason", "detail"], "properties": {
-                       "pointer": {"type": "string"}, "field": {"type": "string"}, "reason": {"type": "string"},
-                       "detail": {"type": "string"}}}},
+        "pointer": {
+            "type": "string",
+            "description": "that input's JSON pointer (RFC 6901) in the body or among the query parameters",
+        },
+        "errors": {
+            "type": "array",
+            "description": "every schema error found, when the body or the parameters break the declared schema",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "field", "reason", "detail"],
+                "properties": {
+                    "pointer": {"type": "string"},
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
         "instance": {"type": "string"},
     },
 }
-ERROR_TEXT = {400: "Bad request: a body or parameter that breaks the declared schema (`invalid_body`, "
-                   "`invalid_parameter`), naming the field and its JSON pointer",
-              401: "Not signed in, or the token is unknown or revoked", 403: "The role lacks the permission",
-              404: "Not found", 405: "Method not allowed", 409: "Conflict", 413: "Body too large",
-              422: "A rule of the registry refuses it (the code says which, the field where)",
-              429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
+ERROR_TEXT = {
+    400: "Bad request: a body or parameter that breaks the declared schema (`invalid_body`, "
+    "`invalid_parameter`), naming the field and its JSON pointer",
+    401: "Not signed in, or the token is unknown or revoked",
+    403: "The role lacks the permission",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Body too large",
+    422: "A rule of the registry refuses it (the code says which, the field where)",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
 COMMON_ERRORS = (401, 403, 405, 413, 429, 500)
 BINARY_MEDIA = ("application/pdf", "application/zip")
 
@@ -50,8 +73,10 @@ def documented_rules(app: Flask):
 
 
 def _problem(status: int) -> dict:
-    return {"description": ERROR_TEXT[status],
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": ERROR_TEXT[status],
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def _ref(model) -> dict:
@@ -69,6 +94,7 @@ def _media_schema(media_type: str) -> dict:
 def _components(operations) -> dict:
     """The JSON schemas of every model the operations name, as OpenAPI components."""
     from pydantic.json_schema import models_json_schema
+
     pairs = {}
     for spec in operations:
         answers = [spec.response] + [model for model, _ in spec.other.values()]
@@ -115,8 +141,15 @@ def _parameters(rule, spec) -> list[dict]:
             if options:
                 member.update(options[0])
             member.pop("default", None)
-            found.append({"name": name, "in": "query", "required": name in required, "description": description,
-                          "schema": member})
+            found.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "description": description,
+                    "schema": member,
+                }
+            )
     return found
 
 
@@ -136,38 +169,57 @@ def build(app: Flask) -> dict:
         else:
             ok["content"] = {spec.media_type: {"schema": _media_schema(spec.media_type)}}
         if spec.headers:
-            ok["headers"] = {name: {"description": text, "schema": {"type": "string"}}
-                             for name, text in spec.headers.items()}
+            ok["headers"] = {
+                name: {"description": text, "schema": {"type": "string"}} for name, text in spec.headers.items()
+            }
         statuses = set(spec.errors) | (set(COMMON_ERRORS) - ({401, 403} if is_public else set()))
         if spec.body is not None or spec.body_media or spec.query is not None or rule.arguments:
             statuses.update((400, 422))  # the schema's refusal, and a rule's
-        others = {str(status): {"description": text, "content": {"application/json": {"schema": _ref(model)}},
-                                **({"headers": ok["headers"]} if "headers" in ok else {})}
-                  for status, (model, text) in spec.other.items()}
-        op = {"operationId": rule.endpoint, "summary": spec.summary, "parameters": _parameters(rule, spec),
-              "responses": {str(spec.status): ok, **others, **{str(s): _problem(s) for s in sorted(statuses)}},
-              "x-permission": None if is_public else permission.value}
+        others = {
+            str(status): {
+                "description": text,
+                "content": {"application/json": {"schema": _ref(model)}},
+                **({"headers": ok["headers"]} if "headers" in ok else {}),
+            }
+            for status, (model, text) in spec.other.items()
+        }
+        op = {
+            "operationId": rule.endpoint,
+            "summary": spec.summary,
+            "parameters": _parameters(rule, spec),
+            "responses": {str(spec.status): ok, **others, **{str(s): _problem(s) for s in sorted(statuses)}},
+            "x-permission": None if is_public else permission.value,
+        }
         if is_public:
             op["security"] = []
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(spec.body)}}}
         elif spec.body_media:
-            op["requestBody"] = {"required": True, "content": {spec.body_media: {
-                "schema": _media_schema(spec.body_media)}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {spec.body_media: {"schema": _media_schema(spec.body_media)}},
+            }
         template = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(template, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Serial Ledger API", "version": "1",
-                 "description": "Errors are RFC 9457 application/problem+json with a stable `code`; "
-                                "authenticate with `Authorization: Bearer <token>` (see My tokens)."},
+        "info": {
+            "title": "Serial Ledger API",
+            "version": "1",
+            "description": "Errors are RFC 9457 application/problem+json with a stable `code`; "
+            "authenticate with `Authorization: Bearer <token>` (see My tokens).",
+        },
         "servers": [{"url": "/"}],
         "security": [{"bearerToken": []}, {"session": []}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": {"Problem": PROBLEM, **_components(operations)}, "securitySchemes": {
-            "bearerToken": {"type": "http", "scheme": "bearer", "description": "an API token from My tokens"},
-            "session": {"type": "apiKey", "in": "cookie", "name": "serial_ledger_session"}}},
+        "components": {
+            "schemas": {"Problem": PROBLEM, **_components(operations)},
+            "securitySchemes": {
+                "bearerToken": {"type": "http", "scheme": "bearer", "description": "an API token from My tokens"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "serial_ledger_session"},
+            },
+        },
     }
 
 
@@ -176,6 +228,7 @@ def build(app: Flask) -> dict:
 @operation("This document", response=None)
 def openapi_document():
     from flask import current_app
+
     return jsonify(build(current_app))
 
 

@@ -1,4 +1,5 @@
 """Figures for the dashboard: items by kind and status, and the last full verification."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,9 +19,12 @@ class ItemCounts:
 
 
 def item_counts(session: Session) -> ItemCounts:
-    by_kind = dict(session.execute(select(Item.kind, func.count()).group_by(Item.kind).order_by(func.count().desc())).all())
-    by_status = dict(session.execute(select(Item.status, func.count()).group_by(Item.status)
-                                     .order_by(func.count().desc())).all())
+    by_kind = dict(
+        session.execute(select(Item.kind, func.count()).group_by(Item.kind).order_by(func.count().desc())).all()
+    )
+    by_status = dict(
+        session.execute(select(Item.status, func.count()).group_by(Item.status).order_by(func.count().desc())).all()
+    )
     return ItemCounts(by_kind=by_kind, by_status=by_status, total=sum(by_kind.values()))
 
 
@@ -28,10 +32,12 @@ def last_verification(session: Session) -> VerificationRun | None:
     return session.scalar(select(VerificationRun).order_by(VerificationRun.id.desc()).limit(1))
 
 
-def record_verification(session: Session, *, started_at, finished_at, actor: str, entries: int, ok: bool,
-                        summary: str) -> VerificationRun:
-    run = VerificationRun(started_at=started_at, finished_at=finished_at, actor=actor, entries=entries, ok=ok,
-                          summary=summary[:2000])
+def record_verification(
+    session: Session, *, started_at, finished_at, actor: str, entries: int, ok: bool, summary: str
+) -> VerificationRun:
+    run = VerificationRun(
+        started_at=started_at, finished_at=finished_at, actor=actor, entries=entries, ok=ok, summary=summary[:2000]
+    )
     session.add(run)
     session.commit()
     return run

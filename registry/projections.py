@@ -7,6 +7,7 @@ entry of the ledger, so the live tables and a replay cannot follow two different
 
 A new domain adds its projection module to `DOMAINS`; an event type claimed twice is refused here.
 """
+
 from __future__ import annotations
 
 from types import ModuleType

@@ -5,6 +5,7 @@ another read module the domain names) and takes the session as its first argumen
 runtime offers `reads = Reads(queries, ...)`, so `reads.timeline(item_id)` runs
 `queries.timeline(db.session(), item_id)`. `tests/test_architecture.py` holds every view to it.
 """
+
 from __future__ import annotations
 
 import inspect

@@ -5,6 +5,7 @@ Only the columns that events determine are compared; the personal-data vault is 
 When the projection rules change (PROJECTION_VERSION), `rebuild` writes the replayed rows into the
 live tables, row by row by primary key, so the vault and everything else that refers to them stay.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -73,6 +74,7 @@ def _in_scratch(live: Session, progress, then: Callable[[Session, int], ReplayRe
 
 def replay(live: Session, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
     """Rebuild every projection in a scratch database and compare it with the live tables."""
+
     def compare(scratch: Session, events: int) -> ReplayReport:
         differences, counts = [], {}
         for model in TABLES:
@@ -81,6 +83,7 @@ def replay(live: Session, *, progress: Callable[[int], None] | None = None) -> R
             if rebuilt != current:
                 differences.append(_describe(model.__tablename__, rebuilt, current))
         return ReplayReport(events=events, tables=counts, differences=differences)
+
     try:
         return _in_scratch(live, progress, compare)
     finally:
@@ -90,6 +93,7 @@ def replay(live: Session, *, progress: Callable[[int], None] | None = None) -> R
 def rebuild(live: Session, *, progress: Callable[[int], None] | None = None) -> ReplayReport:
     """Make the live projections equal to the replayed ones, under the write lock: rows the events
     do not give are deleted (children first), missing rows inserted, differing rows updated."""
+
     def write(scratch: Session, events: int) -> ReplayReport:
         counts = {}
         rebuilt = {model: _keyed(scratch, model) for model in TABLES}
@@ -100,13 +104,15 @@ def rebuild(live: Session, *, progress: Callable[[int], None] | None = None) -> 
         for model in TABLES:
             table, names = model.__table__, [c.name for c in model.__table__.columns]
             new = [row for key, row in rebuilt[model].items() if key not in current[model]]
-            changed = [row for key, row in rebuilt[model].items()
-                       if key in current[model] and current[model][key] != row]
+            changed = [
+                row for key, row in rebuilt[model].items() if key in current[model] and current[model][key] != row
+            ]
             if new:
                 live.execute(table.insert(), [dict(zip(names, row)) for row in new])
             _update(live, model, changed)
             counts[model.__tablename__] = len(rebuilt[model])
         return ReplayReport(events=events, tables=counts, differences=[])
+
     with write_transaction(live):
         report = _in_scratch(live, progress, write)
         _set_version(live, PROJECTION_VERSION)
@@ -126,8 +132,10 @@ def _key_clause(model):
 def _delete(session: Session, model, keys: list[tuple]) -> None:
     if keys:
         names = [c.name for c in model.__table__.primary_key.columns]
-        session.execute(model.__table__.delete().where(_key_clause(model)),
-                        [{f"key_{name}": value for name, value in zip(names, key)} for key in keys])
+        session.execute(
+            model.__table__.delete().where(_key_clause(model)),
+            [{f"key_{name}": value for name, value in zip(names, key)} for key in keys],
+        )
 
 
 def _update(session: Session, model, rows: list[tuple]) -> None:
@@ -136,10 +144,21 @@ def _update(session: Session, model, rows: list[tuple]) -> None:
     table = model.__table__
     names = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
-    statement = table.update().where(_key_clause(model)).values(
-        {name: bindparam(f"new_{name}") for name in names if name not in keys})
-    session.execute(statement, [{**{f"new_{name}": value for name, value in zip(names, row) if name not in keys},
-                                 **{f"key_{name}": row[names.index(name)] for name in keys}} for row in rows])
+    statement = (
+        table.update()
+        .where(_key_clause(model))
+        .values({name: bindparam(f"new_{name}") for name in names if name not in keys})
+    )
+    session.execute(
+        statement,
+        [
+            {
+                **{f"new_{name}": value for name, value in zip(names, row) if name not in keys},
+                **{f"key_{name}": row[names.index(name)] for name in keys},
+            }
+            for row in rows
+        ],
+    )
 
 
 def projection_version(session: Session) -> int:
@@ -171,5 +190,7 @@ def bring_up_to_date(session: Session, ledger_size: int, progress: Callable[[int
 def _describe(table: str, rebuilt: list[tuple], current: list[tuple]) -> str:
     missing = [row for row in rebuilt if row not in current]
     extra = [row for row in current if row not in rebuilt]
-    return (f"{table}: {len(current)} live rows, {len(rebuilt)} rebuilt; first live row the events do not give: "
-            f"{extra[0] if extra else None}; first rebuilt row missing live: {missing[0] if missing else None}")
+    return (
+        f"{table}: {len(current)} live rows, {len(rebuilt)} rebuilt; first live row the events do not give: "
+        f"{extra[0] if extra else None}; first rebuilt row missing live: {missing[0] if missing else None}"
+    )

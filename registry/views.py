@@ -1,4 +1,5 @@
 """The home page and the health check."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -24,9 +25,14 @@ class Health(Answer):
 def home():
     service = reader()
     size = service.size()
-    return render_template("home.html", size=size, checkpoint=service.latest_checkpoint(),
-                           recent=list(reversed(service.entries(max(size - 10, 0), size))),
-                           items=reads.item_counts(), verification=reads.last_verification())
+    return render_template(
+        "home.html",
+        size=size,
+        checkpoint=service.latest_checkpoint(),
+        recent=list(reversed(service.entries(max(size - 10, 0), size))),
+        items=reads.item_counts(),
+        verification=reads.last_verification(),
+    )
 
 
 @bp.get("/healthz")

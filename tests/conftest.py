@@ -3,6 +3,7 @@
 Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too, each test
 in a schema of its own. Under CI (CI=true) a missing TEST_DATABASE_URL is an error, never a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,6 +37,7 @@ def pytest_configure(config):
 
 def _pg_url(schema: str) -> str:
     from registry.config import normalise_database_url
+
     base = normalise_database_url(TEST_DATABASE_URL)
     joiner = "&" if "?" in base else "?"
     return f"{base}{joiner}options={quote('-csearch_path=' + schema)}"
@@ -49,6 +51,7 @@ def module_database(engine: str, folder) -> Iterator[str]:
         yield f"sqlite:///{folder / 'registry.sqlite3'}"
         return
     from registry.config import normalise_database_url
+
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(normalise_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -75,8 +78,14 @@ class Templates:
         self.urls: set[str] = set()  # the databases handed out ready: their app needs no initialise
 
     def _initialise(self, url: str) -> None:
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(self.instance),
-                          "LEDGER_ORIGIN": TEST_ORIGIN})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REGISTRY_INSTANCE": str(self.instance),
+                "LEDGER_ORIGIN": TEST_ORIGIN,
+            }
+        )
         with app.app_context():
             initialise(app, demo=False, now=FIXED_NOW)
             db.session.remove()
@@ -130,6 +139,7 @@ class Templates:
 
 def _pg_admin():
     from registry.config import normalise_database_url
+
     return create_engine(normalise_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
 
 
@@ -137,6 +147,7 @@ def _pg_database_url(name: str) -> str:
     from sqlalchemy.engine import make_url
 
     from registry.config import normalise_database_url
+
     return make_url(normalise_database_url(TEST_DATABASE_URL)).set(database=name).render_as_string(hide_password=False)
 
 
@@ -172,15 +183,17 @@ def instance_path(tmp_path, templates):
 
 @pytest.fixture
 def app(database_url, instance_path, clock, templates):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REGISTRY_INSTANCE": str(instance_path),
-        "LEDGER_ORIGIN": TEST_ORIGIN,
-        "SESSION_COOKIE_SECURE": False,
-        # Argon2id at its lowest cost: the suite signs in hundreds of times. Production keeps the defaults.
-        "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REGISTRY_INSTANCE": str(instance_path),
+            "LEDGER_ORIGIN": TEST_ORIGIN,
+            "SESSION_COOKIE_SECURE": False,
+            # Argon2id at its lowest cost: the suite signs in hundreds of times. Production keeps the defaults.
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
     if database_url not in templates.urls or clock != FIXED_NOW:  # a database of a test's own making
         with app.app_context():
             initialise(app, demo=False, now=clock)
@@ -205,11 +218,22 @@ PASSWORD = "correct horse battery staple"
 def make_account(app, role: str, email: str | None = None, password: str = PASSWORD):
     """An account made through the account service (so its `account.created` event is on the ledger)."""
     from registry.accounts.runtime import accounts
+
     with app.app_context():
-        created = accounts().create(email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test", role=role,
-                                    password=password, actor="test:setup", now=FIXED_NOW)
-        account = SimpleNamespace(id=created.id, email=created.email, role=created.role,
-                                  session_epoch=created.session_epoch, password=password)
+        created = accounts().create(
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.test",
+            role=role,
+            password=password,
+            actor="test:setup",
+            now=FIXED_NOW,
+        )
+        account = SimpleNamespace(
+            id=created.id,
+            email=created.email,
+            role=created.role,
+            session_epoch=created.session_epoch,
+            password=password,
+        )
         db.session.remove()
     return account
 
@@ -217,6 +241,7 @@ def make_account(app, role: str, email: str | None = None, password: str = PASSW
 def signed_in(app, account):
     """A test client whose session belongs to `account` (as Flask-Login stores it after a sign-in)."""
     from registry.accounts.runtime import accounts
+
     with app.app_context():
         session_id = accounts(writing=False).start_session(account.id, now=FIXED_NOW)
         db.session.remove()
@@ -229,6 +254,7 @@ def signed_in(app, account):
 
 def issue_token(app, account, name: str = "test token") -> str:
     from registry.accounts.runtime import accounts
+
     with app.app_context():
         _, secret = accounts().issue_token(account.id, name, actor="test:setup", now=FIXED_NOW)
         db.session.remove()

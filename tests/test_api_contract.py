@@ -2,6 +2,7 @@
 inputs generated from the document (valid and invalid), every check schemathesis has (no server
 error, status codes, content types, answers matching their schemas, invalid input refused, ...),
 zero failures allowed. A fixed seed keeps a run reproducible."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,9 +25,16 @@ def contract_app(request, tmp_path_factory):
     """One registry per engine for the whole module (the operations share it)."""
     folder = tmp_path_factory.mktemp("contract")
     with module_database(request.param, folder) as url:
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REGISTRY_INSTANCE": str(folder / "instance"),
-                          "LEDGER_ORIGIN": TEST_ORIGIN, "SESSION_COOKIE_SECURE": False,
-                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REGISTRY_INSTANCE": str(folder / "instance"),
+                "LEDGER_ORIGIN": TEST_ORIGIN,
+                "SESSION_COOKIE_SECURE": False,
+                "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+            }
+        )
         with app.app_context():
             initialise(app, demo=False, now=FIXED_NOW)
             db.session.remove()
@@ -43,6 +51,7 @@ def _document() -> dict:
     import tempfile
 
     from registry.openapi import build
+
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "REGISTRY_INSTANCE": folder})
         with app.app_context():
@@ -52,8 +61,15 @@ def _document() -> dict:
 # A schema-valid request may still be refused by a rule of the registry (a date in the future, a
 # party that does not exist): that is 422, which the document declares on every operation that takes
 # input. 400 stays an error for valid data: it means the document promised more than the server takes.
-CONFIG = schemathesis.Config.from_dict({"checks": {"positive_data_acceptance": {
-    "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]}}})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+            }
+        }
+    }
+)
 SCHEMA = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 schemathesis.serializer.alias("application/pdf", "application/octet-stream")  # a report sent to be verified
 OPERATIONS = sorted(result.ok().label for result in SCHEMA.get_all_operations())
@@ -69,8 +85,9 @@ def test_every_operation_keeps_its_contract(contract_app, label):
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @given(case=cases)
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
     def keeps_its_contract(case):
         for role in ROLES:
             case.call_and_validate(app=contract_app, headers={"Authorization": f"Bearer {contract_app.tokens[role]}"})

@@ -10,6 +10,7 @@
 - `audit/` imports only the standard library and its crypto and JSON dependencies, never Flask,
   SQLAlchemy or the registry, so an auditor can run it alone (DESIGN.md).
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,8 +25,18 @@ WEB = {"views.py", "api.py"}
 # Modules bound to the running app (they read its config, session or request); everything else in a
 # domain is plain Python over a SQLAlchemy session.
 APP_BOUND = WEB | {"forms.py", "cli.py", "runtime.py", "jobs.py", "verification.py"}
-TOP_LEVEL_APP = {"__init__.py", "extensions.py", "errors.py", "contract.py", "openapi.py", "instance.py", "jobs.py",
-                 "views.py", "reads.py", "config.py"}
+TOP_LEVEL_APP = {
+    "__init__.py",
+    "extensions.py",
+    "errors.py",
+    "contract.py",
+    "openapi.py",
+    "instance.py",
+    "jobs.py",
+    "views.py",
+    "reads.py",
+    "config.py",
+}
 FLASK_MODULES = ("flask", "flask_login", "flask_wtf", "werkzeug", "flask_sqlalchemy", "flask_migrate")
 
 
@@ -59,12 +70,22 @@ def test_views_and_api_modules_hold_no_queries():
             continue
         tree = _tree(path)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr in ("session", "engine")
-                    and isinstance(node.value, ast.Name) and node.value.id == "db"):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("session", "engine")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "db"
+            ):
                 offenders.append(f"{_name(path)}:{node.lineno} db.{node.attr}")
         for module in _imports(tree):
-            if module in ("registry.extensions.db", "sqlalchemy.select", "sqlalchemy.text", "sqlalchemy.update",
-                          "sqlalchemy.delete", "sqlalchemy.insert"):
+            if module in (
+                "registry.extensions.db",
+                "sqlalchemy.select",
+                "sqlalchemy.text",
+                "sqlalchemy.update",
+                "sqlalchemy.delete",
+                "sqlalchemy.insert",
+            ):
                 offenders.append(f"{_name(path)} imports {module}")
     assert not offenders, "views and API modules read through a domain's `reads`:\n" + "\n".join(offenders)
 
@@ -96,6 +117,7 @@ def test_only_the_error_module_names_http_statuses():
 
 def test_domain_errors_map_each_kind_once():
     from registry.errors import CONFLICT, FORBIDDEN, INVALID, KIND_STATUS, NOT_FOUND, DomainError
+
     assert KIND_STATUS == {INVALID: 422, CONFLICT: 409, NOT_FOUND: 404, FORBIDDEN: 403}
     for kind, status in KIND_STATUS.items():
         error = DomainError("refused", code="some_rule", kind=kind, field="f")
@@ -107,6 +129,7 @@ def test_domain_errors_map_each_kind_once():
 def test_one_projection_dispatcher_for_live_writes_and_replay():
     from registry import projections, replay
     from registry.ledger import runtime
+
     for domain in projections.DOMAINS:
         assert not hasattr(domain, "apply"), f"{domain.__name__} dispatches events itself"
         assert domain.HANDLERS and domain.TABLES
@@ -123,11 +146,11 @@ def test_an_event_type_claimed_twice_is_refused():
     from types import SimpleNamespace
 
     from registry.projections import _gather
+
     first = SimpleNamespace(HANDLERS={"item.registered": print}, TABLES=())
     second = SimpleNamespace(HANDLERS={"item.registered": repr}, TABLES=())
     with pytest.raises(RuntimeError, match="item.registered"):
         _gather((first, second))
-
 
 
 # -- audit/ alone ------------------------------------------------------------------------------------
@@ -163,8 +186,13 @@ def test_audit_imports_only_stdlib_and_its_crypto_dependencies():
     files = sorted(AUDIT.glob("*.py"))
     assert files
     for path in files:
-        foreign = (imported_top_level_modules(path) - sys.stdlib_module_names - ALLOWED_THIRD_PARTY - {"audit"}
-                   - REPORT_VERIFIER.get(path.name, set()))
+        foreign = (
+            imported_top_level_modules(path)
+            - sys.stdlib_module_names
+            - ALLOWED_THIRD_PARTY
+            - {"audit"}
+            - REPORT_VERIFIER.get(path.name, set())
+        )
         assert not foreign, f"{path.name} imports {sorted(foreign)}"
 
 
@@ -176,6 +204,7 @@ def test_the_report_verifier_imports_pyhanko_only_when_it_runs():
 def test_audit_runs_from_a_folder_holding_only_audit(tmp_path):
     import shutil
     import subprocess
+
     shutil.copytree(AUDIT, tmp_path / "audit", ignore=shutil.ignore_patterns("__pycache__"))
     result = subprocess.run([sys.executable, "-m", "audit", "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0 and "verify-proof" in result.stdout

@@ -1,4 +1,5 @@
 """Accounts over JSON, for administrators' tooling, and the security log for admins and auditors."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -9,7 +10,6 @@ from registry.auth.permissions import Permission, requires
 from registry.contract import Answer, Page, operation, paged
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
-
 
 
 class AccountOut(Answer):
@@ -47,23 +47,45 @@ class SecurityLog(Answer):
 @operation("All accounts (never their password hashes), by e-mail", response=AccountList, query=Page)
 def list_accounts(params: Page):
     everyone = accounts(writing=False).all()
-    rows, next_cursor = paged(lambda start, count: everyone[start:start + count], params)
-    return {"accounts": [{
-        "id": a.id, "email": a.email, "role": a.role, "active": a.active, "grants": list(a.grants),
-        "created_at": a.created_at.isoformat(), "created_entry": a.created_entry} for a in rows],
-        "next_cursor": next_cursor}
+    rows, next_cursor = paged(lambda start, count: everyone[start : start + count], params)
+    return {
+        "accounts": [
+            {
+                "id": a.id,
+                "email": a.email,
+                "role": a.role,
+                "active": a.active,
+                "grants": list(a.grants),
+                "created_at": a.created_at.isoformat(),
+                "created_entry": a.created_entry,
+            }
+            for a in rows
+        ],
+        "next_cursor": next_cursor,
+    }
 
 
 @bp.get("/security-log")
 @requires(Permission.SECURITY_LOG_READ)
-@operation("Sign-ins, sign-outs, failed and throttled sign-ins, newest first", response=SecurityLog,
-           query=Page)
+@operation("Sign-ins, sign-outs, failed and throttled sign-ins, newest first", response=SecurityLog, query=Page)
 def security_log(params: Page):
     service = accounts(writing=False)
     rows, next_cursor = paged(lambda start, count: service.security_log(count, start), params)
-    return {"events": [{
-        "id": e.id, "at": e.at.isoformat(), "kind": e.kind, "email": e.email, "address": e.address,
-        "user_agent": e.user_agent, "detail": e.detail} for e in rows], "next_cursor": next_cursor}
+    return {
+        "events": [
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "email": e.email,
+                "address": e.address,
+                "user_agent": e.user_agent,
+                "detail": e.detail,
+            }
+            for e in rows
+        ],
+        "next_cursor": next_cursor,
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 Each change is a ledger event with the actor `cli:<login name>`. Passwords are prompted for (never
 an argument, where other users could read them) or generated and printed once.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -47,8 +48,7 @@ def _run(action):
 def create_user(email: str, role: str, generate_password: bool) -> None:
     """Create an account; asks for its password (at least 12 characters) unless --generate-password."""
     generated = generate_password
-    password = new_password() if generated else click.prompt("Password", hide_input=True,
-                                                                  confirmation_prompt=True)
+    password = new_password() if generated else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = _run(lambda: accounts().create(email=email, role=role, password=password, actor=cli_actor(), now=_now()))
     click.echo(f"created {account.email} ({account.role}), ledger entry {account.created_entry}")
     if generated:

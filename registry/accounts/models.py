@@ -8,6 +8,7 @@ and the sign-in throttle counts its failures (shared by every worker and host). 
 holds one row per browser sign-in, so signing out ends that session on the server: a copy of the
 cookie saved before is worthless afterwards.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -47,6 +48,7 @@ class ApiToken(Base):
 
 class AccountSession(Base):
     """A browser session: the cookie carries a random id, the table its SHA-256."""
+
     __tablename__ = "account_session"
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -57,8 +59,10 @@ class AccountSession(Base):
 
 class SecurityEvent(Base):
     __tablename__ = "security_log"
-    __table_args__ = (Index("ix_security_log_email_at", "email", "at"),
-                      Index("ix_security_log_address_at", "address", "at"))
+    __table_args__ = (
+        Index("ix_security_log_email_at", "email", "at"),
+        Index("ix_security_log_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -1,4 +1,5 @@
 """The account service bound to the current app: its session, its ledger and its password hasher."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -5,6 +5,7 @@ that updates the tables, so the record of who held which right cannot drift from
 enforced. Password hashes never leave the `account` table; a token leaves the registry once, when
 it is issued, and is kept only as its SHA-256.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -84,8 +85,13 @@ class AccountService:
         return list(self.session.scalars(select(Account).order_by(Account.email)))
 
     def tokens_of(self, account_id: str) -> list[ApiToken]:
-        return list(self.session.scalars(select(ApiToken).where(ApiToken.account_id == account_id)
-                                         .order_by(ApiToken.created_at.desc(), ApiToken.name)))
+        return list(
+            self.session.scalars(
+                select(ApiToken)
+                .where(ApiToken.account_id == account_id)
+                .order_by(ApiToken.created_at.desc(), ApiToken.name)
+            )
+        )
 
     # -- authentication ------------------------------------------------------------------------
     def authenticate(self, email: str, password: str) -> Account | None:
@@ -116,28 +122,44 @@ class AccountService:
 
     def session_account(self, account_id: str, session_id: str) -> Account | None:
         """The account of a browser session that has not ended (one query, on every request)."""
-        return self.session.scalar(select(Account).join(AccountSession, AccountSession.account_id == Account.id).where(
-            AccountSession.id_hash == _sha256(session_id), Account.id == account_id, AccountSession.ended_at.is_(None)))
+        return self.session.scalar(
+            select(Account)
+            .join(AccountSession, AccountSession.account_id == Account.id)
+            .where(
+                AccountSession.id_hash == _sha256(session_id),
+                Account.id == account_id,
+                AccountSession.ended_at.is_(None),
+            )
+        )
 
     def end_session(self, session_id: str, *, now: datetime) -> None:
         with side_transaction(self.session):
-            self.session.execute(update(AccountSession).where(AccountSession.id_hash == _sha256(session_id),
-                                                              AccountSession.ended_at.is_(None)).values(ended_at=now))
+            self.session.execute(
+                update(AccountSession)
+                .where(AccountSession.id_hash == _sha256(session_id), AccountSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
 
     def recent_failures(self, *, email: str, address: str | None, since: datetime) -> tuple[int, int]:
         """Failed sign-ins since `since`: for this e-mail from this address, and from this address
         for any e-mail. Read from the security log, so every worker and host counts the same."""
         address = (address or "")[:64] or None
         same_address = SecurityEvent.address.is_(None) if address is None else SecurityEvent.address == address
-        row = self.session.execute(select(func.count().filter(SecurityEvent.email == email), func.count()).where(
-            same_address, SecurityEvent.at >= since, SecurityEvent.kind == "login_failed")).one()
+        row = self.session.execute(
+            select(func.count().filter(SecurityEvent.email == email), func.count()).where(
+                same_address, SecurityEvent.at >= since, SecurityEvent.kind == "login_failed"
+            )
+        ).one()
         return int(row[0]), int(row[1])
 
     def token_account(self, token: str) -> tuple[Account, ApiToken] | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        row = self.session.execute(select(Account, ApiToken).join(ApiToken, ApiToken.account_id == Account.id)
-                                   .where(ApiToken.token_hash == token_hash(token))).first()
+        row = self.session.execute(
+            select(Account, ApiToken)
+            .join(ApiToken, ApiToken.account_id == Account.id)
+            .where(ApiToken.token_hash == token_hash(token))
+        ).first()
         if row is None:
             return None
         account, found = row
@@ -151,12 +173,22 @@ class AccountService:
         password_hash = self.hasher.hash(password)
         with write_transaction(self.session):
             if self.by_email(email) is not None:
-                raise AccountError(f"an account for {email} exists already", code="conflict", kind=CONFLICT, field="email")
+                raise AccountError(
+                    f"an account for {email} exists already", code="conflict", kind=CONFLICT, field="email"
+                )
             account_id = str(uuid.uuid4())
             result = self._append("account.created", account_id, {"email": email, "role": role}, actor, now)
-            account = Account(id=account_id, email=email, role=role, grants=[], active=True,
-                              password_hash=password_hash, created_at=now, created_entry=result.entries[0].index,
-                              session_epoch=0)
+            account = Account(
+                id=account_id,
+                email=email,
+                role=role,
+                grants=[],
+                active=True,
+                password_hash=password_hash,
+                created_at=now,
+                created_entry=result.entries[0].index,
+                session_epoch=0,
+            )
             self.session.add(account)
         return account
 
@@ -166,25 +198,37 @@ class AccountService:
             account = self.require(account_id)
             if account.role == role:
                 return account
-            self._append("account.role_changed", account.id, {"email": account.email, "from": account.role,
-                                                              "to": role}, actor, now)
+            self._append(
+                "account.role_changed",
+                account.id,
+                {"email": account.email, "from": account.role, "to": role},
+                actor,
+                now,
+            )
             account.role = role
             account.session_epoch += 1
         return account
 
-    def set_active(self, account_id: str, active: bool, *, actor: str, now: datetime,
-                   by_account_id: str | None = None) -> Account:
+    def set_active(
+        self, account_id: str, active: bool, *, actor: str, now: datetime, by_account_id: str | None = None
+    ) -> Account:
         """Activate or deactivate an account. An administrator (`by_account_id`) cannot deactivate
         their own: the registry would be left without the account that could undo it."""
         if not active and by_account_id is not None and by_account_id == account_id:
-            raise AccountError("you cannot deactivate your own account", code="own_account", kind=FORBIDDEN,
-                               field="active")
+            raise AccountError(
+                "you cannot deactivate your own account", code="own_account", kind=FORBIDDEN, field="active"
+            )
         with write_transaction(self.session):
             account = self.require(account_id)
             if account.active == active:
                 return account
-            self._append("account.reactivated" if active else "account.deactivated", account.id,
-                         {"email": account.email}, actor, now)
+            self._append(
+                "account.reactivated" if active else "account.deactivated",
+                account.id,
+                {"email": account.email},
+                actor,
+                now,
+            )
             account.active = active
             account.session_epoch += 1
         return account
@@ -196,10 +240,16 @@ class AccountService:
             account = self.require(account_id)
             if (grant in account.grants) == granted:
                 return account
-            self._append("account.grant_added" if granted else "account.grant_removed", account.id,
-                         {"email": account.email, "grant": grant}, actor, now)
-            account.grants = sorted(set(account.grants) | {grant}) if granted else \
-                [g for g in account.grants if g != grant]
+            self._append(
+                "account.grant_added" if granted else "account.grant_removed",
+                account.id,
+                {"email": account.email, "grant": grant},
+                actor,
+                now,
+            )
+            account.grants = (
+                sorted(set(account.grants) | {grant}) if granted else [g for g in account.grants if g != grant]
+            )
         return account
 
     def set_password(self, account_id: str, password: str, *, actor: str, now: datetime) -> Account:
@@ -222,10 +272,21 @@ class AccountService:
         with write_transaction(self.session):
             account = self.require(account_id)
             token_id = str(uuid.uuid4())
-            self._append("account.token_issued", account.id, {"email": account.email, "token_id": token_id,
-                                                              "name": name, "token_sha256": digest.hex()}, actor, now)
-            token = ApiToken(id=token_id, account_id=account.id, name=name, token_hash=digest,
-                             hint=secret[:len(TOKEN_PREFIX) + 4], created_at=now)
+            self._append(
+                "account.token_issued",
+                account.id,
+                {"email": account.email, "token_id": token_id, "name": name, "token_sha256": digest.hex()},
+                actor,
+                now,
+            )
+            token = ApiToken(
+                id=token_id,
+                account_id=account.id,
+                name=name,
+                token_hash=digest,
+                hint=secret[: len(TOKEN_PREFIX) + 4],
+                created_at=now,
+            )
             self.session.add(token)
         return token, secret
 
@@ -238,29 +299,54 @@ class AccountService:
             if token.revoked_at is not None:
                 return token
             account = self.require(token.account_id)
-            self._append("account.token_revoked", account.id, {"email": account.email, "token_id": token.id,
-                                                               "name": token.name}, actor, now)
+            self._append(
+                "account.token_revoked",
+                account.id,
+                {"email": account.email, "token_id": token.id, "name": token.name},
+                actor,
+                now,
+            )
             token.revoked_at = now
         return token
 
     def _append(self, event_type: str, account_id: str, payload: dict, actor: str, now: datetime):
-        return self.ledger.append([NewEvent(event_type, {"account_id": account_id, **payload},
-                                            item=f"account:{account_id}")], actor=actor, now=now)
+        return self.ledger.append(
+            [NewEvent(event_type, {"account_id": account_id, **payload}, item=f"account:{account_id}")],
+            actor=actor,
+            now=now,
+        )
 
     # -- the security log ----------------------------------------------------------------------
-    def log(self, kind: str, *, now: datetime, email: str | None = None, account_id: str | None = None,
-            address: str | None = None, user_agent: str | None = None, detail: str | None = None) -> None:
+    def log(
+        self,
+        kind: str,
+        *,
+        now: datetime,
+        email: str | None = None,
+        account_id: str | None = None,
+        address: str | None = None,
+        user_agent: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         """Append to the security log in a transaction of its own (a refused login must be logged
         even though nothing else happens)."""
         with side_transaction(self.session):
-            self.session.add(SecurityEvent(at=now, kind=kind, email=(email or "")[:254] or None,
-                                           account_id=account_id, address=(address or "")[:64] or None,
-                                           user_agent=(user_agent or "")[:256] or None,
-                                           detail=(detail or "")[:256] or None))
+            self.session.add(
+                SecurityEvent(
+                    at=now,
+                    kind=kind,
+                    email=(email or "")[:254] or None,
+                    account_id=account_id,
+                    address=(address or "")[:64] or None,
+                    user_agent=(user_agent or "")[:256] or None,
+                    detail=(detail or "")[:256] or None,
+                )
+            )
 
     def security_log(self, limit: int = 200, offset: int = 0) -> list[SecurityEvent]:
-        return list(self.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc())
-                                         .offset(offset).limit(limit)))
+        return list(
+            self.session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc()).offset(offset).limit(limit))
+        )
 
 
 def _sha256(text: str) -> str:

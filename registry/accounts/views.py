@@ -1,5 +1,6 @@
 """Account pages: accounts for admins, "My tokens" for everyone, the security log for admins and
 auditors. Each change goes through the account service, so it lands on the ledger."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -28,8 +29,9 @@ def index():
     if form.validate_on_submit():
         password = generate_password()
         try:
-            account = accounts().create(email=form.email.data, role=form.role.data, password=password,
-                                        actor=current_user.actor, now=_now())
+            account = accounts().create(
+                email=form.email.data, role=form.role.data, password=password, actor=current_user.actor, now=_now()
+            )
         except RegistryError as error:
             show_on_form(form, error)
         else:
@@ -44,10 +46,16 @@ def index():
 def detail(account_id: str):
     service = accounts(writing=False)
     account = service.require(account_id)
-    return render_template("accounts/detail.html", account=account, tokens=service.tokens_of(account.id),
-                           role_form=RoleForm(role=account.role), active_form=ActiveForm(active=account.active),
-                           grant_form=GrantForm(granted=GRANT in account.grants), revoke_form=ConfirmForm(),
-                           grant=GRANT)
+    return render_template(
+        "accounts/detail.html",
+        account=account,
+        tokens=service.tokens_of(account.id),
+        role_form=RoleForm(role=account.role),
+        active_form=ActiveForm(active=account.active),
+        grant_form=GrantForm(granted=GRANT in account.grants),
+        revoke_form=ConfirmForm(),
+        grant=GRANT,
+    )
 
 
 @bp.post("/accounts/<account_id>/role")
@@ -66,8 +74,13 @@ def set_active(account_id: str):
     form = ActiveForm()
     if form.validate_on_submit():
         try:
-            account = accounts().set_active(account_id, form.active.data, actor=current_user.actor, now=_now(),
-                                            by_account_id=current_user.account_id)
+            account = accounts().set_active(
+                account_id,
+                form.active.data,
+                actor=current_user.actor,
+                now=_now(),
+                by_account_id=current_user.account_id,
+            )
         except AccountError as error:
             flash(error.detail[0].upper() + error.detail[1:] + ".", "danger")
         else:
@@ -100,14 +113,20 @@ def my_tokens():
     form, secret = TokenForm(), None
     if form.validate_on_submit():
         try:
-            token, secret = accounts().issue_token(current_user.account_id, form.name.data, actor=current_user.actor,
-                                                   now=_now())
+            token, secret = accounts().issue_token(
+                current_user.account_id, form.name.data, actor=current_user.actor, now=_now()
+            )
         except RegistryError as error:
             show_on_form(form, error)
         else:
             form = TokenForm(formdata=None)
-    return render_template("accounts/tokens.html", form=form, secret=secret, revoke_form=ConfirmForm(),
-                           tokens=accounts(writing=False).tokens_of(current_user.account_id))
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        secret=secret,
+        revoke_form=ConfirmForm(),
+        tokens=accounts(writing=False).tokens_of(current_user.account_id),
+    )
 
 
 @bp.post("/tokens/<token_id>/revoke")

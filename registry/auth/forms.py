@@ -1,4 +1,5 @@
 """Sign-in and account forms (Flask-WTF: each carries its CSRF token)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -14,8 +15,9 @@ ROLE_CHOICES = [SelectChoice(r.value) for r in Role]
 
 class LoginForm(FlaskForm):
     email = StringField("E-mail", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
+    )
     submit = SubmitField("Sign in")
 
 
@@ -41,17 +43,24 @@ class GrantForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
-                       render_kw={"placeholder": "e.g. dealer-system import"})
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"placeholder": "e.g. dealer-system import"},
+    )
     submit = SubmitField("Create token")
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField("Change password")
 
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token matters."""
+
     submit = SubmitField("Confirm")

@@ -6,6 +6,7 @@ lacks it). A route that declares nothing is refused too, so forgetting a declara
 Unsafe methods need a CSRF token unless the caller came with an API token (not an ambient
 credential a browser would send on its own).
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
@@ -48,6 +49,7 @@ def _token_user() -> CurrentUser | None:
     if scheme.lower() != "bearer":
         raise NotSignedIn(f"Only 'Authorization: Bearer <token>' is accepted here, not {scheme[:20]!r}.")
     from registry.accounts.runtime import accounts
+
     found = accounts(writing=False).token_account(token.strip())
     if found is None:
         raise NotSignedIn("The API token is unknown, revoked, or its account is inactive.")
@@ -63,8 +65,9 @@ def refuse_nul_characters() -> None:
     for source in sources:
         for name, value in source.items(multi=True):
             if "\x00" in name or "\x00" in value:
-                raise InvalidParameterError(f"{name.replace(chr(0), '')!r} holds a NUL character",
-                                            field=name.replace("\x00", ""))
+                raise InvalidParameterError(
+                    f"{name.replace(chr(0), '')!r} holds a NUL character", field=name.replace("\x00", "")
+                )
 
 
 def guard() -> None:
@@ -101,6 +104,7 @@ def demand(permission: Permission) -> None:
 
 def _load_user(user_id: str) -> CurrentUser | None:
     from registry.accounts.runtime import accounts
+
     account_id, epoch, session_id = (user_id.split(":") + ["", ""])[:3]
     if not session_id:
         return None
@@ -114,7 +118,8 @@ def security_headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

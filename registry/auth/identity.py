@@ -1,4 +1,5 @@
 """The signed-in user as Flask-Login sees it, for a session or an API token."""
+
 from __future__ import annotations
 
 from flask_login import UserMixin

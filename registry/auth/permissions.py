@@ -3,6 +3,7 @@
 Every route declares the permission it needs with `@requires(...)`, or `@public` for the few that
 anyone may call; `registry.auth.guard` refuses any request to a route that declares neither.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -10,9 +11,9 @@ from typing import Callable
 
 
 class Role(str, Enum):
-    ADMIN = "admin"          # accounts and settings; records no items
-    OFFICER = "officer"      # records events
-    AUDITOR = "auditor"      # reads everything, verifies, exports
+    ADMIN = "admin"  # accounts and settings; records no items
+    OFFICER = "officer"  # records events
+    AUDITOR = "auditor"  # reads everything, verifies, exports
     REGULATOR = "regulator"  # reads items, reports and checkpoints; personal data only when granted
 
 
@@ -36,12 +37,28 @@ _EVERYONE = {Permission.DASHBOARD, Permission.SERIALS_CHECK, Permission.OWN_TOKE
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(_EVERYONE | {Permission.ACCOUNTS_MANAGE, Permission.SECURITY_LOG_READ}),
-    Role.OFFICER: frozenset(_EVERYONE | {Permission.ITEMS_READ, Permission.ITEMS_WRITE, Permission.REPORTS_READ,
-                                         Permission.REPORTS_ISSUE,
-                                         Permission.PERSONAL_DATA_READ}),
-    Role.AUDITOR: frozenset(_EVERYONE | {Permission.LEDGER_VERIFY, Permission.LEDGER_EXPORT, Permission.ITEMS_READ,
-                                         Permission.REPORTS_READ, Permission.REPORTS_ISSUE, Permission.SECURITY_LOG_READ,
-                                         Permission.PERSONAL_DATA_READ}),
+    Role.OFFICER: frozenset(
+        _EVERYONE
+        | {
+            Permission.ITEMS_READ,
+            Permission.ITEMS_WRITE,
+            Permission.REPORTS_READ,
+            Permission.REPORTS_ISSUE,
+            Permission.PERSONAL_DATA_READ,
+        }
+    ),
+    Role.AUDITOR: frozenset(
+        _EVERYONE
+        | {
+            Permission.LEDGER_VERIFY,
+            Permission.LEDGER_EXPORT,
+            Permission.ITEMS_READ,
+            Permission.REPORTS_READ,
+            Permission.REPORTS_ISSUE,
+            Permission.SECURITY_LOG_READ,
+            Permission.PERSONAL_DATA_READ,
+        }
+    ),
     Role.REGULATOR: frozenset(_EVERYONE | {Permission.ITEMS_READ, Permission.REPORTS_READ}),
 }
 # Granted to a regulator account by an admin (an `account.personal_data_granted` event).
@@ -57,9 +74,11 @@ def permissions_of(role: str, grants: frozenset[str] = frozenset()) -> frozenset
 
 def requires(permission: Permission) -> Callable:
     """Declare the permission a view needs."""
+
     def mark(view: Callable) -> Callable:
         view.required_permission = permission
         return view
+
     return mark
 
 
@@ -76,9 +95,11 @@ def declared_permission(view: Callable) -> Permission | str | None:
 def accepts_large_body(config_key: str) -> Callable:
     """Declare that a view takes a body larger than MAX_CONTENT_LENGTH, up to `app.config[config_key]`
     bytes. The guard applies it before anything reads the body (its CSRF check reads a form)."""
+
     def mark(view: Callable) -> Callable:
         view.body_limit_key = config_key
         return view
+
     return mark
 
 

@@ -8,6 +8,7 @@ the pair, so nobody can lock an account out from an address of their own. An unk
 verified against a dummy hash, so it takes as long as a wrong password. Signing in starts a session
 on the server; signing out ends it, so a copy of the cookie is worthless afterwards.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -42,18 +43,27 @@ def _safe_next(target: str | None) -> str:
 
 def _throttled(service, email: str, now: datetime) -> bool:
     config = current_app.config
-    pair, by_address = service.recent_failures(email=email, address=request.remote_addr,
-                                               since=now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW"]))
+    pair, by_address = service.recent_failures(
+        email=email, address=request.remote_addr, since=now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW"])
+    )
     return pair >= config["LOGIN_FAILURES_PER_ACCOUNT"] or by_address >= config["LOGIN_FAILURES_PER_ADDRESS"]
 
 
 def _refuse_throttled(form: LoginForm, service, email: str, now: datetime):
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
-    service.log("login_throttled", now=now, email=email, address=request.remote_addr,
-                user_agent=request.user_agent.string, detail=f"too many failures within {window} s")
+    service.log(
+        "login_throttled",
+        now=now,
+        email=email,
+        address=request.remote_addr,
+        user_agent=request.user_agent.string,
+        detail=f"too many failures within {window} s",
+    )
     again = (now + timedelta(seconds=window)).strftime("%H:%M UTC")
-    detail = (f"Too many failed sign-ins from this address. Try again in {window} seconds (after {again}); "
-              "an administrator can reset a forgotten password.")
+    detail = (
+        f"Too many failed sign-ins from this address. Try again in {window} seconds (after {again}); "
+        "an administrator can reset a forgotten password."
+    )
     if wants_problem_json():
         response = problem_response(429, "too_many_requests", "Too many requests", detail)
     else:
@@ -80,11 +90,18 @@ def login():
             session.clear()
             login_user(CurrentUser(account, session_id=session_id))
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
-            service.log("login", now=now, email=account.email, account_id=account.id,
-                        address=request.remote_addr, user_agent=request.user_agent.string)
+            service.log(
+                "login",
+                now=now,
+                email=account.email,
+                account_id=account.id,
+                address=request.remote_addr,
+                user_agent=request.user_agent.string,
+            )
             return redirect(_safe_next(request.args.get("next")))
-        service.log("login_failed", now=now, email=email, address=request.remote_addr,
-                    user_agent=request.user_agent.string)
+        service.log(
+            "login_failed", now=now, email=email, address=request.remote_addr, user_agent=request.user_agent.string
+        )
         form.password.errors.append("E-mail or password is wrong, or the account is inactive.")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -96,8 +113,14 @@ def logout():
     service, now = accounts(writing=False), _now()
     if current_user.session_id:
         service.end_session(current_user.session_id, now=now)
-    service.log("logout", now=now, email=current_user.email, account_id=current_user.account_id,
-                address=request.remote_addr, user_agent=request.user_agent.string)
+    service.log(
+        "logout",
+        now=now,
+        email=current_user.email,
+        account_id=current_user.account_id,
+        address=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

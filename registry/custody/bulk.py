@@ -8,6 +8,7 @@ one signed checkpoint, per batch), all in one transaction: an import stopped hal
 killed at its timeout, a machine that went down) commits nothing, and the same file can simply be
 sent again.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,9 +28,25 @@ from registry.errors import RegistryError
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 
-COLUMNS = ("kind", "scheme", "serial", "manufacturer", "importer", "model", "type", "caliber", "country",
-           "model_year", "description", "acquired_on", "source_ffl", "source_party_id", "reference",
-           "override_justification", "import_key")
+COLUMNS = (
+    "kind",
+    "scheme",
+    "serial",
+    "manufacturer",
+    "importer",
+    "model",
+    "type",
+    "caliber",
+    "country",
+    "model_year",
+    "description",
+    "acquired_on",
+    "source_ffl",
+    "source_party_id",
+    "reference",
+    "override_justification",
+    "import_key",
+)
 REQUIRED = ("kind", "scheme", "serial", "acquired_on")
 FIELD_TO_COLUMN = {"date": "acquired_on", "source_party_id": "source_party_id", "recipient_party_id": None}
 BATCH = 500
@@ -55,8 +72,13 @@ class ImportReport:
     committed: bool = False
 
     def to_dict(self) -> dict:
-        return {"rows": self.rows, "imported": self.imported, "already_imported": self.already_imported,
-                "committed": self.committed, "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "already_imported": self.already_imported,
+            "committed": self.committed,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 def read_csv(text: str) -> list[dict]:
@@ -64,21 +86,25 @@ def read_csv(text: str) -> list[dict]:
     try:
         header = reader.fieldnames  # reading it reads the first row
     except csv.Error as error:
-        raise CustodyError(f"the header cannot be read as CSV: {error}", code="invalid_csv",
-                           field="file") from None
+        raise CustodyError(f"the header cannot be read as CSV: {error}", code="invalid_csv", field="file") from None
     unknown = [name for name in (header or []) if name not in COLUMNS]
     if header is None or unknown:
-        raise CustodyError(f"unknown column {unknown[0]!r}; columns: {', '.join(COLUMNS)}" if unknown
-                           else "the file is empty: a header row is expected", code="invalid_header",
-                           field="file")
+        raise CustodyError(
+            f"unknown column {unknown[0]!r}; columns: {', '.join(COLUMNS)}"
+            if unknown
+            else "the file is empty: a header row is expected",
+            code="invalid_header",
+            field="file",
+        )
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise CustodyError(f"the header lacks the column {missing[0]!r}", code="invalid_header", field="file")
     try:
         return list(reader)
     except csv.Error as error:  # a field over the csv module's 128 KiB limit, a NUL character
-        raise CustodyError(f"line {reader.line_num} cannot be read as CSV: {error}", code="invalid_csv",
-                           field="file") from None
+        raise CustodyError(
+            f"line {reader.line_num} cannot be read as CSV: {error}", code="invalid_csv", field="file"
+        ) from None
 
 
 def row_key(row: dict) -> str:
@@ -88,9 +114,17 @@ def row_key(row: dict) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id: str, actor: str, now: datetime,
-                skip_invalid: bool = False, progress: Callable[[int], None] | None = None,
-                writing: Callable[[int], None] | None = None) -> ImportReport:
+def import_rows(
+    service: CustodyService,
+    rows: list[dict],
+    *,
+    recipient_party_id: str,
+    actor: str,
+    now: datetime,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+    writing: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Check every row, then write the good ones (all, or none if a row is bad and not
     `skip_invalid`). `progress(n)` goes from 0 to len(rows): the first half while checking; `writing(n)`
     is called once, with the number of rows to write, before the write transaction begins."""
@@ -109,13 +143,15 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
         try:
             registration, acquisition = _plan(service, row, recipient, sources, now=now)
         except RegistryError as error:
-            report.problems.append(RowProblem(number, FIELD_TO_COLUMN.get(error.field, error.field), error.code,
-                                              error.detail))
+            report.problems.append(
+                RowProblem(number, FIELD_TO_COLUMN.get(error.field, error.field), error.code, error.detail)
+            )
             continue
         unique = registration["uniqueness_key"]
         if unique in seen_unique:
-            report.problems.append(RowProblem(number, "serial", "duplicate_serial",
-                                              f"the same serial is on row {seen_unique[unique]}"))
+            report.problems.append(
+                RowProblem(number, "serial", "duplicate_serial", f"the same serial is on row {seen_unique[unique]}")
+            )
             continue
         seen_unique[unique] = number
         seen_keys.add(key)
@@ -125,8 +161,14 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
     existing = _existing(session, Item.uniqueness_key, [p[2]["uniqueness_key"] for p in planned])
     for number, _, registration, _ in planned:
         if registration["uniqueness_key"] in existing:
-            report.problems.append(RowProblem(number, "serial", "duplicate_serial",
-                                              f"an item with serial {registration['serial_normalized']} is registered already"))
+            report.problems.append(
+                RowProblem(
+                    number,
+                    "serial",
+                    "duplicate_serial",
+                    f"an item with serial {registration['serial_normalized']} is registered already",
+                )
+            )
     if report.problems and not skip_invalid:
         report.problems.sort(key=lambda p: p.row)
         return report
@@ -141,23 +183,39 @@ def import_rows(service: CustodyService, rows: list[dict], *, recipient_party_id
     return report
 
 
-def _append_batches(service: CustodyService, good: list, report: ImportReport, *, actor: str, now: datetime,
-                    total: int, progress: Callable[[int], None] | None) -> None:
+def _append_batches(
+    service: CustodyService,
+    good: list,
+    report: ImportReport,
+    *,
+    actor: str,
+    now: datetime,
+    total: int,
+    progress: Callable[[int], None] | None,
+) -> None:
     """Append the planned rows BATCH at a time (one ledger append and checkpoint each) inside the
     caller's transaction."""
     session = service.session
     for start in range(0, len(good), BATCH):
-        batch = good[start:start + BATCH]
+        batch = good[start : start + BATCH]
         events = []
         for _, _, registration, acquisition in batch:
             ref = f"item:{registration['item_id']}"
-            events += [NewEvent("item.registered", registration, item=ref), NewEvent("item.acquired", acquisition, item=ref)]
-        result = service.ledger.append(events, actor=actor, now=now, new_items={event.item for event in events},
-                                       project=False)
+            events += [
+                NewEvent("item.registered", registration, item=ref),
+                NewEvent("item.acquired", acquisition, item=ref),
+            ]
+        result = service.ledger.append(
+            events, actor=actor, now=now, new_items={event.item for event in events}, project=False
+        )
         _project(session, result.entries)
-        session.execute(ImportKey.__table__.insert(), [
-            {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
-            for position, (_, key, registration, _) in enumerate(batch)])
+        session.execute(
+            ImportKey.__table__.insert(),
+            [
+                {"key": key, "item_id": registration["item_id"], "entry_index": result.entries[2 * position].index}
+                for position, (_, key, registration, _) in enumerate(batch)
+            ],
+        )
         report.imported += len(batch)
         if progress is not None:
             progress(total // 2 + (start + len(batch)) * (total - total // 2) // max(len(good), 1))
@@ -182,21 +240,35 @@ def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict, *
         if not (row.get(name) or "").strip():
             raise CustodyError(f"{name!r} is required", code="missing_field", field=name)
     facts = {name: (row.get(name) or "").strip() or None for name in projection.ITEM_FIELDS}
-    registration = service.registration(kind=row["kind"].strip(), scheme=row["scheme"].strip(), serial=row["serial"],
-                                        on=row["acquired_on"].strip(), now=now,
-                                        override_justification=row.get("override_justification"), **facts)
+    registration = service.registration(
+        kind=row["kind"].strip(),
+        scheme=row["scheme"].strip(),
+        serial=row["serial"],
+        on=row["acquired_on"].strip(),
+        now=now,
+        override_justification=row.get("override_justification"),
+        **facts,
+    )
     source_key = ((row.get("source_party_id") or "").strip(), (row.get("source_ffl") or "").strip())
     source = sources.get(source_key)
     if source is None:
         source = sources[source_key] = _source(service, row)
     on = datetime.fromisoformat(registration["date"]).date()
     try:
-        states.check(registration["kind"], states.registered(on), states.Step(
-            "acquired", on, party_id=recipient.id, party_kind=recipient.kind))
+        states.check(
+            registration["kind"],
+            states.registered(on),
+            states.Step("acquired", on, party_id=recipient.id, party_kind=recipient.kind),
+        )
     except states.Refusal as refusal:
         raise CustodyError(refusal.message, code=refusal.code, field=refusal.field) from None
-    acquisition = {"item_id": registration["item_id"], "date": registration["date"], "source_party_id": source.id,
-                   "recipient_party_id": recipient.id, **projection.party_columns("source", source)}
+    acquisition = {
+        "item_id": registration["item_id"],
+        "date": registration["date"],
+        "source_party_id": source.id,
+        "recipient_party_id": recipient.id,
+        **projection.party_columns("source", source),
+    }
     if (row.get("reference") or "").strip():
         acquisition["reference"] = row["reference"].strip()
     return registration, acquisition
@@ -207,8 +279,9 @@ def _source(service: CustodyService, row: dict) -> Party:
         return service.party(row["source_party_id"].strip(), "source_party_id")
     ffl = (row.get("source_ffl") or "").strip()
     if not ffl:
-        raise CustodyError("a source is required: source_ffl or source_party_id", code="missing_field",
-                           field="source_ffl")
+        raise CustodyError(
+            "a source is required: source_ffl or source_party_id", code="missing_field", field="source_ffl"
+        )
     found = service.find_licensee(ffl)
     if found is None:
         raise CustodyError(f"no registered licensee with licence {ffl}", code="unknown_party", field="source_ffl")
@@ -227,5 +300,5 @@ def _existing(session, column, values: Iterable[str]) -> set[str]:
     """Which of the values the column holds already, asked 500 at a time."""
     values, found = list(values), set()
     for start in range(0, len(values), 500):
-        found |= set(session.scalars(select(column).where(column.in_(values[start:start + 500]))))
+        found |= set(session.scalars(select(column).where(column.in_(values[start : start + 500]))))
     return found

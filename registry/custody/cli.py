@@ -1,5 +1,6 @@
 """`flask parties erase ID` (erase a private person's data when no retention rule forbids it) and
 `flask items import FILE.csv` (acquisitions in bulk)."""
+
 from __future__ import annotations
 
 import sys
@@ -25,9 +26,14 @@ def erase(party_id: str, reason: str) -> None:
     config = current_app.config
     ended = config.get("LICENCE_ENDED_ON")
     try:
-        custody().erase_person(party_id, reason=reason, actor=cli_actor(), now=datetime.now(timezone.utc),
-                               retention_days=int(config["PERSONAL_DATA_RETENTION_DAYS"]),
-                               licence_ended_on=date.fromisoformat(ended) if ended else None)
+        custody().erase_person(
+            party_id,
+            reason=reason,
+            actor=cli_actor(),
+            now=datetime.now(timezone.utc),
+            retention_days=int(config["PERSONAL_DATA_RETENTION_DAYS"]),
+            licence_ended_on=date.fromisoformat(ended) if ended else None,
+        )
     except RegistryError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"erased the personal data of {party_id}; the ledger keeps only its salted commitment")
@@ -56,14 +62,24 @@ def import_items(path: str, recipient_ffl: str, skip_invalid: bool) -> None:
         def progress(count: int) -> None:
             bar.update(count - done[0])
             done[0] = count
-        report = bulk.import_rows(custody(), rows, recipient_party_id=recipient.id, actor=cli_actor(),
-                                  now=datetime.now(timezone.utc), skip_invalid=skip_invalid, progress=progress)
+
+        report = bulk.import_rows(
+            custody(),
+            rows,
+            recipient_party_id=recipient.id,
+            actor=cli_actor(),
+            now=datetime.now(timezone.utc),
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
         progress(len(rows))
     for problem in report.problems:
         click.echo(f"row {problem.row}: {problem.column or '-'}: {problem.code}: {problem.message}")
     state = "imported" if report.committed else "NOTHING imported (use --skip-invalid to import the good rows)"
-    click.echo(f"{report.rows} rows: {report.imported} imported, {report.already_imported} imported before, "
-               f"{len(report.problems)} bad; {state}")
+    click.echo(
+        f"{report.rows} rows: {report.imported} imported, {report.already_imported} imported before, "
+        f"{len(report.problems)} bad; {state}"
+    )
     sys.exit(1 if report.problems else 0)
 
 

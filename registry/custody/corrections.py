@@ -4,6 +4,7 @@ records, with the correction folded in, must pass the state machine from the reg
 correction may not leave any record in a state the rules would refuse (a date before the previous
 event, a disposition of an item that was not held, a private transferee without a Form 4473).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 TEXT_LIMITS = {"form_4473": 64, "police_report": 64, "atf_incident": 64, "note": 1000, "description": 400}
 
 
-def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, fields: dict, *,
-                   now: datetime) -> dict:
+def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, fields: dict, *, now: datetime) -> dict:
     """The corrected fields as the event stores them; raises CustodyError naming `fields.<name>`."""
     clean: dict = {}
     for name, value in sorted(fields.items()):
@@ -44,9 +44,16 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
                 clean[name] = registration.firearm_type(text(value, where))
             elif name == "serial":
                 facts = {"manufacturer": item.manufacturer}
-                serial_fields = registration.checked_serial(item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id)
-                service.require_unique(serial_fields["uniqueness_key"], item.kind, serial_fields["serial_normalized"],
-                                       field=where, other_than=item.id)
+                serial_fields = registration.checked_serial(
+                    item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id
+                )
+                service.require_unique(
+                    serial_fields["uniqueness_key"],
+                    item.kind,
+                    serial_fields["serial_normalized"],
+                    field=where,
+                    other_than=item.id,
+                )
                 clean.update(serial_fields)
             else:
                 clean[name] = text(value, where, limit=TEXT_LIMITS.get(name, 200))
@@ -56,12 +63,18 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
     if record.type == "registered" and item.kind == "firearm":
         for name in ("manufacturer", "model", "caliber"):
             if name in clean and not clean[name]:
-                raise CustodyError(f"the {name} is required for a firearm (27 CFR 478.125(e))", code="missing_field",
-                                   field=f"fields.{name}")
+                raise CustodyError(
+                    f"the {name} is required for a firearm (27 CFR 478.125(e))",
+                    code="missing_field",
+                    field=f"fields.{name}",
+                )
     current = {**record.details, "date": record.on.isoformat()}
     if all(current.get(name) == value for name, value in clean.items()):
-        raise CustodyError("the correction changes nothing: the record says that already", code="no_change",
-                           field=f"fields.{sorted(fields)[0]}")
+        raise CustodyError(
+            "the correction changes nothing: the record says that already",
+            code="no_change",
+            field=f"fields.{sorted(fields)[0]}",
+        )
     return clean
 
 
@@ -69,9 +82,13 @@ def check_folded(service: CustodyService, item: Item, record: CustodyRecord, cle
     """Fold the item's records, `record` corrected by `clean`, through the state machine; raise
     CustodyError (naming the corrected field) at the first record the rules would refuse."""
     session = service.session
-    records = list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id,
-                                                               CustodyRecord.type != "corrected")
-                                   .order_by(CustodyRecord.entry_index)))
+    records = list(
+        session.scalars(
+            select(CustodyRecord)
+            .where(CustodyRecord.item_id == item.id, CustodyRecord.type != "corrected")
+            .order_by(CustodyRecord.entry_index)
+        )
+    )
     kind = item.kind
     custody = None
     for current in records:
@@ -99,7 +116,11 @@ def _refusal(problem, current: CustodyRecord, record: CustodyRecord, clean: dict
     own = problem.field if problem.field in clean else None
     field = f"fields.{own or ('date' if 'date' in clean else sorted(clean)[0])}"
     what = current.type.replace("_", " ")
-    where = ("this record" if current.entry_index == record.entry_index
-             else f"the later {what} record (entry {current.entry_index})")
-    return CustodyError(f"the correction would break {where}: {message}", code=code,
-                        kind=CONFLICT if conflict else INVALID, field=field)
+    where = (
+        "this record"
+        if current.entry_index == record.entry_index
+        else f"the later {what} record (entry {current.entry_index})"
+    )
+    return CustodyError(
+        f"the correction would break {where}: {message}", code=code, kind=CONFLICT if conflict else INVALID, field=field
+    )

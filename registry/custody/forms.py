@@ -1,4 +1,5 @@
 """Custody forms. The service validates; these carry the fields and the CSRF token."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -16,7 +17,9 @@ def _choices(values, blank: str | None = None):
 
 class ItemForm(FlaskForm):
     kind = SelectField("Kind", choices=_choices(rules.KINDS))
-    scheme = SelectField("Serial scheme", choices=_choices(sorted({s for v in rules.SCHEMES_BY_KIND.values() for s in v})))
+    scheme = SelectField(
+        "Serial scheme", choices=_choices(sorted({s for v in rules.SCHEMES_BY_KIND.values() for s in v}))
+    )
     serial = StringField("Serial as marked", render_kw={"autocomplete": "off", "spellcheck": "false"})
     date = DateField("Date", validators=[Optional()])
     manufacturer = StringField("Manufacturer")
@@ -73,8 +76,9 @@ class PartyForm(FlaskForm):
     name = StringField("Business or organisation name")
     full_name = StringField("Full name (private person)")
     address = StringField("Address (premises for a licensee)")
-    id_type = SelectField("Identity document (private person)", choices=_choices(identity.ID_TYPES, blank="(none)"),
-                          validate_choice=False)
+    id_type = SelectField(
+        "Identity document (private person)", choices=_choices(identity.ID_TYPES, blank="(none)"), validate_choice=False
+    )
     id_issuer = StringField("Issued by (state or country)")
     id_number = StringField("Document number", render_kw={"autocomplete": "off"})
     confirm_distinct = BooleanField("This is a different person from the one with the same name and address")

@@ -12,6 +12,7 @@ copy of the keys alone reveals nothing that can be checked without the instance 
 
 Erasing a person clears both keys with the data.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,27 +58,38 @@ class PersonKeys:
 def keys(secret: bytes, *, full_name: str, address: str, document: tuple[str, str, str] | str | None) -> PersonKeys:
     """The matching keys of a person. `document` is (type, issuer, number), or the free text of an
     older registration."""
+
     def keyed(purpose: str, value: str) -> str:
         return hmac.new(secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
     if isinstance(document, tuple):
         id_type, issuer, number = document
         folded = "\x1f".join((fold(id_type), fold(issuer), document_number(number)))
     else:
         folded = fold(document) if document else None
-    return PersonKeys(document=keyed("document", folded) if folded else None,
-                      name_address=keyed("name-address", f"{fold(full_name)}\x1f{fold(address)}"))
+    return PersonKeys(
+        document=keyed("document", folded) if folded else None,
+        name_address=keyed("name-address", f"{fold(full_name)}\x1f{fold(address)}"),
+    )
 
 
 def document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str | None:
     """A person's identity document: (type, issuer, number), or the free text of a caller that keeps
     it as one line, or None."""
-    parts = {"id_type": text(id_type, "id_type", limit=40), "id_issuer": text(issuer, "id_issuer", limit=80),
-             "id_number": text(number, "id_number", limit=64)}
+    parts = {
+        "id_type": text(id_type, "id_type", limit=40),
+        "id_issuer": text(issuer, "id_issuer", limit=80),
+        "id_number": text(number, "id_number", limit=64),
+    }
     if any(parts.values()):
         for name, value in parts.items():
             if not value:
-                raise CustodyError(f"an identity document needs its type, issuer and number: the "
-                                   f"{name.removeprefix('id_')} is missing", code="missing_field", field=name)
+                raise CustodyError(
+                    f"an identity document needs its type, issuer and number: the "
+                    f"{name.removeprefix('id_')} is missing",
+                    code="missing_field",
+                    field=name,
+                )
         if not document_number(parts["id_number"]):
             raise CustodyError("the document number holds no letter or digit", code="invalid_field", field="id_number")
         return parts["id_type"], parts["id_issuer"], parts["id_number"]
@@ -87,11 +99,15 @@ def document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str |
 def key_unmatched_persons(session: Session, person_key: bytes) -> int:
     """Give the persons registered before matching keys existed their keys (their data are in the
     vault); return how many. Erased persons keep none."""
-    rows = list(session.scalars(select(PersonalData).where(PersonalData.name_address_key.is_(None),
-                                                           PersonalData.erased_at.is_(None))))
+    rows = list(
+        session.scalars(
+            select(PersonalData).where(PersonalData.name_address_key.is_(None), PersonalData.erased_at.is_(None))
+        )
+    )
     for vault in rows:
-        found = keys(person_key, full_name=vault.full_name or "", address=vault.address or "",
-                     document=vault.id_document)
+        found = keys(
+            person_key, full_name=vault.full_name or "", address=vault.address or "", document=vault.id_document
+        )
         vault.document_key, vault.name_address_key = found.document, found.name_address
     if rows:
         session.commit()

@@ -7,6 +7,7 @@ a job that dies half-way commits nothing. Progress is committed on a connection 
 rows are checked; on SQLite the write phase then holds the database's only write lock, so the page
 says "writing" until the commit, while on PostgreSQL progress goes on moving.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,21 +37,40 @@ def line_count(text: str) -> int:
 
 def submit(text: str, *, recipient_party_id: str, skip_invalid: bool, actor: str) -> ImportJob:
     now = clock.now()
-    job = ImportJob(id=str(uuid.uuid4()), requested_by=actor, recipient_party_id=recipient_party_id,
-                    skip_invalid=skip_invalid, csv_text=text, rows=line_count(text), status="queued", progress=0,
-                    message="waiting for a worker", created_at=now, updated_at=now)
+    job = ImportJob(
+        id=str(uuid.uuid4()),
+        requested_by=actor,
+        recipient_party_id=recipient_party_id,
+        skip_invalid=skip_invalid,
+        csv_text=text,
+        rows=line_count(text),
+        status="queued",
+        progress=0,
+        message="waiting for a worker",
+        created_at=now,
+        updated_at=now,
+    )
     with side_transaction(db.session):
         db.session.add(job)
-    start(job.id, kind="import", run=run, entry_point="registry.custody.imports.run_queued",
-          unqueued=lambda: _set(job.id, status="failed", message="not queued", csv_text=None,
-                                error="the job queue (Redis) was unreachable"))
+    start(
+        job.id,
+        kind="import",
+        run=run,
+        entry_point="registry.custody.imports.run_queued",
+        unqueued=lambda: _set(
+            job.id, status="failed", message="not queued", csv_text=None, error="the job queue (Redis) was unreachable"
+        ),
+    )
     return job
 
 
 def recent_jobs(actor: str, limit: int = 10) -> list[ImportJob]:
     """The actor's latest imports, newest first (the import page lists them)."""
-    return list(db.session.scalars(select(ImportJob).where(ImportJob.requested_by == actor)
-                                   .order_by(ImportJob.created_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ImportJob).where(ImportJob.requested_by == actor).order_by(ImportJob.created_at.desc()).limit(limit)
+        )
+    )
 
 
 def own_job(job_id: str, actor: str) -> ImportJob:
@@ -66,11 +86,19 @@ def settle(job: ImportJob) -> ImportJob:
     now = clock.now()
     if job.status == "running" and now - job.updated_at > STALLED_AFTER:
         with side_transaction(db.session):
-            db.session.execute(update(ImportJob).where(
-                ImportJob.id == job.id, ImportJob.status == "running",
-                ImportJob.updated_at < now - STALLED_AFTER).values(
-                status="failed", message="stalled", updated_at=now, csv_text=None,
-                error="the worker stopped before the end; nothing was imported: send the file again"))
+            db.session.execute(
+                update(ImportJob)
+                .where(
+                    ImportJob.id == job.id, ImportJob.status == "running", ImportJob.updated_at < now - STALLED_AFTER
+                )
+                .values(
+                    status="failed",
+                    message="stalled",
+                    updated_at=now,
+                    csv_text=None,
+                    error="the worker stopped before the end; nothing was imported: send the file again",
+                )
+            )
         db.session.refresh(job)
     return job
 
@@ -90,7 +118,12 @@ def run(job_id: str) -> None:
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status != "queued":
         return
-    text, recipient, skip_invalid, actor = job.csv_text or "", job.recipient_party_id, job.skip_invalid, job.requested_by
+    text, recipient, skip_invalid, actor = (
+        job.csv_text or "",
+        job.recipient_party_id,
+        job.skip_invalid,
+        job.requested_by,
+    )
     db.session.rollback()
     _set(job_id, status="running", message="reading the file")
     progress_while_writing = db.engine.dialect.name == "postgresql"
@@ -102,16 +135,27 @@ def run(job_id: str) -> None:
 
         def progress(done: int) -> None:
             if not writing or progress_while_writing:
-                _set(job_id, progress=min(99, done * 100 // total),
-                     message=f"writing {len(rows):,} rows" if writing else f"checking {len(rows):,} rows")
+                _set(
+                    job_id,
+                    progress=min(99, done * 100 // total),
+                    message=f"writing {len(rows):,} rows" if writing else f"checking {len(rows):,} rows",
+                )
 
         def start_writing(count: int) -> None:
             nonlocal writing
             _set(job_id, progress=50, message=f"writing {count:,} rows in one transaction")
             writing = True
 
-        report = bulk.import_rows(custody(), rows, recipient_party_id=recipient, actor=actor, now=clock.now(),
-                                  skip_invalid=skip_invalid, progress=progress, writing=start_writing)
+        report = bulk.import_rows(
+            custody(),
+            rows,
+            recipient_party_id=recipient,
+            actor=actor,
+            now=clock.now(),
+            skip_invalid=skip_invalid,
+            progress=progress,
+            writing=start_writing,
+        )
     except RegistryError as error:  # the file itself refused: no header, an unknown recipient
         db.session.rollback()
         _set(job_id, status="refused", progress=100, message="refused", csv_text=None, error=error.detail[:1000])
@@ -119,22 +163,43 @@ def run(job_id: str) -> None:
     except Exception:
         db.session.rollback()
         log.exception("import job %s failed", job_id)
-        _set(job_id, status="failed", message="failed", csv_text=None,
-             error="the import failed and committed nothing; the server log says why")
+        _set(
+            job_id,
+            status="failed",
+            message="failed",
+            csv_text=None,
+            error="the import failed and committed nothing; the server log says why",
+        )
         return
     finally:
         db.session.remove()
     if report.committed:
-        message = f"imported {report.imported:,} rows" + (f", {report.already_imported:,} were imported before"
-                                                          if report.already_imported else "")
+        message = f"imported {report.imported:,} rows" + (
+            f", {report.already_imported:,} were imported before" if report.already_imported else ""
+        )
         _set(job_id, status="done", progress=100, message=message, report=report.to_dict(), csv_text=None)
     else:
-        _set(job_id, status="refused", progress=100, csv_text=None, report=report.to_dict(),
-             message=f"{len(report.problems):,} of {report.rows:,} rows are bad: nothing was imported")
+        _set(
+            job_id,
+            status="refused",
+            progress=100,
+            csv_text=None,
+            report=report.to_dict(),
+            message=f"{len(report.problems):,} of {report.rows:,} rows are bad: nothing was imported",
+        )
 
 
 def job_json(job: ImportJob) -> dict:
-    return {"id": job.id, "status": job.status, "progress": job.progress, "message": job.message,
-            "rows": job.rows, "recipient_party_id": job.recipient_party_id, "skip_invalid": job.skip_invalid,
-            "report": job.report, "error": job.error, "created_at": job.created_at.isoformat(),
-            "updated_at": job.updated_at.isoformat()}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "rows": job.rows,
+        "recipient_party_id": job.recipient_party_id,
+        "skip_invalid": job.skip_invalid,
+        "report": job.report,
+        "error": job.error,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }

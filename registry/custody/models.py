@@ -3,6 +3,7 @@ plus the personal-data vault, which holds what the ledger must not: private pers
 addresses and identity documents. The ledger carries only a salted commitment to them, so erasing
 the vault leaves the ledger intact and verifiable.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,6 +31,7 @@ class Party(Base):
 
 class PersonalData(Base):
     """The vault: not a projection, never on the ledger, erasable."""
+
     __tablename__ = "personal_data"
 
     party_id: Mapped[str] = mapped_column(ForeignKey("party.id"), primary_key=True)
@@ -87,6 +89,7 @@ class CustodyRecord(Base):
     originals view); they are empty for a record never corrected. Corrections are records of their
     own (type `corrected`) naming the record they correct. `holder_party_id` is who holds the item
     after this event, by the effective record."""
+
     __tablename__ = "custody_record"
 
     entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -118,6 +121,7 @@ class CustodyRecord(Base):
 
 class ImportKey(Base):
     """Idempotency keys of bulk-imported rows: a row imported once is not imported again."""
+
     __tablename__ = "import_key"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -128,6 +132,7 @@ class ImportKey(Base):
 class ImportJob(Base):
     """A bulk import running in the background: the file, how far it is, and its row report. Not a
     projection of the ledger: the rows it imports are, once it has committed them."""
+
     __tablename__ = "import_job"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -7,6 +7,7 @@ correction folded in, latest wins) and, once corrected, what was first written (
 item's status, holder and dates are the effective records folded through the state machine
 (`states`), so a corrected date or party changes what every later rule reads.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -53,11 +54,29 @@ def party_columns(prefix: str, party: Party) -> dict:
     return columns
 
 
-def record_row(index: int, event: dict, kind: str, *, party: str | None, details: dict, on: str,
-               holder: str | None, corrects: int | None = None) -> dict:
-    return {"entry_index": index, "item_id": event["payload"]["item_id"], "type": kind, "on": _day(on),
-            "party_id": party, "details": details, "corrects": corrects, "actor": event["actor"],
-            "recorded_at": _time(event), "holder_party_id": holder}
+def record_row(
+    index: int,
+    event: dict,
+    kind: str,
+    *,
+    party: str | None,
+    details: dict,
+    on: str,
+    holder: str | None,
+    corrects: int | None = None,
+) -> dict:
+    return {
+        "entry_index": index,
+        "item_id": event["payload"]["item_id"],
+        "type": kind,
+        "on": _day(on),
+        "party_id": party,
+        "details": details,
+        "corrects": corrects,
+        "actor": event["actor"],
+        "recorded_at": _time(event),
+        "holder_party_id": holder,
+    }
 
 
 def _details(payload: dict) -> dict:
@@ -66,9 +85,20 @@ def _details(payload: dict) -> dict:
 
 def party_registered(session: Session, index: int, event: dict) -> None:
     p = event["payload"]
-    session.add(Party(id=p["party_id"], kind=p["kind"], name=p.get("name"), address=p.get("address"),
-                      ffl=p.get("ffl"), ffl_abbreviated=p.get("ffl_abbreviated"), commitment=p.get("commitment"),
-                      erased=False, registered_entry=index, registered_at=_time(event)))
+    session.add(
+        Party(
+            id=p["party_id"],
+            kind=p["kind"],
+            name=p.get("name"),
+            address=p.get("address"),
+            ffl=p.get("ffl"),
+            ffl_abbreviated=p.get("ffl_abbreviated"),
+            commitment=p.get("commitment"),
+            erased=False,
+            registered_entry=index,
+            registered_at=_time(event),
+        )
+    )
     session.flush()  # before any item names the party: tables are linked by keys, not ORM relationships
 
 
@@ -79,11 +109,22 @@ def party_erased(session: Session, index: int, event: dict) -> None:
 def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
     """The item row and the custody record of an `item.registered` event."""
     p = event["payload"]
-    item = {"id": p["item_id"], "kind": p["kind"], "scheme": p["scheme"], "serial": p["serial"],
-            "serial_normalized": p["serial_normalized"], "uniqueness_key": p["uniqueness_key"],
-            "attributes": p.get("attributes", {}), "status": "registered", "holder_party_id": None, "acquired": False,
-            "acquired_on": None, "registered_entry": index, "last_event_date": _day(p["date"]),
-            **{name: p.get(name) for name in ITEM_FIELDS}}
+    item = {
+        "id": p["item_id"],
+        "kind": p["kind"],
+        "scheme": p["scheme"],
+        "serial": p["serial"],
+        "serial_normalized": p["serial_normalized"],
+        "uniqueness_key": p["uniqueness_key"],
+        "attributes": p.get("attributes", {}),
+        "status": "registered",
+        "holder_party_id": None,
+        "acquired": False,
+        "acquired_on": None,
+        "registered_entry": index,
+        "last_event_date": _day(p["date"]),
+        **{name: p.get(name) for name in ITEM_FIELDS},
+    }
     return item, record_row(index, event, "registered", party=None, on=p["date"], holder=None, details=_details(p))
 
 
@@ -91,10 +132,22 @@ def acquisition_rows(index: int, event: dict) -> tuple[dict, dict]:
     """What an `item.acquired` event changes on a newly registered item, and its custody record (the
     bulk import writes these rows itself; the handler below gives the same)."""
     p = event["payload"]
-    change = {"status": "in_custody", "holder_party_id": p["recipient_party_id"], "acquired": True,
-              "acquired_on": _day(p["date"]), "last_event_date": _day(p["date"])}
-    return change, record_row(index, event, "acquired", party=p["source_party_id"], on=p["date"],
-                              holder=p["recipient_party_id"], details=_details(p))
+    change = {
+        "status": "in_custody",
+        "holder_party_id": p["recipient_party_id"],
+        "acquired": True,
+        "acquired_on": _day(p["date"]),
+        "last_event_date": _day(p["date"]),
+    }
+    return change, record_row(
+        index,
+        event,
+        "acquired",
+        party=p["source_party_id"],
+        on=p["date"],
+        holder=p["recipient_party_id"],
+        details=_details(p),
+    )
 
 
 def item_registered(session: Session, index: int, event: dict) -> None:
@@ -104,8 +157,12 @@ def item_registered(session: Session, index: int, event: dict) -> None:
     session.add(CustodyRecord(**record))
 
 
-RECORD_TYPES = {"item.acquired": "acquired", "item.disposed": "disposed", "item.transferred": "transferred",
-                "item.status_changed": "status_changed"}
+RECORD_TYPES = {
+    "item.acquired": "acquired",
+    "item.disposed": "disposed",
+    "item.transferred": "transferred",
+    "item.status_changed": "status_changed",
+}
 
 
 def party_kind(session: Session, party_id: str | None) -> str | None:
@@ -128,24 +185,35 @@ def step_of(session: Session, record_type: str, on: date, details: dict) -> stat
         return states.Step(details["status"], on)
     if record_type not in ("acquired", "disposed", "transferred"):
         return None
-    party_id = details[{"acquired": "recipient_party_id", "disposed": "transferee_party_id",
-                        "transferred": "to_party_id"}[record_type]]
-    return states.Step(record_type, on, party_id=party_id, party_kind=party_kind(session, party_id),
-                       form_4473=details.get("form_4473"))
+    party_id = details[
+        {"acquired": "recipient_party_id", "disposed": "transferee_party_id", "transferred": "to_party_id"}[record_type]
+    ]
+    return states.Step(
+        record_type, on, party_id=party_id, party_kind=party_kind(session, party_id), form_4473=details.get("form_4473")
+    )
 
 
 def custody_of(session: Session, item: Item) -> states.Custody:
     """Where the item stands now, as its row records it."""
-    return states.Custody(status=item.status, holder_party_id=item.holder_party_id,
-                          holder_kind=party_kind(session, item.holder_party_id), acquired=item.acquired,
-                          acquired_on=item.acquired_on, last_date=item.last_event_date)
+    return states.Custody(
+        status=item.status,
+        holder_party_id=item.holder_party_id,
+        holder_kind=party_kind(session, item.holder_party_id),
+        acquired=item.acquired,
+        acquired_on=item.acquired_on,
+        last_date=item.last_event_date,
+    )
 
 
 def _set_custody(item: Item, custody: states.Custody) -> None:
     """Write what changed only (an ORM attribute set costs as much whether or not it changes)."""
-    for column, value in (("status", custody.status), ("holder_party_id", custody.holder_party_id),
-                          ("acquired", custody.acquired), ("acquired_on", custody.acquired_on),
-                          ("last_event_date", custody.last_date)):
+    for column, value in (
+        ("status", custody.status),
+        ("holder_party_id", custody.holder_party_id),
+        ("acquired", custody.acquired),
+        ("acquired_on", custody.acquired_on),
+        ("last_event_date", custody.last_date),
+    ):
         if getattr(item, column) != value:
             setattr(item, column, value)
 
@@ -157,8 +225,19 @@ def item_event(session: Session, index: int, event: dict) -> None:
     details, on = _details(p), _day(p["date"])
     custody = states.advance(custody_of(session, item), step_of(session, record_type, on, details))
     _set_custody(item, custody)
-    session.add(CustodyRecord(**record_row(index, event, record_type, party=details.get(PARTY_FIELD.get(record_type)),
-                                           on=p["date"], holder=custody.holder_party_id, details=details)))
+    session.add(
+        CustodyRecord(
+            **record_row(
+                index,
+                event,
+                record_type,
+                party=details.get(PARTY_FIELD.get(record_type)),
+                on=p["date"],
+                holder=custody.holder_party_id,
+                details=details,
+            )
+        )
+    )
     if record_type == "disposed" and _counts_as_handgun_sale(session, item, custody.holder_kind):
         refresh_multiple_sales(session, {p["transferee_party_id"]})
 
@@ -176,7 +255,11 @@ def custody_corrected(session: Session, index: int, event: dict) -> None:
     item = session.get(Item, p["item_id"])
     persons_before = _transferees(session, item.id)
     if target.original_details is None:
-        target.original_on, target.original_party_id, target.original_details = target.on, target.party_id, target.details
+        target.original_on, target.original_party_id, target.original_details = (
+            target.on,
+            target.party_id,
+            target.details,
+        )
     target.details = corrected_details(session, target.details, p["fields"])
     if "date" in p["fields"]:
         target.on = _day(p["fields"]["date"])
@@ -186,9 +269,20 @@ def custody_corrected(session: Session, index: int, event: dict) -> None:
         for name, value in p["fields"].items():
             if name in ITEM_FIELDS or name in SERIAL_FIELDS and name != "override":
                 setattr(item, name, value)
-    session.add(CustodyRecord(**record_row(index, event, "corrected", party=None, corrects=p["corrects"],
-                                           on=_time(event).date().isoformat(), holder=item.holder_party_id,
-                                           details={"fields": p["fields"], "reason": p["reason"]})))
+    session.add(
+        CustodyRecord(
+            **record_row(
+                index,
+                event,
+                "corrected",
+                party=None,
+                corrects=p["corrects"],
+                on=_time(event).date().isoformat(),
+                holder=item.holder_party_id,
+                details={"fields": p["fields"], "reason": p["reason"]},
+            )
+        )
+    )
     refold(session, item)
     refresh_multiple_sales(session, persons_before | _transferees(session, item.id))
 
@@ -206,8 +300,11 @@ def corrected_details(session: Session, details: dict, fields: dict) -> dict:
 
 def refold(session: Session, item: Item) -> None:
     """Recompute the item's custody from its effective records, and each record's holder after it."""
-    records = list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item.id)
-                                   .order_by(CustodyRecord.entry_index)))
+    records = list(
+        session.scalars(
+            select(CustodyRecord).where(CustodyRecord.item_id == item.id).order_by(CustodyRecord.entry_index)
+        )
+    )
     custody = states.registered(records[0].on)
     for record in records:
         step = step_of(session, record.type, record.on, record.details)
@@ -219,8 +316,11 @@ def refold(session: Session, item: Item) -> None:
 
 
 def _transferees(session: Session, item_id: str) -> set[str]:
-    return set(session.scalars(select(CustodyRecord.party_id).where(CustodyRecord.item_id == item_id,
-                                                                    CustodyRecord.type == "disposed")))
+    return set(
+        session.scalars(
+            select(CustodyRecord.party_id).where(CustodyRecord.item_id == item_id, CustodyRecord.type == "disposed")
+        )
+    )
 
 
 def refresh_multiple_sales(session: Session, party_ids: set[str | None]) -> None:
@@ -232,8 +332,10 @@ def refresh_multiple_sales(session: Session, party_ids: set[str | None]) -> None
     for party_id in sorted(p for p in party_ids if p):
         party = session.get(Party, party_id)
         wanted = _flags_for(session, party_id) if party is not None and party.kind == "person" else {}
-        existing = {flag.entry_index: flag for flag in
-                    session.scalars(select(MultipleSaleFlag).where(MultipleSaleFlag.party_id == party_id))}
+        existing = {
+            flag.entry_index: flag
+            for flag in session.scalars(select(MultipleSaleFlag).where(MultipleSaleFlag.party_id == party_id))
+        }
         for entry_index, flag in existing.items():
             if entry_index not in wanted:
                 session.delete(flag)
@@ -241,8 +343,11 @@ def refresh_multiple_sales(session: Session, party_ids: set[str | None]) -> None
                 flag.item_ids, flag.first_date, flag.last_date = wanted[entry_index]
         for entry_index, (item_ids, first, last) in wanted.items():
             if entry_index not in existing:
-                session.add(MultipleSaleFlag(entry_index=entry_index, party_id=party_id, item_ids=item_ids,
-                                             first_date=first, last_date=last))
+                session.add(
+                    MultipleSaleFlag(
+                        entry_index=entry_index, party_id=party_id, item_ids=item_ids, first_date=first, last_date=last
+                    )
+                )
     session.flush()
 
 
@@ -250,14 +355,22 @@ def _flags_for(session: Session, party_id: str) -> dict[int, tuple[list[str], da
     sales = session.execute(
         select(CustodyRecord.entry_index, CustodyRecord.item_id, CustodyRecord.on)
         .join(Item, Item.id == CustodyRecord.item_id)
-        .where(CustodyRecord.type == "disposed", CustodyRecord.party_id == party_id, Item.kind == "firearm",
-               Item.type.in_(rules.HANDGUN_TYPES))
-        .order_by(CustodyRecord.entry_index)).all()
+        .where(
+            CustodyRecord.type == "disposed",
+            CustodyRecord.party_id == party_id,
+            Item.kind == "firearm",
+            Item.type.in_(rules.HANDGUN_TYPES),
+        )
+        .order_by(CustodyRecord.entry_index)
+    ).all()
     window = timedelta(days=rules.MULTIPLE_SALE_BUSINESS_DAYS + 4)  # five business days span at most nine days
     flags = {}
     for position, (entry_index, item_id, on) in enumerate(sales):
-        related = [(other, day) for _, other, day in sales[:position]
-                   if abs(day - on) <= window and rules.within_business_days(day, on)]
+        related = [
+            (other, day)
+            for _, other, day in sales[:position]
+            if abs(day - on) <= window and rules.within_business_days(day, on)
+        ]
         if related:
             days = [day for _, day in related] + [on]
             flags[entry_index] = (sorted({other for other, _ in related} | {item_id}), min(days), max(days))
@@ -265,8 +378,10 @@ def _flags_for(session: Session, party_id: str) -> dict[int, tuple[list[str], da
 
 
 HANDLERS = {
-    "party.registered": party_registered, "party.erased": party_erased,
-    "item.registered": item_registered, **{event_type: item_event for event_type in RECORD_TYPES},
+    "party.registered": party_registered,
+    "party.erased": party_erased,
+    "item.registered": item_registered,
+    **{event_type: item_event for event_type in RECORD_TYPES},
     "custody.corrected": custody_corrected,
 }
 

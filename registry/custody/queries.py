@@ -1,4 +1,5 @@
 """Reading custody: search, an item's timeline, the bound book, trace requests and compliance signals."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ def licensees(session: Session) -> list[Party]:
 def custody_state(session: Session, item: Item) -> str:
     """The item's state in the custody state machine (`states`), from its effective records."""
     from registry.custody.projection import custody_of
+
     return custody_of(session, item).state
 
 
@@ -68,15 +70,26 @@ def party_label(session: Session, party_id: str | None, *, personal: bool, docum
     return label
 
 
-def search(session: Session, *, serial: str | None = None, kind: str | None = None, status: str | None = None,
-           holder: str | None = None, manufacturer: str | None = None, date_from: date | None = None,
-           date_to: date | None = None, after: str | None = None, limit: int = 50) -> list[Item]:
+def search(
+    session: Session,
+    *,
+    serial: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    holder: str | None = None,
+    manufacturer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> list[Item]:
     """Items matching every filter given; `serial` matches the normalised form exactly, in every
     scheme (the input is normalised the way each scheme would)."""
     query = select(Item)
     if serial:
-        forms = {serial.strip()} | {serials.validate(name, serial).normalized for name in serials.SCHEMES
-                                    if len(serial) <= serials.MAX_INPUT}
+        forms = {serial.strip()} | {
+            serials.validate(name, serial).normalized for name in serials.SCHEMES if len(serial) <= serials.MAX_INPUT
+        }
         query = query.where(Item.serial_normalized.in_(sorted(f for f in forms if f)))
     if kind:
         query = query.where(Item.kind == kind)
@@ -96,26 +109,42 @@ def search(session: Session, *, serial: str | None = None, kind: str | None = No
 
 
 def timeline(session: Session, item_id: str) -> list[CustodyRecord]:
-    return list(session.scalars(select(CustodyRecord).where(CustodyRecord.item_id == item_id)
-                                .order_by(CustodyRecord.entry_index)))
+    return list(
+        session.scalars(
+            select(CustodyRecord).where(CustodyRecord.item_id == item_id).order_by(CustodyRecord.entry_index)
+        )
+    )
 
 
 def record_before(session: Session, record: CustodyRecord) -> CustodyRecord | None:
     """The item's custody record before `record` (not counting corrections): who held the item then."""
-    return session.scalar(select(CustodyRecord).where(
-        CustodyRecord.item_id == record.item_id, CustodyRecord.type != "corrected",
-        CustodyRecord.entry_index < record.entry_index).order_by(CustodyRecord.entry_index.desc()).limit(1))
+    return session.scalar(
+        select(CustodyRecord)
+        .where(
+            CustodyRecord.item_id == record.item_id,
+            CustodyRecord.type != "corrected",
+            CustodyRecord.entry_index < record.entry_index,
+        )
+        .order_by(CustodyRecord.entry_index.desc())
+        .limit(1)
+    )
 
 
 def corrections_of(session: Session, entries: set[int]) -> set[int]:
     """The ledger entries that correct any of `entries`: a report showing a record proves them too."""
-    return set(_in_chunks(session, lambda chunk: select(CustodyRecord.entry_index).where(
-        CustodyRecord.corrects.in_(chunk)), sorted(entries)))
+    return set(
+        _in_chunks(
+            session,
+            lambda chunk: select(CustodyRecord.entry_index).where(CustodyRecord.corrects.in_(chunk)),
+            sorted(entries),
+        )
+    )
 
 
 @dataclass
 class BookRow:
     """One line of the A&D record, in ATF column order (27 CFR 478.125(e))."""
+
     item: Item
     acquisition: dict
     disposition: dict | None
@@ -129,7 +158,7 @@ def _in_chunks(session: Session, statement_for, keys: list, size: int = 900) -> 
     """Rows of `statement_for(chunk)` for the keys in chunks (bounded IN lists on every engine)."""
     found = []
     for start in range(0, len(keys), size):
-        found.extend(session.scalars(statement_for(keys[start:start + size])))
+        found.extend(session.scalars(statement_for(keys[start : start + size])))
     return found
 
 
@@ -144,16 +173,23 @@ def _opens(record: CustodyRecord) -> bool:
 
 
 def _closes(record: CustodyRecord) -> bool:
-    return record.type == "disposed" or (record.type == "status_changed"
-                                         and record.details["status"] in CLOSING_STATUSES)
+    return record.type == "disposed" or (
+        record.type == "status_changed" and record.details["status"] in CLOSING_STATUSES
+    )
 
 
 def book_lines(session: Session, item_ids: list[str]) -> dict[str, list[tuple[CustodyRecord, CustodyRecord | None]]]:
     """For each item, its book lines in ledger order: (opening record, closing record or None)."""
     lines: dict[str, list] = {}
-    records = _in_chunks(session, lambda chunk: select(CustodyRecord).where(
-        CustodyRecord.item_id.in_(chunk), CustodyRecord.type.in_(("acquired", "disposed", "status_changed")))
-        .order_by(CustodyRecord.entry_index), sorted(set(item_ids)))
+    records = _in_chunks(
+        session,
+        lambda chunk: (
+            select(CustodyRecord)
+            .where(CustodyRecord.item_id.in_(chunk), CustodyRecord.type.in_(("acquired", "disposed", "status_changed")))
+            .order_by(CustodyRecord.entry_index)
+        ),
+        sorted(set(item_ids)),
+    )
     for record in sorted(records, key=lambda r: r.entry_index):
         own = lines.setdefault(record.item_id, [])
         if _opens(record):
@@ -166,11 +202,19 @@ def book_lines(session: Session, item_ids: list[str]) -> dict[str, list[tuple[Cu
 def _openings(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
     """The opening records of the period (and their items): by the original date and recipient in
     the originals view, by the effective ones in the corrected and both views."""
-    period = (or_(and_(CustodyRecord.original_on.is_(None), CustodyRecord.on.between(date_from, date_to)),
-                  CustodyRecord.original_on.between(date_from, date_to)) if view == "originals"
-              else CustodyRecord.on.between(date_from, date_to))
-    query = (select(CustodyRecord, Item).join(Item, Item.id == CustodyRecord.item_id)
-             .where(CustodyRecord.type.in_(("acquired", "status_changed")), Item.kind == "firearm", period))
+    period = (
+        or_(
+            and_(CustodyRecord.original_on.is_(None), CustodyRecord.on.between(date_from, date_to)),
+            CustodyRecord.original_on.between(date_from, date_to),
+        )
+        if view == "originals"
+        else CustodyRecord.on.between(date_from, date_to)
+    )
+    query = (
+        select(CustodyRecord, Item)
+        .join(Item, Item.id == CustodyRecord.item_id)
+        .where(CustodyRecord.type.in_(("acquired", "status_changed")), Item.kind == "firearm", period)
+    )
     if licensee and view != "originals":
         query = query.where(CustodyRecord.holder_party_id == licensee)
     found = []
@@ -189,8 +233,15 @@ def _recipient(record: CustodyRecord, *, original: bool) -> str | None:
     return details.get("recipient_party_id") if record.type == "acquired" else record.holder_party_id
 
 
-def bound_book(session: Session, *, date_from: date, date_to: date, licensee: str | None = None,
-               view: str = "both", personal: bool = True) -> list[BookRow]:
+def bound_book(
+    session: Session,
+    *,
+    date_from: date,
+    date_to: date,
+    licensee: str | None = None,
+    view: str = "both",
+    personal: bool = True,
+) -> list[BookRow]:
     """The lines opened in the period (with their closings), for one receiving licensee or all.
 
     Reads in a handful of statements whatever the size of the book: the openings with their items,
@@ -199,13 +250,31 @@ def bound_book(session: Session, *, date_from: date, date_to: date, licensee: st
     items = sorted({item.id for _, item in openings})
     lines = book_lines(session, items)
     closing_of = {opening.entry_index: closing for own in lines.values() for opening, closing in own}
-    registrations = {r.entry_index: r for r in _in_chunks(session, lambda chunk: select(CustodyRecord).where(
-        CustodyRecord.entry_index.in_(chunk)), sorted({item.registered_entry for _, item in openings}))}
-    named = sorted({r.entry_index for opening, _ in openings for r in (opening, closing_of.get(opening.entry_index))
-                    if r is not None} | set(registrations))
+    registrations = {
+        r.entry_index: r
+        for r in _in_chunks(
+            session,
+            lambda chunk: select(CustodyRecord).where(CustodyRecord.entry_index.in_(chunk)),
+            sorted({item.registered_entry for _, item in openings}),
+        )
+    }
+    named = sorted(
+        {
+            r.entry_index
+            for opening, _ in openings
+            for r in (opening, closing_of.get(opening.entry_index))
+            if r is not None
+        }
+        | set(registrations)
+    )
     fixes_of: dict[int, list[CustodyRecord]] = {}
-    for fix in _in_chunks(session, lambda chunk: select(CustodyRecord).where(CustodyRecord.corrects.in_(chunk))
-                          .order_by(CustodyRecord.entry_index), named):
+    for fix in _in_chunks(
+        session,
+        lambda chunk: (
+            select(CustodyRecord).where(CustodyRecord.corrects.in_(chunk)).order_by(CustodyRecord.entry_index)
+        ),
+        named,
+    ):
         fixes_of.setdefault(fix.corrects, []).append(fix)
     labels: dict[str | None, dict | None] = {}
 
@@ -218,16 +287,39 @@ def bound_book(session: Session, *, date_from: date, date_to: date, licensee: st
     for opening, item in openings:
         closing = closing_of.get(opening.entry_index)
         registration = registrations[item.registered_entry]
-        fixes = sorted((fix for record in (registration, opening, closing) if record is not None
-                        for fix in fixes_of.get(record.entry_index, ())), key=lambda fix: fix.entry_index)
-        entries = {"acquisition_entry": opening.entry_index,
-                   "disposition_entry": None if closing is None else closing.entry_index}
+        fixes = sorted(
+            (
+                fix
+                for record in (registration, opening, closing)
+                if record is not None
+                for fix in fixes_of.get(record.entry_index, ())
+            ),
+            key=lambda fix: fix.entry_index,
+        )
+        entries = {
+            "acquisition_entry": opening.entry_index,
+            "disposition_entry": None if closing is None else closing.entry_index,
+        }
         if view in ("originals", "both") or not fixes:
-            rows.append(BookRow(item, *_book_values(label, registration, opening, closing, original=True), **entries,
-                                corrections=fixes, version="original" if fixes else "only"))
+            rows.append(
+                BookRow(
+                    item,
+                    *_book_values(label, registration, opening, closing, original=True),
+                    **entries,
+                    corrections=fixes,
+                    version="original" if fixes else "only",
+                )
+            )
         if fixes and view in ("corrected", "both"):
-            rows.append(BookRow(item, *_book_values(label, registration, opening, closing, original=False), **entries,
-                                corrections=fixes, version="corrected"))
+            rows.append(
+                BookRow(
+                    item,
+                    *_book_values(label, registration, opening, closing, original=False),
+                    **entries,
+                    corrections=fixes,
+                    version="corrected",
+                )
+            )
     return rows
 
 
@@ -236,49 +328,87 @@ def _version(record: CustodyRecord, original: bool) -> dict:
     return {**details, "date": (record.first_on if original else record.on).isoformat()}
 
 
-def _book_values(label, registration: CustodyRecord, opening: CustodyRecord, closing: CustodyRecord | None, *,
-                 original: bool) -> tuple[dict, dict | None]:
+def _book_values(
+    label, registration: CustodyRecord, opening: CustodyRecord, closing: CustodyRecord | None, *, original: bool
+) -> tuple[dict, dict | None]:
     described = _version(registration, original)
-    description = {name: described.get(name) for name in ("manufacturer", "importer", "model", "serial", "type",
-                                                         "caliber")}
+    description = {
+        name: described.get(name) for name in ("manufacturer", "importer", "model", "serial", "type", "caliber")
+    }
     opened = _version(opening, original)
     if opening.type == "acquired":
         source = label(opened.get("source_party_id")) or {}
-        received = {"source_name": opened.get("source_name") or source.get("name"),
-                    "source_address": opened.get("source_address") or source.get("address"),
-                    "source_ffl": opened.get("source_ffl") or source.get("ffl")}
+        received = {
+            "source_name": opened.get("source_name") or source.get("name"),
+            "source_address": opened.get("source_address") or source.get("address"),
+            "source_ffl": opened.get("source_ffl") or source.get("ffl"),
+        }
     else:
-        received = {"source_name": "Recovered after theft or loss", "source_address": opened.get("note") or "",
-                    "source_ffl": None}
+        received = {
+            "source_name": "Recovered after theft or loss",
+            "source_address": opened.get("note") or "",
+            "source_ffl": None,
+        }
     received = {**description, "date": opened["date"], **received}
     if closing is None:
         return received, None
     closed = _version(closing, original)
     if closing.type == "disposed":
         transferee = label(closed.get("transferee_party_id")) or {}
-        return received, {"date": closed["date"],
-                          "transferee_name": closed.get("transferee_name") or transferee.get("name"),
-                          "transferee_address": closed.get("transferee_address") or transferee.get("address"),
-                          "transferee_ffl": closed.get("transferee_ffl") or transferee.get("ffl"),
-                          "form_4473": closed.get("form_4473")}
+        return received, {
+            "date": closed["date"],
+            "transferee_name": closed.get("transferee_name") or transferee.get("name"),
+            "transferee_address": closed.get("transferee_address") or transferee.get("address"),
+            "transferee_ffl": closed.get("transferee_ffl") or transferee.get("ffl"),
+            "form_4473": closed.get("form_4473"),
+        }
     incident = closed.get("atf_incident")
-    return received, {"date": closed["date"], "transferee_name": CLOSING_STATUSES[closed["status"]],
-                      "transferee_address": f"ATF incident {incident}" if incident else (closed.get("note") or ""),
-                      "transferee_ffl": None, "form_4473": None}
+    return received, {
+        "date": closed["date"],
+        "transferee_name": CLOSING_STATUSES[closed["status"]],
+        "transferee_address": f"ATF incident {incident}" if incident else (closed.get("note") or ""),
+        "transferee_ffl": None,
+        "form_4473": None,
+    }
 
 
-BOOK_COLUMNS = ("manufacturer", "importer", "model", "serial", "type", "caliber", "date", "source_name",
-                "source_address", "source_ffl", "disposition_date", "transferee_name", "transferee_address",
-                "transferee_ffl", "form_4473", "version", "acquisition_entry", "disposition_entry")
+BOOK_COLUMNS = (
+    "manufacturer",
+    "importer",
+    "model",
+    "serial",
+    "type",
+    "caliber",
+    "date",
+    "source_name",
+    "source_address",
+    "source_ffl",
+    "disposition_date",
+    "transferee_name",
+    "transferee_address",
+    "transferee_ffl",
+    "form_4473",
+    "version",
+    "acquisition_entry",
+    "disposition_entry",
+)
 
 
 def book_row_dict(row: BookRow) -> dict:
-    out = {**row.acquisition, "version": row.version, "acquisition_entry": row.acquisition_entry,
-           "disposition_entry": row.disposition_entry}
+    out = {
+        **row.acquisition,
+        "version": row.version,
+        "acquisition_entry": row.acquisition_entry,
+        "disposition_entry": row.disposition_entry,
+    }
     disposition = row.disposition or {}
-    out.update(disposition_date=disposition.get("date"), transferee_name=disposition.get("transferee_name"),
-               transferee_address=disposition.get("transferee_address"),
-               transferee_ffl=disposition.get("transferee_ffl"), form_4473=disposition.get("form_4473"))
+    out.update(
+        disposition_date=disposition.get("date"),
+        transferee_name=disposition.get("transferee_name"),
+        transferee_address=disposition.get("transferee_address"),
+        transferee_ffl=disposition.get("transferee_ffl"),
+        form_4473=disposition.get("form_4473"),
+    )
     return {name: out.get(name) for name in BOOK_COLUMNS}
 
 
@@ -299,19 +429,28 @@ def trace(session: Session, serial: str, manufacturer: str | None, *, now: datet
     for item in found:
         opening, closing = (lines.get(item.id) or [(None, None)])[-1]
         acquisition = opening if opening is not None and opening.type == "acquired" else None
-        answers.append({
-            "item": item,
-            "acquisition": opening,
-            "source": party_label(session, acquisition.party_id, personal=personal) if acquisition else None,
-            "disposition": closing,
-            "transferee": (party_label(session, closing.party_id, personal=personal)
-                           if closing is not None and closing.type == "disposed" else None),
-        })
+        answers.append(
+            {
+                "item": item,
+                "acquisition": opening,
+                "source": party_label(session, acquisition.party_id, personal=personal) if acquisition else None,
+                "disposition": closing,
+                "transferee": (
+                    party_label(session, closing.party_id, personal=personal)
+                    if closing is not None and closing.type == "disposed"
+                    else None
+                ),
+            }
+        )
     return TraceAnswer(received_at=now, serial=serial, items=answers)
 
 
 def serials_of(session: Session, item_ids: set[str]) -> dict[str, str]:
-    return dict(session.execute(select(Item.id, Item.serial).where(Item.id.in_(sorted(item_ids)))).all()) if item_ids else {}
+    return (
+        dict(session.execute(select(Item.id, Item.serial).where(Item.id.in_(sorted(item_ids)))).all())
+        if item_ids
+        else {}
+    )
 
 
 SIGNAL_ROWS = 200  # each signal lists at most this many rows, with the total beside them
@@ -331,17 +470,31 @@ def multiple_sales(session: Session, limit: int = SIGNAL_ROWS) -> Signal:
 def thefts(session: Session, *, now: datetime, limit: int = SIGNAL_ROWS) -> Signal:
     """Items stolen or lost, with the 48-hour reporting deadline from the time of discovery: each
     item's latest status change is its theft or loss (anything after would have changed its status)."""
-    latest = (select(func.max(CustodyRecord.entry_index)).where(CustodyRecord.item_id == Item.id,
-                                                                CustodyRecord.type == "status_changed")
-              .correlate(Item).scalar_subquery())
-    rows = session.execute(select(Item, CustodyRecord).join(CustodyRecord, CustodyRecord.entry_index == latest)
-                           .where(text(f"item.{MISSING}"))).all()
+    latest = (
+        select(func.max(CustodyRecord.entry_index))
+        .where(CustodyRecord.item_id == Item.id, CustodyRecord.type == "status_changed")
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Item, CustodyRecord)
+        .join(CustodyRecord, CustodyRecord.entry_index == latest)
+        .where(text(f"item.{MISSING}"))
+    ).all()
     out = []
     for item, record in rows:
         discovered = datetime.fromisoformat(record.details["discovered_at"])
         deadline = discovered + timedelta(hours=rules.THEFT_REPORT_HOURS)
-        out.append({"item": item, "record": record, "discovered_at": discovered, "deadline": deadline,
-                    "overdue": now > deadline, "hours_left": (deadline - now).total_seconds() / 3600})
+        out.append(
+            {
+                "item": item,
+                "record": record,
+                "discovered_at": discovered,
+                "deadline": deadline,
+                "overdue": now > deadline,
+                "hours_left": (deadline - now).total_seconds() / 3600,
+            }
+        )
     out.sort(key=lambda t: (t["deadline"], t["item"].id))
     return Signal(out[:limit], len(out))
 
@@ -353,6 +506,7 @@ def open_acquisitions(session: Session, *, today: date, limit: int = SIGNAL_ROWS
     # from SQLite that the index holds every row the query wants.
     held = text(f"item.{HELD}")
     items = session.scalars(select(Item).where(held).order_by(Item.acquired_on, Item.id).limit(limit))
-    rows = [{"item": item, "acquired_on": item.acquired_on, "age_days": (today - item.acquired_on).days}
-            for item in items]
+    rows = [
+        {"item": item, "acquired_on": item.acquired_on, "age_days": (today - item.acquired_on).days} for item in items
+    ]
     return Signal(rows, session.scalar(select(func.count()).select_from(Item).where(held)))

@@ -1,6 +1,7 @@
 """What a registration (or a corrected serial or fact) must be: the serial under its scheme, with an
 override where it fails a rule, its uniqueness key; the model year; the firearm type. Pure but for
 the serial schemes; the service checks uniqueness under the write lock."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,26 +12,38 @@ from registry.custody import rules
 from registry.custody.rules import CustodyError
 
 
-def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict,
-                   item_id: str) -> dict:
+def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict, item_id: str) -> dict:
     """The serial fields of a registration (or of a corrected serial): as marked, normalised, the
     uniqueness key, the decoded facts and, for a serial that fails a rule, the override."""
     if not isinstance(serial, str):
         raise CustodyError("the serial must be text", code="invalid_field", field="serial")
     if options is not None and not isinstance(options, dict):
-        raise CustodyError("the options must be an object of option names and values", code="invalid_field",
-                           field="options")
+        raise CustodyError(
+            "the options must be an object of option names and values", code="invalid_field", field="options"
+        )
     if not serial.strip():
-        raise CustodyError("the serial is empty: a firearm without a serial is recorded as NSN with a justification"
-                           if kind == "firearm" else "the serial is empty", code="serial_empty", field="serial")
+        raise CustodyError(
+            "the serial is empty: a firearm without a serial is recorded as NSN with a justification"
+            if kind == "firearm"
+            else "the serial is empty",
+            code="serial_empty",
+            field="serial",
+        )
     if kind == "firearm" and serial.strip().upper() == rules.NO_SERIAL:
         if not override:
-            raise CustodyError("a firearm recorded without a serial (NSN) needs a written justification",
-                               code="missing_field", field="override_justification")
+            raise CustodyError(
+                "a firearm recorded without a serial (NSN) needs a written justification",
+                code="missing_field",
+                field="override_justification",
+            )
         # Each firearm without a serial is its own item: its key is its id.
-        return {"serial": rules.NO_SERIAL, "serial_normalized": rules.NO_SERIAL, "attributes": {},
-                "uniqueness_key": f"firearm|nsn|{item_id}",
-                "override": {"codes": ["no_serial"], "justification": override}}
+        return {
+            "serial": rules.NO_SERIAL,
+            "serial_normalized": rules.NO_SERIAL,
+            "attributes": {},
+            "uniqueness_key": f"firearm|nsn|{item_id}",
+            "override": {"codes": ["no_serial"], "justification": override},
+        }
     try:
         checked = serials.validate(scheme, serial, **(options or {}))
     except serials.SerialsError as error:
@@ -38,12 +51,24 @@ def checked_serial(kind: str, scheme: str, serial, options, override: str | None
     if not checked.valid:
         first = checked.errors[0]
         if not override:
-            raise CustodyError(f"serial: {first.message}" + (f" (position {first.position})" if first.position else "")
-                               + "; an officer may record it with an override and a written justification",
-                               code=f"serial_{first.code}", field="serial")
-    fields = {"serial": serial.strip(), "serial_normalized": checked.normalized, "attributes": _json_safe(checked.info),
-              "uniqueness_key": _uniqueness_key(kind, scheme, checked, {**facts, "manufacturer": facts.get(
-                  "manufacturer") or checked.info.get("manufacturer")})}
+            raise CustodyError(
+                f"serial: {first.message}"
+                + (f" (position {first.position})" if first.position else "")
+                + "; an officer may record it with an override and a written justification",
+                code=f"serial_{first.code}",
+                field="serial",
+            )
+    fields = {
+        "serial": serial.strip(),
+        "serial_normalized": checked.normalized,
+        "attributes": _json_safe(checked.info),
+        "uniqueness_key": _uniqueness_key(
+            kind,
+            scheme,
+            checked,
+            {**facts, "manufacturer": facts.get("manufacturer") or checked.info.get("manufacturer")},
+        ),
+    }
     if not checked.valid:
         fields["override"] = {"codes": checked.codes, "justification": override}
     return fields
@@ -54,20 +79,27 @@ def model_year(value, *, now: datetime) -> int | None:
     if value in (None, ""):
         return None
     latest = now.year + 2
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (
-            isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit())):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, str))
+        or (isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()))
+    ):
         raise CustodyError("the model year must be a year such as 2024", code="invalid_field", field="model_year")
     year = int(value)
     if not rules.FIRST_MODEL_YEAR <= year <= latest:
-        raise CustodyError(f"the model year must lie between {rules.FIRST_MODEL_YEAR} and {latest}",
-                           code="invalid_field", field="model_year")
+        raise CustodyError(
+            f"the model year must lie between {rules.FIRST_MODEL_YEAR} and {latest}",
+            code="invalid_field",
+            field="model_year",
+        )
     return year
 
 
 def firearm_type(value: str | None) -> str:
     if not value or value.lower() not in rules.FIREARM_TYPES:
-        raise CustodyError(f"the type must be one of {', '.join(rules.FIREARM_TYPES)}", code="invalid_field",
-                           field="type")
+        raise CustodyError(
+            f"the type must be one of {', '.join(rules.FIREARM_TYPES)}", code="invalid_field", field="type"
+        )
     return value.lower()
 
 

@@ -1,4 +1,5 @@
 """Pure rules of custody, without the database: statuses, what may follow what, business days."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,8 +7,11 @@ from datetime import date, timedelta
 from registry.errors import CONFLICT, INVALID, DomainError
 
 KINDS = ("firearm", "vehicle", "goods")
-SCHEMES_BY_KIND = {"firearm": ("firearm",), "vehicle": ("vin", "vehicle_legacy"),
-                   "goods": ("gs1", "imei", "hin", "iso6346", "plain")}
+SCHEMES_BY_KIND = {
+    "firearm": ("firearm",),
+    "vehicle": ("vin", "vehicle_legacy"),
+    "goods": ("gs1", "imei", "hin", "iso6346", "plain"),
+}
 HANDGUN_TYPES = ("pistol", "revolver")
 FIREARM_TYPES = ("pistol", "revolver", "rifle", "shotgun", "receiver", "frame", "other")
 STATUSES = ("registered", "in_custody", "disposed", "stolen", "lost", "destroyed", "exported", "quarantined")
@@ -54,5 +58,8 @@ def check_status_details(kind: str, details: dict) -> None:
         if not details.get(name):
             raise CustodyError(f"a theft or loss needs the {name.replace('_', ' ')}", code="missing_field", field=name)
     if kind == "firearm" and not details.get("atf_incident"):
-        raise CustodyError("a firearm theft or loss needs the ATF incident number (Form 3310.11)",
-                           code="missing_field", field="atf_incident")
+        raise CustodyError(
+            "a firearm theft or loss needs the ATF incident number (Form 3310.11)",
+            code="missing_field",
+            field="atf_incident",
+        )

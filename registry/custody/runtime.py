@@ -1,4 +1,5 @@
 """The custody service bound to the current app."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """What the custody API takes and answers (see `registry.contract`). Dates arrive as text: the
 service reads them, so a wrong or future date is refused with the same code on the API and the forms."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -23,12 +24,16 @@ class NewParty(Body):
     id_issuer: Text | None = Field(None, description="the authority that issued it (e.g. TX, US)")
     id_number: Text | None = None
     id_document: Text | None = Field(None, description="the document as one line, when it is not given in parts")
-    confirm_distinct: bool = Field(False, description="register a person although one with the same name and "
-                                                      "address exists (409 possible_duplicate_person)")
+    confirm_distinct: bool = Field(
+        False,
+        description="register a person although one with the same name and "
+        "address exists (409 possible_duplicate_person)",
+    )
 
 
 class ItemFacts(Body):
     """What is known of an item besides its serial (a firearm needs its maker, model, type and caliber)."""
+
     manufacturer: Text | None = None
     importer: Text | None = None
     model: Text | None = None
@@ -80,7 +85,8 @@ class StatusChange(Body):
 class Correction(Body):
     corrects: Count | None = needed("the ledger index of the record it corrects")
     fields: dict[Annotated[str, Field(max_length=40)], Text | Year | None] | None = needed(
-        "the corrected fields: date, discovered_at, a *_party_id, serial, model_year or a text field")
+        "the corrected fields: date, discovered_at, a *_party_id, serial, model_year or a text field"
+    )
     reason: LongText | None = needed()
 
 
@@ -97,10 +103,12 @@ class ItemSearch(Page):
 
 class ImportQuery(Query):
     recipient_party_id: Id = Field(min_length=1, description="the receiving licensee")
-    skip_invalid: Literal["true", "false"] = Field("false", description="true to import the good rows of a "
-                                                                         "file with bad ones")
+    skip_invalid: Literal["true", "false"] = Field(
+        "false", description="true to import the good rows of a file with bad ones"
+    )
     background: Literal["true", "false", "auto"] = Field(
-        "auto", description="true: answer 202 with a job at once; auto: so for files of more than 2,000 rows")
+        "auto", description="true: answer 202 with a job at once; auto: so for files of more than 2,000 rows"
+    )
 
 
 class BookQuery(Query):

@@ -2,6 +2,7 @@
 then, under the ledger's write lock, checks the item's state, appends one event and applies its
 projection in the same transaction: a refusal appends nothing and changes nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,6 +24,7 @@ from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
+
 
 def commitment(salt: bytes, data: dict) -> str:
     """SHA-256 over the salt and the canonical JSON of the personal data: binds the ledger to the
@@ -46,26 +48,52 @@ class CustodyService:
     def register_licensee(self, *, ffl: str, name: str, address: str, actor: str, now: datetime) -> Party:
         checked = serials.validate("ffl", ffl or "")
         if not checked.valid:
-            raise CustodyError(f"licence number: {checked.errors[0].message}", code=f"ffl_{checked.errors[0].code}",
-                               field="ffl")
+            raise CustodyError(
+                f"licence number: {checked.errors[0].message}", code=f"ffl_{checked.errors[0].code}", field="ffl"
+            )
         name, address = text(name, "name", required=True), text(address, "address", required=True, limit=400)
         with write_transaction(self.session):
             if self.session.scalar(select(Party).where(Party.ffl == checked.normalized)) is not None:
-                raise CustodyError(f"a licensee with licence {checked.info['formatted']} is registered already",
-                                   code="duplicate_licensee", kind=CONFLICT, field="ffl")
-            return self._register_party({"kind": "licensee", "name": name, "address": address,
-                                         "ffl": checked.normalized, "ffl_abbreviated": checked.info["abbreviated"]},
-                                        actor=actor, now=now)
+                raise CustodyError(
+                    f"a licensee with licence {checked.info['formatted']} is registered already",
+                    code="duplicate_licensee",
+                    kind=CONFLICT,
+                    field="ffl",
+                )
+            return self._register_party(
+                {
+                    "kind": "licensee",
+                    "name": name,
+                    "address": address,
+                    "ffl": checked.normalized,
+                    "ffl_abbreviated": checked.info["abbreviated"],
+                },
+                actor=actor,
+                now=now,
+            )
 
     def register_organisation(self, *, name: str, address: str, actor: str, now: datetime) -> Party:
-        payload = {"kind": "organisation", "name": text(name, "name", required=True),
-                   "address": text(address, "address", required=True, limit=400)}
+        payload = {
+            "kind": "organisation",
+            "name": text(name, "name", required=True),
+            "address": text(address, "address", required=True, limit=400),
+        }
         with write_transaction(self.session):
             return self._register_party(payload, actor=actor, now=now)
 
-    def register_person(self, *, full_name: str, address: str, actor: str, now: datetime,
-                        id_document: str | None = None, id_type: str | None = None, id_issuer: str | None = None,
-                        id_number: str | None = None, confirm_distinct: bool = False) -> Party:
+    def register_person(
+        self,
+        *,
+        full_name: str,
+        address: str,
+        actor: str,
+        now: datetime,
+        id_document: str | None = None,
+        id_type: str | None = None,
+        id_issuer: str | None = None,
+        id_number: str | None = None,
+        confirm_distinct: bool = False,
+    ) -> Party:
         """A private person: the data go to the vault, the ledger gets a salted commitment.
 
         One person is one party. A person whose identity document (type, issuer and number) is that
@@ -75,41 +103,60 @@ class CustodyService:
         keep the document as one line; the structured fields are preferred."""
         if self.person_key is None:
             raise RuntimeError("registering a person needs the instance's person-matching key")
-        data = {"full_name": text(full_name, "full_name", required=True),
-                "address": text(address, "address", required=True, limit=400)}
+        data = {
+            "full_name": text(full_name, "full_name", required=True),
+            "address": text(address, "address", required=True, limit=400),
+        }
         document = identity.document(id_document, id_type, id_issuer, id_number)
-        data["id_document"] = document if isinstance(document, str) else (
-            identity.document_text(*document) if document else None)
+        data["id_document"] = (
+            document if isinstance(document, str) else (identity.document_text(*document) if document else None)
+        )
         keys = identity.keys(self.person_key, full_name=data["full_name"], address=data["address"], document=document)
         salt = secrets.token_bytes(32)
         with write_transaction(self.session):
-            self._require_new_person(keys, confirm_distinct, document_field="id_document" if isinstance(
-                document, str) else "id_number")
+            self._require_new_person(
+                keys, confirm_distinct, document_field="id_document" if isinstance(document, str) else "id_number"
+            )
             party = self._register_party({"kind": "person", "commitment": commitment(salt, data)}, actor=actor, now=now)
-            self.session.add(PersonalData(party_id=party.id, salt=salt, document_key=keys.document,
-                                          name_address_key=keys.name_address, **data))
+            self.session.add(
+                PersonalData(
+                    party_id=party.id, salt=salt, document_key=keys.document, name_address_key=keys.name_address, **data
+                )
+            )
             return party
 
     def _require_new_person(self, keys: identity.PersonKeys, confirm_distinct: bool, *, document_field: str) -> None:
         live = PersonalData.erased_at.is_(None)
         if keys.document is not None:
-            same = self.session.scalar(select(PersonalData.party_id).where(PersonalData.document_key == keys.document,
-                                                                          live).limit(1))
+            same = self.session.scalar(
+                select(PersonalData.party_id).where(PersonalData.document_key == keys.document, live).limit(1)
+            )
             if same is not None:
-                raise CustodyError(f"a person with this identity document is registered already as party {same}: "
-                                   "record the event with that party", code="duplicate_person", kind=CONFLICT,
-                                   field=document_field, extra={"existing_party_id": same})
+                raise CustodyError(
+                    f"a person with this identity document is registered already as party {same}: "
+                    "record the event with that party",
+                    code="duplicate_person",
+                    kind=CONFLICT,
+                    field=document_field,
+                    extra={"existing_party_id": same},
+                )
         if confirm_distinct:
             return
         for party_id, document_key in self.session.execute(
-                select(PersonalData.party_id, PersonalData.document_key)
-                .where(PersonalData.name_address_key == keys.name_address, live).order_by(PersonalData.party_id)):
+            select(PersonalData.party_id, PersonalData.document_key)
+            .where(PersonalData.name_address_key == keys.name_address, live)
+            .order_by(PersonalData.party_id)
+        ):
             if keys.document is not None and document_key is not None:
                 continue  # two different documents: two people who share a name and an address
-            raise CustodyError(f"a person with this name and address is registered already as party {party_id}; "
-                               "if this is someone else, confirm that they are a different person",
-                               code="possible_duplicate_person", kind=CONFLICT, field="confirm_distinct",
-                               extra={"existing_party_id": party_id})
+            raise CustodyError(
+                f"a person with this name and address is registered already as party {party_id}; "
+                "if this is someone else, confirm that they are a different person",
+                code="possible_duplicate_person",
+                kind=CONFLICT,
+                field="confirm_distinct",
+                extra={"existing_party_id": party_id},
+            )
 
     def _register_party(self, payload: dict, *, actor: str, now: datetime) -> Party:
         party_id = str(uuid.uuid4())
@@ -121,7 +168,7 @@ class CustodyService:
         """Before a batch of events on these items: load them and their ledger heads in a few
         queries, so the events that follow run from memory and their rows are written together."""
         for start in range(0, len(item_ids), 500):
-            for item in self.session.scalars(select(Item).where(Item.id.in_(item_ids[start:start + 500]))):
+            for item in self.session.scalars(select(Item).where(Item.id.in_(item_ids[start : start + 500]))):
                 self._held[(Item, item.id)] = item
         self.ledger.prime([f"item:{item_id}" for item_id in item_ids])
 
@@ -147,60 +194,106 @@ class CustodyService:
         return found
 
     # -- items ---------------------------------------------------------------------------------
-    def register_item(self, *, kind: str, scheme: str, serial: str, on, actor: str, now: datetime,
-                      options: dict | None = None, override_justification: str | None = None,
-                      **facts) -> Item:
+    def register_item(
+        self,
+        *,
+        kind: str,
+        scheme: str,
+        serial: str,
+        on,
+        actor: str,
+        now: datetime,
+        options: dict | None = None,
+        override_justification: str | None = None,
+        **facts,
+    ) -> Item:
         """Register an item with its serial as marked. A serial that fails its scheme's rules is
         refused unless `override_justification` is given; the override and the failed codes go into
         the event. An empty serial is always refused: a firearm without one is registered as `NSN`
         with a justification. Facts: manufacturer, importer, model, type, caliber, country,
         model_year, description."""
-        payload = self.registration(kind=kind, scheme=scheme, serial=serial, on=on, now=now, options=options,
-                                    override_justification=override_justification, **facts)
+        payload = self.registration(
+            kind=kind,
+            scheme=scheme,
+            serial=serial,
+            on=on,
+            now=now,
+            options=options,
+            override_justification=override_justification,
+            **facts,
+        )
         with write_transaction(self.session):
             self.require_unique(payload["uniqueness_key"], kind, payload["serial_normalized"])
             self._append(NewEvent("item.registered", payload, item=f"item:{payload['item_id']}"), actor=actor, now=now)
             return self.session.get(Item, payload["item_id"])
 
-    def require_unique(self, uniqueness_key: str, kind: str, serial: str, *, field: str = "serial",
-                       other_than: str | None = None) -> None:
+    def require_unique(
+        self, uniqueness_key: str, kind: str, serial: str, *, field: str = "serial", other_than: str | None = None
+    ) -> None:
         found = self.session.scalar(select(Item.id).where(Item.uniqueness_key == uniqueness_key))
         if found is not None and found != other_than:
-            raise CustodyError(registration.duplicate_message(kind, serial), code="duplicate_serial", kind=CONFLICT, field=field)
+            raise CustodyError(
+                registration.duplicate_message(kind, serial), code="duplicate_serial", kind=CONFLICT, field=field
+            )
 
-    def registration(self, *, kind: str, scheme: str, serial: str, on, now: datetime, options: dict | None = None,
-                     override_justification: str | None = None, **facts) -> dict:
+    def registration(
+        self,
+        *,
+        kind: str,
+        scheme: str,
+        serial: str,
+        on,
+        now: datetime,
+        options: dict | None = None,
+        override_justification: str | None = None,
+        **facts,
+    ) -> dict:
         """The `item.registered` payload for a request, checked except for uniqueness (which needs
         the write lock); raises CustodyError naming the field."""
         if kind not in rules.KINDS:
             raise CustodyError(f"the kind must be one of {', '.join(rules.KINDS)}", code="invalid_kind", field="kind")
         if scheme not in rules.SCHEMES_BY_KIND[kind]:
-            raise CustodyError(f"a {kind} uses the scheme {' or '.join(rules.SCHEMES_BY_KIND[kind])}",
-                               code="invalid_scheme", field="scheme")
+            raise CustodyError(
+                f"a {kind} uses the scheme {' or '.join(rules.SCHEMES_BY_KIND[kind])}",
+                code="invalid_scheme",
+                field="scheme",
+            )
         override = text(override_justification, "override_justification", limit=1000)
         item_id = str(uuid.uuid4())
         facts = self._item_facts(kind, facts, now=now)
-        serial_fields = registration.checked_serial(kind, scheme, serial, options, override, facts=facts, item_id=item_id)
+        serial_fields = registration.checked_serial(
+            kind, scheme, serial, options, override, facts=facts, item_id=item_id
+        )
         if kind == "vehicle" and not facts["manufacturer"]:
             facts["manufacturer"] = serial_fields["attributes"].get("manufacturer")
         if facts["model_year"] is None and isinstance(serial_fields["attributes"].get("model_year"), int):
             facts["model_year"] = serial_fields["attributes"]["model_year"]
-        payload = {"item_id": item_id, "kind": kind, "scheme": scheme, **serial_fields,
-                   "date": day(on, now=now).isoformat(), **{k: v for k, v in facts.items() if v is not None}}
+        payload = {
+            "item_id": item_id,
+            "kind": kind,
+            "scheme": scheme,
+            **serial_fields,
+            "date": day(on, now=now).isoformat(),
+            **{k: v for k, v in facts.items() if v is not None},
+        }
         return {k: v for k, v in payload.items() if v is not None}
 
     def _item_facts(self, kind: str, facts: dict, *, now: datetime) -> dict:
         unknown = sorted(set(facts) - set(projection.ITEM_FIELDS))
         if unknown:
             raise CustodyError(f"unknown field {unknown[0]!r}", code="unknown_field", field=unknown[0])
-        clean = {name: text(facts.get(name), name, limit=400 if name == "description" else 200)
-                 for name in projection.ITEM_FIELDS if name != "model_year"}
+        clean = {
+            name: text(facts.get(name), name, limit=400 if name == "description" else 200)
+            for name in projection.ITEM_FIELDS
+            if name != "model_year"
+        }
         clean["model_year"] = registration.model_year(facts.get("model_year"), now=now)
         if kind == "firearm":
             for name in ("manufacturer", "model", "type", "caliber"):
                 if not clean[name]:
-                    raise CustodyError(f"the {name} is required for a firearm (27 CFR 478.125(e))",
-                                       code="missing_field", field=name)
+                    raise CustodyError(
+                        f"the {name} is required for a firearm (27 CFR 478.125(e))", code="missing_field", field=name
+                    )
             clean["type"] = registration.firearm_type(clean["type"])
         return clean
 
@@ -217,30 +310,55 @@ class CustodyService:
         try:
             states.check(item.kind, projection.custody_of(self.session, item), step)
         except states.Refusal as refusal:
-            raise CustodyError(refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID,
-                               field=refusal.field) from None
+            raise CustodyError(
+                refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID, field=refusal.field
+            ) from None
 
-    def _record(self, item: Item, event_type: str, payload: dict, step: states.Step, *, actor: str,
-                now: datetime) -> int:
+    def _record(
+        self, item: Item, event_type: str, payload: dict, step: states.Step, *, actor: str, now: datetime
+    ) -> int:
         self._check(item, step)
         return self._append(NewEvent(event_type, payload, item=f"item:{item.id}"), actor=actor, now=now)
 
-    def acquire(self, item_id: str, *, on, source_party_id: str, recipient_party_id: str, actor: str,
-                now: datetime, reference: str | None = None) -> int:
+    def acquire(
+        self,
+        item_id: str,
+        *,
+        on,
+        source_party_id: str,
+        recipient_party_id: str,
+        actor: str,
+        now: datetime,
+        reference: str | None = None,
+    ) -> int:
         on, reference = day(on, now=now), text(reference, "reference")
         with write_transaction(self.session):
             item = self.item(item_id)
             source = self.party(source_party_id, "source_party_id")
             recipient = self.party(recipient_party_id, "recipient_party_id")
-            payload = {"item_id": item.id, "date": on.isoformat(), "source_party_id": source.id,
-                       "recipient_party_id": recipient.id, **projection.party_columns("source", source)}
+            payload = {
+                "item_id": item.id,
+                "date": on.isoformat(),
+                "source_party_id": source.id,
+                "recipient_party_id": recipient.id,
+                **projection.party_columns("source", source),
+            }
             if reference:
                 payload["reference"] = reference
             step = states.Step("acquired", on, party_id=recipient.id, party_kind=recipient.kind)
             return self._record(item, "item.acquired", payload, step, actor=actor, now=now)
 
-    def dispose(self, item_id: str, *, on, from_party_id: str, transferee_party_id: str, actor: str, now: datetime,
-                form_4473: str | None = None) -> int:
+    def dispose(
+        self,
+        item_id: str,
+        *,
+        on,
+        from_party_id: str,
+        transferee_party_id: str,
+        actor: str,
+        now: datetime,
+        form_4473: str | None = None,
+    ) -> int:
         on, form_4473 = day(on, now=now), text(form_4473, "form_4473", limit=64)
         with write_transaction(self.session):
             item = self.item(item_id)
@@ -248,16 +366,26 @@ class CustodyService:
             step = states.Step("disposed", on, party_id=transferee.id, party_kind=transferee.kind, form_4473=form_4473)
             self._check(item, step)
             if from_party_id != item.holder_party_id:
-                raise CustodyError("only the current holder disposes of an item", code="not_holder", kind=CONFLICT,
-                                   field="from_party_id")
-            payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
-                       "transferee_party_id": transferee.id, **projection.party_columns("transferee", transferee)}
+                raise CustodyError(
+                    "only the current holder disposes of an item",
+                    code="not_holder",
+                    kind=CONFLICT,
+                    field="from_party_id",
+                )
+            payload = {
+                "item_id": item.id,
+                "date": on.isoformat(),
+                "from_party_id": item.holder_party_id,
+                "transferee_party_id": transferee.id,
+                **projection.party_columns("transferee", transferee),
+            }
             if form_4473:
                 payload["form_4473"] = form_4473
             return self._append(NewEvent("item.disposed", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
-    def transfer(self, item_id: str, *, on, to_party_id: str, actor: str, now: datetime,
-                 from_party_id: str | None = None) -> int:
+    def transfer(
+        self, item_id: str, *, on, to_party_id: str, actor: str, now: datetime, from_party_id: str | None = None
+    ) -> int:
         on = day(on, now=now)
         with write_transaction(self.session):
             item = self.item(item_id)
@@ -265,18 +393,34 @@ class CustodyService:
             step = states.Step("transferred", on, party_id=to.id, party_kind=to.kind)
             self._check(item, step)
             if from_party_id is not None and from_party_id != item.holder_party_id:
-                raise CustodyError("only the current holder transfers an item", code="not_holder", kind=CONFLICT,
-                                   field="from_party_id")
-            payload = {"item_id": item.id, "date": on.isoformat(), "from_party_id": item.holder_party_id,
-                       "to_party_id": to.id}
+                raise CustodyError(
+                    "only the current holder transfers an item", code="not_holder", kind=CONFLICT, field="from_party_id"
+                )
+            payload = {
+                "item_id": item.id,
+                "date": on.isoformat(),
+                "from_party_id": item.holder_party_id,
+                "to_party_id": to.id,
+            }
             return self._append(NewEvent("item.transferred", payload, item=f"item:{item.id}"), actor=actor, now=now)
 
-    def change_status(self, item_id: str, *, status: str, on, actor: str, now: datetime,
-                      atf_incident: str | None = None, police_report: str | None = None,
-                      discovered_at: str | None = None, note: str | None = None) -> int:
+    def change_status(
+        self,
+        item_id: str,
+        *,
+        status: str,
+        on,
+        actor: str,
+        now: datetime,
+        atf_incident: str | None = None,
+        police_report: str | None = None,
+        discovered_at: str | None = None,
+        note: str | None = None,
+    ) -> int:
         if status not in rules.STATUS_CHANGES:
-            raise CustodyError(f"the status must be one of {', '.join(rules.STATUS_CHANGES)}", code="invalid_status",
-                               field="status")
+            raise CustodyError(
+                f"the status must be one of {', '.join(rules.STATUS_CHANGES)}", code="invalid_status", field="status"
+            )
         payload = {"status": status, "date": day(on, now=now).isoformat()}
         if status in ("stolen", "lost"):
             payload["discovered_at"] = moment(discovered_at, "discovered_at", now=now).isoformat()
@@ -288,8 +432,14 @@ class CustodyService:
         with write_transaction(self.session):
             item = self.item(item_id)
             rules.check_status_details(item.kind, payload)
-            return self._record(item, "item.status_changed", {"item_id": item.id, **payload},
-                                states.Step(status, date.fromisoformat(payload["date"])), actor=actor, now=now)
+            return self._record(
+                item,
+                "item.status_changed",
+                {"item_id": item.id, **payload},
+                states.Step(status, date.fromisoformat(payload["date"])),
+                actor=actor,
+                now=now,
+            )
 
     def correct(self, item_id: str, *, corrects: int, fields: dict, reason: str, actor: str, now: datetime) -> int:
         """Record a correction beside the original: the original entry is never changed. The corrected
@@ -300,18 +450,24 @@ class CustodyService:
             raise CustodyError("name at least one corrected field", code="missing_field", field="fields")
         with write_transaction(self.session):
             item = self.item(item_id)
-            record = (self.session.get(CustodyRecord, corrects)
-                      if isinstance(corrects, int) and not isinstance(corrects, bool) and 0 <= corrects < 2 ** 63
-                      else None)
+            record = (
+                self.session.get(CustodyRecord, corrects)
+                if isinstance(corrects, int) and not isinstance(corrects, bool) and 0 <= corrects < 2**63
+                else None
+            )
             if record is None or record.item_id != item.id or record.type not in projection.CORRECTABLE:
-                raise CustodyError(f"entry {corrects!r} is no correctable record of this item", code="unknown_record",
-                                   field="corrects")
+                raise CustodyError(
+                    f"entry {corrects!r} is no correctable record of this item", code="unknown_record", field="corrects"
+                )
             allowed = projection.CORRECTABLE[record.type]
             bad = sorted(set(fields) - allowed, key=str)
             if bad:
-                raise CustodyError(f"{bad[0]!r} cannot be corrected on a {record.type.replace('_', ' ')} record "
-                                   f"(correctable: {', '.join(sorted(allowed))})", code="not_correctable",
-                                   field=f"fields.{bad[0]}")
+                raise CustodyError(
+                    f"{bad[0]!r} cannot be corrected on a {record.type.replace('_', ' ')} record "
+                    f"(correctable: {', '.join(sorted(allowed))})",
+                    code="not_correctable",
+                    field=f"fields.{bad[0]}",
+                )
             clean = corrections.checked_fields(self, item, record, fields, now=now)
             corrections.check_folded(self, item, record, clean)
             payload = {"item_id": item.id, "corrects": record.entry_index, "fields": clean, "reason": reason}
@@ -321,8 +477,9 @@ class CustodyService:
     def personal_data(self, party_id: str) -> PersonalData | None:
         return self.session.get(PersonalData, party_id)
 
-    def erasure_refusal(self, party: Party, *, today: date, retention_days: int,
-                        licence_ended_on: date | None) -> str | None:
+    def erasure_refusal(
+        self, party: Party, *, today: date, retention_days: int, licence_ended_on: date | None
+    ) -> str | None:
         """Why a person's data must still be kept, or None when they may be erased."""
         if party.kind != "person":
             return "only a private person's data are erased; licensees and organisations are not personal data"
@@ -332,33 +489,54 @@ class CustodyService:
         # recipient; a record corrected away from the person still shows them in the originals view.
         names = or_(CustodyRecord.party_id == party.id, CustodyRecord.original_party_id == party.id)
         firearm_record = self.session.scalar(
-            select(CustodyRecord.entry_index).join(Item, Item.id == CustodyRecord.item_id)
-            .where(names, Item.kind == "firearm").limit(1))
+            select(CustodyRecord.entry_index)
+            .join(Item, Item.id == CustodyRecord.item_id)
+            .where(names, Item.kind == "firearm")
+            .limit(1)
+        )
         if firearm_record is not None and licence_ended_on is None:
-            return ("the person is a source or transferee in the firearm records, which are kept for as long as "
-                    "the licence exists (27 CFR 478.129); set LICENCE_ENDED_ON when it ends")
+            return (
+                "the person is a source or transferee in the firearm records, which are kept for as long as "
+                "the licence exists (27 CFR 478.129); set LICENCE_ENDED_ON when it ends"
+            )
         last = self.session.scalar(select(func.max(CustodyRecord.on)).where(names))
         if last is not None and (today - last).days < retention_days:
-            return (f"the retention period of {retention_days} days after the person's last record ({last}) "
-                    f"runs until {last + timedelta(days=retention_days)}")
+            return (
+                f"the retention period of {retention_days} days after the person's last record ({last}) "
+                f"runs until {last + timedelta(days=retention_days)}"
+            )
         return None
 
-    def erase_person(self, party_id: str, *, reason: str, actor: str, now: datetime, retention_days: int,
-                     licence_ended_on: date | None = None) -> Party:
+    def erase_person(
+        self,
+        party_id: str,
+        *,
+        reason: str,
+        actor: str,
+        now: datetime,
+        retention_days: int,
+        licence_ended_on: date | None = None,
+    ) -> Party:
         """Erase a person's vault data (GDPR Art. 17) unless a retention rule forbids it. The ledger
         keeps the salted commitment, which reveals nothing without the erased salt, and still verifies."""
         reason = text(reason, "reason", required=True, limit=400)
         with write_transaction(self.session):
             party = self.party(party_id)
-            refusal = self.erasure_refusal(party, today=now.date(), retention_days=retention_days,
-                                           licence_ended_on=licence_ended_on)
+            refusal = self.erasure_refusal(
+                party, today=now.date(), retention_days=retention_days, licence_ended_on=licence_ended_on
+            )
             if refusal:
-                raise CustodyError(f"cannot erase: {refusal}", code="retention_applies", kind=CONFLICT, field="party_id")
+                raise CustodyError(
+                    f"cannot erase: {refusal}", code="retention_applies", kind=CONFLICT, field="party_id"
+                )
             vault = self.session.get(PersonalData, party.id)
             vault.full_name = vault.address = vault.id_document = None
             vault.document_key = vault.name_address_key = None
             vault.salt = None
             vault.erased_at = now
-            self._append(NewEvent("party.erased", {"party_id": party.id, "reason": reason}, item=f"party:{party.id}"),
-                         actor=actor, now=now)
+            self._append(
+                NewEvent("party.erased", {"party_id": party.id, "reason": reason}, item=f"party:{party.id}"),
+                actor=actor,
+                now=now,
+            )
             return party

@@ -7,21 +7,48 @@ Pure: no database. A state is the item's status, with `disposed` split by who re
 since a firearm disposed of to a non-licensee has left the licensee's custody and comes back only by
 a new acquisition.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
 
 KINDS = ("firearm", "vehicle", "goods")
-STATES = ("registered", "in_custody", "quarantined", "disposed_to_licensee", "disposed_to_non_licensee",
-          "stolen", "lost", "destroyed", "exported")
-EVENTS = ("acquired", "disposed", "transferred", "stolen", "lost", "recovered", "released", "destroyed", "exported",
-          "quarantined")
+STATES = (
+    "registered",
+    "in_custody",
+    "quarantined",
+    "disposed_to_licensee",
+    "disposed_to_non_licensee",
+    "stolen",
+    "lost",
+    "destroyed",
+    "exported",
+)
+EVENTS = (
+    "acquired",
+    "disposed",
+    "transferred",
+    "stolen",
+    "lost",
+    "recovered",
+    "released",
+    "destroyed",
+    "exported",
+    "quarantined",
+)
 STATUS_EVENTS = ("stolen", "lost", "recovered", "released", "destroyed", "exported", "quarantined")
-STATE_LABELS = {"registered": "registered, never acquired", "in_custody": "in custody",
-                "quarantined": "quarantined", "disposed_to_licensee": "disposed of to a licensee",
-                "disposed_to_non_licensee": "disposed of to a non-licensee", "stolen": "stolen", "lost": "lost",
-                "destroyed": "destroyed", "exported": "exported"}
+STATE_LABELS = {
+    "registered": "registered, never acquired",
+    "in_custody": "in custody",
+    "quarantined": "quarantined",
+    "disposed_to_licensee": "disposed of to a licensee",
+    "disposed_to_non_licensee": "disposed of to a non-licensee",
+    "stolen": "stolen",
+    "lost": "lost",
+    "destroyed": "destroyed",
+    "exported": "exported",
+}
 
 _HELD = {"disposed", "stolen", "lost", "destroyed", "exported", "quarantined"}
 _COMMON = {
@@ -40,8 +67,10 @@ _COMMON = {
 # goods may change owner after it left our custody, and the registry follows it.
 ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "firearm": {state: frozenset(events - {"transferred"}) for state, events in _COMMON.items()},
-    "vehicle": {state: frozenset(events | ({"transferred"} if state.startswith("disposed") else set()))
-                for state, events in _COMMON.items()},
+    "vehicle": {
+        state: frozenset(events | ({"transferred"} if state.startswith("disposed") else set()))
+        for state, events in _COMMON.items()
+    },
 }
 ALLOWED["goods"] = ALLOWED["vehicle"]
 
@@ -59,6 +88,7 @@ class Refusal(Exception):
 class Custody:
     """Where an item stands: its status (as the item table stores it), holder, whether and when it
     was last acquired, and the date of its latest event."""
+
     status: str
     holder_party_id: str | None
     holder_kind: str | None
@@ -76,6 +106,7 @@ class Custody:
 @dataclass(frozen=True)
 class Step:
     """One custody event as the rules read it (its effective values, corrections folded in)."""
+
     event: str  # one of EVENTS
     on: date
     party_id: str | None = None  # acquired: the recipient; disposed: the transferee; transferred: the new holder
@@ -84,8 +115,9 @@ class Step:
 
 
 def registered(on: date) -> Custody:
-    return Custody(status="registered", holder_party_id=None, holder_kind=None, acquired=False, acquired_on=None,
-                   last_date=on)
+    return Custody(
+        status="registered", holder_party_id=None, holder_kind=None, acquired=False, acquired_on=None, last_date=on
+    )
 
 
 def check(kind: str, custody: Custody, step: Step) -> None:
@@ -94,34 +126,59 @@ def check(kind: str, custody: Custody, step: Step) -> None:
     if step.event not in ALLOWED[kind][state]:
         raise _refusal(kind, state, step.event)
     if step.on < custody.last_date:
-        raise Refusal("date_before_previous_event", f"the date {step.on} precedes the item's previous event "
-                      f"({custody.last_date})", "date", conflict=False)
+        raise Refusal(
+            "date_before_previous_event",
+            f"the date {step.on} precedes the item's previous event ({custody.last_date})",
+            "date",
+            conflict=False,
+        )
     # A maker acquiring its own production names itself as the source (27 CFR 478.123): no rule
     # keeps the source and the recipient apart.
     if step.event == "acquired":
         if kind == "firearm" and step.party_kind != "licensee":
-            raise Refusal("recipient_not_licensee", "a firearm is acquired into a licensee's record: the recipient "
-                          "must be a licensee", "recipient_party_id", conflict=False)
+            raise Refusal(
+                "recipient_not_licensee",
+                "a firearm is acquired into a licensee's record: the recipient must be a licensee",
+                "recipient_party_id",
+                conflict=False,
+            )
     if step.event in ("disposed", "transferred") and step.party_id == custody.holder_party_id:
-        raise Refusal("same_party", "that party holds the item already",
-                      "transferee_party_id" if step.event == "disposed" else "to_party_id", conflict=False)
+        raise Refusal(
+            "same_party",
+            "that party holds the item already",
+            "transferee_party_id" if step.event == "disposed" else "to_party_id",
+            conflict=False,
+        )
     if step.event == "disposed" and kind == "firearm" and step.party_kind == "person" and not step.form_4473:
-        raise Refusal("missing_field", "a disposition to a private person needs the Form 4473 transaction number",
-                      "form_4473", conflict=False)
+        raise Refusal(
+            "missing_field",
+            "a disposition to a private person needs the Form 4473 transaction number",
+            "form_4473",
+            conflict=False,
+        )
 
 
 def advance(custody: Custody, step: Step) -> Custody:
     """Where `step` leads from `custody` (no checks: replay follows what the ledger says)."""
     if step.event == "acquired":
-        return replace(custody, status="in_custody", holder_party_id=step.party_id, holder_kind=step.party_kind,
-                       acquired=True, acquired_on=step.on, last_date=step.on)
+        return replace(
+            custody,
+            status="in_custody",
+            holder_party_id=step.party_id,
+            holder_kind=step.party_kind,
+            acquired=True,
+            acquired_on=step.on,
+            last_date=step.on,
+        )
     if step.event == "disposed":
-        return replace(custody, status="disposed", holder_party_id=step.party_id, holder_kind=step.party_kind,
-                       last_date=step.on)
+        return replace(
+            custody, status="disposed", holder_party_id=step.party_id, holder_kind=step.party_kind, last_date=step.on
+        )
     if step.event == "transferred":
         return replace(custody, holder_party_id=step.party_id, holder_kind=step.party_kind, last_date=step.on)
-    status = {"recovered": "in_custody" if custody.acquired else "registered",
-              "released": "in_custody"}.get(step.event, step.event)
+    status = {"recovered": "in_custody" if custody.acquired else "registered", "released": "in_custody"}.get(
+        step.event, step.event
+    )
     return replace(custody, status=status, last_date=step.on)
 
 
@@ -132,18 +189,26 @@ def _refusal(kind: str, state: str, event: str) -> Refusal:
     if event == "acquired" and state in ("in_custody", "quarantined"):
         return Refusal("already_held", "the item is held already: dispose of it before acquiring it again")
     if kind == "firearm" and event == "transferred":
-        return Refusal("firearm_not_transferable", "a firearm changes hands by a disposition (and the receiving "
-                       "licensee's acquisition), never by a transfer")
+        return Refusal(
+            "firearm_not_transferable",
+            "a firearm changes hands by a disposition (and the receiving licensee's acquisition), never by a transfer",
+        )
     if state == "disposed_to_non_licensee" and event in ("disposed", "transferred"):
-        return Refusal("item_disposed", "the item was disposed of to a non-licensee and has left custody: it "
-                       "comes back only by a new acquisition")
+        return Refusal(
+            "item_disposed",
+            "the item was disposed of to a non-licensee and has left custody: it comes back only by a new acquisition",
+        )
     if state.startswith("disposed") and event in ("disposed", "transferred"):
         return Refusal("item_disposed", "the item was disposed of: it comes back only by a new acquisition")
     if state in ("stolen", "lost", "destroyed", "exported") and event not in STATUS_EVENTS:
         return Refusal(f"item_{state}", f"the item is {label}")
     allowed = sorted(ALLOWED[kind][state])
-    return Refusal("invalid_transition", f"an item that is {label} cannot be {event}"
-                   + (f" (it may be {', '.join(allowed)})" if allowed else " (nothing may follow)"), "status")
+    return Refusal(
+        "invalid_transition",
+        f"an item that is {label} cannot be {event}"
+        + (f" (it may be {', '.join(allowed)})" if allowed else " (nothing may follow)"),
+        "status",
+    )
 
 
 def markdown_table(kind: str) -> str:
@@ -155,21 +220,29 @@ def markdown_table(kind: str) -> str:
     return "\n".join(lines)
 
 
-README_MARKERS = ("<!-- custody states: made by `python -m registry.custody.states README.md` -->",
-                  "<!-- end of custody states -->")
+README_MARKERS = (
+    "<!-- custody states: made by `python -m registry.custody.states README.md` -->",
+    "<!-- end of custody states -->",
+)
 
 
 def readme_section() -> str:
     """The README's state tables, between their markers."""
     parts = [README_MARKERS[0]]
     for kinds in (("firearm",), ("vehicle", "goods")):
-        parts += ["", f"**{' and '.join(k + 's' if k != 'goods' else k for k in kinds).capitalize()}** "
-                      "(a row per state; `yes` where the event may follow):", "", markdown_table(kinds[0])]
+        parts += [
+            "",
+            f"**{' and '.join(k + 's' if k != 'goods' else k for k in kinds).capitalize()}** "
+            "(a row per state; `yes` where the event may follow):",
+            "",
+            markdown_table(kinds[0]),
+        ]
     return "\n".join(parts + ["", README_MARKERS[1]])
 
 
 def _write_readme(path: str) -> None:
     from pathlib import Path
+
     text = Path(path).read_text()
     start, end = text.index(README_MARKERS[0]), text.index(README_MARKERS[1]) + len(README_MARKERS[1])
     Path(path).write_text(text[:start] + readme_section() + text[end:])
@@ -177,4 +250,5 @@ def _write_readme(path: str) -> None:
 
 if __name__ == "__main__":
     import sys
+
     _write_readme(sys.argv[1] if len(sys.argv) > 1 else "README.md")

@@ -1,6 +1,7 @@
 """Custody pages: search, register, the item page with its actions, parties, the bound book, trace
 requests and compliance signals. Views parse, call the service, render; refusals come back as form
 errors on the field they name, and nothing is appended."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +14,15 @@ from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
 from registry.custody.api import book_rows, to_csv
-from registry.custody.forms import (CorrectionForm, ImportForm, ItemForm, PartyChoiceForm, PartyForm, StatusForm,
-                                    TraceForm)
+from registry.custody.forms import (
+    CorrectionForm,
+    ImportForm,
+    ItemForm,
+    PartyChoiceForm,
+    PartyForm,
+    StatusForm,
+    TraceForm,
+)
 from registry.custody.runtime import custody, reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.ledger.runtime import reader, verifier_key
@@ -36,8 +44,10 @@ def _day(field) -> str | None:
 
 def party_choices(blank: str = "choose a party") -> list:
     labels = [(p.id, reads.party_label(p.id, personal=_personal())) for p in reads.parties()]
-    return [("", blank)] + [(pid, f"{label['name']} ({label['kind']}{', ' + label['ffl'] if label['ffl'] else ''})")
-                            for pid, label in labels]
+    return [("", blank)] + [
+        (pid, f"{label['name']} ({label['kind']}{', ' + label['ffl'] if label['ffl'] else ''})")
+        for pid, label in labels
+    ]
 
 
 @bp.get("/items/")
@@ -53,10 +63,21 @@ def search():
         date_from = date_to = None
     searched = any(filters.values()) or date_from or date_to or args.get("all")
     items = reads.search(**filters, date_from=date_from, date_to=date_to, limit=200) if searched else []
-    holders = {i.holder_party_id: reads.party_label(i.holder_party_id, personal=_personal())
-               for i in items if i.holder_party_id}
-    return render_template("custody/search.html", items=items, holders=holders, args=args, searched=searched,
-                           kinds=rules.KINDS, statuses=rules.STATUSES, parties=party_choices("any holder"))
+    holders = {
+        i.holder_party_id: reads.party_label(i.holder_party_id, personal=_personal())
+        for i in items
+        if i.holder_party_id
+    }
+    return render_template(
+        "custody/search.html",
+        items=items,
+        holders=holders,
+        args=args,
+        searched=searched,
+        kinds=rules.KINDS,
+        statuses=rules.STATUSES,
+        parties=party_choices("any holder"),
+    )
 
 
 @bp.route("/items/import", methods=["GET", "POST"])
@@ -64,6 +85,7 @@ def search():
 def import_file():
     """Upload a CSV of acquisitions: it is imported in the background, the job page shows how far."""
     from registry.custody import bulk, imports
+
     form = ImportForm()
     form.recipient.choices = [(p.id, f"{p.name} ({p.ffl})") for p in reads.licensees()]
     if form.validate_on_submit():
@@ -73,17 +95,28 @@ def import_file():
         except UnicodeDecodeError:
             form.file.errors.append("the file is not UTF-8 text: save it as CSV (UTF-8)")
         else:
-            job = imports.submit(text, recipient_party_id=form.recipient.data, skip_invalid=form.skip_invalid.data,
-                                 actor=current_user.actor)
+            job = imports.submit(
+                text,
+                recipient_party_id=form.recipient.data,
+                skip_invalid=form.skip_invalid.data,
+                actor=current_user.actor,
+            )
             return redirect(url_for("custody.import_job", job_id=job.id))
-    return render_template("custody/import.html", form=form, columns=bulk.COLUMNS, required=bulk.REQUIRED,
-                           jobs=imports.recent_jobs(current_user.actor)), 400 if form.errors else 200
+    return render_template(
+        "custody/import.html",
+        form=form,
+        columns=bulk.COLUMNS,
+        required=bulk.REQUIRED,
+        jobs=imports.recent_jobs(current_user.actor),
+    ), 400 if form.errors else 200
 
 
-EXAMPLE_IMPORT = ("kind,scheme,serial,description,acquired_on,source_ffl,reference,import_key\n"
-                  "goods,plain,SPR-{day}-001,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-1\n"
-                  "goods,plain,SPR-{day}-002,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-2\n"
-                  "firearm,firearm,EXM-{day},,{day},9-87-654-07-8A-00001,INV-{day},pistol-{day}\n")
+EXAMPLE_IMPORT = (
+    "kind,scheme,serial,description,acquired_on,source_ffl,reference,import_key\n"
+    "goods,plain,SPR-{day}-001,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-1\n"
+    "goods,plain,SPR-{day}-002,Spare slide assembly,{day},9-87-654-07-8A-00001,INV-{day},spare-{day}-2\n"
+    "firearm,firearm,EXM-{day},,{day},9-87-654-07-8A-00001,INV-{day},pistol-{day}\n"
+)
 
 
 @bp.get("/items/import/example.csv")
@@ -92,14 +125,19 @@ def import_example():
     """A small file in the import's format, dated today, to try the import with (its firearm row lacks
     the maker, model, type and caliber, so it shows how a bad row is reported)."""
     from flask import Response
-    return Response(EXAMPLE_IMPORT.format(day=_now().date().isoformat()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=example-import.csv"})
+
+    return Response(
+        EXAMPLE_IMPORT.format(day=_now().date().isoformat()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=example-import.csv"},
+    )
 
 
 @bp.get("/items/imports/<job_id>")
 @requires(Permission.ITEMS_WRITE)
 def import_job(job_id: str):
     from registry.custody import imports
+
     return render_template("custody/import_job.html", job=imports.own_job(job_id, current_user.actor))
 
 
@@ -109,6 +147,7 @@ def import_job_status(job_id: str):
     from flask import jsonify
 
     from registry.custody import imports
+
     return jsonify(imports.job_json(imports.own_job(job_id, current_user.actor)))
 
 
@@ -120,16 +159,23 @@ def register():
         facts = {name: getattr(form, name).data or None for name in projection.ITEM_FIELDS}
         try:
             item = custody().register_item(
-                kind=form.kind.data, scheme=form.scheme.data, serial=form.serial.data or "",
-                on=_day(form.date) or _now().date().isoformat(), actor=current_user.actor, now=_now(),
-                override_justification=(form.justification.data if form.override.data else None), **facts)
+                kind=form.kind.data,
+                scheme=form.scheme.data,
+                serial=form.serial.data or "",
+                on=_day(form.date) or _now().date().isoformat(),
+                actor=current_user.actor,
+                now=_now(),
+                override_justification=(form.justification.data if form.override.data else None),
+                **facts,
+            )
         except RegistryError as error:
             show_on_form(form, error, {"override_justification": "justification"})
         else:
             flash(f"Registered {item.serial} (ledger entry {item.registered_entry}).", "success")
             return redirect(url_for("custody.item", item_id=item.id))
-    return render_template("custody/register.html", form=form, schemes=rules.SCHEMES_BY_KIND), \
-        400 if form.errors else 200
+    return render_template(
+        "custody/register.html", form=form, schemes=rules.SCHEMES_BY_KIND
+    ), 400 if form.errors else 200
 
 
 def _action_forms(item):
@@ -142,8 +188,9 @@ def _action_forms(item):
         form.second.choices = holder_choices
     status = StatusForm(prefix="status")
     allowed = allowed_events(item)
-    status.status.choices = [choice for choice in status.status.choices if choice.value in allowed] or \
-        status.status.choices
+    status.status.choices = [
+        choice for choice in status.status.choices if choice.value in allowed
+    ] or status.status.choices
     correction = CorrectionForm(prefix="correct")
     records = [r for r in reads.timeline(item.id) if r.type in projection.CORRECTABLE]
     correction.corrects.choices = [(str(r.entry_index), f"entry {r.entry_index}: {r.type} on {r.on}") for r in records]
@@ -159,24 +206,44 @@ def allowed_events(item) -> frozenset[str]:
 
 @bp.get("/items/<item_id>")
 @requires(Permission.ITEMS_READ)
-def item(item_id: str, forms: dict | None = None, status: int = 200, panel_forms: dict | None = None,
-         posted: str | None = None):
+def item(
+    item_id: str,
+    forms: dict | None = None,
+    status: int = 200,
+    panel_forms: dict | None = None,
+    posted: str | None = None,
+):
     found = custody(writing=False).item(item_id)
     records = reads.timeline(found.id)
     service, vkey = reader(), verifier_key()
     proofs = {r.entry_index: service.proven_entry(r.entry_index, vkey) for r in records}
     labels = {r.entry_index: reads.party_label(r.party_id, personal=_personal()) for r in records}
-    named = {pid for r in records if r.type == "corrected" for k, pid in r.details["fields"].items()
-             if k.endswith("_party_id")}
+    named = {
+        pid
+        for r in records
+        if r.type == "corrected"
+        for k, pid in r.details["fields"].items()
+        if k.endswith("_party_id")
+    }
     parties = {pid: reads.party_label(pid, personal=_personal()) for pid in named}
-    return render_template("custody/item.html", item=found, records=records, proofs=proofs, labels=labels,
-                           parties=parties,
-                           holder=reads.party_label(found.holder_party_id, personal=_personal()),
-                           forms=forms or _action_forms(found), can_write=current_user.can(Permission.ITEMS_WRITE),
-                           allowed=allowed_events(found), posted=posted,
-                           state=states.STATE_LABELS[reads.custody_state(found)],
-                           panels=[panel(found, (panel_forms or {}).get(name))
-                                   for name, panel in current_app.extensions.get("item_panels", {}).items()]), status
+    return render_template(
+        "custody/item.html",
+        item=found,
+        records=records,
+        proofs=proofs,
+        labels=labels,
+        parties=parties,
+        holder=reads.party_label(found.holder_party_id, personal=_personal()),
+        forms=forms or _action_forms(found),
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+        allowed=allowed_events(found),
+        posted=posted,
+        state=states.STATE_LABELS[reads.custody_state(found)],
+        panels=[
+            panel(found, (panel_forms or {}).get(name))
+            for name, panel in current_app.extensions.get("item_panels", {}).items()
+        ],
+    ), status
 
 
 @bp.post("/items/<item_id>/<action>")
@@ -193,25 +260,64 @@ def act(item_id: str, action: str):
     on = _day(form.date) if hasattr(form, "date") else None
     try:
         if action == "acquire":
-            service.acquire(item_id, on=on or now.date().isoformat(), source_party_id=form.party.data,
-                            recipient_party_id=form.second.data, reference=form.reference.data, actor=actor, now=now)
+            service.acquire(
+                item_id,
+                on=on or now.date().isoformat(),
+                source_party_id=form.party.data,
+                recipient_party_id=form.second.data,
+                reference=form.reference.data,
+                actor=actor,
+                now=now,
+            )
         elif action == "dispose":
-            service.dispose(item_id, on=on or now.date().isoformat(), from_party_id=found.holder_party_id,
-                            transferee_party_id=form.party.data, form_4473=form.form_4473.data, actor=actor, now=now)
+            service.dispose(
+                item_id,
+                on=on or now.date().isoformat(),
+                from_party_id=found.holder_party_id,
+                transferee_party_id=form.party.data,
+                form_4473=form.form_4473.data,
+                actor=actor,
+                now=now,
+            )
         elif action == "transfer":
-            service.transfer(item_id, on=on or now.date().isoformat(), to_party_id=form.party.data, actor=actor, now=now)
+            service.transfer(
+                item_id, on=on or now.date().isoformat(), to_party_id=form.party.data, actor=actor, now=now
+            )
         elif action == "status":
-            service.change_status(item_id, status=form.status.data, on=on or now.date().isoformat(),
-                                  discovered_at=form.discovered_at.data, police_report=form.police_report.data,
-                                  atf_incident=form.atf_incident.data, note=form.note.data, actor=actor, now=now)
+            service.change_status(
+                item_id,
+                status=form.status.data,
+                on=on or now.date().isoformat(),
+                discovered_at=form.discovered_at.data,
+                police_report=form.police_report.data,
+                atf_incident=form.atf_incident.data,
+                note=form.note.data,
+                actor=actor,
+                now=now,
+            )
         else:
             corrects = int(form.corrects.data) if (form.corrects.data or "").isdigit() else None
             value = form.party.data if (form.field.data or "").endswith("_party_id") else form.value.data
-            service.correct(item_id, corrects=corrects, fields={form.field.data: value},
-                            reason=form.reason.data, actor=actor, now=now)
+            service.correct(
+                item_id,
+                corrects=corrects,
+                fields={form.field.data: value},
+                reason=form.reason.data,
+                actor=actor,
+                now=now,
+            )
     except RegistryError as error:
-        show_on_form(form, error, {"source_party_id": "party", "transferee_party_id": "party", "to_party_id": "party",
-                                "recipient_party_id": "second", "from_party_id": "party"})
+        show_on_form(
+            form,
+            error,
+            {
+                "source_party_id": "party",
+                "transferee_party_id": "party",
+                "to_party_id": "party",
+                "recipient_party_id": "second",
+                "from_party_id": "party",
+            },
+        )
         if error.field and error.field.startswith("fields."):
             target = form.party if error.field.endswith("_party_id") else form.value
             target.errors = list(target.errors) + [error.detail]
@@ -230,24 +336,33 @@ def parties():
             service, actor, now = custody(), current_user.actor, _now()
             try:
                 if form.kind.data == "licensee":
-                    party = service.register_licensee(ffl=form.ffl.data, name=form.name.data, address=form.address.data,
-                                                      actor=actor, now=now)
+                    party = service.register_licensee(
+                        ffl=form.ffl.data, name=form.name.data, address=form.address.data, actor=actor, now=now
+                    )
                 elif form.kind.data == "organisation":
-                    party = service.register_organisation(name=form.name.data, address=form.address.data,
-                                                          actor=actor, now=now)
+                    party = service.register_organisation(
+                        name=form.name.data, address=form.address.data, actor=actor, now=now
+                    )
                 else:
-                    party = service.register_person(full_name=form.full_name.data, address=form.address.data,
-                                                    id_type=form.id_type.data, id_issuer=form.id_issuer.data,
-                                                    id_number=form.id_number.data,
-                                                    confirm_distinct=form.confirm_distinct.data, actor=actor, now=now)
+                    party = service.register_person(
+                        full_name=form.full_name.data,
+                        address=form.address.data,
+                        id_type=form.id_type.data,
+                        id_issuer=form.id_issuer.data,
+                        id_number=form.id_number.data,
+                        confirm_distinct=form.confirm_distinct.data,
+                        actor=actor,
+                        now=now,
+                    )
             except RegistryError as error:
                 show_on_form(form, error)
             else:
                 flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
                 return redirect(url_for("custody.parties"))
     labels = [reads.party_label(p.id, personal=_personal()) | {"entry": p.registered_entry} for p in reads.parties()]
-    return render_template("custody/parties.html", form=form, parties=labels,
-                           can_write=current_user.can(Permission.ITEMS_WRITE)), 400 if form.errors else 200
+    return render_template(
+        "custody/parties.html", form=form, parties=labels, can_write=current_user.can(Permission.ITEMS_WRITE)
+    ), 400 if form.errors else 200
 
 
 @bp.get("/bound-book")
@@ -255,8 +370,12 @@ def parties():
 def bound_book():
     if not request.args.get("from"):
         today = _now().date()
-        return redirect(url_for("custody.bound_book", **{"from": today.replace(day=1).isoformat(),
-                                                          "to": today.isoformat(), "view": "both"}))
+        return redirect(
+            url_for(
+                "custody.bound_book",
+                **{"from": today.replace(day=1).isoformat(), "to": today.isoformat(), "view": "both"},
+            )
+        )
     args = request.args
     view = args.get("view") or "both"
     try:
@@ -266,10 +385,20 @@ def bound_book():
         rows = []
     if request.args.get("format") == "csv":
         from flask import Response
-        return Response(to_csv([queries.book_row_dict(r) for r in rows]), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=bound-book.csv"})
-    return render_template("custody/bound_book.html", rows=rows, view=view, args=request.args, licensees=reads.licensees(),
-                           views=queries.CORRECTION_VIEWS)
+
+        return Response(
+            to_csv([queries.book_row_dict(r) for r in rows]),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=bound-book.csv"},
+        )
+    return render_template(
+        "custody/bound_book.html",
+        rows=rows,
+        view=view,
+        args=request.args,
+        licensees=reads.licensees(),
+        views=queries.CORRECTION_VIEWS,
+    )
 
 
 @bp.get("/trace")
@@ -287,11 +416,15 @@ def trace():
 def signals():
     now = _now()
     flags = reads.multiple_sales()
-    return render_template("custody/signals.html", flags=flags, thefts=reads.thefts(now=now),
-                           open_items=reads.open_acquisitions(today=now.date()), now=now,
-                           serials=reads.serials_of({i for flag in flags.rows for i in flag.item_ids}),
-                           flag_party={f.entry_index: reads.party_label(f.party_id, personal=_personal())
-                                       for f in flags.rows})
+    return render_template(
+        "custody/signals.html",
+        flags=flags,
+        thefts=reads.thefts(now=now),
+        open_items=reads.open_acquisitions(today=now.date()),
+        now=now,
+        serials=reads.serials_of({i for flag in flags.rows for i in flag.item_ids}),
+        flag_party={f.entry_index: reads.party_label(f.party_id, personal=_personal()) for f in flags.rows},
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 Hashes are standard base64, as in C2SP checkpoints; entry bodies are given both parsed and as the
 exact base64 bytes that were hashed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -88,14 +89,19 @@ def checked_size(name: str, value: int, tree_size: int) -> int:
 
 
 def entry_json(entry) -> dict:
-    return {"index": entry.index, "leaf_hash": b64(entry.leaf_hash), "body_base64": b64(entry.body),
-            "event": entry.event}
+    return {
+        "index": entry.index,
+        "leaf_hash": b64(entry.leaf_hash),
+        "body_base64": b64(entry.body),
+        "event": entry.event,
+    }
 
 
 @bp.get("/checkpoint")
 @public
-@operation("The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain",
-           errors=(404,))
+@operation(
+    "The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain", errors=(404,)
+)
 def checkpoint():
     signed = reader().latest_checkpoint()
     if signed is None:
@@ -109,16 +115,27 @@ def checkpoint():
 def summary():
     service = reader()
     signed = service.latest_checkpoint()
-    return {"size": service.size(),
-            "checkpoint": None if signed is None else {
-                "size": signed.tree_size, "root": b64(signed.root_hash), "note": signed.note,
-                "signed_at": signed.signed_at.isoformat()}}
+    return {
+        "size": service.size(),
+        "checkpoint": None
+        if signed is None
+        else {
+            "size": signed.tree_size,
+            "root": b64(signed.root_hash),
+            "note": signed.note,
+            "signed_at": signed.signed_at.isoformat(),
+        },
+    }
 
 
 @bp.get("/api/v1/ledger/entries/<raw_index>")
 @requires(Permission.LEDGER_READ)
-@operation("One entry: the parsed event and the exact hashed bytes", response=Entry,
-           paths={"raw_index": ("entry index, from 0", {"type": "integer", "minimum": 0, "maximum": 2**53 - 1})}, errors=(400, 404))
+@operation(
+    "One entry: the parsed event and the exact hashed bytes",
+    response=Entry,
+    paths={"raw_index": ("entry index, from 0", {"type": "integer", "minimum": 0, "maximum": 2**53 - 1})},
+    errors=(400, 404),
+)
 def entry(raw_index: str):
     if not (raw_index.isascii() and raw_index.isdigit()) or len(raw_index) > 18:
         raise InvalidParameterError(f"entry index must be a non-negative integer, got {raw_index!r}", field="index")
@@ -139,9 +156,14 @@ def inclusion(params: InclusionQuery):
     if index >= size:
         raise OutOfRangeError(f"'index' {index} is not below 'size' {size}", field="index")
     signed = service.checkpoint_at(size)
-    return {"index": index, "size": size, "leaf_hash": b64(service.entry(index).leaf_hash),
-            "root": b64(service.root_at(size)), "proof": [b64(h) for h in service.inclusion_proof(index, size)],
-            "checkpoint": signed.note if signed else None}
+    return {
+        "index": index,
+        "size": size,
+        "leaf_hash": b64(service.entry(index).leaf_hash),
+        "root": b64(service.root_at(size)),
+        "proof": [b64(h) for h in service.inclusion_proof(index, size)],
+        "checkpoint": signed.note if signed else None,
+    }
 
 
 @bp.get("/api/v1/ledger/proofs/consistency")
@@ -154,9 +176,13 @@ def consistency(params: ConsistencyQuery):
     size2 = checked_size("to", tree_size if params.to is None else params.to, tree_size)
     if size1 > size2:
         raise OutOfRangeError(f"'from' {size1} is larger than 'to' {size2}", field="from")
-    return {"from": size1, "to": size2, "root_from": b64(service.root_at(size1)),
-            "root_to": b64(service.root_at(size2)), "proof": [b64(h) for h in service.consistency_proof(size1, size2)]}
-
+    return {
+        "from": size1,
+        "to": size2,
+        "root_from": b64(service.root_at(size1)),
+        "root_to": b64(service.root_at(size2)),
+        "proof": [b64(h) for h in service.consistency_proof(size1, size2)],
+    }
 
 
 @bp.get("/api/v1/ledger/export")
@@ -164,9 +190,11 @@ def consistency(params: ConsistencyQuery):
 @operation("The ledger export (zip) for `python -m audit verify`", response=None, media_type="application/zip")
 def export():
     from registry.ledger.runtime import export_archive
+
     archive = export_archive()
-    return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=f"ledger-export-{reader().size()}.zip")
+    return send_file(
+        archive, mimetype="application/zip", as_attachment=True, download_name=f"ledger-export-{reader().size()}.zip"
+    )
 
 
 @bp.get("/api/v1/ledger/entries")
@@ -177,8 +205,10 @@ def entries(params: EntriesQuery):
     start = decode_cursor(params.cursor, "e")
     page = service.entries(start, min(start + params.limit, service.size()))
     stop = start + len(page)
-    return {"entries": [entry_json(e) for e in page],
-            "next_cursor": encode_cursor(stop, "e") if stop < service.size() else None}
+    return {
+        "entries": [entry_json(e) for e in page],
+        "next_cursor": encode_cursor(stop, "e") if stop < service.size() else None,
+    }
 
 
 def init_app(app: Flask) -> None:

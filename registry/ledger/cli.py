@@ -1,4 +1,5 @@
 """`flask ledger ...`: verify, export, proof receipts and the latest checkpoint."""
+
 from __future__ import annotations
 
 import sys
@@ -44,11 +45,19 @@ def _verifier_key() -> str:
 
 
 @ledger_cli.command("verify")
-@click.option("--checkpoint", "held", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A signed checkpoint kept from earlier; the ledger must still extend it.")
+@click.option(
+    "--checkpoint",
+    "held",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A signed checkpoint kept from earlier; the ledger must still extend it.",
+)
 @click.option("--vkey", multiple=True, help="Trust this verifier key instead of the instance's own.")
-@click.option("--parallel/--serial", default=None,
-              help="Check bodies and tree in two processes (default: from 200,000 entries on).")
+@click.option(
+    "--parallel/--serial",
+    default=None,
+    help="Check bodies and tree in two processes (default: from 200,000 entries on).",
+)
 def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool | None) -> None:
     """Verify every entry, node and checkpoint; exit 1 naming the first bad entry."""
     vkeys = list(vkey) or [_verifier_key()]
@@ -56,15 +65,26 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
     total = reader().size()
     started = time.perf_counter()
     with _bar(total, "verifying") as bar:
-        verdict = checks.verify_stored_ledger(db.session(), vkeys, held_notes=held_notes,
-                                              progress=_Progress(bar), parallel=parallel)
+        verdict = checks.verify_stored_ledger(
+            db.session(), vkeys, held_notes=held_notes, progress=_Progress(bar), parallel=parallel
+        )
     seconds = time.perf_counter() - started
-    click.echo(f"checked {verdict.entries:,} entries in {seconds:.2f} s ({verdict.entries / max(seconds, 1e-9):,.0f} entries/s)",
-               err=True)
+    click.echo(
+        f"checked {verdict.entries:,} entries in {seconds:.2f} s "
+        f"({verdict.entries / max(seconds, 1e-9):,.0f} entries/s)",
+        err=True,
+    )
     click.echo(verdict.summary())
     finished = datetime.now(timezone.utc)
-    record_verification(db.session(), started_at=finished - timedelta(seconds=seconds), finished_at=finished,
-                        actor=cli_actor(), entries=verdict.entries, ok=verdict.ok, summary=verdict.summary())
+    record_verification(
+        db.session(),
+        started_at=finished - timedelta(seconds=seconds),
+        finished_at=finished,
+        actor=cli_actor(),
+        entries=verdict.entries,
+        ok=verdict.ok,
+        summary=verdict.summary(),
+    )
     sys.exit(0 if verdict.ok else 1)
 
 
@@ -72,6 +92,7 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
 def replay_command() -> None:
     """Rebuild every projection from the events into a scratch database and compare with the live tables."""
     from registry.replay import replay
+
     total = reader().size()
     with _bar(total, "replaying") as bar:
         report = replay(db.session(), progress=_Progress(bar))
@@ -91,8 +112,9 @@ def export_command(folder: str) -> None:
     """Write the ledger to FOLDER for `python -m audit verify FOLDER`."""
     vkey = _verifier_key()
     with _bar(reader().size(), "exporting") as bar:
-        manifest = checks.export_ledger(db.session(), Path(folder), origin=vkey.split("+", 1)[0], vkeys=[vkey],
-                                        progress=_Progress(bar))
+        manifest = checks.export_ledger(
+            db.session(), Path(folder), origin=vkey.split("+", 1)[0], vkeys=[vkey], progress=_Progress(bar)
+        )
     click.echo(f"exported {manifest.size} entries and {manifest.checkpoints} checkpoints to {folder}")
     click.echo(f"verify with: python -m audit verify {folder} --vkey '{vkey}'")
 
@@ -111,8 +133,12 @@ def proof_command(index: int, size: int | None) -> None:
     entry = service.entry(index)
     if entry is None:
         raise click.ClickException(f"entry {index} is missing from the database: run `flask ledger verify`")
-    proof = tlogproof.TlogProof(index=index, hashes=service.inclusion_proof(index, signed.tree_size),
-                                checkpoint_note=signed.note, extra=entry.body)
+    proof = tlogproof.TlogProof(
+        index=index,
+        hashes=service.inclusion_proof(index, signed.tree_size),
+        checkpoint_note=signed.note,
+        extra=entry.body,
+    )
     click.echo(tlogproof.format_tlog_proof(proof), nl=False)
 
 

@@ -7,6 +7,7 @@ A body is the RFC 8785 encoding of:
      "payload": {...}}
 `item` and `item_prev` appear only on events about an item. Identifiers and amounts are strings.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -60,8 +61,9 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def build_body(event: NewEvent, *, index: int, prev: bytes | None, item_prev: int | None,
-               actor: str, time: str) -> bytes:
+def build_body(
+    event: NewEvent, *, index: int, prev: bytes | None, item_prev: int | None, actor: str, time: str
+) -> bytes:
     body = {
         "v": BODY_VERSION,
         "index": index,

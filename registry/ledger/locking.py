@@ -5,6 +5,7 @@ transaction-scoped advisory lock on PostgreSQL. Everything read inside it (the h
 the frontier of the tree, the state a rule checks) is therefore current until commit, on any number
 of processes and hosts.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

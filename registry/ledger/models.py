@@ -8,6 +8,7 @@
   them beside the entries; proofs read O(log n) of them.
 - `ledger_checkpoint`: every signed C2SP checkpoint note the log has issued.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -58,6 +59,7 @@ class LedgerCheckpoint(Base):
 class VerificationRun(Base):
     """One full verification of the stored ledger (CLI or page), for the dashboard: an operational
     record, not part of the ledger, so a run cannot change what it checks."""
+
     __tablename__ = "verification_run"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,6 +74,7 @@ class VerificationRun(Base):
 class ProjectionState(Base):
     """Which version of the projection rules built the projected tables (one row). When the code's
     `registry.replay.PROJECTION_VERSION` is newer, `flask init` rebuilds them from the ledger."""
+
     __tablename__ = "projection_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -1,4 +1,5 @@
 """The ledger service of the running app: the request's session and the instance's signing key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,11 +42,13 @@ def reader() -> LedgerService:
 def verify_now(actor: str):
     """A full verification of the ledger with the instance's verifier key, recorded (the dashboard shows it)."""
     from registry.ledger import checks
+
     return checks.verify_and_record(db.session(), [verifier_key()], actor=actor)
 
 
 def export_archive():
     """The ledger export (a zip for `python -m audit verify`), signed checkpoints and verifier key included."""
     from registry.ledger import checks
+
     vkey = verifier_key()
     return checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])

@@ -1,4 +1,5 @@
 """The ledger service: the only code that appends events, and the reads that prove them."""
+
 from __future__ import annotations
 
 import json
@@ -64,6 +65,7 @@ class AppendResult:
 class _AppendState:
     """Where appends stand inside one transaction: the head, the tree frontier, each item's last
     entry, and what is still to be written."""
+
     size: int
     prev: bytes | None
     frontier: merkle.Frontier
@@ -85,8 +87,15 @@ class LedgerService:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def append(self, events: Sequence[NewEvent], *, actor: str, now: datetime,
-               new_items: Collection[str] = (), project: bool = True) -> AppendResult:
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        *,
+        actor: str,
+        now: datetime,
+        new_items: Collection[str] = (),
+        project: bool = True,
+    ) -> AppendResult:
         """Append the events as one batch in one transaction and sign a checkpoint over the new size.
 
         Runs inside the caller's write transaction if there is one (so projections and rule checks
@@ -142,7 +151,7 @@ class LedgerService:
             return
         unknown = [item for item in items if item not in self._batch.item_heads]
         for start in range(0, len(unknown), 500):
-            chunk = unknown[start:start + 500]
+            chunk = unknown[start : start + 500]
             found = self._item_heads(set(chunk))
             self._batch.item_heads.update({item: found.get(item) for item in chunk})
 
@@ -152,14 +161,22 @@ class LedgerService:
     def _open_state(self, items: set[str]) -> _AppendState:
         """The head, the latest signed note and (for a few items) their last entries in one
         statement, then the frontier in one more: a single append reads the ledger in two round trips."""
-        items = sorted(items)[:self.HEAD_ITEMS]
+        items = sorted(items)[: self.HEAD_ITEMS]
         last = select(LedgerEntry).order_by(LedgerEntry.entry_index.desc()).limit(1).subquery()
-        row = self.session.execute(select(
-            select(last.c.entry_index).scalar_subquery(), select(last.c.leaf_hash).scalar_subquery(),
-            select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
-            .limit(1).scalar_subquery(),
-            *(select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
-              for item in items))).one()
+        row = self.session.execute(
+            select(
+                select(last.c.entry_index).scalar_subquery(),
+                select(last.c.leaf_hash).scalar_subquery(),
+                select(LedgerCheckpoint.note)
+                .order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
+                .limit(1)
+                .scalar_subquery(),
+                *(
+                    select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
+                    for item in items
+                ),
+            )
+        ).one()
         size, prev, note = (0, None, row[2]) if row[0] is None else (row[0] + 1, row[1], row[2])
         frontier = tree.restore_frontier(self.session, size)
         self._require_signed_head(note, size, frontier.root())
@@ -172,8 +189,9 @@ class LedgerService:
         entries = []
         for event in events:
             index = state.size
-            body = build_body(event, index=index, prev=state.prev, actor=actor, time=time,
-                              item_prev=state.item_heads.get(event.item))
+            body = build_body(
+                event, index=index, prev=state.prev, actor=actor, time=time, item_prev=state.item_heads.get(event.item)
+            )
             leaf = merkle.leaf_hash(body)
             state.completed.extend(state.frontier.append(leaf))
             state.rows.append((index, body, leaf, event.type, event.item))
@@ -209,7 +227,8 @@ class LedgerService:
         if (opened.size, opened.root) != (size, root):
             raise LedgerIntegrityError(
                 f"the stored ledger ({size} entries) is not the one last signed ({opened.size} entries): "
-                "run `flask ledger verify`; nothing was appended")
+                "run `flask ledger verify`; nothing was appended"
+            )
 
     def _item_heads(self, items: set[str]) -> dict[str, int]:
         if not items:
@@ -240,7 +259,8 @@ class LedgerService:
 
     def entries(self, start: int, stop: int) -> list[Entry]:
         rows = self.session.scalars(
-            select(LedgerEntry).where(LedgerEntry.entry_index >= start, LedgerEntry.entry_index < stop)
+            select(LedgerEntry)
+            .where(LedgerEntry.entry_index >= start, LedgerEntry.entry_index < stop)
             .order_by(LedgerEntry.entry_index)
         )
         return [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows]
@@ -258,8 +278,10 @@ class LedgerService:
 
     def checkpoint_at(self, size: int) -> LedgerCheckpoint | None:
         return self.session.scalars(
-            select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == size)
-            .order_by(LedgerCheckpoint.id.desc()).limit(1)
+            select(LedgerCheckpoint)
+            .where(LedgerCheckpoint.tree_size == size)
+            .order_by(LedgerCheckpoint.id.desc())
+            .limit(1)
         ).first()
 
     def proven_entry(self, index: int, vkey: str) -> ProvenEntry | None:

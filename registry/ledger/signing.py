@@ -3,6 +3,7 @@
 The key's name is the log's origin, the string every checkpoint starts with. The private key file is
 created with mode 0600 and never overwritten; the verifier key is also written beside it for auditors.
 """
+
 from __future__ import annotations
 
 import os

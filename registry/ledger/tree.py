@@ -3,6 +3,7 @@
 Level-0 subtrees are the leaves themselves (the `leaf_hash` column of `ledger_entry`); every
 complete subtree of level >= 1 is a row of `ledger_node`.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -29,11 +30,17 @@ def load_subtrees(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
     found: dict[Key, bytes] = {}
     queries = []
     if leaves:
-        queries.append(select(literal(0).label("level"), LedgerEntry.entry_index.label("key"), LedgerEntry.leaf_hash)
-                       .where(LedgerEntry.entry_index.in_(leaves)))
+        queries.append(
+            select(literal(0).label("level"), LedgerEntry.entry_index.label("key"), LedgerEntry.leaf_hash).where(
+                LedgerEntry.entry_index.in_(leaves)
+            )
+        )
     if nodes:
-        queries.append(select(literal(1).label("level"), LedgerNode.node_key, LedgerNode.hash)
-                       .where(LedgerNode.node_key.in_(nodes)))
+        queries.append(
+            select(literal(1).label("level"), LedgerNode.node_key, LedgerNode.hash).where(
+                LedgerNode.node_key.in_(nodes)
+            )
+        )
     if queries:  # one round trip for both tables
         statement = queries[0] if len(queries) == 1 else union_all(*queries)
         for is_node, key, value in session.execute(statement):
@@ -77,5 +84,9 @@ def restore_frontier(session: Session, size: int) -> merkle.Frontier:
 
 def store_nodes(session: Session, completed: Sequence[tuple[int, int, bytes]]) -> None:
     """Insert completed subtrees of level >= 1 given as (level, index, hash)."""
-    insert_rows(session, LedgerNode.__table__, ("node_key", "hash"),
-                [(node_key(level, index), value) for level, index, value in completed])
+    insert_rows(
+        session,
+        LedgerNode.__table__,
+        ("node_key", "hash"),
+        [(node_key(level, index), value) for level, index, value in completed],
+    )

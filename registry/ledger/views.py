@@ -1,5 +1,6 @@
 """Ledger pages: the entry list, one entry with its proof (and a button that checks it again), the
 latest checkpoint, a full verification for auditors, and the export an auditor takes away."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,14 @@ def index():
     stop = max(size - (page - 1) * page_size, 0)
     start = max(stop - page_size, 0)
     entries = list(reversed(service.entries(start, stop)))
-    return render_template("ledger/index.html", entries=entries, size=size, page=page,
-                           has_next=start > 0, checkpoint=service.latest_checkpoint())
+    return render_template(
+        "ledger/index.html",
+        entries=entries,
+        size=size,
+        page=page,
+        has_next=start > 0,
+        checkpoint=service.latest_checkpoint(),
+    )
 
 
 @bp.get("/entries/<int:index>")
@@ -37,10 +44,16 @@ def entry(index: int):
         raise NotFoundError(f"there is no entry {index}")
     event = proven.entry.event
     history = service.item_history(event["item"]) if event.get("item") else []
-    return render_template("ledger/entry.html", entry=proven.entry, event=event,
-                           body_pretty=json.dumps(event, indent=2, ensure_ascii=False),
-                           checkpoint=proven.checkpoint, proof=proven.proof, proof_ok=proven.verified,
-                           history=history)
+    return render_template(
+        "ledger/entry.html",
+        entry=proven.entry,
+        event=event,
+        body_pretty=json.dumps(event, indent=2, ensure_ascii=False),
+        checkpoint=proven.checkpoint,
+        proof=proven.proof,
+        proof_ok=proven.verified,
+        history=history,
+    )
 
 
 @bp.get("/checkpoint")
@@ -57,11 +70,17 @@ def verify_entry(index: int):
     if proven is None:
         raise NotFoundError(f"there is no entry {index}")
     if proven.verified:
-        flash(f"Entry {index} verified: its inclusion proof ({len(proven.proof)} hashes) leads to the root of the "
-              f"checkpoint of size {proven.checkpoint.tree_size}, whose signature checks with the log's key.", "success")
+        flash(
+            f"Entry {index} verified: its inclusion proof ({len(proven.proof)} hashes) leads to the root of the "
+            f"checkpoint of size {proven.checkpoint.tree_size}, whose signature checks with the log's key.",
+            "success",
+        )
     else:
-        flash(f"Entry {index} does NOT verify against the checkpoint of size {proven.checkpoint.tree_size}: "
-              "run a full verification.", "danger")
+        flash(
+            f"Entry {index} does NOT verify against the checkpoint of size {proven.checkpoint.tree_size}: "
+            "run a full verification.",
+            "danger",
+        )
     return redirect(url_for("ledger.entry", index=index) + "#proof")
 
 
@@ -77,16 +96,18 @@ def verify_all():
 @requires(Permission.LEDGER_EXPORT)
 def export_page():
     service = reader()
-    return render_template("ledger/export.html", size=service.size(), checkpoint=service.latest_checkpoint(),
-                           vkey=verifier_key())
+    return render_template(
+        "ledger/export.html", size=service.size(), checkpoint=service.latest_checkpoint(), vkey=verifier_key()
+    )
 
 
 @bp.get("/export.zip")
 @requires(Permission.LEDGER_EXPORT)
 def export_download():
     archive = export_archive()
-    return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=f"ledger-export-{reader().size()}.zip")
+    return send_file(
+        archive, mimetype="application/zip", as_attachment=True, download_name=f"ledger-export-{reader().size()}.zip"
+    )
 
 
 def init_app(app: Flask) -> None:

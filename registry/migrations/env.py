@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations on the Flask app's engine, online only."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,12 @@ def run_migrations_online() -> None:
     # initialising one database at once run them one after the other (the second finds nothing to do).
     with db.engine.connect() as connection:
         connection = connection.execution_options(**{IMMEDIATE: True})
-        context.configure(connection=connection, target_metadata=db.metadata, compare_type=True,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection,
+            target_metadata=db.metadata,
+            compare_type=True,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})

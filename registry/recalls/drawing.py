@@ -1,5 +1,6 @@
 """The completion chart of a campaign as SVG: units complete (remedied or destroyed) over time,
 against the population."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,8 +33,11 @@ def completion_svg(series: list[tuple[date, int]], population: int, *, until: da
     done = series[-1][1]
     share = f"{100 * done / population:.1f}%" if population else "n/a"
     ticks = sorted({round(top * k / 4) for k in range(5)})
-    grid = "".join(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e3e7ee"/>'
-                   f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>' for tick in ticks)
+    grid = "".join(
+        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e3e7ee"/>'
+        f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
+        for tick in ticks
+    )
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="completion" role="img" width="100%" viewBox="0 0 {W} {H}" '
         f'font-family="system-ui, sans-serif" font-size="11">'
@@ -44,4 +48,5 @@ def completion_svg(series: list[tuple[date, int]], population: int, *, until: da
         f'<text x="{LEFT}" y="{H - 12}">{escape(first.isoformat())}</text>'
         f'<text x="{W - RIGHT}" y="{H - 12}" text-anchor="end">{escape(last.isoformat())}</text>'
         f'<text x="{W - RIGHT}" y="{TOP + 10}" text-anchor="end" fill="#2e7d32" font-weight="600">'
-        f"{done} / {population} complete ({share})</text></svg>")
+        f"{done} / {population} complete ({share})</text></svg>"
+    )

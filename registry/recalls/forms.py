@@ -1,4 +1,5 @@
 """Recall forms."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -14,9 +15,14 @@ class CampaignForm(FlaskForm):
     title = StringField("Title")
     defect = TextAreaField("Defect")
     remedy = TextAreaField("Remedy")
-    basis = SelectField("Basis", choices=[SelectChoice("lots", "supplier lots"),
-                                          SelectChoice("part", "a part made within dates"),
-                                          SelectChoice("serials", "a list of serials")])
+    basis = SelectField(
+        "Basis",
+        choices=[
+            SelectChoice("lots", "supplier lots"),
+            SelectChoice("part", "a part made within dates"),
+            SelectChoice("serials", "a list of serials"),
+        ],
+    )
     lots = StringField("Lot codes (internal or supplier's, comma-separated)")
     part = SelectField("Part", choices=[], validate_choice=False)
     made_from = DateField("Made from", validators=[Optional()])

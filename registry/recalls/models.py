@@ -1,4 +1,5 @@
 """Recall tables: projections of `recall.opened`, `recall.unit_updated` and `recall.closed`."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,6 +31,7 @@ class RecallCampaign(Base):
 
 class RecallUnit(Base):
     """One affected item of a campaign, frozen at opening, with its remedy state."""
+
     __tablename__ = "recall_unit"
 
     campaign_id: Mapped[str] = mapped_column(ForeignKey("recall_campaign.id"), primary_key=True)
@@ -42,6 +44,7 @@ class RecallUnit(Base):
 
 class RecallUnitChange(Base):
     """Each state change of a unit, for the campaign's history and its completion chart."""
+
     __tablename__ = "recall_unit_change"
 
     entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

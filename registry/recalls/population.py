@@ -1,6 +1,7 @@
 """A campaign's population: the top-level items that contain its basis at its `as_of` time, found
 by forward trace. The same function runs when the campaign opens and when its event is replayed;
 the event carries the population's size and SHA-256, so a replay that finds another set fails."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ def start(basis: dict, as_of: datetime):
     if basis["type"] == "lots":
         return genealogy.items_with_lots(basis["lot_ids"], as_of)
     if basis["type"] == "part":
-        return genealogy.items_of_part(basis["part_id"], _midnight(basis["made_from"]),
-                                       _midnight(basis["made_to"]) + timedelta(days=1), as_of)
+        return genealogy.items_of_part(
+            basis["part_id"], _midnight(basis["made_from"]), _midnight(basis["made_to"]) + timedelta(days=1), as_of
+        )
     return genealogy.items_by_id(basis["item_ids"])
 
 

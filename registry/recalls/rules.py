@@ -1,4 +1,5 @@
 """Pure recall rules: the unit state machine and the basis of a campaign."""
+
 from __future__ import annotations
 
 from registry.errors import CONFLICT, INVALID, DomainError
@@ -26,5 +27,9 @@ def check_transition(current: str, target: str) -> None:
         raise RecallError(f"state must be one of {', '.join(UNIT_STATES)}", code="invalid_state", field="state")
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(TRANSITIONS[current]) or "nothing (it is final)"
-        raise RecallError(f"a unit that is {current} can become {allowed}, not {target}", code="invalid_transition",
-                          kind=CONFLICT, field="state")
+        raise RecallError(
+            f"a unit that is {current} can become {allowed}, not {target}",
+            code="invalid_transition",
+            kind=CONFLICT,
+            field="state",
+        )

@@ -1,4 +1,5 @@
 """The recall service bound to the current app."""
+
 from __future__ import annotations
 
 from registry.extensions import db

@@ -1,4 +1,5 @@
 """What the recalls API takes and answers (see `registry.contract`)."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -40,8 +41,9 @@ class RecallUnitUpdate(Body):
     state: Text | None = needed("notified, remedied, unreachable or destroyed")
     date: Day | None = needed()
     note: LongText | None = None
-    replacement: Replacement | None = Field(None, description="a remedy that replaces a component, recorded as a "
-                                                              "removal and an installation")
+    replacement: Replacement | None = Field(
+        None, description="a remedy that replaces a component, recorded as a removal and an installation"
+    )
 
 
 class RecallUnitsUpdate(Body):

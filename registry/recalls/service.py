@@ -1,6 +1,7 @@
 """Recall campaigns: open one from a basis (supplier lots, a part made within dates, or a list of
 serials), freezing the population the forward trace finds; move units through their remedy
 states; close the campaign."""
+
 from __future__ import annotations
 
 import uuid
@@ -38,29 +39,35 @@ class RecallService:
     def campaign(self, campaign_id: str) -> RecallCampaign:
         found = self.session.get(RecallCampaign, campaign_id) if isinstance(campaign_id, str) else None
         if found is None:
-            raise RecallError(f"no recall campaign {campaign_id!r}", code="unknown_campaign", kind=NOT_FOUND,
-                              field="campaign_id")
+            raise RecallError(
+                f"no recall campaign {campaign_id!r}", code="unknown_campaign", kind=NOT_FOUND, field="campaign_id"
+            )
         return found
 
     def _basis(self, basis) -> dict:
         """A checked basis as the event stores it."""
         if not isinstance(basis, dict) or basis.get("type") not in BASIS_TYPES:
-            raise RecallError(f"'basis.type' must be one of {', '.join(BASIS_TYPES)}", code="invalid_basis",
-                              field="basis.type")
+            raise RecallError(
+                f"'basis.type' must be one of {', '.join(BASIS_TYPES)}", code="invalid_basis", field="basis.type"
+            )
         kind = basis["type"]
         if kind == "lots":
             lots = basis.get("lot_ids")
             if not isinstance(lots, list) or not lots:
-                raise RecallError("'basis.lot_ids' must list at least one lot (its id or a lot code)",
-                                  code="missing_field", field="basis.lot_ids")
+                raise RecallError(
+                    "'basis.lot_ids' must list at least one lot (its id or a lot code)",
+                    code="missing_field",
+                    field="basis.lot_ids",
+                )
             found = []
             for number, code in enumerate(lots):
                 matches = lots_by_code(self.session, code)
                 if len(matches) != 1:
-                    raise RecallError(f"lot {code!r} matches {len(matches)} lots" + (": give its internal code"
-                                                                                    if matches else ""),
-                                      code="ambiguous_lot" if matches else "unknown_lot",
-                                      field=f"basis.lot_ids[{number}]")
+                    raise RecallError(
+                        f"lot {code!r} matches {len(matches)} lots" + (": give its internal code" if matches else ""),
+                        code="ambiguous_lot" if matches else "unknown_lot",
+                        field=f"basis.lot_ids[{number}]",
+                    )
                 found.append(matches[0])
             lots = found
             return {"type": "lots", "lot_ids": sorted(set(lots))}
@@ -68,54 +75,98 @@ class RecallService:
             part = self.session.get(Part, basis.get("part_id")) if isinstance(basis.get("part_id"), str) else None
             if part is None:
                 raise RecallError(f"no part {basis.get('part_id')!r}", code="unknown_part", field="basis.part_id")
-            made_from, made_to = day(basis.get("made_from"), "basis.made_from", now=None), day(basis.get("made_to"), "basis.made_to", now=None)
+            made_from, made_to = (
+                day(basis.get("made_from"), "basis.made_from", now=None),
+                day(basis.get("made_to"), "basis.made_to", now=None),
+            )
             if made_to < made_from:
-                raise RecallError("'basis.made_to' precedes 'basis.made_from'", code="invalid_range",
-                                  field="basis.made_to")
-            return {"type": "part", "part_id": part.id, "made_from": made_from.isoformat(),
-                    "made_to": made_to.isoformat()}
+                raise RecallError(
+                    "'basis.made_to' precedes 'basis.made_from'", code="invalid_range", field="basis.made_to"
+                )
+            return {
+                "type": "part",
+                "part_id": part.id,
+                "made_from": made_from.isoformat(),
+                "made_to": made_to.isoformat(),
+            }
         given = basis.get("serials")
         if not isinstance(given, list) or not given or len(given) > MAX_SERIALS:
-            raise RecallError(f"'basis.serials' must list 1 to {MAX_SERIALS:,} serials", code="missing_field",
-                              field="basis.serials")
+            raise RecallError(
+                f"'basis.serials' must list 1 to {MAX_SERIALS:,} serials", code="missing_field", field="basis.serials"
+            )
         item_ids = set()
         for number, serial in enumerate(given):
             matches = items_by_serial(self.session, serial)
             if len(matches) != 1:
-                raise RecallError(f"serial {serial!r} matches {len(matches)} items: give the item id instead"
-                                  if matches else f"no item has the serial {serial!r}",
-                                  code="ambiguous_serial" if matches else "unknown_serial",
-                                  field=f"basis.serials[{number}]")
+                raise RecallError(
+                    f"serial {serial!r} matches {len(matches)} items: give the item id instead"
+                    if matches
+                    else f"no item has the serial {serial!r}",
+                    code="ambiguous_serial" if matches else "unknown_serial",
+                    field=f"basis.serials[{number}]",
+                )
             item_ids.add(matches[0])
         return {"type": "serials", "item_ids": sorted(item_ids)}
 
-    def open(self, *, number: str, title: str, defect: str, basis, on, actor: str, now: datetime,
-             remedy: str | None = None, as_of=None) -> RecallCampaign:
+    def open(
+        self,
+        *,
+        number: str,
+        title: str,
+        defect: str,
+        basis,
+        on,
+        actor: str,
+        now: datetime,
+        remedy: str | None = None,
+        as_of=None,
+    ) -> RecallCampaign:
         """Open a campaign: the population is traced at `as_of` (default: now) and frozen."""
-        payload = {"campaign_id": str(uuid.uuid4()), "number": text(number, "number", required=True, limit=32),
-                   "title": text(title, "title", required=True), "defect": text(defect, "defect", required=True,
-                                                                                   limit=4000),
-                   "date": day(on, now=now).isoformat()}
+        payload = {
+            "campaign_id": str(uuid.uuid4()),
+            "number": text(number, "number", required=True, limit=32),
+            "title": text(title, "title", required=True),
+            "defect": text(defect, "defect", required=True, limit=4000),
+            "date": day(on, now=now).isoformat(),
+        }
         if remedy := text(remedy, "remedy", limit=4000):
             payload["remedy"] = remedy
         cut_off = moment(as_of, "as_of", now=now) if as_of not in (None, "") else now
         payload["as_of"] = supply_rules.stamp(cut_off)
         with write_transaction(self.session):
             if self.session.scalar(select(RecallCampaign.id).where(RecallCampaign.number == payload["number"])):
-                raise RecallError(f"campaign {payload['number']} exists already", code="duplicate_campaign",
-                                  kind=CONFLICT, field="number")
+                raise RecallError(
+                    f"campaign {payload['number']} exists already",
+                    code="duplicate_campaign",
+                    kind=CONFLICT,
+                    field="number",
+                )
             payload["basis"] = self._basis(basis)
             found = population.population(self.session, payload["basis"], moment(payload["as_of"], "as_of", now=None))
             if not found:
-                raise RecallError("the basis reaches no item at that time: nothing to recall", code="empty_population",
-                                  field="basis")
-            payload.update(population_size=len(found), population_sha256=population.digest(found),
-                           trace_version=population.TRACE_VERSION)
+                raise RecallError(
+                    "the basis reaches no item at that time: nothing to recall", code="empty_population", field="basis"
+                )
+            payload.update(
+                population_size=len(found),
+                population_sha256=population.digest(found),
+                trace_version=population.TRACE_VERSION,
+            )
             self._append("recall.opened", payload, actor=actor, now=now)
             return self.session.get(RecallCampaign, payload["campaign_id"])
 
-    def update_unit(self, campaign_id: str, item_id: str, *, state: str, on, actor: str, now: datetime,
-                    note: str | None = None, replacement: dict | None = None) -> int:
+    def update_unit(
+        self,
+        campaign_id: str,
+        item_id: str,
+        *,
+        state: str,
+        on,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+        replacement: dict | None = None,
+    ) -> int:
         """Move a unit to `state` on the date `on`. A remedy that replaces a component names it:
         `replacement` = {"removed": the component (id or serial) in the unit, "installed": the new one
         (id or serial), "at": when (default: the remedy date, at noon UTC or now if earlier)}; the
@@ -130,12 +181,17 @@ class RecallService:
                 raise RecallError(f"campaign {campaign.number} is closed", code="campaign_closed", kind=CONFLICT)
             unit = self.session.get(RecallUnit, (campaign.id, item_id)) if isinstance(item_id, str) else None
             if unit is None:
-                raise RecallError("the item is not in this campaign's population", code="not_in_population",
-                                  kind=NOT_FOUND, field="item_id")
+                raise RecallError(
+                    "the item is not in this campaign's population",
+                    code="not_in_population",
+                    kind=NOT_FOUND,
+                    field="item_id",
+                )
             check_transition(unit.state, state)
             if on < unit.updated_on:
-                raise RecallError(f"the unit's last change was on {unit.updated_on}", code="date_before_previous_event",
-                                  field="date")
+                raise RecallError(
+                    f"the unit's last change was on {unit.updated_on}", code="date_before_previous_event", field="date"
+                )
             payload = {"campaign_id": campaign.id, "item_id": unit.item_id, "state": state, "date": on.isoformat()}
             if note:
                 payload["note"] = note
@@ -147,38 +203,72 @@ class RecallService:
         """Remove the named component from wherever it sits in the unit and install the new one in
         its place; the two entries' indices go into the remedy's event."""
         if not isinstance(replacement, dict):
-            raise RecallError("'replacement' names the removed and the installed component", code="invalid_field",
-                              field="replacement")
+            raise RecallError(
+                "'replacement' names the removed and the installed component", code="invalid_field", field="replacement"
+            )
         removed = self._component(replacement.get("removed"), "replacement.removed")
         installed = self._component(replacement.get("installed"), "replacement.installed")
         given = replacement.get("at")
-        at = (moment(given, "replacement.at", now=now) if given not in (None, "")
-              else min(datetime.combine(on, time(12), timezone.utc), now))
+        at = (
+            moment(given, "replacement.at", now=now)
+            if given not in (None, "")
+            else min(datetime.combine(on, time(12), timezone.utc), now)
+        )
         tree = genealogy.as_built(self.session, unit_item_id, at)
         node = next((n for n in (tree.walk() if tree else ()) if n.item_id == removed and n is not tree), None)
         if node is None:
-            raise RecallError("that component is not in this unit", code="not_installed", kind=CONFLICT,
-                              field="replacement.removed")
-        link = self.session.scalar(select(ComponentLink).where(ComponentLink.child_item_id == removed,
-                                                               ComponentLink.removed_at.is_(None)))
-        removal = self.supply.remove(parent_item_id=link.parent_item_id, child_item_id=removed, at=at,
-                                     reason="replaced by a recall remedy", actor=actor, now=now)
-        installation = self.supply.install(parent_item_id=link.parent_item_id, child_item_id=installed, at=at,
-                                           position=link.position, actor=actor, now=now)
-        return {"removed_item_id": removed, "installed_item_id": installed, "removal_entry": removal,
-                "installation_entry": installation}
+            raise RecallError(
+                "that component is not in this unit", code="not_installed", kind=CONFLICT, field="replacement.removed"
+            )
+        link = self.session.scalar(
+            select(ComponentLink).where(ComponentLink.child_item_id == removed, ComponentLink.removed_at.is_(None))
+        )
+        removal = self.supply.remove(
+            parent_item_id=link.parent_item_id,
+            child_item_id=removed,
+            at=at,
+            reason="replaced by a recall remedy",
+            actor=actor,
+            now=now,
+        )
+        installation = self.supply.install(
+            parent_item_id=link.parent_item_id,
+            child_item_id=installed,
+            at=at,
+            position=link.position,
+            actor=actor,
+            now=now,
+        )
+        return {
+            "removed_item_id": removed,
+            "installed_item_id": installed,
+            "removal_entry": removal,
+            "installation_entry": installation,
+        }
 
     def _component(self, given, field: str) -> str:
         if not isinstance(given, str) or not given.strip():
             raise RecallError(f"'{field}' names a component by its id or serial", code="missing_field", field=field)
         matches = [given] if self.session.get(Item, given) is not None else items_by_serial(self.session, given)
         if len(matches) != 1:
-            raise RecallError(f"{given!r} matches {len(matches)} items" + (": give the item id" if matches else ""),
-                              code="ambiguous_serial" if matches else "unknown_serial", field=field)
+            raise RecallError(
+                f"{given!r} matches {len(matches)} items" + (": give the item id" if matches else ""),
+                code="ambiguous_serial" if matches else "unknown_serial",
+                field=field,
+            )
         return matches[0]
 
-    def update_units(self, campaign_id: str, item_ids: list[str], *, state: str, on, actor: str, now: datetime,
-                     note: str | None = None) -> int:
+    def update_units(
+        self,
+        campaign_id: str,
+        item_ids: list[str],
+        *,
+        state: str,
+        on,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+    ) -> int:
         """The same change for many units, all or none, with one signed checkpoint."""
         if not isinstance(item_ids, list) or not item_ids:
             raise RecallError("'item_ids' must list at least one item", code="missing_field", field="item_ids")
@@ -187,21 +277,28 @@ class RecallService:
                 self.update_unit(campaign_id, item_id, state=state, on=on, note=note, actor=actor, now=now)
         return len(item_ids)
 
-    def close(self, campaign_id: str, *, on, actor: str, now: datetime, confirmed: bool,
-              note: str | None = None) -> int:
+    def close(
+        self, campaign_id: str, *, on, actor: str, now: datetime, confirmed: bool, note: str | None = None
+    ) -> int:
         """Close the campaign on the date `on`: no unit can change afterwards, so the caller must
         confirm it (`confirmed`)."""
         on, note = day(on, now=now), text(note, "note", limit=1000)
         if confirmed is not True:
-            raise RecallError("closing a campaign ends it for every unit: confirm that it is to be closed",
-                              code="confirmation_required", field="confirm")
+            raise RecallError(
+                "closing a campaign ends it for every unit: confirm that it is to be closed",
+                code="confirmation_required",
+                field="confirm",
+            )
         with write_transaction(self.session):
             campaign = self.campaign(campaign_id)
             if campaign.status != "open":
-                raise RecallError(f"campaign {campaign.number} is closed already", code="campaign_closed", kind=CONFLICT)
+                raise RecallError(
+                    f"campaign {campaign.number} is closed already", code="campaign_closed", kind=CONFLICT
+                )
             if on < campaign.opened_on:
-                raise RecallError(f"the campaign opened on {campaign.opened_on}", code="date_before_previous_event",
-                                  field="date")
+                raise RecallError(
+                    f"the campaign opened on {campaign.opened_on}", code="date_before_previous_event", field="date"
+                )
             payload = {"campaign_id": campaign.id, "date": on.isoformat()}
             if note:
                 payload["note"] = note

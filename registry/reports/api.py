@@ -1,5 +1,6 @@
 """Reports over JSON: request a report (a background job), follow the job, read and download what
 was issued, and verify a PDF."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -30,10 +31,14 @@ class NotAPdfError(RegistryError):
 class ReportRequest(Body):
     report_type: ReportType = Field(description="the kind of report")
     params: dict[str, Text | int | bool | None] = Field(
-        default_factory=dict, description="; ".join(f"{t.name}: {', '.join(t.fields) or 'none'}"
-                                                    for t in catalog.TYPES.values()))
-    personal_data: bool = Field(True, description="show private persons' names (when your account may); false "
-                                                  "withholds them, for a copy meant for a regulator")
+        default_factory=dict,
+        description="; ".join(f"{t.name}: {', '.join(t.fields) or 'none'}" for t in catalog.TYPES.values()),
+    )
+    personal_data: bool = Field(
+        True,
+        description="show private persons' names (when your account may); false "
+        "withholds them, for a copy meant for a regulator",
+    )
 
 
 class ReportsQuery(Page):
@@ -92,40 +97,65 @@ class ReportVerdict(Answer):
 
 
 def report_json(report: IssuedReport) -> dict:
-    return {"id": report.id, "report_type": report.report_type, "title": report.title, "params": report.params,
-            "sha256": report.sha256, "size": report.size, "pages": report.pages,
-            "checkpoint_size": report.checkpoint_size, "evidence_entries": report.evidence_entries,
-            "template_revision": report.template_revision, "issued_by": report.issued_by,
-            "issued_at": report.issued_at.isoformat(), "entry_index": report.entry_index,
-            "pdf": url_for("reports_api.get_pdf", report_id=report.id),
-            "personal_data": bool(report.params.get("personal_data")),
-            "downloadable": not report.params.get("personal_data") or current_user.can(Permission.PERSONAL_DATA_READ)}
+    return {
+        "id": report.id,
+        "report_type": report.report_type,
+        "title": report.title,
+        "params": report.params,
+        "sha256": report.sha256,
+        "size": report.size,
+        "pages": report.pages,
+        "checkpoint_size": report.checkpoint_size,
+        "evidence_entries": report.evidence_entries,
+        "template_revision": report.template_revision,
+        "issued_by": report.issued_by,
+        "issued_at": report.issued_at.isoformat(),
+        "entry_index": report.entry_index,
+        "pdf": url_for("reports_api.get_pdf", report_id=report.id),
+        "personal_data": bool(report.params.get("personal_data")),
+        "downloadable": not report.params.get("personal_data") or current_user.can(Permission.PERSONAL_DATA_READ),
+    }
 
 
 @bp.get("/reports")
 @requires(Permission.REPORTS_READ)
 @operation("Issued reports, newest first", response=IssuedReports, query=ReportsQuery)
 def list_reports(params: ReportsQuery):
-    rows, next_cursor = paged(lambda start, count: reads.issued(report_type=params.type, offset=start, limit=count),
-                              params)
+    rows, next_cursor = paged(
+        lambda start, count: reads.issued(report_type=params.type, offset=start, limit=count), params
+    )
     return {"reports": [report_json(r) for r in rows], "next_cursor": next_cursor}
 
 
 @bp.post("/reports")
 @requires(Permission.REPORTS_ISSUE)
-@operation("Request a report: it is made in the background; follow the job", response=ReportJob, status=202,
-           body=ReportRequest, errors=(404, 409, 422, 503), headers={"Location": "the job's URL"})
+@operation(
+    "Request a report: it is made in the background; follow the job",
+    response=ReportJob,
+    status=202,
+    body=ReportRequest,
+    errors=(404, 409, 422, 503),
+    headers={"Location": "the job's URL"},
+)
 def request_report(body: ReportRequest):
     checked = reports().check(body.report_type, body.params)
-    job = jobs.submit(body.report_type, checked, actor=current_user.actor,
-                      personal=body.personal_data and current_user.can(Permission.PERSONAL_DATA_READ))
+    job = jobs.submit(
+        body.report_type,
+        checked,
+        actor=current_user.actor,
+        personal=body.personal_data and current_user.can(Permission.PERSONAL_DATA_READ),
+    )
     return job_json(job), {"Location": url_for("reports_api.get_job", job_id=job.id)}
 
 
 @bp.get("/reports/jobs/<job_id>")
 @requires(Permission.REPORTS_ISSUE)
-@operation("A report job of yours: status, progress in percent, and the report when done", response=ReportJob,
-           paths={"job_id": "job id"}, errors=(404,))
+@operation(
+    "A report job of yours: status, progress in percent, and the report when done",
+    response=ReportJob,
+    paths={"job_id": "job id"},
+    errors=(404,),
+)
 def get_job(job_id: str):
     return job_json(own_job(job_id))
 
@@ -139,8 +169,13 @@ def get_report(report_id: str):
 
 @bp.get("/reports/<report_id>/pdf")
 @requires(Permission.REPORTS_READ)
-@operation("The signed PDF, byte for byte as issued", response=None, media_type="application/pdf", paths=REPORT,
-           errors=(404, 500))
+@operation(
+    "The signed PDF, byte for byte as issued",
+    response=None,
+    media_type="application/pdf",
+    paths=REPORT,
+    errors=(404, 500),
+)
 def get_pdf(report_id: str):
     return pdf_response(issued_report(report_id))
 
@@ -148,16 +183,24 @@ def get_pdf(report_id: str):
 @bp.post("/reports/verify")
 @requires(Permission.REPORTS_READ)
 @accepts_large_body("REPORT_UPLOAD_LIMIT")  # a long signed report is tens of MB
-@operation("Verify a report PDF sent as the request body (Content-Type: application/pdf)", response=ReportVerdict,
-           body_media="application/pdf", errors=(422,))
+@operation(
+    "Verify a report PDF sent as the request body (Content-Type: application/pdf)",
+    response=ReportVerdict,
+    body_media="application/pdf",
+    errors=(422,),
+)
 def verify_pdf():
     data = request.get_data()
     if not data.startswith(b"%PDF-"):
         raise NotAPdfError("the body must be a PDF file (it does not start with %PDF-)")
     verdict, issued = verification.verify(data)
-    return {"valid": verdict.ok, "summary": verdict.summary(), "sha256": verdict.sha256,
-            "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in verdict.checks],
-            "report_id": issued.id if issued else None}
+    return {
+        "valid": verdict.ok,
+        "summary": verdict.summary(),
+        "sha256": verdict.sha256,
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in verdict.checks],
+        "report_id": issued.id if issued else None,
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """`flask reports ...`: issue a report, verify a PDF, list what was issued, run the job worker."""
+
 from __future__ import annotations
 
 import sys
@@ -40,15 +41,24 @@ def issue(report_type: str, params: tuple[str, ...], out: str | None, no_persona
             bar.label = message[:40]
             bar.update(percent - done[0])
             done[0] = percent
+
         try:
-            issued = reports().issue(report_type, values, actor=cli_actor(), personal=not no_personal_data,
-                                     now=datetime.now(timezone.utc), progress=progress)
+            issued = reports().issue(
+                report_type,
+                values,
+                actor=cli_actor(),
+                personal=not no_personal_data,
+                now=datetime.now(timezone.utc),
+                progress=progress,
+            )
         except RegistryError as error:
             raise click.ClickException(getattr(error, "detail", str(error))) from None
     if out:
         Path(out).write_bytes(reports().pdf(issued))
-    click.echo(f"issued {issued.title}: {issued.pages} pages, {issued.size} bytes, sha256 {issued.sha256}, "
-               f"ledger entry {issued.entry_index}" + (f", written to {out}" if out else ""))
+    click.echo(
+        f"issued {issued.title}: {issued.pages} pages, {issued.size} bytes, sha256 {issued.sha256}, "
+        f"ledger entry {issued.entry_index}" + (f", written to {out}" if out else "")
+    )
 
 
 @reports_cli.command("verify")
@@ -66,8 +76,10 @@ def verify(path: str) -> None:
 def list_reports() -> None:
     """Issued reports, newest first."""
     for report in db.session.scalars(select(IssuedReport).order_by(IssuedReport.entry_index.desc())):
-        click.echo(f"{report.entry_index:>8}  {report.issued_at:%Y-%m-%d %H:%M}  {report.report_type:20} "
-                   f"{report.sha256[:16]}  {report.title}")
+        click.echo(
+            f"{report.entry_index:>8}  {report.issued_at:%Y-%m-%d %H:%M}  {report.report_type:20} "
+            f"{report.sha256[:16]}  {report.title}"
+        )
 
 
 @reports_cli.command("worker")
@@ -79,6 +91,7 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: without it, reports run in the web process")
     from redis import Redis
     from rq import Queue, SimpleWorker
+
     connection = Redis.from_url(url)
     SimpleWorker([Queue(jobs.QUEUE, connection=connection)], connection=connection).work(burst=burst)
 

@@ -1,6 +1,7 @@
 """Demo reports for `make run`: one signed PDF of each type, issued once after the demo history, and
 the bound book again with private persons withheld: the copy a regulator without the personal-data
 grant may read."""
+
 from __future__ import annotations
 
 import fcntl
@@ -25,8 +26,12 @@ def requests(session) -> list[tuple[str, dict, bool]]:
     campaign = session.scalar(select(RecallCampaign).order_by(RecallCampaign.opened_entry).limit(1))
     wanted = [
         ("item_certificate", {"item_id": pistol.id} if pistol else None),
-        ("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "licensee": dealer.id, "view": "both"}
-         if dealer else None),
+        (
+            "bound_book",
+            {"date_from": "2026-11-01", "date_to": "2026-11-30", "licensee": dealer.id, "view": "both"}
+            if dealer
+            else None,
+        ),
         ("trace_response", {"serial": "BXR-4472", "request_number": "T20261124-0042"}),
         ("theft_loss", {"item_id": rifle.id} if rifle else None),
         ("multiple_sale", {"flag": str(flag.entry_index)} if flag else None),

@@ -1,5 +1,6 @@
 """The evidence a report carries: the ledger entries it shows, their inclusion proofs and the
 signed checkpoint they are proved against (format: `audit.report`)."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -21,15 +22,23 @@ class EvidenceError(RuntimeError):
 
 
 def latest_checkpoint(session: Session) -> LedgerCheckpoint:
-    found = session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc(),
-                                                              LedgerCheckpoint.id.desc()).limit(1)).first()
+    found = session.scalars(
+        select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc()).limit(1)
+    ).first()
     if found is None:
         raise EvidenceError("the ledger has no signed checkpoint yet")
     return found
 
 
-def build(session: Session, indices: Iterable[int], *, report: dict, origin: str, vkey: str,
-          checkpoint: LedgerCheckpoint | None = None) -> dict:
+def build(
+    session: Session,
+    indices: Iterable[int],
+    *,
+    report: dict,
+    origin: str,
+    vkey: str,
+    checkpoint: LedgerCheckpoint | None = None,
+) -> dict:
     """The evidence object for these entry indices, proved against `checkpoint` (the latest by default)."""
     checkpoint = checkpoint or latest_checkpoint(session)
     size = checkpoint.tree_size
@@ -38,13 +47,16 @@ def build(session: Session, indices: Iterable[int], *, report: dict, origin: str
         raise EvidenceError(f"entry {wanted[-1]} is not covered by the checkpoint at size {size}")
     bodies: dict[int, bytes] = {}
     for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start:start + BATCH]
-        bodies.update(session.execute(select(LedgerEntry.entry_index, LedgerEntry.body)
-                                      .where(LedgerEntry.entry_index.in_(chunk))).all())
+        chunk = wanted[start : start + BATCH]
+        bodies.update(
+            session.execute(
+                select(LedgerEntry.entry_index, LedgerEntry.body).where(LedgerEntry.entry_index.in_(chunk))
+            ).all()
+        )
     ranges = sorted({span for index in wanted for span in merkle.inclusion_ranges(index, size)})
     hashes: dict[str, str] = {}
     for start in range(0, len(ranges), BATCH):
-        chunk = ranges[start:start + BATCH]
+        chunk = ranges[start : start + BATCH]
         for (first, end), value in zip(chunk, tree.range_hashes(session, chunk)):
             hashes[f"{first}-{end}"] = value.hex()
     return {

@@ -1,5 +1,6 @@
 """Report forms: the request for one report type (the service checks the values) and the upload of
 a PDF to verify. Both carry the CSRF token."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -27,9 +28,15 @@ class ReportForm(FlaskForm):
     date_from = StringField(FIELDS["date_from"])
     date_to = StringField(FIELDS["date_to"])
     licensee = SelectField(FIELDS["licensee"], choices=[], validate_choice=False)
-    view = SelectField(FIELDS["view"], validate_choice=False, choices=[
-        SelectChoice("both", "originals and corrected"), SelectChoice("originals", "originals only"),
-        SelectChoice("corrected", "corrected only")])
+    view = SelectField(
+        FIELDS["view"],
+        validate_choice=False,
+        choices=[
+            SelectChoice("both", "originals and corrected"),
+            SelectChoice("originals", "originals only"),
+            SelectChoice("corrected", "corrected only"),
+        ],
+    )
     serial = StringField(FIELDS["serial"])
     manufacturer = StringField(FIELDS["manufacturer"])
     request_number = StringField(FIELDS["request_number"])

@@ -4,6 +4,7 @@ else on a thread of the web process. Either way a `report_job` row tells the pag
 Progress is written on a connection of its own and committed at once, so the page sees it while the
 job's own session still holds the report's read transaction.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,14 +33,29 @@ def _now() -> datetime:
 def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> ReportJob:
     """Record the job and start it; the parameters were checked by the caller (ReportService.check)."""
     now = _now()
-    job = ReportJob(id=str(uuid.uuid4()), report_type=report_type, params=params, requested_by=actor,
-                    personal=personal, status="queued", progress=0, message="waiting for a worker",
-                    created_at=now, updated_at=now)
+    job = ReportJob(
+        id=str(uuid.uuid4()),
+        report_type=report_type,
+        params=params,
+        requested_by=actor,
+        personal=personal,
+        status="queued",
+        progress=0,
+        message="waiting for a worker",
+        created_at=now,
+        updated_at=now,
+    )
     with side_transaction(db.session):
         db.session.add(job)
-    start(job.id, kind="report", run=run, entry_point="registry.reports.jobs.run_queued",
-          unqueued=lambda: _set(job.id, status="failed", message="not queued",
-                                error="the job queue (Redis) was unreachable"))
+    start(
+        job.id,
+        kind="report",
+        run=run,
+        entry_point="registry.reports.jobs.run_queued",
+        unqueued=lambda: _set(
+            job.id, status="failed", message="not queued", error="the job queue (Redis) was unreachable"
+        ),
+    )
     return job
 
 
@@ -52,10 +68,18 @@ def settle(job: ReportJob) -> ReportJob:
     if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
         since = job.updated_at.strftime("%Y-%m-%d %H:%M UTC")
         with side_transaction(db.session):
-            db.session.execute(update(ReportJob).where(  # unless the worker spoke meanwhile
-                ReportJob.id == job.id, ReportJob.status == job.status, ReportJob.updated_at < now - STALLED_AFTER
-            ).values(status="failed", message="stalled", updated_at=now,
-                     error=f"the worker stopped without finishing (no progress since {since}); request the report again"))
+            db.session.execute(
+                update(ReportJob)
+                .where(  # unless the worker spoke meanwhile
+                    ReportJob.id == job.id, ReportJob.status == job.status, ReportJob.updated_at < now - STALLED_AFTER
+                )
+                .values(
+                    status="failed",
+                    message="stalled",
+                    updated_at=now,
+                    error=f"the worker stopped without finishing (no progress since {since}); request the report again",
+                )
+            )
         db.session.refresh(job)
     return job
 
@@ -79,8 +103,14 @@ def run(job_id: str) -> None:
     db.session.rollback()
     _set(job_id, status="running", message="starting")
     try:
-        issued = reports().issue(report_type, params, actor=actor, personal=personal, now=_now(),
-                                 progress=lambda percent, message: _set(job_id, progress=percent, message=message[:400]))
+        issued = reports().issue(
+            report_type,
+            params,
+            actor=actor,
+            personal=personal,
+            now=_now(),
+            progress=lambda percent, message: _set(job_id, progress=percent, message=message[:400]),
+        )
         report_id = issued.id
     except RegistryError as error:  # refused, or signing unavailable
         db.session.rollback()

@@ -18,6 +18,7 @@ ones measured here, over an SVG of the row bands: a handful of elements a page.
 Knowing the pages in advance also gives the page numbers: each page carries "Page X of Y" as a
 literal, so parts of the table can be rendered in parallel processes with no numbering pass.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,6 +43,7 @@ class Column:
 @dataclass(frozen=True)
 class Band:
     """A row's background: its top and height in mm from the top of the page's rows, and its kind."""
+
     top_mm: float
     height_mm: float
     kind: str
@@ -67,8 +69,7 @@ class Sheet:
         for band in self.bands:
             bottom = round(band.top_mm + band.height_mm, 3)
             if band.kind:
-                paths.setdefault(band.kind, []).append(
-                    f"M0 {round(band.top_mm, 3)}H{width_mm}V{bottom}H0Z")
+                paths.setdefault(band.kind, []).append(f"M0 {round(band.top_mm, 3)}H{width_mm}V{bottom}H0Z")
             paths["rule"].append(f"M0 {round(bottom - 0.05, 3)}H{width_mm}")
         return {kind: "".join(parts) for kind, parts in paths.items() if parts}
 
@@ -86,6 +87,7 @@ class Metrics:
 
     def __init__(self, path: Path, spaces: Sequence[str] = SPACES):
         from fontTools.ttLib import TTFont
+
         font = TTFont(str(path), lazy=True)
         self.per_em = font["head"].unitsPerEm
         widths = font["hmtx"].metrics
@@ -115,8 +117,9 @@ class Metrics:
         fills = []
         for value in range(size):
             near = [best[v] for v in range(value, max(-1, value - reach - 1), -1) if best[v] is not None]
-            fills.append(min(near, key=len) if near else
-                         next(best[v] for v in range(value, -1, -1) if best[v] is not None))
+            fills.append(
+                min(near, key=len) if near else next(best[v] for v in range(value, -1, -1) if best[v] is not None)
+            )
         return fills
 
     def width_mm(self, text: str, size_pt: float) -> float:
@@ -174,6 +177,7 @@ def metrics(path: str, spaces: Sequence[str] = SPACES) -> Metrics:
 class Geometry:
     """The page's room for rows: lines of `line_mm` on the first page and on the others, and how
     many lines the closing note after the table needs on the last page."""
+
     size_pt: float
     line_mm: float
     padding_mm: float
@@ -185,8 +189,9 @@ class Geometry:
         return int((self.first_mm if first else self.page_mm) // self.line_mm)
 
 
-def lay_out(rows: Sequence[tuple[Sequence[str], str]], columns: Sequence[Column], font: Metrics,
-            geometry: Geometry) -> list[Sheet]:
+def lay_out(
+    rows: Sequence[tuple[Sequence[str], str]], columns: Sequence[Column], font: Metrics, geometry: Geometry
+) -> list[Sheet]:
     """Deal the rows ((cell texts in column order, band kind)) onto sheets; a row that does not fit
     in what is left of a page starts the next one (a row taller than a whole page is split)."""
     widths = [column.width_mm - 2 * geometry.padding_mm - SAFETY_MM for column in columns]
@@ -225,8 +230,7 @@ def lay_out(rows: Sequence[tuple[Sequence[str], str]], columns: Sequence[Column]
         new_sheet()
     starts = column_starts(columns, font, geometry)
     for made in sheets:
-        made.text = "\n".join(_compose(font, starts, [lines[row] for lines in made.cells])
-                              for row in range(made.lines))
+        made.text = "\n".join(_compose(font, starts, [lines[row] for lines in made.cells]) for row in range(made.lines))
     return sheets
 
 
@@ -274,9 +278,19 @@ def head_text(columns: Sequence[Column], bold: Metrics, geometry: Geometry, size
     widths = [column.width_mm - 2 * geometry.padding_mm - SAFETY_MM for column in columns]
     titles = [bold.wrap(column.title, width, size_pt) for column, width in zip(columns, widths)]
     depth = max(len(lines) for lines in titles)
-    starts = column_starts(columns, bold, Geometry(size_pt=size_pt, line_mm=geometry.line_mm,
-                                                   padding_mm=geometry.padding_mm, first_mm=0, page_mm=0,
-                                                   closing_mm=0))
-    below = [_compose(bold, starts, [lines[row] if row < len(lines) else "" for lines in titles])
-             for row in range(depth)]
+    starts = column_starts(
+        columns,
+        bold,
+        Geometry(
+            size_pt=size_pt,
+            line_mm=geometry.line_mm,
+            padding_mm=geometry.padding_mm,
+            first_mm=0,
+            page_mm=0,
+            closing_mm=0,
+        ),
+    )
+    below = [
+        _compose(bold, starts, [lines[row] if row < len(lines) else "" for lines in titles]) for row in range(depth)
+    ]
     return "\n".join([line, *below]), 1 + depth

@@ -1,5 +1,6 @@
 """Report tables: issued reports (a projection of `report.issued`) and report jobs (operational
 state of the background renders, not on the ledger)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,6 +31,7 @@ class IssuedReport(Base):
 
 class ReportJob(Base):
     """A report being rendered: queued, running (with its progress in percent), done or failed."""
+
     __tablename__ = "report_job"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

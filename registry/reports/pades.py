@@ -1,5 +1,6 @@
 """PAdES signatures on report PDFs with pyHanko: B-B with the configured PKCS#12, B-T when a
 timestamp authority is configured (its token on the signature, RFC 3161)."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,10 @@ class SigningSetup:
 
     def signer(self) -> signers.SimpleSigner:
         if not self.p12_path.exists():
-            raise SigningError(f"no report signing certificate at {self.p12_path.name}: run `flask --app wsgi init` "
-                               "or set REPORT_SIGNING_P12")
+            raise SigningError(
+                f"no report signing certificate at {self.p12_path.name}: run `flask --app wsgi init` "
+                "or set REPORT_SIGNING_P12"
+            )
         signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(self.p12_path), passphrase=self.password)
         if signer is None:
             raise SigningError(f"cannot open {self.p12_path.name}: wrong REPORT_SIGNING_PASSWORD?")
@@ -45,9 +48,13 @@ def sign_pdf(pdf: bytes, setup: SigningSetup, *, reason: str) -> bytes:
     """The PDF with one PAdES signature over the whole file, added as an incremental update."""
     signer = setup.signer()
     metadata = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason, location=setup.location or None,
-        signer_key_usage={"digital_signature"})
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=setup.location or None,
+        signer_key_usage={"digital_signature"},
+    )
     timestamper = timestamps.HTTPTimeStamper(setup.tsa_url, timeout=20) if setup.tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     try:

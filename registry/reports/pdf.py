@@ -14,6 +14,7 @@ The joined file keeps the first part's PDF/A-3 catalogue (metadata, output inten
 (the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
 them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +34,7 @@ PDF_VARIANT = "pdf/a-3b"
 @dataclass(frozen=True)
 class Attachment:
     """A file embedded in the PDF as a PDF/A-3 associated file of the document."""
+
     name: str
     data: bytes
     description: str
@@ -84,8 +86,9 @@ def _render_part(number: int, html: str, base_url: str) -> tuple[int, Rendered]:
 
 def _warm_up(base_url: str) -> int:
     """Import WeasyPrint and load the report fonts in a worker before the first part arrives."""
-    return render_html('<html><head><link rel="stylesheet" href="report.css"></head><body><p>.</p></body></html>',
-                       base_url).pages
+    return render_html(
+        '<html><head><link rel="stylesheet" href="report.css"></head><body><p>.</p></body></html>', base_url
+    ).pages
 
 
 def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
@@ -98,11 +101,16 @@ def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
     return pool
 
 
-def render_parts(parts: Iterable[str], *, base_url: str,
-                 attachments: Callable[[], Sequence[Attachment]] = lambda: (),
-                 numbering: Callable[[int], str] | None = None, workers: int = 1,
-                 progress: Callable[[int, int], None] | None = None,
-                 pool: ProcessPoolExecutor | None = None) -> Rendered:
+def render_parts(
+    parts: Iterable[str],
+    *,
+    base_url: str,
+    attachments: Callable[[], Sequence[Attachment]] = lambda: (),
+    numbering: Callable[[int], str] | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Rendered:
     """Render the parts in order as one PDF.
 
     A single part is rendered as it is (its own stylesheet numbers the pages). Several parts are
@@ -194,15 +202,33 @@ def _embed(document: pikepdf.Pdf, attachment: Attachment) -> None:
     tree and in the catalogue's /AF array."""
     now = _pdf_date(datetime.now(timezone.utc))
     stream = pikepdf.Stream(document, zlib.compress(attachment.data, 6))
-    stream.update({"/Type": pikepdf.Name.EmbeddedFile, "/Subtype": pikepdf.Name("/" + attachment.mime_type),
-                   "/Filter": pikepdf.Name.FlateDecode,
-                   "/Params": pikepdf.Dictionary({"/Size": len(attachment.data),
-                                                  "/CheckSum": pikepdf.String(hashlib.md5(attachment.data).digest()),
-                                                  "/CreationDate": now, "/ModDate": now})})
-    spec = document.make_indirect(pikepdf.Dictionary({
-        "/Type": pikepdf.Name.Filespec, "/F": pikepdf.String(attachment.name), "/UF": pikepdf.String(attachment.name),
-        "/Desc": pikepdf.String(attachment.description), "/AFRelationship": pikepdf.Name("/" + attachment.relationship),
-        "/EF": pikepdf.Dictionary({"/F": stream, "/UF": stream})}))
+    stream.update(
+        {
+            "/Type": pikepdf.Name.EmbeddedFile,
+            "/Subtype": pikepdf.Name("/" + attachment.mime_type),
+            "/Filter": pikepdf.Name.FlateDecode,
+            "/Params": pikepdf.Dictionary(
+                {
+                    "/Size": len(attachment.data),
+                    "/CheckSum": pikepdf.String(hashlib.md5(attachment.data).digest()),
+                    "/CreationDate": now,
+                    "/ModDate": now,
+                }
+            ),
+        }
+    )
+    spec = document.make_indirect(
+        pikepdf.Dictionary(
+            {
+                "/Type": pikepdf.Name.Filespec,
+                "/F": pikepdf.String(attachment.name),
+                "/UF": pikepdf.String(attachment.name),
+                "/Desc": pikepdf.String(attachment.description),
+                "/AFRelationship": pikepdf.Name("/" + attachment.relationship),
+                "/EF": pikepdf.Dictionary({"/F": stream, "/UF": stream}),
+            }
+        )
+    )
     root = document.Root
     if "/Names" not in root:
         root.Names = pikepdf.Dictionary()

@@ -1,4 +1,5 @@
 """Reads of the reports domain: issued reports, report jobs, and the choices the request form offers."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -19,8 +20,11 @@ def issued(session: Session, *, report_type: str | None = None, offset: int = 0,
 
 def recent_jobs(session: Session, actor: str, limit: int = 10) -> list[ReportJob]:
     """The actor's latest report jobs, newest first."""
-    return list(session.scalars(select(ReportJob).where(ReportJob.requested_by == actor)
-                                .order_by(ReportJob.created_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(ReportJob).where(ReportJob.requested_by == actor).order_by(ReportJob.created_at.desc()).limit(limit)
+        )
+    )
 
 
 def multiple_sale_flags(session: Session) -> list[MultipleSaleFlag]:

@@ -1,4 +1,5 @@
 """The report service of the running app: its signing certificate, store and renderer."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,8 @@ from registry.reports.pades import SigningError, SigningSetup
 from registry.reports.service import Renderer, ReportService
 from registry.reports.store import ReportStore
 
-
 reads = Reads(queries)
+
 
 def signing_setup() -> SigningSetup:
     """The PKCS#12 and its password: REPORT_SIGNING_PASSWORD, else the one `init` kept beside the
@@ -28,8 +29,12 @@ def signing_setup() -> SigningSetup:
             password = (p12.parent / PASSWORD_FILE).read_text().strip().encode()
         except FileNotFoundError:
             raise SigningError("REPORT_SIGNING_PASSWORD is not set for the report signing certificate") from None
-    return SigningSetup(p12_path=p12, password=password, tsa_url=current_app.config["REPORT_TSA_URL"],
-                        location=current_app.config["REPORT_ORGANISATION"])
+    return SigningSetup(
+        p12_path=p12,
+        password=password,
+        tsa_url=current_app.config["REPORT_TSA_URL"],
+        location=current_app.config["REPORT_ORGANISATION"],
+    )
 
 
 def store() -> ReportStore:
@@ -38,7 +43,17 @@ def store() -> ReportStore:
 
 def reports() -> ReportService:
     key = log_key()
-    return ReportService(db.session(), ledger(), signing=signing_setup(), store=store(), origin=key.origin,
-                         vkey=key.vkey, organisation=current_app.config["REPORT_ORGANISATION"],
-                         renderer=Renderer(render_template=render_template, workers=current_app.config["REPORT_WORKERS"],
-                                           part_rows=current_app.config["REPORT_PART_ROWS"]))
+    return ReportService(
+        db.session(),
+        ledger(),
+        signing=signing_setup(),
+        store=store(),
+        origin=key.origin,
+        vkey=key.vkey,
+        organisation=current_app.config["REPORT_ORGANISATION"],
+        renderer=Renderer(
+            render_template=render_template,
+            workers=current_app.config["REPORT_WORKERS"],
+            part_rows=current_app.config["REPORT_PART_ROWS"],
+        ),
+    )

@@ -5,6 +5,7 @@ the final append takes the ledger's write lock. The evidence is proved against t
 checkpoint when the report is built, so the `report.issued` entry always comes after every entry
 the report shows.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,6 +56,7 @@ def template_revision() -> str:
 @dataclass(frozen=True)
 class Renderer:
     """How HTML is made (the app's Jinja templates) and turned into PDF (processes, rows per part)."""
+
     render_template: Callable[..., str]
     workers: int = 2
     part_rows: int = PART_ROWS
@@ -65,8 +67,18 @@ class Renderer:
 
 
 class ReportService:
-    def __init__(self, session: Session, ledger: LedgerService, *, signing: pades.SigningSetup, store: ReportStore,
-                 origin: str, vkey: str, renderer: Renderer, organisation: str = ""):
+    def __init__(
+        self,
+        session: Session,
+        ledger: LedgerService,
+        *,
+        signing: pades.SigningSetup,
+        store: ReportStore,
+        origin: str,
+        vkey: str,
+        renderer: Renderer,
+        organisation: str = "",
+    ):
         self.session, self.ledger = session, ledger
         self.signing, self.store, self.renderer = signing, store, renderer
         self.origin, self.vkey, self.organisation = origin, vkey, organisation
@@ -77,8 +89,16 @@ class ReportService:
             raise catalog.ReportError("'params' must be an object", field="params")
         return catalog.report_type(report_type).parse(self.session, params)
 
-    def issue(self, report_type: str, params: dict, *, actor: str, personal: bool, now: datetime,
-              progress: Progress | None = None) -> IssuedReport:
+    def issue(
+        self,
+        report_type: str,
+        params: dict,
+        *,
+        actor: str,
+        personal: bool,
+        now: datetime,
+        progress: Progress | None = None,
+    ) -> IssuedReport:
         step = progress or (lambda percent, message: None)
         kind = catalog.report_type(report_type)
         params = self.check(report_type, params)
@@ -89,47 +109,90 @@ class ReportService:
         # report naming none is readable by every reader of reports.
         personal = bool(shown_persons)
         long = len(draft.table.rows if draft.table else draft.rows or ()) > self.renderer.part_rows
-        pool = pdf.start_workers(self.renderer.workers, self.renderer.base_url) \
-            if long and self.renderer.workers > 1 else None
+        pool = (
+            pdf.start_workers(self.renderer.workers, self.renderer.base_url)
+            if long and self.renderer.workers > 1
+            else None
+        )
         try:
-            return self._issue(report_type, kind, params, draft, actor=actor, personal=personal, now=now, step=step,
-                               pool=pool)
+            return self._issue(
+                report_type, kind, params, draft, actor=actor, personal=personal, now=now, step=step, pool=pool
+            )
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
-    def _issue(self, report_type: str, kind: catalog.ReportType, params: dict, draft: catalog.Draft, *, actor: str,
-               personal: bool, now: datetime, step: Progress, pool) -> IssuedReport:
+    def _issue(
+        self,
+        report_type: str,
+        kind: catalog.ReportType,
+        params: dict,
+        draft: catalog.Draft,
+        *,
+        actor: str,
+        personal: bool,
+        now: datetime,
+        step: Progress,
+        pool,
+    ) -> IssuedReport:
         report_id = str(uuid.uuid4())
         revision = template_revision()
         shown = {**params, "personal_data": personal}
-        meta = {"id": report_id, "type": report_type, "title": draft.title, "params": shown,
-                "template": {"name": draft.template, "revision": revision}, "generated_at": format_time(now),
-                "issuer": actor}
+        meta = {
+            "id": report_id,
+            "type": report_type,
+            "title": draft.title,
+            "params": shown,
+            "template": {"name": draft.template, "revision": revision},
+            "generated_at": format_time(now),
+            "issuer": actor,
+        }
         # Proved while the workers (started with the draft) warm up; embedded when the parts are joined.
         step(8, f"proving {len(draft.entries)} ledger entries")
         proved = evidence.build(self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey)
-        attachment = pdf.Attachment(name="evidence.json", data=evidence.encode(proved),
-                                    description="Ledger entries shown in this report, their inclusion proofs and "
-                                                "the signed checkpoint they are proved against")
+        attachment = pdf.Attachment(
+            name="evidence.json",
+            data=evidence.encode(proved),
+            description="Ledger entries shown in this report, their inclusion proofs and "
+            "the signed checkpoint they are proved against",
+        )
         step(15, "laying out pages")
         counts = {"checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"])}
         parts = self._prelaid_parts(draft, meta, counts) if draft.table else self._parts(draft, meta, counts)
-        numbering = None if draft.table else (
-            lambda total: self.renderer.render_template("reports/pdf/_numbering.html", pages=total,
-                                                        landscape=draft.landscape, report=meta))
+        numbering = (
+            None
+            if draft.table
+            else (
+                lambda total: self.renderer.render_template(
+                    "reports/pdf/_numbering.html", pages=total, landscape=draft.landscape, report=meta
+                )
+            )
+        )
         rendered = pdf.render_parts(
-            parts, base_url=self.renderer.base_url, attachments=lambda: [attachment], workers=self.renderer.workers,
-            numbering=numbering, pool=pool,
-            progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"))
+            parts,
+            base_url=self.renderer.base_url,
+            attachments=lambda: [attachment],
+            workers=self.renderer.workers,
+            numbering=numbering,
+            pool=pool,
+            progress=lambda done, total: step(15 + 75 * done // total, f"rendered part {done} of {total}"),
+        )
         step(92, "signing")
         signed = pades.sign_pdf(rendered.pdf, self.signing, reason=f"{draft.title} ({report_type})")
         sha256 = self.store.put(signed)
         step(97, "recording report.issued")
-        payload = {"report_id": report_id, "report_type": report_type, "title": draft.title, "params": shown,
-                   "sha256": sha256, "size": str(len(signed)), "pages": str(rendered.pages),
-                   "checkpoint_size": str(proved["proof"]["size"]), "evidence_entries": str(len(proved["entries"])),
-                   "template_revision": revision}
+        payload = {
+            "report_id": report_id,
+            "report_type": report_type,
+            "title": draft.title,
+            "params": shown,
+            "sha256": sha256,
+            "size": str(len(signed)),
+            "pages": str(rendered.pages),
+            "checkpoint_size": str(proved["proof"]["size"]),
+            "evidence_entries": str(len(proved["entries"])),
+            "template_revision": revision,
+        }
         with write_transaction(self.session):
             self.ledger.append([NewEvent("report.issued", payload)], actor=actor, now=now)
             self.session.flush()
@@ -138,17 +201,32 @@ class ReportService:
         return issued
 
     def _common(self, draft: catalog.Draft, meta: dict, counts: dict) -> dict:
-        return {**draft.context, **counts, "report": meta, "title": draft.title, "landscape": draft.landscape,
-                "organisation": self.organisation, "origin": self.origin}
+        return {
+            **draft.context,
+            **counts,
+            "report": meta,
+            "title": draft.title,
+            "landscape": draft.landscape,
+            "organisation": self.organisation,
+            "origin": self.origin,
+        }
 
     def _parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> list[str]:
         rows = draft.rows
         size = self.renderer.part_rows
-        chunks = [rows[start:start + size] for start in range(0, len(rows), size)] if rows else [rows]
+        chunks = [rows[start : start + size] for start in range(0, len(rows), size)] if rows else [rows]
         common = self._common(draft, meta, counts)
-        return [self.renderer.render_template(draft.template, **common, rows=chunk or [], part=number,
-                                              parts=len(chunks), overlay_numbers=len(chunks) > 1)
-                for number, chunk in enumerate(chunks)]
+        return [
+            self.renderer.render_template(
+                draft.template,
+                **common,
+                rows=chunk or [],
+                part=number,
+                parts=len(chunks),
+                overlay_numbers=len(chunks) > 1,
+            )
+            for number, chunk in enumerate(chunks)
+        ]
 
     def _prelaid_parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> Iterator[str]:
         """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
@@ -167,13 +245,30 @@ class ReportService:
         if current or not groups:
             groups.append(current)
         common = self._common(draft, meta, counts)
-        shape = {"total": len(sheets), "columns": table.columns, "head": head, "head_lines": head_lines,
-                 "geometry": table.geometry, "head_size_pt": table.head_size_pt,
-                 "head_mm": table.head_mm, "first_head_mm": table.first_head_mm, "colours": table.colours,
-                 "width_mm": round(sum(c.width_mm for c in table.columns), 2)}
-        return (self.renderer.render_template(draft.template, **common, table=SimpleNamespace(sheets=group, **shape),
-                                              part=number, parts=len(groups), overlay_numbers=True, page_labels=True)
-                for number, group in enumerate(groups))
+        shape = {
+            "total": len(sheets),
+            "columns": table.columns,
+            "head": head,
+            "head_lines": head_lines,
+            "geometry": table.geometry,
+            "head_size_pt": table.head_size_pt,
+            "head_mm": table.head_mm,
+            "first_head_mm": table.first_head_mm,
+            "colours": table.colours,
+            "width_mm": round(sum(c.width_mm for c in table.columns), 2),
+        }
+        return (
+            self.renderer.render_template(
+                draft.template,
+                **common,
+                table=SimpleNamespace(sheets=group, **shape),
+                part=number,
+                parts=len(groups),
+                overlay_numbers=True,
+                page_labels=True,
+            )
+            for number, group in enumerate(groups)
+        )
 
     def pdf(self, report: IssuedReport) -> bytes:
         return self.store.get(report.sha256)

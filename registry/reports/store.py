@@ -1,11 +1,11 @@
 """Issued PDFs, kept in the instance folder under their SHA-256 and handed back byte for byte."""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
 from pathlib import Path
-
 
 from registry.errors import RegistryError
 
@@ -54,6 +54,8 @@ class ReportStore:
         except FileNotFoundError:
             raise StoredReportError(f"the PDF {sha256[:12]}... is not in the report store") from None
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise StoredReportError(f"the stored PDF {sha256[:12]}... was changed on disk: it no longer has "
-                                    "the hash its report.issued event records")
+            raise StoredReportError(
+                f"the stored PDF {sha256[:12]}... was changed on disk: it no longer has "
+                "the hash its report.issued event records"
+            )
         return data

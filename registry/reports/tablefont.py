@@ -14,6 +14,7 @@ The Bitstream Vera licence lets a modified font be distributed under another nam
 "Serial Ledger Table". `python -m registry.reports.tablefont` writes it beside DejaVu Sans;
 tests/reports/test_layout.py checks that the committed file is what this module makes.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,9 +31,21 @@ POSTSCRIPT = "SerialLedgerTable"
 # multiple of 32, so the layout finds the fewest characters for a gap on a 32-unit grid; none is over
 # 32,767 units, which some readers take for a negative advance.
 LADDER = {
-    "\u200a": 32, "\u2009": 64, "\u2006": 96, "\u2005": 160, "\u2004": 256, "\u2008": 416, "\u2002": 704,
-    "\u2000": 1216, "\u2007": 2016, "\u2003": 3424, "\u2001": 5728, "\u202f": 9632, "\u205f": 16160,
-    "\u00a0": 27168, "\u3000": 32736,
+    "\u200a": 32,
+    "\u2009": 64,
+    "\u2006": 96,
+    "\u2005": 160,
+    "\u2004": 256,
+    "\u2008": 416,
+    "\u2002": 704,
+    "\u2000": 1216,
+    "\u2007": 2016,
+    "\u2003": 3424,
+    "\u2001": 5728,
+    "\u202f": 9632,
+    "\u205f": 16160,
+    "\u00a0": 27168,
+    "\u3000": 32736,
 }
 
 

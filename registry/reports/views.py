@@ -1,9 +1,9 @@
 """Report pages: the list of issued reports, a request form per report type, the job page with its
 progress bar, a report's page and its PDF, and the verification of an uploaded PDF."""
+
 from __future__ import annotations
 
-from flask import (Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
@@ -40,9 +40,18 @@ def own_job(job_id: str) -> ReportJob:
 
 
 def job_json(job: ReportJob) -> dict:
-    return {"id": job.id, "report_type": job.report_type, "params": job.params, "status": job.status,
-            "progress": job.progress, "message": job.message, "error": job.error, "report_id": job.report_id,
-            "created_at": job.created_at.isoformat(), "updated_at": job.updated_at.isoformat()}
+    return {
+        "id": job.id,
+        "report_type": job.report_type,
+        "params": job.params,
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "error": job.error,
+        "report_id": job.report_id,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
 
 
 def pdf_response(report: IssuedReport) -> Response:
@@ -55,21 +64,29 @@ def pdf_response(report: IssuedReport) -> Response:
     except StoredReportError as error:
         current_app.logger.error("report %s (ledger entry %s): %s", report.id, report.entry_index, error)
         raise
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
-        "ETag": f'"{report.sha256}"',
-        # a copy of a report naming private persons must not stay in a cache; the others may
-        "Cache-Control": "no-store" if report.params.get("personal_data") else "private, max-age=0"})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{report.report_type}-{report.entry_index}.pdf"',
+            "ETag": f'"{report.sha256}"',
+            # a copy of a report naming private persons must not stay in a cache; the others may
+            "Cache-Control": "no-store" if report.params.get("personal_data") else "private, max-age=0",
+        },
+    )
 
 
 def _choices(form: ReportForm) -> None:
     form.licensee.choices = [SelectChoice("", "all licensees")] + [
-        SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in custody_reads.licensees()]
-    form.flag.choices = [SelectChoice(str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, "
-                                             f"{f.first_date} to {f.last_date}")
-                         for f in reads.multiple_sale_flags()]
-    form.campaign_id.choices = [SelectChoice(c.id, f"{c.number}: {c.title}") for c in
-                                reads.campaigns()]
+        SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in custody_reads.licensees()
+    ]
+    form.flag.choices = [
+        SelectChoice(
+            str(f.entry_index), f"entry {f.entry_index}: {len(f.item_ids)} handguns, {f.first_date} to {f.last_date}"
+        )
+        for f in reads.multiple_sale_flags()
+    ]
+    form.campaign_id.choices = [SelectChoice(c.id, f"{c.number}: {c.title}") for c in reads.campaigns()]
 
 
 @bp.get("/")
@@ -81,10 +98,21 @@ def index():
         page = 0
     kind = request.args.get("type") or None
     issued = reads.issued(report_type=kind, offset=page * PAGE, limit=PAGE + 1)
-    mine = [jobs.settle(job) for job in reads.recent_jobs(current_user.actor)] \
-        if current_user.can(Permission.REPORTS_ISSUE) else []
-    return render_template("reports/index.html", issued=issued[:PAGE], more=len(issued) > PAGE, page=page, kind=kind,
-                           types=catalog.TYPES, jobs=mine, personal=_personal())
+    mine = (
+        [jobs.settle(job) for job in reads.recent_jobs(current_user.actor)]
+        if current_user.can(Permission.REPORTS_ISSUE)
+        else []
+    )
+    return render_template(
+        "reports/index.html",
+        issued=issued[:PAGE],
+        more=len(issued) > PAGE,
+        page=page,
+        kind=kind,
+        types=catalog.TYPES,
+        jobs=mine,
+        personal=_personal(),
+    )
 
 
 @bp.route("/new/<report_type>", methods=["GET", "POST"])
@@ -93,8 +121,11 @@ def new(report_type: str):
     kind = catalog.TYPES.get(report_type)
     if kind is None:
         raise NotFoundError(f"no report type {report_type}")
-    form = ReportForm(data={"withhold_personal": kind.withhold_by_default, **request.args.to_dict(),
-                            "report_type": report_type} if request.method == "GET" else None)
+    form = ReportForm(
+        data={"withhold_personal": kind.withhold_by_default, **request.args.to_dict(), "report_type": report_type}
+        if request.method == "GET"
+        else None
+    )
     _choices(form)
     if form.validate_on_submit():
         params = {name: getattr(form, name).data for name in kind.fields}
@@ -127,8 +158,9 @@ def job_status(job_id: str):
 @requires(Permission.REPORTS_READ)
 def show(report_id: str):
     found = issued_report(report_id)
-    return render_template("reports/show.html", report=found, kind=None,
-                           may_download=_personal() or not found.params.get("personal_data"))
+    return render_template(
+        "reports/show.html", report=found, kind=None, may_download=_personal() or not found.params.get("personal_data")
+    )
 
 
 @bp.get("/<report_id>.pdf")

@@ -7,6 +7,7 @@
 One module per scheme, each declaring a `SCHEME` (name, options, and the codes its problems carry:
 those codes are a contract). Pure functions: no database, no Flask.
 """
+
 from __future__ import annotations
 
 from registry.serials import ffl, firearm, gs1, gtin, hin, imei, iso6346, plain, vehicle_legacy, vin
@@ -14,8 +15,10 @@ from registry.serials.result import Option, Problem, Result, Scheme, SerialsErro
 
 __all__ = ["validate", "SCHEMES", "Result", "Problem", "Scheme", "Option", "SerialsError", "MAX_INPUT"]
 
-SCHEMES: dict[str, Scheme] = {module.SCHEME.name: module.SCHEME for module in
-                              (vin, vehicle_legacy, firearm, ffl, imei, gtin, gs1, hin, iso6346, plain)}
+SCHEMES: dict[str, Scheme] = {
+    module.SCHEME.name: module.SCHEME
+    for module in (vin, vehicle_legacy, firearm, ffl, imei, gtin, gs1, hin, iso6346, plain)
+}
 MAX_INPUT = 1000  # characters; a longer value is refused before any scheme looks at it
 
 
@@ -27,13 +30,17 @@ def validate(scheme: str, value: str, **options: str | None) -> Result:
     """
     found = SCHEMES.get(scheme)
     if found is None:
-        raise SerialsError(f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}", field="scheme",
-                           code="unknown_scheme")
+        raise SerialsError(
+            f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}", field="scheme", code="unknown_scheme"
+        )
     if not isinstance(value, str):
         raise SerialsError("the value must be a string", field="value", code="invalid_value")
     if len(value) > MAX_INPUT:
-        raise SerialsError(f"the value has {len(value)} characters; at most {MAX_INPUT} are accepted",
-                           field="value", code="value_too_long")
+        raise SerialsError(
+            f"the value has {len(value)} characters; at most {MAX_INPUT} are accepted",
+            field="value",
+            code="value_too_long",
+        )
     return found.check(value, **_options(found, options))
 
 
@@ -44,14 +51,20 @@ def _options(scheme: Scheme, given: dict) -> dict:
         option = known.get(name)
         if option is None:
             accepted = ", ".join(known) or "none"
-            raise SerialsError(f"scheme {scheme.name!r} has no option {name!r} (options: {accepted})",
-                               field=f"options.{name}", code="unknown_option")
+            raise SerialsError(
+                f"scheme {scheme.name!r} has no option {name!r} (options: {accepted})",
+                field=f"options.{name}",
+                code="unknown_option",
+            )
         if value is None or value == "":
             continue
         if not isinstance(value, str):
             raise SerialsError(f"option {name!r} must be a string", field=f"options.{name}", code="invalid_option")
         if option.choices and value not in option.choices:
-            raise SerialsError(f"option {name!r} must be one of {', '.join(option.choices)}; got {value!r}",
-                               field=f"options.{name}", code="invalid_option")
+            raise SerialsError(
+                f"option {name!r} must be one of {', '.join(option.choices)}; got {value!r}",
+                field=f"options.{name}",
+                code="invalid_option",
+            )
         chosen[name] = value
     return chosen

@@ -1,4 +1,5 @@
 """Serial checks over JSON: `POST /api/v1/serials/validate` and `GET /api/v1/serials/schemes`."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -24,7 +25,8 @@ class SerialRequest(Body):
     scheme: Literal[tuple(SCHEMES)] = Field(description="the scheme (GET /api/v1/serials/schemes)")  # type: ignore
     value: Text = Field(description="the serial as marked (at most 1,000 characters are checked)")
     options: dict[str, Annotated[str, Field(max_length=100)]] = Field(
-        default_factory=dict, description="the scheme's options, each a string")
+        default_factory=dict, description="the scheme's options, each a string"
+    )
 
 
 class SerialProblem(Answer):

@@ -1,4 +1,5 @@
 """`flask serials validate SCHEME VALUE` and `flask serials check-file FILE.csv --scheme SCHEME`."""
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,14 @@ serials_cli = AppGroup("serials", help="Validate serial numbers.")
 
 
 def _scheme_options(function):
-    function = click.option("--option", "-o", "extra", multiple=True, metavar="NAME=VALUE",
-                            help="Any scheme option, e.g. -o ffl_prefix=82314245.")(function)
+    function = click.option(
+        "--option",
+        "-o",
+        "extra",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Any scheme option, e.g. -o ffl_prefix=82314245.",
+    )(function)
     function = click.option("--jurisdiction", help="firearm: US or EU.")(function)
     function = click.option("--market", help="vin: na or intl.")(function)
     return function
@@ -67,11 +74,15 @@ def validate_command(scheme: str, value: str, market, jurisdiction, extra, as_js
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--scheme", required=True, type=click.Choice(list(SCHEMES)))
 @click.option("--column", help="Header of the column holding the serials (default: 'serial', else the first).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the bad rows (default: FILE.bad.csv beside the input).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the bad rows (default: FILE.bad.csv beside the input).",
+)
 @_scheme_options
-def check_file_command(path: Path, scheme: str, column: str | None, output: Path | None, market, jurisdiction,
-                       extra) -> None:
+def check_file_command(
+    path: Path, scheme: str, column: str | None, output: Path | None, market, jurisdiction, extra
+) -> None:
     """Validate every row of a CSV file with a header; write the bad rows with their codes and positions.
 
     Exit 0 when every row is valid, 1 when some are not.
@@ -81,8 +92,11 @@ def check_file_command(path: Path, scheme: str, column: str | None, output: Path
     output = output or path.with_name(path.stem + ".bad.csv")
     total_bytes = os.path.getsize(path)
     rows = bad = warned = 0
-    with path.open(newline="", encoding="utf-8-sig") as source, output.open("w", newline="", encoding="utf-8") as sink, \
-            click.progressbar(length=total_bytes, label=f"checking {path.name}", file=sys.stderr) as bar:
+    with (
+        path.open(newline="", encoding="utf-8-sig") as source,
+        output.open("w", newline="", encoding="utf-8") as sink,
+        click.progressbar(length=total_bytes, label=f"checking {path.name}", file=sys.stderr) as bar,
+    ):
         reader = csv.reader(source)
         header = next(reader, None)
         if header is None:
@@ -97,9 +111,16 @@ def check_file_command(path: Path, scheme: str, column: str | None, output: Path
             result = check(value, **options)
             if result.errors:
                 bad += 1
-                writer.writerow([reader.line_num, value, result.normalized, " ".join(p.code for p in result.errors),
-                                 " ".join("" if p.position is None else str(p.position) for p in result.errors),
-                                 "; ".join(p.message for p in result.errors)])
+                writer.writerow(
+                    [
+                        reader.line_num,
+                        value,
+                        result.normalized,
+                        " ".join(p.code for p in result.errors),
+                        " ".join("" if p.position is None else str(p.position) for p in result.errors),
+                        "; ".join(p.message for p in result.errors),
+                    ]
+                )
             elif result.warnings:
                 warned += 1
             if not rows & 8191:

@@ -5,6 +5,7 @@ expiration code (last digit of the year, then the month as a letter A-L), sequen
 abbreviated number that 27 CFR 478.92 uses as a serial prefix is the first 3 and last 5 digits.
 Licence types are those of 27 CFR 478.41 as ATF numbers them (there is no 04 or 05).
 """
+
 from __future__ import annotations
 
 from registry.serials.result import Problem, Result, Scheme
@@ -23,9 +24,14 @@ LICENSE_TYPES = {
 MONTHS = "ABCDEFGHIJKL"
 DIGITS = "0123456789"
 # (name, the characters allowed at each of its places, what it must be)
-FIELDS = (("region", ("123456789",), "a digit 1-9"), ("district", (DIGITS,) * 2, "two digits"),
-          ("county", (DIGITS,) * 3, "three digits"), ("license_type", (DIGITS,) * 2, "two digits"),
-          ("expires", (DIGITS, MONTHS), "a digit and a month letter A-L"), ("sequence", (DIGITS,) * 5, "five digits"))
+FIELDS = (
+    ("region", ("123456789",), "a digit 1-9"),
+    ("district", (DIGITS,) * 2, "two digits"),
+    ("county", (DIGITS,) * 3, "three digits"),
+    ("license_type", (DIGITS,) * 2, "two digits"),
+    ("expires", (DIGITS, MONTHS), "a digit and a month letter A-L"),
+    ("sequence", (DIGITS,) * 5, "five digits"),
+)
 LENGTH = sum(len(f[1]) for f in FIELDS)
 _SEPARATORS = str.maketrans("", "", " -")
 
@@ -35,12 +41,17 @@ def check(value: str) -> Result:
     errors: list[Problem] = []
     result = Result("ffl", compact, errors)
     if len(compact) != LENGTH:
-        errors.append(Problem("length", f"a licence number has {LENGTH} characters without hyphens "
-                                        f"(X-XX-XXX-XX-XX-XXXXX); this one has {len(compact)}"))
+        errors.append(
+            Problem(
+                "length",
+                f"a licence number has {LENGTH} characters without hyphens "
+                f"(X-XX-XXX-XX-XX-XXXXX); this one has {len(compact)}",
+            )
+        )
         return result
     start, parts = 0, {}
     for name, places, what in FIELDS:
-        part = compact[start:start + len(places)]
+        part = compact[start : start + len(places)]
         bad = next((i for i, (c, allowed) in enumerate(zip(part, places)) if c not in allowed), None)
         if bad is not None:
             errors.append(Problem("format", f"{name.replace('_', ' ')} {part!r} must be {what}", start + bad + 1))
@@ -49,11 +60,18 @@ def check(value: str) -> Result:
     if errors:
         return result
     if parts["license_type"] not in LICENSE_TYPES:
-        errors.append(Problem("license_type", f"there is no licence type {parts['license_type']} "
-                                              f"(known: {', '.join(LICENSE_TYPES)})", 7))
+        errors.append(
+            Problem(
+                "license_type",
+                f"there is no licence type {parts['license_type']} (known: {', '.join(LICENSE_TYPES)})",
+                7,
+            )
+        )
     result.info = {
-        **parts, "license_type_name": LICENSE_TYPES.get(parts["license_type"]),
-        "expires_year_digit": int(parts["expires"][0]), "expires_month": MONTHS.index(parts["expires"][1]) + 1,
+        **parts,
+        "license_type_name": LICENSE_TYPES.get(parts["license_type"]),
+        "expires_year_digit": int(parts["expires"][0]),
+        "expires_month": MONTHS.index(parts["expires"][1]) + 1,
         "abbreviated": compact[:3] + compact[-5:],
         "formatted": "-".join((compact[0], compact[1:3], compact[3:6], compact[6:8], compact[8:10], compact[10:])),
     }
@@ -61,9 +79,14 @@ def check(value: str) -> Result:
 
 
 SCHEME = Scheme(
-    name="ffl", label="Federal Firearms Licence number (US)",
+    name="ffl",
+    label="Federal Firearms Licence number (US)",
     description="ATF licence number X-XX-XXX-XX-XX-XXXXX; decodes region, district, county, type, expiry.",
-    check=check, example="8-23-091-01-7F-14245",
-    errors={"length": "not 15 characters without hyphens", "format": "a field has the wrong kind of character",
-            "license_type": "a licence type ATF does not issue"},
+    check=check,
+    example="8-23-091-01-7F-14245",
+    errors={
+        "length": "not 15 characters without hyphens",
+        "format": "a field has the wrong kind of character",
+        "license_type": "a licence type ATF does not issue",
+    },
 )

@@ -8,6 +8,7 @@ numerals. Uniqueness (per marking licensee or manufacturer) is the registry's ch
 MAX_LENGTH is our bound, not a regulation's: longer than serials are marked in practice, short enough
 to catch a pasted sentence.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,45 +59,79 @@ def check(value: str, jurisdiction: str = "US", ffl_prefix: str | None = None) -
         _check_prefix(serial, ffl_prefix, errors, result.info)
     for position, character in enumerate(serial, start=1):
         if character in AMBIGUOUS:
-            warnings.append(Problem("ambiguous_characters", f"'{character}' at position {position} is easily "
-                                    f"read as '{AMBIGUOUS[character]}': check it against the marking", position))
+            warnings.append(
+                Problem(
+                    "ambiguous_characters",
+                    f"'{character}' at position {position} is easily "
+                    f"read as '{AMBIGUOUS[character]}': check it against the marking",
+                    position,
+                )
+            )
     return result
 
 
 def _check_prefix(serial: str, prefix: str, errors: list, info: dict) -> None:
     if not (len(prefix) == 8 and prefix.isascii() and prefix.isdigit()):
-        errors.append(Problem("ffl_prefix", f"the licence prefix {prefix!r} is not 8 digits (the first 3 and "
-                                            "last 5 digits of the licence number)"))
+        errors.append(
+            Problem(
+                "ffl_prefix",
+                f"the licence prefix {prefix!r} is not 8 digits (the first 3 and last 5 digits of the licence number)",
+            )
+        )
     elif not serial.startswith(prefix + "-"):
         missing_hyphen = serial.startswith(prefix)
-        errors.append(Problem(
-            "ffl_prefix", f"the serial must begin with the licence prefix {prefix} followed by a hyphen"
-                          + (" (the hyphen is missing)" if missing_hyphen else ""),
-            len(prefix) + 1 if missing_hyphen else 1))
+        errors.append(
+            Problem(
+                "ffl_prefix",
+                f"the serial must begin with the licence prefix {prefix} followed by a hyphen"
+                + (" (the hyphen is missing)" if missing_hyphen else ""),
+                len(prefix) + 1 if missing_hyphen else 1,
+            )
+        )
     else:
         info["ffl_prefix"] = prefix
 
 
 def _charset_message(character: str, position: int, jurisdiction: str) -> str:
     name = unicodedata.name(character, f"U+{ord(character):04X}")
-    allowed = ("Latin, Greek or Cyrillic letters, numerals and hyphens" if jurisdiction == "EU"
-               else "only A-Z, 0-9 and hyphens")
+    allowed = (
+        "Latin, Greek or Cyrillic letters, numerals and hyphens"
+        if jurisdiction == "EU"
+        else "only A-Z, 0-9 and hyphens"
+    )
     if character.isalnum() and not character.isascii():
         return f"'{character}' at position {position} is {name}, a look-alike: {allowed} are allowed"
     return f"'{character}' ({name}) at position {position} is not allowed: {allowed}"
 
 
 SCHEME = Scheme(
-    name="firearm", label="Firearm serial number",
+    name="firearm",
+    label="Firearm serial number",
     description="Serial as marked on a firearm frame or receiver (27 CFR 478.92; EU Directive 2021/555).",
-    check=check, example="BXR-4471",
-    options=(Option("jurisdiction", "US: A-Z, 0-9 and hyphen, at least one numeral; EU: also Greek and Cyrillic",
-                    default="US", choices=JURISDICTIONS),
-             Option("ffl_prefix", "abbreviated licence number (8 digits) a privately made firearm's serial "
-                                  "must begin with, followed by a hyphen")),
-    errors={"empty": "nothing was given", "length": f"more than {MAX_LENGTH} characters",
-            "charset": "a character the jurisdiction does not allow (look-alikes from other alphabets included)",
-            "no_digit": "no numeral (US)", "ffl_prefix": "does not begin with the licence prefix and a hyphen"},
-    warnings={"normalized_case": "lower case was changed to upper case",
-              "ambiguous_characters": "O or I, easily confused with 0 or 1"},
+    check=check,
+    example="BXR-4471",
+    options=(
+        Option(
+            "jurisdiction",
+            "US: A-Z, 0-9 and hyphen, at least one numeral; EU: also Greek and Cyrillic",
+            default="US",
+            choices=JURISDICTIONS,
+        ),
+        Option(
+            "ffl_prefix",
+            "abbreviated licence number (8 digits) a privately made firearm's serial "
+            "must begin with, followed by a hyphen",
+        ),
+    ),
+    errors={
+        "empty": "nothing was given",
+        "length": f"more than {MAX_LENGTH} characters",
+        "charset": "a character the jurisdiction does not allow (look-alikes from other alphabets included)",
+        "no_digit": "no numeral (US)",
+        "ffl_prefix": "does not begin with the licence prefix and a hyphen",
+    },
+    warnings={
+        "normalized_case": "lower case was changed to upper case",
+        "ambiguous_characters": "O or I, easily confused with 0 or 1",
+    },
 )

@@ -6,6 +6,7 @@ People paste them in three forms, all accepted: human-readable with parentheses
 is biip's; the normalised form is the parenthesised one. A wrong check digit in a GTIN, SSCC or GLN
 inside the string is an error.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,21 +61,37 @@ def check(value: str) -> Result:
         for attribute, name in _CHECKED:
             problem = getattr(element, attribute)
             if problem:
-                result.errors.append(Problem("check_digit", f"AI ({code}): the {name} {element.value} has a wrong "
-                                                            f"check digit ({problem.split(': ', 1)[-1]})"))
-    result.info = {"form": form, "symbology": symbology, "ai": ai,
-                   "elements": [{"ai": e.ai.ai, "title": e.ai.data_title, "description": e.ai.description,
-                                 "value": ai[e.ai.ai]} for e in elements],
-                   **{name: ai[code] for code, name in NAMED.items() if code in ai}}
+                result.errors.append(
+                    Problem(
+                        "check_digit",
+                        f"AI ({code}): the {name} {element.value} has a wrong "
+                        f"check digit ({problem.split(': ', 1)[-1]})",
+                    )
+                )
+    result.info = {
+        "form": form,
+        "symbology": symbology,
+        "ai": ai,
+        "elements": [
+            {"ai": e.ai.ai, "title": e.ai.data_title, "description": e.ai.description, "value": ai[e.ai.ai]}
+            for e in elements
+        ],
+        **{name: ai[code] for code, name in NAMED.items() if code in ai},
+    }
     return result
 
 
 SCHEME = Scheme(
-    name="gs1", label="GS1 element string (GTIN + serial, UDI)",
+    name="gs1",
+    label="GS1 element string (GTIN + serial, UDI)",
     description="GS1 application identifiers in parentheses, raw scanner data (FNC1 as ASCII 29) or a "
-                "GS1 Digital Link URI; decodes every AI, dates as ISO dates.",
-    check=check, example="(01)09506000134352(17)201225(10)ABC123(21)12345",
-    errors={"empty": "nothing was given", "syntax": "not a GS1 element string (unknown AI, wrong length or date)",
-            "check_digit": "a GTIN, SSCC or GLN inside has a wrong check digit",
-            "duplicate_ai": "an application identifier occurs twice"},
+    "GS1 Digital Link URI; decodes every AI, dates as ISO dates.",
+    check=check,
+    example="(01)09506000134352(17)201225(10)ABC123(21)12345",
+    errors={
+        "empty": "nothing was given",
+        "syntax": "not a GS1 element string (unknown AI, wrong length or date)",
+        "check_digit": "a GTIN, SSCC or GLN inside has a wrong check digit",
+        "duplicate_ai": "an application identifier occurs twice",
+    },
 )

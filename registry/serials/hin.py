@@ -7,6 +7,7 @@
   from August (A = August ... L = July).
 The serial never holds I, O or Q. A country prefix such as "US-" is accepted and reported.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,29 +43,50 @@ def check(value: str) -> Result:
     for position in range(4, 9):
         character = hin[position - 1]
         if not _SERIAL_CHARACTER.match(character):
-            errors.append(Problem("charset", f"'{character}' at position {position} is not allowed in the serial "
-                                             "(letters without I, O, Q, and digits)", position))
+            errors.append(
+                Problem(
+                    "charset",
+                    f"'{character}' at position {position} is not allowed in the serial "
+                    "(letters without I, O, Q, and digits)",
+                    position,
+                )
+            )
     tail = hin[8:]
     info.update(manufacturer_code=hin[:3], serial=hin[3:8])
     if tail[0] in MONTHS and tail[1:].isdigit():
-        info.update(format="1984", certification_month=MONTHS.index(tail[0]) + 1,
-                    certification_year_digit=int(tail[1]), model_year=_full_year(tail[2:]))
+        info.update(
+            format="1984",
+            certification_month=MONTHS.index(tail[0]) + 1,
+            certification_year_digit=int(tail[1]),
+            model_year=_full_year(tail[2:]),
+        )
     elif tail.isdigit() and 1 <= int(tail[:2]) <= 12:
         info.update(format="straight_year", production_month=int(tail[:2]), production_year=_full_year(tail[2:]))
     elif tail[0] == "M" and tail[1:3].isdigit() and tail[3] in MONTHS:
-        info.update(format="model_year", model_year=_full_year(tail[1:3]),
-                    production_month=(MONTHS.index(tail[3]) + 7) % 12 + 1)
+        info.update(
+            format="model_year", model_year=_full_year(tail[1:3]), production_month=(MONTHS.index(tail[3]) + 7) % 12 + 1
+        )
     else:
-        errors.append(Problem("date_code", f"positions 9-12 {tail!r} match none of the HIN formats "
-                                           "(month letter A-L, year digit, model year: e.g. L495)", 9))
+        errors.append(
+            Problem(
+                "date_code",
+                f"positions 9-12 {tail!r} match none of the HIN formats "
+                "(month letter A-L, year digit, model year: e.g. L495)",
+                9,
+            )
+        )
     return result
 
 
 SCHEME = Scheme(
-    name="hin", label="Hull identification number (boats)",
+    name="hin",
+    label="Hull identification number (boats)",
     description="12-character HIN of 33 CFR 181.25 in the 1984 format or one of the two 1972-1984 formats.",
-    check=check, example="ABC12345L495",
-    errors={"length": "not 12 characters (after an optional country prefix)",
-            "charset": "a character not allowed in the manufacturer code or serial",
-            "date_code": "positions 9-12 match no HIN format"},
+    check=check,
+    example="ABC12345L495",
+    errors={
+        "length": "not 12 characters (after an optional country prefix)",
+        "charset": "a character not allowed in the manufacturer code or serial",
+        "date_code": "positions 9-12 match no HIN format",
+    },
 )

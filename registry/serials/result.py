@@ -4,6 +4,7 @@ A result is a verdict on one identifier: `valid` (no errors), `normalized` (the 
 in problems count characters of it, from 1), `errors` and `warnings` (each a `Problem` with a stable
 snake_case `code`), and `info` (decoded facts). The caller keeps the serial as marked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,14 @@ class Problem:
 class Result:
     __slots__ = ("scheme", "normalized", "errors", "warnings", "info")
 
-    def __init__(self, scheme: str, normalized: str, errors: list[Problem] | None = None,
-                 warnings: list[Problem] | None = None, info: dict | None = None):
+    def __init__(
+        self,
+        scheme: str,
+        normalized: str,
+        errors: list[Problem] | None = None,
+        warnings: list[Problem] | None = None,
+        info: dict | None = None,
+    ):
         self.scheme = scheme
         self.normalized = normalized
         self.errors = errors if errors is not None else []
@@ -53,9 +60,14 @@ class Result:
         return [problem.code for problem in self.errors]
 
     def to_dict(self) -> dict:
-        return {"scheme": self.scheme, "valid": self.valid, "normalized": self.normalized,
-                "errors": [p.to_dict() for p in self.errors], "warnings": [p.to_dict() for p in self.warnings],
-                "info": self.info}
+        return {
+            "scheme": self.scheme,
+            "valid": self.valid,
+            "normalized": self.normalized,
+            "errors": [p.to_dict() for p in self.errors],
+            "warnings": [p.to_dict() for p in self.warnings],
+            "info": self.info,
+        }
 
     def __repr__(self) -> str:
         return f"<Result {self.scheme} {self.normalized!r} valid={self.valid} errors={self.codes}>"
@@ -64,6 +76,7 @@ class Result:
 @dataclass(frozen=True)
 class Option:
     """An option a scheme accepts: `choices` for an enumeration, else free text checked by `pattern`."""
+
     name: str
     help: str
     default: str | None = None
@@ -71,13 +84,19 @@ class Option:
     pattern: str | None = None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "help": self.help, "default": self.default, "choices": list(self.choices),
-                "pattern": self.pattern}
+        return {
+            "name": self.name,
+            "help": self.help,
+            "default": self.default,
+            "choices": list(self.choices),
+            "pattern": self.pattern,
+        }
 
 
 @dataclass(frozen=True)
 class Scheme:
     """A scheme: its name, what it is for, its options, and every code its problems can carry."""
+
     name: str
     label: str
     description: str
@@ -88,6 +107,12 @@ class Scheme:
     example: str = ""
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "description": self.description, "example": self.example,
-                "options": [o.to_dict() for o in self.options], "errors": dict(self.errors),
-                "warnings": dict(self.warnings)}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "description": self.description,
+            "example": self.example,
+            "options": [o.to_dict() for o in self.options],
+            "errors": dict(self.errors),
+            "warnings": dict(self.warnings),
+        }

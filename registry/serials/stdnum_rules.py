@@ -3,6 +3,7 @@
 python-stdnum raises one exception per failed rule; `checked` maps each to a stable code and a message
 that names the expected check character where there is one.
 """
+
 from __future__ import annotations
 
 from types import ModuleType
@@ -13,8 +14,15 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from registry.serials.result import Problem, Result
 
 
-def checked(scheme: str, module: ModuleType, value: str, *, lengths: str,
-            check_character: Callable[[str], str] | None = None, charset: str = "digits") -> Result:
+def checked(
+    scheme: str,
+    module: ModuleType,
+    value: str,
+    *,
+    lengths: str,
+    check_character: Callable[[str], str] | None = None,
+    charset: str = "digits",
+) -> Result:
     """Validate `value` with `module` (a stdnum number module); the result's info is left to the caller.
 
     `lengths` and `charset` describe the rule for messages; `check_character(compact)` gives the
@@ -30,8 +38,11 @@ def checked(scheme: str, module: ModuleType, value: str, *, lengths: str,
     except InvalidChecksum:
         expected = check_character(compact) if check_character is not None else None
         given = compact[-1]
-        message = (f"the check digit is '{given}'; the other characters require '{expected}'" if expected is not None
-                   else "the check digit does not match")
+        message = (
+            f"the check digit is '{given}'; the other characters require '{expected}'"
+            if expected is not None
+            else "the check digit does not match"
+        )
         result.errors.append(Problem("check_digit", message, len(compact)))
     except InvalidLength:
         result.errors.append(Problem("length", f"{len(compact)} characters; {lengths} are required"))
@@ -40,8 +51,13 @@ def checked(scheme: str, module: ModuleType, value: str, *, lengths: str,
         if position is None:
             result.errors.append(Problem("format", _sentence(error)))
         else:
-            result.errors.append(Problem("charset", f"'{compact[position - 1]}' at position {position}: "
-                                                    f"only {charset} are allowed here", position))
+            result.errors.append(
+                Problem(
+                    "charset",
+                    f"'{compact[position - 1]}' at position {position}: only {charset} are allowed here",
+                    position,
+                )
+            )
     except ValidationError as error:  # any rule stdnum adds later
         result.errors.append(Problem("format", _sentence(error)))
     return result

@@ -4,6 +4,7 @@ Manufacturers used their own formats, from 5 to 13 characters mostly; there is n
 test. We accept 4 to 17 letters and digits, and warn when the value is in fact a valid modern VIN,
 which should be recorded with the `vin` scheme.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,19 +29,29 @@ def check(value: str) -> Result:
     if _NOT_ALPHANUMERIC.search(serial):
         for position, character in enumerate(serial, start=1):
             if _NOT_ALPHANUMERIC.match(character):
-                errors.append(Problem("charset", f"'{character}' at position {position}: only letters and digits",
-                                      position))
+                errors.append(
+                    Problem("charset", f"'{character}' at position {position}: only letters and digits", position)
+                )
     if not errors and len(serial) == vin.LENGTH and vin.check(serial).valid:
-        result.warnings.append(Problem("looks_like_vin", "this is a valid 17-character VIN: record it with the "
-                                                         "vin scheme unless the vehicle predates 1981"))
+        result.warnings.append(
+            Problem(
+                "looks_like_vin",
+                "this is a valid 17-character VIN: record it with the vin scheme unless the vehicle predates 1981",
+            )
+        )
     return result
 
 
 SCHEME = Scheme(
-    name="vehicle_legacy", label="Vehicle serial before 1981",
+    name="vehicle_legacy",
+    label="Vehicle serial before 1981",
     description="Manufacturer's vehicle serial from before the 17-character VIN: letters and digits, 4-17 long.",
-    check=check, example="5F08C123456",
-    errors={"empty": "nothing was given", "length": "fewer than 4 or more than 17 characters",
-            "charset": "a character that is not a letter or digit"},
+    check=check,
+    example="5F08C123456",
+    errors={
+        "empty": "nothing was given",
+        "length": "fewer than 4 or more than 17 characters",
+        "charset": "a character that is not a letter or digit",
+    },
     warnings={"looks_like_vin": "a valid modern VIN was given"},
 )

@@ -1,5 +1,6 @@
 """The "Check a serial" page. It works as a plain form; `static/serials.js` re-checks as one types,
 through the JSON endpoint, and marks the character a problem points at."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
@@ -27,16 +28,27 @@ EXAMPLES = [
 def check():
     scheme = request.args.get("scheme", "vin")
     value = request.args.get("value")
-    chosen = {option.name: request.args.get(option.name) or None
-              for option in SCHEMES[scheme].options} if scheme in SCHEMES else {}
+    chosen = (
+        {option.name: request.args.get(option.name) or None for option in SCHEMES[scheme].options}
+        if scheme in SCHEMES
+        else {}
+    )
     result, problem = None, None
     if value is not None:
         try:
             result = checked(scheme, value, {k: v for k, v in chosen.items() if v is not None})
         except SerialRequestError as error:
             problem = error
-    return render_template("serials/check.html", schemes=SCHEMES, scheme=scheme, value=value or "",
-                           chosen=chosen, result=result, problem=problem, examples=EXAMPLES)
+    return render_template(
+        "serials/check.html",
+        schemes=SCHEMES,
+        scheme=scheme,
+        value=value or "",
+        chosen=chosen,
+        result=result,
+        problem=problem,
+        examples=EXAMPLES,
+    )
 
 
 def init_app(app: Flask) -> None:

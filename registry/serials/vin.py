@@ -5,6 +5,7 @@ mandatory, position 10 must be a model-year code, and for light vehicles a digit
 the year in 1980-2009 and a letter in 2010-2039. `market="intl"` follows ISO 3779 alone: a check-digit
 mismatch or a position 10 that is no year code is a warning, and every candidate year is returned.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,29 @@ LENGTH = 17
 # 49 CFR 565.15(c), Table IV: letters' values; digits stand for themselves. I, O and Q are never used.
 TRANSLITERATION = {
     **{str(d): d for d in range(10)},
-    "A": 1, "B": 2, "C": 3, "D": 4, "E": 5, "F": 6, "G": 7, "H": 8,
-    "J": 1, "K": 2, "L": 3, "M": 4, "N": 5, "P": 7, "R": 9,
-    "S": 2, "T": 3, "U": 4, "V": 5, "W": 6, "X": 7, "Y": 8, "Z": 9,
+    "A": 1,
+    "B": 2,
+    "C": 3,
+    "D": 4,
+    "E": 5,
+    "F": 6,
+    "G": 7,
+    "H": 8,
+    "J": 1,
+    "K": 2,
+    "L": 3,
+    "M": 4,
+    "N": 5,
+    "P": 7,
+    "R": 9,
+    "S": 2,
+    "T": 3,
+    "U": 4,
+    "V": 5,
+    "W": 6,
+    "X": 7,
+    "Y": 8,
+    "Z": 9,
 }
 WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)  # Table V; position 9 is the check digit
 # Position 10: 1980 + offset, repeating every 30 years. U, Z and 0 are never year codes.
@@ -62,8 +83,9 @@ def check(value: str, market: str = "na") -> Result:
     expected = check_digit(vin)
     info["check_digit"] = expected
     if vin[8] != expected:
-        problem = Problem("check_digit", f"the check digit (position 9) is '{vin[8]}'; "
-                                         f"the other characters require '{expected}'", 9)
+        problem = Problem(
+            "check_digit", f"the check digit (position 9) is '{vin[8]}'; the other characters require '{expected}'", 9
+        )
         (errors if market == "na" else warnings).append(problem)
     _decode_year(vin, market, result)
     low_volume = vin[2] == "9"
@@ -77,8 +99,9 @@ def check(value: str, market: str = "na") -> Result:
 def _decode_year(vin: str, market: str, result: Result) -> None:
     offset = YEAR_CODES.get(vin[9])
     if offset is None:
-        problem = Problem("model_year_code", f"'{vin[9]}' in position 10 is no model-year code "
-                                             "(U, Z and 0 are never used)", 10)
+        problem = Problem(
+            "model_year_code", f"'{vin[9]}' in position 10 is no model-year code (U, Z and 0 are never used)", 10
+        )
         (result.errors if market == "na" else result.warnings).append(problem)
         result.info["model_year"], result.info["model_year_candidates"] = None, []
         return
@@ -97,17 +120,30 @@ def _charset_message(character: str, position: int) -> str:
 
 
 SCHEME = Scheme(
-    name="vin", label="Vehicle identification number (VIN)",
+    name="vin",
+    label="Vehicle identification number (VIN)",
     description="17-character VIN of 49 CFR 565 / ISO 3779 (model year 1981 on); check digit, model year, WMI.",
-    check=check, example="1M8GDM9AXKP042788",
-    options=(Option("market", "na: 49 CFR 565 rules (check digit mandatory, position-7 model-year rule); "
-                              "intl: ISO 3779 (check-digit mismatch is a warning, every candidate year)",
-                    default="na", choices=MARKETS),),
-    errors={"length": "not 17 characters", "charset": "a character that is not A-Z (without I, O, Q) or 0-9",
-            "check_digit": "position 9 does not match the other characters (mandatory in North America)",
-            "model_year_code": "position 10 is not a model-year code"},
-    warnings={"normalized_case": "lower case was changed to upper case",
-              "normalized_separators": "spaces or hyphens were removed",
-              "check_digit": "check digit does not match (intl market)",
-              "model_year_code": "position 10 is not a model-year code (intl market)"},
+    check=check,
+    example="1M8GDM9AXKP042788",
+    options=(
+        Option(
+            "market",
+            "na: 49 CFR 565 rules (check digit mandatory, position-7 model-year rule); "
+            "intl: ISO 3779 (check-digit mismatch is a warning, every candidate year)",
+            default="na",
+            choices=MARKETS,
+        ),
+    ),
+    errors={
+        "length": "not 17 characters",
+        "charset": "a character that is not A-Z (without I, O, Q) or 0-9",
+        "check_digit": "position 9 does not match the other characters (mandatory in North America)",
+        "model_year_code": "position 10 is not a model-year code",
+    },
+    warnings={
+        "normalized_case": "lower case was changed to upper case",
+        "normalized_separators": "spaces or hyphens were removed",
+        "check_digit": "check digit does not match (intl market)",
+        "model_year_code": "position 10 is not a model-year code (intl market)",
+    },
 )

@@ -1,6 +1,7 @@
 """The genealogy tree of an item as a server-rendered SVG: the item on the left, its components to
 the right level by level, and the supplier lots each node consumed as amber leaves. Nodes and lots
 named in `highlight` (e.g. under an open recall), and the path down to them, are drawn red."""
+
 from __future__ import annotations
 
 from markupsafe import Markup, escape
@@ -46,27 +47,33 @@ def tree_svg(root: Node, *, highlight: set[str] = frozenset(), link=None) -> Mar
     for kind, thing, level, at_row, _ in placed:
         if kind == "item":
             centres[thing.item_id] = xy(level, at_row)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">',
-             f"<title>Genealogy of {escape(root.serial)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">',
+        f"<title>Genealogy of {escape(root.serial)}</title>",
+    ]
     for kind, thing, level, at_row, owner in placed:  # edges first, boxes on top
         x, y = xy(level, at_row)
         parent = owner.item_id if kind == "lot" else _parent_of(root, thing.item_id)
         if parent is not None:
             px, py = centres[parent]
-            parts.append(f'<path d="M{px + BOX_W},{py + BOX_H / 2} C{px + BOX_W + GAP_X / 2},{py + BOX_H / 2} '
-                         f'{x - GAP_X / 2},{y + BOX_H / 2} {x},{y + BOX_H / 2}" fill="none" stroke="#8a94a6"/>')
+            parts.append(
+                f'<path d="M{px + BOX_W},{py + BOX_H / 2} C{px + BOX_W + GAP_X / 2},{py + BOX_H / 2} '
+                f'{x - GAP_X / 2},{y + BOX_H / 2} {x},{y + BOX_H / 2}" fill="none" stroke="#8a94a6"/>'
+            )
     for kind, thing, level, at_row, _ in placed:
         x, y = xy(level, at_row)
         if kind == "item":
             hot = thing.item_id in highlight
             title = escape(thing.serial)
             sub = escape(_fit(" · ".join(filter(None, [thing.part_number, thing.position, thing.status]))))
-            box = (f'<g class="node{" affected" if hot else ""}" data-item="{escape(thing.item_id)}">'
-                   f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
-                   f'fill="{"#fde2e1" if hot else "#eef3fb"}" stroke="{"#c0392b" if hot else "#3d5a80"}"/>'
-                   f'<text x="{x + 8}" y="{y + 18}" font-weight="600">{title}</text>'
-                   f'<text x="{x + 8}" y="{y + 34}" fill="#555">{sub}</text></g>')
+            box = (
+                f'<g class="node{" affected" if hot else ""}" data-item="{escape(thing.item_id)}">'
+                f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
+                f'fill="{"#fde2e1" if hot else "#eef3fb"}" stroke="{"#c0392b" if hot else "#3d5a80"}"/>'
+                f'<text x="{x + 8}" y="{y + 18}" font-weight="600">{title}</text>'
+                f'<text x="{x + 8}" y="{y + 34}" fill="#555">{sub}</text></g>'
+            )
             if link is not None:
                 box = f'<a href="{escape(link(thing.item_id))}">{box}</a>'
             parts.append(box)
@@ -74,11 +81,13 @@ def tree_svg(root: Node, *, highlight: set[str] = frozenset(), link=None) -> Mar
             hot = thing["lot_id"] in highlight
             label = escape(thing["supplier_lot_code"] or thing["internal_code"])
             sub = escape(_fit(" · ".join(filter(None, [thing["part_number"], thing["supplier"]]))))
-            parts.append(f'<g class="lot{" affected" if hot else ""}" data-lot="{escape(thing["lot_id"])}">'
-                         f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="18" '
-                         f'fill="{"#f8c9c4" if hot else "#fff4d6"}" stroke="{"#c0392b" if hot else "#b7791f"}"/>'
-                         f'<text x="{x + 12}" y="{y + 18}" font-weight="600">lot {label}</text>'
-                         f'<text x="{x + 12}" y="{y + 34}" fill="#555">{sub}</text></g>')
+            parts.append(
+                f'<g class="lot{" affected" if hot else ""}" data-lot="{escape(thing["lot_id"])}">'
+                f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="18" '
+                f'fill="{"#f8c9c4" if hot else "#fff4d6"}" stroke="{"#c0392b" if hot else "#b7791f"}"/>'
+                f'<text x="{x + 12}" y="{y + 18}" font-weight="600">lot {label}</text>'
+                f'<text x="{x + 12}" y="{y + 34}" fill="#555">{sub}</text></g>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -97,7 +106,7 @@ def _carriers(node: Node, marked: set[str]) -> set[str]:
 
 
 def _fit(text: str) -> str:
-    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1] + "…"
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…"
 
 
 def _parent_of(root: Node, item_id: str) -> str | None:

@@ -1,4 +1,5 @@
 """Supply forms. The service validates; these carry the fields and the CSRF token."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -45,7 +46,9 @@ class LotForm(FlaskForm):
     part_id = SelectField("Part", choices=[], validate_choice=False)
     supplier_id = SelectField("Supplier", choices=[], validate_choice=False)
     supplier_lot_code = StringField("Supplier's lot code")
-    lot_scheme = SelectField("Lot code scheme", choices=[SelectChoice(s, "GS1 AI (10)" if s == "gs1" else s) for s in LOT_SCHEMES])
+    lot_scheme = SelectField(
+        "Lot code scheme", choices=[SelectChoice(s, "GS1 AI (10)" if s == "gs1" else s) for s in LOT_SCHEMES]
+    )
     internal_code = StringField("Internal lot code (blank: assigned)")
     quantity = StringField("Quantity")
     date = DateField("Received on", validators=[Optional()])

@@ -4,6 +4,7 @@ at or before T and not removed by T; a lot counts in an item from the moment it 
 
 Both traces are single recursive queries, so they run in the database at any size.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,18 +25,27 @@ def _active(link, at: datetime):
 
 
 def items_with_lots(lot_ids: list[str], at: datetime) -> Select:
-    return select(LotConsumption.item_id.label("item_id")).where(LotConsumption.lot_id.in_(lot_ids),
-                                                                  LotConsumption.consumed_at <= at)
+    return select(LotConsumption.item_id.label("item_id")).where(
+        LotConsumption.lot_id.in_(lot_ids), LotConsumption.consumed_at <= at
+    )
 
 
 def items_of_part(part_id: str, made_from: datetime, made_to: datetime, at: datetime) -> Select:
     """Serialized items of the part made in [made_from, made_to), and items that consumed a lot of
     the part in that window."""
     made = select(ItemPart.item_id.label("item_id")).where(
-        ItemPart.part_id == part_id, ItemPart.made_at >= made_from, ItemPart.made_at < made_to, ItemPart.made_at <= at)
-    consumed = (select(LotConsumption.item_id.label("item_id")).join(Lot, Lot.id == LotConsumption.lot_id)
-                .where(Lot.part_id == part_id, LotConsumption.consumed_at >= made_from,
-                       LotConsumption.consumed_at < made_to, LotConsumption.consumed_at <= at))
+        ItemPart.part_id == part_id, ItemPart.made_at >= made_from, ItemPart.made_at < made_to, ItemPart.made_at <= at
+    )
+    consumed = (
+        select(LotConsumption.item_id.label("item_id"))
+        .join(Lot, Lot.id == LotConsumption.lot_id)
+        .where(
+            Lot.part_id == part_id,
+            LotConsumption.consumed_at >= made_from,
+            LotConsumption.consumed_at < made_to,
+            LotConsumption.consumed_at <= at,
+        )
+    )
     return union_all(made, consumed)
 
 
@@ -50,13 +60,19 @@ def top_level(start: Select, at: datetime) -> Select:
     The recursion carries the child each row was reached from, so the top level is the rows that no
     other row names as its child: a join over the trace's own rows, not over every link."""
     seed = start.subquery()
-    up = select(seed.c.item_id, cast(null(), String(36)).label("child_id"), literal(0).label("depth")
-                ).cte("up", recursive=True)
+    up = select(seed.c.item_id, cast(null(), String(36)).label("child_id"), literal(0).label("depth")).cte(
+        "up", recursive=True
+    )
     link = aliased(ComponentLink)
-    up = up.union(select(link.parent_item_id, link.child_item_id, up.c.depth + 1)
-                  .join(up, link.child_item_id == up.c.item_id).where(_active(link, at), up.c.depth < MAX_DEPTH))
+    up = up.union(
+        select(link.parent_item_id, link.child_item_id, up.c.depth + 1)
+        .join(up, link.child_item_id == up.c.item_id)
+        .where(_active(link, at), up.c.depth < MAX_DEPTH)
+    )
     below = up.alias("below")
-    return select(up.c.item_id).distinct().where(~exists(select(below.c.item_id).where(below.c.child_id == up.c.item_id)))
+    return (
+        select(up.c.item_id).distinct().where(~exists(select(below.c.item_id).where(below.c.child_id == up.c.item_id)))
+    )
 
 
 def where_used(session: Session, start: Select, at: datetime) -> list[str]:
@@ -101,43 +117,101 @@ def as_built(session: Session, item_id: str, at: datetime) -> Node | None:
     """The item's assembly tree at `at`, down to the supplier lots consumed into each node."""
     link = aliased(ComponentLink)
     # PostgreSQL wants the seed's column types to be exactly those of the recursive term's.
-    down = select(cast(literal(item_id), String(36)).label("item_id"), cast(null(), String(36)).label("parent_id"),
-                  cast(null(), BigInteger).label("installed_entry"), literal(0).label("depth")
-                  ).cte("down", recursive=True)
+    down = select(
+        cast(literal(item_id), String(36)).label("item_id"),
+        cast(null(), String(36)).label("parent_id"),
+        cast(null(), BigInteger).label("installed_entry"),
+        literal(0).label("depth"),
+    ).cte("down", recursive=True)
     down = down.union_all(
         select(link.child_item_id, link.parent_item_id, link.installed_entry, down.c.depth + 1)
-        .join(down, link.parent_item_id == down.c.item_id).where(_active(link, at), down.c.depth < MAX_DEPTH))
+        .join(down, link.parent_item_id == down.c.item_id)
+        .where(_active(link, at), down.c.depth < MAX_DEPTH)
+    )
     rows = session.execute(
-        select(down.c.item_id, down.c.parent_id, Item.serial, Item.kind, Item.description, Item.model, Part.number,
-               Part.description, Item.status, Item.holder_party_id, ComponentLink.position, ComponentLink.installed_at)
+        select(
+            down.c.item_id,
+            down.c.parent_id,
+            Item.serial,
+            Item.kind,
+            Item.description,
+            Item.model,
+            Part.number,
+            Part.description,
+            Item.status,
+            Item.holder_party_id,
+            ComponentLink.position,
+            ComponentLink.installed_at,
+        )
         .join(Item, Item.id == down.c.item_id)
-        .outerjoin(ItemPart, ItemPart.item_id == down.c.item_id).outerjoin(Part, Part.id == ItemPart.part_id)
+        .outerjoin(ItemPart, ItemPart.item_id == down.c.item_id)
+        .outerjoin(Part, Part.id == ItemPart.part_id)
         .outerjoin(ComponentLink, ComponentLink.installed_entry == down.c.installed_entry)
-        .order_by(down.c.depth, ComponentLink.position, Item.serial)).all()
+        .order_by(down.c.depth, ComponentLink.position, Item.serial)
+    ).all()
     if not rows:
         return None
     nodes: dict[str, Node] = {}
     root = None
-    for (node_id, parent_id, serial, kind, description, model, part_number, part_description, status, holder,
-         position, installed_at) in rows:
-        node = Node(node_id, serial, kind, part_description or description or model, part_number, status, holder,
-                    position, installed_at)
+    for (
+        node_id,
+        parent_id,
+        serial,
+        kind,
+        description,
+        model,
+        part_number,
+        part_description,
+        status,
+        holder,
+        position,
+        installed_at,
+    ) in rows:
+        node = Node(
+            node_id,
+            serial,
+            kind,
+            part_description or description or model,
+            part_number,
+            status,
+            holder,
+            position,
+            installed_at,
+        )
         nodes[node_id] = node
         if parent_id is None:
             root = node
         else:
             nodes[parent_id].children.append(node)
     consumed = session.execute(
-        select(LotConsumption.item_id, Lot.id, Lot.internal_code, Lot.supplier_lot_code, Part.number, Supplier.name,
-               LotConsumption.quantity, LotConsumption.consumed_at)
-        .join(Lot, Lot.id == LotConsumption.lot_id).join(Part, Part.id == Lot.part_id)
+        select(
+            LotConsumption.item_id,
+            Lot.id,
+            Lot.internal_code,
+            Lot.supplier_lot_code,
+            Part.number,
+            Supplier.name,
+            LotConsumption.quantity,
+            LotConsumption.consumed_at,
+        )
+        .join(Lot, Lot.id == LotConsumption.lot_id)
+        .join(Part, Part.id == Lot.part_id)
         .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
         .where(LotConsumption.item_id.in_(list(nodes)), LotConsumption.consumed_at <= at)
-        .order_by(LotConsumption.entry_index))
+        .order_by(LotConsumption.entry_index)
+    )
     for owner, lot_id, internal, supplier_code, part_number, supplier, quantity, consumed_at in consumed:
-        nodes[owner].lots.append({"lot_id": lot_id, "internal_code": internal, "supplier_lot_code": supplier_code,
-                                  "part_number": part_number, "supplier": supplier, "quantity": quantity,
-                                  "consumed_at": consumed_at})
+        nodes[owner].lots.append(
+            {
+                "lot_id": lot_id,
+                "internal_code": internal,
+                "supplier_lot_code": supplier_code,
+                "part_number": part_number,
+                "supplier": supplier,
+                "quantity": quantity,
+                "consumed_at": consumed_at,
+            }
+        )
     return root
 
 
@@ -146,10 +220,14 @@ def ancestors_since(session: Session, item_id: str, since: datetime) -> set[str]
     by then (a link removed later still counts: an install dated in the past must not close a loop
     that existed for a while)."""
     link = aliased(ComponentLink)
-    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")
-                ).cte("since", recursive=True)
-    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
-                  .where(or_(link.removed_at.is_(None), link.removed_at > since), up.c.depth < MAX_DEPTH))
+    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")).cte(
+        "since", recursive=True
+    )
+    up = up.union(
+        select(link.parent_item_id, up.c.depth + 1)
+        .join(up, link.child_item_id == up.c.item_id)
+        .where(or_(link.removed_at.is_(None), link.removed_at > since), up.c.depth < MAX_DEPTH)
+    )
     return set(session.scalars(select(up.c.item_id).where(up.c.item_id != item_id)))
 
 
@@ -160,8 +238,12 @@ def ancestors(session: Session, item_id: str, at: datetime) -> set[str]:
 
 def top_level_chain(item_id: str, at: datetime) -> Select:
     link = aliased(ComponentLink)
-    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")
-                ).cte("chain", recursive=True)
-    up = up.union(select(link.parent_item_id, up.c.depth + 1).join(up, link.child_item_id == up.c.item_id)
-                  .where(_active(link, at), up.c.depth < MAX_DEPTH))
+    up = select(cast(literal(item_id), String(36)).label("item_id"), literal(0).label("depth")).cte(
+        "chain", recursive=True
+    )
+    up = up.union(
+        select(link.parent_item_id, up.c.depth + 1)
+        .join(up, link.child_item_id == up.c.item_id)
+        .where(_active(link, at), up.c.depth < MAX_DEPTH)
+    )
     return select(up.c.item_id).where(up.c.item_id != item_id)

@@ -3,6 +3,7 @@
 Quantities are whole thousandths of the part's unit (`QUANTITY_SCALE`), so that sums stay exact
 in SQL on every engine; events carry them as decimal strings.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -39,6 +40,7 @@ class Supplier(Base):
 
 class SupplierPart(Base):
     """A part as one supplier sells it."""
+
     __tablename__ = "supplier_part"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -56,6 +58,7 @@ class SupplierPart(Base):
 
 class Lot(Base):
     """A received quantity of one part: a supplier's lot, or a lot made in-house."""
+
     __tablename__ = "lot"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -73,6 +76,7 @@ class Lot(Base):
 
 class StockLevel(Base):
     """On hand: what was received, moved in and adjusted, less what was consumed and moved out."""
+
     __tablename__ = "stock_level"
 
     lot_id: Mapped[str] = mapped_column(ForeignKey("lot.id"), primary_key=True)
@@ -83,6 +87,7 @@ class StockLevel(Base):
 
 class LotConsumption(Base):
     """A quantity of a lot that went into a serialized item."""
+
     __tablename__ = "lot_consumption"
 
     entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -92,12 +97,14 @@ class LotConsumption(Base):
     location: Mapped[str] = mapped_column(String(64), nullable=False)
     consumed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
-    __table_args__ = (Index("ix_lot_consumption_lot_id_consumed_at", "lot_id", "consumed_at",
-                            postgresql_include=["item_id"]),)
+    __table_args__ = (
+        Index("ix_lot_consumption_lot_id_consumed_at", "lot_id", "consumed_at", postgresql_include=["item_id"]),
+    )
 
 
 class ItemPart(Base):
     """Which part a serialized item is, and when it was made."""
+
     __tablename__ = "item_part"
 
     item_id: Mapped[str] = mapped_column(ForeignKey("item.id"), primary_key=True)
@@ -110,6 +117,7 @@ class ItemPart(Base):
 
 class ComponentLink(Base):
     """A serialized component installed in an assembly from `installed_at` until `removed_at`."""
+
     __tablename__ = "component_link"
 
     installed_entry: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -122,8 +130,15 @@ class ComponentLink(Base):
     removal_reason: Mapped[str | None] = mapped_column(String(400))
 
     # The forward trace's step: a component's links at a time, read from the index alone.
-    __table_args__ = (Index("ix_component_link_child_active", "child_item_id", "installed_at", "removed_at",
-                            postgresql_include=["parent_item_id"]),)
+    __table_args__ = (
+        Index(
+            "ix_component_link_child_active",
+            "child_item_id",
+            "installed_at",
+            "removed_at",
+            postgresql_include=["parent_item_id"],
+        ),
+    )
 
 
 class PurchaseOrder(Base):

@@ -1,4 +1,5 @@
 """Quantities: decimal strings in events and on the wire, whole thousandths of a unit in the tables."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,9 @@ def parse(value, *, allow_zero: bool = False) -> Decimal:
     if not amount.is_finite() or amount.as_tuple().exponent < -3:
         raise QuantityError("a quantity has at most three decimals")
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise QuantityError("a quantity must be greater than zero" if not allow_zero else "a quantity cannot be negative")
+        raise QuantityError(
+            "a quantity must be greater than zero" if not allow_zero else "a quantity cannot be negative"
+        )
     if amount >= Decimal(10) ** 12:
         raise QuantityError("the quantity is too large")
     return amount

@@ -1,5 +1,6 @@
 """Reading supply: lists and detail of parts, suppliers, lots and purchase orders, and the forward
 trace from what a user names (a lot, a component serial, or a part within dates)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -12,8 +13,17 @@ from registry.custody.models import Item
 from registry.errors import NOT_FOUND
 from registry.fields import day, moment
 from registry.supply import genealogy
-from registry.supply.models import (ComponentLink, ItemPart, Lot, LotConsumption, Part, PurchaseOrder,
-                                    PurchaseOrderLine, Supplier, SupplierPart)
+from registry.supply.models import (
+    ComponentLink,
+    ItemPart,
+    Lot,
+    LotConsumption,
+    Part,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierPart,
+)
 from registry.supply.rules import SupplyError
 
 
@@ -26,15 +36,32 @@ def suppliers(session: Session, *, offset: int = 0, limit: int | None = None) ->
 
 
 def offers(session: Session, part_id: str) -> list[tuple[SupplierPart, Supplier]]:
-    return list(session.execute(select(SupplierPart, Supplier).join(Supplier, Supplier.id == SupplierPart.supplier_id)
-                                .where(SupplierPart.part_id == part_id).order_by(Supplier.name)))
+    return list(
+        session.execute(
+            select(SupplierPart, Supplier)
+            .join(Supplier, Supplier.id == SupplierPart.supplier_id)
+            .where(SupplierPart.part_id == part_id)
+            .order_by(Supplier.name)
+        )
+    )
 
 
-def lots(session: Session, *, part_id: str | None = None, supplier_id: str | None = None, code: str | None = None,
-         limit: int = 500, offset: int = 0) -> list[tuple[Lot, Part, Supplier | None]]:
-    query = (select(Lot, Part, Supplier).join(Part, Part.id == Lot.part_id)
-             .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
-             .order_by(Lot.received_on.desc(), Lot.internal_code, Lot.id).offset(offset))
+def lots(
+    session: Session,
+    *,
+    part_id: str | None = None,
+    supplier_id: str | None = None,
+    code: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[tuple[Lot, Part, Supplier | None]]:
+    query = (
+        select(Lot, Part, Supplier)
+        .join(Part, Part.id == Lot.part_id)
+        .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
+        .order_by(Lot.received_on.desc(), Lot.internal_code, Lot.id)
+        .offset(offset)
+    )
     if part_id:
         query = query.where(Lot.part_id == part_id)
     if supplier_id:
@@ -45,22 +72,41 @@ def lots(session: Session, *, part_id: str | None = None, supplier_id: str | Non
 
 
 def consumptions(session: Session, lot_id: str, limit: int = 200) -> list[tuple[LotConsumption, Item]]:
-    return list(session.execute(select(LotConsumption, Item).join(Item, Item.id == LotConsumption.item_id)
-                                .where(LotConsumption.lot_id == lot_id).order_by(LotConsumption.entry_index)
-                                .limit(limit)))
+    return list(
+        session.execute(
+            select(LotConsumption, Item)
+            .join(Item, Item.id == LotConsumption.item_id)
+            .where(LotConsumption.lot_id == lot_id)
+            .order_by(LotConsumption.entry_index)
+            .limit(limit)
+        )
+    )
 
 
-def purchase_orders(session: Session, *, offset: int = 0, limit: int | None = None
-                    ) -> list[tuple[PurchaseOrder, Supplier]]:
-    return list(session.execute(select(PurchaseOrder, Supplier).join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-                                .order_by(PurchaseOrder.number.desc(), PurchaseOrder.id).offset(offset).limit(limit)))
+def purchase_orders(
+    session: Session, *, offset: int = 0, limit: int | None = None
+) -> list[tuple[PurchaseOrder, Supplier]]:
+    return list(
+        session.execute(
+            select(PurchaseOrder, Supplier)
+            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+            .order_by(PurchaseOrder.number.desc(), PurchaseOrder.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
 
 
 def order_lines(session: Session, order_id: str) -> list[tuple[PurchaseOrderLine, Part, SupplierPart]]:
-    return list(session.execute(
-        select(PurchaseOrderLine, Part, SupplierPart).join(Part, Part.id == PurchaseOrderLine.part_id)
-        .join(SupplierPart, SupplierPart.id == PurchaseOrderLine.supplier_part_id)
-        .where(PurchaseOrderLine.purchase_order_id == order_id).order_by(PurchaseOrderLine.line)))
+    return list(
+        session.execute(
+            select(PurchaseOrderLine, Part, SupplierPart)
+            .join(Part, Part.id == PurchaseOrderLine.part_id)
+            .join(SupplierPart, SupplierPart.id == PurchaseOrderLine.supplier_part_id)
+            .where(PurchaseOrderLine.purchase_order_id == order_id)
+            .order_by(PurchaseOrderLine.line)
+        )
+    )
 
 
 def lots_of_order(session: Session, order_id: str) -> list[Lot]:
@@ -70,23 +116,32 @@ def lots_of_order(session: Session, order_id: str) -> list[Lot]:
 
 def installed(session: Session, item_id: str) -> list[tuple[ComponentLink, Item]]:
     """The components installed in the item now, with their items, in position order."""
-    return list(session.execute(
-        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
-        .where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None))
-        .order_by(ComponentLink.position, Item.serial)).all())
+    return list(
+        session.execute(
+            select(ComponentLink, Item)
+            .join(Item, Item.id == ComponentLink.child_item_id)
+            .where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None))
+            .order_by(ComponentLink.position, Item.serial)
+        ).all()
+    )
 
 
 def link_history(session: Session, item_id: str) -> list[tuple[ComponentLink, Item]]:
     """Every install and removal in or of the item, oldest first, with the component."""
-    return list(session.execute(
-        select(ComponentLink, Item).join(Item, Item.id == ComponentLink.child_item_id)
-        .where((ComponentLink.parent_item_id == item_id) | (ComponentLink.child_item_id == item_id))
-        .order_by(ComponentLink.installed_at)).all())
+    return list(
+        session.execute(
+            select(ComponentLink, Item)
+            .join(Item, Item.id == ComponentLink.child_item_id)
+            .where((ComponentLink.parent_item_id == item_id) | (ComponentLink.child_item_id == item_id))
+            .order_by(ComponentLink.installed_at)
+        ).all()
+    )
 
 
 def item_part(session: Session, item_id: str) -> tuple[ItemPart, Part] | None:
-    row = session.execute(select(ItemPart, Part).join(Part, Part.id == ItemPart.part_id)
-                          .where(ItemPart.item_id == item_id)).first()
+    row = session.execute(
+        select(ItemPart, Part).join(Part, Part.id == ItemPart.part_id).where(ItemPart.item_id == item_id)
+    ).first()
     return None if row is None else tuple(row)
 
 
@@ -107,12 +162,23 @@ def lots_by_code(session: Session, value) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return []
     text = value.strip()
-    return list(session.scalars(select(Lot.id).where((Lot.id == text) | (Lot.internal_code == text) |
-                                                     (Lot.supplier_lot_code == text))))
+    return list(
+        session.scalars(
+            select(Lot.id).where((Lot.id == text) | (Lot.internal_code == text) | (Lot.supplier_lot_code == text))
+        )
+    )
 
 
-def trace_start(session: Session, *, lot: str | None = None, serial: str | None = None, part: str | None = None,
-                made_from=None, made_to=None, at: datetime):
+def trace_start(
+    session: Session,
+    *,
+    lot: str | None = None,
+    serial: str | None = None,
+    part: str | None = None,
+    made_from=None,
+    made_to=None,
+    at: datetime,
+):
     """The forward trace's starting set for what the user named; raises SupplyError naming the field."""
     named = [name for name, value in (("lot", lot), ("serial", serial), ("part", part)) if value]
     if len(named) != 1:
@@ -125,7 +191,9 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
     if serial:
         found = items_by_serial(session, serial)
         if not found:
-            raise SupplyError(f"no item with the serial {serial!r}", code="unknown_serial", kind=NOT_FOUND, field="serial")
+            raise SupplyError(
+                f"no item with the serial {serial!r}", code="unknown_serial", kind=NOT_FOUND, field="serial"
+            )
         return genealogy.items_by_id(found)
     found = session.scalar(select(Part.id).where((Part.id == part) | (Part.number == part)))
     if found is None:
@@ -134,8 +202,12 @@ def trace_start(session: Session, *, lot: str | None = None, serial: str | None 
     end = day(made_to, "to", now=None) if made_to else date(9999, 12, 30)
     if end < start:
         raise SupplyError("'to' precedes 'from'", code="invalid_range", field="to")
-    return genealogy.items_of_part(found, datetime.combine(start, time(), timezone.utc),
-                                   datetime.combine(end, time(), timezone.utc) + timedelta(days=1), at)
+    return genealogy.items_of_part(
+        found,
+        datetime.combine(start, time(), timezone.utc),
+        datetime.combine(end, time(), timezone.utc) + timedelta(days=1),
+        at,
+    )
 
 
 def when(value, field: str = "at") -> datetime:
@@ -145,5 +217,5 @@ def when(value, field: str = "at") -> datetime:
 def affected_items(session: Session, item_ids: list[str], limit: int | None = None) -> list[Item]:
     rows, wanted = [], item_ids if limit is None else item_ids[:limit]
     for start in range(0, len(wanted), 500):
-        rows.extend(session.scalars(select(Item).where(Item.id.in_(wanted[start:start + 500]))))
+        rows.extend(session.scalars(select(Item).where(Item.id.in_(wanted[start : start + 500]))))
     return sorted(rows, key=lambda item: item.serial)

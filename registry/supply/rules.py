@@ -1,5 +1,6 @@
 """Pure supply rules: quantities, lot codes, identifiers, times as events store them. Every refusal is a
 SupplyError naming its field; text, dates and moments are `registry.fields`."""
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,9 @@ def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000)
 
 def identifier(value, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SupplyError(f"{field!r} must name an id", code="missing_field" if not value else "invalid_field",
-                          field=field)
+        raise SupplyError(
+            f"{field!r} must name an id", code="missing_field" if not value else "invalid_field", field=field
+        )
     return value.strip()
 
 
@@ -57,9 +59,13 @@ def lot_code(code: str, scheme: str, field: str = "supplier_lot_code") -> str:
     """A lot code as printed; under `gs1` it must be a valid GS1 AI (10) batch/lot value. It is
     stored as given, never rewritten."""
     if scheme not in LOT_SCHEMES:
-        raise SupplyError(f"'lot_scheme' must be one of {', '.join(LOT_SCHEMES)}", code="invalid_field",
-                          field="lot_scheme")
+        raise SupplyError(
+            f"'lot_scheme' must be one of {', '.join(LOT_SCHEMES)}", code="invalid_field", field="lot_scheme"
+        )
     if scheme == "gs1" and not GS1_LOT.fullmatch(code):
-        raise SupplyError(f"{field!r} is not a GS1 AI (10) batch/lot: 1 to 20 characters of the GS1 character "
-                          "set 82 (no spaces)", code="invalid_lot_code", field=field)
+        raise SupplyError(
+            f"{field!r} is not a GS1 AI (10) batch/lot: 1 to 20 characters of the GS1 character set 82 (no spaces)",
+            code="invalid_lot_code",
+            field=field,
+        )
     return code

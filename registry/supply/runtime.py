@@ -1,4 +1,5 @@
 """The supply service bound to the current app."""
+
 from __future__ import annotations
 
 from registry.custody.runtime import custody

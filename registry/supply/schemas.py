@@ -1,5 +1,6 @@
 """What the supply API takes and answers (see `registry.contract`). Quantities are decimal numbers
 written as text ("2.5"), so no precision is lost on the way; whole numbers may be sent as numbers."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -9,8 +10,10 @@ from pydantic import Field
 from registry.contract import Answer, Body, Day, Id, LongText, Moment, Page, Query, Text, needed
 from registry.custody.schemas import ItemFacts, PartyLabel
 
-Quantity = Annotated[str, Field(max_length=40, description="a decimal number as text, e.g. \"2.5\"")] | Annotated[
-    int, Field(ge=-10**15, le=10**15)]
+Quantity = (
+    Annotated[str, Field(max_length=40, description='a decimal number as text, e.g. "2.5"')]
+    | Annotated[int, Field(ge=-(10**15), le=10**15)]
+)
 Option = Annotated[str, Field(max_length=100)]
 MAX_LINES = 1000
 

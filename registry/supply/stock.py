@@ -1,4 +1,5 @@
 """Stock read from the projections: on hand per part, lot and location, and what to reorder from whom."""
+
 from __future__ import annotations
 
 import math
@@ -8,38 +9,74 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.custody.models import Item
-from registry.supply.models import (ComponentLink, ItemPart, Lot, Part, PurchaseOrder, PurchaseOrderLine, StockLevel,
-                                    Supplier, SupplierPart)
+from registry.supply.models import (
+    ComponentLink,
+    ItemPart,
+    Lot,
+    Part,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockLevel,
+    Supplier,
+    SupplierPart,
+)
 
 LOOSE_STATUSES = ("registered", "in_custody", "quarantined")
 
 
 def levels(session: Session, *, part_id: str | None = None, lot_id: str | None = None) -> list[dict]:
     """Non-zero stock levels per lot and location."""
-    query = (select(StockLevel.location, StockLevel.quantity, Lot.id, Lot.internal_code, Lot.supplier_lot_code,
-                    Part.id, Part.number, Part.unit, Supplier.name)
-             .join(Lot, Lot.id == StockLevel.lot_id).join(Part, Part.id == StockLevel.part_id)
-             .outerjoin(Supplier, Supplier.id == Lot.supplier_id).where(StockLevel.quantity != 0)
-             .order_by(Part.number, Lot.internal_code, StockLevel.location))
+    query = (
+        select(
+            StockLevel.location,
+            StockLevel.quantity,
+            Lot.id,
+            Lot.internal_code,
+            Lot.supplier_lot_code,
+            Part.id,
+            Part.number,
+            Part.unit,
+            Supplier.name,
+        )
+        .join(Lot, Lot.id == StockLevel.lot_id)
+        .join(Part, Part.id == StockLevel.part_id)
+        .outerjoin(Supplier, Supplier.id == Lot.supplier_id)
+        .where(StockLevel.quantity != 0)
+        .order_by(Part.number, Lot.internal_code, StockLevel.location)
+    )
     if part_id:
         query = query.where(StockLevel.part_id == part_id)
     if lot_id:
         query = query.where(StockLevel.lot_id == lot_id)
-    return [{"location": location, "quantity": quantity, "lot_id": lot, "internal_code": internal,
-             "supplier_lot_code": supplier_code, "part_id": part, "part_number": number, "unit": unit,
-             "supplier": supplier}
-            for location, quantity, lot, internal, supplier_code, part, number, unit, supplier in session.execute(query)]
+    return [
+        {
+            "location": location,
+            "quantity": quantity,
+            "lot_id": lot,
+            "internal_code": internal,
+            "supplier_lot_code": supplier_code,
+            "part_id": part,
+            "part_number": number,
+            "unit": unit,
+            "supplier": supplier,
+        }
+        for location, quantity, lot, internal, supplier_code, part, number, unit, supplier in session.execute(query)
+    ]
 
 
 def on_hand(session: Session) -> dict[str, int]:
     """Per part: the lot quantities on hand, or for a serialized part its units in stock and
     installed in no assembly."""
-    totals = dict(session.execute(select(StockLevel.part_id, func.sum(StockLevel.quantity))
-                                  .group_by(StockLevel.part_id)).all())
+    totals = dict(
+        session.execute(select(StockLevel.part_id, func.sum(StockLevel.quantity)).group_by(StockLevel.part_id)).all()
+    )
     installed = select(ComponentLink.child_item_id).where(ComponentLink.removed_at.is_(None))
     loose = session.execute(
-        select(ItemPart.part_id, func.count()).join(Item, Item.id == ItemPart.item_id)
-        .where(Item.status.in_(LOOSE_STATUSES), ItemPart.item_id.not_in(installed)).group_by(ItemPart.part_id))
+        select(ItemPart.part_id, func.count())
+        .join(Item, Item.id == ItemPart.item_id)
+        .where(Item.status.in_(LOOSE_STATUSES), ItemPart.item_id.not_in(installed))
+        .group_by(ItemPart.part_id)
+    )
     for part_id, count in loose:
         totals[part_id] = totals.get(part_id, 0) + count * 1000
     return {part: int(value or 0) for part, value in totals.items()}
@@ -50,7 +87,8 @@ def on_order(session: Session) -> dict[str, int]:
         select(PurchaseOrderLine.part_id, func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received))
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .where(PurchaseOrder.status.in_(("draft", "placed")), PurchaseOrderLine.received < PurchaseOrderLine.quantity)
-        .group_by(PurchaseOrderLine.part_id))
+        .group_by(PurchaseOrderLine.part_id)
+    )
     return {part: int(value or 0) for part, value in rows}
 
 
@@ -72,8 +110,14 @@ def choose_offer(offers: list[SupplierPart]) -> tuple[SupplierPart | None, str]:
     preferred = [offer for offer in offers if offer.preferred]
     if preferred:
         return preferred[0], "preferred supplier"
-    best = min(offers, key=lambda o: (o.lead_time_days, o.unit_price_millis if o.unit_price_millis is not None
-                                      else math.inf, o.supplier_part_number))
+    best = min(
+        offers,
+        key=lambda o: (
+            o.lead_time_days,
+            o.unit_price_millis if o.unit_price_millis is not None else math.inf,
+            o.supplier_part_number,
+        ),
+    )
     return best, f"shortest lead time ({best.lead_time_days} days)"
 
 
@@ -90,6 +134,15 @@ def replenishment(session: Session) -> list[Proposal]:
         amount = part.reorder_quantity or 0
         if offer is not None and offer.pack_size:
             amount = math.ceil(amount / offer.pack_size) * offer.pack_size
-        proposals.append(Proposal(part, stock.get(part.id, 0), ordered.get(part.id, 0), amount, offer,
-                                  session.get(Supplier, offer.supplier_id) if offer else None, reason))
+        proposals.append(
+            Proposal(
+                part,
+                stock.get(part.id, 0),
+                ordered.get(part.id, 0),
+                amount,
+                offer,
+                session.get(Supplier, offer.supplier_id) if offer else None,
+                reason,
+            )
+        )
     return proposals

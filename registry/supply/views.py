@@ -1,21 +1,34 @@
 """Supply pages: parts, suppliers, lots and stock, replenishment and purchase orders, the where-used
 trace, and the genealogy panel of the item page (drawn as a tree, with install and remove forms).
 Views parse, call the service, render; refusals come back on the form field they name."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from registry import clock
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
-from registry import clock
+from registry.custody.models import Item
 from registry.custody.runtime import reads as custody_reads
 from registry.errors import NOT_FOUND, RegistryError, show_on_form
 from registry.supply import drawing, queries
-from registry.supply.forms import (CountForm, DraftForm, InstallForm, LotForm, MakeItemForm, MoveForm, OfferForm,
-                                   OrderStatusForm, PartForm, RemoveForm, ReorderForm, SupplierForm)
-from registry.custody.models import Item
+from registry.supply.forms import (
+    CountForm,
+    DraftForm,
+    InstallForm,
+    LotForm,
+    MakeItemForm,
+    MoveForm,
+    OfferForm,
+    OrderStatusForm,
+    PartForm,
+    RemoveForm,
+    ReorderForm,
+    SupplierForm,
+)
 from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 from registry.supply.quantities import show
 from registry.supply.rules import SupplyError
@@ -53,28 +66,44 @@ def index():
         demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
-                part = supply().register_part(number=form.number.data, description=form.description.data,
-                                              tracking=form.tracking.data, unit=form.unit.data or "ea",
-                                              reorder_point=form.reorder_point.data,
-                                              reorder_quantity=form.reorder_quantity.data, **_a())
+                part = supply().register_part(
+                    number=form.number.data,
+                    description=form.description.data,
+                    tracking=form.tracking.data,
+                    unit=form.unit.data or "ea",
+                    reorder_point=form.reorder_point.data,
+                    reorder_quantity=form.reorder_quantity.data,
+                    **_a(),
+                )
             except RegistryError as error:
                 show_on_form(form, error)
             else:
                 flash(f"Registered part {part.number} (ledger entry {part.registered_entry}).", "success")
                 return redirect(url_for("supply.part", part_id=part.id))
     levels = reads.on_hand()
-    return render_template("supply/index.html", parts=reads.parts(), levels=levels, show=show, form=form,
-                           proposals=len(reads.replenishment())), 200 if not form.errors else 400
+    return render_template(
+        "supply/index.html",
+        parts=reads.parts(),
+        levels=levels,
+        show=show,
+        form=form,
+        proposals=len(reads.replenishment()),
+    ), 200 if not form.errors else 400
 
 
 def _part_forms(part: Part) -> dict:
-    forms = {"reorder": ReorderForm(prefix="reorder", reorder_point=show(part.reorder_point),
-                                    reorder_quantity=show(part.reorder_quantity)),
-             "offer": OfferForm(prefix="offer"), "make": MakeItemForm(prefix="make")}
+    forms = {
+        "reorder": ReorderForm(
+            prefix="reorder", reorder_point=show(part.reorder_point), reorder_quantity=show(part.reorder_quantity)
+        ),
+        "offer": OfferForm(prefix="offer"),
+        "make": MakeItemForm(prefix="make"),
+    }
     forms["offer"].supplier_id.choices = _supplier_choices("choose a supplier")
     forms["make"].lot_id.choices = [("", "(none)")] + [
         (lot.id, f"{lot.internal_code} ({supplier.name if supplier else 'in-house'})")
-        for lot, _, supplier in reads.lots()]
+        for lot, _, supplier in reads.lots()
+    ]
     return forms
 
 
@@ -82,11 +111,17 @@ def _part_forms(part: Part) -> dict:
 @requires(Permission.ITEMS_READ)
 def part(part_id: str, forms: dict | None = None, status: int = 200):
     found = _get(Part, part_id, "part")
-    return render_template("supply/part.html", part=found, forms=forms or _part_forms(found), show=show,
-                           offers=reads.offers(found.id), levels=reads.levels(part_id=found.id),
-                           on_hand=reads.on_hand().get(found.id, 0),
-                           lots=reads.lots(part_id=found.id, limit=50),
-                           can_write=current_user.can(Permission.ITEMS_WRITE)), status
+    return render_template(
+        "supply/part.html",
+        part=found,
+        forms=forms or _part_forms(found),
+        show=show,
+        offers=reads.offers(found.id),
+        levels=reads.levels(part_id=found.id),
+        on_hand=reads.on_hand().get(found.id, 0),
+        lots=reads.lots(part_id=found.id, limit=50),
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    ), status
 
 
 @bp.post("/parts/<part_id>/<action>")
@@ -102,20 +137,36 @@ def part_action(part_id: str, action: str):
     service = supply()
     try:
         if action == "reorder":
-            service.set_reorder(found.id, reorder_point=form.reorder_point.data,
-                                reorder_quantity=form.reorder_quantity.data, **_a())
+            service.set_reorder(
+                found.id, reorder_point=form.reorder_point.data, reorder_quantity=form.reorder_quantity.data, **_a()
+            )
             flash("Reorder levels set.", "success")
         elif action == "offer":
-            service.register_supplier_part(supplier_id=form.supplier_id.data, part_id=found.id,
-                                           supplier_part_number=form.supplier_part_number.data,
-                                           pack_size=form.pack_size.data, lead_time_days=form.lead_time_days.data,
-                                           unit_price=form.unit_price.data, preferred=form.preferred.data, **_a())
+            service.register_supplier_part(
+                supplier_id=form.supplier_id.data,
+                part_id=found.id,
+                supplier_part_number=form.supplier_part_number.data,
+                pack_size=form.pack_size.data,
+                lead_time_days=form.lead_time_days.data,
+                unit_price=form.unit_price.data,
+                preferred=form.preferred.data,
+                **_a(),
+            )
             flash("Offer recorded.", "success")
         else:
-            lots = ([{"lot_id": form.lot_id.data, "quantity": form.quantity.data, "location": form.location.data}]
-                    if form.lot_id.data else [])
-            item = service.make_item(part_id=found.id, scheme=form.scheme.data, serial=form.serial.data or "",
-                                     at=form.at.data or clock.now(), lots=lots, **_a())
+            lots = (
+                [{"lot_id": form.lot_id.data, "quantity": form.quantity.data, "location": form.location.data}]
+                if form.lot_id.data
+                else []
+            )
+            item = service.make_item(
+                part_id=found.id,
+                scheme=form.scheme.data,
+                serial=form.serial.data or "",
+                at=form.at.data or clock.now(),
+                lots=lots,
+                **_a(),
+            )
             flash(f"Made {item.serial}.", "success")
             return redirect(url_for("custody.item", item_id=item.id))
     except RegistryError as error:
@@ -139,18 +190,24 @@ def suppliers():
             else:
                 flash(f"Registered supplier {found.name}.", "success")
                 return redirect(url_for("supply.suppliers"))
-    return render_template("supply/suppliers.html", suppliers=reads.suppliers(), form=form,
-                           can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
+    return render_template(
+        "supply/suppliers.html",
+        suppliers=reads.suppliers(),
+        form=form,
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    ), 200 if not form.errors else 400
 
 
 # -- lots -------------------------------------------------------------------------------------------------
 def _lot_form() -> LotForm:
     form = LotForm(prefix="lot")
-    form.part_id.choices = [("", "choose a part")] + [(p.id, f"{p.number} · {p.description}")
-                                                      for p in reads.parts() if p.tracking != "serial"]
+    form.part_id.choices = [("", "choose a part")] + [
+        (p.id, f"{p.number} · {p.description}") for p in reads.parts() if p.tracking != "serial"
+    ]
     form.supplier_id.choices = _supplier_choices("(made in-house)")
-    form.purchase_order_id.choices = [("", "(none)")] + [(o.id, f"{o.number} · {s.name}") for o, s in
-                                                         reads.purchase_orders() if o.status == "placed"]
+    form.purchase_order_id.choices = [("", "(none)")] + [
+        (o.id, f"{o.number} · {s.name}") for o, s in reads.purchase_orders() if o.status == "placed"
+    ]
     return form
 
 
@@ -162,20 +219,32 @@ def lots():
         demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
-                lot = supply().receive_lot(part_id=form.part_id.data, supplier_id=form.supplier_id.data or None,
-                                           supplier_lot_code=form.supplier_lot_code.data, lot_scheme=form.lot_scheme.data,
-                                           internal_code=form.internal_code.data, quantity_=form.quantity.data,
-                                           on=_day(form.date), location=form.location.data,
-                                           purchase_order_id=form.purchase_order_id.data or None, **_a())
+                lot = supply().receive_lot(
+                    part_id=form.part_id.data,
+                    supplier_id=form.supplier_id.data or None,
+                    supplier_lot_code=form.supplier_lot_code.data,
+                    lot_scheme=form.lot_scheme.data,
+                    internal_code=form.internal_code.data,
+                    quantity_=form.quantity.data,
+                    on=_day(form.date),
+                    location=form.location.data,
+                    purchase_order_id=form.purchase_order_id.data or None,
+                    **_a(),
+                )
             except RegistryError as error:
                 show_on_form(form, error, {"quantity_": "quantity"})
             else:
                 flash(f"Received lot {lot.internal_code}.", "success")
                 return redirect(url_for("supply.lot", lot_id=lot.id))
     code = request.args.get("code")
-    return render_template("supply/lots.html", lots=reads.lots(code=code, supplier_id=request.args.get("supplier")),
-                           code=code or "", form=form,
-                           show=show, can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
+    return render_template(
+        "supply/lots.html",
+        lots=reads.lots(code=code, supplier_id=request.args.get("supplier")),
+        code=code or "",
+        form=form,
+        show=show,
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    ), 200 if not form.errors else 400
 
 
 def _lot_forms() -> dict:
@@ -186,10 +255,17 @@ def _lot_forms() -> dict:
 @requires(Permission.ITEMS_READ)
 def lot(lot_id: str, forms: dict | None = None, status: int = 200):
     found = _get(Lot, lot_id, "lot")
-    return render_template("supply/lot.html", lot=found, part=reads.get(Part, found.part_id), show=show,
-                           supplier=reads.get(Supplier, found.supplier_id) if found.supplier_id else None,
-                           levels=reads.levels(lot_id=found.id), uses=reads.consumptions(found.id),
-                           forms=forms or _lot_forms(), can_write=current_user.can(Permission.ITEMS_WRITE)), status
+    return render_template(
+        "supply/lot.html",
+        lot=found,
+        part=reads.get(Part, found.part_id),
+        show=show,
+        supplier=reads.get(Supplier, found.supplier_id) if found.supplier_id else None,
+        levels=reads.levels(lot_id=found.id),
+        uses=reads.consumptions(found.id),
+        forms=forms or _lot_forms(),
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    ), status
 
 
 @bp.post("/lots/<lot_id>/<action>")
@@ -204,11 +280,23 @@ def lot_action(lot_id: str, action: str):
         return lot(lot_id, forms, 400)
     try:
         if action == "move":
-            supply().move_stock(lot_id=found.id, quantity_=form.quantity.data, from_location=form.from_location.data,
-                                to_location=form.to_location.data, on=_day(form.date), **_a())
+            supply().move_stock(
+                lot_id=found.id,
+                quantity_=form.quantity.data,
+                from_location=form.from_location.data,
+                to_location=form.to_location.data,
+                on=_day(form.date),
+                **_a(),
+            )
         else:
-            supply().adjust_stock(lot_id=found.id, location=form.location.data, counted=form.counted.data,
-                                  reason=form.reason.data, on=_day(form.date), **_a())
+            supply().adjust_stock(
+                lot_id=found.id,
+                location=form.location.data,
+                counted=form.counted.data,
+                reason=form.reason.data,
+                on=_day(form.date),
+                **_a(),
+            )
     except RegistryError as error:
         show_on_form(form, error, {"quantity_": "quantity"})
         return lot(lot_id, forms, 400)
@@ -225,15 +313,22 @@ def where_used():
     if any(args.get(name) for name in ("lot", "serial", "part")):
         try:
             at = queries.when(args.get("at"))
-            start = reads.trace_start(lot=args.get("lot"), serial=args.get("serial"), part=args.get("part"),
-                                        made_from=args.get("from"), made_to=args.get("to"), at=at)
+            start = reads.trace_start(
+                lot=args.get("lot"),
+                serial=args.get("serial"),
+                part=args.get("part"),
+                made_from=args.get("from"),
+                made_to=args.get("to"),
+                at=at,
+            )
             results = reads.affected_items(reads.where_used(start, at))
         except RegistryError as problem:
             error = problem
     personal = current_user.can(Permission.PERSONAL_DATA_READ)
     holders = {item.id: custody_reads.party_label(item.holder_party_id, personal=personal) for item in results or []}
-    return render_template("supply/where_used.html", args=args, results=results, error=error, at=at, holders=holders,
-                           parts=reads.parts()), 400 if error else 200
+    return render_template(
+        "supply/where_used.html", args=args, results=results, error=error, at=at, holders=holders, parts=reads.parts()
+    ), 400 if error else 200
 
 
 @bp.route("/replenishment", methods=["GET", "POST"])
@@ -244,15 +339,21 @@ def replenishment():
         demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
             try:
-                orders = supply().draft_from_proposals(on=clock.now().date(), part_ids=request.form.getlist("part_id"),
-                                                       note=form.note.data, **_a())
+                orders = supply().draft_from_proposals(
+                    on=clock.now().date(), part_ids=request.form.getlist("part_id"), note=form.note.data, **_a()
+                )
             except RegistryError as error:
                 flash(error.detail, "danger")
             else:
                 flash(f"Drafted {', '.join(order.number for order in orders)}.", "success")
                 return redirect(url_for("supply.orders"))
-    return render_template("supply/replenishment.html", proposals=reads.replenishment(), show=show,
-                           form=form, can_write=current_user.can(Permission.ITEMS_WRITE))
+    return render_template(
+        "supply/replenishment.html",
+        proposals=reads.replenishment(),
+        show=show,
+        form=form,
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    )
 
 
 @bp.get("/orders")
@@ -276,10 +377,16 @@ def order(order_id: str):
             else:
                 flash(f"{found.number} is {form.status.data}.", "success")
                 return redirect(url_for("supply.order", order_id=found.id))
-    return render_template("supply/order.html", order=found, lines=reads.order_lines(found.id), show=show,
-                           supplier=reads.get(Supplier, found.supplier_id),
-                           received=reads.lots_of_order(found.id),
-                           form=form, can_write=current_user.can(Permission.ITEMS_WRITE)), 200 if not form.errors else 400
+    return render_template(
+        "supply/order.html",
+        order=found,
+        lines=reads.order_lines(found.id),
+        show=show,
+        supplier=reads.get(Supplier, found.supplier_id),
+        received=reads.lots_of_order(found.id),
+        form=form,
+        can_write=current_user.can(Permission.ITEMS_WRITE),
+    ), 200 if not form.errors else 400
 
 
 # -- the genealogy panel on the item page, and its actions ------------------------------------------------
@@ -308,10 +415,21 @@ def genealogy_panel(item, forms: dict | None = None) -> Markup:
         hot |= reads.bind(highlight)(tree)
     svg = drawing.tree_svg(tree, highlight=hot, link=lambda item_id: url_for("custody.item", item_id=item_id))
     parents = [reads.get(Item, item_id) for item_id in sorted(reads.ancestors(item.id, at))]
-    return Markup(render_template("supply/_genealogy.html", item=item, tree=tree, svg=svg, at=at, problem=problem,
-                                  history=reads.link_history(item.id), parents=parents,
-                                  made=reads.item_part(item.id), forms=forms or _panel_forms(item.id),
-                                  can_write=current_user.can(Permission.ITEMS_WRITE)))
+    return Markup(
+        render_template(
+            "supply/_genealogy.html",
+            item=item,
+            tree=tree,
+            svg=svg,
+            at=at,
+            problem=problem,
+            history=reads.link_history(item.id),
+            parents=parents,
+            made=reads.item_part(item.id),
+            forms=forms or _panel_forms(item.id),
+            can_write=current_user.can(Permission.ITEMS_WRITE),
+        )
+    )
 
 
 @items_bp.post("/items/<item_id>/components/<action>")
@@ -319,6 +437,7 @@ def genealogy_panel(item, forms: dict | None = None) -> Markup:
 def component_action(item_id: str, action: str):
     from registry.custody.runtime import custody
     from registry.custody.views import item as item_page
+
     found = custody(writing=False).item(item_id)
     forms = _panel_forms(found.id)
     form = forms.get(action)
@@ -329,11 +448,21 @@ def component_action(item_id: str, action: str):
     try:
         if action == "install":
             child = _child_by_serial(form.child.data)
-            supply().install(parent_item_id=found.id, child_item_id=child, at=form.at.data or clock.now(),
-                             position=form.position.data, **_a())
+            supply().install(
+                parent_item_id=found.id,
+                child_item_id=child,
+                at=form.at.data or clock.now(),
+                position=form.position.data,
+                **_a(),
+            )
         else:
-            supply().remove(parent_item_id=found.id, child_item_id=form.child_item_id.data,
-                            at=form.at.data or clock.now(), reason=form.reason.data, **_a())
+            supply().remove(
+                parent_item_id=found.id,
+                child_item_id=form.child_item_id.data,
+                at=form.at.data or clock.now(),
+                reason=form.reason.data,
+                **_a(),
+            )
     except RegistryError as error:
         show_on_form(form, error, {"child_item_id": "child" if action == "install" else "child_item_id"})
         return item_page(item_id, panel_forms={"genealogy": forms}, status=400)
@@ -347,9 +476,13 @@ def _child_by_serial(text: str | None) -> str:
         raise SupplyError("name the component by its serial", code="missing_field", field="child_item_id")
     found = reads.items_by_serial(value)
     if len(found) != 1:
-        raise SupplyError(f"no item has the serial {value!r}" if not found else
-                          f"{len(found)} items have the serial {value!r}: give the item id",
-                          code="unknown_item" if not found else "ambiguous_serial", field="child_item_id")
+        raise SupplyError(
+            f"no item has the serial {value!r}"
+            if not found
+            else f"{len(found)} items have the serial {value!r}: give the item id",
+            code="unknown_item" if not found else "ambiguous_serial",
+            field="child_item_id",
+        )
     return found[0]
 
 

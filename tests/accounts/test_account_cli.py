@@ -1,4 +1,5 @@
 """`flask users ...` and `flask tokens ...`."""
+
 from __future__ import annotations
 
 from registry.accounts.runtime import accounts
@@ -10,15 +11,22 @@ def test_create_with_a_generated_password_prints_it_once(ctx, runner):
     assert result.exit_code == 0, result.output
     password = result.output.split("password (shown once): ")[1].strip()
     assert len(password) >= 12 and accounts().authenticate("ops@example.test", password) is not None
-    assert reader().item_history(f"account:{accounts().by_email('ops@example.test').id}")[0].event["actor"].startswith("cli:")
+    assert (
+        reader()
+        .item_history(f"account:{accounts().by_email('ops@example.test').id}")[0]
+        .event["actor"]
+        .startswith("cli:")
+    )
 
 
 def test_create_prompts_for_the_password_and_enforces_its_length(ctx, runner):
     short = runner.invoke(args=["users", "create", "a@example.test", "--role", "auditor"], input="short\nshort\n")
     assert short.exit_code == 1 and "at least 12 characters" in short.output
     assert accounts().by_email("a@example.test") is None
-    good = runner.invoke(args=["users", "create", "a@example.test", "--role", "auditor"],
-                         input="a long enough password\na long enough password\n")
+    good = runner.invoke(
+        args=["users", "create", "a@example.test", "--role", "auditor"],
+        input="a long enough password\na long enough password\n",
+    )
     assert good.exit_code == 0 and accounts().authenticate("a@example.test", "a long enough password")
 
 

@@ -1,4 +1,5 @@
 """Accounts and tokens: every change is a ledger event; secrets never reach the ledger."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,9 @@ def events_of(account_id: str) -> list[dict]:
 
 
 def test_creating_an_account_is_a_ledger_event_without_the_password(ctx, clock):
-    account = accounts().create(email=" Officer@Example.TEST ", role="officer", password=PASSWORD,
-                                actor="cli:root", now=clock)
+    account = accounts().create(
+        email=" Officer@Example.TEST ", role="officer", password=PASSWORD, actor="cli:root", now=clock
+    )
     [event] = events_of(account.id)
     assert event["type"] == "account.created" and event["actor"] == "cli:root"
     assert event["payload"] == {"account_id": account.id, "email": "officer@example.test", "role": "officer"}
@@ -28,13 +30,16 @@ def test_creating_an_account_is_a_ledger_event_without_the_password(ctx, clock):
     assert account.password_hash.startswith("$argon2id$")
 
 
-@pytest.mark.parametrize("field, kwargs", [
-    ("password", {"password": "short"}), ("email", {"email": "not-an-address"}), ("role", {"role": "superuser"})])
+@pytest.mark.parametrize(
+    "field, kwargs",
+    [("password", {"password": "short"}), ("email", {"email": "not-an-address"}), ("role", {"role": "superuser"})],
+)
 def test_bad_account_data_is_refused_and_changes_nothing(ctx, clock, field, kwargs):
     size = reader().size()
     with pytest.raises(AccountError) as refused:
-        accounts().create(**{"email": "x@example.test", "role": "officer", "password": PASSWORD, **kwargs},
-                          actor="t", now=clock)
+        accounts().create(
+            **{"email": "x@example.test", "role": "officer", "password": PASSWORD, **kwargs}, actor="t", now=clock
+        )
     assert refused.value.field == field and reader().size() == size
 
 
@@ -54,8 +59,9 @@ def test_an_administrator_cannot_deactivate_their_own_account(ctx, clock):
     assert (refused.value.code, refused.value.status, refused.value.field) == ("own_account", 403, "active")
     assert admin.active and reader().size() == size
     other = service.create(email="clerk@example.test", role="officer", password=PASSWORD, actor="t", now=clock)
-    assert not service.set_active(other.id, False, actor="user:boss@example.test", now=clock,
-                                  by_account_id=admin.id).active
+    assert not service.set_active(
+        other.id, False, actor="user:boss@example.test", now=clock, by_account_id=admin.id
+    ).active
 
 
 def test_role_changes_grants_and_deactivation_are_events(ctx, clock):
@@ -65,7 +71,11 @@ def test_role_changes_grants_and_deactivation_are_events(ctx, clock):
     service.change_role(account.id, "auditor", actor="admin", now=clock)
     service.set_active(account.id, False, actor="admin", now=clock)
     assert [e["type"] for e in events_of(account.id)] == [
-        "account.created", "account.grant_added", "account.role_changed", "account.deactivated"]
+        "account.created",
+        "account.grant_added",
+        "account.role_changed",
+        "account.deactivated",
+    ]
     assert events_of(account.id)[2]["payload"]["from"] == "regulator"
     assert service.authenticate("r@example.test", PASSWORD) is None  # inactive
 
@@ -102,6 +112,7 @@ def test_the_security_log_is_append_only(ctx, clock, statement):
 def test_a_regulator_reads_personal_data_only_when_granted(ctx, clock):
     from registry.auth.identity import CurrentUser
     from registry.auth.permissions import Permission
+
     service = accounts()
     account = service.create(email="reg@example.test", role="regulator", password=PASSWORD, actor="t", now=clock)
     assert not CurrentUser(account).can(Permission.PERSONAL_DATA_READ)

@@ -1,4 +1,5 @@
 """The OpenAPI document covers every JSON route, is valid OpenAPI 3.1, and the answers match it."""
+
 from __future__ import annotations
 
 import re
@@ -65,17 +66,28 @@ def test_error_answers_are_problems_as_documented(api_as, anon_client, spec, rol
 
 def test_a_429_is_a_documented_problem_too(app, anon_client, csrf, spec):
     for _ in range(6):
-        response = anon_client.post("/login", data={"csrf_token": csrf(anon_client), "email": "x@example.test",
-                                                    "password": "wrong"}, headers={"Accept": "application/json"})
+        response = anon_client.post(
+            "/login",
+            data={"csrf_token": csrf(anon_client), "email": "x@example.test", "password": "wrong"},
+            headers={"Accept": "application/json"},
+        )
     assert response.status_code == 429
     jsonschema.validate(response.get_json(), schema(spec, "Problem"))
 
 
-@pytest.mark.parametrize("url, name", [
-    ("/api/v1/ledger", "LedgerSummary"), ("/api/v1/ledger/entries?limit=2", "EntryPage"),
-    ("/api/v1/ledger/entries/0", "Entry"), ("/api/v1/ledger/proofs/inclusion?index=0", "InclusionProof"),
-    ("/api/v1/ledger/proofs/consistency?from=1", "ConsistencyProof"), ("/api/v1/serials/schemes", "SchemeList"),
-    ("/api/v1/accounts", "AccountList"), ("/healthz", "Health")])
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("/api/v1/ledger", "LedgerSummary"),
+        ("/api/v1/ledger/entries?limit=2", "EntryPage"),
+        ("/api/v1/ledger/entries/0", "Entry"),
+        ("/api/v1/ledger/proofs/inclusion?index=0", "InclusionProof"),
+        ("/api/v1/ledger/proofs/consistency?from=1", "ConsistencyProof"),
+        ("/api/v1/serials/schemes", "SchemeList"),
+        ("/api/v1/accounts", "AccountList"),
+        ("/healthz", "Health"),
+    ],
+)
 def test_answers_match_their_documented_schemas(api_as, spec, url, name):
     response = api_as("admin").get(url)
     assert response.status_code == 200
@@ -88,7 +100,9 @@ def test_cursor_pages_walk_the_whole_ledger_in_order(api_as, app, clock):
     api = api_as("auditor")
     seen, cursor = [], None
     while True:
-        page = api.get("/api/v1/ledger/entries", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}).get_json()
+        page = api.get(
+            "/api/v1/ledger/entries", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}
+        ).get_json()
         seen += [entry["index"] for entry in page["entries"]]
         cursor = page["next_cursor"]
         if cursor is None:

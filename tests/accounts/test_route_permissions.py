@@ -1,4 +1,5 @@
 """Every route declares its permission, and each role gets exactly the doors the matrix opens."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,19 +8,31 @@ from registry.auth.guard import PUBLIC_ENDPOINTS
 from registry.auth.permissions import PUBLIC, declared_permission
 
 # The only routes anyone may call. Adding one here is a security decision: review it.
-EXPECTED_PUBLIC = {"static", "bootstrap.static", "auth.login", "ledger_api.checkpoint", "main.healthz",
-                   "openapi.openapi_document"}
+EXPECTED_PUBLIC = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    "ledger_api.checkpoint",
+    "main.healthz",
+    "openapi.openapi_document",
+}
 
 
 def test_every_route_declares_a_permission(app):
-    undeclared = [rule.rule for rule in app.url_map.iter_rules()
-                  if rule.endpoint not in PUBLIC_ENDPOINTS and declared_permission(app.view_functions[rule.endpoint]) is None]
+    undeclared = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in PUBLIC_ENDPOINTS and declared_permission(app.view_functions[rule.endpoint]) is None
+    ]
     assert undeclared == []
 
 
 def test_public_routes_are_exactly_the_listed_ones(app):
-    public = {rule.endpoint for rule in app.url_map.iter_rules()
-              if rule.endpoint in PUBLIC_ENDPOINTS or declared_permission(app.view_functions[rule.endpoint]) == PUBLIC}
+    public = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint in PUBLIC_ENDPOINTS or declared_permission(app.view_functions[rule.endpoint]) == PUBLIC
+    }
     assert public == EXPECTED_PUBLIC
 
 
@@ -55,8 +68,11 @@ ROLES = ("admin", "officer", "auditor", "regulator")
 
 
 def _cases(routes):
-    return [pytest.param(method, url, role, role in allowed, id=f"{role}-{method}-{url}")
-            for method, url, allowed in routes for role in ROLES]
+    return [
+        pytest.param(method, url, role, role in allowed, id=f"{role}-{method}-{url}")
+        for method, url, allowed in routes
+        for role in ROLES
+    ]
 
 
 @pytest.mark.parametrize("method, url, role, allowed", _cases(HTML_ROUTES))

@@ -1,6 +1,6 @@
 """Signing in and out, throttling, CSRF, sessions, tokens and the headers every answer carries."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import re
 
@@ -11,8 +11,11 @@ from tests.conftest import PASSWORD, bearer_client, issue_token, make_account, s
 
 
 def sign_in(client, csrf, email, password, **kwargs):
-    return client.post("/login" + kwargs.pop("query", ""), data={"csrf_token": csrf(client), "email": email,
-                                                                 "password": password}, **kwargs)
+    return client.post(
+        "/login" + kwargs.pop("query", ""),
+        data={"csrf_token": csrf(client), "email": email, "password": password},
+        **kwargs,
+    )
 
 
 def log_kinds(app) -> list[str]:
@@ -63,16 +66,20 @@ def test_an_api_post_with_a_session_needs_the_csrf_header(client, csrf):
 def test_five_failures_for_an_account_from_an_address_are_throttled_and_logged(app, csrf):
     account = make_account(app, "officer")
     attacker = {"REMOTE_ADDR": "10.0.0.9"}
-    statuses = [sign_in(app.test_client(), csrf, account.email, "wrong password!", environ_base=attacker).status_code
-                for _ in range(6)]
+    statuses = [
+        sign_in(app.test_client(), csrf, account.email, "wrong password!", environ_base=attacker).status_code
+        for _ in range(6)
+    ]
     assert statuses == [401] * 5 + [429]
     refused = sign_in(app.test_client(), csrf, account.email, PASSWORD, environ_base=attacker)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 60
     page = refused.get_data(as_text=True)
     assert re.search(r"Try again in 60 seconds \(after \d\d:\d\d UTC\)", page) and 'id="password-error"' in page
     # The throttle is keyed by the pair: the owner, from an address of their own, is not locked out.
-    assert sign_in(app.test_client(), csrf, account.email, PASSWORD, environ_base={"REMOTE_ADDR": "10.0.1.1"}
-                   ).status_code == 302
+    assert (
+        sign_in(app.test_client(), csrf, account.email, PASSWORD, environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code
+        == 302
+    )
     assert log_kinds(app).count("login_throttled") == 2 and log_kinds(app).count("login_failed") == 5
 
 
@@ -81,8 +88,10 @@ def test_failures_from_one_address_are_throttled_across_accounts(app, csrf):
     emails = [make_account(app, "officer").email for _ in range(7)]
     statuses = [sign_in(app.test_client(), csrf, email, "wrong password!").status_code for email in emails]
     assert statuses == [401] * 6 + [429]
-    assert sign_in(app.test_client(), csrf, emails[0], PASSWORD, environ_base={"REMOTE_ADDR": "10.0.3.1"}
-                   ).status_code == 302
+    assert (
+        sign_in(app.test_client(), csrf, emails[0], PASSWORD, environ_base={"REMOTE_ADDR": "10.0.3.1"}).status_code
+        == 302
+    )
 
 
 def test_successful_sign_ins_are_not_throttled(app, csrf):
@@ -95,15 +104,25 @@ def test_the_throttle_is_shared_by_every_worker(app, database_url, instance_path
     """Two app processes (gunicorn's workers) on one database count the same failures: the throttle
     reads the security log, not a counter in one worker's memory."""
     from registry import create_app
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                        "REGISTRY_INSTANCE": str(instance_path), "SESSION_COOKIE_SECURE": False,
-                        "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REGISTRY_INSTANCE": str(instance_path),
+            "SESSION_COOKIE_SECURE": False,
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
     account = make_account(app, "officer")
-    statuses = [sign_in((app if n % 2 else other).test_client(), csrf, account.email, "wrong password!").status_code
-                for n in range(6)]
+    statuses = [
+        sign_in((app if n % 2 else other).test_client(), csrf, account.email, "wrong password!").status_code
+        for n in range(6)
+    ]
     assert statuses == [401] * 5 + [429]
     with other.app_context():
         from registry.extensions import db
+
         db.session.remove()
         db.engine.dispose()
 
@@ -130,16 +149,20 @@ def test_sign_in_takes_as_long_for_an_unknown_account(app, csrf):
     against a dummy hash made once, not a new one per attempt (the production hasher's cost here)."""
     import statistics
     import time
+
     from argon2 import PasswordHasher
+
     app.config["ARGON2_PARAMETERS"] = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
     app.extensions.pop("password_hasher", None)
     app.config["LOGIN_FAILURES_PER_ACCOUNT"] = app.config["LOGIN_FAILURES_PER_ADDRESS"] = 1000
     account = make_account(app, "officer")
     with app.app_context():
-        from registry.extensions import db
         from registry.accounts.models import Account
+        from registry.extensions import db
+
         db.session.get(Account, account.id).password_hash = PasswordHasher(
-            time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
+            time_cost=2, memory_cost=19456, parallelism=1
+        ).hash(PASSWORD)
         db.session.commit()
         db.session.remove()
 
@@ -147,8 +170,10 @@ def test_sign_in_takes_as_long_for_an_unknown_account(app, csrf):
         client = app.test_client()
         token = csrf(client)
         started = time.perf_counter()
-        assert client.post("/login", data={"csrf_token": token, "email": email,
-                                           "password": "wrong password!"}).status_code == 401
+        assert (
+            client.post("/login", data={"csrf_token": token, "email": email, "password": "wrong password!"}).status_code
+            == 401
+        )
         return time.perf_counter() - started
 
     attempt("nobody@example.test")  # the dummy hash is made on the first attempt
@@ -214,6 +239,7 @@ def test_session_cookie_flags(app, csrf):
 
 def test_cookies_are_secure_unless_insecure_cookies_are_asked_for(monkeypatch, tmp_path):
     from registry.config import settings_from_env
+
     monkeypatch.delenv("REGISTRY_INSECURE_COOKIES", raising=False)
     assert settings_from_env(tmp_path)["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("REGISTRY_INSECURE_COOKIES", "1")
@@ -244,6 +270,7 @@ def test_an_oversized_body_is_413_problem(api_as, app):
 def test_a_session_ends_after_its_idle_time(app, csrf):
     import time
     from datetime import timedelta
+
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
     account = make_account(app, "officer")
     client = app.test_client()

@@ -4,6 +4,7 @@ The security log and the session record are written in a transaction of their ow
 write lock; on SQLite, a write added to the read transaction that checked the password was refused at
 once whenever another connection had written since that read began.
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,16 @@ def test_sign_ins_under_concurrent_writes_all_answer_and_are_logged(app, csrf):
         k = 0
         while not stop.is_set():
             k += 1
-            response = client.post("/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": f"W{n}-{k}",
-                                                          "date": "2026-11-20", "description": "load"})
+            response = client.post(
+                "/api/v1/items",
+                json={
+                    "kind": "goods",
+                    "scheme": "plain",
+                    "serial": f"W{n}-{k}",
+                    "date": "2026-11-20",
+                    "description": "load",
+                },
+            )
             if response.status_code != 201:
                 errors.append(("write", response.status_code, response.get_data(as_text=True)[:200]))
 
@@ -34,8 +43,9 @@ def test_sign_ins_under_concurrent_writes_all_answer_and_are_logged(app, csrf):
         for attempt in range(ATTEMPTS):
             client = app.test_client()
             password = PASSWORD if attempt % 2 else "wrong password!"
-            response = client.post("/login", data={"csrf_token": csrf(client), "email": person.email,
-                                                   "password": password})
+            response = client.post(
+                "/login", data={"csrf_token": csrf(client), "email": person.email, "password": password}
+            )
             answers.append(response.status_code)
             if response.status_code not in (302, 401):
                 errors.append(("sign-in", response.status_code, response.get_data(as_text=True)[:200]))
@@ -53,5 +63,6 @@ def test_sign_ins_under_concurrent_writes_all_answer_and_are_logged(app, csrf):
     assert sorted(answers) == [302] * (SIGNERS * ATTEMPTS // 2) + [401] * (SIGNERS * ATTEMPTS // 2)
     with app.app_context():
         logged = [e for e in accounts(writing=False).security_log(1000) if e.email in {p.email for p in people}]
-    assert sorted(e.kind for e in logged) == sorted(["login"] * (SIGNERS * ATTEMPTS // 2)
-                                                    + ["login_failed"] * (SIGNERS * ATTEMPTS // 2))
+    assert sorted(e.kind for e in logged) == sorted(
+        ["login"] * (SIGNERS * ATTEMPTS // 2) + ["login_failed"] * (SIGNERS * ATTEMPTS // 2)
+    )

@@ -40,45 +40,72 @@ def test_format_writes_origin_size_and_base64_root():
     assert format_checkpoint(Checkpoint(ORIGIN, 5, ROOT)) == f"{ORIGIN}\n5\n{ROOT_B64}\n"
 
 
-@pytest.mark.parametrize("checkpoint", [
-    Checkpoint(ORIGIN, 0, ROOT),
-    Checkpoint(ORIGIN, 2**64 - 1, ROOT),
-    Checkpoint("log with spaces+plus", 12, ROOT, ("ext one", "ext two")),
-], ids=["empty-tree", "largest-size", "extensions"])
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        Checkpoint(ORIGIN, 0, ROOT),
+        Checkpoint(ORIGIN, 2**64 - 1, ROOT),
+        Checkpoint("log with spaces+plus", 12, ROOT, ("ext one", "ext two")),
+    ],
+    ids=["empty-tree", "largest-size", "extensions"],
+)
 def test_format_then_parse_round_trips(checkpoint):
     assert parse_checkpoint(format_checkpoint(checkpoint)) == checkpoint
 
 
-@pytest.mark.parametrize("text, message", [
-    (f"{ORIGIN}\n5\n{ROOT_B64}", "newline"),
-    (f"{ORIGIN}\n5\n", "fewer than three lines"),
-    (f"\n5\n{ROOT_B64}\n", "origin is empty"),
-    (f"{ORIGIN}\r\n5\n{ROOT_B64}\n", "control character"),
-    (f"{ORIGIN}\n05\n{ROOT_B64}\n", "leading zeroes"),
-    (f"{ORIGIN}\n-1\n{ROOT_B64}\n", "decimal"),
-    (f"{ORIGIN}\n+1\n{ROOT_B64}\n", "decimal"),
-    (f"{ORIGIN}\n 5\n{ROOT_B64}\n", "decimal"),
-    (f"{ORIGIN}\n\u0665\n{ROOT_B64}\n", "decimal"),
-    (f"{ORIGIN}\n{2**64}\n{ROOT_B64}\n", "uint64"),
-    (f"{ORIGIN}\n5\n{ROOT.hex()}\n", "root"),
-    (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", "root"),
-    (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n", "31 bytes"),
-    (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n", "canonical"),
-    (f"{ORIGIN}\n5\n{ROOT_B64}\n\n", "extension line is empty"),
-], ids=[
-    "no-final-newline", "two-lines", "empty-origin", "control-character", "leading-zero", "negative",
-    "plus-sign", "space", "arabic-digit", "beyond-uint64", "hex-root", "unpadded-root", "short-root",
-    "non-canonical-base64", "empty-extension",
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (f"{ORIGIN}\n5\n{ROOT_B64}", "newline"),
+        (f"{ORIGIN}\n5\n", "fewer than three lines"),
+        (f"\n5\n{ROOT_B64}\n", "origin is empty"),
+        (f"{ORIGIN}\r\n5\n{ROOT_B64}\n", "control character"),
+        (f"{ORIGIN}\n05\n{ROOT_B64}\n", "leading zeroes"),
+        (f"{ORIGIN}\n-1\n{ROOT_B64}\n", "decimal"),
+        (f"{ORIGIN}\n+1\n{ROOT_B64}\n", "decimal"),
+        (f"{ORIGIN}\n 5\n{ROOT_B64}\n", "decimal"),
+        (f"{ORIGIN}\n\u0665\n{ROOT_B64}\n", "decimal"),
+        (f"{ORIGIN}\n{2**64}\n{ROOT_B64}\n", "uint64"),
+        (f"{ORIGIN}\n5\n{ROOT.hex()}\n", "root"),
+        (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", "root"),
+        (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n", "31 bytes"),
+        (f"{ORIGIN}\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n", "canonical"),
+        (f"{ORIGIN}\n5\n{ROOT_B64}\n\n", "extension line is empty"),
+    ],
+    ids=[
+        "no-final-newline",
+        "two-lines",
+        "empty-origin",
+        "control-character",
+        "leading-zero",
+        "negative",
+        "plus-sign",
+        "space",
+        "arabic-digit",
+        "beyond-uint64",
+        "hex-root",
+        "unpadded-root",
+        "short-root",
+        "non-canonical-base64",
+        "empty-extension",
+    ],
+)
 def test_parse_rejects_malformed_checkpoint(text, message):
     with pytest.raises(CheckpointError, match=message):
         parse_checkpoint(text)
 
 
-@pytest.mark.parametrize("checkpoint", [
-    Checkpoint("", 1, ROOT), Checkpoint("a\nb", 1, ROOT), Checkpoint(ORIGIN, -1, ROOT),
-    Checkpoint(ORIGIN, 1, ROOT[:31]), Checkpoint(ORIGIN, 1, ROOT, ("",)),
-], ids=["empty-origin", "newline-in-origin", "negative-size", "short-root", "empty-extension"])
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        Checkpoint("", 1, ROOT),
+        Checkpoint("a\nb", 1, ROOT),
+        Checkpoint(ORIGIN, -1, ROOT),
+        Checkpoint(ORIGIN, 1, ROOT[:31]),
+        Checkpoint(ORIGIN, 1, ROOT, ("",)),
+    ],
+    ids=["empty-origin", "newline-in-origin", "negative-size", "short-root", "empty-extension"],
+)
 def test_format_rejects_checkpoint_it_could_not_read_back(checkpoint):
     with pytest.raises(ValueError, match="checkpoint"):
         format_checkpoint(checkpoint)

@@ -226,6 +226,7 @@ def test_consistency_from_empty_tree_rejects_a_proof():
 
 # Tree positions and builders.
 
+
 def test_empty_root_is_sha256_of_nothing():
     assert merkle.EMPTY_ROOT == ROOTS[0] == merkle.root([])
 
@@ -270,8 +271,11 @@ def test_subtree_keys_decompose_the_range(start, end, keys):
     assert merkle.subtree_keys(start, end) == keys
 
 
-@pytest.mark.parametrize("start, end", [(3, 3), (5, 4), (-2, 2), (2, 6), (1, 3)],
-                         ids=["empty", "reversed", "negative", "misaligned-4", "misaligned-2"])
+@pytest.mark.parametrize(
+    "start, end",
+    [(3, 3), (5, 4), (-2, 2), (2, 6), (1, 3)],
+    ids=["empty", "reversed", "negative", "misaligned-4", "misaligned-2"],
+)
 def test_subtree_keys_reject_ranges_not_starting_aligned(start, end):
     with pytest.raises(ValueError, match=r"leaf range"):
         merkle.subtree_keys(start, end)

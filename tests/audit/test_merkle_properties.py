@@ -40,6 +40,7 @@ def consistency_cases(draw, proper=False):
 
 # Reference definitions, written straight from RFC 9162 2.1.1, 2.1.3.1 and 2.1.4.1.
 
+
 def reference_mth(leaves):
     if len(leaves) <= 1:
         return leaves[0] if leaves else merkle.EMPTY_ROOT
@@ -97,6 +98,7 @@ def consistency_shape(size1, size2):
 
 # Building.
 
+
 @PROPERTIES
 @given(inclusion_cases())
 def test_inclusion_proof_matches_rfc_definition(case):
@@ -119,6 +121,7 @@ def test_root_matches_rfc_definition(leaves):
 
 # Verifying.
 
+
 @PROPERTIES
 @given(inclusion_cases())
 def test_every_inclusion_proof_verifies(case):
@@ -134,6 +137,7 @@ def test_every_consistency_proof_verifies(case):
 
 
 # Mutating an inclusion proof.
+
 
 @PROPERTIES
 @given(inclusion_cases(min_size=2), st.data())
@@ -198,6 +202,7 @@ def test_inclusion_fails_against_another_root(case, other_root):
 
 
 # Mutating a consistency proof.
+
 
 @PROPERTIES
 @given(consistency_cases(proper=True), st.data())
@@ -269,6 +274,7 @@ def test_consistency_fails_to_another_second_root(case, other_root):
 
 
 # Frontier, stored nodes and ranges.
+
 
 def all_complete_nodes(leaves):
     """Every complete subtree a store would hold: the leaves, plus what Frontier.append reports."""

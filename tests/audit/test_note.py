@@ -48,6 +48,7 @@ def test_note_error_is_a_verification_error():
 
 # Keys.
 
+
 def test_generated_keys_use_the_go_sumdb_forms(log_key):
     skey, vkey = log_key
     verifier = note.parse_vkey(vkey)
@@ -70,8 +71,11 @@ def test_specification_vkey_parses():
     assert (verifier.name, verifier.key_id.hex()) == ("example.com/foo", "530d903a")
 
 
-@pytest.mark.parametrize("name", ["", "a+b", "a b", "a\tb", "a\u00a0b", "a\u2003b", "a\x01b"],
-                         ids=["empty", "plus", "space", "tab", "nbsp", "em-space", "control"])
+@pytest.mark.parametrize(
+    "name",
+    ["", "a+b", "a b", "a\tb", "a\u00a0b", "a\u2003b", "a\x01b"],
+    ids=["empty", "plus", "space", "tab", "nbsp", "em-space", "control"],
+)
 def test_generate_key_rejects_invalid_names(name):
     with pytest.raises(ValueError, match="key name"):
         note.generate_key(name)
@@ -83,15 +87,19 @@ def test_parse_vkey_rejects_key_id_not_matching_key():
         note.parse_vkey(f"{name}+00000000+{encoded}")
 
 
-@pytest.mark.parametrize("vkey, reason", [
-    ("example.com/foo+530d903a", "fields"),
-    ("example.com/foo+530d90+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "not 8 hex digits"),
-    # well-formed base64 of 0x01 and 31 bytes, and of 0x01 and 33: the length check itself answers
-    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U0=", "0x01 followed by 32 bytes"),
-    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2kAA==", "0x01 followed by 32 bytes"),
-    ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", "base64"),
-    ("example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "0x01 followed by 32 bytes"),
-], ids=["two-fields", "short-key-id", "short-key", "long-key", "bad-base64", "wrong-algorithm"])
+@pytest.mark.parametrize(
+    "vkey, reason",
+    [
+        ("example.com/foo+530d903a", "fields"),
+        ("example.com/foo+530d90+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "not 8 hex digits"),
+        # well-formed base64 of 0x01 and 31 bytes, and of 0x01 and 33: the length check itself answers
+        ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U0=", "0x01 followed by 32 bytes"),
+        ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2kAA==", "0x01 followed by 32 bytes"),
+        ("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", "base64"),
+        ("example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "0x01 followed by 32 bytes"),
+    ],
+    ids=["two-fields", "short-key-id", "short-key", "long-key", "bad-base64", "wrong-algorithm"],
+)
 def test_parse_vkey_rejects_malformed_keys(vkey, reason):
     with pytest.raises(ValueError, match=reason):
         note.parse_vkey(vkey)
@@ -116,6 +124,7 @@ def test_keys_whose_base64_contains_plus_signs_work():
 
 # Signing.
 
+
 def test_sign_then_verify_returns_the_text(log_key, signed):
     assert note.verify(signed, [log_key[1]]) == TEXT
 
@@ -132,8 +141,9 @@ def test_text_with_blank_lines_round_trips(log_key):
     assert note.verify(note.sign(text, log_key[0]), [log_key[1]]) == text
 
 
-@pytest.mark.parametrize("text", ["", "no newline", "tab\there\n", "cr\r\n"],
-                         ids=["empty", "no-final-newline", "tab", "carriage-return"])
+@pytest.mark.parametrize(
+    "text", ["", "no newline", "tab\there\n", "cr\r\n"], ids=["empty", "no-final-newline", "tab", "carriage-return"]
+)
 def test_sign_rejects_unsignable_text(log_key, text):
     with pytest.raises(ValueError, match="note text"):
         note.sign(text, log_key[0])
@@ -152,6 +162,7 @@ def test_add_signature_refuses_a_second_signature_by_the_same_key(log_key, signe
 
 
 # Verifying: one test per way it fails.
+
 
 def test_verify_rejects_tampered_text(log_key, signed):
     with pytest.raises(NoteError, match="does not verify"):
@@ -182,7 +193,9 @@ def test_verify_rejects_note_signed_only_by_unknown_keys(witness_key, signed):
 
 
 def test_verify_rejects_a_bad_known_signature_even_if_another_verifies(log_key, witness_key, signed):
-    cosigned = replace_signature(note.add_signature(signed, witness_key[0]), lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]))
+    cosigned = replace_signature(
+        note.add_signature(signed, witness_key[0]), lambda raw: raw[:-1] + bytes([raw[-1] ^ 1])
+    )
     with pytest.raises(NoteError, match="witness.example/w1 does not verify"):
         note.verify(cosigned, [log_key[1], witness_key[1]])
 
@@ -213,8 +226,11 @@ def test_verify_rejects_signature_too_short_for_a_key_id(log_key, signed):
         note.verify(signed + "\u2014 example.com/log AAAA\n", [log_key[1]])
 
 
-@pytest.mark.parametrize("garbage", ["junk", "junk\n", "\u2014 nameonly\n", "-- example.com/log AAAAAAAA\n"],
-                         ids=["unterminated", "plain-line", "no-signature", "ascii-dashes"])
+@pytest.mark.parametrize(
+    "garbage",
+    ["junk", "junk\n", "\u2014 nameonly\n", "-- example.com/log AAAAAAAA\n"],
+    ids=["unterminated", "plain-line", "no-signature", "ascii-dashes"],
+)
 def test_verify_rejects_trailing_garbage(log_key, signed, garbage):
     with pytest.raises(NoteError):
         note.verify(signed + garbage, [log_key[1]])

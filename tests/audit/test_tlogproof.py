@@ -83,6 +83,7 @@ def test_proof_verifies_from_the_body_in_extra(log_key, signed_checkpoint):
 
 # Verification, one test per way it fails.
 
+
 def test_verify_rejects_another_leaf(log_key, signed_checkpoint):
     with pytest.raises(ProofError, match="expected root"):
         verify_tlog_proof(proof_text(signed_checkpoint, 4), LEAVES[5], [log_key[1]])
@@ -125,21 +126,33 @@ HASH = "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="
 CHECKPOINT = "\nexample.com/log\n1\n" + HASH + "\n\n\u2014 example.com/log AAAAAAA=\n"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("c2sp.org/tlog-proof@v2\nindex 0\n" + CHECKPOINT, "does not start with"),
-    ("c2sp.org/tlog-proof@v1\n" + HASH + "\n" + CHECKPOINT, "expected the 'index' line"),
-    ("c2sp.org/tlog-proof@v1\nextra AA==\n" + CHECKPOINT, "no index line"),
-    ("c2sp.org/tlog-proof@v1\nindex 07\n" + CHECKPOINT, "leading zeroes"),
-    ("c2sp.org/tlog-proof@v1\nindex -1\n" + CHECKPOINT, "decimal"),
-    ("c2sp.org/tlog-proof@v1\nindex 0\n" + HASH[:-2] + "\n" + CHECKPOINT, "proof hash 0"),
-    ("c2sp.org/tlog-proof@v1\nindex 0\nAAAA\n" + CHECKPOINT, "not 32 bytes"),
-    ("c2sp.org/tlog-proof@v1\nextra !!\nindex 0\n" + CHECKPOINT, "extra data"),
-    ("c2sp.org/tlog-proof@v1\nindex 0\n" + (HASH + "\n") * 65 + CHECKPOINT, "more than 64 hashes"),
-    ("c2sp.org/tlog-proof@v1\nindex 0\n" + HASH + "\n", "no empty line"),
-], ids=[
-    "wrong-header", "missing-index", "extra-without-index", "leading-zero-index", "negative-index",
-    "bad-base64-hash", "short-hash", "bad-base64-extra", "too-many-hashes", "no-checkpoint",
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("c2sp.org/tlog-proof@v2\nindex 0\n" + CHECKPOINT, "does not start with"),
+        ("c2sp.org/tlog-proof@v1\n" + HASH + "\n" + CHECKPOINT, "expected the 'index' line"),
+        ("c2sp.org/tlog-proof@v1\nextra AA==\n" + CHECKPOINT, "no index line"),
+        ("c2sp.org/tlog-proof@v1\nindex 07\n" + CHECKPOINT, "leading zeroes"),
+        ("c2sp.org/tlog-proof@v1\nindex -1\n" + CHECKPOINT, "decimal"),
+        ("c2sp.org/tlog-proof@v1\nindex 0\n" + HASH[:-2] + "\n" + CHECKPOINT, "proof hash 0"),
+        ("c2sp.org/tlog-proof@v1\nindex 0\nAAAA\n" + CHECKPOINT, "not 32 bytes"),
+        ("c2sp.org/tlog-proof@v1\nextra !!\nindex 0\n" + CHECKPOINT, "extra data"),
+        ("c2sp.org/tlog-proof@v1\nindex 0\n" + (HASH + "\n") * 65 + CHECKPOINT, "more than 64 hashes"),
+        ("c2sp.org/tlog-proof@v1\nindex 0\n" + HASH + "\n", "no empty line"),
+    ],
+    ids=[
+        "wrong-header",
+        "missing-index",
+        "extra-without-index",
+        "leading-zero-index",
+        "negative-index",
+        "bad-base64-hash",
+        "short-hash",
+        "bad-base64-extra",
+        "too-many-hashes",
+        "no-checkpoint",
+    ],
+)
 def test_parse_rejects_malformed_proof(text, message):
     with pytest.raises(TlogProofError, match=message):
         parse_tlog_proof(text)

@@ -1,5 +1,6 @@
 """audit.verify on synthetic ledgers: each check fails for the corruption it names, and the split
 verification (ranges of entries, tree apart) always agrees with the one-pass verification."""
+
 from __future__ import annotations
 
 import json
@@ -24,16 +25,28 @@ def build(count: int, items: int = 3, checkpoint_every: int = 1, rewritten: int 
     frontier, prev = merkle.Frontier(), None
     for index in range(count):
         item = f"item-{index % items}"
-        body = canonical_bytes({"v": 1, "index": index, "prev": prev, "type": "item.noted", "time": "t",
-                                "actor": "a", "payload": {"n": "changed" if index == rewritten else str(index)}, "item": item,
-                                "item_prev": heads.get(item)})
+        body = canonical_bytes(
+            {
+                "v": 1,
+                "index": index,
+                "prev": prev,
+                "type": "item.noted",
+                "time": "t",
+                "actor": "a",
+                "payload": {"n": "changed" if index == rewritten else str(index)},
+                "item": item,
+                "item_prev": heads.get(item),
+            }
+        )
         heads[item] = index
         leaf = merkle.leaf_hash(body)
         entries.append((index, body, leaf, "item.noted", item))
         nodes += frontier.append(leaf)
         prev = leaf.hex()
         if (index + 1) % checkpoint_every == 0 or index == count - 1:
-            notes.append(checkpoint.sign_checkpoint(checkpoint.Checkpoint(ORIGIN, frontier.size, frontier.root()), SKEY))
+            notes.append(
+                checkpoint.sign_checkpoint(checkpoint.Checkpoint(ORIGIN, frontier.size, frontier.root()), SKEY)
+            )
     return entries, nodes, notes
 
 
@@ -76,8 +89,11 @@ def test_the_named_checks_are_the_ones_these_tests_make_fail():
     assert set(names) == {check for _, _, check in BREAKAGES} | {"root", "signature"}
 
 
-@pytest.mark.parametrize("corrupt, index, check", BREAKAGES,
-                         ids=["sequence", "leaf", "body-index", "chain", "item", "columns", "node", "truncated"])
+@pytest.mark.parametrize(
+    "corrupt, index, check",
+    BREAKAGES,
+    ids=["sequence", "leaf", "body-index", "chain", "item", "columns", "node", "truncated"],
+)
 def test_each_check_names_the_first_bad_entry(corrupt, index, check):
     entries, nodes, notes = build(40)
     corrupt(entries, nodes, notes)
@@ -141,8 +157,13 @@ def test_split_verification_agrees_with_one_pass(count, items, data):
     kind = data.draw(st.sampled_from(CORRUPTIONS))
     at = data.draw(st.integers(1, count - 1))
     if kind == "item":
-        rewrite(entries, at, item_prev=json.loads(entries[at][1])["item_prev"] + 1
-                if json.loads(entries[at][1])["item_prev"] is not None else 0)
+        rewrite(
+            entries,
+            at,
+            item_prev=json.loads(entries[at][1])["item_prev"] + 1
+            if json.loads(entries[at][1])["item_prev"] is not None
+            else 0,
+        )
     elif kind == "chain":
         rewrite(entries, at, prev="ab" * 32)
     elif kind == "leaf":

@@ -1,6 +1,7 @@
 """Real-browser tests: the registry served on a free local port, driven by Playwright in Debian's
 Chromium (/usr/bin/chromium; never a downloaded browser). A missing Chromium is an error, not a skip.
 A failing test leaves a full-page screenshot in `.pytest-screenshots/` (git-ignored)."""
+
 from __future__ import annotations
 
 import shutil
@@ -21,11 +22,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-screenshots"
 
 @pytest.fixture
 def live_app(tmp_path, clock):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
-                      "REGISTRY_INSTANCE": str(tmp_path / "instance"), "SESSION_COOKIE_SECURE": False,
-                      "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log",
-                      # the demo's signed reports take seconds to make and no browser test reads them
-                      "DEMO_REPORTS": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+            "REGISTRY_INSTANCE": str(tmp_path / "instance"),
+            "SESSION_COOKIE_SECURE": False,
+            "LEDGER_ORIGIN": "browser.serial-ledger.localhost/log",
+            # the demo's signed reports take seconds to make and no browser test reads them
+            "DEMO_REPORTS": False,
+        }
+    )
     with app.app_context():
         initialise(app, demo=True, now=clock)
         db.session.remove()
@@ -65,12 +72,14 @@ def sign_in(page, live_server, logins):
         page.fill("#password", password)
         page.click("#submit")
         expect(page.locator("#signed-in-as")).to_contain_text(role)
+
     return go
 
 
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
     if not shutil.which(CHROMIUM):
         pytest.fail("Debian's Chromium is needed for the browser tests: apt-get install -y chromium")
     with sync_playwright() as playwright:
@@ -85,8 +94,14 @@ def page(browser, request, live_server):  # the page closes before the server st
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and not getattr(page, "expect_http_errors", False) else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and not getattr(page, "expect_http_errors", False)
+            else None
+        ),
+    )
     yield page
     report = getattr(request.node, "call_report", None)
     if report is not None and report.failed:

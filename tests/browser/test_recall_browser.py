@@ -1,5 +1,6 @@
 """A quality manager in a real browser: from the demo's recall campaign to a unit's genealogy, where
 the faulty lot is drawn red, then a unit is marked remedied and the chart and counts follow."""
+
 from __future__ import annotations
 
 from playwright.sync_api import expect

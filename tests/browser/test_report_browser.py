@@ -1,5 +1,6 @@
 """A compliance officer in a real browser: from an item to its signed custody certificate, watching the
 job's progress bar fill, downloading the PDF, then checking it on the verify page as a regulator."""
+
 from __future__ import annotations
 
 import hashlib

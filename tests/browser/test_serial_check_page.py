@@ -1,4 +1,5 @@
 """The "Check a serial" page in a real browser: it validates while one types and marks the bad character."""
+
 from __future__ import annotations
 
 from playwright.sync_api import expect

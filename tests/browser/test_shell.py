@@ -1,5 +1,6 @@
 """The web shell in a real browser: signing in and out, throttling, navigation by role, CSRF, the
 ledger browser, and an officer's daily path through custody."""
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,10 @@ EVERYONE = {"main.home", "ledger.index", "serials.check"}
 NAVIGATION = {
     "admin": (EVERYONE | {"accounts.index", "accounts.security_log"}, {"ledger.export_page", "custody.search"}),
     "auditor": (EVERYONE | {"ledger.export_page", "accounts.security_log", "custody.search"}, {"accounts.index"}),
-    "officer": (EVERYONE | {"custody.search", "custody.bound_book"},
-                {"accounts.index", "accounts.security_log", "ledger.export_page"}),
+    "officer": (
+        EVERYONE | {"custody.search", "custody.bound_book"},
+        {"accounts.index", "accounts.security_log", "ledger.export_page"},
+    ),
     "regulator": (EVERYONE | {"custody.search"}, {"accounts.index", "accounts.security_log", "ledger.export_page"}),
 }
 

@@ -4,6 +4,7 @@ for the killed-import test.
 Usage: python import_worker.py FILE.csv RECIPIENT_PARTY_ID   (instance and database from the environment)
 Prints "writing" once a batch is in the ledger's open transaction, then waits to be killed.
 """
+
 from __future__ import annotations
 
 import sys
@@ -28,8 +29,14 @@ def main(path: str, recipient: str) -> None:
                 print("writing", flush=True)
                 time.sleep(600)
 
-        bulk.import_rows(custody(), rows, recipient_party_id=recipient, actor="test:import",
-                         now=datetime.now(timezone.utc), progress=progress)
+        bulk.import_rows(
+            custody(),
+            rows,
+            recipient_party_id=recipient,
+            actor="test:import",
+            now=datetime.now(timezone.utc),
+            progress=progress,
+        )
     print("done", flush=True)
 
 

@@ -1,4 +1,5 @@
 """Bulk import: every bad row reported, nothing committed from a bad file, re-runs add nothing."""
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 HEADER = ["kind", "scheme", "serial", "manufacturer", "model", "type", "caliber", "acquired_on", "source_ffl"]
-GOOD = [["firearm", "firearm", f"IMP-{n}", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "9-87-654-07-8A-00001"]
-        for n in range(1, 4)]
+GOOD = [
+    ["firearm", "firearm", f"IMP-{n}", "Demo Arms Co.", "DA-9", "pistol", "9mm", "2026-11-03", "9-87-654-07-8A-00001"]
+    for n in range(1, 4)
+]
 
 
 def as_csv(rows, header=HEADER) -> str:
@@ -25,8 +28,12 @@ def as_csv(rows, header=HEADER) -> str:
 
 
 def post(officer, world, text, **query):
-    return officer.post("/api/v1/items/import", data=text, content_type="text/csv",
-                        query_string={"recipient_party_id": world["us"], **query})
+    return officer.post(
+        "/api/v1/items/import",
+        data=text,
+        content_type="text/csv",
+        query_string={"recipient_party_id": world["us"], **query},
+    )
 
 
 def test_a_good_file_is_imported_and_a_rerun_adds_nothing(officer, world, size):
@@ -50,8 +57,12 @@ def test_every_bad_row_is_reported_and_nothing_is_committed(officer, world, size
     response = post(officer, world, as_csv(rows))
     assert response.status_code == 422 and response.get_json()["code"] == "invalid_rows"
     problems = [(p["row"], p["column"], p["code"]) for p in response.get_json()["report"]["problems"]]
-    assert problems == [(5, "serial", "serial_charset"), (6, "acquired_on", "invalid_date"),
-                        (7, "source_ffl", "unknown_party"), (8, "serial", "duplicate_serial")]
+    assert problems == [
+        (5, "serial", "serial_charset"),
+        (6, "acquired_on", "invalid_date"),
+        (7, "source_ffl", "unknown_party"),
+        (8, "serial", "duplicate_serial"),
+    ]
     assert size() == before and officer.get("/api/v1/items", query_string={"serial": "IMP-1"}).get_json()["items"] == []
 
 
@@ -68,11 +79,17 @@ def test_a_file_with_unknown_columns_is_refused(officer, world):
 
 def test_cli_import_with_progress_and_row_report(officer, world, runner, tmp_path):
     path = tmp_path / "acquisitions.csv"
-    path.write_text(as_csv(GOOD + [["firearm", "firearm", "X1", "M", "m", "laser", "9mm", "2026-11-03",
-                                    "9-87-654-07-8A-00001"]]), encoding="utf-8")
+    path.write_text(
+        as_csv(GOOD + [["firearm", "firearm", "X1", "M", "m", "laser", "9mm", "2026-11-03", "9-87-654-07-8A-00001"]]),
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245"])
-    assert result.exit_code == 1 and "row 5: type: invalid_field" in result.output and "NOTHING imported" in result.output
-    done = runner.invoke(args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245", "--skip-invalid"])
+    assert (
+        result.exit_code == 1 and "row 5: type: invalid_field" in result.output and "NOTHING imported" in result.output
+    )
+    done = runner.invoke(
+        args=["items", "import", str(path), "--recipient-ffl", "8-23-091-01-7F-14245", "--skip-invalid"]
+    )
     assert "3 imported" in done.output
 
 
@@ -93,8 +110,13 @@ def test_an_import_killed_half_way_leaves_no_row(app, officer, world, size, tmp_
     before = size()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REGISTRY_INSTANCE": app.instance_path}
     worker = Path(__file__).with_name("import_worker.py")
-    with subprocess.Popen([sys.executable, str(worker), str(csv_file), world["us"]], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(
+        [sys.executable, str(worker), str(csv_file), world["us"]],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
         line = process.stdout.readline().strip()
         assert line == "writing", process.stderr.read()
         process.send_signal(signal.SIGKILL)
@@ -105,6 +127,7 @@ def test_an_import_killed_half_way_leaves_no_row(app, officer, world, size, tmp_
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     # the same file goes in whole afterwards
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file.read_text(),
-                            content_type="text/csv")
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file.read_text(), content_type="text/csv"
+    )
     assert response.status_code == 200 and response.get_json()["imported"] == 1500

@@ -1,4 +1,5 @@
 """The custody pages: forms refuse on the field and append nothing; pages show what the API holds."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,16 @@ def form_post(client, csrf, url, data):
     return client.post(url, data={"csrf_token": token, **data})
 
 
-FIREARM = {"kind": "firearm", "scheme": "firearm", "serial": "WEB-1001", "date": "2026-11-02",
-           "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol", "caliber": "9mm"}
+FIREARM = {
+    "kind": "firearm",
+    "scheme": "firearm",
+    "serial": "WEB-1001",
+    "date": "2026-11-02",
+    "manufacturer": "Demo Arms Co.",
+    "model": "DA-9",
+    "type": "pistol",
+    "caliber": "9mm",
+}
 
 
 def test_registering_through_the_form(client_as, csrf, size):
@@ -44,9 +53,15 @@ def test_a_refused_disposition_shows_on_the_form_and_appends_nothing(client_as, 
     item = firearm(acquired=None)
     browser = client_as("officer")
     before = size()
-    response = browser.post(f"/items/{item}/dispose", data={
-        "dispose-csrf_token": csrf(browser, f"/items/{item}"), "dispose-date": "2026-11-05",
-        "dispose-party": world["person"], "dispose-form_4473": "TX-1"})
+    response = browser.post(
+        f"/items/{item}/dispose",
+        data={
+            "dispose-csrf_token": csrf(browser, f"/items/{item}"),
+            "dispose-date": "2026-11-05",
+            "dispose-party": world["person"],
+            "dispose-form_4473": "TX-1",
+        },
+    )
     assert response.status_code == 409 and "never acquired" in response.get_data(as_text=True)
     assert size() == before
 
@@ -55,14 +70,28 @@ def test_dispose_and_correct_through_the_item_page(client_as, csrf, world, firea
     item = firearm()
     browser = client_as("officer")
     token = csrf(browser, f"/items/{item}")
-    sold = browser.post(f"/items/{item}/dispose", data={"dispose-csrf_token": token, "dispose-date": "2026-11-05",
-                                                        "dispose-party": world["person"], "dispose-form_4473": "TX-9"})
+    sold = browser.post(
+        f"/items/{item}/dispose",
+        data={
+            "dispose-csrf_token": token,
+            "dispose-date": "2026-11-05",
+            "dispose-party": world["person"],
+            "dispose-form_4473": "TX-9",
+        },
+    )
     assert sold.status_code == 302
     page = browser.get(f"/items/{item}").get_data(as_text=True)
     acquired = re.search(r'value="(\d+)">entry \d+: acquired', page).group(1)
-    fixed = browser.post(f"/items/{item}/correct", data={"correct-csrf_token": token, "correct-corrects": acquired,
-                                                         "correct-field": "date", "correct-value": "2026-11-04",
-                                                         "correct-reason": "delivery note date"})
+    fixed = browser.post(
+        f"/items/{item}/correct",
+        data={
+            "correct-csrf_token": token,
+            "correct-corrects": acquired,
+            "correct-field": "date",
+            "correct-value": "2026-11-04",
+            "correct-reason": "delivery note date",
+        },
+    )
     assert fixed.status_code == 302
     assert 'data-type="corrected"' in browser.get(f"/items/{item}").get_data(as_text=True)
 
@@ -70,15 +99,23 @@ def test_dispose_and_correct_through_the_item_page(client_as, csrf, world, firea
 def test_a_bad_licence_number_is_an_error_on_its_field(client_as, csrf, size):
     officer = client_as("officer")
     before = size()
-    response = form_post(officer, csrf, "/parties/", {"kind": "licensee", "ffl": "8-23-091-05-7F-14245",
-                                                      "name": "X", "address": "Y"})
+    response = form_post(
+        officer, csrf, "/parties/", {"kind": "licensee", "ffl": "8-23-091-05-7F-14245", "name": "X", "address": "Y"}
+    )
     assert response.status_code == 400 and 'id="ffl-error"' in response.get_data(as_text=True) and size() == before
 
 
 def test_bound_book_trace_and_signals_pages(client_as, officer, world, firearm):
     item = firearm("PG-1")
-    officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-7"})
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "TX-7",
+        },
+    )
     auditor = client_as("auditor")
     book = auditor.get("/bound-book?from=2026-11-01&to=2026-11-30&view=both").get_data(as_text=True)
     assert "PG-1" in book and "Jane Doe" in book and "TX-7" in book
@@ -91,24 +128,40 @@ def test_bound_book_trace_and_signals_pages(client_as, officer, world, firearm):
 
 def test_regulators_see_persons_withheld_on_pages(client_as, officer, world, firearm):
     item = firearm("PG-2")
-    officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "TX-8"})
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "TX-8",
+        },
+    )
     page = client_as("regulator").get(f"/items/{item}").get_data(as_text=True)
     assert "Jane Doe" not in page and "(private person)" in page
 
 
 def _post_action(browser, csrf, item, action, fields):
     token = csrf(browser, f"/items/{item}")
-    return browser.post(f"/items/{item}/{action}", data={f"{action}-csrf_token": token,
-                                                         **{f"{action}-{k}": v for k, v in fields.items()}})
+    return browser.post(
+        f"/items/{item}/{action}",
+        data={f"{action}-csrf_token": token, **{f"{action}-{k}": v for k, v in fields.items()}},
+    )
 
 
 def test_each_rule_refused_through_the_item_forms(client_as, csrf, officer, world, firearm, size):
     browser = client_as("officer")
     stolen = firearm("WF-1")
-    officer.post(f"/api/v1/items/{stolen}/status", json={
-        "status": "stolen", "date": "2026-11-04", "police_report": "P-1", "atf_incident": "I-1",
-        "discovered_at": "2026-11-04T08:00:00Z"})
+    officer.post(
+        f"/api/v1/items/{stolen}/status",
+        json={
+            "status": "stolen",
+            "date": "2026-11-04",
+            "police_report": "P-1",
+            "atf_incident": "I-1",
+            "discovered_at": "2026-11-04T08:00:00Z",
+        },
+    )
     held = firearm("WF-2")
     cases = [
         (stolen, "dispose", {"date": "2026-11-05", "party": world["person"], "form_4473": "T"}, 409, "is stolen"),
@@ -141,21 +194,38 @@ def test_an_unknown_item_action_is_404(client_as, csrf, firearm):
 
 
 def test_the_correction_form_names_a_party_from_the_list_and_shows_refusals_on_its_field(
-        client_as, csrf, officer, world, firearm, size):
+    client_as, csrf, officer, world, firearm, size
+):
     item = firearm("CF-1")
-    sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["maker"]})
+    sold = officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={"date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["maker"]},
+    )
     disposition = sold.get_json()["entry_index"]
     browser = client_as("officer")
     before = size()
-    refused = _post_action(browser, csrf, item, "correct", {"corrects": str(disposition),
-                                                            "field": "transferee_party_id", "party": world["person"],
-                                                            "reason": "sold to the customer, not returned"})
+    refused = _post_action(
+        browser,
+        csrf,
+        item,
+        "correct",
+        {
+            "corrects": str(disposition),
+            "field": "transferee_party_id",
+            "party": world["person"],
+            "reason": "sold to the customer, not returned",
+        },
+    )
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="correct-party-error"' in html and "Form 4473" in html
     assert size() == before
-    fixed = _post_action(browser, csrf, item, "correct", {"corrects": str(disposition), "field": "date",
-                                                          "value": "2026-11-06", "reason": "dated on receipt"})
+    fixed = _post_action(
+        browser,
+        csrf,
+        item,
+        "correct",
+        {"corrects": str(disposition), "field": "date", "value": "2026-11-06", "reason": "dated on receipt"},
+    )
     assert fixed.status_code == 302 and size() == before + 1
     page = browser.get(f"/items/{item}").get_data(as_text=True)
     assert "corrected</span>" in page and "2026-11-06" in page
@@ -164,25 +234,45 @@ def test_the_correction_form_names_a_party_from_the_list_and_shows_refusals_on_i
 def test_the_register_form_refuses_an_empty_serial_even_with_an_override(client_as, csrf, size):
     browser = client_as("officer")
     token, before = csrf(browser, "/items/new"), size()
-    response = browser.post("/items/new", data={
-        "csrf_token": token, "kind": "firearm", "scheme": "firearm", "serial": " ", "date": "2026-11-02",
-        "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol", "caliber": "9mm", "override": "y",
-        "justification": "no serial"})
+    response = browser.post(
+        "/items/new",
+        data={
+            "csrf_token": token,
+            "kind": "firearm",
+            "scheme": "firearm",
+            "serial": " ",
+            "date": "2026-11-02",
+            "manufacturer": "Demo Arms Co.",
+            "model": "DA-9",
+            "type": "pistol",
+            "caliber": "9mm",
+            "override": "y",
+            "justification": "no serial",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'id="serial-error"' in html and "NSN" in html and size() == before
 
 
 def test_on_the_forms_a_corrected_date_unblocks_the_next_event_and_files_the_line_anew(
-        client_as, csrf, officer, world, firearm, size):
+    client_as, csrf, officer, world, firearm, size
+):
     item = firearm("CF-2", acquired="2026-11-28")  # a typo for the 3rd
     acquisition = officer.get(f"/api/v1/items/{item}").get_json()["timeline"][1]["entry_index"]
     browser = client_as("officer")
     refused = _post_action(browser, csrf, item, "dispose", {"date": "2026-11-10", "party": world["maker"]})
     assert refused.status_code == 422 and "precedes" in refused.get_data(as_text=True)
-    fixed = _post_action(browser, csrf, item, "correct", {"corrects": str(acquisition), "field": "date",
-                                                          "value": "2026-11-03", "reason": "typed the 28th"})
+    fixed = _post_action(
+        browser,
+        csrf,
+        item,
+        "correct",
+        {"corrects": str(acquisition), "field": "date", "value": "2026-11-03", "reason": "typed the 28th"},
+    )
     assert fixed.status_code == 302
-    assert _post_action(browser, csrf, item, "dispose", {"date": "2026-11-10", "party": world["maker"]}).status_code == 302
+    assert (
+        _post_action(browser, csrf, item, "dispose", {"date": "2026-11-10", "party": world["maker"]}).status_code == 302
+    )
     book = browser.get("/bound-book?from=2026-11-01&to=2026-11-20&view=corrected").get_data(as_text=True)
     assert "CF-2" in book and "2026-11-03" in book
     originals = browser.get("/bound-book?from=2026-11-01&to=2026-11-20&view=originals").get_data(as_text=True)
@@ -191,14 +281,30 @@ def test_on_the_forms_a_corrected_date_unblocks_the_next_event_and_files_the_lin
 
 def test_the_correction_form_cannot_write_a_name_in(client_as, csrf, officer, world, firearm, size):
     item = firearm("CF-3")
-    sold = officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "F"})
+    sold = officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "F",
+        },
+    )
     browser = client_as("officer")
     page = browser.get(f"/items/{item}").get_data(as_text=True)
     assert 'value="transferee_name"' not in page
     before = size()
-    response = _post_action(browser, csrf, item, "correct", {"corrects": str(sold.get_json()["entry_index"]),
-                                                             "field": "transferee_name", "value": "John Smith",
-                                                             "reason": "x"})
+    response = _post_action(
+        browser,
+        csrf,
+        item,
+        "correct",
+        {
+            "corrects": str(sold.get_json()["entry_index"]),
+            "field": "transferee_name",
+            "value": "John Smith",
+            "reason": "x",
+        },
+    )
     assert response.status_code == 422 and "cannot be corrected" in response.get_data(as_text=True)
     assert size() == before

@@ -3,6 +3,7 @@ acquisitions, dispositions, transfers, status changes and corrections (refused o
 the service, and after every step compares each item's status and holder, the bound book in its three
 views, the open acquisitions and the multiple-sale flags with a small model written here, apart from
 the service's own state machine. At the end, replay rebuilds every projection exactly."""
+
 from __future__ import annotations
 
 import itertools
@@ -50,6 +51,7 @@ class Refused(Exception):
 
 # -- the reference model ------------------------------------------------------------------------------
 
+
 @dataclass
 class Record:
     entry: int
@@ -95,11 +97,18 @@ def step(thing: Thing, state: dict, record: Record, kinds: dict[str, str]) -> di
     elif event == "transferred":
         ok = not thing.firearm and (status == "in_custody" or gone)
     else:
-        ok = status in {"stolen": ("registered", "in_custody", "quarantined"),
-                        "lost": ("registered", "in_custody", "quarantined"),
-                        "recovered": ("stolen", "lost"), "released": ("quarantined",),
-                        "destroyed": ("registered", "in_custody", "quarantined"),
-                        "exported": ("in_custody", "quarantined"), "quarantined": ("in_custody",)}[event]
+        ok = (
+            status
+            in {
+                "stolen": ("registered", "in_custody", "quarantined"),
+                "lost": ("registered", "in_custody", "quarantined"),
+                "recovered": ("stolen", "lost"),
+                "released": ("quarantined",),
+                "destroyed": ("registered", "in_custody", "quarantined"),
+                "exported": ("in_custody", "quarantined"),
+                "quarantined": ("in_custody",),
+            }[event]
+        )
     if not ok:
         if status == "registered" and event in ("disposed", "transferred"):
             raise Refused("not_acquired")
@@ -157,10 +166,15 @@ class Custody(RuleBasedStateMachine):
         super().__init__()
         self.run = next(_example)
         self.service = custody()
-        self.persons = [self.service.register_person(full_name=f"Person {self.run}-{n}", address=f"{n} Model St",
-                                                     **A).id for n in (1, 2)]
-        self.kinds = {**{p: "licensee" for p in self.world["licensees"]}, self.world["organisation"]: "organisation",
-                      **{p: "person" for p in self.persons}}
+        self.persons = [
+            self.service.register_person(full_name=f"Person {self.run}-{n}", address=f"{n} Model St", **A).id
+            for n in (1, 2)
+        ]
+        self.kinds = {
+            **{p: "licensee" for p in self.world["licensees"]},
+            self.world["organisation"]: "organisation",
+            **{p: "person" for p in self.persons},
+        }
         self.parties = [*self.world["licensees"], self.world["organisation"], *self.persons]
         self.things: list[Thing] = []
         self.first_day = EPOCH + timedelta(days=WINDOW * (self.run % 200))
@@ -182,8 +196,9 @@ class Custody(RuleBasedStateMachine):
         dispositions and status changes that only a held item allows)."""
         pool = self.things
         if held:
-            pool = [t for t in self.things if fold(t, t.records, self.kinds)["status"] in ("in_custody", "quarantined")
-                    ] or pool
+            pool = [
+                t for t in self.things if fold(t, t.records, self.kinds)["status"] in ("in_custody", "quarantined")
+            ] or pool
         return pool[number % len(pool)] if pool else None
 
     def _within(self, day: date) -> date:
@@ -199,8 +214,17 @@ class Custody(RuleBasedStateMachine):
         if kind == "vehicle":
             item = self.service.register_item(kind="goods", scheme="plain", serial=serial, on=on, **A)
         else:
-            item = self.service.register_item(kind="firearm", scheme="firearm", serial=serial, on=on, type=kind,
-                                              manufacturer="Model Arms", model="M", caliber="9mm", **A)
+            item = self.service.register_item(
+                kind="firearm",
+                scheme="firearm",
+                serial=serial,
+                on=on,
+                type=kind,
+                manufacturer="Model Arms",
+                model="M",
+                caliber="9mm",
+                **A,
+            )
         thing = Thing(item.id, serial, kind)
         thing.records.append(Record(item.registered_entry, "registered", on))
         self.things.append(thing)
@@ -224,8 +248,11 @@ class Custody(RuleBasedStateMachine):
             return
         on = self._after(thing, offset)
         source, recipient = self.parties[source % 5], self.parties[recipient % 5]
-        self._record(thing, Record(0, "acquired", on, recipient), lambda: self.service.acquire(
-            thing.id, on=on, source_party_id=source, recipient_party_id=recipient, **A))
+        self._record(
+            thing,
+            Record(0, "acquired", on, recipient),
+            lambda: self.service.acquire(thing.id, on=on, source_party_id=source, recipient_party_id=recipient, **A),
+        )
 
     @rule(number=st.integers(0, 50), held=st.booleans(), offset=OFFSETS, to=st.integers(0, 4), form=st.booleans())
     def dispose(self, number, held, offset, to, form):
@@ -234,15 +261,23 @@ class Custody(RuleBasedStateMachine):
         on = self._after(thing, offset)
         to = self.parties[to % 5]
         holder = fold(thing, thing.records, self.kinds)["holder"]
-        self._record(thing, Record(0, "disposed", on, to, form=form), lambda: self.service.dispose(
-            thing.id, on=on, from_party_id=holder, transferee_party_id=to, form_4473="F-1" if form else None, **A))
+        self._record(
+            thing,
+            Record(0, "disposed", on, to, form=form),
+            lambda: self.service.dispose(
+                thing.id, on=on, from_party_id=holder, transferee_party_id=to, form_4473="F-1" if form else None, **A
+            ),
+        )
 
     @rule(number=st.integers(0, 50), person=st.integers(0, 1), offset=st.integers(0, 4))
     def sell_a_handgun(self, number, person, offset):
         """A held pistol or revolver to one of the persons, with its Form 4473: the sales that the
         multiple-sale rule counts."""
-        handguns = [t for t in self.things if t.kind in ("pistol", "revolver")
-                    and fold(t, t.records, self.kinds)["status"] == "in_custody"]
+        handguns = [
+            t
+            for t in self.things
+            if t.kind in ("pistol", "revolver") and fold(t, t.records, self.kinds)["status"] == "in_custody"
+        ]
         if not handguns:
             return
         thing = handguns[number % len(handguns)]
@@ -263,18 +298,25 @@ class Custody(RuleBasedStateMachine):
             return
         on = self._after(thing, offset)
         to = self.parties[to % 5]
-        self._record(thing, Record(0, "transferred", on, to), lambda: self.service.transfer(
-            thing.id, on=on, to_party_id=to, **A))
+        self._record(
+            thing, Record(0, "transferred", on, to), lambda: self.service.transfer(thing.id, on=on, to_party_id=to, **A)
+        )
 
     @rule(number=st.integers(0, 50), held=st.booleans(), offset=OFFSETS, status=st.sampled_from(STATUSES))
     def change_status(self, number, held, offset, status):
         if (thing := self._thing(number, held=held)) is None:
             return
         on = self._after(thing, offset)
-        details = ({"police_report": "P-1", "atf_incident": "T-1", "discovered_at": f"{on}T08:00:00+00:00"}
-                   if status in ("stolen", "lost") else {})
-        self._record(thing, Record(0, "status", on, status=status), lambda: self.service.change_status(
-            thing.id, status=status, on=on, **details, **A))
+        details = (
+            {"police_report": "P-1", "atf_incident": "T-1", "discovered_at": f"{on}T08:00:00+00:00"}
+            if status in ("stolen", "lost")
+            else {}
+        )
+        self._record(
+            thing,
+            Record(0, "status", on, status=status),
+            lambda: self.service.change_status(thing.id, status=status, on=on, **details, **A),
+        )
 
     def _correct(self, thing: Thing, position: int, change: dict, fields: dict) -> None:
         target = thing.records[position]
@@ -287,8 +329,15 @@ class Custody(RuleBasedStateMachine):
             fold(thing, records, self.kinds)
         except Refused as refusal:
             expected = refusal
-        if self._attempt(lambda: self.service.correct(thing.id, corrects=target.entry, fields=fields,
-                                                      reason="model correction", **A), expected) is None:
+        if (
+            self._attempt(
+                lambda: self.service.correct(
+                    thing.id, corrects=target.entry, fields=fields, reason="model correction", **A
+                ),
+                expected,
+            )
+            is None
+        ):
             return
         if not target.corrected:
             target.first_on, target.first_party, target.corrected = target.on, target.party, True
@@ -319,11 +368,16 @@ class Custody(RuleBasedStateMachine):
     @invariant()
     def items_stand_where_the_model_says(self):
         db.session.expire_all()
-        items = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_([t.id for t in self.things])))}
+        items = {
+            item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_([t.id for t in self.things])))
+        }
         for thing in self.things:
             expected, item = fold(thing, thing.records, self.kinds), items[thing.id]
             assert (item.status, item.holder_party_id, item.last_event_date) == (
-                expected["status"], expected["holder"], expected["last"]), thing
+                expected["status"],
+                expected["holder"],
+                expected["last"],
+            ), thing
 
     @invariant()
     def the_bound_book_matches_in_every_view(self):
@@ -332,9 +386,11 @@ class Custody(RuleBasedStateMachine):
             return
         mine = {t.id for t in firearms}
         for view in queries.CORRECTION_VIEWS:
-            rows = [(r.item.id, r.version, r.acquisition["date"], (r.disposition or {}).get("date"))
-                    for r in queries.bound_book(db.session(), date_from=self.first_day, date_to=self.last_day,
-                                                view=view) if r.item.id in mine]
+            rows = [
+                (r.item.id, r.version, r.acquisition["date"], (r.disposition or {}).get("date"))
+                for r in queries.bound_book(db.session(), date_from=self.first_day, date_to=self.last_day, view=view)
+                if r.item.id in mine
+            ]
             assert rows == self._book(firearms, view), view
 
     def _book(self, firearms: list[Thing], view: str) -> list[tuple]:
@@ -344,21 +400,37 @@ class Custody(RuleBasedStateMachine):
             for position, opening in enumerate(records):
                 if not (opening.type == "acquired" or opening.status == "recovered"):
                     continue
-                closing = next((r for r in records[position + 1:] if r.type == "disposed" or r.status in CLOSING
-                                or r.type == "acquired" or r.status == "recovered"), None)
+                closing = next(
+                    (
+                        r
+                        for r in records[position + 1 :]
+                        if r.type == "disposed"
+                        or r.status in CLOSING
+                        or r.type == "acquired"
+                        or r.status == "recovered"
+                    ),
+                    None,
+                )
                 if closing is not None and not (closing.type == "disposed" or closing.status in CLOSING):
                     closing = None
                 corrected = any(r.corrected for r in (records[0], opening, closing) if r is not None)
 
                 def on(record, original):
                     return (record.first_on if original and record.corrected else record.on).isoformat()
+
                 key_on = on(opening, view == "originals")
                 if not self.first_day.isoformat() <= key_on <= self.last_day.isoformat():
                     continue  # the book's period: by the date first written, or the corrected one
                 rows = []
                 if view in ("originals", "both") or not corrected:
-                    rows.append((thing.id, "original" if corrected else "only", on(opening, True),
-                                 closing and on(closing, True)))
+                    rows.append(
+                        (
+                            thing.id,
+                            "original" if corrected else "only",
+                            on(opening, True),
+                            closing and on(closing, True),
+                        )
+                    )
                 if corrected and view in ("corrected", "both"):
                     rows.append((thing.id, "corrected", on(opening, False), closing and on(closing, False)))
                 lines.extend((key_on, opening.entry, row) for row in rows)
@@ -385,27 +457,43 @@ class Custody(RuleBasedStateMachine):
     def multiple_sales_are_flagged_per_person(self):
         expected = set()
         for person in self.persons:
-            sales = sorted((r.entry, t.id, r.on) for t in self.things if t.kind in ("pistol", "revolver")
-                           for r in t.records if r.type == "disposed" and r.party == person)
+            sales = sorted(
+                (r.entry, t.id, r.on)
+                for t in self.things
+                if t.kind in ("pistol", "revolver")
+                for r in t.records
+                if r.type == "disposed" and r.party == person
+            )
             for position, (entry, item_id, on) in enumerate(sales):
                 related = {other for _, other, day in sales[:position] if weekdays_apart(day, on) <= 5}
                 if related:
                     expected.add((entry, person, frozenset(related | {item_id})))
-        found = {(f.entry_index, f.party_id, frozenset(f.item_ids)) for f in db.session.scalars(
-            select(MultipleSaleFlag).where(MultipleSaleFlag.party_id.in_(self.persons)))}
+        found = {
+            (f.entry_index, f.party_id, frozenset(f.item_ids))
+            for f in db.session.scalars(select(MultipleSaleFlag).where(MultipleSaleFlag.party_id.in_(self.persons)))
+        }
         assert found == expected
 
 
 def test_custody_follows_the_reference_model(ctx):
     service = custody()
     Custody.world = {
-        "licensees": [service.register_licensee(ffl=ffl, name=name, address="1 Model Rd", **A).id
-                      for ffl, name in (("8-23-091-01-7F-14245", "Model Store"), ("9-87-654-07-8A-00001", "Model Arms"))],
+        "licensees": [
+            service.register_licensee(ffl=ffl, name=name, address="1 Model Rd", **A).id
+            for ffl, name in (("8-23-091-01-7F-14245", "Model Store"), ("9-87-654-07-8A-00001", "Model Arms"))
+        ],
         "organisation": service.register_organisation(name="Model Fleet", address="2 Model Rd", **A).id,
     }
     db.session.commit()
-    run_state_machine_as_test(Custody, settings=settings(
-        max_examples=200, stateful_step_count=50, deadline=None, derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    run_state_machine_as_test(
+        Custody,
+        settings=settings(
+            max_examples=200,
+            stateful_step_count=50,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
     report = replay(db.session())
     assert report.identical, report.differences

@@ -1,5 +1,6 @@
 """The effective record: every rule, signal and view reads a record with its corrections folded in, and
 a correction is held to the same rules as the record it corrects."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,24 +22,35 @@ def entry_of(officer, item, record_type, nth=-1):
 
 
 def correct(officer, item, corrects, fields, reason="typed wrongly"):
-    return officer.post(f"/api/v1/items/{item}/corrections", json={"corrects": corrects, "fields": fields,
-                                                                   "reason": reason})
+    return officer.post(
+        f"/api/v1/items/{item}/corrections", json={"corrects": corrects, "fields": fields, "reason": reason}
+    )
 
 
 def dispose(officer, world, item, on, to="person", form="TX-1"):
-    return officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": on, "from_party_id": world["us"], "transferee_party_id": world[to], "form_4473": form})
+    return officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={"date": on, "from_party_id": world["us"], "transferee_party_id": world[to], "form_4473": form},
+    )
 
 
 def stolen(officer, item, on):
-    return officer.post(f"/api/v1/items/{item}/status", json={
-        "status": "stolen", "date": on, "police_report": "APD-9", "atf_incident": "T-9",
-        "discovered_at": f"{on}T08:00:00Z"})
+    return officer.post(
+        f"/api/v1/items/{item}/status",
+        json={
+            "status": "stolen",
+            "date": on,
+            "police_report": "APD-9",
+            "atf_incident": "T-9",
+            "discovered_at": f"{on}T08:00:00Z",
+        },
+    )
 
 
 def book(officer, view, date_from="2026-11-01", date_to="2026-11-30", **extra):
-    return officer.get("/api/v1/bound-book", query_string={"from": date_from, "to": date_to, "view": view,
-                                                           **extra}).get_json()["rows"]
+    return officer.get(
+        "/api/v1/bound-book", query_string={"from": date_from, "to": date_to, "view": view, **extra}
+    ).get_json()["rows"]
 
 
 def test_a_corrected_acquisition_date_unblocks_every_later_event(officer, world, firearm, size):
@@ -62,8 +74,11 @@ def test_a_correction_that_would_put_a_later_record_before_it_is_refused(officer
     item = firearm("EF-3", acquired="2026-11-03")
     dispose(officer, world, item, "2026-11-05")
     before = size()
-    problem = refused(correct(officer, item, entry_of(officer, item, "acquired"), {"date": "2026-11-06"}), 422,
-                      "date_before_previous_event")
+    problem = refused(
+        correct(officer, item, entry_of(officer, item, "acquired"), {"date": "2026-11-06"}),
+        422,
+        "date_before_previous_event",
+    )
     assert problem["field"] == "fields.date" and "later disposed record" in problem["detail"] and size() == before
 
 
@@ -72,12 +87,21 @@ def test_a_correction_is_checked_like_an_original(officer, world, firearm, size)
     dispose(officer, world, item, "2026-11-05", to="maker", form=None)
     before = size()
     # A private transferee needs the Form 4473 that the licensee transferee did not.
-    refused(correct(officer, item, entry_of(officer, item, "disposed"), {"transferee_party_id": world["person"]}),
-            422, "missing_field")
-    refused(correct(officer, item, entry_of(officer, item, "disposed"), {"date": "2026-11-02"}), 422,
-            "date_before_previous_event")
-    refused(correct(officer, item, entry_of(officer, item, "acquired"), {"recipient_party_id": world["fleet"]}), 422,
-            "recipient_not_licensee")
+    refused(
+        correct(officer, item, entry_of(officer, item, "disposed"), {"transferee_party_id": world["person"]}),
+        422,
+        "missing_field",
+    )
+    refused(
+        correct(officer, item, entry_of(officer, item, "disposed"), {"date": "2026-11-02"}),
+        422,
+        "date_before_previous_event",
+    )
+    refused(
+        correct(officer, item, entry_of(officer, item, "acquired"), {"recipient_party_id": world["fleet"]}),
+        422,
+        "recipient_not_licensee",
+    )
     refused(correct(officer, item, entry_of(officer, item, "acquired"), {"date": "2026-11-03"}), 422, "no_change")
     assert size() == before
 
@@ -86,8 +110,11 @@ def test_a_correction_is_checked_like_an_original(officer, world, firearm, size)
 def test_corrections_name_parties_by_id_only(officer, world, firearm, field):
     item = firearm("EF-5")
     dispose(officer, world, item, "2026-11-05")
-    problem = refused(correct(officer, item, entry_of(officer, item, "disposed"), {field: "John Smith, 1 Elm St"}),
-                      422, "not_correctable")
+    problem = refused(
+        correct(officer, item, entry_of(officer, item, "disposed"), {field: "John Smith, 1 Elm St"}),
+        422,
+        "not_correctable",
+    )
     assert problem["field"] == f"fields.{field}"
 
 
@@ -101,8 +128,9 @@ def test_a_corrected_private_transferee_stays_in_the_vault(app, api_as, officer,
     assert "Roe" not in body and world["person2"] in body
     regulator = api_as("regulator")
     for view in ("corrected", "both", "originals"):
-        rows = regulator.get("/api/v1/bound-book", query_string={"from": "2026-11-01", "to": "2026-11-30",
-                                                                  "view": view})
+        rows = regulator.get(
+            "/api/v1/bound-book", query_string={"from": "2026-11-01", "to": "2026-11-30", "view": view}
+        )
         text = rows.get_data(as_text=True)
         assert "Roe" not in text and "Jane" not in text and "(private person)" in text
     timeline = regulator.get(f"/api/v1/items/{item}").get_data(as_text=True)
@@ -114,19 +142,29 @@ def test_a_corrected_private_transferee_stays_in_the_vault(app, api_as, officer,
 def test_the_bound_book_files_a_corrected_line_under_its_corrected_date(officer, firearm):
     item = firearm("EF-7", acquired="2026-10-28", date="2026-10-20")  # received on 3 November, entered as 28 October
     correct(officer, item, entry_of(officer, item, "acquired"), {"date": "2026-11-03"})
-    november = {view: [(r["version"], r["date"]) for r in book(officer, view) if r["serial"] == "EF-7"]
-                for view in ("originals", "corrected", "both")}
-    assert november == {"originals": [], "corrected": [("corrected", "2026-11-03")],
-                        "both": [("original", "2026-10-28"), ("corrected", "2026-11-03")]}
-    october = [(r["version"], r["date"]) for r in book(officer, "originals", "2026-10-01", "2026-10-31")
-               if r["serial"] == "EF-7"]
+    november = {
+        view: [(r["version"], r["date"]) for r in book(officer, view) if r["serial"] == "EF-7"]
+        for view in ("originals", "corrected", "both")
+    }
+    assert november == {
+        "originals": [],
+        "corrected": [("corrected", "2026-11-03")],
+        "both": [("original", "2026-10-28"), ("corrected", "2026-11-03")],
+    }
+    october = [
+        (r["version"], r["date"])
+        for r in book(officer, "originals", "2026-10-01", "2026-10-31")
+        if r["serial"] == "EF-7"
+    ]
     assert october == [("original", "2026-10-28")]
     assert [r for r in book(officer, "corrected", "2026-10-01", "2026-10-31") if r["serial"] == "EF-7"] == []
 
 
 def test_the_bound_book_filters_on_the_corrected_recipient(officer, world, firearm):
-    other = officer.post("/api/v1/parties", json={"kind": "licensee", "ffl": "1-57-011-01-2A-00123",
-                                                  "name": "Second Store", "address": "9 Hill Rd"}).get_json()["id"]
+    other = officer.post(
+        "/api/v1/parties",
+        json={"kind": "licensee", "ffl": "1-57-011-01-2A-00123", "name": "Second Store", "address": "9 Hill Rd"},
+    ).get_json()["id"]
     item = firearm("EF-8")
     correct(officer, item, entry_of(officer, item, "acquired"), {"recipient_party_id": other})
     assert [r["serial"] for r in book(officer, "corrected", licensee=other)] == ["EF-8"]
@@ -137,12 +175,15 @@ def test_the_bound_book_filters_on_the_corrected_recipient(officer, world, firea
 def test_a_theft_closes_the_line_with_its_incident_and_a_recovery_opens_one(officer, firearm):
     item = firearm("EF-9")
     stolen(officer, item, "2026-11-10")
-    officer.post(f"/api/v1/items/{item}/status", json={"status": "recovered", "date": "2026-11-14",
-                                                         "note": "returned by Austin police"})
+    officer.post(
+        f"/api/v1/items/{item}/status",
+        json={"status": "recovered", "date": "2026-11-14", "note": "returned by Austin police"},
+    )
     rows = [r for r in book(officer, "both") if r["serial"] == "EF-9"]
     assert [(r["date"], r["disposition_date"], r["transferee_name"], r["transferee_address"]) for r in rows] == [
         ("2026-11-03", "2026-11-10", "Stolen", "ATF incident T-9"),
-        ("2026-11-14", None, None, None)]
+        ("2026-11-14", None, None, None),
+    ]
     assert rows[1]["source_name"] == "Recovered after theft or loss"
 
 
@@ -150,29 +191,43 @@ def test_a_firearm_disposed_of_to_a_non_licensee_comes_back_only_by_an_acquisiti
     item = firearm("EF-10")
     dispose(officer, world, item, "2026-11-05")
     before = size()
-    refused(officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-06", "to_party_id": world["maker"]}),
-            409, "firearm_not_transferable")
+    refused(
+        officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-06", "to_party_id": world["maker"]}),
+        409,
+        "firearm_not_transferable",
+    )
     refused(dispose(officer, world, item, "2026-11-06", to="person2"), 409, "item_disposed")
     refused(stolen(officer, item, "2026-11-06"), 409, "invalid_transition")
     assert size() == before
-    back = officer.post(f"/api/v1/items/{item}/acquisitions", json={
-        "date": "2026-11-07", "source_party_id": world["person"], "recipient_party_id": world["us"]})
+    back = officer.post(
+        f"/api/v1/items/{item}/acquisitions",
+        json={"date": "2026-11-07", "source_party_id": world["person"], "recipient_party_id": world["us"]},
+    )
     assert back.status_code == 201 and back.get_json()["item"]["status"] == "in_custody"
     trace = officer.get("/api/v1/trace", query_string={"serial": "EF-10"}).get_json()["items"][0]
     assert trace["acquisition"]["source"]["name"] == "Jane Doe" and trace["disposition"] is None
     assert [(r["date"], r["disposition_date"]) for r in book(officer, "both") if r["serial"] == "EF-10"] == [
-        ("2026-11-03", "2026-11-05"), ("2026-11-07", None)]
+        ("2026-11-03", "2026-11-05"),
+        ("2026-11-07", None),
+    ]
 
 
 def test_a_vehicle_follows_its_owners_after_a_sale(officer, world):
-    coach = officer.post("/api/v1/items", json={"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788",
-                                                "date": "2026-11-01"}).get_json()["id"]
-    officer.post(f"/api/v1/items/{coach}/acquisitions", json={
-        "date": "2026-11-02", "source_party_id": world["fleet"], "recipient_party_id": world["us"]})
-    sold = officer.post(f"/api/v1/items/{coach}/dispositions", json={
-        "date": "2026-11-03", "from_party_id": world["us"], "transferee_party_id": world["person"]})
+    coach = officer.post(
+        "/api/v1/items", json={"kind": "vehicle", "scheme": "vin", "serial": "1M8GDM9AXKP042788", "date": "2026-11-01"}
+    ).get_json()["id"]
+    officer.post(
+        f"/api/v1/items/{coach}/acquisitions",
+        json={"date": "2026-11-02", "source_party_id": world["fleet"], "recipient_party_id": world["us"]},
+    )
+    sold = officer.post(
+        f"/api/v1/items/{coach}/dispositions",
+        json={"date": "2026-11-03", "from_party_id": world["us"], "transferee_party_id": world["person"]},
+    )
     assert sold.status_code == 201
-    resold = officer.post(f"/api/v1/items/{coach}/transfers", json={"date": "2026-11-09", "to_party_id": world["person2"]})
+    resold = officer.post(
+        f"/api/v1/items/{coach}/transfers", json={"date": "2026-11-09", "to_party_id": world["person2"]}
+    )
     assert resold.status_code == 201 and resold.get_json()["item"]["holder"]["name"] == "John Roe"
     assert resold.get_json()["item"]["status"] == "disposed"
 
@@ -215,7 +270,9 @@ def test_a_serial_can_be_corrected_but_not_onto_another_item(officer, firearm, s
     assert size() == before
     fixed = correct(officer, item, registered, {"serial": "SC-10"}, reason="the 0 was missed")
     assert fixed.status_code == 201 and fixed.get_json()["item"]["serial"] == "SC-10"
-    assert [i["id"] for i in officer.get("/api/v1/items", query_string={"serial": "sc-10"}).get_json()["items"]] == [item]
+    assert [i["id"] for i in officer.get("/api/v1/items", query_string={"serial": "sc-10"}).get_json()["items"]] == [
+        item
+    ]
     assert officer.get("/api/v1/items", query_string={"serial": "SC-1"}).get_json()["items"] == []
     assert other
 

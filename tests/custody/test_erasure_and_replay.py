@@ -1,4 +1,5 @@
 """Erasing a person keeps the ledger verifying; replay rebuilds every projection exactly."""
+
 from __future__ import annotations
 
 import shutil
@@ -27,8 +28,15 @@ def erase(runner, party_id):
 
 def test_a_firearm_transferee_is_kept_while_the_licence_exists(app, officer, world, firearm, runner):
     item = firearm()
-    officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "T"})
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "T",
+        },
+    )
     refused = erase(runner, world["person"])
     assert refused.exit_code == 1 and "as long as the licence exists" in refused.output
     app.config["LICENCE_ENDED_ON"] = "2026-11-20"
@@ -46,8 +54,15 @@ def test_the_retention_period_is_configurable(app, world, runner):
 
 def test_erasure_keeps_the_ledger_verifying_and_pages_show_erased(app, officer, world, firearm, runner, client):
     item = firearm()
-    officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "T"})
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "T",
+        },
+    )
     app.config.update(LICENCE_ENDED_ON="2026-11-20", PERSONAL_DATA_RETENTION_DAYS=0)
     assert erase(runner, world["person"]).exit_code == 0
     with app.app_context():
@@ -64,9 +79,14 @@ def test_erasure_keeps_the_ledger_verifying_and_pages_show_erased(app, officer, 
 def test_replay_of_a_mixed_history_is_identical(app, officer, world, firearm, runner):
     item = firearm()
     officer.post(f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]})
-    officer.post(f"/api/v1/items/{item}/corrections", json={
-        "corrects": officer.get(f"/api/v1/items/{item}").get_json()["item"]["registered_entry"],
-        "fields": {"model": "DA-9C"}, "reason": "compact model"})
+    officer.post(
+        f"/api/v1/items/{item}/corrections",
+        json={
+            "corrects": officer.get(f"/api/v1/items/{item}").get_json()["item"]["registered_entry"],
+            "fields": {"model": "DA-9C"},
+            "reason": "compact model",
+        },
+    )
     result = runner.invoke(args=["ledger", "replay"])
     assert result.exit_code == 0 and "IDENTICAL" in result.output
 
@@ -84,9 +104,14 @@ class CustodyMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.folder = tempfile.mkdtemp()
-        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(self.folder) / 'r.sqlite3'}",
-                               "REGISTRY_INSTANCE": str(Path(self.folder) / "instance"),
-                               "LEDGER_ORIGIN": "replay.serial-ledger.localhost/log"})
+        self.app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(self.folder) / 'r.sqlite3'}",
+                "REGISTRY_INSTANCE": str(Path(self.folder) / "instance"),
+                "LEDGER_ORIGIN": "replay.serial-ledger.localhost/log",
+            }
+        )
         self.context = self.app.app_context()
         self.context.push()
         initialise(self.app, demo=False, now=NOW)
@@ -116,30 +141,55 @@ class CustodyMachine(RuleBasedStateMachine):
         service, self.serial = custody(), self.serial + 1
         if kind == "licensee":
             ffl = f"8-23-091-01-7F-{self.serial:05d}"
-            return service.register_licensee(ffl=ffl, name=f"Dealer {self.serial}", address="1 Main St",
-                                              actor="t", now=NOW).id
+            return service.register_licensee(
+                ffl=ffl, name=f"Dealer {self.serial}", address="1 Main St", actor="t", now=NOW
+            ).id
         if kind == "organisation":
             return service.register_organisation(name=f"Org {self.serial}", address="2 Side St", actor="t", now=NOW).id
-        return service.register_person(full_name=f"Person {self.serial}", address="3 Elm St", id_document=None,
-                                       actor="t", now=NOW).id
+        return service.register_person(
+            full_name=f"Person {self.serial}", address="3 Elm St", id_document=None, actor="t", now=NOW
+        ).id
 
     @rule(target=items, type_=st.sampled_from(["pistol", "revolver", "rifle"]), repeat=st.booleans())
     def add_firearm(self, type_, repeat):
         self.serial += 0 if repeat else 1  # a repeated serial is refused as a duplicate
-        item = self._try(lambda: custody().register_item(
-            kind="firearm", scheme="firearm", serial=f"SN-{self.serial}", on=self.day.isoformat(), actor="t", now=NOW,
-            manufacturer="Maker", model="M", type=type_, caliber="9mm"))
+        item = self._try(
+            lambda: custody().register_item(
+                kind="firearm",
+                scheme="firearm",
+                serial=f"SN-{self.serial}",
+                on=self.day.isoformat(),
+                actor="t",
+                now=NOW,
+                manufacturer="Maker",
+                model="M",
+                type=type_,
+                caliber="9mm",
+            )
+        )
         return item.id if item else "missing"
 
     @rule(item=items, source=parties, recipient=parties, step=st.integers(0, 3))
     def acquire(self, item, source, recipient, step):
-        self._try(lambda: custody().acquire(item, on=self._next_day(step), source_party_id=source,
-                                            recipient_party_id=recipient, actor="t", now=NOW))
+        self._try(
+            lambda: custody().acquire(
+                item, on=self._next_day(step), source_party_id=source, recipient_party_id=recipient, actor="t", now=NOW
+            )
+        )
 
     @rule(item=items, holder=parties, transferee=parties, step=st.integers(0, 3))
     def dispose(self, item, holder, transferee, step):
-        self._try(lambda: custody().dispose(item, on=self._next_day(step), from_party_id=holder,
-                                            transferee_party_id=transferee, form_4473="F", actor="t", now=NOW))
+        self._try(
+            lambda: custody().dispose(
+                item,
+                on=self._next_day(step),
+                from_party_id=holder,
+                transferee_party_id=transferee,
+                form_4473="F",
+                actor="t",
+                now=NOW,
+            )
+        )
 
     @rule(item=items, to=parties, step=st.integers(-1, 2))
     def transfer(self, item, to, step):
@@ -147,16 +197,27 @@ class CustodyMachine(RuleBasedStateMachine):
 
     @rule(item=items, status=st.sampled_from(["stolen", "recovered", "destroyed", "quarantined"]))
     def change_status(self, item, status):
-        self._try(lambda: custody().change_status(item, status=status, on=self.day.isoformat(), police_report="P",
-                                                  atf_incident="I", discovered_at="2026-01-01T00:00:00Z",
-                                                  actor="t", now=NOW))
+        self._try(
+            lambda: custody().change_status(
+                item,
+                status=status,
+                on=self.day.isoformat(),
+                police_report="P",
+                atf_incident="I",
+                discovered_at="2026-01-01T00:00:00Z",
+                actor="t",
+                now=NOW,
+            )
+        )
 
     @rule(item=items, caliber=st.sampled_from(["9mm", ".45 ACP", "5.56"]))
     def correct(self, item, caliber):
         def act():
             found = custody().item(item)
-            return custody().correct(item, corrects=found.registered_entry, fields={"caliber": caliber},
-                                     reason="r", actor="t", now=NOW)
+            return custody().correct(
+                item, corrects=found.registered_entry, fields={"caliber": caliber}, reason="r", actor="t", now=NOW
+            )
+
         self._try(act)
 
     @precondition(lambda self: True)
@@ -177,10 +238,22 @@ def test_a_batch_of_custody_events_equals_its_replay_and_verifies(app, world, fi
         with service.ledger.batch(now=clock):
             service.preload(items)
             for item in items:
-                service.dispose(item, on="2026-11-10", from_party_id=world["us"], transferee_party_id=world["fleet"],
-                                actor="t", now=clock)
-                service.acquire(item, on="2026-11-11", source_party_id=world["fleet"], recipient_party_id=world["us"],
-                                actor="t", now=clock)
+                service.dispose(
+                    item,
+                    on="2026-11-10",
+                    from_party_id=world["us"],
+                    transferee_party_id=world["fleet"],
+                    actor="t",
+                    now=clock,
+                )
+                service.acquire(
+                    item,
+                    on="2026-11-11",
+                    source_party_id=world["fleet"],
+                    recipient_party_id=world["us"],
+                    actor="t",
+                    now=clock,
+                )
         assert replay(db.session()).identical
         assert checks.verify_stored_ledger(db.session(), [verifier_key()]).ok
         assert {custody(writing=False).item(i).status for i in items} == {"in_custody"}

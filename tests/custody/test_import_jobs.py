@@ -1,4 +1,5 @@
 """Large imports in the background: 202 with a job, progress to 100%, the row report; all or nothing."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,11 @@ def finished(client, url: str) -> dict:
 
 def test_a_background_import_reports_progress_and_imports_every_row(officer, world, size):
     before = size()
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-                            data=csv_file(1200), content_type="text/csv")
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
+        data=csv_file(1200),
+        content_type="text/csv",
+    )
     assert response.status_code == 202
     job = response.get_json()
     assert job["status"] in ("queued", "running", "done") and job["rows"] == 1200
@@ -48,19 +52,24 @@ def test_a_background_import_reports_progress_and_imports_every_row(officer, wor
 
 def test_a_large_file_goes_to_the_background_by_itself(officer, world, monkeypatch):
     monkeypatch.setattr(imports, "FOREGROUND_ROWS", 10)
-    small = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file(10),
-                         content_type="text/csv")
+    small = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file(10), content_type="text/csv"
+    )
     assert small.status_code == 200 and small.get_json()["imported"] == 10
-    large = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file(11),
-                         content_type="text/csv")
+    large = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}", data=csv_file(11), content_type="text/csv"
+    )
     assert large.status_code == 202
     assert finished(officer, large.headers["Location"])["report"]["already_imported"] == 10
 
 
 def test_a_background_file_with_a_bad_row_imports_nothing(officer, world, size):
     before = size()
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-                            data=csv_file(50, bad_row=37), content_type="text/csv")
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
+        data=csv_file(50, bad_row=37),
+        content_type="text/csv",
+    )
     done = finished(officer, response.headers["Location"])
     assert done["status"] == "refused" and not done["report"]["committed"]
     assert [(p["row"], p["code"]) for p in done["report"]["problems"]] == [(39, "future_date")]
@@ -68,15 +77,21 @@ def test_a_background_file_with_a_bad_row_imports_nothing(officer, world, size):
 
 
 def test_a_job_whose_file_cannot_be_read_is_refused(officer, world):
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-                            data="colour,serial\nred,1\n", content_type="text/csv")
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
+        data="colour,serial\nred,1\n",
+        content_type="text/csv",
+    )
     done = finished(officer, response.headers["Location"])
     assert done["status"] == "refused" and "unknown column 'colour'" in done["error"]
 
 
 def test_a_job_is_its_owners_alone(officer, api_as, world):
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-                            data=csv_file(3), content_type="text/csv")
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
+        data=csv_file(3),
+        content_type="text/csv",
+    )
     other = api_as("officer")
     refused = other.get(response.headers["Location"])
     assert refused.status_code == 404 and refused.get_json()["code"] == "not_found"
@@ -86,8 +101,12 @@ def test_a_job_is_its_owners_alone(officer, api_as, world):
 def test_a_job_that_lost_its_worker_is_shown_failed(app, officer, world):
     from registry.custody.models import ImportJob
     from registry.extensions import db
-    response = officer.post(f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-                            data=csv_file(3), content_type="text/csv")
+
+    response = officer.post(
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
+        data=csv_file(3),
+        content_type="text/csv",
+    )
     finished(officer, response.headers["Location"])
     with app.app_context():  # as a worker killed while running would have left it
         job = db.session.get(ImportJob, response.get_json()["id"])
@@ -102,10 +121,15 @@ def test_the_import_page_uploads_and_the_job_page_shows_the_report(client_as, cs
     page = client_as("officer")
     form = page.get("/items/import").get_data(as_text=True)
     assert 'id="import-form"' in form and "Riverside Sporting Goods" in form
-    response = page.post("/items/import", data={
-        "csrf_token": csrf(page, "/items/import"), "recipient": world["us"],
-        "file": (io.BytesIO(csv_file(20, bad_row=4).encode()), "acquisitions.csv")},
-        content_type="multipart/form-data")
+    response = page.post(
+        "/items/import",
+        data={
+            "csrf_token": csrf(page, "/items/import"),
+            "recipient": world["us"],
+            "file": (io.BytesIO(csv_file(20, bad_row=4).encode()), "acquisitions.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302 and "/items/imports/" in response.headers["Location"]
     job_url = response.headers["Location"]
     status = finished(page, job_url + ".json")
@@ -118,12 +142,15 @@ def test_the_import_page_uploads_and_the_job_page_shows_the_report(client_as, cs
 def test_the_import_page_refuses_a_missing_or_non_text_file(client_as, csrf, world):
     page = client_as("officer")
     token = csrf(page, "/items/import")
-    missing = page.post("/items/import", data={"csrf_token": token, "recipient": world["us"]},
-                        content_type="multipart/form-data")
+    missing = page.post(
+        "/items/import", data={"csrf_token": token, "recipient": world["us"]}, content_type="multipart/form-data"
+    )
     assert missing.status_code == 400 and "choose the CSV file" in missing.get_data(as_text=True)
-    binary = page.post("/items/import", data={"csrf_token": token, "recipient": world["us"],
-                                              "file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
-                       content_type="multipart/form-data")
+    binary = page.post(
+        "/items/import",
+        data={"csrf_token": token, "recipient": world["us"], "file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
+        content_type="multipart/form-data",
+    )
     assert binary.status_code == 400 and "not UTF-8 text" in binary.get_data(as_text=True)
 
 
@@ -136,9 +163,16 @@ def test_the_example_file_imports_its_good_rows_and_reports_the_bad_one(client_a
     page = client_as("officer")
     example = page.get("/items/import/example.csv")
     assert example.status_code == 200 and example.mimetype == "text/csv"
-    response = page.post("/items/import", data={
-        "csrf_token": csrf(page, "/items/import"), "recipient": world["us"], "skip_invalid": "y",
-        "file": (io.BytesIO(example.data), "example-import.csv")}, content_type="multipart/form-data")
+    response = page.post(
+        "/items/import",
+        data={
+            "csrf_token": csrf(page, "/items/import"),
+            "recipient": world["us"],
+            "skip_invalid": "y",
+            "file": (io.BytesIO(example.data), "example-import.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     done = finished(page, response.headers["Location"] + ".json")
     assert done["status"] == "done" and done["report"]["imported"] == 2
     assert [p["row"] for p in done["report"]["problems"]] == [4]

@@ -1,6 +1,7 @@
 """Nothing is dated in the future: a calendar date no place on Earth has reached (UTC+14), or a time
 more than five minutes ahead of the clock, is refused with `future_date` naming the field, on every
 custody surface; the last date some place has reached is accepted."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -30,8 +31,15 @@ def held(firearm):
 
 def test_the_last_date_begun_somewhere_is_accepted_and_the_next_refused(officer, world, firearm, size):
     latest = days_ahead(0)
-    body = {"kind": "firearm", "scheme": "firearm", "serial": "NF-0", "manufacturer": "Demo Arms Co.",
-            "model": "DA-9", "type": "pistol", "caliber": "9mm"}
+    body = {
+        "kind": "firearm",
+        "scheme": "firearm",
+        "serial": "NF-0",
+        "manufacturer": "Demo Arms Co.",
+        "model": "DA-9",
+        "type": "pistol",
+        "caliber": "9mm",
+    }
     before = size()
     problem = future_refused(officer.post("/api/v1/items", json={**body, "date": days_ahead(1)}), "date")
     assert "future" in problem["detail"] and size() == before
@@ -46,12 +54,18 @@ def test_a_registration_far_ahead_is_refused(officer, date, size):
     assert size() == before
 
 
-@pytest.mark.parametrize("route, body", [
-    ("acquisitions", {"source_party_id": "maker", "recipient_party_id": "us"}),
-    ("dispositions", {"from_party_id": "us", "transferee_party_id": "person", "form_4473": "TX-1"}),
-    ("status", {"status": "quarantined"}),
-    ("status", {"status": "stolen", "police_report": "P", "atf_incident": "I", "discovered_at": "2026-11-04T08:00Z"}),
-])
+@pytest.mark.parametrize(
+    "route, body",
+    [
+        ("acquisitions", {"source_party_id": "maker", "recipient_party_id": "us"}),
+        ("dispositions", {"from_party_id": "us", "transferee_party_id": "person", "form_4473": "TX-1"}),
+        ("status", {"status": "quarantined"}),
+        (
+            "status",
+            {"status": "stolen", "police_report": "P", "atf_incident": "I", "discovered_at": "2026-11-04T08:00Z"},
+        ),
+    ],
+)
 def test_custody_events_dated_ahead_are_refused(officer, world, firearm, route, body, size):
     item = firearm("NF-2", acquired=None if route == "acquisitions" else "2026-11-03")
     body = {k: world.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
@@ -60,21 +74,39 @@ def test_custody_events_dated_ahead_are_refused(officer, world, firearm, route, 
     assert size() == before
 
 
-@pytest.mark.parametrize("discovered_at", [
-    lambda: (clock.now() + timedelta(minutes=10)).isoformat(), lambda: "2030-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "discovered_at", [lambda: (clock.now() + timedelta(minutes=10)).isoformat(), lambda: "2030-01-01T00:00:00Z"]
+)
 def test_a_theft_discovered_ahead_of_the_clock_is_refused(officer, held, discovered_at, size):
     before = size()
-    future_refused(officer.post(f"/api/v1/items/{held}/status", json={
-        "status": "stolen", "date": "2026-11-04", "police_report": "P", "atf_incident": "I",
-        "discovered_at": discovered_at()}), "discovered_at")
+    future_refused(
+        officer.post(
+            f"/api/v1/items/{held}/status",
+            json={
+                "status": "stolen",
+                "date": "2026-11-04",
+                "police_report": "P",
+                "atf_incident": "I",
+                "discovered_at": discovered_at(),
+            },
+        ),
+        "discovered_at",
+    )
     assert size() == before
 
 
 def test_a_theft_discovered_in_year_9999_is_refused_and_signals_stay_up(api_as, officer, held, size):
     before = size()
-    response = officer.post(f"/api/v1/items/{held}/status", json={
-        "status": "stolen", "date": "2026-11-04", "police_report": "P", "atf_incident": "I",
-        "discovered_at": "9999-12-31T23:59:59+00:00"})
+    response = officer.post(
+        f"/api/v1/items/{held}/status",
+        json={
+            "status": "stolen",
+            "date": "2026-11-04",
+            "police_report": "P",
+            "atf_incident": "I",
+            "discovered_at": "9999-12-31T23:59:59+00:00",
+        },
+    )
     assert response.status_code == 422 and response.get_json()["field"] == "discovered_at" and size() == before
     for role in ("officer", "regulator"):
         assert api_as(role).get("/api/v1/signals").status_code == 200
@@ -82,9 +114,16 @@ def test_a_theft_discovered_in_year_9999_is_refused_and_signals_stay_up(api_as, 
 
 def test_a_discovery_a_few_minutes_ahead_is_clock_skew(officer, held):
     soon = (clock.now() + timedelta(minutes=3)).isoformat()
-    response = officer.post(f"/api/v1/items/{held}/status", json={
-        "status": "stolen", "date": clock.now().date().isoformat(), "police_report": "P", "atf_incident": "I",
-        "discovered_at": soon})
+    response = officer.post(
+        f"/api/v1/items/{held}/status",
+        json={
+            "status": "stolen",
+            "date": clock.now().date().isoformat(),
+            "police_report": "P",
+            "atf_incident": "I",
+            "discovered_at": soon,
+        },
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -97,17 +136,25 @@ def test_signals_never_show_a_negative_age(officer, firearm):
 def test_a_correction_to_a_future_date_is_refused(officer, held, size):
     acquisition = officer.get(f"/api/v1/items/{held}").get_json()["timeline"][1]["entry_index"]
     before = size()
-    future_refused(officer.post(f"/api/v1/items/{held}/corrections", json={
-        "corrects": acquisition, "fields": {"date": days_ahead(1)}, "reason": "x"}), "fields.date")
+    future_refused(
+        officer.post(
+            f"/api/v1/items/{held}/corrections",
+            json={"corrects": acquisition, "fields": {"date": days_ahead(1)}, "reason": "x"},
+        ),
+        "fields.date",
+    )
     assert size() == before
 
 
 def test_a_bulk_import_reports_a_future_row(officer, world, size):
-    csv_body = ("kind,scheme,serial,manufacturer,model,type,caliber,acquired_on,source_party_id\n"
-                f"firearm,firearm,IM-1,Demo Arms Co.,DA-9,pistol,9mm,{days_ahead(1)},{world['maker']}\n")
+    csv_body = (
+        "kind,scheme,serial,manufacturer,model,type,caliber,acquired_on,source_party_id\n"
+        f"firearm,firearm,IM-1,Demo Arms Co.,DA-9,pistol,9mm,{days_ahead(1)},{world['maker']}\n"
+    )
     before = size()
-    response = officer.post("/api/v1/items/import", query_string={"recipient_party_id": world["us"]},
-                            data=csv_body, content_type="text/csv")
+    response = officer.post(
+        "/api/v1/items/import", query_string={"recipient_party_id": world["us"]}, data=csv_body, content_type="text/csv"
+    )
     assert response.status_code == 422
     [problem] = response.get_json()["report"]["problems"]
     assert (problem["row"], problem["column"], problem["code"]) == (2, "acquired_on", "future_date")
@@ -129,9 +176,15 @@ def test_the_item_forms_show_a_future_date_on_the_field(client_as, csrf, held, w
     browser = client_as("officer")
     token = csrf(browser, f"/items/{held}")
     before = size()
-    response = browser.post(f"/items/{held}/dispose", data={
-        "dispose-csrf_token": token, "dispose-date": days_ahead(1), "dispose-party": world["person"],
-        "dispose-form_4473": "TX-1"})
+    response = browser.post(
+        f"/items/{held}/dispose",
+        data={
+            "dispose-csrf_token": token,
+            "dispose-date": days_ahead(1),
+            "dispose-party": world["person"],
+            "dispose-form_4473": "TX-1",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="dispose-date-error"' in html and "future" in html
     assert size() == before
@@ -140,7 +193,12 @@ def test_the_item_forms_show_a_future_date_on_the_field(client_as, csrf, held, w
 def test_the_register_form_shows_a_future_date_on_the_field(client_as, csrf, size):
     browser = client_as("officer")
     before = size()
-    response = _form(browser, csrf, "/items/new", "/items/new", {
-        "kind": "goods", "scheme": "plain", "serial": "P-9", "date": days_ahead(1)})
+    response = _form(
+        browser,
+        csrf,
+        "/items/new",
+        "/items/new",
+        {"kind": "goods", "scheme": "plain", "serial": "P-9", "date": days_ahead(1)},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'id="date-error"' in html and "future" in html and size() == before

@@ -1,5 +1,6 @@
 """One person is one party: a private person registered again is recognised by keyed hashes kept in
 the vault, over the API and on the form, and nothing is recorded."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +10,14 @@ from registry.custody.models import PersonalData
 from registry.extensions import db
 from registry.ledger.runtime import reader
 
-PERSON = {"kind": "person", "full_name": "Maria Gonzalez", "address": "12 Pecan St, Austin TX",
-          "id_type": "driver licence", "id_issuer": "TX", "id_number": "40123456"}
+PERSON = {
+    "kind": "person",
+    "full_name": "Maria Gonzalez",
+    "address": "12 Pecan St, Austin TX",
+    "id_type": "driver licence",
+    "id_issuer": "TX",
+    "id_number": "40123456",
+}
 
 
 def register(officer, **changes):
@@ -20,8 +27,14 @@ def register(officer, **changes):
 def test_the_same_identity_document_is_refused_naming_the_party(officer, size):
     first = register(officer).get_json()["id"]
     before = size()
-    again = register(officer, full_name="MARÍA  GONZÁLEZ", address="elsewhere", id_type="Driver Licence",
-                     id_issuer=" tx ", id_number="40-123 456")
+    again = register(
+        officer,
+        full_name="MARÍA  GONZÁLEZ",
+        address="elsewhere",
+        id_type="Driver Licence",
+        id_issuer=" tx ",
+        id_number="40-123 456",
+    )
     problem = again.get_json()
     assert again.status_code == 409 and problem["code"] == "duplicate_person", problem
     assert problem["existing_party_id"] == first and problem["field"] == "id_number" and first in problem["detail"]
@@ -29,11 +42,18 @@ def test_the_same_identity_document_is_refused_naming_the_party(officer, size):
 
 
 def test_a_document_given_as_one_line_is_matched_too(officer, size):
-    assert officer.post("/api/v1/parties", json={"kind": "person", "full_name": "A B", "address": "1 St",
-                                                 "id_document": "TX DL 1234567"}).status_code == 201
+    assert (
+        officer.post(
+            "/api/v1/parties",
+            json={"kind": "person", "full_name": "A B", "address": "1 St", "id_document": "TX DL 1234567"},
+        ).status_code
+        == 201
+    )
     before = size()
-    again = officer.post("/api/v1/parties", json={"kind": "person", "full_name": "C D", "address": "2 St",
-                                                  "id_document": "tx  dl 1234567"})
+    again = officer.post(
+        "/api/v1/parties",
+        json={"kind": "person", "full_name": "C D", "address": "2 St", "id_document": "tx  dl 1234567"},
+    )
     assert again.status_code == 409 and again.get_json()["code"] == "duplicate_person" and size() == before
 
 
@@ -98,8 +118,17 @@ def test_the_form_shows_the_duplicate_on_its_field_and_asks_to_confirm_a_namesak
     register(officer)
     browser = client_as("officer")
     before = size()
-    duplicate = _form(browser, csrf, {"full_name": "Someone", "address": "Else", "id_type": "driver licence",
-                                      "id_issuer": "TX", "id_number": "40123456"})
+    duplicate = _form(
+        browser,
+        csrf,
+        {
+            "full_name": "Someone",
+            "address": "Else",
+            "id_type": "driver licence",
+            "id_issuer": "TX",
+            "id_number": "40123456",
+        },
+    )
     html = duplicate.get_data(as_text=True)
     assert duplicate.status_code == 400 and 'id="id_number-error"' in html and "registered already" in html
     namesake = {"full_name": "Maria Gonzalez", "address": "12 Pecan St, Austin TX"}

@@ -1,4 +1,5 @@
 """Projections built by older rules are rebuilt from the ledger when the instance is initialised."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -12,8 +13,15 @@ from registry.replay import PROJECTION_VERSION, projection_version, replay
 
 def test_init_rebuilds_projections_of_an_older_version_and_keeps_the_vault(app, clock, officer, world, firearm):
     item = firearm("RB-1")
-    officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": "2026-11-05", "from_party_id": world["us"], "transferee_party_id": world["person"], "form_4473": "F"})
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={
+            "date": "2026-11-05",
+            "from_party_id": world["us"],
+            "transferee_party_id": world["person"],
+            "form_4473": "F",
+        },
+    )
     with app.app_context():
         # What the first rules left: no acquisition date, no holder per record, and a stale status.
         db.session.execute(update(Item).values(acquired_on=None, status="in_custody"))

@@ -1,4 +1,5 @@
 """Compliance signals: multiple handgun sales, theft deadlines, open acquisitions, trace requests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,23 +10,28 @@ from registry.custody.rules import within_business_days
 
 
 # November 2026: the 6th is a Friday, the 7th and 8th a weekend.
-@pytest.mark.parametrize("first, last, inside", [
-    ("2026-11-06", "2026-11-12", True),   # Fri .. Thu: five business days
-    ("2026-11-06", "2026-11-13", False),  # Fri .. Fri: six
-    ("2026-11-07", "2026-11-13", True),   # Sat counts from Monday: Mon .. Fri is five
-    ("2026-11-09", "2026-11-13", True),   # Mon .. Fri
-    ("2026-11-09", "2026-11-16", False),  # Mon .. next Mon: six
-    ("2026-11-10", "2026-11-10", True),   # the same day
-    ("2026-11-07", "2026-11-08", True),   # a weekend alone
-    ("2026-11-13", "2026-11-06", False),  # order does not matter
-])
+@pytest.mark.parametrize(
+    "first, last, inside",
+    [
+        ("2026-11-06", "2026-11-12", True),  # Fri .. Thu: five business days
+        ("2026-11-06", "2026-11-13", False),  # Fri .. Fri: six
+        ("2026-11-07", "2026-11-13", True),  # Sat counts from Monday: Mon .. Fri is five
+        ("2026-11-09", "2026-11-13", True),  # Mon .. Fri
+        ("2026-11-09", "2026-11-16", False),  # Mon .. next Mon: six
+        ("2026-11-10", "2026-11-10", True),  # the same day
+        ("2026-11-07", "2026-11-08", True),  # a weekend alone
+        ("2026-11-13", "2026-11-06", False),  # order does not matter
+    ],
+)
 def test_five_consecutive_business_days(first, last, inside):
     assert within_business_days(date.fromisoformat(first), date.fromisoformat(last)) is inside
 
 
 def sell(officer, world, item, on, to="person", form="TX-1"):
-    response = officer.post(f"/api/v1/items/{item}/dispositions", json={
-        "date": on, "from_party_id": world["us"], "transferee_party_id": world[to], "form_4473": form})
+    response = officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={"date": on, "from_party_id": world["us"], "transferee_party_id": world[to], "form_4473": form},
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -56,9 +62,16 @@ def test_what_is_not_a_multiple_sale(officer, world, firearm, case):
 
 def test_a_theft_shows_its_48_hour_deadline(officer, firearm):
     item = firearm()
-    officer.post(f"/api/v1/items/{item}/status", json={
-        "status": "stolen", "date": "2026-11-04", "police_report": "APD-1", "atf_incident": "I-1",
-        "discovered_at": "2026-11-04T08:00:00Z"})
+    officer.post(
+        f"/api/v1/items/{item}/status",
+        json={
+            "status": "stolen",
+            "date": "2026-11-04",
+            "police_report": "APD-1",
+            "atf_incident": "I-1",
+            "discovered_at": "2026-11-04T08:00:00Z",
+        },
+    )
     [theft] = officer.get("/api/v1/signals").get_json()["thefts"]
     assert theft["item_id"] == item and theft["deadline"] == "2026-11-06T08:00:00+00:00" and theft["overdue"] is True
 
@@ -78,7 +91,10 @@ def test_a_trace_request_answers_with_source_and_disposition(officer, world, fir
     assert answer["received_at"] and len(answer["items"]) == 1
     [found] = answer["items"]
     assert found["acquisition"]["source"]["ffl"] == "987654078A00001"
-    assert found["disposition"]["transferee"]["name"] == "Jane Doe" and found["disposition"]["details"]["form_4473"] == "TX-900"
+    assert (
+        found["disposition"]["transferee"]["name"] == "Jane Doe"
+        and found["disposition"]["details"]["form_4473"] == "TX-900"
+    )
 
 
 def test_a_trace_shows_private_persons_only_to_readers_of_personal_data(api_as, officer, world, firearm):

@@ -1,5 +1,6 @@
 """The custody state table, as pure rules: table-driven checks of what may follow what, and the
 README's rendering of the table, which must be the code's."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,15 +11,22 @@ import pytest
 from registry.custody import states
 
 DAY = date(2026, 11, 10)
-HELD = states.Custody(status="in_custody", holder_party_id="us", holder_kind="licensee", acquired=True,
-                      acquired_on=DAY, last_date=DAY)
+HELD = states.Custody(
+    status="in_custody", holder_party_id="us", holder_kind="licensee", acquired=True, acquired_on=DAY, last_date=DAY
+)
 
 
 def at(state: str) -> states.Custody:
     status = "disposed" if state.startswith("disposed") else state
     kind = {"disposed_to_licensee": "licensee", "disposed_to_non_licensee": "person"}.get(state, "licensee")
-    return states.Custody(status=status, holder_party_id="holder", holder_kind=kind, acquired=state != "registered",
-                          acquired_on=DAY, last_date=DAY)
+    return states.Custody(
+        status=status,
+        holder_party_id="holder",
+        holder_kind=kind,
+        acquired=state != "registered",
+        acquired_on=DAY,
+        last_date=DAY,
+    )
 
 
 def step(event: str) -> states.Step:
@@ -38,16 +46,19 @@ def test_every_cell_of_the_table_is_what_the_service_enforces(kind, state, event
     assert (refused is None) is allowed, (kind, state, event, refused and refused.code)
 
 
-@pytest.mark.parametrize("state, event, code", [
-    ("registered", "disposed", "not_acquired"),
-    ("in_custody", "acquired", "already_held"),
-    ("in_custody", "transferred", "firearm_not_transferable"),
-    ("disposed_to_non_licensee", "disposed", "item_disposed"),
-    ("stolen", "disposed", "item_stolen"),
-    ("destroyed", "acquired", "item_destroyed"),
-    ("in_custody", "recovered", "invalid_transition"),
-    ("disposed_to_licensee", "stolen", "invalid_transition"),
-])
+@pytest.mark.parametrize(
+    "state, event, code",
+    [
+        ("registered", "disposed", "not_acquired"),
+        ("in_custody", "acquired", "already_held"),
+        ("in_custody", "transferred", "firearm_not_transferable"),
+        ("disposed_to_non_licensee", "disposed", "item_disposed"),
+        ("stolen", "disposed", "item_stolen"),
+        ("destroyed", "acquired", "item_destroyed"),
+        ("in_custody", "recovered", "invalid_transition"),
+        ("disposed_to_licensee", "stolen", "invalid_transition"),
+    ],
+)
 def test_a_firearm_refusal_names_why(state, event, code):
     with pytest.raises(states.Refusal) as refused:
         states.check("firearm", at(state), step(event))

@@ -1,5 +1,6 @@
 """Recall fixtures: the recall service, the supply factory that builds the products, the refusal
 check, and a small product line whose population under each basis is known."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -7,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from registry.errors import RegistryError
-
 from registry.ledger.runtime import reader
 from registry.recalls.runtime import recalls
 from registry.supply.runtime import supply
@@ -32,7 +32,8 @@ def size(ctx):
 
 @pytest.fixture
 def refused(size):
-    """refused("code", action): the action raises a registry error (its domain's, or a field's) with that code and appends nothing."""
+    """refused("code", action): the action raises a registry error (its domain's, or a field's) with
+    that code and appends nothing."""
     return refusal(size, RegistryError)
 
 
@@ -48,11 +49,22 @@ def line(make):
     def housing(serial, lot, at):
         return make.item(housing_part, serial, at=at, lots=[{"lot_id": lot.id, "quantity": "0.5", "location": "RAW"}])
 
-    housings = [housing("H-1", faulty, hour(1)), housing("H-2", good, hour(2)), housing("H-3", faulty, hour(3)),
-                housing("H-4", good, hour(50))]
+    housings = [
+        housing("H-1", faulty, hour(1)),
+        housing("H-2", good, hour(2)),
+        housing("H-3", faulty, hour(3)),
+        housing("H-4", good, hour(50)),
+    ]
     units = [make.item(unit_part, f"U-{n}", at=hour(1)) for n in range(1, 5)]
     make.install(units[0], housings[0], hour(5))
     make.install(units[1], housings[1], hour(5))
     make.install(units[3], housings[3], hour(50))
-    return SimpleNamespace(resin=resin, faulty=faulty, good=good, housing_part=housing_part, unit_part=unit_part,
-                           housings=housings, units=units)
+    return SimpleNamespace(
+        resin=resin,
+        faulty=faulty,
+        good=good,
+        housing_part=housing_part,
+        unit_part=unit_part,
+        housings=housings,
+        units=units,
+    )

@@ -3,6 +3,7 @@
 Usage: python append_worker.py WORKER_ID COUNT BATCH   (instance and database from the environment)
 Prints "ready" once the app is up and "done" at the end; each batch is one ledger append.
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,10 @@ def main(worker: str, count: int, batch: int) -> None:
         service = ledger()
         print("ready", flush=True)
         for start in range(0, count, batch):
-            events = [NewEvent("item.noted", {"worker": worker, "n": str(n)}, item=f"w{worker}-{n % 5}")
-                      for n in range(start, min(start + batch, count))]
+            events = [
+                NewEvent("item.noted", {"worker": worker, "n": str(n)}, item=f"w{worker}-{n % 5}")
+                for n in range(start, min(start + batch, count))
+            ]
             service.append(events, actor=f"worker:{worker}", now=datetime.now(timezone.utc))
     print("done", flush=True)
 

@@ -1,4 +1,5 @@
 """Test helpers: build ledgers through the service, and act as an attacker with database rights."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,10 +27,12 @@ def drop_append_only_triggers() -> None:
         for name in names:
             connection.execute(text(f'DROP TRIGGER "{name}"'))
     else:
-        rows = connection.execute(text(
-            "SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
-            "WHERE NOT tgisinternal AND relname LIKE 'ledger_%' AND relnamespace = current_schema()::regnamespace"
-        )).all()
+        rows = connection.execute(
+            text(
+                "SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+                "WHERE NOT tgisinternal AND relname LIKE 'ledger_%' AND relnamespace = current_schema()::regnamespace"
+            )
+        ).all()
         for trigger, table in rows:
             connection.execute(text(f'DROP TRIGGER "{trigger}" ON "{table}"'))
     db.session.commit()

@@ -1,4 +1,5 @@
 """Ledger HTTP API: checkpoint, entries, proofs that verify, and problem+json for bad parameters."""
+
 from __future__ import annotations
 
 import base64
@@ -51,21 +52,34 @@ def test_inclusion_proof_at_an_older_size_carries_that_checkpoint(filled, client
 
 def test_consistency_proof_links_two_checkpoint_roots(filled, client):
     body = client.get("/api/v1/ledger/proofs/consistency?from=6&to=21").get_json()
-    merkle.verify_consistency(6, 21, unb64(body["proof"]), base64.b64decode(body["root_from"]),
-                              base64.b64decode(body["root_to"]))
+    merkle.verify_consistency(
+        6, 21, unb64(body["proof"]), base64.b64decode(body["root_from"]), base64.b64decode(body["root_to"])
+    )
 
 
-@pytest.mark.parametrize("url, field", [
-    ("/api/v1/ledger/proofs/inclusion", "index"),
-    ("/api/v1/ledger/proofs/inclusion?index=x", "index"),
-    ("/api/v1/ledger/proofs/inclusion?index=-1", "index"),
-    ("/api/v1/ledger/proofs/inclusion?index=1&size=0", "size"),
-    ("/api/v1/ledger/proofs/consistency?to=5", "from"),
-    ("/api/v1/ledger/proofs/consistency?from=0", "from"),
-    ("/api/v1/ledger/proofs/consistency?from=1&to=1e3", "to"),
-    ("/api/v1/ledger/entries/abc", "index"),
-], ids=["missing", "not-a-number", "negative", "size-zero", "from-missing", "from-zero", "exponent",
-        "entry-not-a-number"])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/v1/ledger/proofs/inclusion", "index"),
+        ("/api/v1/ledger/proofs/inclusion?index=x", "index"),
+        ("/api/v1/ledger/proofs/inclusion?index=-1", "index"),
+        ("/api/v1/ledger/proofs/inclusion?index=1&size=0", "size"),
+        ("/api/v1/ledger/proofs/consistency?to=5", "from"),
+        ("/api/v1/ledger/proofs/consistency?from=0", "from"),
+        ("/api/v1/ledger/proofs/consistency?from=1&to=1e3", "to"),
+        ("/api/v1/ledger/entries/abc", "index"),
+    ],
+    ids=[
+        "missing",
+        "not-a-number",
+        "negative",
+        "size-zero",
+        "from-missing",
+        "from-zero",
+        "exponent",
+        "entry-not-a-number",
+    ],
+)
 def test_bad_parameters_answer_400_problem_json_naming_the_field(filled, client, url, field):
     response = client.get(url)
     assert response.status_code == 400
@@ -75,11 +89,15 @@ def test_bad_parameters_answer_400_problem_json_naming_the_field(filled, client,
     assert problem["type"] == "urn:serial-ledger:problem:invalid_parameter" and problem["status"] == 400
 
 
-@pytest.mark.parametrize("url, field", [
-    ("/api/v1/ledger/proofs/inclusion?index=5&size=99", "size"),
-    ("/api/v1/ledger/proofs/inclusion?index=5&size=5", "index"),
-    ("/api/v1/ledger/proofs/consistency?from=9&to=5", "from"),
-], ids=["beyond-size", "index-not-below-size", "from-after-to"])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/v1/ledger/proofs/inclusion?index=5&size=99", "size"),
+        ("/api/v1/ledger/proofs/inclusion?index=5&size=5", "index"),
+        ("/api/v1/ledger/proofs/consistency?from=9&to=5", "from"),
+    ],
+    ids=["beyond-size", "index-not-below-size", "from-after-to"],
+)
 def test_sizes_the_ledger_does_not_have_answer_422_naming_the_field(filled, client, url, field):
     """Well-formed numbers the ledger cannot answer for: the document's schema allows them, the
     present state refuses them."""

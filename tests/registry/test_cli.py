@@ -1,4 +1,5 @@
 """flask ledger proof / checkpoint / export / init, checked with the standalone auditor's tool."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def audit_cli(*args):
-    return subprocess.run([sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "audit", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_proof_receipt_verifies_offline(ctx, runner, clock, tmp_path):
@@ -39,6 +39,7 @@ def test_a_receipt_with_a_changed_body_is_invalid(ctx, runner, clock, tmp_path):
     lines = text_.split("\n")
     extra = [i for i, line in enumerate(lines) if line.startswith("extra ")][0]
     import base64
+
     body = base64.b64decode(lines[extra][6:]).replace(b"event 1", b"event 9")
     lines[extra] = "extra " + base64.b64encode(body).decode()
     receipt = tmp_path / "changed.tlog-proof"
@@ -69,6 +70,7 @@ def test_export_verifies_with_the_standalone_verifier(ctx, runner, clock, tmp_pa
 
 def test_export_verified_with_a_foreign_key_fails(ctx, runner, clock, tmp_path):
     from audit import note
+
     runner.invoke(args=["ledger", "export", str(tmp_path / "out")])
     _, other = note.generate_key(log_key().origin)
     checked = audit_cli("verify", str(tmp_path / "out"), "--vkey", other)
@@ -95,6 +97,7 @@ def test_init_refuses_a_new_key_for_a_ledger_with_entries(ctx, clock):
     ctx.extensions.pop("ledger_key", None)
     import click
     import pytest
+
     with pytest.raises(click.ClickException, match="restore the key"):
         initialise(ctx, demo=False, now=clock)
     assert not Path(ctx.config["LEDGER_KEY_FILE"]).exists()
@@ -111,8 +114,14 @@ def test_demo_data_loads_once_and_verifies(ctx, runner, clock):
 
 def test_sqlite_instance_runs_in_wal_mode(tmp_path, clock):
     from registry import create_app
-    app = create_app({"TESTING": True, "REGISTRY_INSTANCE": str(tmp_path / "wal"),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite3'}"})
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "REGISTRY_INSTANCE": str(tmp_path / "wal"),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+        }
+    )
     with app.app_context():
         initialise(app, demo=False, now=clock)
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -129,20 +138,57 @@ def test_verifying_an_export_without_a_trusted_key_says_it_proves_only_self_cons
 
 def test_two_inits_started_together_write_one_genesis_entry(tmp_path):
     import os
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-           "REGISTRY_INSTANCE": str(tmp_path / "fresh"), "FLASK_APP": "wsgi"}
-    runs = [subprocess.Popen([sys.executable, "-m", "flask", "init", "--demo"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "REGISTRY_INSTANCE": str(tmp_path / "fresh"),
+        "FLASK_APP": "wsgi",
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "init", "--demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    verify = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    verify = subprocess.run(
+        [sys.executable, "-m", "flask", "ledger", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     from registry import demo
-    reference = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'one.sqlite3'}", "REGISTRY_INSTANCE": str(tmp_path / "one")}
-    subprocess.run([sys.executable, "-m", "flask", "init", "--demo"], cwd=ROOT, env=reference, check=True,
-                   capture_output=True, timeout=120)
-    single = subprocess.run([sys.executable, "-m", "flask", "ledger", "verify"], cwd=ROOT, env=reference,
-                            capture_output=True, text=True, timeout=120).stdout.split(" entries")[0]
+
+    reference = {
+        **env,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'one.sqlite3'}",
+        "REGISTRY_INSTANCE": str(tmp_path / "one"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "init", "--demo"],
+        cwd=ROOT,
+        env=reference,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    single = subprocess.run(
+        [sys.executable, "-m", "flask", "ledger", "verify"],
+        cwd=ROOT,
+        env=reference,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.split(" entries")[0]
     assert verify.returncode == 0 and verify.stdout.startswith(single + " entries"), verify.stdout + verify.stderr
-    logins = (tmp_path / "fresh" / demo.DEMO_LOGINS_FILE)
+    logins = tmp_path / "fresh" / demo.DEMO_LOGINS_FILE
     assert logins.stat().st_mode & 0o777 == 0o600 and len(logins.read_text().splitlines()) == len(demo.DEMO_ROLES)

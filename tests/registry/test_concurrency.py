@@ -1,4 +1,5 @@
 """Many processes append at once; a process killed mid-append leaves whole batches only."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,7 @@ WORKER = Path(__file__).with_name("append_worker.py")
 
 
 def worker_env(app) -> dict:
-    return {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "REGISTRY_INSTANCE": app.instance_path}
+    return {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REGISTRY_INSTANCE": app.instance_path}
 
 
 def verify(app):
@@ -31,8 +31,16 @@ def verify(app):
 
 @pytest.mark.slow
 def test_four_processes_appending_250_events_each_never_fork_the_chain(ctx):
-    workers = [subprocess.Popen([sys.executable, str(WORKER), str(n), "250", "1"], env=worker_env(ctx),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(4)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(n), "250", "1"],
+            env=worker_env(ctx),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
     for worker in workers:
         out, err = worker.communicate(timeout=600)
         assert worker.returncode == 0, err
@@ -48,8 +56,13 @@ def test_four_processes_appending_250_events_each_never_fork_the_chain(ctx):
 @pytest.mark.slow
 def test_a_process_killed_mid_append_leaves_whole_batches_that_verify(ctx):
     batch = 40
-    with subprocess.Popen([sys.executable, str(WORKER), "k", "1000000", str(batch)], env=worker_env(ctx),
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as worker:
+    with subprocess.Popen(
+        [sys.executable, str(WORKER), "k", "1000000", str(batch)],
+        env=worker_env(ctx),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as worker:
         assert worker.stdout.readline().strip() == "ready"
         deadline = time.monotonic() + 120
         while ledger().size() < 1 + 5 * batch and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """Errors reach clients as problem+json on the API and as a page elsewhere, never as a stack trace."""
+
 from __future__ import annotations
 
 from registry.auth.permissions import public

@@ -1,4 +1,5 @@
 """Appending: numbering, hash chain, item chains, signed checkpoints, refusals that change nothing."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,15 @@ def test_batch_gets_consecutive_indexes_chained_by_prev(ctx, clock):
 
 def test_item_prev_links_each_event_to_the_items_previous_one(ctx, clock):
     service = ledger()
-    service.append([NewEvent("item.noted", {}, item="a"), NewEvent("item.noted", {}, item="b"),
-                    NewEvent("item.noted", {}, item="a")], actor="user:1", now=clock)
+    service.append(
+        [
+            NewEvent("item.noted", {}, item="a"),
+            NewEvent("item.noted", {}, item="b"),
+            NewEvent("item.noted", {}, item="a"),
+        ],
+        actor="user:1",
+        now=clock,
+    )
     later = service.append([NewEvent("item.noted", {}, item="b")], actor="user:1", now=clock)
     assert [e.event["item_prev"] for e in service.item_history("a")] == [None, 1]
     assert later.entries[0].event["item_prev"] == 2
@@ -57,11 +65,15 @@ def test_every_append_signs_a_checkpoint_over_the_new_root(ctx, clock):
     assert opened.root == merkle.root(all_leaves())
 
 
-@pytest.mark.parametrize("event, message", [
-    (NewEvent("Item Registered", {}), "dotted lower-case"),
-    (NewEvent("item.noted", {"amount": 1.5}), "not storable"),
-    (NewEvent("item.noted", {}, item="has space"), "item reference"),
-], ids=["bad-type", "float-amount", "bad-item-ref"])
+@pytest.mark.parametrize(
+    "event, message",
+    [
+        (NewEvent("Item Registered", {}), "dotted lower-case"),
+        (NewEvent("item.noted", {"amount": 1.5}), "not storable"),
+        (NewEvent("item.noted", {}, item="has space"), "item reference"),
+    ],
+    ids=["bad-type", "float-amount", "bad-item-ref"],
+)
 def test_a_bad_event_appends_nothing_of_its_batch(ctx, clock, event, message):
     service = ledger()
     with pytest.raises(EventError, match=message):
@@ -75,20 +87,24 @@ def test_a_failing_transaction_leaves_no_entry_node_or_checkpoint(ctx, clock):
     before = (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all()))
     with pytest.raises(RuntimeError, match="boom"):
         from registry.ledger.locking import write_transaction
+
         with write_transaction(db.session):
             service.append([NewEvent("item.noted", {})] * 4, actor="user:1", now=clock)
             raise RuntimeError("boom")
     assert (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all())) == before
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_entry SET body = body",
-    "DELETE FROM ledger_entry",
-    "UPDATE ledger_node SET hash = hash",
-    "DELETE FROM ledger_node",
-    "UPDATE ledger_checkpoint SET note = note",
-    "DELETE FROM ledger_checkpoint",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entry SET body = body",
+        "DELETE FROM ledger_entry",
+        "UPDATE ledger_node SET hash = hash",
+        "DELETE FROM ledger_node",
+        "UPDATE ledger_checkpoint SET note = note",
+        "DELETE FROM ledger_checkpoint",
+    ],
+)
 def test_triggers_refuse_changes_to_ledger_tables(ctx, clock, statement):
     append_single_events(4, clock)
     with pytest.raises(DBAPIError, match="append-only"):
@@ -111,18 +127,24 @@ def test_proofs_from_stored_nodes_equal_proofs_from_all_leaves(ctx, clock):
 
 
 def test_entry_event_round_trips_through_json(ctx, clock):
-    entry = ledger().append([NewEvent("item.noted", {"list": ["1", "2"], "flag": True})],
-                            actor="user:1", now=clock).entries[0]
+    entry = (
+        ledger()
+        .append([NewEvent("item.noted", {"list": ["1", "2"], "flag": True})], actor="user:1", now=clock)
+        .entries[0]
+    )
     assert json.loads(entry.body)["payload"] == {"list": ["1", "2"], "flag": True}
 
 
 def test_a_batch_of_appends_signs_one_checkpoint_and_verifies(ctx, clock):
     from registry.ledger.checks import verify_stored_ledger
+
     service = ledger()
     checkpoints_before = db.session.scalar(select(db.func.count()).select_from(LedgerCheckpoint))
     with service.batch(now=clock):
         for number in range(25):
-            service.append([NewEvent("item.noted", {"n": number}, item=f"item-{number % 4}")], actor="user:t", now=clock)
+            service.append(
+                [NewEvent("item.noted", {"n": number}, item=f"item-{number % 4}")], actor="user:t", now=clock
+            )
     assert service.size() == 26
     assert db.session.scalar(select(db.func.count()).select_from(LedgerCheckpoint)) == checkpoints_before + 1
     history = service.item_history("item-1")

@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models declare, on every engine."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

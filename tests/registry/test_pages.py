@@ -1,4 +1,5 @@
 """The pages a newcomer sees after `make run`: overview, ledger list, an entry with its proof."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -51,6 +52,7 @@ def test_entry_page_flags_a_proof_that_no_longer_matches_the_signed_checkpoint(c
     from registry.extensions import db
     from registry.ledger.models import LedgerNode, node_key
     from tests.registry.helpers import append_single_events, drop_append_only_triggers
+
     append_single_events(6, clock)
     drop_append_only_triggers()
     db.session.execute(update(LedgerNode).where(LedgerNode.node_key == node_key(1, 1)).values(hash=b"\x09" * 32))

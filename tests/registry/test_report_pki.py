@@ -1,5 +1,6 @@
 """The development PKI that `init` makes for signing PDF reports: a CA and a document-signing
 certificate, keys 0600, never overwritten, and left alone when the operator brings their own."""
+
 from __future__ import annotations
 
 import stat
@@ -33,8 +34,9 @@ def test_init_writes_a_ca_and_a_document_signing_certificate(ctx, clock):
     assert list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [DOCUMENT_SIGNING]
     assert not certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
-    assert {name: mode(folder / name) for name in ("report-signing.p12", "report-ca.key", "report-signing.pass")} == \
-        dict.fromkeys(("report-signing.p12", "report-ca.key", "report-signing.pass"), 0o600)
+    assert {
+        name: mode(folder / name) for name in ("report-signing.p12", "report-ca.key", "report-signing.pass")
+    } == dict.fromkeys(("report-signing.p12", "report-ca.key", "report-signing.pass"), 0o600)
 
 
 def test_a_second_init_keeps_the_certificate(ctx, clock):
@@ -56,10 +58,17 @@ def test_the_pkcs12_opens_only_with_its_password(tmp_path):
 def test_an_operators_own_certificate_elsewhere_means_no_development_one(tmp_path, clock):
     from registry import create_app
     from registry.extensions import db
+
     own = tmp_path / "elsewhere" / "company.p12"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
-                      "REGISTRY_INSTANCE": str(tmp_path / "instance"), "LEDGER_ORIGIN": "pki.example/log",
-                      "REPORT_SIGNING_P12": str(own)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+            "REGISTRY_INSTANCE": str(tmp_path / "instance"),
+            "LEDGER_ORIGIN": "pki.example/log",
+            "REPORT_SIGNING_P12": str(own),
+        }
+    )
     with app.app_context():
         initialise(app, demo=False, now=clock)
         db.session.remove()

@@ -4,6 +4,7 @@ Each test builds a ledger of single-event appends (one checkpoint per entry), dr
 triggers, makes one kind of change, and expects `flask ledger verify` and `python -m audit verify`
 on an export of the tampered database to fail, naming the first bad entry.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,11 @@ def export_verdict(app, tmp_path, *extra):
     assert app.test_cli_runner().invoke(args=["ledger", "export", str(folder)]).exit_code == 0
     completed = subprocess.run(
         [sys.executable, "-m", "audit", "verify", str(folder), "--vkey", log_key().vkey, *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return completed.returncode, completed.stdout + completed.stderr
 
 
@@ -89,8 +94,11 @@ def test_two_swapped_rows_are_caught(tampered, tmp_path):
     values = {i: (rows[i].body, rows[i].leaf_hash, rows[i].event_type, rows[i].item_ref) for i in rows}
     for here, there in ((3, 9), (9, 3)):
         body, leaf, kind, item = values[there]
-        db.session.execute(update(LedgerEntry).where(LedgerEntry.entry_index == here)
-                           .values(body=body, leaf_hash=leaf, event_type=kind, item_ref=item))
+        db.session.execute(
+            update(LedgerEntry)
+            .where(LedgerEntry.entry_index == here)
+            .values(body=body, leaf_hash=leaf, event_type=kind, item_ref=item)
+        )
     db.session.commit()
     assert_caught(app_verdict(tampered), 3, "body")
     assert_caught(export_verdict(tampered, tmp_path), 3, "body")
@@ -99,11 +107,21 @@ def test_two_swapped_rows_are_caught(tampered, tmp_path):
 def forge_next_entry() -> bytes:
     """Insert a well-formed entry after the last one, as the app would have, but without the lock or key."""
     prev = db.session.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == ENTRIES))
-    forged = canonical_bytes({"v": 1, "index": ENTRIES + 1, "prev": prev.hex(), "type": "item.noted",
-                              "time": "2026-11-25T10:00:00.000000Z", "actor": "user:test", "payload": {}})
-    db.session.execute(text("INSERT INTO ledger_entry (entry_index, body, leaf_hash, event_type) "
-                            "VALUES (:i, :b, :h, 'item.noted')"),
-                       {"i": ENTRIES + 1, "b": forged, "h": merkle.leaf_hash(forged)})
+    forged = canonical_bytes(
+        {
+            "v": 1,
+            "index": ENTRIES + 1,
+            "prev": prev.hex(),
+            "type": "item.noted",
+            "time": "2026-11-25T10:00:00.000000Z",
+            "actor": "user:test",
+            "payload": {},
+        }
+    )
+    db.session.execute(
+        text("INSERT INTO ledger_entry (entry_index, body, leaf_hash, event_type) VALUES (:i, :b, :h, 'item.noted')"),
+        {"i": ENTRIES + 1, "b": forged, "h": merkle.leaf_hash(forged)},
+    )
     frontier = merkle.Frontier()
     for leaf in db.session.scalars(select(LedgerEntry.leaf_hash).order_by(LedgerEntry.entry_index)):
         completed = frontier.append(leaf)
@@ -122,13 +140,21 @@ def test_a_forged_row_appended_without_the_key_is_caught(tampered, tmp_path):
 
 def test_a_forged_row_with_a_checkpoint_signed_by_another_key_is_caught(tampered, tmp_path):
     from audit import checkpoint, note
+
     forge_next_entry()
     leaves = list(db.session.scalars(select(LedgerEntry.leaf_hash).order_by(LedgerEntry.entry_index)))
     attacker_skey, _ = note.generate_key(log_key().origin)
     forged_note = checkpoint.sign_checkpoint(
-        checkpoint.Checkpoint(origin=log_key().origin, size=len(leaves), root=merkle.root(leaves)), attacker_skey)
-    db.session.add(LedgerCheckpoint(tree_size=len(leaves), root_hash=merkle.root(leaves), note=forged_note,
-                                    signed_at=db.session.scalar(select(LedgerCheckpoint.signed_at).limit(1))))
+        checkpoint.Checkpoint(origin=log_key().origin, size=len(leaves), root=merkle.root(leaves)), attacker_skey
+    )
+    db.session.add(
+        LedgerCheckpoint(
+            tree_size=len(leaves),
+            root_hash=merkle.root(leaves),
+            note=forged_note,
+            signed_at=db.session.scalar(select(LedgerCheckpoint.signed_at).limit(1)),
+        )
+    )
     db.session.commit()
     assert_caught(app_verdict(tampered), ENTRIES + 1, "signature")
     assert_caught(export_verdict(tampered, tmp_path), ENTRIES + 1, "signature")
@@ -137,6 +163,7 @@ def test_a_forged_row_with_a_checkpoint_signed_by_another_key_is_caught(tampered
 def rehash_from(start: int, mutate) -> None:
     """Rewrite entry `start` with `mutate(event)` and recompute every later leaf, link and node."""
     import json
+
     bodies = list(db.session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.entry_index)))
     leaves = []
     frontier = merkle.Frontier()
@@ -149,8 +176,11 @@ def rehash_from(start: int, mutate) -> None:
         if index >= start:
             event["prev"] = leaves[-1].hex() if leaves else None
             body = canonical_bytes(event)
-            db.session.execute(update(LedgerEntry).where(LedgerEntry.entry_index == index)
-                               .values(body=body, leaf_hash=merkle.leaf_hash(body)))
+            db.session.execute(
+                update(LedgerEntry)
+                .where(LedgerEntry.entry_index == index)
+                .values(body=body, leaf_hash=merkle.leaf_hash(body))
+            )
         leaves.append(merkle.leaf_hash(body))
         nodes += [{"node_key": node_key(level, i), "hash": h} for level, i, h in frontier.append(leaves[-1])]
     db.session.execute(LedgerNode.__table__.insert(), nodes)
@@ -187,6 +217,7 @@ def test_an_append_on_top_of_a_forged_row_is_refused(tampered, clock):
     from registry.ledger.events import NewEvent
     from registry.ledger.runtime import ledger
     from registry.ledger.service import LedgerIntegrityError
+
     forge_next_entry()
     db.session.commit()
     with pytest.raises(LedgerIntegrityError, match="not the one last signed"):

@@ -1,5 +1,6 @@
 """The renderer fetches only a report's own resources: no request leaves the machine and no file
 outside the report templates is read, whatever the HTML asks for."""
+
 from __future__ import annotations
 
 import http.server
@@ -39,11 +40,13 @@ def listener():
 
 def test_nothing_outside_the_report_is_fetched(listener):
     url, hits = listener
-    html = (f'<html><head><link rel="stylesheet" href="{url}/style.css">'
-            f'<style>@import url("{url}/more.css"); @font-face {{ font-family: X; src: url("{url}/x.ttf"); }}'
-            f'p {{ background: url("{url}/bg.png"); }}</style></head>'
-            f'<body><p>report</p><img src="{url}/logo.png"><img src="file:///etc/hostname">'
-            f'<img src="../../registry/config.py"></body></html>')
+    html = (
+        f'<html><head><link rel="stylesheet" href="{url}/style.css">'
+        f'<style>@import url("{url}/more.css"); @font-face {{ font-family: X; src: url("{url}/x.ttf"); }}'
+        f'p {{ background: url("{url}/bg.png"); }}</style></head>'
+        f'<body><p>report</p><img src="{url}/logo.png"><img src="file:///etc/hostname">'
+        f'<img src="../../registry/config.py"></body></html>'
+    )
     rendered = pdf.render_html(html, BASE)
     assert rendered.pages == 1 and rendered.pdf.startswith(b"%PDF-")
     assert hits == []

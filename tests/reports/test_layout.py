@@ -1,6 +1,7 @@
 """The prelaid table layout: properties over random rows and columns. Every word lands in its column
 (at the column's start, within a few font units, and never wider than it), rows keep their order and
 their words, and no page holds more lines than it has room for."""
+
 from __future__ import annotations
 
 import re
@@ -14,23 +15,40 @@ from registry.reports.service import TEMPLATE_FOLDER
 FONT = layout.metrics(str(tablefont.TARGET), tuple(tablefont.LADDER))  # the rows' face, as the service uses it
 BOLD = layout.metrics(str(TEMPLATE_FOLDER / "fonts" / "DejaVuSans-Bold.ttf"))  # the column heads' face
 SPACE_RUN = re.compile("[" + "".join(FONT.spaces) + "]+")
-words = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.,/#()'", min_size=1,
-                max_size=40)
+words = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.,/#()'", min_size=1, max_size=40
+)
 cell = st.lists(words, max_size=6).map(" ".join)
 
 
 def geometry(first_lines: int, page_lines: int) -> layout.Geometry:
-    return layout.Geometry(size_pt=7, line_mm=3.2, padding_mm=0.8, first_mm=first_lines * 3.2 + 0.1,
-                           page_mm=page_lines * 3.2 + 0.1, closing_mm=3 * 3.2)
+    return layout.Geometry(
+        size_pt=7,
+        line_mm=3.2,
+        padding_mm=0.8,
+        first_mm=first_lines * 3.2 + 0.1,
+        page_mm=page_lines * 3.2 + 0.1,
+        closing_mm=3 * 3.2,
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(widths=st.lists(st.integers(min_value=8, max_value=40), min_size=1, max_size=5),
-       data=st.data(), first=st.integers(min_value=2, max_value=12), page=st.integers(min_value=4, max_value=20))
+@given(
+    widths=st.lists(st.integers(min_value=8, max_value=40), min_size=1, max_size=5),
+    data=st.data(),
+    first=st.integers(min_value=2, max_value=12),
+    page=st.integers(min_value=4, max_value=20),
+)
 def test_rows_keep_their_words_columns_and_order(widths, data, first, page):
     columns = [layout.Column(f"c{n}", f"C{n}", float(w)) for n, w in enumerate(widths)]
-    rows = data.draw(st.lists(st.tuples(st.lists(cell, min_size=len(widths), max_size=len(widths)),
-                                        st.sampled_from(["", "alt", "corrected"])), max_size=25))
+    rows = data.draw(
+        st.lists(
+            st.tuples(
+                st.lists(cell, min_size=len(widths), max_size=len(widths)), st.sampled_from(["", "alt", "corrected"])
+            ),
+            max_size=25,
+        )
+    )
     shape = geometry(first, page)
     sheets = layout.lay_out(rows, columns, FONT, shape)
     starts = layout.column_starts(columns, FONT, shape)
@@ -104,6 +122,7 @@ def test_the_committed_table_face_is_the_one_the_module_builds():
 
 def test_the_table_face_is_dejavu_sans_with_wide_blanks_under_its_own_name():
     from fontTools.ttLib import TTFont
+
     table, source = TTFont(str(tablefont.TARGET)), TTFont(str(tablefont.SOURCE))
     names = {record.toUnicode() for record in table["name"].names if record.nameID in (1, 3, 4, 6, 16)}
     assert not any("Vera" in name or "Bitstream" in name for name in names)  # the licence's condition

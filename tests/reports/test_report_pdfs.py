@@ -1,6 +1,7 @@
 """The signed PDFs themselves: every report type renders with its key content and a sane first page,
 pyHanko accepts the signature against the development CA, the evidence verifies with the standalone
 verifier, and a flipped byte, an incremental update or a swapped evidence file is each caught."""
+
 from __future__ import annotations
 
 import io
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from sqlalchemy import select
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.generic import pdf_string
@@ -21,6 +21,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
 
 from audit.report import EVIDENCE_NAME, outside_event_loop, verify_report
 from registry.custody.models import Item
@@ -36,14 +37,37 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 # What each demo report must show (found by text extraction), besides its footer.
 KEY_CONTENT = {
-    "item_certificate": ["Custody certificate: BXR-4471", "Custody events", "9x19mm Parabellum", "TX-2026-000123",
-                         "Jane Doe", "Component tree"],
-    "bound_book": ["Description of firearm", "Receipt", "Disposition", "BXR-4471", "BXR-4472", "RFL-20931",
-                   "Riverside Sporting Goods", "TX-2026-000", "corr.", "orig."],
+    "item_certificate": [
+        "Custody certificate: BXR-4471",
+        "Custody events",
+        "9x19mm Parabellum",
+        "TX-2026-000123",
+        "Jane Doe",
+        "Component tree",
+    ],
+    "bound_book": [
+        "Description of firearm",
+        "Receipt",
+        "Disposition",
+        "BXR-4471",
+        "BXR-4472",
+        "RFL-20931",
+        "Riverside Sporting Goods",
+        "TX-2026-000",
+        "corr.",
+        "orig.",
+    ],
     "trace_response": ["Trace request response: serial BXR-4472", "T20261124-0042", "DA-38", "TX-2026-000131"],
     "theft_loss": ["ATF Form 3310.11", "RFL-20931", "T-2026-118842", "APD-2026-0533", "Theft", ".308 Win"],
-    "multiple_sale": ["ATF Form 3310.4", "BXR-4471", "BXR-4472", "Jane Doe", "driver licence, TX 12345678",
-                      "TX-2026-000123", "Riverside Sporting Goods"],
+    "multiple_sale": [
+        "ATF Form 3310.4",
+        "BXR-4471",
+        "BXR-4472",
+        "Jane Doe",
+        "driver licence, TX 12345678",
+        "TX-2026-000123",
+        "Riverside Sporting Goods",
+    ],
     "recall_campaign": ["26E-041", "Involved components", "Kestrel Polymers", "Holders", "WF200-00002", "66.7 %"],
     "ledger_verification": ["VALID: every check passed", "What was checked", "coverage", "passed on"],
 }
@@ -80,8 +104,9 @@ def test_the_pdf_is_pdf_a_3b_with_the_evidence_as_an_associated_file(issued):
         assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
         spec = document.Root.AF[0]
         assert str(spec.F) == EVIDENCE_NAME and spec.AFRelationship == "/Data"
-        fonts = {str(font.get("/BaseFont")) for page in document.pages
-                 for font in page.Resources.get("/Font", {}).values()}
+        fonts = {
+            str(font.get("/BaseFont")) for page in document.pages for font in page.Resources.get("/Font", {}).values()
+        }
         assert fonts and all("Report-Sans" in name or "Report-Mono" in name for name in fonts)  # DejaVu
         for page in document.pages:
             for font in page.Resources.get("/Font", {}).values():
@@ -94,7 +119,8 @@ def test_pyhanko_accepts_the_signature_against_the_development_ca(issued, trust)
     roots = [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(trust, multiple=True)]
     signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     status = outside_event_loop(  # pyHanko runs its own event loop; the browser tests may have one running
-        lambda: validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False)))
+        lambda: validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
+    )
     assert status.bottom_line and status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert set(status.signing_cert.extended_key_usage_value.native) & {"1.3.6.1.5.5.7.3.36", "document_signing"}
@@ -106,11 +132,17 @@ def test_the_standalone_verifier_accepts_the_report_and_its_evidence(issued, tru
     path, ca = tmp_path / "report.pdf", tmp_path / "ca.pem"
     path.write_bytes(data)
     ca.write_bytes(trust)
-    run = subprocess.run([sys.executable, "-m", "audit", "verify-report", str(path), "--trust", str(ca),
-                          "--vkey", vkey], capture_output=True, text=True, cwd=PROJECT)
+    run = subprocess.run(
+        [sys.executable, "-m", "audit", "verify-report", str(path), "--trust", str(ca), "--vkey", vkey],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert f"{report.evidence_entries} ledger entries proved against checkpoint size {report.checkpoint_size}" \
+    assert (
+        f"{report.evidence_entries} ledger entries proved against checkpoint size {report.checkpoint_size}"
         in run.stdout
+    )
     for check in ("signature", "trust", "coverage", "evidence", "checkpoint", "inclusion"):
         assert f"ok   {check}" in run.stdout
     assert "WARNING" not in run.stdout
@@ -120,15 +152,16 @@ def test_the_standalone_verifier_says_invalid_without_the_trust_root(issued, tmp
     _, data = issued("trace_response")
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
-    run = subprocess.run([sys.executable, "-m", "audit", "verify-report", str(path)], capture_output=True, text=True,
-                         cwd=PROJECT)
+    run = subprocess.run(
+        [sys.executable, "-m", "audit", "verify-report", str(path)], capture_output=True, text=True, cwd=PROJECT
+    )
     assert run.returncode == 1
     assert "INVALID: trust: no trust root given" in run.stdout
 
 
 def _flip_stream_byte(data: bytes) -> bytes:
     offset = data.index(b"stream\n", len(data) // 3) + 40
-    return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]
+    return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
 
 
 def _incremental_update(data: bytes) -> bytes:
@@ -159,22 +192,37 @@ def _swapped_attachment_rewritten(data: bytes) -> bytes:
 
 def _swapped_attachment_appended(data: bytes) -> bytes:
     from pyhanko.pdf_utils import embed
+
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    embed.embed_file(writer, embed.FileSpec(file_spec_string=EVIDENCE_NAME, embedded_data=embed.EmbeddedFileObject
-                                            .from_file_data(writer, _altered_evidence(data))))
+    embed.embed_file(
+        writer,
+        embed.FileSpec(
+            file_spec_string=EVIDENCE_NAME,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(writer, _altered_evidence(data)),
+        ),
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-@pytest.mark.parametrize("tamper, check, reason", [
-    (_flip_stream_byte, "signature", "the signed bytes were changed"),
-    (_incremental_update, "coverage", "changed after signing"),
-    (_swapped_attachment_rewritten, "signature", ""),
-    (_swapped_attachment_appended, "coverage", "changed after signing"),
-    (lambda data: data + b"%%junk\n", "coverage", "changed after signing"),
-], ids=["flipped-byte", "incremental-update", "swapped-evidence-rewritten", "swapped-evidence-appended",
-        "appended-bytes"])
+@pytest.mark.parametrize(
+    "tamper, check, reason",
+    [
+        (_flip_stream_byte, "signature", "the signed bytes were changed"),
+        (_incremental_update, "coverage", "changed after signing"),
+        (_swapped_attachment_rewritten, "signature", ""),
+        (_swapped_attachment_appended, "coverage", "changed after signing"),
+        (lambda data: data + b"%%junk\n", "coverage", "changed after signing"),
+    ],
+    ids=[
+        "flipped-byte",
+        "incremental-update",
+        "swapped-evidence-rewritten",
+        "swapped-evidence-appended",
+        "appended-bytes",
+    ],
+)
 def test_tampering_is_detected_with_its_reason(issued, trust, vkey, tamper, check, reason):
     _, data = issued("item_certificate")
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
@@ -202,13 +250,25 @@ def busy_year(rctx):
     from registry.custody import bulk
     from registry.custody.models import Party
     from registry.custody.runtime import custody
+
     service = custody()
     dealer = db.session.scalar(select(Party).where(Party.name == "Riverside Sporting Goods"))
     maker = db.session.scalar(select(Party).where(Party.name == "Demo Arms Co."))
     if not db.session.scalar(select(Item.id).where(Item.serial == "YR-0000")):
-        rows = [{"kind": "firearm", "scheme": "firearm", "serial": f"YR-{n:04d}", "manufacturer": "Demo Arms Co.",
-                 "model": "DA-R", "type": "rifle", "caliber": ".308 Win", "source_ffl": maker.ffl,
-                 "acquired_on": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}"} for n in range(150)]
+        rows = [
+            {
+                "kind": "firearm",
+                "scheme": "firearm",
+                "serial": f"YR-{n:04d}",
+                "manufacturer": "Demo Arms Co.",
+                "model": "DA-R",
+                "type": "rifle",
+                "caliber": ".308 Win",
+                "source_ffl": maker.ffl,
+                "acquired_on": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            }
+            for n in range(150)
+        ]
         bulk.import_rows(service, rows, recipient_party_id=dealer.id, actor="test:reports", now=FIXED_NOW)
         db.session.commit()
     return {"date_from": "2025-01-01", "date_to": "2025-12-31", "licensee": dealer.id, "view": "both"}
@@ -227,7 +287,9 @@ def _check_numbered(data: bytes, pages: int, header: str, repeated: str, rows: s
 
 def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatch):
     import shutil
+
     from registry.reports import service
+
     templates = tmp_path / "templates" / "reports" / "pdf"
     shutil.copytree(service.TEMPLATE_FOLDER, templates)
     package = tmp_path / "registry" / "reports"
@@ -239,8 +301,12 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
     monkeypatch.setattr(service, "REPORTS_PACKAGE", package)
     original = service.template_revision()
     seen = {original}
-    for changed in (templates / "fonts" / "SerialLedgerTable.ttf", package / "layout.py", templates / "report.css",
-                    package / "types" / "bound_book.py"):
+    for changed in (
+        templates / "fonts" / "SerialLedgerTable.ttf",
+        package / "layout.py",
+        templates / "report.css",
+        package / "types" / "bound_book.py",
+    ):
         before = changed.read_bytes()
         changed.write_bytes(before + b"\n")
         seen.add(service.template_revision())
@@ -253,14 +319,24 @@ def test_the_ledger_verification_report_says_what_each_check_ran_over():
     from audit.verdict import Problem, Verdict
     from audit.verify import CHECKS
     from registry.reports.types.ledger_verification import ledger_check_rows
+
     rows = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399))
     assert [r["name"] for r in rows] == [name for name, _ in CHECKS]
     results = {r["name"]: r["result"] for r in rows}
     assert (results["chain"], results["node"], results["root"]) == (
-        "passed on 1,200 entries", "passed on 2,399 stored nodes", "passed on 1 signed checkpoint")
+        "passed on 1,200 entries",
+        "passed on 2,399 stored nodes",
+        "passed on 1 signed checkpoint",
+    )
     assert not any(r["failed"] for r in rows)
-    broken = ledger_check_rows(Verdict(entries=1200, checkpoints=1, nodes=2399,
-                                       problem=Problem("chain", "entry 41 does not name the leaf before it", 41)))
+    broken = ledger_check_rows(
+        Verdict(
+            entries=1200,
+            checkpoints=1,
+            nodes=2399,
+            problem=Problem("chain", "entry 41 does not name the leaf before it", 41),
+        )
+    )
     results = {r["name"]: r["result"] for r in broken}
     assert results["chain"] == "FAILED at entry 41: entry 41 does not name the leaf before it"
     assert results["leaf"] == "passed on entries 0 to 40; not checked beyond the problem"
@@ -270,16 +346,24 @@ def test_the_ledger_verification_report_says_what_each_check_ran_over():
     assert unchecked == {"not checked: the verification stopped at the problem"}
 
 
-@pytest.mark.parametrize("view, stated, shown, hidden", [
-    ("originals", "entries as first recorded", ["9mm", "orig."], ["9x19mm", "corr."]),  # orig.: corrected later
-    ("corrected", "entries with their corrections applied", ["9x19mm", "corr."], ["orig."]),
-    ("both", "original entries and, below each", ["9x19mm", "corr.", "orig."], []),
-])
+@pytest.mark.parametrize(
+    "view, stated, shown, hidden",
+    [
+        ("originals", "entries as first recorded", ["9mm", "orig."], ["9x19mm", "corr."]),  # orig.: corrected later
+        ("corrected", "entries with their corrections applied", ["9x19mm", "corr."], ["orig."]),
+        ("both", "original entries and, below each", ["9x19mm", "corr.", "orig."], []),
+    ],
+)
 def test_the_bound_book_shows_the_corrections_view_chosen(rctx, view, stated, shown, hidden, trust, vkey):
     """The demo pistol's caliber was recorded as 9mm and corrected to 9x19mm Parabellum."""
     service = reports()
-    report = service.issue("bound_book", {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": view},
-                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=6))
+    report = service.issue(
+        "bound_book",
+        {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": view},
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=6),
+    )
     data = service.pdf(report)
     text = pdf_text(data)
     assert "BXR-4471" in text and stated in " ".join(text.split())
@@ -295,8 +379,13 @@ def test_the_signed_book_files_a_corrected_receipt_under_its_corrected_date(rctx
     """The demo carbine DAC-30117 was received on 21 November and first entered as the 12th: the
     corrected and both views of the 15th-30th list it, with the corrected date; the originals do not."""
     service = reports()
-    report = service.issue("bound_book", {"date_from": "2026-11-15", "date_to": "2026-11-30", "view": view},
-                           actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=6))
+    report = service.issue(
+        "bound_book",
+        {"date_from": "2026-11-15", "date_to": "2026-11-30", "view": view},
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=6),
+    )
     data = service.pdf(report)
     text = pdf_text(data)
     assert ("DAC-30117" in text) is listed
@@ -311,10 +400,16 @@ def test_a_certificate_shows_the_serial_override_and_its_justification(rctx):
 
     from registry.custody.models import Item
     from registry.extensions import db
+
     shotgun = db.session.scalar(select(Item).where(Item.serial == "NSN"))
     service = reports()
-    report = service.issue("item_certificate", {"item_id": shotgun.id}, actor="test:reports", personal=True,
-                           now=FIXED_NOW + timedelta(minutes=6))
+    report = service.issue(
+        "item_certificate",
+        {"item_id": shotgun.id},
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=6),
+    )
     text = " ".join(pdf_text(service.pdf(report)).split())
     assert "Serial override" in text and "has no serial (NSN)" in text
     assert "made in 1952, before serials were required" in text
@@ -323,6 +418,7 @@ def test_a_certificate_shows_the_serial_override_and_its_justification(rctx):
 def test_a_signed_book_cannot_vouch_for_days_to_come(rctx):
     from registry import clock
     from registry.errors import RegistryError
+
     tomorrow = (clock.latest_day(clock.now()) + timedelta(days=1)).isoformat()
     with pytest.raises(RegistryError) as refused:
         reports().check("bound_book", {"date_from": "2026-11-01", "date_to": tomorrow, "view": "both"})
@@ -335,8 +431,14 @@ def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, b
     service = reports()
     service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=40)
     seen = []
-    report = service.issue("bound_book", busy_year, actor="test:reports", personal=True,
-                           now=FIXED_NOW + timedelta(minutes=1), progress=lambda percent, message: seen.append(percent))
+    report = service.issue(
+        "bound_book",
+        busy_year,
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=1),
+        progress=lambda percent, message: seen.append(percent),
+    )
     data = service.pdf(report)
     assert report.pages >= 3
     _check_numbered(data, report.pages, "Acquisition and disposition record", "Description of firearm", rows="YR-")
@@ -351,11 +453,17 @@ def test_a_prelaid_bound_book_in_parts_numbers_its_pages_as_one_document(rctx, b
 def test_a_table_in_parts_gets_its_page_numbers_from_a_footer_pass(rctx, vkey, trust):
     """An HTML table (the recall holder list) split into parts: the footer document numbers them."""
     from registry.recalls.models import RecallCampaign
+
     service = reports()
     service.renderer = Renderer(render_template=service.renderer.render_template, workers=2, part_rows=1)
     campaign = db.session.scalar(select(RecallCampaign.id))
-    report = service.issue("recall_campaign", {"campaign_id": campaign}, actor="test:reports", personal=True,
-                           now=FIXED_NOW + timedelta(minutes=4))
+    report = service.issue(
+        "recall_campaign",
+        {"campaign_id": campaign},
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=4),
+    )
     data = service.pdf(report)
     assert report.pages >= 3
     _check_numbered(data, report.pages, "Recall campaign 26E-041", "Serial Ledger instance")
@@ -365,8 +473,13 @@ def test_a_table_in_parts_gets_its_page_numbers_from_a_footer_pass(rctx, vkey, t
 def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, trust, vkey):
     rctx.config["REPORT_TSA_URL"] = local_tsa.url
     try:
-        report = reports().issue("trace_response", {"serial": "BXR-4471"}, actor="test:reports", personal=False,
-                                 now=FIXED_NOW + timedelta(minutes=2))
+        report = reports().issue(
+            "trace_response",
+            {"serial": "BXR-4471"},
+            actor="test:reports",
+            personal=False,
+            now=FIXED_NOW + timedelta(minutes=2),
+        )
     finally:
         rctx.config["REPORT_TSA_URL"] = ""
     data = reports().pdf(report)
@@ -380,18 +493,25 @@ def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, 
     assert not untrusted.ok
     assert [c.detail for c in untrusted.checks if c.name == "timestamp"] == [
         "the timestamp token of Common Name: Test timestamp authority does not chain to any given trust root "
-        "(add the timestamp authority's CA with --trust)"]
+        "(add the timestamp authority's CA with --trust)"
+    ]
 
 
 def test_an_unreachable_timestamp_authority_refuses_and_records_nothing(rctx):
     from registry.ledger.runtime import reader
     from registry.reports.pades import SigningError
+
     before = reader().size()
     rctx.config["REPORT_TSA_URL"] = "http://127.0.0.1:9/tsa"
     try:
         with pytest.raises(SigningError, match="timestamp authority"):
-            reports().issue("trace_response", {"serial": "BXR-4471"}, actor="test:reports", personal=False,
-                            now=FIXED_NOW + timedelta(minutes=3))
+            reports().issue(
+                "trace_response",
+                {"serial": "BXR-4471"},
+                actor="test:reports",
+                personal=False,
+                now=FIXED_NOW + timedelta(minutes=3),
+            )
     finally:
         rctx.config["REPORT_TSA_URL"] = ""
     db.session.rollback()
@@ -400,9 +520,15 @@ def test_an_unreachable_timestamp_authority_refuses_and_records_nothing(rctx):
 
 def test_the_custody_certificate_draws_and_lists_the_component_tree(rctx, trust, vkey):
     from registry.supply.models import Lot
+
     unit = db.session.scalar(select(Item).where(Item.serial == "WF200-00003"))
-    report = reports().issue("item_certificate", {"item_id": unit.id}, actor="test:reports", personal=True,
-                             now=FIXED_NOW + timedelta(minutes=5))
+    report = reports().issue(
+        "item_certificate",
+        {"item_id": unit.id},
+        actor="test:reports",
+        personal=True,
+        now=FIXED_NOW + timedelta(minutes=5),
+    )
     data = reports().pdf(report)
     text = pdf_text(data)
     for serial in ("PM-00003", "PCB-00003", "HSG-"):

@@ -1,5 +1,6 @@
 """Reports as users meet them: the pages, the API, the jobs (a thread, or RQ over the real Redis),
 byte-identical downloads, the verification page and command, refusals and permissions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,11 +57,12 @@ def test_an_officer_issues_a_certificate_from_the_page_and_downloads_it(rctx, as
     assert f"/reports/new/item_certificate?item_id={pistol}" in page
     form = officer.get(f"/reports/new/item_certificate?item_id={pistol}")
     assert form.status_code == 200 and f'value="{pistol}"' in form.get_data(as_text=True)
-    response = officer.post("/reports/new/item_certificate",
-                            data={"csrf_token": csrf_token(officer, "/reports/"), "item_id": pistol})
+    response = officer.post(
+        "/reports/new/item_certificate", data={"csrf_token": csrf_token(officer, "/reports/"), "item_id": pistol}
+    )
     assert response.status_code == 302 and "/reports/jobs/" in response.location
     job_page = officer.get(response.location).get_data(as_text=True)
-    assert '<progress' in job_page and 'id="job-bar"' in job_page and "job.js" in job_page
+    assert "<progress" in job_page and 'id="job-bar"' in job_page and "job.js" in job_page
     job = wait_for(lambda: officer.get(response.location + ".json").get_json())
     assert job["status"] == "done" and job["progress"] == 100, job
     assert job["seen"] == sorted(job["seen"])
@@ -68,6 +70,7 @@ def test_an_officer_issues_a_certificate_from_the_page_and_downloads_it(rctx, as
     report = db.session.get(IssuedReport, job["report_id"])
     assert hashlib.sha256(data).hexdigest() == report.sha256
     from audit.report import verify_report
+
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
     listing = officer.get("/reports/").get_data(as_text=True)
     assert report.sha256[:16] in listing and "Custody certificate: BXR-4471" in listing
@@ -75,8 +78,13 @@ def test_an_officer_issues_a_certificate_from_the_page_and_downloads_it(rctx, as
 
 def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
     client = api("auditor")
-    response = client.post("/api/v1/reports", json={"report_type": "bound_book", "params": {
-        "date_from": "2026-11-01", "date_to": "2026-11-30", "view": "corrected"}})
+    response = client.post(
+        "/api/v1/reports",
+        json={
+            "report_type": "bound_book",
+            "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "corrected"},
+        },
+    )
     assert response.status_code == 202, response.get_json()
     job = wait_for(lambda: client.get(response.headers["Location"]).get_json())
     assert job["status"] == "done", job
@@ -90,26 +98,48 @@ def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
     assert report["evidence_entries"] > 0 and report["checkpoint_size"] < report["entry_index"] + 1
 
 
-@pytest.mark.parametrize("body, status, code, field", [
-    ({"report_type": "sales_forecast"}, 400, "invalid_body", "report_type"),
-    ({"params": {}}, 400, "invalid_body", "report_type"),
-    ({"report_type": "item_certificate", "params": {}}, 422, "missing_field", "item_id"),
-    ({"report_type": "item_certificate", "params": {"item_id": "nope"}}, 404, "not_found", "item_id"),
-    ({"report_type": "bound_book", "params": {"date_from": "2026-13-01", "date_to": "2026-11-30"}}, 422,
-     "invalid_date", "date_from"),
-    ({"report_type": "bound_book", "params": {"date_from": "2026-12-01", "date_to": "2026-11-30"}}, 422,
-     "invalid_report_parameter", "date_from"),
-    ({"report_type": "bound_book", "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "all"}},
-     422, "invalid_report_parameter", "view"),
-    ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_report_parameter", "flag"),
-    ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
-    ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 400, "invalid_body", "params.serial"),
-    ({"report_type": "item_certificate", "params": [1]}, 400, "invalid_body", "params"),
-    ({"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"}, 400,
-     "invalid_body", "personal_data"),
-    ({"report_type": "multiple_sale", "params": {"flag": "9" * 20}}, 422, "invalid_report_parameter", "flag"),
-    ({"report_type": "multiple_sale", "params": {"flag": "\u00b2"}}, 422, "invalid_report_parameter", "flag"),
-])
+@pytest.mark.parametrize(
+    "body, status, code, field",
+    [
+        ({"report_type": "sales_forecast"}, 400, "invalid_body", "report_type"),
+        ({"params": {}}, 400, "invalid_body", "report_type"),
+        ({"report_type": "item_certificate", "params": {}}, 422, "missing_field", "item_id"),
+        ({"report_type": "item_certificate", "params": {"item_id": "nope"}}, 404, "not_found", "item_id"),
+        (
+            {"report_type": "bound_book", "params": {"date_from": "2026-13-01", "date_to": "2026-11-30"}},
+            422,
+            "invalid_date",
+            "date_from",
+        ),
+        (
+            {"report_type": "bound_book", "params": {"date_from": "2026-12-01", "date_to": "2026-11-30"}},
+            422,
+            "invalid_report_parameter",
+            "date_from",
+        ),
+        (
+            {
+                "report_type": "bound_book",
+                "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "view": "all"},
+            },
+            422,
+            "invalid_report_parameter",
+            "view",
+        ),
+        ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_report_parameter", "flag"),
+        ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
+        ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 400, "invalid_body", "params.serial"),
+        ({"report_type": "item_certificate", "params": [1]}, 400, "invalid_body", "params"),
+        (
+            {"report_type": "trace_response", "params": {"serial": "X"}, "personal_data": "yes"},
+            400,
+            "invalid_body",
+            "personal_data",
+        ),
+        ({"report_type": "multiple_sale", "params": {"flag": "9" * 20}}, 422, "invalid_report_parameter", "flag"),
+        ({"report_type": "multiple_sale", "params": {"flag": "\u00b2"}}, 422, "invalid_report_parameter", "flag"),
+    ],
+)
 def test_bad_requests_are_refused_naming_the_field_and_change_nothing(rctx, api, body, status, code, field):
     client = api("officer")
     size, jobs_before = reader().size(), db.session.scalar(select(db.func.count()).select_from(ReportJob))
@@ -124,23 +154,33 @@ def test_bad_requests_are_refused_naming_the_field_and_change_nothing(rctx, api,
 
 def test_a_theft_report_is_only_for_a_stolen_or_lost_firearm(rctx, api):
     client = api("officer")
-    phone = client.post("/api/v1/reports", json={"report_type": "theft_loss", "params": {
-        "item_id": item_id("49-015420-323751-8")}})
+    phone = client.post(
+        "/api/v1/reports", json={"report_type": "theft_loss", "params": {"item_id": item_id("49-015420-323751-8")}}
+    )
     assert (phone.status_code, phone.get_json()["code"]) == (409, "not_a_firearm")
-    held = client.post("/api/v1/reports", json={"report_type": "theft_loss", "params": {"item_id": item_id("BXR-4471")}})
+    held = client.post(
+        "/api/v1/reports", json={"report_type": "theft_loss", "params": {"item_id": item_id("BXR-4471")}}
+    )
     assert (held.status_code, held.get_json()["code"]) == (409, "no_theft")
 
 
 def test_the_form_shows_a_refusal_on_its_field(rctx, as_role):
     officer = as_role("officer")
-    response = officer.post("/reports/new/bound_book", data={
-        "csrf_token": csrf_token(officer, "/reports/"), "date_from": "yesterday", "date_to": "2026-11-30",
-        "view": "both"})
+    response = officer.post(
+        "/reports/new/bound_book",
+        data={
+            "csrf_token": csrf_token(officer, "/reports/"),
+            "date_from": "yesterday",
+            "date_to": "2026-11-30",
+            "view": "both",
+        },
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'id="date_from-error"' in html and "must be a date" in html
-    assert officer.post("/reports/new/bound_book", data={"date_from": "2026-11-01", "date_to": "2026-11-30"}
-                        ).status_code in (400, 403)  # no CSRF token
+    assert officer.post(
+        "/reports/new/bound_book", data={"date_from": "2026-11-01", "date_to": "2026-11-30"}
+    ).status_code in (400, 403)  # no CSRF token
 
 
 def test_regulators_read_and_verify_but_do_not_issue(rctx, as_role, api, issued):
@@ -154,12 +194,15 @@ def test_regulators_read_and_verify_but_do_not_issue(rctx, as_role, api, issued)
     assert denied.status_code == 403
     assert regulator.get(f"/reports/{personal.id}").status_code == 200
     officer = api("officer")
-    response = officer.post("/api/v1/reports", json={"report_type": "trace_response", "personal_data": False,
-                                                     "params": {"serial": "BXR-4471"}})
+    response = officer.post(
+        "/api/v1/reports",
+        json={"report_type": "trace_response", "personal_data": False, "params": {"serial": "BXR-4471"}},
+    )
     job = wait_for(lambda: officer.get(response.headers["Location"]).get_json())
     withheld = regulator.get(f"/reports/{job['report_id']}.pdf")
     assert withheld.status_code == 200
     from tests.reports.conftest import pdf_text
+
     text = pdf_text(withheld.get_data())
     assert "(private person)" in text and "Jane Doe" not in text
 
@@ -185,14 +228,17 @@ def test_the_list_offers_a_regulator_only_what_they_may_download(rctx, as_role, 
     page = as_role("regulator").get(f"/reports/{personal.id}").get_data(as_text=True)
     assert 'id="withheld"' in page and 'id="download"' not in page
     assert f"/reports/{personal.id}.pdf" in as_role("officer").get("/reports/?type=item_certificate").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_request_form_withholds_private_persons_by_default_except_on_form_3310_4(rctx, as_role):
     officer = as_role("officer")
     book = officer.get("/reports/new/bound_book").get_data(as_text=True)
     sale = officer.get("/reports/new/multiple_sale").get_data(as_text=True)
-    assert re.search(r'<input[^>]*checked[^>]*id="withhold_personal"|<input[^>]*id="withhold_personal"[^>]*checked', book)
+    assert re.search(
+        r'<input[^>]*checked[^>]*id="withhold_personal"|<input[^>]*id="withhold_personal"[^>]*checked', book
+    )
     assert not re.search(r'<input[^>]*id="withhold_personal"[^>]*checked', sale)
 
 
@@ -207,16 +253,22 @@ def test_the_verify_page_gives_the_verdict_and_its_reason(rctx, as_role, issued)
     auditor = as_role("regulator")
     report, data = issued("theft_loss")
     token = csrf_token(auditor, "/reports/verify")
-    good = auditor.post("/reports/verify", data={"csrf_token": token, "pdf": (io.BytesIO(data), "report.pdf")},
-                        content_type="multipart/form-data")
+    good = auditor.post(
+        "/reports/verify",
+        data={"csrf_token": token, "pdf": (io.BytesIO(data), "report.pdf")},
+        content_type="multipart/form-data",
+    )
     html = good.get_data(as_text=True)
     assert good.status_code == 200 and "<strong>Valid.</strong>" in html
     assert f"report.issued at ledger entry {report.entry_index} records this file" in html
     flipped = bytearray(data)
     offset = data.index(b"stream\n", len(data) // 3) + 40
     flipped[offset] ^= 0x01
-    bad = auditor.post("/reports/verify", data={"csrf_token": token, "pdf": (io.BytesIO(bytes(flipped)), "r.pdf")},
-                       content_type="multipart/form-data")
+    bad = auditor.post(
+        "/reports/verify",
+        data={"csrf_token": token, "pdf": (io.BytesIO(bytes(flipped)), "r.pdf")},
+        content_type="multipart/form-data",
+    )
     html = bad.get_data(as_text=True)
     assert "<strong>Invalid.</strong>" in html and "the signed bytes were changed" in html
     empty = auditor.post("/reports/verify", data={"csrf_token": token}, content_type="multipart/form-data")
@@ -243,7 +295,7 @@ def pdf_file(data: bytes) -> FileStorage:
 
 def padded(data: bytes) -> bytes:
     """`data` with a 17 MiB comment appended and the trailer repeated after it, so it still reads as a PDF."""
-    return data + b"%" + b" " * (17 * 2**20) + b"\n" + data[data.rindex(b"startxref"):]
+    return data + b"%" + b" " * (17 * 2**20) + b"\n" + data[data.rindex(b"startxref") :]
 
 
 def test_the_api_verifies_a_pdf_body(rctx, api, issued):
@@ -274,8 +326,9 @@ def test_flask_reports_verify_and_issue(rctx, issued, tmp_path):
     bad = runner.invoke(args=["reports", "verify", str(path)])
     assert bad.exit_code == 1 and "INVALID: coverage" in bad.output
     out = tmp_path / "cert.pdf"
-    made = runner.invoke(args=["reports", "issue", "item_certificate", "-p", f"item_id={item_id('BXR-4472')}",
-                               "--out", str(out)])
+    made = runner.invoke(
+        args=["reports", "issue", "item_certificate", "-p", f"item_id={item_id('BXR-4472')}", "--out", str(out)]
+    )
     assert made.exit_code == 0, made.output
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
     assert f"sha256 {sha}" in made.output
@@ -286,9 +339,18 @@ def test_flask_reports_verify_and_issue(rctx, issued, tmp_path):
 
 def test_a_failed_job_says_why_without_a_stack_trace(rctx):
     now = datetime.now(timezone.utc)
-    job = ReportJob(id=str(uuid.uuid4()), report_type="item_certificate", params={"item_id": "gone"},
-                    requested_by="user:test", personal=False, status="queued", progress=0, message="",
-                    created_at=now, updated_at=now)
+    job = ReportJob(
+        id=str(uuid.uuid4()),
+        report_type="item_certificate",
+        params={"item_id": "gone"},
+        requested_by="user:test",
+        personal=False,
+        status="queued",
+        progress=0,
+        message="",
+        created_at=now,
+        updated_at=now,
+    )
     job_id = job.id
     db.session.add(job)
     db.session.commit()
@@ -302,6 +364,7 @@ def test_with_redis_a_worker_runs_the_job(rctx, api, trust, vkey):
     `flask reports worker --burst` (an RQ worker in the app) runs it to 100%."""
     from redis import Redis
     from rq import Queue
+
     url = "redis://127.0.0.1:6379/13"
     Redis.from_url(url).flushdb()
     rctx.config["REDIS_URL"] = url
@@ -317,6 +380,7 @@ def test_with_redis_a_worker_runs_the_job(rctx, api, trust, vkey):
         assert (job["status"], job["progress"]) == ("done", 100), job
         data = client.get(f"/api/v1/reports/{job['report_id']}/pdf").get_data()
         from audit.report import verify_report
+
         assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
     finally:
         rctx.config["REDIS_URL"] = ""
@@ -340,12 +404,25 @@ def test_a_job_whose_worker_died_is_shown_as_failed(rctx, api):
     actor = db.session.get(ReportJob, done["id"]).requested_by
     now = datetime.now(timezone.utc)
     for name, age in (("fresh", timedelta(minutes=5)), ("stalled", timedelta(minutes=20))):
-        db.session.add(ReportJob(id=str(uuid.uuid4()), report_type="trace_response", params={"serial": name},
-                                 requested_by=actor, personal=False, status="running", progress=40,
-                                 message="rendered part 2 of 5", created_at=now - age, updated_at=now - age))
+        db.session.add(
+            ReportJob(
+                id=str(uuid.uuid4()),
+                report_type="trace_response",
+                params={"serial": name},
+                requested_by=actor,
+                personal=False,
+                status="running",
+                progress=40,
+                message="rendered part 2 of 5",
+                created_at=now - age,
+                updated_at=now - age,
+            )
+        )
     db.session.commit()
-    listed = {job.params["serial"]: job.id for job in db.session.scalars(
-        select(ReportJob).where(ReportJob.requested_by == actor))}
+    listed = {
+        job.params["serial"]: job.id
+        for job in db.session.scalars(select(ReportJob).where(ReportJob.requested_by == actor))
+    }
     fresh = officer.get(f"/api/v1/reports/jobs/{listed['fresh']}").get_json()
     assert (fresh["status"], fresh["progress"]) == ("running", 40)
     stalled = officer.get(f"/api/v1/reports/jobs/{listed['stalled']}").get_json()
@@ -357,6 +434,7 @@ def test_a_job_whose_worker_died_is_shown_as_failed(rctx, api):
 
 def test_replay_rebuilds_the_issued_report_list(rctx):
     from registry.replay import replay
+
     result = replay(db.session())
     assert result.identical, result.differences
     assert result.tables["issued_report"] >= 7

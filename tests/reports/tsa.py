@@ -1,5 +1,6 @@
 """A local RFC 3161 timestamp authority for the tests: a CA, a TSA certificate with the critical
 extended key usage timeStamping, and an HTTP server answering TimeStampReq with TimeStampResp."""
+
 from __future__ import annotations
 
 import threading
@@ -21,16 +22,32 @@ def _tsa_certificate(ca_key, ca, now):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA signs with RSA
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test timestamp authority")])
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256()))
+        .sign(ca_key, hashes.SHA256())
+    )
     return key, certificate
 
 
@@ -47,10 +64,13 @@ def serve_tsa(folder: Path):
     der = lambda c: asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # noqa: E731
     stamper = DummyTimeStamper(
         tsa_cert=der(certificate),
-        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
-                                                           serialization.PrivateFormat.PKCS8,
-                                                           serialization.NoEncryption())),
-        certs_to_embed=SimpleCertificateStore.from_certs([der(ca)]))
+        tsa_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        certs_to_embed=SimpleCertificateStore.from_certs([der(ca)]),
+    )
     requests = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -73,8 +93,9 @@ def serve_tsa(folder: Path):
     ca_path = folder / "tsa-ca.pem"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/tsa", ca_pem=ca_path.read_bytes(),
-                              requests=requests)
+        yield SimpleNamespace(
+            url=f"http://127.0.0.1:{server.server_address[1]}/tsa", ca_pem=ca_path.read_bytes(), requests=requests
+        )
     finally:
         server.shutdown()
         server.server_close()

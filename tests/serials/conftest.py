@@ -1,4 +1,5 @@
 """Serial checks touch no database: their web, API and CLI tests run on SQLite alone."""
+
 import pytest
 
 

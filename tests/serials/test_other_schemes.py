@@ -1,4 +1,5 @@
 """IMEI, GTIN, GS1, HIN, ISO 6346, legacy vehicle and plain serials beyond the vectors."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,13 +47,16 @@ def test_gs1_syntax_errors(value):
     assert validate("gs1", value).codes == ["syntax"]
 
 
-@pytest.mark.parametrize("value, fmt, facts", [
-    ("ABC12345L495", "1984", {"model_year": 1995, "certification_month": 12}),
-    ("ABC123451275", "straight_year", {"production_month": 12, "production_year": 1975}),
-    ("ABC12345M75A", "model_year", {"model_year": 1975, "production_month": 8}),
-    ("ABC12345M82H", "model_year", {"model_year": 1982, "production_month": 3}),
-    ("ABC12345C505", "1984", {"model_year": 2005, "certification_month": 3}),
-])
+@pytest.mark.parametrize(
+    "value, fmt, facts",
+    [
+        ("ABC12345L495", "1984", {"model_year": 1995, "certification_month": 12}),
+        ("ABC123451275", "straight_year", {"production_month": 12, "production_year": 1975}),
+        ("ABC12345M75A", "model_year", {"model_year": 1975, "production_month": 8}),
+        ("ABC12345M82H", "model_year", {"model_year": 1982, "production_month": 3}),
+        ("ABC12345C505", "1984", {"model_year": 2005, "certification_month": 3}),
+    ],
+)
 def test_hin_formats(value, fmt, facts):
     result = validate("hin", value)
     assert result.valid and result.info["format"] == fmt
@@ -67,8 +71,13 @@ def test_hin_country_prefix_and_bad_date_code():
 
 def test_container_code_decoding():
     info = validate("iso6346", "csqu 305438 3").info
-    assert info == {"owner": "CSQ", "category": "U", "category_name": "freight container", "serial": "305438",
-                    "check_digit": "3"}
+    assert info == {
+        "owner": "CSQ",
+        "category": "U",
+        "category_name": "freight container",
+        "serial": "305438",
+        "check_digit": "3",
+    }
     assert validate("iso6346", "CSQA3054383").codes == ["format"]
 
 

@@ -1,4 +1,5 @@
 """Properties of every scheme: the search form is stable, codes are the declared ones, nothing raises."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,10 @@ from registry.serials import SCHEMES, validate
 NEAR = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 -()/\x1d\tАОΙﬀßǅ\u00a0"), max_size=30)
 ANY = st.text(max_size=40)
 VALUES = st.one_of(NEAR, ANY)
-OPTIONS = {"vin": [{"market": "na"}, {"market": "intl"}], "firearm": [{}, {"jurisdiction": "EU"},
-           {"ffl_prefix": "82314245"}]}
+OPTIONS = {
+    "vin": [{"market": "na"}, {"market": "intl"}],
+    "firearm": [{}, {"jurisdiction": "EU"}, {"ffl_prefix": "82314245"}],
+}
 
 
 def _runs():
@@ -53,8 +56,10 @@ def test_each_scheme_example_is_valid(name):
 # The published codes, scheme by scheme. Clients branch on them: renaming or dropping one breaks
 # them, so a change here must be deliberate (and announced), never a side effect.
 CONTRACT = {
-    "vin": ({"length", "charset", "check_digit", "model_year_code"},
-            {"normalized_case", "normalized_separators", "check_digit", "model_year_code"}),
+    "vin": (
+        {"length", "charset", "check_digit", "model_year_code"},
+        {"normalized_case", "normalized_separators", "check_digit", "model_year_code"},
+    ),
     "vehicle_legacy": ({"empty", "length", "charset"}, {"looks_like_vin"}),
     "firearm": ({"empty", "length", "charset", "no_digit", "ffl_prefix"}, {"normalized_case", "ambiguous_characters"}),
     "ffl": ({"length", "format", "license_type"}, set()),

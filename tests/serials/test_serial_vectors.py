@@ -1,4 +1,5 @@
 """Every case of the shared vector files (tests/vectors/vin.json, firearm.json, other.json)."""
+
 from __future__ import annotations
 
 import json

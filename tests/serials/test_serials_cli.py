@@ -1,4 +1,5 @@
 """`flask serials validate` and `flask serials check-file`."""
+
 from __future__ import annotations
 
 import csv
@@ -13,8 +14,9 @@ def test_validate_prints_the_verdict_and_exits_1_when_invalid(runner):
 
 
 def test_validate_json_with_scheme_options(runner):
-    result = runner.invoke(args=["serials", "validate", "firearm", "82314245-000123", "-o", "ffl_prefix=82314245",
-                                 "--json"])
+    result = runner.invoke(
+        args=["serials", "validate", "firearm", "82314245-000123", "-o", "ffl_prefix=82314245", "--json"]
+    )
     assert result.exit_code == 0
     assert json.loads(result.output)["info"]["ffl_prefix"] == "82314245"
 
@@ -31,23 +33,43 @@ def write_csv(path, rows):
 
 
 def test_check_file_writes_the_bad_rows_with_codes_and_positions(runner, tmp_path):
-    source = write_csv(tmp_path / "vins.csv", [["id", "serial"], ["1", "1M8GDM9AXKP042788"],
-                                               ["2", "1M8GDM9A0KP042788"], ["3", "1M8GDM9AXKP04Q788"],
-                                               ["4", "1g4ah59h45g118341"]])
+    source = write_csv(
+        tmp_path / "vins.csv",
+        [
+            ["id", "serial"],
+            ["1", "1M8GDM9AXKP042788"],
+            ["2", "1M8GDM9A0KP042788"],
+            ["3", "1M8GDM9AXKP04Q788"],
+            ["4", "1g4ah59h45g118341"],
+        ],
+    )
     result = runner.invoke(args=["serials", "check-file", str(source), "--scheme", "vin"])
     assert result.exit_code == 1
     assert "4 rows checked: 2 valid (1 with warnings), 2 not valid" in result.output
     with (tmp_path / "vins.bad.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["line"], r["value"], r["codes"], r["positions"]) for r in rows] == [
-        ("3", "1M8GDM9A0KP042788", "check_digit", "9"), ("4", "1M8GDM9AXKP04Q788", "charset", "14")]
+        ("3", "1M8GDM9A0KP042788", "check_digit", "9"),
+        ("4", "1M8GDM9AXKP04Q788", "charset", "14"),
+    ]
 
 
 def test_check_file_with_a_named_column_and_output_exits_0_when_all_are_valid(runner, tmp_path):
     source = write_csv(tmp_path / "guns.csv", [["maker", "marked"], ["Demo Arms", "BXR-4471"], ["Demo Arms", "A1"]])
     output = tmp_path / "out.csv"
-    result = runner.invoke(args=["serials", "check-file", str(source), "--scheme", "firearm", "--column", "marked",
-                                 "--output", str(output)])
+    result = runner.invoke(
+        args=[
+            "serials",
+            "check-file",
+            str(source),
+            "--scheme",
+            "firearm",
+            "--column",
+            "marked",
+            "--output",
+            str(output),
+        ]
+    )
     assert result.exit_code == 0 and "2 rows checked: 2 valid" in result.output
     assert output.read_text(encoding="utf-8").splitlines() == ["line,value,normalized,codes,positions,messages"]
 

@@ -1,4 +1,5 @@
 """The JSON endpoints and the "Check a serial" page."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,17 +21,21 @@ def test_validate_returns_the_result_as_json(api):
     assert body["info"]["model_year"] == 1989 and body["value"] == "1m8gdm9a0kp042788"
 
 
-@pytest.mark.parametrize("body, field, code", [
-    ({"scheme": "dna", "value": "X"}, "scheme", "invalid_body"),
-    ({"value": "X"}, "scheme", "invalid_body"),
-    ({"scheme": "vin"}, "value", "invalid_body"),
-    ({"scheme": "vin", "value": 17}, "value", "invalid_body"),
-    ({"scheme": "vin", "value": "X", "options": []}, "options", "invalid_body"),
-    ({"scheme": "vin", "value": "X", "options": {"market": "mars"}}, "options.market", "invalid_option"),
-    ({"scheme": "vin", "value": "X", "options": {"colour": "red"}}, "options.colour", "unknown_option"),
-    ({"scheme": "vin", "value": "X", "extra": 1}, "extra", "invalid_body"),
-    ({"scheme": "plain", "value": "X" * 1001}, "value", "value_too_long"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "body, field, code",
+    [
+        ({"scheme": "dna", "value": "X"}, "scheme", "invalid_body"),
+        ({"value": "X"}, "scheme", "invalid_body"),
+        ({"scheme": "vin"}, "value", "invalid_body"),
+        ({"scheme": "vin", "value": 17}, "value", "invalid_body"),
+        ({"scheme": "vin", "value": "X", "options": []}, "options", "invalid_body"),
+        ({"scheme": "vin", "value": "X", "options": {"market": "mars"}}, "options.market", "invalid_option"),
+        ({"scheme": "vin", "value": "X", "options": {"colour": "red"}}, "options.colour", "unknown_option"),
+        ({"scheme": "vin", "value": "X", "extra": 1}, "extra", "invalid_body"),
+        ({"scheme": "plain", "value": "X" * 1001}, "value", "value_too_long"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_bad_requests_are_problems_naming_the_field(api, body, field, code):
     response = post(api, body)
     # the body's shape is the schema's (400); what a scheme makes of its options and value, its own (422)
@@ -40,8 +45,14 @@ def test_bad_requests_are_problems_naming_the_field(api, body, field, code):
     assert problem["type"] == f"urn:serial-ledger:problem:{code}" and problem["detail"]
 
 
-@pytest.mark.parametrize("data, content_type", [("not json", "application/json"), ("[1, 2]", "application/json"),
-                                                ("scheme=vin", "application/x-www-form-urlencoded")])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("scheme=vin", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_malformed_bodies_are_refused(api, data, content_type):
     response = api.post("/api/v1/serials/validate", data=data, content_type=content_type)
     assert response.status_code == 400 and response.mimetype == PROBLEM

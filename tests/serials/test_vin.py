@@ -1,4 +1,5 @@
 """VIN rules beyond the vectors: the check digit's strength, model years, normalisation, WMI facts."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -9,14 +10,19 @@ from registry.serials import validate
 VALID = "1M8GDM9AXKP042788"
 VIN_CHARACTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 # 49 CFR 565.15 Tables IV and V, written out here independently of the module under test.
-VALUES = dict(zip("ABCDEFGH", range(1, 9))) | dict(zip("JKLMN", range(1, 6))) | {"P": 7, "R": 9} \
-    | dict(zip("STUVWXYZ", range(2, 10))) | {str(d): d for d in range(10)}
+VALUES = (
+    dict(zip("ABCDEFGH", range(1, 9)))
+    | dict(zip("JKLMN", range(1, 6)))
+    | {"P": 7, "R": 9}
+    | dict(zip("STUVWXYZ", range(2, 10)))
+    | {str(d): d for d in range(10)}
+)
 WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 
 
 @given(position=st.integers(0, 16).filter(lambda p: p != 8), replacement=st.sampled_from(VIN_CHARACTERS))
 def test_one_changed_character_fails_the_check_digit_unless_it_collides(position, replacement):
-    changed = VALID[:position] + replacement + VALID[position + 1:]
+    changed = VALID[:position] + replacement + VALID[position + 1 :]
     collides = (VALUES[replacement] - VALUES[VALID[position]]) * WEIGHTS[position] % 11 == 0
     result = validate("vin", changed, market="intl")  # intl: year codes cannot fail, only the check digit matters
     assert ("check_digit" in [p.code for p in result.warnings]) is not collides
@@ -60,8 +66,12 @@ def test_model_year_code_zero_is_an_error_in_north_america_and_a_warning_elsewhe
 
 def test_wmi_facts_and_low_volume_manufacturer_code():
     info = validate("vin", "5YJ3E1EAXHF000316").info
-    assert (info["wmi"], info["country"], info["region"], info["manufacturer"]) == \
-        ("5YJ", "United States", "North America", "Tesla")
+    assert (info["wmi"], info["country"], info["region"], info["manufacturer"]) == (
+        "5YJ",
+        "United States",
+        "North America",
+        "Tesla",
+    )
     assert info["low_volume"] is False
     low = validate("vin", "1M9GDM9A4KP042788", market="intl").info
     assert low["low_volume"] is True and low["low_volume_manufacturer"] == "042"

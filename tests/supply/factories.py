@@ -1,6 +1,7 @@
 """Supply test factories: every part, lot, item and link is made through the services, at fixed times,
 so the events and the tables stay consistent and replay holds. Also the check that a refusal appends
 nothing, shared with the recall tests."""
+
 from __future__ import annotations
 
 import itertools
@@ -34,35 +35,59 @@ class SupplyFactory:
     def _common(self) -> dict:
         return {"actor": ACTOR, "now": NOW}
 
-    def part(self, number: str | None = None, *, tracking: str = "serial", unit: str | None = None,
-             **reorder) -> Part:
-        return self.service.register_part(number=number or f"P-{next(self.numbers):04d}",
-                                          description=f"part {number or 'made by a test'}", tracking=tracking,
-                                          unit=unit or ("ea" if tracking == "serial" else "kg"), **reorder,
-                                          **self._common())
+    def part(self, number: str | None = None, *, tracking: str = "serial", unit: str | None = None, **reorder) -> Part:
+        return self.service.register_part(
+            number=number or f"P-{next(self.numbers):04d}",
+            description=f"part {number or 'made by a test'}",
+            tracking=tracking,
+            unit=unit or ("ea" if tracking == "serial" else "kg"),
+            **reorder,
+            **self._common(),
+        )
 
     def supplier(self, name: str | None = None) -> Supplier:
         return self.service.register_supplier(name=name or f"Supplier {next(self.numbers)}", **self._common())
 
-    def offer(self, supplier: Supplier, part: Part, *, lead_time_days: int = 7, pack_size: str = "1",
-              unit_price: str | None = None, preferred: bool = False) -> SupplierPart:
+    def offer(
+        self,
+        supplier: Supplier,
+        part: Part,
+        *,
+        lead_time_days: int = 7,
+        pack_size: str = "1",
+        unit_price: str | None = None,
+        preferred: bool = False,
+    ) -> SupplierPart:
         return self.service.register_supplier_part(
-            supplier_id=supplier.id, part_id=part.id, supplier_part_number=f"SP-{next(self.numbers):04d}",
-            pack_size=pack_size, lead_time_days=lead_time_days, unit_price=unit_price, preferred=preferred,
-            **self._common())
+            supplier_id=supplier.id,
+            part_id=part.id,
+            supplier_part_number=f"SP-{next(self.numbers):04d}",
+            pack_size=pack_size,
+            lead_time_days=lead_time_days,
+            unit_price=unit_price,
+            preferred=preferred,
+            **self._common(),
+        )
 
-    def lot(self, part: Part, quantity: str = "10", *, on: date = DAY0, location: str = "RAW",
-            **extra) -> Lot:
-        return self.service.receive_lot(part_id=part.id, quantity_=quantity, on=on, location=location, **extra,
-                                        **self._common())
+    def lot(self, part: Part, quantity: str = "10", *, on: date = DAY0, location: str = "RAW", **extra) -> Lot:
+        return self.service.receive_lot(
+            part_id=part.id, quantity_=quantity, on=on, location=location, **extra, **self._common()
+        )
 
     def item(self, part: Part, serial: str | None = None, *, at: datetime = T0, lots: list[dict] = ()) -> Item:
-        return self.service.make_item(part_id=part.id, scheme="plain", serial=serial or f"SN-{next(self.numbers):05d}",
-                                      at=at, lots=list(lots), **self._common())
+        return self.service.make_item(
+            part_id=part.id,
+            scheme="plain",
+            serial=serial or f"SN-{next(self.numbers):05d}",
+            at=at,
+            lots=list(lots),
+            **self._common(),
+        )
 
     def install(self, parent: Item | str, child: Item | str, at: datetime, position: str | None = None) -> int:
-        return self.service.install(parent_item_id=_id(parent), child_item_id=_id(child), at=at, position=position,
-                                    **self._common())
+        return self.service.install(
+            parent_item_id=_id(parent), child_item_id=_id(child), at=at, position=position, **self._common()
+        )
 
     def remove(self, parent: Item | str, child: Item | str, at: datetime) -> int:
         return self.service.remove(parent_item_id=_id(parent), child_item_id=_id(child), at=at, **self._common())
@@ -71,6 +96,7 @@ class SupplyFactory:
 def refusal(size: Callable[[], int], error: type[Exception]):
     """check("code", action): the action raises `error` with that stable code and the ledger's size
     stays as it was."""
+
     def check(code: str, action: Callable[[], object]):
         before = size()
         with pytest.raises(error) as caught:
@@ -78,6 +104,7 @@ def refusal(size: Callable[[], int], error: type[Exception]):
         assert caught.value.code == code, caught.value
         assert size() == before
         return caught.value
+
     return check
 
 

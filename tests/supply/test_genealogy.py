@@ -1,5 +1,6 @@
 """Forward trace (where_used) and backward trace (as_built) on hand-built assemblies whose answers
 are known, and a property test against a naive model of "the top-level containers at time T"."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -36,8 +37,9 @@ def rack(make):
     four levels of items and a lot below them, all assembled by hour 4."""
     resin = make.part("RESIN", tracking="lot")
     lot = make.lot(resin, "10")
-    housing = make.item(make.part("HSG"), "H-1", at=hour(1), lots=[{"lot_id": lot.id, "quantity": "0.4",
-                                                                     "location": "RAW"}])
+    housing = make.item(
+        make.part("HSG"), "H-1", at=hour(1), lots=[{"lot_id": lot.id, "quantity": "0.4", "location": "RAW"}]
+    )
     module = make.item(make.part("MOD"), "M-1", at=hour(1))
     unit = make.item(make.part("UNIT"), "U-1", at=hour(1))
     rack = make.item(make.part("RACK"), "R-1", at=hour(1))
@@ -48,6 +50,7 @@ def rack(make):
 
 
 # -- forward trace ---------------------------------------------------------------------------------
+
 
 def test_a_lot_traces_forward_to_the_top_of_a_four_level_assembly(service, rack):
     assert traced_from_lots(service, [rack.lot], hour(5)) == [rack.rack.id]
@@ -80,11 +83,15 @@ def test_the_forward_trace_lists_each_top_level_once_and_sorted(service, make):
 
 
 def test_ancestors_are_every_assembly_above_the_item(service, rack):
-    assert genealogy.ancestors(service.session, rack.housing.id, hour(5)) == {rack.module.id, rack.unit.id,
-                                                                              rack.rack.id}
+    assert genealogy.ancestors(service.session, rack.housing.id, hour(5)) == {
+        rack.module.id,
+        rack.unit.id,
+        rack.rack.id,
+    }
 
 
 # -- time windows ----------------------------------------------------------------------------------
+
 
 def test_a_component_removed_before_t_is_not_in_the_assembly_at_t(service, make, rack):
     make.remove(rack.module, rack.housing, hour(6))
@@ -132,8 +139,11 @@ def swapped(make):
     return SimpleNamespace(housing=housing, first=first, second=second)
 
 
-@pytest.mark.parametrize("at, where", [(5, "first"), (11, "housing"), (15, "second")],
-                         ids=["in-the-first-unit", "between-units", "in-the-second-unit"])
+@pytest.mark.parametrize(
+    "at, where",
+    [(5, "first"), (11, "housing"), (15, "second")],
+    ids=["in-the-first-unit", "between-units", "in-the-second-unit"],
+)
 def test_a_reinstalled_component_traces_to_the_assembly_of_each_window(service, swapped, at, where):
     assert traced_from_items(service, [swapped.housing], hour(at)) == [getattr(swapped, where).id]
 
@@ -156,8 +166,7 @@ def test_a_lot_consumed_after_t_is_not_counted(service, make):
 def test_a_lot_counts_from_the_moment_it_was_consumed(service, make):
     resin = make.part("RESIN", tracking="lot")
     lot = make.lot(resin, "10")
-    made = make.item(make.part(), "H-LATE", at=hour(30), lots=[{"lot_id": lot.id, "quantity": "1",
-                                                                "location": "RAW"}])
+    made = make.item(make.part(), "H-LATE", at=hour(30), lots=[{"lot_id": lot.id, "quantity": "1", "location": "RAW"}])
     assert traced_from_lots(service, [lot], hour(30)) == [made.id]
 
 
@@ -167,13 +176,15 @@ def test_a_lot_traces_to_every_assembly_holding_an_item_made_from_it(service, ma
     housing_part, unit_part = make.part("HSG"), make.part("UNIT")
     units = [make.item(unit_part, f"U-{n}") for n in range(3)]
     for n, (unit, lot) in enumerate(zip(units, (faulty, good, faulty))):
-        housing = make.item(housing_part, f"H-{n}", at=hour(1), lots=[{"lot_id": lot.id, "quantity": "1",
-                                                                       "location": "RAW"}])
+        housing = make.item(
+            housing_part, f"H-{n}", at=hour(1), lots=[{"lot_id": lot.id, "quantity": "1", "location": "RAW"}]
+        )
         make.install(unit, housing, hour(2))
     assert traced_from_lots(service, [faulty], hour(3)) == ids(units[0], units[2])
 
 
 # -- items of a part within dates ------------------------------------------------------------------
+
 
 def test_items_of_a_part_are_those_made_from_the_start_up_to_before_the_end(service, make):
     part = make.part()
@@ -194,14 +205,14 @@ def test_items_of_a_part_include_items_that_consumed_its_lots_in_the_window(serv
     resin = make.part("RESIN", tracking="lot")
     lot = make.lot(resin, "10")
     housing_part = make.part("HSG")
-    inside = make.item(housing_part, "H-IN", at=hour(12), lots=[{"lot_id": lot.id, "quantity": "1",
-                                                                 "location": "RAW"}])
+    inside = make.item(housing_part, "H-IN", at=hour(12), lots=[{"lot_id": lot.id, "quantity": "1", "location": "RAW"}])
     make.item(housing_part, "H-OUT", at=hour(25), lots=[{"lot_id": lot.id, "quantity": "1", "location": "RAW"}])
     start = genealogy.items_of_part(resin.id, hour(10), hour(20), hour(30))
     assert genealogy.where_used(service.session, start, hour(30)) == [inside.id]
 
 
 # -- backward trace --------------------------------------------------------------------------------
+
 
 def test_as_built_nests_every_level_of_the_assembly(service, rack):
     tree = genealogy.as_built(service.session, rack.rack.id, hour(5))
@@ -211,7 +222,11 @@ def test_as_built_nests_every_level_of_the_assembly(service, rack):
 def test_as_built_lists_the_lots_consumed_into_each_level(service, rack):
     tree = genealogy.as_built(service.session, rack.rack.id, hour(5))
     assert {node.serial: [lot["lot_id"] for lot in node.lots] for node in tree.walk()} == {
-        "R-1": [], "U-1": [], "M-1": [], "H-1": [rack.lot.id]}
+        "R-1": [],
+        "U-1": [],
+        "M-1": [],
+        "H-1": [rack.lot.id],
+    }
 
 
 def test_as_built_records_the_quantity_of_a_lot_in_thousandths(service, rack):
@@ -238,8 +253,7 @@ def test_as_built_leaves_out_a_component_removed_before_t(service, make, rack):
 def test_as_built_leaves_out_lots_consumed_after_t(service, make):
     resin = make.part("RESIN", tracking="lot")
     lot = make.lot(resin, "10")
-    housing = make.item(make.part(), "H-1", at=hour(30), lots=[{"lot_id": lot.id, "quantity": "1",
-                                                                "location": "RAW"}])
+    housing = make.item(make.part(), "H-1", at=hour(30), lots=[{"lot_id": lot.id, "quantity": "1", "location": "RAW"}])
     assert genealogy.as_built(service.session, housing.id, hour(20)).lots == []
 
 
@@ -249,8 +263,10 @@ def test_as_built_orders_siblings_by_position(service, make):
     for serial, position in (("W-1", "wheel-rear"), ("W-2", "wheel-front")):
         make.install(frame, make.item(part, serial), hour(1), position=position)
     tree = genealogy.as_built(service.session, frame.id, hour(2))
-    assert [(child.serial, child.position) for child in tree.children] == [("W-2", "wheel-front"),
-                                                                          ("W-1", "wheel-rear")]
+    assert [(child.serial, child.position) for child in tree.children] == [
+        ("W-2", "wheel-front"),
+        ("W-1", "wheel-rear"),
+    ]
 
 
 def test_as_built_of_an_unknown_item_is_none(service):
@@ -260,9 +276,14 @@ def test_as_built_of_an_unknown_item_is_none(service):
 # -- property: the trace equals a naive model ------------------------------------------------------
 
 ITEMS = 4
-steps = st.lists(st.one_of(st.tuples(st.just("install"), st.integers(0, ITEMS - 1), st.integers(0, ITEMS - 1)),
-                           st.tuples(st.just("remove"), st.integers(0, ITEMS - 1), st.integers(0, ITEMS - 1))),
-                 min_size=1, max_size=12)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("install"), st.integers(0, ITEMS - 1), st.integers(0, ITEMS - 1)),
+        st.tuples(st.just("remove"), st.integers(0, ITEMS - 1), st.integers(0, ITEMS - 1)),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def model_top(parents: dict[int, int], item: int) -> int:
@@ -315,7 +336,9 @@ def observations(make, operations):
             yield at, number, items, parents
 
 
-property_settings = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+property_settings = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @property_settings
@@ -323,7 +346,8 @@ property_settings = settings(max_examples=25, deadline=None, suppress_health_che
 def test_where_used_equals_the_model_at_every_time(service, make, operations):
     for at, number, items, parents in observations(make, operations):
         assert traced_from_items(service, [SimpleNamespace(id=items[number])], hour(at)) == [
-            items[model_top(parents, number)]], (at, number, parents)
+            items[model_top(parents, number)]
+        ], (at, number, parents)
 
 
 @property_settings

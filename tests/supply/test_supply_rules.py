@@ -1,5 +1,6 @@
 """Each supply rule accepted and refused through the service; a refusal appends nothing. Stock on
 hand per lot and location, and the replenishment proposals with their purchase orders."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,6 +24,7 @@ def level(service, lot, location: str) -> int:
 
 
 # -- parts and lots --------------------------------------------------------------------------------
+
 
 def test_a_duplicate_part_number_is_refused(make, refused):
     make.part("HSG-01")
@@ -52,16 +54,20 @@ def test_a_valid_gs1_lot_code_is_stored_as_printed(make):
 @pytest.mark.parametrize("code", ["A" * 21, "LOT\u00c41", "AB~1"], ids=["21-characters", "non-gs1-letter", "tilde"])
 def test_a_lot_code_outside_gs1_ai_10_is_refused(make, refused, code):
     resin, supplier = make.part(tracking="lot"), make.supplier()
-    error = refused("invalid_lot_code", lambda: make.lot(resin, "10", supplier_id=supplier.id,
-                                                         supplier_lot_code=code, lot_scheme="gs1"))
+    error = refused(
+        "invalid_lot_code",
+        lambda: make.lot(resin, "10", supplier_id=supplier.id, supplier_lot_code=code, lot_scheme="gs1"),
+    )
     assert error.field == "supplier_lot_code"
 
 
 def test_a_gs1_lot_code_with_a_space_is_refused(make, refused):
     # The space is outside the GS1 character set (CSET 82).
     resin, supplier = make.part(tracking="lot"), make.supplier()
-    refused("invalid_lot_code", lambda: make.lot(resin, "10", supplier_id=supplier.id, supplier_lot_code="AB 12",
-                                                 lot_scheme="gs1"))
+    refused(
+        "invalid_lot_code",
+        lambda: make.lot(resin, "10", supplier_id=supplier.id, supplier_lot_code="AB 12", lot_scheme="gs1"),
+    )
 
 
 def test_a_gs1_lot_code_with_parentheses_is_kept_whole_not_read_as_another_element(make):
@@ -82,8 +88,9 @@ def test_an_unknown_lot_scheme_is_refused(make, refused):
     refused("invalid_field", lambda: make.lot(resin, "10", supplier_lot_code="AB12", lot_scheme="hibc"))
 
 
-@pytest.mark.parametrize("quantity", ["0", "-1", "1.2345", "ten"], ids=["zero", "negative", "four-decimals",
-                                                                        "not-a-number"])
+@pytest.mark.parametrize(
+    "quantity", ["0", "-1", "1.2345", "ten"], ids=["zero", "negative", "four-decimals", "not-a-number"]
+)
 def test_a_lot_quantity_must_be_positive_with_at_most_three_decimals(make, refused, quantity):
     resin = make.part(tracking="lot")
     refused("invalid_quantity", lambda: make.lot(resin, quantity))
@@ -104,6 +111,7 @@ def test_an_automatic_lot_code_skips_a_code_taken_by_hand(make):
 
 # -- stock -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def resin_lot(make):
     resin = make.part("RESIN", tracking="lot")
@@ -121,71 +129,114 @@ def test_on_hand_is_received_less_consumed(service, make, resin_lot):
 
 
 def test_a_move_takes_from_one_location_and_adds_to_the_other(service, resin_lot):
-    service.move_stock(lot_id=resin_lot.id, quantity_="3", from_location="RAW", to_location="LINE", on="2026-09-02",
-                       **A)
+    service.move_stock(
+        lot_id=resin_lot.id, quantity_="3", from_location="RAW", to_location="LINE", on="2026-09-02", **A
+    )
     assert (level(service, resin_lot, "RAW"), level(service, resin_lot, "LINE")) == (7_000, 3_000)
 
 
 def test_an_adjustment_sets_the_counted_quantity_at_its_location_only(service, resin_lot):
-    service.move_stock(lot_id=resin_lot.id, quantity_="3", from_location="RAW", to_location="LINE", on="2026-09-02",
-                       **A)
-    service.adjust_stock(lot_id=resin_lot.id, location="LINE", counted="2.75", reason="cycle count",
-                         on="2026-09-03", **A)
+    service.move_stock(
+        lot_id=resin_lot.id, quantity_="3", from_location="RAW", to_location="LINE", on="2026-09-02", **A
+    )
+    service.adjust_stock(
+        lot_id=resin_lot.id, location="LINE", counted="2.75", reason="cycle count", on="2026-09-03", **A
+    )
     assert (level(service, resin_lot, "RAW"), level(service, resin_lot, "LINE")) == (7_000, 2_750)
 
 
 def test_on_hand_per_lot_and_location_after_a_mix(service, make, resin_lot):
     resin = service.session.get(Part, resin_lot.part_id)
     other = make.lot(resin, "4", location="LINE")
-    service.move_stock(lot_id=resin_lot.id, quantity_="6", from_location="RAW", to_location="LINE", on="2026-09-02",
-                       **A)
-    make.item(make.part(), at=hour(30), lots=[{"lot_id": resin_lot.id, "quantity": "1.5", "location": "LINE"},
-                                              {"lot_id": other.id, "quantity": "1", "location": "LINE"}])
+    service.move_stock(
+        lot_id=resin_lot.id, quantity_="6", from_location="RAW", to_location="LINE", on="2026-09-02", **A
+    )
+    make.item(
+        make.part(),
+        at=hour(30),
+        lots=[
+            {"lot_id": resin_lot.id, "quantity": "1.5", "location": "LINE"},
+            {"lot_id": other.id, "quantity": "1", "location": "LINE"},
+        ],
+    )
     service.adjust_stock(lot_id=resin_lot.id, location="RAW", counted="3.9", reason="spill", on="2026-09-03", **A)
-    assert {(row["internal_code"], row["location"]): row["quantity"]
-            for row in stock.levels(service.session, part_id=resin.id)} == {
-        (resin_lot.internal_code, "RAW"): 3_900, (resin_lot.internal_code, "LINE"): 4_500,
-        (other.internal_code, "LINE"): 3_000}
+    assert {
+        (row["internal_code"], row["location"]): row["quantity"]
+        for row in stock.levels(service.session, part_id=resin.id)
+    } == {
+        (resin_lot.internal_code, "RAW"): 3_900,
+        (resin_lot.internal_code, "LINE"): 4_500,
+        (other.internal_code, "LINE"): 3_000,
+    }
 
 
 def test_consuming_more_than_is_on_hand_is_refused(make, refused, resin_lot):
     item = make.item(make.part(), at=hour(1))
-    refused("insufficient_stock", lambda: make.service.consume(lot_id=resin_lot.id, item_id=item.id, quantity_="10.001",
-                                                               location="RAW", at=hour(2), **A))
+    refused(
+        "insufficient_stock",
+        lambda: make.service.consume(
+            lot_id=resin_lot.id, item_id=item.id, quantity_="10.001", location="RAW", at=hour(2), **A
+        ),
+    )
 
 
 def test_consuming_at_a_location_that_holds_none_of_the_lot_is_refused(make, refused, resin_lot):
     item = make.item(make.part(), at=hour(1))
-    refused("insufficient_stock", lambda: make.service.consume(lot_id=resin_lot.id, item_id=item.id, quantity_="1",
-                                                               location="LINE", at=hour(2), **A))
+    refused(
+        "insufficient_stock",
+        lambda: make.service.consume(
+            lot_id=resin_lot.id, item_id=item.id, quantity_="1", location="LINE", at=hour(2), **A
+        ),
+    )
 
 
 def test_consuming_before_the_lot_was_received_is_refused(make, refused):
     resin = make.part(tracking="lot")
     lot = make.lot(resin, "10", on=date(2026, 9, 5))
     item = make.item(make.part(), at=hour(1))
-    refused("before_receipt", lambda: make.service.consume(lot_id=lot.id, item_id=item.id, quantity_="1",
-                                                           location="RAW", at=hour(2), **A))
+    refused(
+        "before_receipt",
+        lambda: make.service.consume(lot_id=lot.id, item_id=item.id, quantity_="1", location="RAW", at=hour(2), **A),
+    )
 
 
 def test_moving_more_than_is_on_hand_is_refused(service, refused, resin_lot):
-    refused("insufficient_stock", lambda: service.move_stock(lot_id=resin_lot.id, quantity_="11", from_location="RAW",
-                                                             to_location="LINE", on="2026-09-02", **A))
+    refused(
+        "insufficient_stock",
+        lambda: service.move_stock(
+            lot_id=resin_lot.id, quantity_="11", from_location="RAW", to_location="LINE", on="2026-09-02", **A
+        ),
+    )
 
 
 def test_moving_to_the_same_location_is_refused(service, refused, resin_lot):
-    refused("same_location", lambda: service.move_stock(lot_id=resin_lot.id, quantity_="1", from_location="RAW",
-                                                        to_location="RAW", on="2026-09-02", **A))
+    refused(
+        "same_location",
+        lambda: service.move_stock(
+            lot_id=resin_lot.id, quantity_="1", from_location="RAW", to_location="RAW", on="2026-09-02", **A
+        ),
+    )
 
 
 def test_an_item_whose_lots_run_short_is_not_made_at_all(service, make, refused, resin_lot):
     part = make.part()
-    refused("insufficient_stock", lambda: make.item(part, "H-SHORT", at=hour(1), lots=[
-        {"lot_id": resin_lot.id, "quantity": "4", "location": "RAW"},
-        {"lot_id": resin_lot.id, "quantity": "7", "location": "RAW"}]))
-    assert (service.session.scalars(select(Item.id).where(Item.serial == "H-SHORT")).all(),
-            service.session.scalars(select(LotConsumption.entry_index)).all(), level(service, resin_lot, "RAW")) == (
-        [], [], 10_000)
+    refused(
+        "insufficient_stock",
+        lambda: make.item(
+            part,
+            "H-SHORT",
+            at=hour(1),
+            lots=[
+                {"lot_id": resin_lot.id, "quantity": "4", "location": "RAW"},
+                {"lot_id": resin_lot.id, "quantity": "7", "location": "RAW"},
+            ],
+        ),
+    )
+    assert (
+        service.session.scalars(select(Item.id).where(Item.serial == "H-SHORT")).all(),
+        service.session.scalars(select(LotConsumption.entry_index)).all(),
+        level(service, resin_lot, "RAW"),
+    ) == ([], [], 10_000)
 
 
 def test_a_made_item_records_its_part_and_time(service, make):
@@ -202,12 +253,14 @@ def test_an_item_is_made_only_of_a_serial_part(make, refused):
 
 # -- install and remove ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def chain(make):
     """unit > module > housing, installed at hours 2 and 3; a spare unit."""
     part = make.part()
-    items = SimpleNamespace(**{name: make.item(part, name.upper(), at=hour(1))
-                               for name in ("unit", "module", "housing", "spare")})
+    items = SimpleNamespace(
+        **{name: make.item(part, name.upper(), at=hour(1)) for name in ("unit", "module", "housing", "spare")}
+    )
     make.install(items.module, items.housing, hour(2))
     make.install(items.unit, items.module, hour(3))
     return items
@@ -266,7 +319,8 @@ def test_a_removed_component_can_be_installed_in_another_assembly(service, make,
     make.remove(chain.module, chain.housing, hour(10))
     make.install(chain.spare, chain.housing, hour(10))
     assert genealogy.where_used(service.session, genealogy.items_by_id([chain.housing.id]), hour(11)) == [
-        chain.spare.id]
+        chain.spare.id
+    ]
 
 
 def test_a_destroyed_component_cannot_be_installed(make, refused, chain):
@@ -280,6 +334,7 @@ def test_an_install_with_no_time_zone_is_refused(make, refused, chain):
 
 # -- purchase orders -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def buying(make):
     """A lot-tracked resin with a reorder point of 100 and a quantity of 130; one supplier offers it."""
@@ -290,9 +345,9 @@ def buying(make):
 
 
 def draft(service, buying, quantity: str = "60"):
-    return service.draft_purchase_order(supplier_id=buying.supplier.id, lines=[{"part_id": buying.resin.id,
-                                                                                 "quantity": quantity}],
-                                        on="2026-09-02", **A)
+    return service.draft_purchase_order(
+        supplier_id=buying.supplier.id, lines=[{"part_id": buying.resin.id, "quantity": quantity}], on="2026-09-02", **A
+    )
 
 
 def status_of(service, order) -> str:
@@ -300,8 +355,11 @@ def status_of(service, order) -> str:
     return service.session.get(type(order), order.id).status
 
 
-@pytest.mark.parametrize("changes", [["placed"], ["cancelled"], ["placed", "cancelled"]],
-                         ids=["draft-placed", "draft-cancelled", "placed-cancelled"])
+@pytest.mark.parametrize(
+    "changes",
+    [["placed"], ["cancelled"], ["placed", "cancelled"]],
+    ids=["draft-placed", "draft-cancelled", "placed-cancelled"],
+)
 def test_a_purchase_order_makes_its_allowed_changes(service, buying, changes):
     order = draft(service, buying)
     for change in changes:
@@ -309,18 +367,34 @@ def test_a_purchase_order_makes_its_allowed_changes(service, buying, changes):
     assert status_of(service, order) == changes[-1]
 
 
-@pytest.mark.parametrize("changes, refused_change", [
-    (["placed"], "placed"), (["cancelled"], "placed"), (["cancelled"], "cancelled"), ([], "received"),
-    (["placed", "received"], "cancelled"), (["placed", "received"], "placed")],
-    ids=["placed-twice", "cancelled-then-placed", "cancelled-twice", "received-by-hand",
-         "received-then-cancelled", "received-then-placed"])
-def test_a_purchase_order_refuses_changes_its_status_does_not_allow(service, make, buying, refused, changes,
-                                                                    refused_change):
+@pytest.mark.parametrize(
+    "changes, refused_change",
+    [
+        (["placed"], "placed"),
+        (["cancelled"], "placed"),
+        (["cancelled"], "cancelled"),
+        ([], "received"),
+        (["placed", "received"], "cancelled"),
+        (["placed", "received"], "placed"),
+    ],
+    ids=[
+        "placed-twice",
+        "cancelled-then-placed",
+        "cancelled-twice",
+        "received-by-hand",
+        "received-then-cancelled",
+        "received-then-placed",
+    ],
+)
+def test_a_purchase_order_refuses_changes_its_status_does_not_allow(
+    service, make, buying, refused, changes, refused_change
+):
     order = draft(service, buying)
     for change in changes:
         if change == "received":
-            make.lot(buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1",
-                     purchase_order_id=order.id)
+            make.lot(
+                buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id
+            )
         else:
             service.change_purchase_order(order.id, status=change, **A)
     code = "invalid_status" if refused_change == "received" else "invalid_transition"
@@ -329,27 +403,41 @@ def test_a_purchase_order_refuses_changes_its_status_does_not_allow(service, mak
 
 def test_an_order_for_a_part_the_supplier_does_not_offer_is_refused(service, make, buying, refused):
     other = make.part("SEAL", tracking="none")
-    refused("no_supplier_part", lambda: service.draft_purchase_order(
-        supplier_id=buying.supplier.id, lines=[{"part_id": other.id, "quantity": "5"}], on="2026-09-02", **A))
+    refused(
+        "no_supplier_part",
+        lambda: service.draft_purchase_order(
+            supplier_id=buying.supplier.id, lines=[{"part_id": other.id, "quantity": "5"}], on="2026-09-02", **A
+        ),
+    )
 
 
 def test_an_order_without_lines_is_refused(service, buying, refused):
-    refused("missing_field", lambda: service.draft_purchase_order(supplier_id=buying.supplier.id, lines=[],
-                                                                  on="2026-09-02", **A))
+    refused(
+        "missing_field",
+        lambda: service.draft_purchase_order(supplier_id=buying.supplier.id, lines=[], on="2026-09-02", **A),
+    )
 
 
 def test_a_lot_received_against_a_draft_order_is_refused(service, make, buying, refused):
     order = draft(service, buying)
-    refused("order_not_placed", lambda: make.lot(buying.resin, "60", supplier_id=buying.supplier.id,
-                                                 supplier_lot_code="L1", purchase_order_id=order.id))
+    refused(
+        "order_not_placed",
+        lambda: make.lot(
+            buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id
+        ),
+    )
 
 
 def test_a_lot_from_another_supplier_than_the_orders_is_refused(service, make, buying, refused):
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
     stranger = make.supplier("Kestrel Polymers")
-    refused("wrong_supplier", lambda: make.lot(buying.resin, "60", supplier_id=stranger.id, supplier_lot_code="L1",
-                                               purchase_order_id=order.id))
+    refused(
+        "wrong_supplier",
+        lambda: make.lot(
+            buying.resin, "60", supplier_id=stranger.id, supplier_lot_code="L1", purchase_order_id=order.id
+        ),
+    )
 
 
 def test_a_lot_received_against_a_placed_order_updates_its_line(service, make, buying):
@@ -372,11 +460,16 @@ def test_a_received_order_takes_no_more_lots(service, make, buying, refused):
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
     make.lot(buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id)
-    refused("order_not_placed", lambda: make.lot(buying.resin, "5", supplier_id=buying.supplier.id,
-                                                 supplier_lot_code="L2", purchase_order_id=order.id))
+    refused(
+        "order_not_placed",
+        lambda: make.lot(
+            buying.resin, "5", supplier_id=buying.supplier.id, supplier_lot_code="L2", purchase_order_id=order.id
+        ),
+    )
 
 
 # -- replenishment ---------------------------------------------------------------------------------
+
 
 def proposals(service) -> dict:
     return {proposal.part.number: proposal for proposal in stock.replenishment(service.session)}
@@ -466,8 +559,7 @@ def test_a_lot_of_a_part_the_order_does_not_name_is_refused(service, make, buyin
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
     other = make.part("SEAL", tracking="none")
-    refused("not_on_order", lambda: make.lot(other, "5", supplier_id=buying.supplier.id,
-                                             purchase_order_id=order.id))
+    refused("not_on_order", lambda: make.lot(other, "5", supplier_id=buying.supplier.id, purchase_order_id=order.id))
 
 
 def test_a_component_cannot_be_installed_before_it_was_made(make, refused):

@@ -4,6 +4,7 @@ Revision ID: 0002_accounts
 Revises: 0001_ledger
 Create Date: 2026-11-25
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -59,14 +60,20 @@ def upgrade():
     op.create_index(op.f("ix_security_log_at"), "security_log", ["at"])
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":  # ledger_reject_change() comes from 0001
-        op.execute("CREATE TRIGGER security_log_append_only BEFORE UPDATE OR DELETE ON security_log "
-                   "FOR EACH ROW EXECUTE FUNCTION ledger_reject_change()")
-        op.execute("CREATE TRIGGER security_log_no_truncate BEFORE TRUNCATE ON security_log "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION ledger_reject_change()")
+        op.execute(
+            "CREATE TRIGGER security_log_append_only BEFORE UPDATE OR DELETE ON security_log "
+            "FOR EACH ROW EXECUTE FUNCTION ledger_reject_change()"
+        )
+        op.execute(
+            "CREATE TRIGGER security_log_no_truncate BEFORE TRUNCATE ON security_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION ledger_reject_change()"
+        )
     else:
         for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER security_log_no_{action.lower()} BEFORE {action} ON security_log "
-                       f"BEGIN SELECT RAISE(ABORT, 'security_log is append-only: {action} refused'); END")
+            op.execute(
+                f"CREATE TRIGGER security_log_no_{action.lower()} BEFORE {action} ON security_log "
+                f"BEGIN SELECT RAISE(ABORT, 'security_log is append-only: {action} refused'); END"
+            )
     op.create_table(
         "verification_run",
         sa.Column("id", sa.Integer(), nullable=False),

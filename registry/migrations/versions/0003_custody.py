@@ -4,6 +4,7 @@ Revision ID: 0003_custody
 Revises: 0002_accounts
 Create Date: 2026-11-25
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -8,6 +8,7 @@ Revision ID: 0007_effective_record
 Revises: 0006_reports
 Create Date: 2026-12-05
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,24 +28,33 @@ def upgrade():
         batch.add_column(sa.Column("original_party_id", sa.String(length=36), nullable=True))
         batch.add_column(sa.Column("original_details", sa.JSON(), nullable=True))
         batch.create_foreign_key(op.f("fk_custody_record_holder_party_id_party"), "party", ["holder_party_id"], ["id"])
-        batch.create_foreign_key(op.f("fk_custody_record_original_party_id_party"), "party", ["original_party_id"],
-                                 ["id"])
+        batch.create_foreign_key(
+            op.f("fk_custody_record_original_party_id_party"), "party", ["original_party_id"], ["id"]
+        )
         batch.create_index(op.f("ix_custody_record_original_on"), ["original_on"])
     with op.batch_alter_table("item") as batch:
         batch.add_column(sa.Column("acquired_on", sa.Date(), nullable=True))
-    op.create_index("ix_item_open_acquisitions", "item", ["acquired_on", "id"], sqlite_where=sa.text(HELD),
-                    postgresql_where=sa.text(HELD))
-    op.create_index("ix_item_reportable_loss", "item", ["id"], sqlite_where=sa.text(MISSING),
-                    postgresql_where=sa.text(MISSING))
+    op.create_index(
+        "ix_item_open_acquisitions",
+        "item",
+        ["acquired_on", "id"],
+        sqlite_where=sa.text(HELD),
+        postgresql_where=sa.text(HELD),
+    )
+    op.create_index(
+        "ix_item_reportable_loss", "item", ["id"], sqlite_where=sa.text(MISSING), postgresql_where=sa.text(MISSING)
+    )
     with op.batch_alter_table("personal_data") as batch:
         batch.add_column(sa.Column("document_key", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("name_address_key", sa.String(length=64), nullable=True))
         batch.create_index(op.f("ix_personal_data_document_key"), ["document_key"])
         batch.create_index(op.f("ix_personal_data_name_address_key"), ["name_address_key"])
-    state = op.create_table("projection_state",
-                            sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-                            sa.Column("version", sa.Integer(), nullable=False),
-                            sa.PrimaryKeyConstraint("id", name=op.f("pk_projection_state")))
+    state = op.create_table(
+        "projection_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_projection_state")),
+    )
     # The tables were built by the first rules: `flask init` rebuilds them from the ledger.
     op.bulk_insert(state, [{"id": 1, "version": 1}])
 

@@ -6,6 +6,7 @@ Revision ID: 0008_sessions_and_throttle
 Revises: 0007_effective_record
 Create Date: 2026-12-05
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,14 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table("account_session",
-                    sa.Column("id_hash", sa.String(length=64), nullable=False),
-                    sa.Column("account_id", sa.String(length=36), nullable=False),
-                    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-                    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-                    sa.ForeignKeyConstraint(["account_id"], ["account.id"],
-                                            name=op.f("fk_account_session_account_id_account")),
-                    sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_account_session")))
+    op.create_table(
+        "account_session",
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("account_id", sa.String(length=36), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_account_session_account_id_account")),
+        sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_account_session")),
+    )
     op.create_index(op.f("ix_account_session_account_id"), "account_session", ["account_id"])
     op.create_index("ix_security_log_email_at", "security_log", ["email", "at"])
     op.create_index("ix_security_log_address_at", "security_log", ["address", "at"])

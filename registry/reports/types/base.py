@@ -1,5 +1,6 @@
 """What every report type is made of: its checked parameters, the draft it builds (title, template,
 context, long table, the ledger entries its evidence proves), and the helpers their parsers share."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ class ReportError(DomainError):
 
     titles = {**DomainError.titles, INVALID: "Invalid report request"}
 
-    def __init__(self, detail: str, *, code: str = "invalid_report_parameter", kind: str = INVALID,
-                 field: str | None = None):
+    def __init__(
+        self, detail: str, *, code: str = "invalid_report_parameter", kind: str = INVALID, field: str | None = None
+    ):
         super().__init__(detail, code=code, kind=kind, field=field)
 
 
@@ -28,6 +30,7 @@ class ReportError(DomainError):
 class PrelaidTable:
     """A long table the renderer lays out itself (registry/reports/layout.py): the columns, each row's
     cell texts with its band kind, the page geometry, and the head sizes the template gives."""
+
     columns: tuple[layout.Column, ...]
     rows: list[tuple[list[str], str]]
     geometry: layout.Geometry
@@ -42,6 +45,7 @@ class Draft:
     """What a report shows: its title, template and context; `rows` (when set) is the long table the
     renderer may split into parts, or `table` a long table laid out on pages before rendering;
     `entries` are the ledger indices the evidence proves."""
+
     title: str
     template: str
     context: dict
@@ -95,9 +99,19 @@ def label(session: Session, party_id: str | None, personal: bool) -> dict | None
 
 
 def facts(item: Item) -> list[tuple[str, str]]:
-    named = [("Manufacturer", item.manufacturer), ("Importer", item.importer), ("Model", item.model),
-             ("Type", item.type), ("Caliber or gauge", item.caliber), ("Country", item.country),
-             ("Model year", item.model_year), ("Description", item.description)]
-    decoded = [(key.replace("_", " ").capitalize(), value) for key, value in sorted((item.attributes or {}).items())
-               if not isinstance(value, (dict, list))]
+    named = [
+        ("Manufacturer", item.manufacturer),
+        ("Importer", item.importer),
+        ("Model", item.model),
+        ("Type", item.type),
+        ("Caliber or gauge", item.caliber),
+        ("Country", item.country),
+        ("Model year", item.model_year),
+        ("Description", item.description),
+    ]
+    decoded = [
+        (key.replace("_", " ").capitalize(), value)
+        for key, value in sorted((item.attributes or {}).items())
+        if not isinstance(value, (dict, list))
+    ]
     return [(name, str(value)) for name, value in named + decoded if value not in (None, "")]

@@ -1,5 +1,6 @@
 """The ledger verification report: a full verification of the stored ledger, what was checked and
 the verdict."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +17,11 @@ def parse_verification(session: Session, params: dict) -> dict:
 
 # What a check of `audit.verify.CHECKS` runs over, when not the entries: a count of the verdict.
 CHECK_SCOPE = {"node": "nodes", "signature": "checkpoints", "root": "checkpoints"}
-SCOPE_NAMES = {"entries": ("entry", "entries"), "nodes": ("stored node", "stored nodes"),
-               "checkpoints": ("signed checkpoint", "signed checkpoints")}
+SCOPE_NAMES = {
+    "entries": ("entry", "entries"),
+    "nodes": ("stored node", "stored nodes"),
+    "checkpoints": ("signed checkpoint", "signed checkpoints"),
+}
 
 
 def ledger_check_rows(verdict) -> list[dict]:
@@ -41,21 +45,37 @@ def ledger_check_rows(verdict) -> list[dict]:
     return rows
 
 
-def build_verification(session: Session, params: dict, *, personal: bool, now: datetime, origin: str, vkey: str,
-                       **_) -> base.Draft:
+def build_verification(
+    session: Session, params: dict, *, personal: bool, now: datetime, origin: str, vkey: str, **_
+) -> base.Draft:
     """Runs the full verification of the stored ledger (every check of `audit.verify`); the evidence
     proves the first and the last entry it covered against the checkpoint it ends at."""
     from registry.ledger.checks import verify_stored_ledger
+
     started = datetime.now(now.tzinfo)
     verdict = verify_stored_ledger(session, [vkey])
     finished = datetime.now(now.tzinfo)
     entries = {0, verdict.entries - 1} if verdict.entries else set()
-    return base.Draft(title="Ledger verification report", template="reports/pdf/ledger_verification.html",
-                 context={"verdict": verdict, "checked_at": now, "seconds": (finished - started).total_seconds(),
-                          "origin": origin, "vkey": vkey, "checks": ledger_check_rows(verdict)},
-                 entries=entries if verdict.ok else set())
+    return base.Draft(
+        title="Ledger verification report",
+        template="reports/pdf/ledger_verification.html",
+        context={
+            "verdict": verdict,
+            "checked_at": now,
+            "seconds": (finished - started).total_seconds(),
+            "origin": origin,
+            "vkey": vkey,
+            "checks": ledger_check_rows(verdict),
+        },
+        entries=entries if verdict.ok else set(),
+    )
 
 
-TYPE = base.ReportType("ledger_verification", "Ledger verification report",
-                  "A full verification of the stored ledger: the checkpoint, the size, what was checked and the verdict.",
-                  (), parse_verification, build_verification)
+TYPE = base.ReportType(
+    "ledger_verification",
+    "Ledger verification report",
+    "A full verification of the stored ledger: the checkpoint, the size, what was checked and the verdict.",
+    (),
+    parse_verification,
+    build_verification,
+)
