@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export REGISTRY_INSTANCE ?= $(CURDIR)/instance
 export FLASK_APP := wsgi
 
-.PHONY: run test install init bench clean-instance chromium pdftools
+.PHONY: run test lint install init bench clean-instance chromium pdftools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ run: init
 	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE)); sign in with a demo login above"
 	REGISTRY_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install chromium pdftools
+test: lint chromium pdftools
 	$(BIN)/python -m pytest -n auto
+
+# Lint and format check over everything; the standalone verifier is type-checked strictly.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict audit/
 
 # The browser tests need Debian's Chromium; Playwright drives it and never downloads a browser.
 chromium:

@@ -11,20 +11,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 from audit import export, tlogproof
 from audit.errors import VerificationError
 from audit.verify import verify_log
 
 
-def _read_keys(args) -> list[str]:
+def _read_keys(args: argparse.Namespace) -> list[str]:
     keys = list(args.vkey or [])
     for path in args.vkey_file or []:
         keys += [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
     return keys
 
 
-def _progress(total: int):
+def _progress(total: int) -> Callable[[int], None] | None:
     if not sys.stderr.isatty() or total == 0:
         return None
 
@@ -35,7 +36,7 @@ def _progress(total: int):
     return report
 
 
-def verify_export(args) -> int:
+def verify_export(args: argparse.Namespace) -> int:
     folder = Path(args.path)
     manifest = export.read_manifest(folder)
     vkeys = _read_keys(args)
@@ -62,7 +63,7 @@ def verify_export(args) -> int:
     return 0 if verdict.ok else 1
 
 
-def verify_proof(args) -> int:
+def verify_proof(args: argparse.Namespace) -> int:
     text = Path(args.file).read_text(encoding="utf-8")
     leaf = bytes.fromhex(args.leaf_hash) if args.leaf_hash else None
     vkeys = _read_keys(args)
@@ -86,7 +87,7 @@ def verify_proof(args) -> int:
     return 0
 
 
-def verify_report_file(args) -> int:
+def verify_report_file(args: argparse.Namespace) -> int:
     from audit.report import verify_report
 
     data = Path(args.file).read_bytes()
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audit", description="Verify Serial Ledger exports and receipts.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def key_options(command):
+    def key_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--vkey", action="append", help="trusted verifier key (name+id+key); repeatable")
         command.add_argument("--vkey-file", action="append", help="file with one verifier key per line")
         command.add_argument("--origin", help="require checkpoints of this log origin")
@@ -133,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     report.set_defaults(run=verify_report_file)
 
     args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return args.run(args)
+        return run(args)
     except (OSError, export.ExportFormatError, ValueError) as error:
         print(f"cannot read input: {error}", file=sys.stderr)
         return 2

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any, TypeAlias, cast
 
 import rfc8785
 
 try:  # optional accelerator; the standard library path gives the same bytes, only slower
     import orjson
 except ImportError:  # pragma: no cover - exercised where orjson is not installed
-    orjson = None
+    _HAVE_ORJSON = False
+else:
+    _HAVE_ORJSON = True
 
 MAX_SAFE_INTEGER = 2**53 - 1
+
+# The values canonical_bytes accepts (subclasses of these encode as their base type).
+JsonValue: TypeAlias = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
 class CanonicalError(ValueError):
@@ -29,11 +35,11 @@ def _storable(value: object) -> bool:
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
-    if kind is int:
+    if type(value) is int:
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-    if kind is dict:
+    if type(value) is dict:
         return all(type(key) is str and _storable(element) for key, element in value.items())
-    if kind is list:
+    if type(value) is list:
         return all(_storable(element) for element in value)
     return False
 
@@ -75,7 +81,7 @@ def canonical_bytes(value: object) -> bytes:
     if fast is not None and not _FOUR_BYTE_UTF8.search(fast):
         return fast
     try:
-        return rfc8785.dumps(value)
+        return rfc8785.dumps(cast(JsonValue, value))  # _check_value let only these types through
     except rfc8785.CanonicalizationError as error:
         raise CanonicalError(str(error)) from error
 
@@ -97,19 +103,19 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 
 
-def loads(data: bytes):
+def loads(data: bytes) -> Any:
     """Parse JSON bytes (orjson when installed). Raises ValueError on invalid input."""
-    return orjson.loads(data) if orjson is not None else json.loads(data)
+    return orjson.loads(data) if _HAVE_ORJSON else json.loads(data)
 
 
-def sorted_compact(value) -> bytes | None:
+def sorted_compact(value: object) -> bytes | None:
     """Compact JSON with keys sorted by code point, or None if the value cannot be encoded so.
 
     For values of strings, safe integers, booleans, null, arrays and objects this equals RFC 8785
     whenever no character above U+FFFF occurs (the one case where JCS's UTF-16 key order differs).
     """
     try:
-        if orjson is not None:
+        if _HAVE_ORJSON:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         return _FAST_ENCODER.encode(value).encode("utf-8")
     except (TypeError, ValueError):

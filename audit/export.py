@@ -63,8 +63,8 @@ def write_export(
             handle.write(json.dumps(text, ensure_ascii=False) + "\n")
             count += 1
     manifest = Manifest(origin, vkeys, size, count, digest.hexdigest(), exported_at)
-    body = {"format": FORMAT, "version": VERSION, **manifest.__dict__}
-    (folder / MANIFEST).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    document = {"format": FORMAT, "version": VERSION, **manifest.__dict__}
+    (folder / MANIFEST).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 

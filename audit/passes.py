@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from audit import canonical, merkle
 from audit.checkpoint import Checkpoint
@@ -17,6 +17,11 @@ from audit.verdict import Failed, Problem
 
 _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 EVENT_FIELDS = {"v": int, "index": int, "type": str, "time": str, "actor": str, "payload": dict}
+
+# (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
+EntryRecord = tuple[int, bytes, bytes | None, str | None, str | None]
+# (level, index, hash) of a stored complete subtree, in creation order
+NodeRecord = tuple[int, int, bytes]
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ def check_claims(before: ItemChains, claims: dict[str, tuple[int, int | None]]) 
 
 
 def entry_pass(
-    entries: Iterable[tuple],
+    entries: Iterable[EntryRecord],
     counter: list[int],
     progress: Callable[[int], None] | None,
     *,
@@ -140,7 +145,7 @@ def entry_pass(
         progress(expected - start)
 
 
-def _diagnose_fields(event: dict, index: int) -> None:
+def _diagnose_fields(event: dict[str, Any], index: int) -> None:
     for name, kind in EVENT_FIELDS.items():
         if type(event.get(name)) is not kind:
             raise Failed(Problem("body", f"field {name!r} is missing or not a {kind.__name__}", index))
@@ -151,7 +156,9 @@ def _diagnose_fields(event: dict, index: int) -> None:
     raise Failed(Problem("chain", "prev does not match the leaf hash of the previous entry", index))
 
 
-def tree_pass(leaves: Iterable[bytes], signed: list[SignedSize], nodes, counts: dict) -> None:
+def tree_pass(
+    leaves: Iterable[bytes], signed: list[SignedSize], nodes: Iterable[NodeRecord] | None, counts: dict[str, int]
+) -> None:
     """Steps 7, 9 and 10: rebuild the tree leaf by leaf (a frontier of (level, hash), largest first,
     as merkle.Frontier keeps it), compare each completed node and each checkpoint root; raises Failed."""
     stack: list[tuple[int, bytes]] = []
@@ -185,7 +192,7 @@ def tree_pass(leaves: Iterable[bytes], signed: list[SignedSize], nodes, counts: 
         raise Failed(Problem("node", f"stored node level {extra[0]} index {extra[1]} lies beyond the log's end", size))
 
 
-def _node_problem(stored, level: int, node_index: int, index: int) -> None:
+def _node_problem(stored: NodeRecord | None, level: int, node_index: int, index: int) -> None:
     if stored is None or stored[0] != level or stored[1] != node_index:
         raise Failed(Problem("node", f"stored node level {level} index {node_index} is missing", index))
     raise Failed(Problem("node", f"stored node level {level} index {node_index} does not match the leaves", index))

@@ -30,7 +30,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 from audit import checkpoint as checkpoints
 from audit import merkle
@@ -39,6 +39,13 @@ from audit.errors import VerificationError
 T = TypeVar("T")
 EVIDENCE_NAME = "evidence.json"
 EVIDENCE_FORMAT = "serial-ledger/report-evidence/1"
+
+
+class PdfReader(Protocol):
+    """What is read here of pyHanko's `PdfFileReader` (pyHanko is imported only inside functions)."""
+
+    @property
+    def root(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Check:
 class ReportVerdict:
     sha256: str
     checks: list[Check] = field(default_factory=list)
-    evidence: dict | None = None
+    evidence: dict[str, Any] | None = None
     signer: str | None = None
     signed_at: datetime | None = None
     timestamped_at: datetime | None = None
@@ -94,10 +101,11 @@ def outside_event_loop(function: Callable[[], T]) -> T:
         return pool.submit(function).result()
 
 
-def load_trust_roots(pem_or_der: Sequence[bytes]):
+def load_trust_roots(pem_or_der: Sequence[bytes]) -> list[Any]:
+    """asn1crypto `x509.Certificate`s (asn1crypto has no type information) of PEM or DER data."""
     from asn1crypto import pem, x509
 
-    roots = []
+    roots: list[Any] = []
     for data in pem_or_der:
         if pem.detect(data):
             roots.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
@@ -106,7 +114,7 @@ def load_trust_roots(pem_or_der: Sequence[bytes]):
     return roots
 
 
-def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes]):
+def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes]) -> PdfReader | None:
     """pyHanko's validation of the one signature; returns the reader when the file can be trusted
     as signed (intact, whole-file coverage), else None."""
     from pyhanko.pdf_utils.misc import PdfReadError
@@ -177,17 +185,17 @@ def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence
     return reader
 
 
-def _embedded_files(reader) -> dict[str, bytes]:
+def _embedded_files(reader: PdfReader) -> dict[str, bytes]:
     names = reader.root.get("/Names")
     tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
     listed = list(tree.get_object().get("/Names", [])) if tree is not None else []
-    found = {}
+    found: dict[str, bytes] = {}
     for name, spec in zip(listed[::2], listed[1::2]):
         found[str(name)] = spec.get_object()["/EF"]["/F"].get_object().data
     return found
 
 
-def read_evidence(verdict: ReportVerdict, reader) -> dict | None:
+def read_evidence(verdict: ReportVerdict, reader: PdfReader) -> dict[str, Any] | None:
     try:
         attached = _embedded_files(reader)
     except (KeyError, TypeError, AttributeError) as error:
@@ -197,7 +205,7 @@ def read_evidence(verdict: ReportVerdict, reader) -> dict | None:
         verdict.add("evidence", False, f"no {EVIDENCE_NAME} is attached")
         return None
     try:
-        evidence = json.loads(attached[EVIDENCE_NAME])
+        evidence: dict[str, Any] = json.loads(attached[EVIDENCE_NAME])  # not a dict: `.get` fails below
         if evidence.get("format") != EVIDENCE_FORMAT:
             raise ValueError(f"format is {evidence.get('format')!r}, not {EVIDENCE_FORMAT!r}")
         for key in ("report", "log", "entries", "proof"):
@@ -210,7 +218,7 @@ def read_evidence(verdict: ReportVerdict, reader) -> dict | None:
     return evidence
 
 
-def verify_evidence(verdict: ReportVerdict, evidence: dict, vkeys: Sequence[str]) -> None:
+def verify_evidence(verdict: ReportVerdict, evidence: dict[str, Any], vkeys: Sequence[str]) -> None:
     """The checkpoint's signature and every entry's inclusion in its tree."""
     log = evidence["log"]
     verdict.trusted_log_key = bool(vkeys)

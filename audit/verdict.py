@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 from audit.checkpoint import Checkpoint
 
@@ -34,7 +35,7 @@ class Verdict:
     def ok(self) -> bool:
         return self.problem is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         latest = (
             None
             if self.latest is None
@@ -64,7 +65,7 @@ class Verdict:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Verdict:
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
         latest = data.get("latest")
         problem = data.get("problem")
         return cls(
@@ -97,7 +98,7 @@ class Failed(Exception):
         self.problem = problem
 
 
-def first_problem(ranked) -> Problem | None:
+def first_problem(ranked: Iterable[tuple[Problem | None, int]]) -> Problem | None:
     """The first problem of (problem or None, rank) pairs: lowest entry index, then lowest rank.
 
     A problem with no index (malformed input) comes first. A span problem (`until` set) gives way to
@@ -108,7 +109,7 @@ def first_problem(ranked) -> Problem | None:
         return None
     best = min(present, key=lambda pr: (-1 if pr[0].index is None else pr[0].index, pr[1]))[0]
     if best.until is not None:
-        inside = [p for p, _ in present if p.until is None and p.index is not None and p.index < best.until]
+        inside = [(p.index, p) for p, _ in present if p.until is None and p.index is not None and p.index < best.until]
         if inside:
-            return min(inside, key=lambda p: p.index)
+            return min(inside, key=lambda pair: pair[0])[1]
     return best

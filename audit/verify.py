@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Sequence
 from audit import note
 from audit.checkpoint import CheckpointError, parse_checkpoint
 from audit.errors import VerificationError
-from audit.passes import ItemChains, SignedSize, check_claims, entry_pass, tree_pass
+from audit.passes import EntryRecord, ItemChains, NodeRecord, SignedSize, check_claims, entry_pass, tree_pass
 from audit.verdict import Failed, Problem, Verdict, first_problem
 
 # Each check by the name a Problem carries, with what it proves.
@@ -36,11 +36,6 @@ CHECKS = (
         "covered by a signed checkpoint (no unsigned tail)",
     ),
 )
-
-# (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
-EntryRecord = tuple
-# (level, index, hash) of a stored complete subtree, in creation order
-NodeRecord = tuple[int, int, bytes]
 
 __all__ = [
     "CHECKS",
@@ -96,7 +91,9 @@ def _signature_problem(signed: list[SignedSize], failed: list[tuple[int | None, 
     return min(problems, key=lambda p: -1 if p.index is None else p.index, default=None)
 
 
-def _open_all(checkpoint_notes, held_notes, vkeys, origin) -> tuple[list[SignedSize], int, Problem | None]:
+def _open_all(
+    checkpoint_notes: Iterable[str], held_notes: Iterable[str], vkeys: Sequence[str], origin: str | None
+) -> tuple[list[SignedSize], int, Problem | None]:
     """Signed checkpoints (stored and held) by size, the number of stored ones, and any signature problem."""
     signed, failed = open_checkpoints(checkpoint_notes, vkeys, origin, "stored")
     stored = len(signed)
@@ -106,7 +103,13 @@ def _open_all(checkpoint_notes, held_notes, vkeys, origin) -> tuple[list[SignedS
     return signed, stored, _signature_problem(signed, failed + held_failed)
 
 
-def _verify(checkpoint_notes, held_notes, vkeys, origin, run: Callable[[list[SignedSize], dict], None]) -> Verdict:
+def _verify(
+    checkpoint_notes: Iterable[str],
+    held_notes: Iterable[str],
+    vkeys: Sequence[str],
+    origin: str | None,
+    run: Callable[[list[SignedSize], dict[str, int]], None],
+) -> Verdict:
     """Open the checkpoints, run the passes, and settle which problem the verdict names: a bad
     signature wins unless an entry before the span it claims is already bad."""
     verdict = Verdict()
@@ -114,14 +117,16 @@ def _verify(checkpoint_notes, held_notes, vkeys, origin, run: Callable[[list[Sig
     if signature_problem is not None and signature_problem.index is None:
         verdict.problem = signature_problem
         return verdict
-    counts: dict = {}
+    counts: dict[str, int] = {}
     try:
         run(signed, counts)
     except Failed as failure:
         verdict.problem = failure.problem
     verdict.entries, verdict.nodes = counts.get("entries", 0), counts.get("nodes", 0)
-    if signature_problem is not None and (verdict.problem is None or verdict.problem.index >= signature_problem.index):
-        verdict.problem = signature_problem
+    if signature_problem is not None and signature_problem.index is not None:  # an unplaced one returned above
+        found = verdict.problem
+        if found is None or (found.index is not None and found.index >= signature_problem.index):
+            verdict.problem = signature_problem
     if signed:
         verdict.latest = signed[-1].checkpoint
     return verdict

@@ -1,16 +1,20 @@
-"""The fields every domain takes from its users: text, calendar dates and moments. One parser each, so
-a date means the same thing on every form, API call and import, and a refusal names its field with a
-stable code: `missing_field`, `invalid_field`, `invalid_date` (not a date, or outside 1900-2999) and
-`future_date` (a date no place on Earth has reached yet, or a moment beyond the clock's skew).
+"""The fields every domain takes from its users: text, calendar dates, moments, quantities and whole
+numbers. One parser each, so a date means the same thing on every form, API call and import, and a
+refusal names its field with a stable code: `missing_field`, `invalid_field`, `invalid_quantity`,
+`invalid_date` (not a date, or outside 1900-2999) and `future_date` (a date no place on Earth has
+reached yet, or a moment beyond the clock's skew). Also how events write and read times (`stamp`,
+`stored_moment`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone
+from decimal import Decimal
 
 from registry import clock
 from registry.errors import INVALID, DomainError
+from registry.supply import quantities
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999  # beyond these a date is a typo, and date arithmetic near 9999 overflows
 # C0 controls other than tab, line feed and carriage return, and lone surrogates: no stored text holds them.
@@ -109,7 +113,7 @@ def moment(value, field: str, *, now: datetime | None) -> datetime:
             found = (
                 datetime.combine(date.fromisoformat(raw), time(), timezone.utc)
                 if len(raw) == 10
-                else datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                else stored_moment(raw)
             )
         except ValueError:
             raise FieldError(
@@ -131,3 +135,39 @@ def moment(value, field: str, *, now: datetime | None) -> datetime:
             f"the {_name(field)} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}", code="invalid_date", field=field
         ) from None
     return found if now is None else not_future_moment(found, field, now=now)
+
+
+def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:
+    """A positive decimal quantity (zero when `allow_zero`), as `registry.supply.quantities` reads it."""
+    if value is None or value == "":
+        raise FieldError(f"{field!r} is required", code="missing_field", field=field)
+    try:
+        return quantities.parse(value, allow_zero=allow_zero)
+    except quantities.QuantityError as error:
+        raise FieldError(f"{field!r}: {error}", code="invalid_quantity", field=field) from None
+
+
+def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise FieldError(f"{field!r} must be a whole number", code="invalid_field", field=field) from None
+    if not minimum <= number <= maximum:
+        raise FieldError(f"{field!r} must be between {minimum} and {maximum}", code="invalid_field", field=field)
+    return number
+
+
+def iso_day(value: date | None, default: date | None = None) -> str | None:
+    """A form's date as events write it (YYYY-MM-DD), or `default`'s, or None."""
+    chosen = value or default
+    return chosen.isoformat() if chosen else None
+
+
+def stamp(moment_: datetime) -> str:
+    """How an event writes a time: UTC, to the second, with Z."""
+    return moment_.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stored_moment(text: str) -> datetime:
+    """A time as an event wrote it (`stamp`, or the entry's own time), back as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

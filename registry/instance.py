@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from certificates.devpki import ensure_dev_pki
-from registry import projections
+from registry import clock, projections
 from registry.extensions import db
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -52,7 +52,7 @@ def write_secret(path: Path, content: str) -> bool:
 
 
 def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitReport:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     created = []
     instance = Path(app.instance_path)
     try:

@@ -11,7 +11,7 @@ import re
 from flask import Blueprint, Flask, jsonify
 
 from registry.auth.permissions import PUBLIC, declared_permission, public
-from registry.contract import operation
+from registry.contract import LARGEST_INT, operation
 
 bp = Blueprint("openapi", __name__)
 API_PREFIX = "/api/v1"
@@ -105,7 +105,33 @@ def _components(operations) -> dict:
     components = dict(defs.get("$defs", {}))
     for schema in components.values():
         _mark_needed(schema)
+        _edge_limits(schema)
     return components
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _edge_limits(schema) -> None:
+    """What the edge refuses before any schema (`contract.check_json`, `auth.guard`), said in the
+    document: an integer beyond JSON's exact range (+/-2^53 - 1) and a NUL character in any text or
+    member name."""
+    if isinstance(schema, dict):
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "integer" in kinds:
+            schema.setdefault("minimum", -LARGEST_INT)
+            schema.setdefault("maximum", LARGEST_INT)
+        if "string" in kinds and not ({"enum", "const", "format", "pattern"} & schema.keys()):
+            schema["pattern"] = NO_NUL
+        if "object" in kinds and schema.get("additionalProperties", True) is not False:
+            schema.setdefault("propertyNames", {}).setdefault("pattern", NO_NUL)
+        for key, value in schema.items():
+            if key not in ("propertyNames", "pattern"):
+                _edge_limits(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _edge_limits(value)
 
 
 def _mark_needed(schema: dict) -> None:
@@ -129,6 +155,8 @@ def _parameters(rule, spec) -> list[dict]:
     for name in sorted(rule.arguments):
         declared = spec.paths.get(name, name)
         description, schema = declared if isinstance(declared, tuple) else (declared, {"type": "string"})
+        schema = dict(schema)
+        _edge_limits(schema)
         found.append({"name": name, "in": "path", "required": True, "description": description, "schema": schema})
     if spec.query is not None:
         schema = spec.query.model_json_schema(mode="validation")
@@ -141,6 +169,7 @@ def _parameters(rule, spec) -> list[dict]:
             if options:
                 member.update(options[0])
             member.pop("default", None)
+            _edge_limits(member)
             found.append(
                 {
                     "name": name,

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from registry import clock as registry_clock
 from registry import create_app
 from registry.extensions import db
 from registry.instance import initialise
@@ -243,7 +244,8 @@ def signed_in(app, account):
     from registry.accounts.runtime import accounts
 
     with app.app_context():
-        session_id = accounts(writing=False).start_session(account.id, now=FIXED_NOW)
+        # started now: the server ends a session idle for longer than its lifetime (registry.clock)
+        session_id = accounts(writing=False).start_session(account.id, now=registry_clock.now())
         db.session.remove()
     client = app.test_client()
     with client.session_transaction() as session:

@@ -6,12 +6,11 @@ an argument, where other users could read them) or generated and printed once.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from registry import clock
 from registry.accounts.runtime import accounts
 from registry.accounts.service import generate_password as new_password
 from registry.auth.permissions import Role
@@ -21,10 +20,6 @@ from registry.ledger.events import cli_actor
 users_cli = AppGroup("users", help="Create and manage accounts.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke API tokens.")
 ROLES = click.Choice([r.value for r in Role])
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _account(email: str):
@@ -49,7 +44,9 @@ def create_user(email: str, role: str, generate_password: bool) -> None:
     """Create an account; asks for its password (at least 12 characters) unless --generate-password."""
     generated = generate_password
     password = new_password() if generated else click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    account = _run(lambda: accounts().create(email=email, role=role, password=password, actor=cli_actor(), now=_now()))
+    account = _run(
+        lambda: accounts().create(email=email, role=role, password=password, actor=cli_actor(), now=clock.now())
+    )
     click.echo(f"created {account.email} ({account.role}), ledger entry {account.created_entry}")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -69,7 +66,7 @@ def list_users() -> None:
 @click.argument("role", type=ROLES)
 def set_role(email: str, role: str) -> None:
     """Change an account's role (its sessions end)."""
-    account = _run(lambda: accounts().change_role(_account(email).id, role, actor=cli_actor(), now=_now()))
+    account = _run(lambda: accounts().change_role(_account(email).id, role, actor=cli_actor(), now=clock.now()))
     click.echo(f"{account.email} is now {account.role}")
 
 
@@ -77,14 +74,14 @@ def set_role(email: str, role: str) -> None:
 @click.argument("email")
 def deactivate(email: str) -> None:
     """Stop an account from signing in or using its tokens."""
-    _run(lambda: accounts().set_active(_account(email).id, False, actor=cli_actor(), now=_now()))
+    _run(lambda: accounts().set_active(_account(email).id, False, actor=cli_actor(), now=clock.now()))
     click.echo(f"{email} deactivated")
 
 
 @users_cli.command("activate")
 @click.argument("email")
 def activate(email: str) -> None:
-    _run(lambda: accounts().set_active(_account(email).id, True, actor=cli_actor(), now=_now()))
+    _run(lambda: accounts().set_active(_account(email).id, True, actor=cli_actor(), now=clock.now()))
     click.echo(f"{email} activated")
 
 
@@ -93,7 +90,7 @@ def activate(email: str) -> None:
 def set_password(email: str) -> None:
     """Set a new password (asked for twice); the account's sessions end."""
     password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _run(lambda: accounts().set_password(_account(email).id, password, actor=cli_actor(), now=_now()))
+    _run(lambda: accounts().set_password(_account(email).id, password, actor=cli_actor(), now=clock.now()))
     click.echo(f"password of {email} changed")
 
 
@@ -102,7 +99,7 @@ def set_password(email: str) -> None:
 @click.option("--name", required=True, help="What the token is for, e.g. 'dealer-system import'.")
 def create_token(email: str, name: str) -> None:
     """Issue an API token for EMAIL and print it once; use it as 'Authorization: Bearer <token>'."""
-    token, secret = _run(lambda: accounts().issue_token(_account(email).id, name, actor=cli_actor(), now=_now()))
+    token, secret = _run(lambda: accounts().issue_token(_account(email).id, name, actor=cli_actor(), now=clock.now()))
     click.echo(f"token {token.id} ({token.name}) for {email}; shown once, store it now:")
     click.echo(secret)
 
@@ -119,7 +116,7 @@ def list_tokens(email: str) -> None:
 @click.argument("token_id")
 def revoke_token(token_id: str) -> None:
     """Revoke a token; it stops working at once."""
-    _run(lambda: accounts().revoke_token(token_id, actor=cli_actor(), now=_now()))
+    _run(lambda: accounts().revoke_token(token_id, actor=cli_actor(), now=clock.now()))
     click.echo(f"token {token_id} revoked")
 
 

@@ -55,6 +55,8 @@ class AccountSession(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), nullable=False, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last request of the session, to a minute; the idle timeout counts from it
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SecurityEvent(Base):

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,6 +28,7 @@ from registry.ledger.service import LedgerService
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "slt_"  # makes a leaked token recognisable to secret scanners
+SEEN_RESOLUTION = timedelta(minutes=1)  # how often a session in use notes its last request
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # Verified against when an address is unknown, so a failed login takes as long either way: one per
 # hasher's parameters, made once per process (hashing it anew on each attempt would itself be the tell).
@@ -117,20 +118,37 @@ class AccountService:
         """A new session's id (random, 256 bits) for the cookie; the table keeps its SHA-256."""
         session_id = secrets.token_urlsafe(32)
         with side_transaction(self.session):
-            self.session.add(AccountSession(id_hash=_sha256(session_id), account_id=account_id, started_at=now))
+            self.session.add(
+                AccountSession(id_hash=_sha256(session_id), account_id=account_id, started_at=now, last_seen_at=now)
+            )
         return session_id
 
-    def session_account(self, account_id: str, session_id: str) -> Account | None:
-        """The account of a browser session that has not ended (one query, on every request)."""
-        return self.session.scalar(
-            select(Account)
+    def session_account(self, account_id: str, session_id: str, *, now: datetime, idle: timedelta) -> Account | None:
+        """The account of a browser session that has neither ended nor sat unused longer than `idle`
+        (one query on every request). A session found idle is ended; one in use has its last use
+        noted, at most once a minute, so the idle time counts from the last request."""
+        found = self.session.execute(
+            select(Account, AccountSession)
             .join(AccountSession, AccountSession.account_id == Account.id)
             .where(
                 AccountSession.id_hash == _sha256(session_id),
                 Account.id == account_id,
                 AccountSession.ended_at.is_(None),
             )
-        )
+        ).first()
+        if found is None:
+            return None
+        account, browser = found
+        last = browser.last_seen_at or browser.started_at
+        if now - last > idle:
+            self.end_session(session_id, now=now)
+            return None
+        if now - last >= min(SEEN_RESOLUTION, idle / 10):
+            with side_transaction(self.session):
+                self.session.execute(
+                    update(AccountSession).where(AccountSession.id_hash == browser.id_hash).values(last_seen_at=now)
+                )
+        return account
 
     def end_session(self, session_id: str, *, now: datetime) -> None:
         with side_transaction(self.session):

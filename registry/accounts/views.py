@@ -3,11 +3,10 @@ auditors. Each change goes through the account service, so it lands on the ledge
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from registry import clock
 from registry.accounts.runtime import accounts
 from registry.accounts.service import AccountError, generate_password
 from registry.auth.forms import ActiveForm, ConfirmForm, CreateAccountForm, GrantForm, PasswordForm, RoleForm, TokenForm
@@ -18,10 +17,6 @@ bp = Blueprint("accounts", __name__)
 GRANT = Permission.PERSONAL_DATA_READ.value
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @bp.route("/accounts/", methods=["GET", "POST"])
 @requires(Permission.ACCOUNTS_MANAGE)
 def index():
@@ -30,7 +25,7 @@ def index():
         password = generate_password()
         try:
             account = accounts().create(
-                email=form.email.data, role=form.role.data, password=password, actor=current_user.actor, now=_now()
+                email=form.email.data, role=form.role.data, password=password, actor=current_user.actor, now=clock.now()
             )
         except RegistryError as error:
             show_on_form(form, error)
@@ -63,7 +58,7 @@ def detail(account_id: str):
 def change_role(account_id: str):
     form = RoleForm()
     if form.validate_on_submit():
-        account = accounts().change_role(account_id, form.role.data, actor=current_user.actor, now=_now())
+        account = accounts().change_role(account_id, form.role.data, actor=current_user.actor, now=clock.now())
         flash(f"{account.email} is now {account.role}.", "success")
     return redirect(url_for("accounts.detail", account_id=account_id))
 
@@ -78,7 +73,7 @@ def set_active(account_id: str):
                 account_id,
                 form.active.data,
                 actor=current_user.actor,
-                now=_now(),
+                now=clock.now(),
                 by_account_id=current_user.account_id,
             )
         except AccountError as error:
@@ -93,7 +88,7 @@ def set_active(account_id: str):
 def set_grant(account_id: str):
     form = GrantForm()
     if form.validate_on_submit():
-        accounts().set_grant(account_id, GRANT, form.granted.data, actor=current_user.actor, now=_now())
+        accounts().set_grant(account_id, GRANT, form.granted.data, actor=current_user.actor, now=clock.now())
         flash("Saved.", "success")
     return redirect(url_for("accounts.detail", account_id=account_id))
 
@@ -102,7 +97,7 @@ def set_grant(account_id: str):
 @requires(Permission.ACCOUNTS_MANAGE)
 def revoke_any_token(account_id: str, token_id: str):
     if ConfirmForm().validate_on_submit():
-        accounts().revoke_token(token_id, actor=current_user.actor, now=_now(), owner=account_id)
+        accounts().revoke_token(token_id, actor=current_user.actor, now=clock.now(), owner=account_id)
         flash("Token revoked; it no longer works.", "success")
     return redirect(url_for("accounts.detail", account_id=account_id))
 
@@ -114,7 +109,7 @@ def my_tokens():
     if form.validate_on_submit():
         try:
             token, secret = accounts().issue_token(
-                current_user.account_id, form.name.data, actor=current_user.actor, now=_now()
+                current_user.account_id, form.name.data, actor=current_user.actor, now=clock.now()
             )
         except RegistryError as error:
             show_on_form(form, error)
@@ -133,7 +128,7 @@ def my_tokens():
 @requires(Permission.OWN_TOKENS)
 def revoke_my_token(token_id: str):
     if ConfirmForm().validate_on_submit():
-        accounts().revoke_token(token_id, actor=current_user.actor, now=_now(), owner=current_user.account_id)
+        accounts().revoke_token(token_id, actor=current_user.actor, now=clock.now(), owner=current_user.account_id)
         flash("Token revoked; it no longer works.", "success")
     return redirect(url_for("accounts.my_tokens"))
 
@@ -144,7 +139,9 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts().set_password(current_user.account_id, form.password.data, actor=current_user.actor, now=_now())
+            accounts().set_password(
+                current_user.account_id, form.password.data, actor=current_user.actor, now=clock.now()
+            )
         except RegistryError as error:
             show_on_form(form, error)
         else:

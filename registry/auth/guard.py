@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from registry import clock
 from registry.auth.identity import CurrentUser
 from registry.auth.permissions import PUBLIC, Permission, declared_body_limit, declared_permission
 from registry.errors import InvalidParameterError
@@ -108,7 +109,9 @@ def _load_user(user_id: str) -> CurrentUser | None:
     account_id, epoch, session_id = (user_id.split(":") + ["", ""])[:3]
     if not session_id:
         return None
-    account = accounts(writing=False).session_account(account_id, session_id)
+    account = accounts(writing=False).session_account(
+        account_id, session_id, now=clock.now(), idle=current_app.config["PERMANENT_SESSION_LIFETIME"]
+    )
     if account is None or not account.active or str(account.session_epoch) != epoch:
         return None
     return CurrentUser(account, session_id=session_id)

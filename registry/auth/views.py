@@ -27,10 +27,6 @@ from registry.errors import problem_response, wants_problem_json
 bp = Blueprint("auth", __name__)
 
 
-def _now() -> datetime:
-    return clock.now()
-
-
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an absolute URL an attacker chose."""
     if not target:
@@ -80,7 +76,7 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
     if form.validate_on_submit():
-        service, now = accounts(writing=False), _now()
+        service, now = accounts(writing=False), clock.now()
         email = form.email.data.strip().lower()
         if _throttled(service, email, now):
             return _refuse_throttled(form, service, email, now)
@@ -110,7 +106,7 @@ def login():
 @bp.post("/logout")
 @requires(Permission.DASHBOARD)
 def logout():
-    service, now = accounts(writing=False), _now()
+    service, now = accounts(writing=False), clock.now()
     if current_user.session_id:
         service.end_session(current_user.session_id, now=now)
     service.log(

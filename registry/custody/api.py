@@ -99,10 +99,6 @@ def record_json(record: CustodyRecord) -> dict:
     return out
 
 
-def _now():
-    return clock.now()
-
-
 @bp.post("/parties")
 @requires(Permission.ITEMS_WRITE)
 @operation(
@@ -116,11 +112,11 @@ def create_party(body: NewParty):
     service = custody()
     if body.kind == "licensee":
         party = service.register_licensee(
-            ffl=body.ffl, name=body.name, address=body.address, actor=current_user.actor, now=_now()
+            ffl=body.ffl, name=body.name, address=body.address, actor=current_user.actor, now=clock.now()
         )
     elif body.kind == "organisation":
         party = service.register_organisation(
-            name=body.name, address=body.address, actor=current_user.actor, now=_now()
+            name=body.name, address=body.address, actor=current_user.actor, now=clock.now()
         )
     else:
         party = service.register_person(
@@ -132,7 +128,7 @@ def create_party(body: NewParty):
             id_number=body.id_number,
             confirm_distinct=body.confirm_distinct,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         )
     return {**reads.party_label(party.id, personal=_personal()), "registered_entry": party.registered_entry}
 
@@ -172,7 +168,7 @@ def create_item(body: NewItem):
             options=body.options,
             override_justification=body.override_justification,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
             **facts,
         )
     )
@@ -234,7 +230,7 @@ def import_items(params: ImportQuery):
         rows,
         recipient_party_id=params.recipient_party_id,
         actor=current_user.actor,
-        now=_now(),
+        now=clock.now(),
         skip_invalid=params.skip_invalid == "true",
     )
     if report.committed:
@@ -301,7 +297,7 @@ def acquire(item_id: str, body: Acquisition):
             recipient_party_id=body.recipient_party_id,
             reference=body.reference,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -326,7 +322,7 @@ def dispose(item_id: str, body: Disposition):
             transferee_party_id=body.transferee_party_id,
             form_4473=body.form_4473,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -350,7 +346,7 @@ def transfer(item_id: str, body: Transfer):
             to_party_id=body.to_party_id,
             from_party_id=body.from_party_id,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -377,7 +373,7 @@ def change_status(item_id: str, body: StatusChange):
             discovered_at=body.discovered_at,
             note=body.note,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -401,7 +397,7 @@ def correct(item_id: str, body: Correction):
             fields=body.fields,
             reason=body.reason,
             actor=current_user.actor,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -427,7 +423,7 @@ def bound_book(params: BookQuery):
 def book_rows(raw_from: str | None, raw_to: str | None, licensee: str | None, view: str):
     """The bound book's rows for a period (for the API and the page, which pass their parameters)."""
     date_from, date_to = _date(raw_from, "from", required=True), _date(raw_to, "to", required=True)
-    if date_to > clock.latest_day(_now()):
+    if date_to > clock.latest_day(clock.now()):
         raise CustodyError(
             f"the period ends on {date_to}, a date no place on Earth has reached yet", code="future_date", field="to"
         )
@@ -451,7 +447,7 @@ def trace(params: TraceQuery):
     serial = params.serial.strip()
     if not serial:
         raise CustodyError("'serial' is required", code="missing_field", field="serial")
-    answer = reads.trace(serial, params.manufacturer, now=_now(), personal=_personal())
+    answer = reads.trace(serial, params.manufacturer, now=clock.now(), personal=_personal())
     return {
         "received_at": answer.received_at.isoformat(),
         "serial": answer.serial,
@@ -478,7 +474,7 @@ def trace(params: TraceQuery):
     response=Signals,
 )
 def signals():
-    now = _now()
+    now = clock.now()
     sales, missing = reads.multiple_sales(), reads.thefts(now=now)
     held = reads.open_acquisitions(today=now.date())
     serials = reads.serials_of({i for flag in sales.rows for i in flag.item_ids})

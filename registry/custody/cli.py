@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from registry import clock
 from registry.custody import bulk
 from registry.custody.runtime import custody
 from registry.errors import RegistryError
@@ -30,7 +31,7 @@ def erase(party_id: str, reason: str) -> None:
             party_id,
             reason=reason,
             actor=cli_actor(),
-            now=datetime.now(timezone.utc),
+            now=clock.now(),
             retention_days=int(config["PERSONAL_DATA_RETENTION_DAYS"]),
             licence_ended_on=date.fromisoformat(ended) if ended else None,
         )
@@ -68,7 +69,7 @@ def import_items(path: str, recipient_ffl: str, skip_invalid: bool) -> None:
             rows,
             recipient_party_id=recipient.id,
             actor=cli_actor(),
-            now=datetime.now(timezone.utc),
+            now=clock.now(),
             skip_invalid=skip_invalid,
             progress=progress,
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.custody import rules, states
 from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
+from registry.fields import stored_moment
 
 ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
 SERIAL_FIELDS = ("serial", "serial_normalized", "uniqueness_key", "attributes", "override")
@@ -40,7 +41,7 @@ def _day(text: str) -> date:
 
 
 def _time(event: dict) -> datetime:
-    return datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    return stored_moment(event["time"])
 
 
 def party_columns(prefix: str, party: Party) -> dict:

@@ -9,7 +9,7 @@ from datetime import date
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry import clock
+from registry import clock, fields
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
@@ -32,14 +32,6 @@ bp = Blueprint("custody", __name__)
 
 def _personal() -> bool:
     return current_user.can(Permission.PERSONAL_DATA_READ)
-
-
-def _now():
-    return clock.now()
-
-
-def _day(field) -> str | None:
-    return field.data.isoformat() if field.data else None
 
 
 def party_choices(blank: str = "choose a party") -> list:
@@ -127,7 +119,7 @@ def import_example():
     from flask import Response
 
     return Response(
-        EXAMPLE_IMPORT.format(day=_now().date().isoformat()),
+        EXAMPLE_IMPORT.format(day=clock.now().date().isoformat()),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=example-import.csv"},
     )
@@ -162,9 +154,9 @@ def register():
                 kind=form.kind.data,
                 scheme=form.scheme.data,
                 serial=form.serial.data or "",
-                on=_day(form.date) or _now().date().isoformat(),
+                on=fields.iso_day(form.date.data) or clock.now().date().isoformat(),
                 actor=current_user.actor,
-                now=_now(),
+                now=clock.now(),
                 override_justification=(form.justification.data if form.override.data else None),
                 **facts,
             )
@@ -256,8 +248,8 @@ def act(item_id: str, action: str):
         raise NotFoundError(f"there is no action {action!r} on an item", field="action")
     if not form.validate_on_submit():
         return item(item_id, forms=forms, status=400, posted=action)
-    service, actor, now = custody(), current_user.actor, _now()
-    on = _day(form.date) if hasattr(form, "date") else None
+    service, actor, now = custody(), current_user.actor, clock.now()
+    on = fields.iso_day(form.date.data) if hasattr(form, "date") else None
     try:
         if action == "acquire":
             service.acquire(
@@ -333,7 +325,7 @@ def parties():
     if request.method == "POST":
         demand(Permission.ITEMS_WRITE)
         if form.validate_on_submit():
-            service, actor, now = custody(), current_user.actor, _now()
+            service, actor, now = custody(), current_user.actor, clock.now()
             try:
                 if form.kind.data == "licensee":
                     party = service.register_licensee(
@@ -369,7 +361,7 @@ def parties():
 @requires(Permission.ITEMS_READ)
 def bound_book():
     if not request.args.get("from"):
-        today = _now().date()
+        today = clock.now().date()
         return redirect(
             url_for(
                 "custody.bound_book",
@@ -407,14 +399,14 @@ def trace():
     form = TraceForm(request.args)
     answer = None
     if form.serial.data:
-        answer = reads.trace(form.serial.data, form.manufacturer.data, now=_now(), personal=_personal())
+        answer = reads.trace(form.serial.data, form.manufacturer.data, now=clock.now(), personal=_personal())
     return render_template("custody/trace.html", form=form, answer=answer)
 
 
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
 def signals():
-    now = _now()
+    now = clock.now()
     flags = reads.multiple_sales()
     return render_template(
         "custody/signals.html",

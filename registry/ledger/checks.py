@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,6 +26,7 @@ from audit import export
 from audit.checkpoint import CheckpointError, parse_checkpoint
 from audit.verdict import first_problem
 from audit.verify import Problem, Verdict, check_claims, combine, verify_entries, verify_log, verify_tree
+from registry import clock
 from registry.config import PROJECT_ROOT
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode
 
@@ -222,12 +222,12 @@ def verify_and_record(session: Session, vkeys: list[str], *, actor: str, progres
     """A full verification whose outcome the dashboard shows (a `VerificationRun` row)."""
     from registry.overview import record_verification
 
-    started = datetime.now(timezone.utc)
+    started = clock.now()
     verdict = verify_stored_ledger(session, vkeys, progress=progress)
     return record_verification(
         session,
         started_at=started,
-        finished_at=datetime.now(timezone.utc),
+        finished_at=clock.now(),
         actor=actor,
         entries=verdict.entries,
         ok=verdict.ok,
@@ -259,7 +259,7 @@ def export_ledger(
                     progress(number)
                 yield bytes(record[1])
 
-        exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        exported_at = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         return export.write_export(
             folder, bodies(), _checkpoint_notes(connection), origin=origin, vkeys=vkeys, exported_at=exported_at
         )

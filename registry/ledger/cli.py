@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from audit import tlogproof
+from registry import clock
 from registry.extensions import db
 from registry.ledger import checks
 from registry.ledger.events import cli_actor
@@ -75,7 +76,7 @@ def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool 
         err=True,
     )
     click.echo(verdict.summary())
-    finished = datetime.now(timezone.utc)
+    finished = clock.now()
     record_verification(
         db.session(),
         started_at=finished - timedelta(seconds=seconds),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.bulk import insert_rows
 from registry.custody.models import Item
+from registry.fields import stored_moment
 from registry.recalls import population
 from registry.recalls.models import RecallCampaign, RecallUnit, RecallUnitChange
 
@@ -17,13 +18,9 @@ class PopulationMismatchError(RuntimeError):
     """Replaying `recall.opened` found another population than the one the event froze."""
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def recall_opened(session: Session, index: int, event: dict) -> None:
     p = event["payload"]
-    as_of, opened_on = _moment(p["as_of"]), date.fromisoformat(p["date"])
+    as_of, opened_on = stored_moment(p["as_of"]), date.fromisoformat(p["date"])
     if p["trace_version"] != population.TRACE_VERSION:
         raise PopulationMismatchError(f"entry {index}: trace version {p['trace_version']} is not known here")
     found = population.population(session, p["basis"], as_of)

@@ -10,6 +10,7 @@ from datetime import datetime, time, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import fields
 from registry.custody.models import Item
 from registry.errors import CONFLICT, NOT_FOUND
 from registry.fields import day, moment, text
@@ -20,7 +21,6 @@ from registry.recalls import population
 from registry.recalls.models import RecallCampaign, RecallUnit
 from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
 from registry.supply import genealogy
-from registry.supply import rules as supply_rules
 from registry.supply.models import ComponentLink, Part
 from registry.supply.queries import items_by_serial, lots_by_code
 from registry.supply.service import SupplyService
@@ -132,7 +132,7 @@ class RecallService:
         if remedy := text(remedy, "remedy", limit=4000):
             payload["remedy"] = remedy
         cut_off = moment(as_of, "as_of", now=now) if as_of not in (None, "") else now
-        payload["as_of"] = supply_rules.stamp(cut_off)
+        payload["as_of"] = fields.stamp(cut_off)
         with write_transaction(self.session):
             if self.session.scalar(select(RecallCampaign.id).where(RecallCampaign.number == payload["number"])):
                 raise RecallError(

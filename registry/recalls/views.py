@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry import clock
+from registry import clock, fields
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.errors import RegistryError, show_on_form
@@ -22,11 +22,6 @@ PAGE = 200
 
 def _a() -> dict:
     return {"actor": current_user.actor, "now": clock.now()}
-
-
-def _day(field):
-    """The date a form gives: it is required (a remedy or a closing without a date is no record)."""
-    return field.data.isoformat() if field.data else None
 
 
 def _campaign_form() -> CampaignForm:
@@ -161,7 +156,7 @@ def update_unit(campaign_id: str, item_id: str):
             campaign_id,
             item_id,
             state=form.state.data,
-            on=_day(form.date),
+            on=fields.iso_day(form.date.data),
             note=form.note.data,
             replacement=replacement,
             **_a(),
@@ -185,7 +180,7 @@ def update_units(campaign_id: str):
         if not items:
             raise RecallError(f"no unit is {form.from_state.data}", code="no_units", field="from_state")
         count = recalls().update_units(
-            campaign_id, items, state=form.state.data, on=_day(form.date), note=form.note.data, **_a()
+            campaign_id, items, state=form.state.data, on=fields.iso_day(form.date.data), note=form.note.data, **_a()
         )
     except RegistryError as error:
         show_on_form(form, error, {"item_id": "state"})
@@ -202,7 +197,9 @@ def close(campaign_id: str):
     if not form.validate_on_submit():
         return campaign(campaign_id, forms, 400)
     try:
-        recalls().close(campaign_id, on=_day(form.date), note=form.note.data, confirmed=form.confirm.data, **_a())
+        recalls().close(
+            campaign_id, on=fields.iso_day(form.date.data), note=form.note.data, confirmed=form.confirm.data, **_a()
+        )
     except RegistryError as error:
         show_on_form(form, error)
         return campaign(campaign_id, forms, 409 if error.status == 409 else 400)

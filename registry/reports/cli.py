@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from registry import clock
 from registry.errors import RegistryError
 from registry.extensions import db
 from registry.ledger.events import cli_actor
@@ -48,7 +48,7 @@ def issue(report_type: str, params: tuple[str, ...], out: str | None, no_persona
                 values,
                 actor=cli_actor(),
                 personal=not no_personal_data,
-                now=datetime.now(timezone.utc),
+                now=clock.now(),
                 progress=progress,
             )
         except RegistryError as error:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import update
 
+from registry import clock
 from registry.errors import RegistryError
 from registry.extensions import db
 from registry.jobs import QUEUE, QueueUnavailableError, start, update_row  # noqa: F401 (QUEUE, the error: re-exported)
@@ -26,13 +27,9 @@ STALLED_AFTER = timedelta(minutes=15)
 log = logging.getLogger(__name__)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> ReportJob:
     """Record the job and start it; the parameters were checked by the caller (ReportService.check)."""
-    now = _now()
+    now = clock.now()
     job = ReportJob(
         id=str(uuid.uuid4()),
         report_type=report_type,
@@ -63,7 +60,7 @@ def settle(job: ReportJob) -> ReportJob:
     """A job that can no longer finish, shown as failed: one running without progress for
     STALLED_AFTER, or (without a queue, where the job starts at once on a thread of the web process)
     one still queued that long. A queued job on RQ waits for a worker however long that takes."""
-    now = _now()
+    now = clock.now()
     waiting = job.status == "queued" and not current_app.config.get("REDIS_URL")
     if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
         since = job.updated_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -108,7 +105,7 @@ def run(job_id: str) -> None:
             params,
             actor=actor,
             personal=personal,
-            now=_now(),
+            now=clock.now(),
             progress=lambda percent, message: _set(job_id, progress=percent, message=message[:400]),
         )
         report_id = issued.id

@@ -28,6 +28,8 @@ from typing import Callable, Iterable, Sequence
 
 import pikepdf
 
+from registry import clock
+
 PDF_VARIANT = "pdf/a-3b"
 
 
@@ -200,7 +202,7 @@ def _embed(document: pikepdf.Pdf, attachment: Attachment) -> None:
     """A PDF/A-3 associated file (ISO 19005-3 6.8): an embedded file stream with its MIME subtype,
     size, MD5 and dates, a file specification with /AFRelationship, listed in the EmbeddedFiles name
     tree and in the catalogue's /AF array."""
-    now = _pdf_date(datetime.now(timezone.utc))
+    now = _pdf_date(clock.now())
     stream = pikepdf.Stream(document, zlib.compress(attachment.data, 6))
     stream.update(
         {

@@ -3,10 +3,9 @@ instance folder under their SHA-256, which the event carries."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
+from registry.fields import stored_moment
 from registry.reports.models import IssuedReport
 
 
@@ -25,7 +24,7 @@ def report_issued(session: Session, index: int, event: dict) -> None:
             evidence_entries=int(p["evidence_entries"]),
             template_revision=p["template_revision"],
             issued_by=event["actor"],
-            issued_at=datetime.fromisoformat(event["time"].replace("Z", "+00:00")),
+            issued_at=stored_moment(event["time"]),
             entry_index=index,
         )
     )

@@ -4,11 +4,8 @@ SupplyError naming its field; text, dates and moments are `registry.fields`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from decimal import Decimal
 
 from registry.errors import INVALID, DomainError
-from registry.supply import quantities
 
 TRACKING = ("serial", "lot", "none")
 LOT_SCHEMES = ("plain", "gs1")
@@ -23,36 +20,12 @@ class SupplyError(DomainError):
     titles = {**DomainError.titles, INVALID: "Refused by a supply rule"}
 
 
-def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Decimal:
-    if value is None or value == "":
-        raise SupplyError(f"{field!r} is required", code="missing_field", field=field)
-    try:
-        return quantities.parse(value, allow_zero=allow_zero)
-    except quantities.QuantityError as error:
-        raise SupplyError(f"{field!r}: {error}", code="invalid_quantity", field=field) from None
-
-
-def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise SupplyError(f"{field!r} must be a whole number", code="invalid_field", field=field) from None
-    if not minimum <= number <= maximum:
-        raise SupplyError(f"{field!r} must be between {minimum} and {maximum}", code="invalid_field", field=field)
-    return number
-
-
 def identifier(value, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SupplyError(
             f"{field!r} must name an id", code="missing_field" if not value else "invalid_field", field=field
         )
     return value.strip()
-
-
-def stamp(moment_: datetime) -> str:
-    """The event's form of a time: UTC, seconds, Z."""
-    return moment_.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def lot_code(code: str, scheme: str, field: str = "supplier_lot_code") -> str:

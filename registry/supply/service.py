@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.custody.models import Item
 from registry.custody.service import CustodyService
 from registry.errors import CONFLICT, NOT_FOUND
-from registry.fields import day, moment, text
+from registry.fields import day, moment, quantity, stamp, text, whole_number
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
@@ -30,16 +30,7 @@ from registry.supply.models import (
     Supplier,
     SupplierPart,
 )
-from registry.supply.rules import (
-    PURCHASE_ORDER_CHANGES,
-    TRACKING,
-    SupplyError,
-    identifier,
-    lot_code,
-    quantity,
-    stamp,
-    whole_number,
-)
+from registry.supply.rules import PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, identifier, lot_code
 
 INSTALLABLE = ("registered", "in_custody", "quarantined")
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from markupsafe import Markup
 
-from registry import clock
+from registry import clock, fields
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody.models import Item
@@ -40,10 +40,6 @@ items_bp = Blueprint("genealogy", __name__)
 
 def _a() -> dict:
     return {"actor": current_user.actor, "now": clock.now()}
-
-
-def _day(field):
-    return field.data.isoformat() if field.data else clock.now().date().isoformat()
 
 
 def _get(model, key: str, what: str):
@@ -226,7 +222,7 @@ def lots():
                     lot_scheme=form.lot_scheme.data,
                     internal_code=form.internal_code.data,
                     quantity_=form.quantity.data,
-                    on=_day(form.date),
+                    on=fields.iso_day(form.date.data, clock.now().date()),
                     location=form.location.data,
                     purchase_order_id=form.purchase_order_id.data or None,
                     **_a(),
@@ -285,7 +281,7 @@ def lot_action(lot_id: str, action: str):
                 quantity_=form.quantity.data,
                 from_location=form.from_location.data,
                 to_location=form.to_location.data,
-                on=_day(form.date),
+                on=fields.iso_day(form.date.data, clock.now().date()),
                 **_a(),
             )
         else:
@@ -294,7 +290,7 @@ def lot_action(lot_id: str, action: str):
                 location=form.location.data,
                 counted=form.counted.data,
                 reason=form.reason.data,
-                on=_day(form.date),
+                on=fields.iso_day(form.date.data, clock.now().date()),
                 **_a(),
             )
     except RegistryError as error:

@@ -4,11 +4,11 @@ context, long table, the ledger entries its evidence proves), and the helpers th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from registry import fields
 from registry.custody import queries as custody_queries
 from registry.custody.models import Item
 from registry.errors import INVALID, NOT_FOUND, DomainError
@@ -69,22 +69,14 @@ class ReportType:
 
 
 def text(params: dict, name: str, *, required: bool = True, limit: int = 200) -> str | None:
-    value = params.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ReportError(f"'{name}' is required", code="missing_field", field=name)
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise ReportError(f"'{name}' must be text of at most {limit} characters", field=name)
-    return value.strip()
+    """A text parameter (`registry.fields.text`), named by the parameter."""
+    return fields.text(params.get(name), name, required=required, limit=limit)
 
 
 def day(params: dict, name: str) -> str:
-    value = text(params, name)
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ReportError(f"'{name}' must be a date (YYYY-MM-DD)", code="invalid_date", field=name) from None
+    """A required date parameter (`registry.fields.day`), as YYYY-MM-DD; whether the future may be
+    asked for is the report type's to say."""
+    return fields.day(params.get(name), name, now=None).isoformat()
 
 
 def existing(session: Session, model, key: str, name: str, what: str):
