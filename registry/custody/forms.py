@@ -8,24 +8,34 @@ from wtforms import BooleanField, DateField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from registry import labels, serials
 from registry.custody import identity, rules
 
 
-def _choices(values, blank: str | None = None):
-    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(v) for v in values]
+def _choices(values, blank: str | None = None, words: dict | None = None):
+    """Select options whose values are the registry's codes and whose labels are words for people."""
+    return ([SelectChoice("", blank)] if blank is not None else []) + [
+        SelectChoice(v, (words or {}).get(v, v)) for v in values
+    ]
 
 
 class ItemForm(FlaskForm):
-    kind = SelectField("Kind", choices=_choices(rules.KINDS))
+    kind = SelectField("Kind", choices=_choices(rules.KINDS, words=labels.KINDS))
     scheme = SelectField(
-        "Serial scheme", choices=_choices(sorted({s for v in rules.SCHEMES_BY_KIND.values() for s in v}))
+        "Serial scheme",
+        choices=_choices(
+            sorted({s for v in rules.SCHEMES_BY_KIND.values() for s in v}),
+            words={name: scheme.label for name, scheme in serials.SCHEMES.items()},
+        ),
     )
     serial = StringField("Serial as marked", render_kw={"autocomplete": "off", "spellcheck": "false"})
     date = DateField("Date", validators=[Optional()])
     manufacturer = StringField("Manufacturer")
     importer = StringField("Importer")
     model = StringField("Model")
-    type = SelectField("Type", choices=_choices(rules.FIREARM_TYPES, blank="(not a firearm)"), validate_choice=False)
+    type = SelectField(
+        "Type", choices=_choices(rules.FIREARM_TYPES, blank="choose (firearms only)"), validate_choice=False
+    )
     caliber = StringField("Caliber or gauge")
     country = StringField("Country of manufacture (imports)")
     model_year = StringField("Model year")
@@ -52,7 +62,9 @@ class PartyChoiceForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("New status", choices=_choices(rules.STATUS_CHANGES), validate_choice=False)
+    status = SelectField(
+        "New status", choices=_choices(rules.STATUS_CHANGES, words=labels.STATUS_CHANGES), validate_choice=False
+    )
     date = DateField("Date", validators=[Optional()])
     discovered_at = StringField("Discovered at (theft or loss, e.g. 2026-11-04T08:00Z)")
     police_report = StringField("Police report number")

@@ -9,7 +9,7 @@ from datetime import date
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry import clock, fields
+from registry import clock, fields, labels, serials
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
@@ -25,9 +25,17 @@ from registry.custody.forms import (
 )
 from registry.custody.runtime import custody, reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
+from registry.labels import form_problem
 from registry.ledger.runtime import reader, verifier_key
 
 bp = Blueprint("custody", __name__)
+RECORDED = {
+    "acquire": "Acquisition",
+    "dispose": "Disposition",
+    "transfer": "Transfer",
+    "status": "Status change",
+    "correct": "Correction",
+}
 
 
 def _personal() -> bool:
@@ -185,10 +193,23 @@ def _action_forms(item):
     ] or status.status.choices
     correction = CorrectionForm(prefix="correct")
     records = [r for r in reads.timeline(item.id) if r.type in projection.CORRECTABLE]
-    correction.corrects.choices = [(str(r.entry_index), f"entry {r.entry_index}: {r.type} on {r.on}") for r in records]
+    correction.corrects.choices = [
+        (str(r.entry_index), f"entry {r.entry_index}: {labels.record(r.type, r.details).lower()} on {r.on}")
+        for r in records
+    ]
     correction.party.choices = holder_choices
-    correction.field.choices = sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
+    correction.field.choices = [
+        (f, labels.detail(f)) for f in sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
+    ]
     return {"acquire": acquire, "dispose": dispose, "transfer": transfer, "status": status, "correct": correction}
+
+
+def _all_forms(forms: dict | None, panel_forms: dict | None) -> list:
+    """The page's own forms and those of the panels other domains add (a dict of forms each)."""
+    found = list((forms or {}).values())
+    for panel in (panel_forms or {}).values():
+        found += list(panel.values()) if isinstance(panel, dict) else [panel]
+    return found
 
 
 def allowed_events(item) -> frozenset[str]:
@@ -209,7 +230,7 @@ def item(
     records = reads.timeline(found.id)
     service, vkey = reader(), verifier_key()
     proofs = {r.entry_index: service.proven_entry(r.entry_index, vkey) for r in records}
-    labels = {r.entry_index: reads.party_label(r.party_id, personal=_personal()) for r in records}
+    party_of_entry = {r.entry_index: reads.party_label(r.party_id, personal=_personal()) for r in records}
     named = {
         pid
         for r in records
@@ -223,13 +244,15 @@ def item(
         item=found,
         records=records,
         proofs=proofs,
-        labels=labels,
+        labels=party_of_entry,
         parties=parties,
         holder=reads.party_label(found.holder_party_id, personal=_personal()),
         forms=forms or _action_forms(found),
         can_write=current_user.can(Permission.ITEMS_WRITE),
         allowed=allowed_events(found),
         posted=posted,
+        problem=form_problem(_all_forms(forms, panel_forms)) if status >= 400 else None,
+        scheme_label=serials.SCHEMES[found.scheme].label if found.scheme in serials.SCHEMES else found.scheme,
         state=states.STATE_LABELS[reads.custody_state(found)],
         panels=[
             panel(found, (panel_forms or {}).get(name))
@@ -252,7 +275,7 @@ def act(item_id: str, action: str):
     on = fields.iso_day(form.date.data) if hasattr(form, "date") else None
     try:
         if action == "acquire":
-            service.acquire(
+            index = service.acquire(
                 item_id,
                 on=on or now.date().isoformat(),
                 source_party_id=form.party.data,
@@ -262,7 +285,7 @@ def act(item_id: str, action: str):
                 now=now,
             )
         elif action == "dispose":
-            service.dispose(
+            index = service.dispose(
                 item_id,
                 on=on or now.date().isoformat(),
                 from_party_id=found.holder_party_id,
@@ -272,11 +295,11 @@ def act(item_id: str, action: str):
                 now=now,
             )
         elif action == "transfer":
-            service.transfer(
+            index = service.transfer(
                 item_id, on=on or now.date().isoformat(), to_party_id=form.party.data, actor=actor, now=now
             )
         elif action == "status":
-            service.change_status(
+            index = service.change_status(
                 item_id,
                 status=form.status.data,
                 on=on or now.date().isoformat(),
@@ -290,7 +313,7 @@ def act(item_id: str, action: str):
         else:
             corrects = int(form.corrects.data) if (form.corrects.data or "").isdigit() else None
             value = form.party.data if (form.field.data or "").endswith("_party_id") else form.value.data
-            service.correct(
+            index = service.correct(
                 item_id,
                 corrects=corrects,
                 fields={form.field.data: value},
@@ -314,7 +337,7 @@ def act(item_id: str, action: str):
             target = form.party if error.field.endswith("_party_id") else form.value
             target.errors = list(target.errors) + [error.detail]
         return item(item_id, forms=forms, status=error.status, posted=action)
-    flash(f"Recorded: {action}.", "success")
+    flash(f"{RECORDED[action]} recorded in ledger entry {index}.", "success")
     return redirect(url_for("custody.item", item_id=item_id))
 
 

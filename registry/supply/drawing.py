@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from registry import labels
 from registry.supply.genealogy import Node
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 220, 44, 48, 14, 10
@@ -66,7 +67,8 @@ def tree_svg(root: Node, *, highlight: set[str] = frozenset(), link=None) -> Mar
         if kind == "item":
             hot = thing.item_id in highlight
             title = escape(thing.serial)
-            sub = escape(_fit(" · ".join(filter(None, [thing.part_number, thing.position, thing.status]))))
+            status = labels.status(thing.status).lower() if thing.status else None
+            sub = escape(_fit(" · ".join(filter(None, [thing.part_number, thing.position, status]))))
             box = (
                 f'<g class="node{" affected" if hot else ""}" data-item="{escape(thing.item_id)}">'
                 f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '

@@ -29,6 +29,7 @@ def test_an_officer_issues_a_certificate_and_a_regulator_verifies_it(page, sign_
     page.click("#job-report")
     expect(page.locator("#report-sha")).to_have_text(hashlib.sha256(pdf.read_bytes()).hexdigest())
 
+    page.click("#user-menu")
     page.click("#sign-out")
     sign_in("regulator")
     page.click("[data-nav='reports.index']")

@@ -44,6 +44,7 @@ def test_the_sixth_failure_in_a_minute_is_throttled(page, live_server, logins):
 
 def test_signing_out_ends_the_session(page, live_server, sign_in):
     sign_in("officer")
+    page.click("#user-menu")
     page.click("#sign-out")
     expect(page.locator(".alert")).to_contain_text("You are signed out.")
     expect(page).to_have_url(f"{live_server}/login")
@@ -109,24 +110,26 @@ def test_an_officer_registers_a_firearm_disposes_of_it_and_finds_it_by_serial(pa
     page.select_option("#type", "pistol")
     page.fill("#caliber", "9mm")
     page.click("#submit")
-    expect(page.locator("#item-status")).to_have_text("registered")
+    expect(page.locator("#item-status")).to_have_text("Registered")
 
+    page.click("#acquire-panel summary")
     acquire = page.locator("#acquire-form")
     acquire.locator("input[type=date]").fill("2026-11-21")
     acquire.locator("select").nth(0).select_option(label="Demo Arms Co. (licensee, 987654078A00001)")
     acquire.locator("select").nth(1).select_option(label="Riverside Sporting Goods (licensee, 823091017F14245)")
     acquire.locator("input[type=submit]").click()
-    expect(page.locator("#item-status")).to_have_text("in_custody")
+    expect(page.locator("#item-status")).to_have_text("In custody")
 
+    page.click("#dispose-panel summary")
     dispose = page.locator("#dispose-form")
     dispose.locator("input[type=date]").fill("2026-11-22")
     dispose.locator("select").select_option(label="Northline Fleet Ltd. (organisation)")
     dispose.locator("input[type=submit]").click()
-    expect(page.locator("#item-status")).to_have_text("disposed")
+    expect(page.locator("#item-status")).to_have_text("Disposed of")
     expect(page.locator("#holder")).to_contain_text("Northline Fleet Ltd.")
 
     page.goto(f"{live_server}/items/")
     page.fill("#serial", "BRW-501")
     page.click("#search-button")
     expect(page.locator("#items")).to_contain_text("brw-501")  # shown as marked, found by its search form
-    expect(page.locator("#items")).to_contain_text("disposed")
+    expect(page.locator("#items")).to_contain_text("Disposed of")
