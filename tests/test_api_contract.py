@@ -16,6 +16,7 @@ from registry.extensions import db
 from registry.instance import initialise
 from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, issue_token, make_account, module_database
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests per operation
 ROLES = ("officer", "auditor", "regulator", "admin")
 EXAMPLES = 20
 

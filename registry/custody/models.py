@@ -79,6 +79,10 @@ class Item(Base):
         # The open acquisitions, oldest first, without reading the items that left custody.
         Index("ix_item_open_acquisitions", "acquired_on", "id", sqlite_where=text(HELD), postgresql_where=text(HELD)),
         Index("ix_item_reportable_loss", "id", sqlite_where=text(MISSING), postgresql_where=text(MISSING)),
+        # The item list's orders (registry.custody.queries.ITEM_SORTS), each with the id as tie-breaker.
+        Index("ix_item_last_event", "last_event_date", "id"),
+        Index("ix_item_registered", "registered_entry", "id"),
+        Index("ix_item_serial_order", "serial_normalized", "id"),
     )
 
 
@@ -101,7 +105,7 @@ class CustodyRecord(Base):
     corrects: Mapped[int | None] = mapped_column(BigInteger, index=True)
     actor: Mapped[str] = mapped_column(String(254), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    holder_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"))
+    holder_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"), index=True)
     original_on: Mapped[date | None] = mapped_column(Date, index=True)
     original_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"))
     original_details: Mapped[dict | None] = mapped_column(JSON)

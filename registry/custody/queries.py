@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -36,6 +38,29 @@ def parties(session: Session) -> list[Party]:
     return list(session.scalars(select(Party).order_by(Party.kind, Party.name)))
 
 
+def party_page(session: Session, *, kind: str | None = None, offset: int = 0, limit: int = 50) -> tuple[list, int]:
+    """A page of parties by kind and name, and how many there are (of the kind)."""
+    query = select(Party)
+    counted = select(func.count()).select_from(Party)
+    if kind:
+        query, counted = query.where(Party.kind == kind), counted.where(Party.kind == kind)
+    rows = list(session.scalars(query.order_by(Party.kind, Party.name, Party.id).offset(offset).limit(limit)))
+    return rows, session.scalar(counted) or 0
+
+
+def party_records(session: Session, party_id: str, limit: int = 100) -> list[CustodyRecord]:
+    """The custody records that name the party (as source, transferee or recipient) or in which it held
+    the item, newest first."""
+    return list(
+        session.scalars(
+            select(CustodyRecord)
+            .where(or_(CustodyRecord.party_id == party_id, CustodyRecord.holder_party_id == party_id))
+            .order_by(CustodyRecord.entry_index.desc())
+            .limit(limit)
+        )
+    )
+
+
 def licensees(session: Session) -> list[Party]:
     return list(session.scalars(select(Party).where(Party.kind == "licensee").order_by(Party.name)))
 
@@ -68,6 +93,95 @@ def party_label(session: Session, party_id: str | None, *, personal: bool, docum
         if not document:
             del label["id_document"]
     return label
+
+
+# How the item list may be ordered: a column of Item, its direction, and the words the page shows.
+ITEM_SORTS = {
+    "recent": ("last_event_date", "desc", "last event, newest first"),
+    "serial": ("serial_normalized", "asc", "serial"),
+    "registered": ("registered_entry", "desc", "registration, newest first"),
+}
+
+
+@dataclass
+class ItemPage:
+    items: list
+    total: int
+    next_after: str | None  # the keyset token of the next page, None on the last
+
+
+def _item_filters(query, *, kind, status, holder, manufacturer, date_from, date_to):
+    if kind:
+        query = query.where(Item.kind == kind)
+    if status:
+        query = query.where(Item.status == status)
+    if holder:
+        query = query.where(Item.holder_party_id == holder)
+    if manufacturer:
+        query = query.where(func.lower(Item.manufacturer) == manufacturer.strip().lower())
+    if date_from:
+        query = query.where(Item.last_event_date >= date_from)
+    if date_to:
+        query = query.where(Item.last_event_date <= date_to)
+    return query
+
+
+def _keyset(sort: str, item: Item) -> str:
+    value = getattr(item, ITEM_SORTS[sort][0])
+    raw = json.dumps([value.isoformat() if isinstance(value, date) else value, item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(sort: str, token: str | None):
+    """The page's start from a keyset token, or None for the first page (a token this page did not
+    give out is read as the first page)."""
+    if not token:
+        return None
+    try:
+        value, item_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if ITEM_SORTS[sort][0] == "last_event_date":
+            value = date.fromisoformat(value)
+        elif ITEM_SORTS[sort][0] == "registered_entry" and not isinstance(value, int):
+            return None
+        return (value, str(item_id)) if isinstance(value, (str, int, date)) else None
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def item_page(
+    session: Session,
+    *,
+    sort: str = "recent",
+    after: str | None = None,
+    limit: int = 50,
+    kind: str | None = None,
+    status: str | None = None,
+    holder: str | None = None,
+    manufacturer: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ItemPage:
+    """One page of the item list in the chosen order, from an index (keyset pagination, so the
+    thousandth page costs what the first does), with the count of every item the filters match."""
+    sort = sort if sort in ITEM_SORTS else "recent"
+    filters = dict(
+        kind=kind, status=status, holder=holder, manufacturer=manufacturer, date_from=date_from, date_to=date_to
+    )
+    column_name, direction, _ = ITEM_SORTS[sort]
+    column = getattr(Item, column_name)
+    query = _item_filters(select(Item), **filters)
+    start = _after(sort, after)
+    if start is not None:
+        value, item_id = start
+        if direction == "desc":
+            query = query.where(or_(column < value, and_(column == value, Item.id < item_id)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, Item.id > item_id)))
+    order = (column.desc(), Item.id.desc()) if direction == "desc" else (column.asc(), Item.id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    total = session.scalar(_item_filters(select(func.count()).select_from(Item), **filters)) or 0
+    more = len(rows) > limit
+    return ItemPage(items=rows[:limit], total=total, next_after=_keyset(sort, rows[limit - 1]) if more else None)
 
 
 def search(

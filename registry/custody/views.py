@@ -23,12 +23,14 @@ from registry.custody.forms import (
     StatusForm,
     TraceForm,
 )
+from registry.custody.models import Item, Party
 from registry.custody.runtime import custody, reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.labels import form_problem
 from registry.ledger.runtime import reader, verifier_key
 
 bp = Blueprint("custody", __name__)
+PARTY_PAGE = 50
 RECORDED = {
     "acquire": "Acquisition",
     "dispose": "Disposition",
@@ -61,8 +63,14 @@ def search():
     except ValueError:
         flash("Dates are YYYY-MM-DD.", "danger")
         date_from = date_to = None
-    searched = any(filters.values()) or date_from or date_to or args.get("all")
-    items = reads.search(**filters, date_from=date_from, date_to=date_to, limit=200) if searched else []
+    sort = args.get("sort") if args.get("sort") in queries.ITEM_SORTS else "recent"
+    if filters["serial"]:  # an exact serial, in every scheme's normal form: a handful of rows
+        items = reads.search(**filters, date_from=date_from, date_to=date_to, limit=200)
+        listed = queries.ItemPage(items=items, total=len(items), next_after=None)
+    else:
+        del filters["serial"]
+        listed = reads.item_page(**filters, date_from=date_from, date_to=date_to, sort=sort, after=args.get("after"))
+        items = listed.items
     holders = {
         i.holder_party_id: reads.party_label(i.holder_party_id, personal=_personal())
         for i in items
@@ -71,9 +79,11 @@ def search():
     return render_template(
         "custody/search.html",
         items=items,
+        listed=listed,
+        sort=sort,
+        sorts=queries.ITEM_SORTS,
         holders=holders,
         args=args,
-        searched=searched,
         kinds=rules.KINDS,
         statuses=rules.STATUSES,
         parties=party_choices("any holder"),
@@ -374,10 +384,39 @@ def parties():
             else:
                 flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
                 return redirect(url_for("custody.parties"))
-    labels = [reads.party_label(p.id, personal=_personal()) | {"entry": p.registered_entry} for p in reads.parties()]
+    try:
+        page = max(0, int(request.args.get("page", 0)))
+    except ValueError:
+        page = 0
+    kind = request.args.get("kind") if request.args.get("kind") in ("licensee", "organisation", "person") else None
+    rows, total = reads.party_page(kind=kind, offset=page * PARTY_PAGE, limit=PARTY_PAGE)
+    labels = [reads.party_label(p.id, personal=_personal()) | {"entry": p.registered_entry} for p in rows]
     return render_template(
-        "custody/parties.html", form=form, parties=labels, can_write=current_user.can(Permission.ITEMS_WRITE)
+        "custody/parties.html",
+        form=form,
+        parties=labels,
+        total=total,
+        page=page,
+        pages=(total + PARTY_PAGE - 1) // PARTY_PAGE,
+        kind=kind,
+        can_write=current_user.can(Permission.ITEMS_WRITE),
     ), 400 if form.errors else 200
+
+
+@bp.get("/parties/<party_id>")
+@requires(Permission.ITEMS_READ)
+def party(party_id: str):
+    """A party: who it is, the items it holds (paged, newest event first) and the records naming it."""
+    found = reads.get(Party, party_id)
+    if found is None:
+        raise NotFoundError(f"there is no party {party_id}", field="party_id")
+    label = reads.party_label(found.id, personal=_personal())
+    held = reads.item_page(holder=found.id, after=request.args.get("after"))
+    records = reads.party_records(found.id)
+    items = {r.item_id: reads.get(Item, r.item_id) for r in records}
+    return render_template(
+        "custody/party.html", party=found, label=label, held=held, records=records, items=items, args=request.args
+    )
 
 
 @bp.get("/bound-book")

@@ -25,9 +25,8 @@ def check(value: str) -> Result:
         charset="letters and digits",
     )
     if result.errors and result.errors[0].code == "format":
-        result.errors[0].message = (
-            "the code must be 3 owner letters, a category letter U, J or Z, 6 digits and a check digit"
-        )
+        shape = "the code must be 3 owner letters, a category letter U, J or Z, 6 digits and a check digit"
+        result.errors[0].message = shape
     if result.valid:
         code = result.normalized
         result.info = {

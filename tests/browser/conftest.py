@@ -111,6 +111,13 @@ def page(browser, request, live_server):  # the page closes before the server st
     assert errors == [], f"the page reported errors: {errors}"
 
 
+def pytest_collection_modifyitems(items):
+    """Every browser test starts Chromium and a served registry: slow, left out of `-m "not slow"`."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

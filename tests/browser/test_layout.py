@@ -14,7 +14,7 @@ WIDTHS = {"laptop": (1366, 900), "phone": (390, 844)}
 PAGES = {
     "officer": [
         "/",
-        "/items/?all=1",
+        "/items/",
         "/items/new",
         "/parties/",
         "/bound-book",
@@ -27,7 +27,7 @@ PAGES = {
         "/serials/check",
         "/items/import",
     ],
-    "auditor": ["/", "/items/?all=1", "/ledger/", "/ledger/export", "/reports/"],
+    "auditor": ["/", "/items/", "/ledger/", "/ledger/export", "/reports/"],
     "regulator": ["/", "/reports/", "/ledger/"],
     "admin": ["/", "/accounts/", "/security-log"],
 }
