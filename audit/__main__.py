@@ -90,6 +90,16 @@ def verify_proof(args: argparse.Namespace) -> int:
 def verify_report_file(args: argparse.Namespace) -> int:
     from audit.report import verify_report
 
+    try:
+        import pyhanko  # noqa: F401  (checked here so a missing package is a sentence, not a traceback)
+    except ImportError:
+        print(
+            "verify-report needs pyHanko to check a PDF's signature: pip install pyhanko "
+            "(the ledger commands need only cryptography and rfc8785)",
+            file=sys.stderr,
+        )
+        return 2
+
     data = Path(args.file).read_bytes()
     roots = [Path(path).read_bytes() for path in args.trust or []]
     verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args))

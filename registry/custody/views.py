@@ -472,6 +472,7 @@ def signals():
     flags = reads.multiple_sales()
     return render_template(
         "custody/signals.html",
+        can_issue=current_user.can(Permission.REPORTS_ISSUE),
         flags=flags,
         thefts=reads.thefts(now=now),
         open_items=reads.open_acquisitions(today=now.date()),

@@ -11,12 +11,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from audit import tlogproof
 from registry import clock
 from registry.extensions import db
 from registry.ledger import checks
 from registry.ledger.events import cli_actor
-from registry.ledger.runtime import reader, verifier_key
+from registry.ledger.runtime import ReceiptError, reader, receipt, verifier_key
 from registry.ledger.signing import LogKeyError
 from registry.overview import record_verification
 
@@ -125,22 +124,10 @@ def export_command(folder: str) -> None:
 @click.option("--size", type=click.IntRange(min=1), help="Prove against the checkpoint of this size (default: latest).")
 def proof_command(index: int, size: int | None) -> None:
     """Print a C2SP tlog-proof receipt for entry INDEX, carrying the entry's body."""
-    service = reader()
-    signed = service.checkpoint_at(size) if size else service.latest_checkpoint()
-    if signed is None:
-        raise click.ClickException(f"no signed checkpoint of size {size}" if size else "the ledger is empty")
-    if index >= signed.tree_size:
-        raise click.ClickException(f"entry {index} is not in the checkpoint of size {signed.tree_size}")
-    entry = service.entry(index)
-    if entry is None:
-        raise click.ClickException(f"entry {index} is missing from the database: run `flask ledger verify`")
-    proof = tlogproof.TlogProof(
-        index=index,
-        hashes=service.inclusion_proof(index, signed.tree_size),
-        checkpoint_note=signed.note,
-        extra=entry.body,
-    )
-    click.echo(tlogproof.format_tlog_proof(proof), nl=False)
+    try:
+        click.echo(receipt(index, size), nl=False)
+    except ReceiptError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @ledger_cli.command("checkpoint")

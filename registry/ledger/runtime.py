@@ -52,3 +52,30 @@ def export_archive():
 
     vkey = verifier_key()
     return checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])
+
+
+class ReceiptError(LookupError):
+    """No receipt can be made: no checkpoint of that size, or the entry lies beyond it."""
+
+
+def receipt(index: int, size: int | None = None) -> str:
+    """A C2SP tlog-proof receipt for entry `index` against the checkpoint of `size` (default: the
+    latest), carrying the entry's body: `python -m audit verify-proof` checks it offline."""
+    from audit import tlogproof
+
+    service = reader()
+    signed = service.checkpoint_at(size) if size else service.latest_checkpoint()
+    if signed is None:
+        raise ReceiptError(f"no signed checkpoint of size {size}" if size else "the ledger is empty")
+    if index >= signed.tree_size:
+        raise ReceiptError(f"entry {index} is not in the checkpoint of size {signed.tree_size}")
+    entry = service.entry(index)
+    if entry is None:
+        raise ReceiptError(f"entry {index} is missing from the database: run `flask ledger verify`")
+    proof = tlogproof.TlogProof(
+        index=index,
+        hashes=service.inclusion_proof(index, signed.tree_size),
+        checkpoint_note=signed.note,
+        extra=entry.body,
+    )
+    return tlogproof.format_tlog_proof(proof)

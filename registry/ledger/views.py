@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
-from registry.ledger.runtime import export_archive, reader, verifier_key, verify_now
+from registry.ledger.runtime import ReceiptError, export_archive, reader, receipt, verifier_key, verify_now
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -39,7 +39,8 @@ def index():
 @requires(Permission.LEDGER_READ)
 def entry(index: int):
     service = reader()
-    proven = service.proven_entry(index, verifier_key())
+    vkey = verifier_key()
+    proven = service.proven_entry(index, vkey)
     if proven is None:
         raise NotFoundError(f"there is no entry {index}")
     event = proven.entry.event
@@ -53,6 +54,22 @@ def entry(index: int):
         proof=proven.proof,
         proof_ok=proven.verified,
         history=history,
+        vkey=vkey,
+    )
+
+
+@bp.get("/entries/<int:index>/receipt")
+@requires(Permission.LEDGER_READ)
+def entry_receipt(index: int):
+    """The entry's tlog-proof receipt as a file, for `python -m audit verify-proof`."""
+    try:
+        text = receipt(index)
+    except ReceiptError as error:
+        raise NotFoundError(str(error), field="index") from None
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="entry-{index}.tlog-proof"'},
     )
 
 

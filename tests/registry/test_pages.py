@@ -24,7 +24,8 @@ def test_entry_page_shows_a_verified_proof_and_the_item_history(ctx, client, clo
     history = reader().item_history(f"item:{pistol.id}")
     page = client.get(f"/ledger/entries/{history[0].index}").get_data(as_text=True)
     assert "verified" in page and "does not verify" not in page
-    assert f"History of item:{pistol.id}" in page and len(history) == 4  # registered, acquired, corrected, disposed
+    assert "Every entry about it" in page and "BXR-4471 (firearm)" in page
+    assert len(history) == 4  # registered, acquired, corrected, disposed
 
 
 def test_ledger_list_pages_and_checkpoint_page_render(ctx, client, clock):
