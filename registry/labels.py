@@ -164,6 +164,25 @@ def shown_details(details: dict) -> list[tuple[str, str]]:
     return shown
 
 
+# A background job's state, for its page (static/job.js words a polled status the same way).
+JOB_STATES = {
+    "queued": "Waiting for a worker",
+    "running": "Working",
+    "done": "Done",
+    "failed": "Not made",
+    "refused": "Refused",
+}
+
+
+def job_line(status: str, message: str | None) -> str:
+    """ "Working · rendering pages 3 to 4", "Done": the state, and the job's own words when they add any."""
+    said = JOB_STATES.get(status, _words(status))
+    extra = (message or "").strip()
+    if not extra or extra.lower() in (status, said.lower(), "done", "refused", "failed", "starting", "not queued"):
+        return said
+    return f"{said} · {extra}"
+
+
 def wait(seconds: float) -> str:
     """How long to wait, in words: "about 4 minutes", "a few seconds"."""
     seconds = max(0, int(seconds))

@@ -82,4 +82,5 @@ def init_app(app: Flask) -> None:
         record_label=labels.record,
         detail_label=labels.detail,
         shown_details=labels.shown_details,
+        job_line=labels.job_line,
     )

@@ -9,9 +9,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 
 FIELDS = {
-    "item_id": "Item id",
-    "date_from": "From (YYYY-MM-DD)",
-    "date_to": "To (YYYY-MM-DD)",
+    "item_id": "Item (its serial)",
+    "date_from": "From",
+    "date_to": "To",
     "licensee": "Licensee",
     "view": "Corrections",
     "serial": "Serial",
@@ -24,9 +24,9 @@ FIELDS = {
 
 class ReportForm(FlaskForm):
     report_type = HiddenField()
-    item_id = StringField(FIELDS["item_id"])
-    date_from = StringField(FIELDS["date_from"])
-    date_to = StringField(FIELDS["date_to"])
+    item_id = StringField(FIELDS["item_id"], render_kw={"autocomplete": "off", "spellcheck": "false"})
+    date_from = StringField(FIELDS["date_from"], render_kw={"type": "date"})
+    date_to = StringField(FIELDS["date_to"], render_kw={"type": "date"})
     licensee = SelectField(FIELDS["licensee"], choices=[], validate_choice=False)
     view = SelectField(
         FIELDS["view"],

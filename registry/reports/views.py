@@ -9,6 +9,7 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from registry.auth.permissions import Permission, accepts_large_body, requires
+from registry.custody.models import Item
 from registry.custody.runtime import reads as custody_reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.reports import catalog, jobs, verification
@@ -127,18 +128,89 @@ def new(report_type: str):
         else None
     )
     _choices(form)
+    if request.method == "GET" and "item_id" in kind.fields and form.item_id.data:
+        shown = reads.get(Item, form.item_id.data)  # a link from an item's page names it by id
+        form.item_id.data = shown.serial if shown is not None else form.item_id.data
     if form.validate_on_submit():
         params = {name: getattr(form, name).data for name in kind.fields}
+        if "item_id" in params:
+            params["item_id"] = _item_named(params["item_id"], form)
         personal = _personal() and not form.withhold_personal.data
         try:
+            if form.item_id.errors:
+                raise _Ambiguous()
             checked = reports().check(report_type, params)
             job = jobs.submit(report_type, checked, actor=current_user.actor, personal=personal)
+        except _Ambiguous:
+            pass
         except RegistryError as error:  # a refused parameter, or signing unavailable (a flash)
             show_on_form(form, error)
         else:
             return redirect(url_for("reports.job", job_id=job.id))
     status = 400 if request.method == "POST" else 200
     return render_template("reports/new.html", form=form, kind=kind), status
+
+
+class _Ambiguous(Exception):
+    """The form's serial names several items (the error is on the field already)."""
+
+
+def _item_named(given, form: ReportForm):
+    """The item a report form names by serial (any normal form, as the item list finds it) or by id.
+    A serial that several items carry is refused on the field: the item's own page names it exactly."""
+    given = (given or "").strip()
+    if not given or reads.get(Item, given) is not None:
+        return given
+    found = custody_reads.search(serial=given, limit=3)
+    if len(found) == 1:
+        return found[0].id
+    if len(found) > 1:
+        form.item_id.errors = list(form.item_id.errors) + [
+            f"{len(found) if len(found) < 3 else 'several'} items carry the serial {given}: issue the report "
+            "from the item's own page"
+        ]
+    return given
+
+
+PARAM_WORDS = {
+    "date_from": "From",
+    "date_to": "To",
+    "licensee": "Licensee",
+    "view": "Corrections",
+    "serial": "Serial",
+    "manufacturer": "Manufacturer",
+    "request_number": "Trace request",
+    "flag": "Multiple-sale flag",
+    "campaign_id": "Campaign",
+    "item_id": "Item",
+    "personal_data": "Private persons",
+}
+
+
+def shown_params(report: IssuedReport) -> list[tuple[str, str]]:
+    """A report's parameters in words: parties, items and campaigns by name rather than id."""
+    from registry.custody.models import Party
+    from registry.recalls.models import RecallCampaign
+
+    shown = []
+    for key, value in sorted(report.params.items()):
+        if key == "licensee" and value:
+            party = reads.get(Party, value)
+            value = f"{party.name} (FFL {party.ffl})" if party is not None and party.ffl else value
+        elif key == "item_id" and value:
+            item = reads.get(Item, value)
+            value = item.serial if item is not None else value
+        elif key == "campaign_id" and value:
+            campaign = reads.get(RecallCampaign, value)
+            value = f"{campaign.number}: {campaign.title}" if campaign is not None else value
+        elif key == "personal_data":
+            value = "shown" if value else "withheld"
+        elif key == "flag":
+            value = f"ledger entry {value}"
+        if value in (None, ""):
+            continue
+        shown.append((PARAM_WORDS.get(key, key.replace("_", " ").capitalize()), str(value)))
+    return shown
 
 
 @bp.get("/jobs/<job_id>")
@@ -159,7 +231,11 @@ def job_status(job_id: str):
 def show(report_id: str):
     found = issued_report(report_id)
     return render_template(
-        "reports/show.html", report=found, kind=None, may_download=_personal() or not found.params.get("personal_data")
+        "reports/show.html",
+        report=found,
+        kind=None,
+        params=shown_params(found),
+        may_download=_personal() or not found.params.get("personal_data"),
     )
 
 

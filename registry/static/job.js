@@ -10,11 +10,21 @@
   const error = document.getElementById("job-error");
   const done = document.getElementById("job-done");
   function running(job) { return job.status === "queued" || job.status === "running"; }
+  // the words registry/labels.py gives a job's state (job_line)
+  const STATES = {queued: "Waiting for a worker", running: "Working", done: "Done", failed: "Not made", refused: "Refused"};
+  const PLAIN = ["done", "refused", "failed", "starting", "not queued"];
+  function line(job) {
+    const said = STATES[job.status] || job.status;
+    const extra = (job.message || "").trim();
+    if (!extra || extra.toLowerCase() === job.status || extra.toLowerCase() === said.toLowerCase() ||
+        PLAIN.indexOf(extra.toLowerCase()) >= 0) return said;
+    return said + " · " + extra;
+  }
   function show(job) {
     bar.value = job.progress;
     bar.textContent = job.progress + "%";
     percent.textContent = job.progress + "%";
-    message.textContent = job.status + ": " + job.message;
+    message.textContent = line(job);
     error.textContent = job.error || "";
     box.dataset.status = job.status;
     if (job.status === "done" && box.dataset.reportUrl && done) {
