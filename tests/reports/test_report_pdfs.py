@@ -540,3 +540,30 @@ def test_the_custody_certificate_draws_and_lists_the_component_tree(rctx, trust,
     reference = f"{reports().origin}#item={unit.id}&registered={unit.registered_entry}"
     assert qr_codes(data) == [reference]  # the QR code carries the ledger reference, as printed beside it
     assert reference in "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "report_type",
+    [
+        "item_certificate",
+        "bound_book",
+        "trace_response",
+        "theft_loss",
+        "multiple_sale",
+        "recall_campaign",
+        "ledger_verification",
+    ],
+)
+def test_the_how_to_check_box_keeps_company_and_its_command_whole(issued, report_type):
+    """The closing box never stands alone on the last page, and its command is one unbroken line a
+    reader can copy."""
+    _, data = issued(report_type)
+    text = pdf_text(data)
+    last = text.split("\f")[-2] if text.endswith("\f") else text.split("\f")[-1]
+    assert "How to check this report." in last
+    before_box = last.split("How to check this report.")[0]
+    body = [line for line in before_box.splitlines() if line.strip() and "Page " not in line]
+    assert len(body) > 2, f"the last page of the {report_type} holds only the closing box"
+    assert any(
+        line.strip() == "python -m audit verify-report FILE.pdf --trust CA.pem --vkey KEY" for line in text.splitlines()
+    )

@@ -40,20 +40,21 @@ def parse_book(session: Session, params: dict) -> dict:
 
 
 # ATF column order (27 CFR 478.125(e)): description of the firearm, receipt, disposition; then the ledger.
+# Widths: a licence number (15 characters) and a word like "Parabellum" fit on one line of their column.
 BOOK_COLUMNS = (
     layout.Column("manufacturer", "Manufacturer", 20, "Description of firearm"),
     layout.Column("importer", "Importer", 14, "Description of firearm"),
     layout.Column("model", "Model", 13, "Description of firearm"),
     layout.Column("serial", "Serial", 20, "Description of firearm"),
     layout.Column("type", "Type", 13, "Description of firearm"),
-    layout.Column("caliber", "Caliber", 15, "Description of firearm"),
+    layout.Column("caliber", "Caliber", 17, "Description of firearm"),
     layout.Column("date", "Date", 17, "Receipt"),
-    layout.Column("source_name", "Name", 24, "Receipt"),
-    layout.Column("source", "Address or FFL", 25, "Receipt"),
+    layout.Column("source_name", "Name", 23, "Receipt"),
+    layout.Column("source", "Address or FFL", 26, "Receipt"),
     layout.Column("disposition_date", "Date", 17, "Disposition"),
-    layout.Column("transferee_name", "Name", 22, "Disposition"),
+    layout.Column("transferee_name", "Name", 21, "Disposition"),
     layout.Column("transferee", "Address or FFL", 26, "Disposition"),
-    layout.Column("form_4473", "Form 4473", 24, "Disposition"),
+    layout.Column("form_4473", "Form 4473", 23, "Disposition"),
     layout.Column("entries", "Entries", 13, "Ledger"),
     layout.Column("version", "", 10, "Ledger"),
 )
