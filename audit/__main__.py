@@ -88,11 +88,9 @@ def verify_proof(args: argparse.Namespace) -> int:
 
 
 def verify_report_file(args: argparse.Namespace) -> int:
-    from audit.report import verify_report
+    from audit.report import pyhanko_available, verify_report
 
-    try:
-        import pyhanko  # noqa: F401  (checked here so a missing package is a sentence, not a traceback)
-    except ImportError:
+    if not pyhanko_available():  # a missing package is a sentence, not a traceback
         print(
             "verify-report needs pyHanko to check a PDF's signature: pip install pyhanko "
             "(the ledger commands need only cryptography and rfc8785)",

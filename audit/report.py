@@ -255,6 +255,15 @@ def verify_evidence(verdict: ReportVerdict, evidence: dict[str, Any], vkeys: Seq
     verdict.add("inclusion", True, f"all {len(evidence['entries'])} entries are in the log at size {checkpoint.size}")
 
 
+def pyhanko_available() -> bool:
+    """Whether pyHanko, which checks a PDF's signature, is installed (the ledger commands need it not)."""
+    try:
+        import pyhanko  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def verify_report(data: bytes, *, trust_roots: Sequence[bytes] = (), vkeys: Sequence[str] = ()) -> ReportVerdict:
     """Every check of the module docstring, stopping at the first that leaves nothing to check."""
     verdict = ReportVerdict(sha256=hashlib.sha256(data).hexdigest())

@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from registry.custody import views as custody_views
     from registry.db import configure_engine
     from registry.extensions import bootstrap, db, migrate
+    from registry.inventory import views as inventory_views
     from registry.ledger import api as ledger_api
     from registry.ledger import cli as ledger_cli
     from registry.ledger import views as ledger_views
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     recalls_api.init_app(app)
     supply_views.init_app(app)
     recalls_views.init_app(app)
+    inventory_views.init_app(app)
     reports_api.init_app(app)
     reports_views.init_app(app)
     reports_cli.init_app(app)

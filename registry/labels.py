@@ -54,6 +54,7 @@ EVENTS = {
     "recall.unit_updated": "Recall unit updated",
     "recall.closed": "Recall closed",
     "report.issued": "Report issued",
+    "inventory.audited": "Inventory audited",
     "account.created": "Account created",
     "account.role_changed": "Role changed",
     "account.deactivated": "Account deactivated",

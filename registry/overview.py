@@ -32,6 +32,7 @@ def ref_names(session: Session, refs) -> dict[str, RefName]:
     its campaign number, `account:<id>` by its e-mail): a handful of queries whatever the count."""
     from registry.accounts.models import Account
     from registry.custody.models import Party
+    from registry.inventory.models import InventoryAudit
     from registry.recalls.models import RecallCampaign
     from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 
@@ -66,6 +67,13 @@ def ref_names(session: Session, refs) -> dict[str, RefName]:
     if keys := wanted.get("party"):
         for key, kind, name in session.execute(select(Party.id, Party.kind, Party.name).where(Party.id.in_(keys))):
             names[f"party:{key}"] = RefName(name if name else "a private person")
+    if keys := wanted.get("inventory"):
+        for key, name in session.execute(
+            select(InventoryAudit.id, Party.name)
+            .join(Party, Party.id == InventoryAudit.licensee_party_id)
+            .where(InventoryAudit.id.in_(keys))
+        ):
+            names[f"inventory:{key}"] = RefName(f"inventory audit, {name}", "inventory.audit", {"audit_id": key})
     if keys := wanted.get("account"):
         for key, email in session.execute(select(Account.id, Account.email).where(Account.id.in_(keys))):
             names[f"account:{key}"] = RefName(f"account {email}")

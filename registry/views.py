@@ -62,6 +62,7 @@ NAV_LINKS = [
     ("ledger.index", "Ledger", Permission.LEDGER_READ),
 ]
 MORE_LINKS = [
+    ("inventory.index", "Inventory audit", Permission.ITEMS_READ),
     ("custody.trace", "Trace request", Permission.ITEMS_READ),
     ("serials.check", "Check a serial", Permission.SERIALS_CHECK),
     ("ledger.export_page", "Export for auditors", Permission.LEDGER_EXPORT),
