@@ -130,6 +130,11 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
                 custody, supply, RecallService(db.session(), service, supply), actor=demo_data.DEMO_ACTOR, now=now
             ):
                 created.append("demo supply chain and recall")
+            from registry.inventory import demo as inventory_demo
+            from registry.inventory.service import InventoryService
+
+            if inventory_demo.load(InventoryService(db.session(), service), actor=demo_data.DEMO_ACTOR, now=now):
+                created.append("demo inventory audit")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
     if demo and app.config.get("DEMO_REPORTS", True):

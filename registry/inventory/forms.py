@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 
 class StartForm(FlaskForm):
     licensee_party_id = SelectField("Licensee (premises to count)", choices=[], validate_choice=False)
+    kind = SelectField(
+        "What to count",
+        choices=[
+            SelectChoice("firearm", "Firearms (the bound book)"),
+            SelectChoice("vehicle", "Vehicles"),
+            SelectChoice("goods", "Goods"),
+            SelectChoice("", "Everything"),
+        ],
+        validate_choice=False,
+    )
     submit = SubmitField("Start an audit")
 
 

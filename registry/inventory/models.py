@@ -18,6 +18,7 @@ class InventoryAudit(Base):
     licensee_party_id: Mapped[str] = mapped_column(ForeignKey("party.id"), nullable=False, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     started_by: Mapped[str] = mapped_column(String(254), nullable=False)
+    kind: Mapped[str | None] = mapped_column(String(16))  # the kind of item counted (firearm, ...); None: all
     status: Mapped[str] = mapped_column(String(8), nullable=False)  # open, closed
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_entry: Mapped[int | None] = mapped_column(BigInteger)

@@ -27,15 +27,12 @@ def open_audit(session: Session, licensee_party_id: str) -> InventoryAudit | Non
     )
 
 
-def expected_items(session: Session, licensee_party_id: str) -> list[Item]:
-    """What the book says is on the licensee's premises now, by serial."""
-    return list(
-        session.scalars(
-            select(Item)
-            .where(Item.holder_party_id == licensee_party_id, Item.status.in_(ON_PREMISES))
-            .order_by(Item.serial_normalized, Item.id)
-        )
-    )
+def expected_items(session: Session, licensee_party_id: str, kind: str | None = None) -> list[Item]:
+    """What the book says is on the licensee's premises now (of one kind, or all), by serial."""
+    query = select(Item).where(Item.holder_party_id == licensee_party_id, Item.status.in_(ON_PREMISES))
+    if kind:
+        query = query.where(Item.kind == kind)
+    return list(session.scalars(query.order_by(Item.serial_normalized, Item.id)))
 
 
 def list_sha256(item_ids) -> str:
@@ -82,7 +79,7 @@ def reconciliation(session: Session, audit: InventoryAudit) -> Reconciliation:
             session.scalars(select(Item).where(Item.id.in_(recorded)).order_by(Item.serial_normalized, Item.id))
         )
     else:
-        expected = expected_items(session, audit.licensee_party_id)
+        expected = expected_items(session, audit.licensee_party_id, audit.kind)
     scans = list(
         session.execute(
             select(InventoryScan, Item)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from registry.custody import queries as custody_queries
 from registry.custody.models import Item, Party
+from registry.custody.rules import KINDS
 from registry.errors import CONFLICT, INVALID, NOT_FOUND, DomainError
 from registry.fields import stamp, text
 from registry.inventory import queries
@@ -63,7 +64,12 @@ class InventoryService:
             raise InventoryError(f"no inventory audit {audit_id!r}", code="unknown_audit", kind=NOT_FOUND)
         return found
 
-    def start(self, *, licensee_party_id: str, actor: str, now: datetime) -> InventoryAudit:
+    def start(self, *, licensee_party_id: str, kind: str | None = None, actor: str, now: datetime) -> InventoryAudit:
+        """Open an audit of a licensee's premises, of one kind of item (a firearms count) or of all."""
+        if kind not in (None, "", *KINDS):
+            raise InventoryError(
+                f"'kind' is one of {', '.join(KINDS)}, or empty for every kind", code="invalid_field", field="kind"
+            )
         licensee = self.session.get(Party, licensee_party_id) if isinstance(licensee_party_id, str) else None
         if licensee is None or licensee.kind != "licensee":
             raise InventoryError(
@@ -81,7 +87,12 @@ class InventoryService:
                     extra={"audit_id": running.id},
                 )
             audit = InventoryAudit(
-                id=str(uuid.uuid4()), licensee_party_id=licensee.id, started_at=now, started_by=actor, status="open"
+                id=str(uuid.uuid4()),
+                licensee_party_id=licensee.id,
+                started_at=now,
+                started_by=actor,
+                kind=kind or None,
+                status="open",
             )
             self.session.add(audit)
         return audit
@@ -97,7 +108,13 @@ class InventoryService:
         given = text(serial, "serial", required=True, limit=200)
         audit = self._open(audit_id)
         found = custody_queries.search(self.session, serial=given, limit=50)
-        here = [i for i in found if i.holder_party_id == audit.licensee_party_id and i.status in queries.ON_PREMISES]
+        here = [
+            i
+            for i in found
+            if i.holder_party_id == audit.licensee_party_id
+            and i.status in queries.ON_PREMISES
+            and (audit.kind is None or i.kind == audit.kind)
+        ]
         items = here or found
         outcome = "matched" if here else "elsewhere" if found else "unknown"
         keys = [f"item:{item.id}" for item in items] or [f"serial:{''.join(given.upper().split())}"]
@@ -156,6 +173,7 @@ class InventoryService:
             payload = {
                 "audit_id": audit.id,
                 "licensee_party_id": audit.licensee_party_id,
+                "kind": audit.kind or "all",
                 "started_at": stamp(audit.started_at),
                 "closed_at": stamp(now),
                 **found.counts,

@@ -39,7 +39,10 @@ def index():
         if form.validate():
             try:
                 audit = inventory().start(
-                    licensee_party_id=form.licensee_party_id.data, actor=current_user.actor, now=clock.now()
+                    licensee_party_id=form.licensee_party_id.data,
+                    kind=form.kind.data,
+                    actor=current_user.actor,
+                    now=clock.now(),
                 )
             except RegistryError as error:
                 if error.extra.get("audit_id"):

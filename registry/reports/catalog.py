@@ -7,6 +7,7 @@ from __future__ import annotations
 from registry.reports.types import (
     base,
     bound_book,
+    inventory_audit,
     item_certificate,
     ledger_verification,
     multiple_sale,
@@ -28,6 +29,7 @@ TYPES: dict[str, ReportType] = {
         multiple_sale,
         recall_campaign,
         ledger_verification,
+        inventory_audit,
     )
 }
 

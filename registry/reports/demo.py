@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from registry.custody.models import Item, MultipleSaleFlag, Party
+from registry.inventory.models import InventoryAudit
 from registry.recalls.models import RecallCampaign
 from registry.reports.models import IssuedReport
 from registry.reports.service import ReportService
@@ -24,6 +25,9 @@ def requests(session) -> list[tuple[str, dict, bool]]:
     dealer = session.scalar(select(Party).where(Party.kind == "licensee", Party.name == "Riverside Sporting Goods"))
     flag = session.scalar(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index).limit(1))
     campaign = session.scalar(select(RecallCampaign).order_by(RecallCampaign.opened_entry).limit(1))
+    audit = session.scalar(
+        select(InventoryAudit).where(InventoryAudit.status == "closed").order_by(InventoryAudit.closed_at).limit(1)
+    )
     wanted = [
         ("item_certificate", {"item_id": pistol.id} if pistol else None),
         (
@@ -37,6 +41,7 @@ def requests(session) -> list[tuple[str, dict, bool]]:
         ("multiple_sale", {"flag": str(flag.entry_index)} if flag else None),
         ("recall_campaign", {"campaign_id": campaign.id} if campaign else None),
         ("ledger_verification", {}),
+        ("inventory_audit", {"audit_id": audit.id} if audit else None),
     ]
     found = [(kind, params, True) for kind, params in wanted if params is not None]
     book = next((params for kind, params, _ in found if kind == "bound_book"), None)

@@ -19,6 +19,7 @@ FIELDS = {
     "request_number": "Trace request number (optional)",
     "flag": "Multiple-sale flag",
     "campaign_id": "Campaign",
+    "audit_id": "Inventory audit",
 }
 
 
@@ -42,6 +43,7 @@ class ReportForm(FlaskForm):
     request_number = StringField(FIELDS["request_number"])
     flag = SelectField(FIELDS["flag"], choices=[], validate_choice=False)
     campaign_id = SelectField(FIELDS["campaign_id"], choices=[], validate_choice=False)
+    audit_id = SelectField(FIELDS["audit_id"], choices=[], validate_choice=False)
     withhold_personal = BooleanField("Withhold private persons' names and addresses (a report any regulator may read)")
     submit = SubmitField("Issue signed PDF")
 

@@ -33,3 +33,19 @@ def multiple_sale_flags(session: Session) -> list[MultipleSaleFlag]:
 
 def campaigns(session: Session) -> list[RecallCampaign]:
     return list(session.scalars(select(RecallCampaign).order_by(RecallCampaign.opened_entry.desc())))
+
+
+def closed_audits(session: Session, limit: int = 100) -> list:
+    """Closed inventory audits, newest first, with their licensee's name."""
+    from registry.custody.models import Party
+    from registry.inventory.models import InventoryAudit
+
+    return list(
+        session.execute(
+            select(InventoryAudit, Party.name)
+            .join(Party, Party.id == InventoryAudit.licensee_party_id)
+            .where(InventoryAudit.status == "closed")
+            .order_by(InventoryAudit.closed_at.desc())
+            .limit(limit)
+        ).all()
+    )

@@ -88,6 +88,10 @@ def _choices(form: ReportForm) -> None:
         for f in reads.multiple_sale_flags()
     ]
     form.campaign_id.choices = [SelectChoice(c.id, f"{c.number}: {c.title}") for c in reads.campaigns()]
+    form.audit_id.choices = [
+        SelectChoice(a.id, f"{name}, closed {a.closed_at:%Y-%m-%d} (entry {a.closed_entry})")
+        for a, name in reads.closed_audits()
+    ]
 
 
 @bp.get("/")
@@ -182,6 +186,7 @@ PARAM_WORDS = {
     "request_number": "Trace request",
     "flag": "Multiple-sale flag",
     "campaign_id": "Campaign",
+    "audit_id": "Inventory audit",
     "item_id": "Item",
     "personal_data": "Private persons",
 }

@@ -1,4 +1,4 @@
-"""Report fixtures: one demo registry per engine for the whole module (issuing the eight demo reports
+"""Report fixtures: one demo registry per engine for the whole module (issuing the nine demo reports
 takes seconds), PDF helpers built on poppler (pdftotext, pdftoppm), and a local RFC 3161 timestamp
 authority for PAdES B-T."""
 
@@ -61,7 +61,7 @@ def page_png(data: bytes, page: int = 1, dpi: int = 40):
 
 @pytest.fixture(scope="module", params=ENGINES)
 def demo_app(request, tmp_path_factory):
-    """A registry with the demo history and the eight demo reports, shared by a test module."""
+    """A registry with the demo history and the nine demo reports, shared by a test module."""
     folder = tmp_path_factory.mktemp("reports")
     with module_database(request.param, folder) as url:
         yield from _demo_app(url, folder)

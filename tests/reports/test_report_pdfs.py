@@ -552,6 +552,7 @@ def test_the_custody_certificate_draws_and_lists_the_component_tree(rctx, trust,
         "multiple_sale",
         "recall_campaign",
         "ledger_verification",
+        "inventory_audit",
     ],
 )
 def test_the_how_to_check_box_keeps_company_and_its_command_whole(issued, report_type):
@@ -567,3 +568,18 @@ def test_the_how_to_check_box_keeps_company_and_its_command_whole(issued, report
     assert any(
         line.strip() == "python -m audit verify-report FILE.pdf --trust CA.pem --vkey KEY" for line in text.splitlines()
     )
+
+
+def test_the_inventory_audit_report_lists_the_reconciliation_the_ledger_recorded(issued, vkey, trust, tmp_path):
+    from registry.inventory.models import InventoryAudit
+    from registry.ledger.runtime import reader
+
+    report, data = issued("inventory_audit")
+    audit = db.session.get(InventoryAudit, report.params["audit_id"])
+    text = pdf_text(data)
+    assert "Inventory audit, Riverside Sporting Goods" in text and "SN-NOT-BOOKED-7" in text
+    counts = audit.summary["counts"]
+    assert counts["missing"] == 1 and counts["unknown"] == 1 and counts["matched"] == counts["expected"] - 1
+    event = reader().entry(audit.closed_entry).event
+    assert event["type"] == "inventory.audited" and event["payload"]["missing"] == 1
+    assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok

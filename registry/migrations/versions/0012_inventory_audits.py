@@ -22,6 +22,7 @@ def upgrade():
         sa.Column("licensee_party_id", sa.String(length=36), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_by", sa.String(length=254), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=True),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_entry", sa.BigInteger(), nullable=True),
