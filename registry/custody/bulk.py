@@ -81,8 +81,12 @@ class ImportReport:
         }
 
 
-def read_csv(text: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text))
+def check_header(text: str) -> None:
+    """Refuse a file whose header the import cannot take (before a background job is queued for it)."""
+    _header(csv.DictReader(io.StringIO(text)))
+
+
+def _header(reader: csv.DictReader) -> list[str]:
     try:
         header = reader.fieldnames  # reading it reads the first row
     except csv.Error as error:
@@ -99,6 +103,12 @@ def read_csv(text: str) -> list[dict]:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise CustodyError(f"the header lacks the column {missing[0]!r}", code="invalid_header", field="file")
+    return list(header)
+
+
+def read_csv(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    _header(reader)
     try:
         return list(reader)
     except csv.Error as error:  # a field over the csv module's 128 KiB limit, a NUL character

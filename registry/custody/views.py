@@ -105,13 +105,17 @@ def import_file():
         except UnicodeDecodeError:
             form.file.errors.append("the file is not UTF-8 text: save it as CSV (UTF-8)")
         else:
-            job = imports.submit(
-                text,
-                recipient_party_id=form.recipient.data,
-                skip_invalid=form.skip_invalid.data,
-                actor=current_user.actor,
-            )
-            return redirect(url_for("custody.import_job", job_id=job.id))
+            try:
+                job = imports.submit(
+                    text,
+                    recipient_party_id=form.recipient.data,
+                    skip_invalid=form.skip_invalid.data,
+                    actor=current_user.actor,
+                )
+            except RegistryError as error:
+                show_on_form(form, error)
+            else:
+                return redirect(url_for("custody.import_job", job_id=job.id))
     return render_template(
         "custody/import.html",
         form=form,

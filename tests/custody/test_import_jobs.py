@@ -76,14 +76,21 @@ def test_a_background_file_with_a_bad_row_imports_nothing(officer, world, size):
     assert size() == before
 
 
-def test_a_job_whose_file_cannot_be_read_is_refused(officer, world):
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ("colour,serial\nred,1\n", "unknown column 'colour'"),
+        ("", "the file is empty"),
+        ("null", "unknown column 'null'"),
+    ],
+)
+def test_a_file_without_the_imports_header_is_refused_before_any_job(officer, world, size, body, says):
+    before = size()
     response = officer.post(
-        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true",
-        data="colour,serial\nred,1\n",
-        content_type="text/csv",
+        f"/api/v1/items/import?recipient_party_id={world['us']}&background=true", data=body, content_type="text/csv"
     )
-    done = finished(officer, response.headers["Location"])
-    assert done["status"] == "refused" and "unknown column 'colour'" in done["error"]
+    assert response.status_code == 422 and response.get_json()["code"] == "invalid_header"
+    assert says in response.get_json()["detail"] and "Location" not in response.headers and size() == before
 
 
 def test_a_job_is_its_owners_alone(officer, api_as, world):
