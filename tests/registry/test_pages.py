@@ -11,6 +11,7 @@ from registry.ledger.runtime import reader
 
 
 def test_overview_lists_recent_entries_and_the_checkpoint(ctx, client, clock):
+    ctx.config["DEMO_REPORTS"] = False  # the demo history without its signed PDFs, which take seconds
     initialise(ctx, demo=True, now=clock)
     page = client.get("/").get_data(as_text=True)
     service = reader()
@@ -19,6 +20,7 @@ def test_overview_lists_recent_entries_and_the_checkpoint(ctx, client, clock):
 
 
 def test_entry_page_shows_a_verified_proof_and_the_item_history(ctx, client, clock):
+    ctx.config["DEMO_REPORTS"] = False  # the demo history without its signed PDFs, which take seconds
     initialise(ctx, demo=True, now=clock)
     pistol = custody(writing=False).session.scalar(select(Item).where(Item.serial == "BXR-4471"))
     history = reader().item_history(f"item:{pistol.id}")
@@ -29,6 +31,7 @@ def test_entry_page_shows_a_verified_proof_and_the_item_history(ctx, client, clo
 
 
 def test_ledger_list_pages_and_checkpoint_page_render(ctx, client, clock):
+    ctx.config["DEMO_REPORTS"] = False  # the demo history without its signed PDFs, which take seconds
     initialise(ctx, demo=True, now=clock)
     service = reader()
     newest = [service.entry(index).event["type"] for index in range(service.size() - 3, service.size())]

@@ -18,6 +18,7 @@ from tests.registry.test_cli import ROOT, audit_cli
 
 
 def test_the_entry_page_hands_out_a_receipt_the_verifier_accepts(ctx, client, clock, tmp_path):
+    ctx.config["DEMO_REPORTS"] = False  # the demo history without its signed PDFs, which take seconds
     initialise(ctx, demo=True, now=clock)
     pistol = custody(writing=False).session.scalar(select(Item).where(Item.serial == "BXR-4471"))
     index = reader().item_history(f"item:{pistol.id}")[1].index
@@ -35,6 +36,7 @@ def test_the_entry_page_hands_out_a_receipt_the_verifier_accepts(ctx, client, cl
 
 def test_signals_and_the_trace_page_lead_to_their_reports(app, client_as, clock):
     with app.app_context():
+        app.config["DEMO_REPORTS"] = False
         initialise(app, demo=True, now=clock)
     officer = client_as("officer")
     signals = officer.get("/signals").get_data(as_text=True)
