@@ -22,6 +22,16 @@ JOB_TIMEOUT = 3 * 3600
 log = logging.getLogger(__name__)
 
 
+THREAD_PREFIX = "job-"  # the name of a job's thread when there is no queue
+
+
+def wait_for_threads(timeout: float = 120) -> None:
+    """Let the jobs running on threads of this process finish (a test before it drops its database)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(THREAD_PREFIX):
+            thread.join(timeout)
+
+
 class QueueUnavailableError(RegistryError):
     status = 503
     code = "queue_unavailable"
@@ -43,7 +53,9 @@ def start(
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, run, job_id), name=f"{kind}-{job_id[:8]}", daemon=True).start()
+        threading.Thread(
+            target=_run_in_app, args=(app, run, job_id), name=f"{THREAD_PREFIX}{kind}-{job_id[:8]}", daemon=True
+        ).start()
         return
     from redis import Redis
     from redis.exceptions import RedisError

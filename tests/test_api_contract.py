@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from registry import create_app
+from registry import create_app, jobs
 from registry.extensions import db
 from registry.instance import initialise
 from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, issue_token, make_account, module_database
@@ -41,6 +41,7 @@ def contract_app(request, tmp_path_factory):
             db.session.remove()
         app.tokens = {role: issue_token(app, make_account(app, role)) for role in ROLES}
         yield app
+        jobs.wait_for_threads()  # a report or import requested by a generated case may still be running
         with app.app_context():
             db.session.remove()
             for engine in db.engines.values():
