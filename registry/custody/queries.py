@@ -205,18 +205,9 @@ def search(
             serials.validate(name, serial).normalized for name in serials.SCHEMES if len(serial) <= serials.MAX_INPUT
         }
         query = query.where(Item.serial_normalized.in_(sorted(f for f in forms if f)))
-    if kind:
-        query = query.where(Item.kind == kind)
-    if status:
-        query = query.where(Item.status == status)
-    if holder:
-        query = query.where(Item.holder_party_id == holder)
-    if manufacturer:
-        query = query.where(func.lower(Item.manufacturer) == manufacturer.strip().lower())
-    if date_from:
-        query = query.where(Item.last_event_date >= date_from)
-    if date_to:
-        query = query.where(Item.last_event_date <= date_to)
+    query = _item_filters(
+        query, kind=kind, status=status, holder=holder, manufacturer=manufacturer, date_from=date_from, date_to=date_to
+    )
     if after:
         query = query.where(Item.id > after)
     return list(session.scalars(query.order_by(Item.id).limit(limit)))

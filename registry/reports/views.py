@@ -137,16 +137,12 @@ def new(report_type: str):
         form.item_id.data = shown.serial if shown is not None else form.item_id.data
     if form.validate_on_submit():
         params = {name: getattr(form, name).data for name in kind.fields}
-        if "item_id" in params:
-            params["item_id"] = _item_named(params["item_id"], form)
         personal = _personal() and not form.withhold_personal.data
         try:
-            if form.item_id.errors:
-                raise _Ambiguous()
+            if "item_id" in params:
+                params["item_id"] = _item_named(params["item_id"])
             checked = reports().check(report_type, params)
             job = jobs.submit(report_type, checked, actor=current_user.actor, personal=personal)
-        except _Ambiguous:
-            pass
         except RegistryError as error:  # a refused parameter, or signing unavailable (a flash)
             show_on_form(form, error)
         else:
@@ -155,11 +151,7 @@ def new(report_type: str):
     return render_template("reports/new.html", form=form, kind=kind), status
 
 
-class _Ambiguous(Exception):
-    """The form's serial names several items (the error is on the field already)."""
-
-
-def _item_named(given, form: ReportForm):
+def _item_named(given) -> str:
     """The item a report form names by serial (any normal form, as the item list finds it) or by id.
     A serial that several items carry is refused on the field: the item's own page names it exactly."""
     given = (given or "").strip()
@@ -169,10 +161,12 @@ def _item_named(given, form: ReportForm):
     if len(found) == 1:
         return found[0].id
     if len(found) > 1:
-        form.item_id.errors = list(form.item_id.errors) + [
+        raise catalog.ReportError(
             f"{len(found) if len(found) < 3 else 'several'} items carry the serial {given}: issue the report "
-            "from the item's own page"
-        ]
+            "from the item's own page",
+            code="ambiguous_serial",
+            field="item_id",
+        )
     return given
 
 
