@@ -27,56 +27,53 @@ class RefName:
     args: dict | None = None
 
 
-def ref_names(session: Session, refs) -> dict[str, RefName]:
-    """Names for the item references of ledger entries (`item:<id>` by its serial, `recall:<id>` by
-    its campaign number, `account:<id>` by its e-mail): a handful of queries whatever the count."""
+def _ref_kinds() -> dict:
+    """Each kind of ledger reference: the id column and the columns that name it, the words made of
+    them, and the page that shows it (endpoint and its argument), if there is one."""
     from registry.accounts.models import Account
     from registry.custody.models import Party
     from registry.inventory.models import InventoryAudit
     from registry.recalls.models import RecallCampaign
     from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 
+    audits = select(InventoryAudit.id, Party.name).join(Party, Party.id == InventoryAudit.licensee_party_id)
+    return {
+        "item": (select(Item.id, Item.serial, Item.kind), lambda s, k: f"{s} ({k})", "custody.item", "item_id"),
+        "recall": (
+            select(RecallCampaign.id, RecallCampaign.number),
+            "recall {}".format,
+            "recalls.campaign",
+            "campaign_id",
+        ),
+        "lot": (select(Lot.id, Lot.internal_code), "lot {}".format, "supply.lot", "lot_id"),
+        "part": (select(Part.id, Part.number), "part {}".format, "supply.part", "part_id"),
+        "supplier": (select(Supplier.id, Supplier.name), "supplier {}".format, None, None),
+        "purchase_order": (
+            select(PurchaseOrder.id, PurchaseOrder.number),
+            "order {}".format,
+            "supply.order",
+            "order_id",
+        ),
+        "party": (select(Party.id, Party.name), lambda n: n or "a private person", "custody.party", "party_id"),
+        "inventory": (audits, "inventory audit, {}".format, "inventory.audit", "audit_id"),
+        "account": (select(Account.id, Account.email), "account {}".format, None, None),
+    }
+
+
+def ref_names(session: Session, refs) -> dict[str, RefName]:
+    """Names for the item references of ledger entries (`item:<id>` by its serial, `recall:<id>` by
+    its campaign number, ...): one query per kind of reference, whatever the count."""
     wanted: dict[str, set[str]] = {}
     for ref in refs:
         if ref and ":" in ref:
             prefix, key = ref.split(":", 1)
             wanted.setdefault(prefix, set()).add(key)
     names: dict[str, RefName] = {}
-    if keys := wanted.get("item"):
-        for key, serial, kind in session.execute(select(Item.id, Item.serial, Item.kind).where(Item.id.in_(keys))):
-            names[f"item:{key}"] = RefName(f"{serial} ({kind})", "custody.item", {"item_id": key})
-    if keys := wanted.get("recall"):
-        for key, number in session.execute(
-            select(RecallCampaign.id, RecallCampaign.number).where(RecallCampaign.id.in_(keys))
-        ):
-            names[f"recall:{key}"] = RefName(f"recall {number}", "recalls.campaign", {"campaign_id": key})
-    if keys := wanted.get("lot"):
-        for key, code in session.execute(select(Lot.id, Lot.internal_code).where(Lot.id.in_(keys))):
-            names[f"lot:{key}"] = RefName(f"lot {code}", "supply.lot", {"lot_id": key})
-    if keys := wanted.get("part"):
-        for key, number in session.execute(select(Part.id, Part.number).where(Part.id.in_(keys))):
-            names[f"part:{key}"] = RefName(f"part {number}", "supply.part", {"part_id": key})
-    if keys := wanted.get("supplier"):
-        for key, name in session.execute(select(Supplier.id, Supplier.name).where(Supplier.id.in_(keys))):
-            names[f"supplier:{key}"] = RefName(f"supplier {name}")
-    if keys := wanted.get("purchase_order"):
-        for key, number in session.execute(
-            select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(keys))
-        ):
-            names[f"purchase_order:{key}"] = RefName(f"order {number}", "supply.order", {"order_id": key})
-    if keys := wanted.get("party"):
-        for key, kind, name in session.execute(select(Party.id, Party.kind, Party.name).where(Party.id.in_(keys))):
-            names[f"party:{key}"] = RefName(name if name else "a private person")
-    if keys := wanted.get("inventory"):
-        for key, name in session.execute(
-            select(InventoryAudit.id, Party.name)
-            .join(Party, Party.id == InventoryAudit.licensee_party_id)
-            .where(InventoryAudit.id.in_(keys))
-        ):
-            names[f"inventory:{key}"] = RefName(f"inventory audit, {name}", "inventory.audit", {"audit_id": key})
-    if keys := wanted.get("account"):
-        for key, email in session.execute(select(Account.id, Account.email).where(Account.id.in_(keys))):
-            names[f"account:{key}"] = RefName(f"account {email}")
+    for prefix, (query, words, endpoint, argument) in _ref_kinds().items():
+        if keys := wanted.get(prefix):
+            id_column = query.selected_columns[0]
+            for key, *columns in session.execute(query.where(id_column.in_(keys))):
+                names[f"{prefix}:{key}"] = RefName(words(*columns), endpoint, {argument: key} if endpoint else None)
     return names
 
 
