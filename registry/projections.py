@@ -1,6 +1,7 @@
 """The one projection registry: each event type to the one handler that projects it.
 
-Each domain's `projection.py` declares `HANDLERS` (event type to handler) and `TABLES` (the tables
+Every entry gets its row of `ledger_entry_fact` (`registry.ledger.projection`). Each domain's
+`projection.py` declares `HANDLERS` (event type to handler) and `TABLES` (the tables
 its handlers write); this module gathers them. The ledger service applies `apply` to every entry it
 appends, inside the write transaction, and `flask ledger replay` applies the same `apply` to every
 entry of the ledger, so the live tables and a replay cannot follow two different paths.
@@ -16,6 +17,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from registry.custody import projection as custody
+from registry.ledger import projection as ledger
 from registry.recalls import projection as recalls
 from registry.reports import projection as reports
 from registry.supply import projection as supply
@@ -37,11 +39,13 @@ def _gather(domains) -> dict[str, Handler]:
 
 
 HANDLERS = _gather(DOMAINS)
-TABLES = tuple(table for domain in DOMAINS for table in domain.TABLES)
+TABLES = ledger.TABLES + tuple(table for domain in DOMAINS for table in domain.TABLES)
 
 
 def apply(session: Session, index: int, event: dict) -> None:
-    """Project one ledger entry; an event type no domain projects (accounts' own) changes no table."""
+    """Project one ledger entry: its author and day (every entry), then what its type's handler writes;
+    an event type no domain projects (accounts' own) changes no other table."""
+    ledger.entry_fact(session, index, event)
     handler = HANDLERS.get(event["type"])
     if handler is not None:
         handler(session, index, event)

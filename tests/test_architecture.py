@@ -35,6 +35,7 @@ TOP_LEVEL_APP = {
     "jobs.py",
     "views.py",
     "reads.py",
+    "listing.py",
     "config.py",
 }
 FLASK_MODULES = ("flask", "flask_login", "flask_wtf", "werkzeug", "flask_sqlalchemy", "flask_migrate")

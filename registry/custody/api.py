@@ -466,6 +466,9 @@ def trace(params: TraceQuery):
     }
 
 
+API_SIGNAL_ROWS = 200  # each list of the signals answer holds at most this many rows
+
+
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
 @operation(
@@ -475,8 +478,8 @@ def trace(params: TraceQuery):
 )
 def signals():
     now = clock.now()
-    sales, missing = reads.multiple_sales(), reads.thefts(now=now)
-    held = reads.open_acquisitions(today=now.date())
+    sales, missing = reads.multiple_sales(limit=API_SIGNAL_ROWS), reads.thefts(now=now, limit=API_SIGNAL_ROWS)
+    held = reads.open_acquisitions(today=now.date(), limit=API_SIGNAL_ROWS)
     serials = reads.serials_of({i for flag in sales.rows for i in flag.item_ids})
     return {
         "multiple_sales": [

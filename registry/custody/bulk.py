@@ -25,8 +25,10 @@ from registry.custody.models import CustodyRecord, ImportKey, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.service import CustodyService
 from registry.errors import RegistryError
+from registry.ledger import projection as ledger_projection
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
+from registry.ledger.models import LedgerEntryFact
 
 COLUMNS = (
     "kind",
@@ -243,6 +245,7 @@ def _project(session, entries) -> None:
     # Core statements, not ORM bulk inserts: the ORM path sends PostgreSQL one statement per row.
     session.execute(Item.__table__.insert(), items)
     session.execute(CustodyRecord.__table__.insert(), records)
+    session.execute(LedgerEntryFact.__table__.insert(), [ledger_projection.fact_row(e.index, e.event) for e in entries])
 
 
 def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict, *, now: datetime) -> tuple[dict, dict]:

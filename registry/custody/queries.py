@@ -558,7 +558,7 @@ def serials_of(session: Session, item_ids: set[str]) -> dict[str, str]:
     )
 
 
-SIGNAL_ROWS = 200  # each signal lists at most this many rows, with the total beside them
+SIGNAL_ROWS = 50  # each signal shows this many rows a page, with the total beside them
 
 
 @dataclass
@@ -567,12 +567,14 @@ class Signal:
     total: int
 
 
-def multiple_sales(session: Session, limit: int = SIGNAL_ROWS) -> Signal:
-    flags = list(session.scalars(select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc()).limit(limit)))
+def multiple_sales(session: Session, *, offset: int = 0, limit: int = SIGNAL_ROWS) -> Signal:
+    """Multiple-sale flags, newest first."""
+    newest = select(MultipleSaleFlag).order_by(MultipleSaleFlag.entry_index.desc())
+    flags = list(session.scalars(newest.offset(offset).limit(limit)))
     return Signal(flags, session.scalar(select(func.count()).select_from(MultipleSaleFlag)))
 
 
-def thefts(session: Session, *, now: datetime, limit: int = SIGNAL_ROWS) -> Signal:
+def thefts(session: Session, *, now: datetime, offset: int = 0, limit: int = SIGNAL_ROWS) -> Signal:
     """Items stolen or lost, with the 48-hour reporting deadline from the time of discovery: each
     item's latest status change is its theft or loss (anything after would have changed its status)."""
     latest = (
@@ -601,17 +603,33 @@ def thefts(session: Session, *, now: datetime, limit: int = SIGNAL_ROWS) -> Sign
             }
         )
     out.sort(key=lambda t: (t["deadline"], t["item"].id))
-    return Signal(out[:limit], len(out))
+    return Signal(out[offset : offset + limit], len(out))
 
 
-def open_acquisitions(session: Session, *, today: date, limit: int = SIGNAL_ROWS) -> Signal:
-    """Items in custody (acquired and not disposed of), oldest acquisition first, with their age in
-    days, read from the open-acquisitions index."""
+# The orders of the open acquisitions, and the words the page shows for each.
+OPEN_ORDERS = {"oldest": "oldest first", "newest": "newest first"}
+
+
+def open_acquisitions(
+    session: Session,
+    *,
+    today: date,
+    kind: str | None = None,
+    order: str = "oldest",
+    offset: int = 0,
+    limit: int = SIGNAL_ROWS,
+) -> Signal:
+    """Items in custody (acquired and not disposed of), oldest acquisition first (or newest), with
+    their age in days, read from the open-acquisitions index."""
     # The condition as literal SQL, the very words of the partial index's: a bound parameter would hide
     # from SQLite that the index holds every row the query wants.
     held = text(f"item.{HELD}")
-    items = session.scalars(select(Item).where(held).order_by(Item.acquired_on, Item.id).limit(limit))
+    query, counted = select(Item).where(held), select(func.count()).select_from(Item).where(held)
+    if kind:
+        query, counted = query.where(Item.kind == kind), counted.where(Item.kind == kind)
+    ordered = (Item.acquired_on.desc(), Item.id.desc()) if order == "newest" else (Item.acquired_on, Item.id)
+    items = session.scalars(query.order_by(*ordered).offset(offset).limit(limit))
     rows = [
         {"item": item, "acquired_on": item.acquired_on, "age_days": (today - item.acquired_on).days} for item in items
     ]
-    return Signal(rows, session.scalar(select(func.count()).select_from(Item).where(held)))
+    return Signal(rows, session.scalar(counted) or 0)

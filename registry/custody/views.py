@@ -4,12 +4,10 @@ errors on the field they name, and nothing is appended."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from registry import clock, fields, labels, serials
+from registry import clock, fields, labels, listing, serials
 from registry.auth.guard import demand
 from registry.auth.permissions import Permission, requires
 from registry.custody import projection, queries, rules, states
@@ -57,12 +55,8 @@ def party_choices(blank: str = "choose a party") -> list:
 def search():
     args = request.args
     filters = {name: (args.get(name) or None) for name in ("serial", "kind", "status", "holder", "manufacturer")}
-    try:
-        date_from = date.fromisoformat(args["from"]) if args.get("from") else None
-        date_to = date.fromisoformat(args["to"]) if args.get("to") else None
-    except ValueError:
-        flash("Dates are YYYY-MM-DD.", "danger")
-        date_from = date_to = None
+    days = listing.days(args)
+    date_from, date_to = days["from"], days["to"]
     sort = args.get("sort") if args.get("sort") in queries.ITEM_SORTS else "recent"
     if filters["serial"]:  # an exact serial, in every scheme's normal form: a handful of rows
         items = reads.search(**filters, date_from=date_from, date_to=date_to, limit=200)
@@ -472,14 +466,25 @@ def trace():
 @bp.get("/signals")
 @requires(Permission.ITEMS_READ)
 def signals():
-    now = clock.now()
-    flags = reads.multiple_sales()
+    """The three signals, each a list with its own pages (`sales`, `thefts`, `open` name the page of
+    each); open acquisitions may be narrowed to one kind and put newest first."""
+    now, args, size = clock.now(), request.args, queries.SIGNAL_ROWS
+    pages = {name: listing.page_number(args, name) for name in ("sales", "thefts", "open")}
+    kind = args.get("kind") if args.get("kind") in rules.KINDS else None
+    order = args.get("order") if args.get("order") in queries.OPEN_ORDERS else "oldest"
+    flags = reads.multiple_sales(offset=pages["sales"] * size)
     return render_template(
         "custody/signals.html",
         can_issue=current_user.can(Permission.REPORTS_ISSUE),
         flags=flags,
-        thefts=reads.thefts(now=now),
-        open_items=reads.open_acquisitions(today=now.date()),
+        thefts=reads.thefts(now=now, offset=pages["thefts"] * size),
+        open_items=reads.open_acquisitions(today=now.date(), kind=kind, order=order, offset=pages["open"] * size),
+        pages=pages,
+        page_size=size,
+        kind=kind,
+        kinds=rules.KINDS,
+        order=order,
+        orders=queries.OPEN_ORDERS,
         now=now,
         serials=reads.serials_of({i for flag in flags.rows for i in flag.item_ids}),
         flag_party={f.entry_index: reads.party_label(f.party_id, personal=_personal()) for f in flags.rows},

@@ -7,13 +7,15 @@
   Its key orders nodes by creation (last leaf covered, then level), which lets the verifier stream
   them beside the entries; proofs read O(log n) of them.
 - `ledger_checkpoint`: every signed C2SP checkpoint note the log has issued.
+- `ledger_entry_fact`: who recorded each entry and on which day, a projection of the bodies (so it
+  is rebuilt by replay, not checked by the verifier) that lets the ledger list filter by author and date.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime
@@ -36,7 +38,25 @@ class LedgerEntry(Base):
     event_type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     item_ref: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_ledger_entry_item_ref_entry_index", "item_ref", "entry_index"),)
+    __table_args__ = (
+        Index("ix_ledger_entry_item_ref_entry_index", "item_ref", "entry_index"),
+        Index("ix_ledger_entry_type_entry_index", "event_type", "entry_index"),
+    )
+
+
+class LedgerEntryFact(Base):
+    """Who recorded an entry (the actor without a token's number) and the UTC day it was recorded."""
+
+    __tablename__ = "ledger_entry_fact"
+
+    entry_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    actor: Mapped[str] = mapped_column(String(254), nullable=False)
+    recorded_on: Mapped[date] = mapped_column(Date, nullable=False)
+
+    __table_args__ = (
+        Index("ix_ledger_entry_fact_actor", "actor", "entry_index"),
+        Index("ix_ledger_entry_fact_day", "recorded_on", "entry_index"),
+    )
 
 
 class LedgerNode(Base):

@@ -8,8 +8,12 @@ from flask import current_app
 
 from registry import projections
 from registry.extensions import db
+from registry.ledger import queries
 from registry.ledger.service import LedgerService
 from registry.ledger.signing import LogKey, LogKeyError, load_log_key, vkey_path
+from registry.reads import Reads
+
+reads = Reads(queries)
 
 
 def log_key() -> LogKey:

@@ -8,9 +8,10 @@ import json
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from registry import listing
 from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
-from registry.ledger.runtime import ReceiptError, export_archive, reader, receipt, verifier_key, verify_now
+from registry.ledger.runtime import ReceiptError, export_archive, reader, reads, receipt, verifier_key, verify_now
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -18,20 +19,37 @@ bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 @bp.get("/")
 @requires(Permission.LEDGER_READ)
 def index():
-    service = reader()
-    size = service.size()
-    page_size = current_app.config["LEDGER_PAGE_SIZE"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    stop = max(size - (page - 1) * page_size, 0)
-    start = max(stop - page_size, 0)
-    entries = list(reversed(service.entries(start, stop)))
+    """The entries, newest first, filtered by event type, item (a serial in any form), author and day."""
+    from registry.custody.runtime import reads as custody_reads
+
+    args = request.args
+    chosen = {name: (args.get(name) or "").strip() for name in ("type", "item", "actor", "from", "to")}
+    days = listing.days(args)
+    refs, items = None, []
+    if chosen["item"]:
+        items = custody_reads.search(serial=chosen["item"][:200], limit=20)
+        refs = [f"item:{item.id}" for item in items]
+    before = args.get("before", type=int)
+    listed = reads.entry_page(
+        event_type=chosen["type"] or None,
+        refs=refs,
+        actor=chosen["actor"] or None,
+        day_from=days["from"],
+        day_to=days["to"],
+        before=before if before is not None and before > 0 else None,
+        limit=current_app.config["LEDGER_PAGE_SIZE"],
+    )
     return render_template(
         "ledger/index.html",
-        entries=entries,
-        size=size,
-        page=page,
-        has_next=start > 0,
-        checkpoint=service.latest_checkpoint(),
+        entries=listed.entries,
+        listed=listed,
+        chosen=chosen,
+        items=items,
+        filtered=any(chosen.values()),
+        size=reader().size(),
+        event_types=reads.event_types(),
+        actors=reads.actors(),
+        checkpoint=reader().latest_checkpoint(),
     )
 
 

@@ -8,11 +8,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
+from registry import listing
 from registry.auth.permissions import Permission, accepts_large_body, requires
 from registry.custody.models import Item
 from registry.custody.runtime import reads as custody_reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
-from registry.reports import catalog, jobs, verification
+from registry.reports import catalog, jobs, queries, verification
 from registry.reports.forms import ReportForm, VerifyForm
 from registry.reports.models import IssuedReport, ReportJob
 from registry.reports.runtime import reads, reports, store
@@ -97,12 +98,13 @@ def _choices(form: ReportForm) -> None:
 @bp.get("/")
 @requires(Permission.REPORTS_READ)
 def index():
-    try:
-        page = max(0, int(request.args.get("page", 0)))
-    except ValueError:
-        page = 0
-    kind = request.args.get("type") or None
-    issued = reads.issued(report_type=kind, offset=page * PAGE, limit=PAGE + 1)
+    page = listing.page_number(request.args)
+    kind = request.args.get("type") if request.args.get("type") in catalog.TYPES else None
+    order = request.args.get("order") if request.args.get("order") in queries.ISSUED_ORDERS else "newest"
+    days = listing.days(request.args)
+    filters = dict(report_type=kind, day_from=days["from"], day_to=days["to"])
+    issued = reads.issued(**filters, order=order, offset=page * PAGE, limit=PAGE + 1)
+    total = reads.issued_count(**filters)
     mine = (
         [jobs.settle(job) for job in reads.recent_jobs(current_user.actor)]
         if current_user.can(Permission.REPORTS_ISSUE)
@@ -114,6 +116,10 @@ def index():
         more=len(issued) > PAGE,
         page=page,
         kind=kind,
+        order=order,
+        orders=queries.ISSUED_ORDERS,
+        total=total,
+        page_size=PAGE,
         types=catalog.TYPES,
         jobs=mine,
         personal=_personal(),

@@ -5,8 +5,13 @@ records naming it."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.ledger.models import LedgerEntry
 
 
 @pytest.fixture
@@ -40,15 +45,17 @@ def serials_on(page: str) -> list[str]:
     return re.findall(r"<code>(LST-\d{3})</code>", page)
 
 
-def walk(client, url: str) -> tuple[list[str], list[str]]:
-    """Every serial over all pages of a list, following "Next", and the counts each page said."""
+def walk(client, url: str, *, found=None, count: str = "item-count", following: str = "next-page"):
+    """Everything `found` reads (serials by default) over all pages of a list, following the link with
+    id `following`, and the count each page said in the element with id `count`."""
+    found = found or serials_on
     seen, counts = [], []
     while url:
         page = client.get(url).get_data(as_text=True)
-        seen += serials_on(page)
-        counts += re.findall(r'id="item-count"><strong>([\d,]+)</strong>', page)
-        found = re.search(r'href="([^"]+)" id="next-page"', page)
-        url = found.group(1).replace("&amp;", "&") if found else None
+        seen += found(page)
+        counts += re.findall(rf'id="{count}"><strong>([\d,]+)</strong>', page)
+        link = re.search(rf'href="([^"]+)" id="{following}"', page)
+        url = link.group(1).replace("&amp;", "&") if link else None
     return seen, counts
 
 
@@ -89,3 +96,58 @@ def test_a_party_page_shows_its_items_and_the_records_naming_it(client_as, stock
 def test_a_regulator_sees_a_private_persons_page_withheld(client_as, world):
     page = client_as("regulator").get(f"/parties/{world['person']}").get_data(as_text=True)
     assert "(private person)" in page and "Jane Doe" not in page and "3 Elm St" not in page
+
+
+def entries_on(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<a href="/ledger/entries/(\d+)">', page)]
+
+
+def test_the_ledger_list_filters_by_event_and_pages_through_every_match_once(client_as, stocked, app):
+    with app.app_context():
+        query = select(LedgerEntry.entry_index).where(LedgerEntry.event_type == "item.acquired")
+        acquired = sorted(db.session.scalars(query), reverse=True)
+    assert len(acquired) >= 60
+    ledger = dict(found=entries_on, count="entry-count", following="older-page")
+    seen, counts = walk(client_as("auditor"), "/ledger/?type=item.acquired", **ledger)
+    assert seen == acquired  # newest first, each once, over two pages of 50
+    assert set(counts) == {str(len(acquired))}
+
+
+def test_the_ledger_list_filters_by_serial_in_any_form_author_and_day(client_as, stocked, officer):
+    auditor = client_as("auditor")
+    page = auditor.get("/ledger/?item=lst-007").get_data(as_text=True)
+    assert re.search(r'id="entry-count"><strong>2</strong> entries match', page)
+    assert page.count("LST-007 (goods)") == 2 and ">Item registered<" in page and ">Acquisition<" in page
+    recorded_by = re.search(r'<option value="(user:officer-[^"]+)"', page).group(1)
+    mine = auditor.get(f"/ledger/?actor={recorded_by}").get_data(as_text=True)
+    found = int(re.search(r'id="entry-count"><strong>([\d,]+)</strong>', mine).group(1).replace(",", ""))
+    assert found >= 125  # five parties, then sixty registrations and sixty acquisitions
+    day = date.fromisoformat(re.search(r'<td class="text-nowrap">(\d{4}-\d\d-\d\d) ', mine).group(1))
+    on_the_day = auditor.get(f"/ledger/?actor={recorded_by}&from={day}&to={day}").get_data(as_text=True)
+    assert f'id="entry-count"><strong>{found:,}</strong>' in on_the_day  # the fixture ran within a day
+    before = auditor.get(f"/ledger/?actor={recorded_by}&to={day - timedelta(days=1)}").get_data(as_text=True)
+    assert 'id="entry-count"><strong>0</strong>' in before
+    unknown = auditor.get("/ledger/?item=NO-SUCH-SERIAL").get_data(as_text=True)
+    assert 'id="no-such-item"' in unknown and 'id="entry-count"><strong>0</strong>' in unknown
+
+
+def test_a_bad_day_on_the_ledger_list_is_named_and_left_out(client_as, stocked):
+    response = client_as("auditor").get("/ledger/?from=2026-13-45&type=item.registered")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The first day must be a date (YYYY-MM-DD), not &#39;2026-13-45&#39;: the list is shown without it." in page
+    assert re.search(r'id="entry-count"><strong>(\d+)</strong> entries match', page)
+
+
+def test_the_open_acquisitions_signal_pages_filters_by_kind_and_turns_round(client_as, stocked):
+    auditor = client_as("auditor")
+    first = auditor.get("/signals?kind=goods").get_data(as_text=True)
+    table = first.split('id="open-acquisitions"')[1].split("</table>")[0]
+    assert len(serials_on(table)) == 50 and serials_on(table)[0] in {"LST-000", "LST-028"}
+    assert "Open acquisitions 1 to 50 of 60" in first
+    nxt = re.search(r'href="([^"]+)" rel="next"', first.split('id="open-pages"')[1]).group(1).replace("&amp;", "&")
+    second = auditor.get(nxt).get_data(as_text=True).split('id="open-acquisitions"')[1].split("</table>")[0]
+    assert len(serials_on(second)) == 10 and not set(serials_on(second)) & set(serials_on(table))
+    newest = auditor.get("/signals?kind=goods&order=newest").get_data(as_text=True)
+    assert serials_on(newest.split('id="open-acquisitions"')[1])[0] == "LST-055"
+    assert "Open acquisitions 1 to" not in auditor.get("/signals?kind=firearm").get_data(as_text=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
 
 from registry.extensions import db
 from registry.instance import initialise
+from registry.ledger.models import LedgerEntryFact
+from registry.ledger.runtime import reader
+from tests.conftest import bearer_client, issue_token, make_account
 
 
 def test_the_migrated_schema_matches_the_models(ctx, clock):
@@ -14,3 +19,22 @@ def test_the_migrated_schema_matches_the_models(ctx, clock):
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == []
+
+
+def test_the_entry_facts_migration_fills_the_table_from_the_stored_bodies(app):
+    """Upgrading an instance that already has a ledger writes each entry's author and day, the same
+    rows the projection writes as entries are appended."""
+    officer = bearer_client(app, issue_token(app, make_account(app, "officer")))
+    made = officer.post("/api/v1/parties", json={"kind": "organisation", "name": "Acme", "address": "1 Road"})
+    assert made.status_code == 201, made.get_json()
+    with app.app_context():
+        projected = db.session.execute(select(LedgerEntryFact.__table__)).all()
+        assert len(projected) == reader().size() > 0
+        db.session.remove()  # no transaction of ours may hold the table while the migration drops it
+        flask_migrate.downgrade(revision="0012_inventory_audits")
+        assert "ledger_entry_fact" not in inspect(db.engine).get_table_names()
+        flask_migrate.upgrade()
+        assert db.session.execute(select(LedgerEntryFact.__table__)).all() == projected
+        db.session.remove()
+    assert [row.actor for row in projected if row.actor.startswith("user:officer-")]  # without "(token N)"
+    assert not [row.actor for row in projected if "(token" in row.actor]

@@ -468,3 +468,29 @@ def test_a_report_request_without_a_usable_signing_key_is_503(rctx, api, as_role
     form = page.post("/reports/new/trace_response", data={"csrf_token": token, "serial": "X-1"})
     assert form.status_code == 400 and "REPORT_SIGNING_PASSWORD is not set" in form.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ReportJob)) == before
+
+
+def test_the_issued_list_counts_sorts_and_filters_by_day(rctx, as_role):
+    from registry.reports.models import IssuedReport
+
+    rows = db.session.scalars(select(IssuedReport).order_by(IssuedReport.entry_index)).all()
+    assert len(rows) >= 3
+    auditor = as_role("auditor")
+
+    def listed(query: str) -> tuple[str, list[int]]:
+        page = auditor.get(f"/reports/{query}").get_data(as_text=True)
+        table = page.split('id="issued"')[1].split("</table>")[0]
+        return page, [int(i) for i in re.findall(r'<a href="/ledger/entries/(\d+)">', table)]
+
+    page, newest = listed("")
+    assert f'id="issued-count"><strong>{len(rows)}</strong>' in page
+    assert newest == [r.entry_index for r in reversed(rows)]
+    assert listed("?order=oldest")[1] == [r.entry_index for r in rows]
+    by_type = listed("?order=type")[1]
+    assert by_type == [r.entry_index for r in sorted(rows, key=lambda r: (r.report_type, -r.entry_index))]
+    day = rows[0].issued_at.date()
+    assert listed(f"?from={day}&to={day}")[1] == [r.entry_index for r in reversed(rows) if r.issued_at.date() == day]
+    page, none = listed(f"?to={day.replace(year=day.year - 1)}")
+    assert none == [] and "No report matches." in page and 'id="issued-count"><strong>0</strong>' in page
+    page, unfiltered = listed("?from=yesterday")
+    assert unfiltered == newest and "The first day must be a date (YYYY-MM-DD)" in page

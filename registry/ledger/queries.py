@@ -1,0 +1,72 @@
+"""Reading the ledger as a list: entries newest first, filtered by event type, subject, author and
+day, a page at a time from an index (keyset on the entry index, so an old page costs what the newest does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.ledger.models import LedgerEntry, LedgerEntryFact
+from registry.ledger.service import Entry
+
+
+@dataclass
+class EntryPage:
+    entries: list[Entry]
+    total: int
+    next_before: int | None  # the entry index the next (older) page starts below, None on the last
+
+
+def event_types(session: Session) -> list[str]:
+    """The event types the ledger holds, for the filter (read from the type index)."""
+    return list(session.scalars(select(LedgerEntry.event_type).distinct().order_by(LedgerEntry.event_type)))
+
+
+def actors(session: Session) -> list[str]:
+    """Everyone who has recorded an entry."""
+    return list(session.scalars(select(LedgerEntryFact.actor).distinct().order_by(LedgerEntryFact.actor)))
+
+
+def _filtered(query, *, event_type, refs, actor, day_from, day_to):
+    if event_type:
+        query = query.where(LedgerEntry.event_type == event_type)
+    if refs is not None:
+        query = query.where(LedgerEntry.item_ref.in_(refs))
+    if actor or day_from or day_to:
+        query = query.join(LedgerEntryFact, LedgerEntryFact.entry_index == LedgerEntry.entry_index)
+        if actor:
+            query = query.where(LedgerEntryFact.actor == actor)
+        if day_from:
+            query = query.where(LedgerEntryFact.recorded_on >= day_from)
+        if day_to:
+            query = query.where(LedgerEntryFact.recorded_on <= day_to)
+    return query
+
+
+def entry_page(
+    session: Session,
+    *,
+    event_type: str | None = None,
+    refs: list[str] | None = None,
+    actor: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> EntryPage:
+    """One page of entries, newest first, that match every filter given (`refs`: the subjects, such as
+    `item:<id>`; an empty list matches nothing), and how many entries match in all."""
+    filters = dict(event_type=event_type, refs=refs, actor=actor, day_from=day_from, day_to=day_to)
+    query = _filtered(select(LedgerEntry), **filters)
+    if before is not None:
+        query = query.where(LedgerEntry.entry_index < before)
+    rows = list(session.scalars(query.order_by(LedgerEntry.entry_index.desc()).limit(limit + 1)))
+    if any(value not in (None, "") for value in filters.values()):
+        total = session.scalar(_filtered(select(func.count()).select_from(LedgerEntry), **filters)) or 0
+    else:  # the whole ledger: its size, without counting
+        total = (session.scalar(select(func.max(LedgerEntry.entry_index))) or -1) + 1
+    entries = [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows[:limit]]
+    return EntryPage(entries, total, rows[limit - 1].entry_index if len(rows) > limit else None)
