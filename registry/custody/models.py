@@ -28,6 +28,9 @@ class Party(Base):
     registered_entry: Mapped[int] = mapped_column(BigInteger, nullable=False)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
+    # The party picker searches names by prefix, case aside (registry.custody.queries.party_suggestions).
+    __table_args__ = (Index("ix_party_name_lower", text("lower(name)")),)
+
 
 class PersonalData(Base):
     """The vault: not a projection, never on the ledger, erasable."""
@@ -43,6 +46,8 @@ class PersonalData(Base):
     # Keyed hashes that recognise the person registered again (registry.custody.identity).
     document_key: Mapped[str | None] = mapped_column(String(64), index=True)
     name_address_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    __table_args__ = (Index("ix_personal_data_full_name_lower", text("lower(full_name)")),)
 
 
 HELD = "status IN ('in_custody', 'quarantined')"

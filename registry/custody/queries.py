@@ -61,6 +61,71 @@ def party_records(session: Session, party_id: str, limit: int = 100) -> list[Cus
     )
 
 
+# Pickers list parties from the page when there are at most this many; past it, they search as you type.
+PICKER_ALL = 200
+SUGGESTIONS = 10
+_TOP = "\U0010ffff"  # above every character: a prefix's range is [prefix, prefix + _TOP)
+
+
+def _prefix(column, start: str):
+    """Rows whose `column` starts with `start`, as a range an ordinary index answers (the database's
+    collation is byte order, C.UTF-8, as the set-up creates it; the caller checks `startswith` too)."""
+    return and_(column >= start, column < start + _TOP)
+
+
+def party_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Party)) or 0
+
+
+def parties_by_id(session: Session, ids) -> list[Party]:
+    wanted = sorted({i for i in ids if isinstance(i, str) and 0 < len(i) <= 36})
+    return list(session.scalars(select(Party).where(Party.id.in_(wanted)))) if wanted else []
+
+
+def party_suggestions(
+    session: Session, typed: str, *, personal: bool, kind: str | None = None, limit: int = SUGGESTIONS
+) -> list[Party]:
+    """Parties whose name (a person's from the vault, only for a reader who may see it) or licence
+    number starts with what was typed, case aside; read from indexes, so fast at any number of parties."""
+    typed = " ".join(typed.split())[:200]
+    if not typed:
+        return []
+    lowered = typed.lower()
+    found: dict[str, Party] = {}
+
+    def add(query) -> None:
+        if kind:
+            query = query.where(Party.kind == kind)
+        for party in session.scalars(query.limit(limit)):
+            found.setdefault(party.id, party)
+
+    add(select(Party).where(_prefix(func.lower(Party.name), lowered)).order_by(func.lower(Party.name), Party.id))
+    ffl = typed.upper().replace("-", "").replace(" ", "")
+    add(select(Party).where(_prefix(Party.ffl, ffl)).order_by(Party.ffl))
+    if personal:
+        add(
+            select(Party)
+            .join(PersonalData, PersonalData.party_id == Party.id)
+            .where(_prefix(func.lower(PersonalData.full_name), lowered), PersonalData.erased_at.is_(None))
+            .order_by(func.lower(PersonalData.full_name), Party.id)
+        )
+    return list(found.values())[:limit]
+
+
+def item_suggestions(session: Session, typed: str, *, limit: int = SUGGESTIONS) -> list[Item]:
+    """Items whose serial, in its normal form, starts with what was typed, in capitals with spaces
+    collapsed (as plain serials keep them) or dropped with hyphens (as VINs and HINs drop them), in
+    serial order, from the serial index."""
+    collapsed = " ".join(typed.split()).upper()[:200]
+    found: dict[str, Item] = {}
+    for start in sorted({collapsed, collapsed.replace(" ", "").replace("-", "")} - {""}):
+        query = select(Item).where(_prefix(Item.serial_normalized, start)).order_by(Item.serial_normalized, Item.id)
+        for item in session.scalars(query.limit(limit)):
+            if item.serial_normalized.startswith(start):
+                found.setdefault(item.id, item)
+    return sorted(found.values(), key=lambda item: (item.serial_normalized, item.id))[:limit]
+
+
 def licensees(session: Session) -> list[Party]:
     return list(session.scalars(select(Party).where(Party.kind == "licensee").order_by(Party.name)))
 

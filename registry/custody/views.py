@@ -4,7 +4,7 @@ errors on the field they name, and nothing is appended."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from registry import clock, fields, labels, listing, serials
@@ -42,12 +42,50 @@ def _personal() -> bool:
     return current_user.can(Permission.PERSONAL_DATA_READ)
 
 
+def _party_words(party_id: str) -> str:
+    label = reads.party_label(party_id, personal=_personal())
+    return f"{label['name']} ({labels.party_kind(label['kind']).lower()}{', ' + label['ffl'] if label['ffl'] else ''})"
+
+
 def party_choices(blank: str = "choose a party") -> list:
-    labels = [(p.id, reads.party_label(p.id, personal=_personal())) for p in reads.parties()]
-    return [("", blank)] + [
-        (pid, f"{label['name']} ({label['kind']}{', ' + label['ffl'] if label['ffl'] else ''})")
-        for pid, label in labels
-    ]
+    """The options of a party select: every party while there are few (the page works without
+    scripts), else only the ones the request names, and the picker searches the rest as you type."""
+    if reads.party_count() <= queries.PICKER_ALL:
+        shown = reads.parties()
+    else:
+        shown = reads.parties_by_id(value for value in request.values.values())
+    return [("", blank)] + [(party.id, _party_words(party.id)) for party in shown]
+
+
+@bp.get("/lookup/parties")
+@requires(Permission.ITEMS_READ)
+def lookup_parties():
+    """Parties for a picker: name or licence number starting with `q` (of `kind`, if given)."""
+    kind = request.args.get("kind") if request.args.get("kind") in labels.PARTY_KINDS else None
+    found = reads.party_suggestions(request.args.get("q", "")[:200], personal=_personal(), kind=kind)
+    return jsonify(results=[{"value": party.id, "label": _party_words(party.id)} for party in found])
+
+
+@bp.get("/lookup/items")
+@requires(Permission.ITEMS_READ)
+def lookup_items():
+    """Items for a picker: serial starting with `q`, in any spacing or case."""
+    found = reads.item_suggestions(request.args.get("q", "")[:200])
+    return jsonify(
+        results=[
+            {
+                "value": item.id,
+                "serial": item.serial,
+                "label": item.serial,
+                "hint": " · ".join(
+                    part
+                    for part in (labels.kind(item.kind), item.manufacturer, item.model, labels.status(item.status))
+                    if part
+                ),
+            }
+            for item in found
+        ]
+    )
 
 
 @bp.get("/items/")
@@ -152,8 +190,6 @@ def import_job(job_id: str):
 @bp.get("/items/imports/<job_id>.json")
 @requires(Permission.ITEMS_WRITE)
 def import_job_status(job_id: str):
-    from flask import jsonify
-
     from registry.custody import imports
 
     return jsonify(imports.job_json(imports.own_job(job_id, current_user.actor)))
@@ -191,9 +227,11 @@ def _action_forms(item):
     acquire = PartyChoiceForm(prefix="acquire")
     dispose = PartyChoiceForm(prefix="dispose")
     transfer = PartyChoiceForm(prefix="transfer")
+    picker = {"data-picker": url_for("custody.lookup_parties")}
     for form in (acquire, dispose, transfer):
         form.party.choices = holder_choices
         form.second.choices = holder_choices
+        form.party.render_kw = form.second.render_kw = picker
     status = StatusForm(prefix="status")
     allowed = allowed_events(item)
     status.status.choices = [
@@ -206,6 +244,7 @@ def _action_forms(item):
         for r in records
     ]
     correction.party.choices = holder_choices
+    correction.party.render_kw = picker
     correction.field.choices = [
         (f, labels.detail(f)) for f in sorted({f for r in records for f in projection.CORRECTABLE[r.type]})
     ]

@@ -79,6 +79,7 @@ def pdf_response(report: IssuedReport) -> Response:
 
 
 def _choices(form: ReportForm) -> None:
+    form.item_id.render_kw = dict(form.item_id.render_kw or {}, **{"data-lookup": url_for("custody.lookup_items")})
     form.licensee.choices = [SelectChoice("", "all licensees")] + [
         SelectChoice(p.id, f"{p.name} ({p.ffl})") for p in custody_reads.licensees()
     ]

@@ -39,3 +39,32 @@ def test_an_officer_issues_a_certificate_and_a_regulator_verifies_it(page, sign_
     page.click("#verify-form [type=submit]")
     expect(page.locator("#verdict")).to_contain_text("Valid.")
     expect(page.locator("#checks")).to_contain_text("report.issued at ledger entry")
+
+
+def test_an_officer_issues_form_3310_11_from_the_signals_page(page, sign_in):
+    sign_in("officer")
+    page.click("[data-nav='custody.signals']")
+    theft = page.locator("#thefts tbody tr").first
+    serial = theft.locator("code").inner_text()
+    theft.locator("[data-issue=theft_loss]").click()
+    expect(page.locator("#item_id")).to_have_value(serial)  # the form names the item by its serial
+    page.click("#report-form [type=submit]")
+    expect(page.locator("#job-done")).to_be_visible(timeout=60_000)
+    page.click("#job-report")
+    expect(page.locator("h1")).to_have_text(f"Firearms theft/loss report (ATF Form 3310.11): {serial}")
+
+
+def test_the_item_field_of_a_report_form_suggests_serials_as_you_type(page, live_server, sign_in):
+    sign_in("officer")
+    page.goto(f"{live_server}/reports/new/item_certificate")
+    box = page.locator("#item_id")
+    box.fill("bxr-44")
+    options = page.locator(f"#{box.get_attribute('aria-controls')} [role=option]")
+    expect(options.first).to_contain_text("BXR-44")
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    chosen = options.first.inner_text().split("\n")[0]
+    box.press("Enter")
+    expect(box).to_have_value(chosen)
+    page.click("#report-form [type=submit]")
+    expect(page.locator("#job-done")).to_be_visible(timeout=60_000)

@@ -9,6 +9,15 @@ import pytest
 from playwright.sync_api import expect
 
 
+def pick(box, typed: str, label: str) -> None:
+    """Choose in a party picker as a clerk does: type the start of a name or licence, click the match."""
+    box.fill(typed)
+    listbox = box.page.locator(f"#{box.get_attribute('aria-controls')}")
+    listbox.get_by_role("option", name=label).click()
+    expect(box).to_have_value(label)
+    expect(listbox).to_be_hidden()
+
+
 def test_signing_in_lands_on_the_dashboard(page, sign_in):
     sign_in("auditor")
     expect(page.locator("h1")).to_have_text("Dashboard")
@@ -115,15 +124,15 @@ def test_an_officer_registers_a_firearm_disposes_of_it_and_finds_it_by_serial(pa
     page.click("#acquire-panel summary")
     acquire = page.locator("#acquire-form")
     acquire.locator("input[type=date]").fill("2026-11-21")
-    acquire.locator("select").nth(0).select_option(label="Demo Arms Co. (licensee, 987654078A00001)")
-    acquire.locator("select").nth(1).select_option(label="Riverside Sporting Goods (licensee, 823091017F14245)")
+    pick(acquire.locator("[role=combobox]").nth(0), "demo a", "Demo Arms Co. (licensee, 987654078A00001)")
+    pick(acquire.locator("[role=combobox]").nth(1), "823091", "Riverside Sporting Goods (licensee, 823091017F14245)")
     acquire.locator("input[type=submit]").click()
     expect(page.locator("#item-status")).to_have_text("In custody")
 
     page.click("#dispose-panel summary")
     dispose = page.locator("#dispose-form")
     dispose.locator("input[type=date]").fill("2026-11-22")
-    dispose.locator("select").select_option(label="Northline Fleet Ltd. (organisation)")
+    pick(dispose.locator("[role=combobox]"), "North", "Northline Fleet Ltd. (organisation)")
     dispose.locator("input[type=submit]").click()
     expect(page.locator("#item-status")).to_have_text("Disposed of")
     expect(page.locator("#holder")).to_contain_text("Northline Fleet Ltd.")

@@ -151,3 +151,44 @@ def test_the_open_acquisitions_signal_pages_filters_by_kind_and_turns_round(clie
     newest = auditor.get("/signals?kind=goods&order=newest").get_data(as_text=True)
     assert serials_on(newest.split('id="open-acquisitions"')[1])[0] == "LST-055"
     assert "Open acquisitions 1 to" not in auditor.get("/signals?kind=firearm").get_data(as_text=True)
+
+
+def test_the_item_picker_finds_serials_by_prefix_in_any_case(client_as, stocked):
+    auditor = client_as("auditor")
+    found = auditor.get("/lookup/items?q=lst-05").get_json()["results"]
+    assert [r["serial"] for r in found] == [f"LST-05{n}" for n in range(10)]
+    assert found[0]["value"] in stocked and found[0]["hint"] == "Goods · In custody"
+    assert len(auditor.get("/lookup/items?q=LST").get_json()["results"]) == 10  # a page of matches, never all
+    assert auditor.get("/lookup/items?q=%20%20").get_json()["results"] == []
+    assert auditor.get("/lookup/items?q=" + "X" * 5000).get_json()["results"] == []
+
+
+def test_the_party_picker_finds_names_and_licences_and_persons_only_for_who_may_read_them(client_as, world):
+    def values(role: str, query: str) -> list[str]:
+        return [r["value"] for r in client_as(role).get(f"/lookup/parties?{query}").get_json()["results"]]
+
+    assert values("auditor", "q=demo%20ARMS") == [world["maker"]]
+    assert values("auditor", "q=9-87-654") == [world["maker"]]
+    assert values("auditor", "q=north&kind=licensee") == [] and values("auditor", "q=north") == [world["fleet"]]
+    assert values("officer", "q=jane") == [world["person"]]  # from the vault, for a reader of personal data
+    assert values("regulator", "q=jane") == []  # a regulator may not read persons' names, nor find them by one
+    label = client_as("officer").get("/lookup/parties?q=jane").get_json()["results"][0]["label"]
+    assert label == "Jane Doe (private person)"
+
+
+def test_past_a_few_hundred_parties_the_page_lists_only_the_chosen_one(client_as, world, firearm, monkeypatch):
+    from registry.custody import queries
+
+    officer, pistol = client_as("officer"), firearm()
+    page = officer.get(f"/items/{pistol}").get_data(as_text=True)
+    assert "Northline Fleet Ltd." in page and 'data-picker="/lookup/parties"' in page
+    monkeypatch.setattr(queries, "PICKER_ALL", 2)
+    page = officer.get(f"/items/{pistol}").get_data(as_text=True)
+    assert "Northline Fleet Ltd." not in page and 'data-picker="/lookup/parties"' in page
+    chosen = officer.get(f"/items/?holder={world['fleet']}").get_data(as_text=True)
+    assert f'<option value="{world["fleet"]}" selected>Northline Fleet Ltd. (organisation)</option>' in chosen
+
+
+def test_the_lookups_are_for_signed_in_readers(anon_client):
+    assert anon_client.get("/lookup/items?q=A").status_code in (302, 401)
+    assert anon_client.get("/lookup/parties?q=A").status_code in (302, 401)
