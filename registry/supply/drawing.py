@@ -49,7 +49,9 @@ def tree_svg(root: Node, *, highlight: set[str] = frozenset(), link=None) -> Mar
         if kind == "item":
             centres[thing.item_id] = xy(level, at_row)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy" role="img" width="{width}" height="{height}" '
+        # A group, not an image: its boxes are links, and an image holds no controls.
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="genealogy" role="group" '
+        f'aria-label="Genealogy of {escape(root.serial)}" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="12">',
         f"<title>Genealogy of {escape(root.serial)}</title>",
     ]

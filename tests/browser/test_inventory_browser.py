@@ -20,6 +20,7 @@ def test_an_officer_counts_the_firearms_with_a_scanner_and_closes_the_audit(page
     missing = page.locator("#missing tbody code").all_inner_texts()
     assert expected >= 2 and len(missing) == expected
     for serial in missing[:-1] + ["SN-STRAY-1"]:  # the scanner types, then Enter; nothing is clicked
+        expect(page.locator("#scan-serial")).to_be_focused()  # the page is ready for the next read
         page.keyboard.type(serial.lower())
         page.keyboard.press("Enter")
         expect(page.locator(".alert").first).to_contain_text(re.compile(re.escape(serial), re.IGNORECASE))
@@ -27,6 +28,7 @@ def test_an_officer_counts_the_firearms_with_a_scanner_and_closes_the_audit(page
     expect(page.locator("[data-count=missing]")).to_have_text("1")
     expect(page.locator("[data-count=unknown]")).to_have_text("1")
     expect(page.locator("#missing")).to_contain_text(missing[-1])
+    expect(page.locator("#scan-serial")).to_be_focused()
     page.keyboard.type(missing[0])
     page.keyboard.press("Enter")
     expect(page.locator(".alert").first).to_contain_text("scanned already")
