@@ -218,7 +218,7 @@ def register():
             flash(f"Registered {item.serial} (ledger entry {item.registered_entry}).", "success")
             return redirect(url_for("custody.item", item_id=item.id))
     return render_template(
-        "custody/register.html", form=form, schemes=rules.SCHEMES_BY_KIND
+        "custody/register.html", form=form, schemes=rules.SCHEMES_BY_KIND, problem=form_problem([form])
     ), 400 if form.errors else 200
 
 

@@ -13,6 +13,7 @@ from registry.auth.permissions import Permission, accepts_large_body, requires
 from registry.custody.models import Item
 from registry.custody.runtime import reads as custody_reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
+from registry.labels import form_problem
 from registry.reports import catalog, jobs, queries, verification
 from registry.reports.forms import ReportForm, VerifyForm
 from registry.reports.models import IssuedReport, ReportJob
@@ -155,7 +156,7 @@ def new(report_type: str):
         else:
             return redirect(url_for("reports.job", job_id=job.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("reports/new.html", form=form, kind=kind), status
+    return render_template("reports/new.html", form=form, kind=kind, problem=form_problem([form])), status
 
 
 def _item_named(given) -> str:

@@ -308,3 +308,15 @@ def test_the_correction_form_cannot_write_a_name_in(client_as, csrf, officer, wo
     )
     assert response.status_code == 422 and "cannot be corrected" in response.get_data(as_text=True)
     assert size() == before
+
+
+def test_a_report_form_given_a_serial_two_makers_share_asks_for_the_item_page(client_as, csrf, firearm, size):
+    firearm("DUP-77")
+    firearm("DUP-77", manufacturer="Other Arms Inc.")  # firearm serials are unique per maker only
+    officer = client_as("officer")
+    before = size()
+    response = form_post(officer, csrf, "/reports/new/item_certificate", {"item_id": "dup-77"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and size() == before
+    assert 'id="item_id-error">2 items carry the serial dup-77: issue the report from the item&#39;s own page' in page
+    assert 'id="refusal"' in page

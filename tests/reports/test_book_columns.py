@@ -1,5 +1,6 @@
 """The bound book's columns hold what they must on one line: a 15-character licence number in each
-"Address or FFL" column, a caliber word such as "Parabellum" and a date, in the table face at its size."""
+"Address or FFL" column, a caliber such as "Parabellum" or "5.56x45mm", a model, a maker, a Form 4473
+number and a date, in the table face at its size."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def font():
         ("transferee", "987654078A00001"),
         ("source", "823091017F14245"),
         ("caliber", "Parabellum"),
+        ("caliber", "5.56x45mm"),
+        ("caliber", "7.62x51mm"),
+        ("caliber", "5.56\u00d745mm"),
+        ("model", "1911A1"),
+        ("manufacturer", "Smith-Wesson"),
+        ("form_4473", "TX-2026-000123"),
         ("date", "2026-11-20"),
         ("disposition_date", "2026-11-20"),
     ],

@@ -44,10 +44,10 @@ def parse_book(session: Session, params: dict) -> dict:
 BOOK_COLUMNS = (
     layout.Column("manufacturer", "Manufacturer", 20, "Description of firearm"),
     layout.Column("importer", "Importer", 14, "Description of firearm"),
-    layout.Column("model", "Model", 13, "Description of firearm"),
+    layout.Column("model", "Model", 12, "Description of firearm"),
     layout.Column("serial", "Serial", 20, "Description of firearm"),
     layout.Column("type", "Type", 13, "Description of firearm"),
-    layout.Column("caliber", "Caliber", 17, "Description of firearm"),
+    layout.Column("caliber", "Caliber", 18, "Description of firearm"),
     layout.Column("date", "Date", 17, "Receipt"),
     layout.Column("source_name", "Name", 23, "Receipt"),
     layout.Column("source", "Address or FFL", 26, "Receipt"),
