@@ -12,6 +12,7 @@ BENCHMARKS = {
     "web": "bench.web",
     "recall": "bench.recall",
     "reports": "bench.reports",
+    "lists": "bench.lists",
 }
 
 

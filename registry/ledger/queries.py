@@ -13,11 +13,17 @@ from registry.ledger.models import LedgerEntry, LedgerEntryFact
 from registry.ledger.service import Entry
 
 
+# A filtered list counts its matches up to this many and then says "more than": an exact count of
+# millions of matching entries would cost more than the page itself.
+COUNT_CAP = 10_000
+
+
 @dataclass
 class EntryPage:
     entries: list[Entry]
     total: int
     next_before: int | None  # the entry index the next (older) page starts below, None on the last
+    capped: bool = False  # more than `total` entries match
 
 
 def event_types(session: Session) -> list[str]:
@@ -30,6 +36,16 @@ def actors(session: Session) -> list[str]:
     return list(session.scalars(select(LedgerEntryFact.actor).distinct().order_by(LedgerEntryFact.actor)))
 
 
+def _facts(query, *, actor, day_from, day_to):
+    if actor:
+        query = query.where(LedgerEntryFact.actor == actor)
+    if day_from:
+        query = query.where(LedgerEntryFact.recorded_on >= day_from)
+    if day_to:
+        query = query.where(LedgerEntryFact.recorded_on <= day_to)
+    return query
+
+
 def _filtered(query, *, event_type, refs, actor, day_from, day_to):
     if event_type:
         query = query.where(LedgerEntry.event_type == event_type)
@@ -37,12 +53,7 @@ def _filtered(query, *, event_type, refs, actor, day_from, day_to):
         query = query.where(LedgerEntry.item_ref.in_(refs))
     if actor or day_from or day_to:
         query = query.join(LedgerEntryFact, LedgerEntryFact.entry_index == LedgerEntry.entry_index)
-        if actor:
-            query = query.where(LedgerEntryFact.actor == actor)
-        if day_from:
-            query = query.where(LedgerEntryFact.recorded_on >= day_from)
-        if day_to:
-            query = query.where(LedgerEntryFact.recorded_on <= day_to)
+        query = _facts(query, actor=actor, day_from=day_from, day_to=day_to)
     return query
 
 
@@ -60,13 +71,23 @@ def entry_page(
     """One page of entries, newest first, that match every filter given (`refs`: the subjects, such as
     `item:<id>`; an empty list matches nothing), and how many entries match in all."""
     filters = dict(event_type=event_type, refs=refs, actor=actor, day_from=day_from, day_to=day_to)
-    query = _filtered(select(LedgerEntry), **filters)
-    if before is not None:
-        query = query.where(LedgerEntry.entry_index < before)
-    rows = list(session.scalars(query.order_by(LedgerEntry.entry_index.desc()).limit(limit + 1)))
+    if event_type or refs is not None:
+        key = LedgerEntry.entry_index
+        matching = _filtered(select(key), **filters)
+    else:  # the author and day alone (or nothing): their own table's indexes answer, without the entries
+        key = LedgerEntryFact.entry_index if (actor or day_from or day_to) else LedgerEntry.entry_index
+        matching = _facts(select(key), actor=actor, day_from=day_from, day_to=day_to)
+    page = matching.where(key < before) if before is not None else matching
+    indexes = list(session.scalars(page.order_by(key.desc()).limit(limit + 1)))
+    shown = indexes[:limit]
+    rows = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.entry_index.in_(shown)).order_by(LedgerEntry.entry_index.desc())
+    )
+    capped = False
     if any(value not in (None, "") for value in filters.values()):
-        total = session.scalar(_filtered(select(func.count()).select_from(LedgerEntry), **filters)) or 0
+        total = session.scalar(select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())) or 0
+        capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
     else:  # the whole ledger: its size, without counting
         total = (session.scalar(select(func.max(LedgerEntry.entry_index))) or -1) + 1
-    entries = [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows[:limit]]
-    return EntryPage(entries, total, rows[limit - 1].entry_index if len(rows) > limit else None)
+    entries = [Entry(row.entry_index, row.body, row.leaf_hash) for row in rows]
+    return EntryPage(entries, total, shown[-1] if len(indexes) > limit else None, capped)

@@ -192,3 +192,14 @@ def test_past_a_few_hundred_parties_the_page_lists_only_the_chosen_one(client_as
 def test_the_lookups_are_for_signed_in_readers(anon_client):
     assert anon_client.get("/lookup/items?q=A").status_code in (302, 401)
     assert anon_client.get("/lookup/parties?q=A").status_code in (302, 401)
+
+
+def test_a_filtered_ledger_list_counts_up_to_its_cap_and_then_says_more_than(client_as, stocked, monkeypatch):
+    from registry.ledger import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 25)
+    page = client_as("auditor").get("/ledger/?type=item.registered").get_data(as_text=True)
+    assert 'id="entry-count">More than <strong>25</strong> entries match' in page
+    assert len(entries_on(page)) == 50  # the page itself is whole
+    few = client_as("auditor").get("/ledger/?item=LST-001").get_data(as_text=True)
+    assert 'id="entry-count"><strong>2</strong> entries match' in few
