@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from registry.custody.models import Item
@@ -78,12 +78,10 @@ def ref_names(session: Session, refs) -> dict[str, RefName]:
 
 
 def item_counts(session: Session) -> ItemCounts:
-    by_kind = dict(
-        session.execute(select(Item.kind, func.count()).group_by(Item.kind).order_by(func.count().desc())).all()
-    )
-    by_status = dict(
-        session.execute(select(Item.status, func.count()).group_by(Item.status).order_by(func.count().desc())).all()
-    )
+    """Items by kind and by status, from the tally the custody projection keeps (not a count of rows)."""
+    from registry.custody.queries import tally_by
+
+    by_kind, by_status = tally_by(session, "kind"), tally_by(session, "status")
     return ItemCounts(by_kind=by_kind, by_status=by_status, total=sum(by_kind.values()))
 
 

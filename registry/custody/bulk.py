@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
@@ -246,6 +247,7 @@ def _project(session, entries) -> None:
     session.execute(Item.__table__.insert(), items)
     session.execute(CustodyRecord.__table__.insert(), records)
     session.execute(LedgerEntryFact.__table__.insert(), [ledger_projection.fact_row(e.index, e.event) for e in entries])
+    projection.tally(session, Counter((i["kind"], i["status"], i["holder_party_id"]) for i in items))
 
 
 def _plan(service: CustodyService, row: dict, recipient: Party, sources: dict, *, now: datetime) -> tuple[dict, dict]:

@@ -128,6 +128,21 @@ class CustodyRecord(Base):
         return self.details if self.original_details is None else self.original_details
 
 
+class ItemTally(Base):
+    """How many items there are of each kind, status and holder (`holder` is "" for none): the
+    counts the lists and the dashboard show, kept as events move items (a row whose count falls to
+    zero is removed), so no page counts a million rows."""
+
+    __tablename__ = "item_tally"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(36), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (Index("ix_item_tally_holder", "holder"),)
+
+
 class ImportKey(Base):
     """Idempotency keys of bulk-imported rows: a row imported once is not imported again."""
 

@@ -10,13 +10,14 @@ item's status, holder and dates are the effective records folded through the sta
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.custody import rules, states
-from registry.custody.models import CustodyRecord, Item, MultipleSaleFlag, Party
+from registry.custody.models import CustodyRecord, Item, ItemTally, MultipleSaleFlag, Party
 from registry.fields import stored_moment
 
 ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
@@ -156,6 +157,27 @@ def item_registered(session: Session, index: int, event: dict) -> None:
     session.add(Item(**item))
     session.flush()
     session.add(CustodyRecord(**record))
+    tally(session, Counter({(item["kind"], item["status"], None): 1}))
+
+
+def tally(session: Session, changes: Counter) -> None:
+    """Move the item counts by kind, status and holder: `changes` maps (kind, status, holder id or
+    None) to how many items joined (or, negative, left) that cell. Appends are serialised by the
+    ledger's write lock, so an update that finds no row may insert it."""
+    for (kind, status, holder), delta in sorted(changes.items(), key=lambda pair: tuple(map(str, pair[0]))):
+        if not delta:
+            continue
+        cell = (ItemTally.kind == kind, ItemTally.status == status, ItemTally.holder == (holder or ""))
+        moved = session.execute(
+            update(ItemTally).where(*cell).values(count=ItemTally.count + delta),
+            execution_options={"synchronize_session": False},
+        )
+        if not moved.rowcount:
+            session.execute(insert(ItemTally).values(kind=kind, status=status, holder=holder or "", count=delta))
+        elif delta < 0:
+            session.execute(
+                delete(ItemTally).where(*cell, ItemTally.count <= 0), execution_options={"synchronize_session": False}
+            )
 
 
 RECORD_TYPES = {
@@ -206,8 +228,12 @@ def custody_of(session: Session, item: Item) -> states.Custody:
     )
 
 
-def _set_custody(item: Item, custody: states.Custody) -> None:
-    """Write what changed only (an ORM attribute set costs as much whether or not it changes)."""
+def _set_custody(session: Session, item: Item, custody: states.Custody) -> None:
+    """Write what changed only (an ORM attribute set costs as much whether or not it changes), and
+    move the item between the tally's cells when its status or holder changed."""
+    before, after = (item.status, item.holder_party_id), (custody.status, custody.holder_party_id)
+    if before != after:
+        tally(session, Counter({(item.kind, *before): -1, (item.kind, *after): 1}))
     for column, value in (
         ("status", custody.status),
         ("holder_party_id", custody.holder_party_id),
@@ -225,7 +251,7 @@ def item_event(session: Session, index: int, event: dict) -> None:
     item = session.get(Item, p["item_id"])
     details, on = _details(p), _day(p["date"])
     custody = states.advance(custody_of(session, item), step_of(session, record_type, on, details))
-    _set_custody(item, custody)
+    _set_custody(session, item, custody)
     session.add(
         CustodyRecord(
             **record_row(
@@ -313,7 +339,7 @@ def refold(session: Session, item: Item) -> None:
             custody = states.advance(custody, step)
         if record.type != "corrected":
             record.holder_party_id = custody.holder_party_id
-    _set_custody(item, custody)
+    _set_custody(session, item, custody)
 
 
 def _transferees(session: Session, item_id: str) -> set[str]:
@@ -386,4 +412,4 @@ HANDLERS = {
     "custody.corrected": custody_corrected,
 }
 
-TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag)
+TABLES = (Party, Item, CustodyRecord, MultipleSaleFlag, ItemTally)

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from registry import serials
 from registry.custody import rules
-from registry.custody.models import HELD, MISSING, CustodyRecord, Item, MultipleSaleFlag, Party, PersonalData
+from registry.custody.models import (
+    HELD,
+    MISSING,
+    CustodyRecord,
+    Item,
+    ItemTally,
+    MultipleSaleFlag,
+    Party,
+    PersonalData,
+)
 
 CORRECTION_VIEWS = ("originals", "corrected", "both")
 # While a report is built: the private persons whose names it shows (see `watching_personal_data`).
@@ -75,6 +84,11 @@ def _prefix(column, start: str):
 
 def party_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Party)) or 0
+
+
+def items_by_id(session: Session, ids) -> dict[str, Item]:
+    wanted = sorted(set(ids))
+    return {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(wanted)))} if wanted else {}
 
 
 def parties_by_id(session: Session, ids) -> list[Party]:
@@ -168,11 +182,37 @@ ITEM_SORTS = {
 }
 
 
+# A list filtered by more than kind, status and holder counts its matches up to this many, then says "more than".
+COUNT_CAP = 10_000
+
+
 @dataclass
 class ItemPage:
     items: list
     total: int
     next_after: str | None  # the keyset token of the next page, None on the last
+    capped: bool = False  # more than `total` items match
+
+
+def tallied(session: Session, *, kind=None, status=None, holder=None) -> int:
+    """How many items there are of a kind, status and holder (any, where None), from the tally."""
+    query = select(func.coalesce(func.sum(ItemTally.count), 0))
+    if kind:
+        query = query.where(ItemTally.kind == kind)
+    if status:
+        query = query.where(ItemTally.status == status)
+    if holder:
+        query = query.where(ItemTally.holder == holder)
+    return int(session.scalar(query) or 0)
+
+
+def tally_by(session: Session, column: str) -> dict[str, int]:
+    """The item counts by kind or by status, largest first."""
+    field = getattr(ItemTally, column)
+    rows = session.execute(
+        select(field, func.sum(ItemTally.count)).group_by(field).order_by(func.sum(ItemTally.count).desc())
+    )
+    return {key: int(count) for key, count in rows}
 
 
 def _item_filters(query, *, kind, status, holder, manufacturer, date_from, date_to):
@@ -244,9 +284,16 @@ def item_page(
             query = query.where(or_(column > value, and_(column == value, Item.id > item_id)))
     order = (column.desc(), Item.id.desc()) if direction == "desc" else (column.asc(), Item.id.asc())
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    total = session.scalar(_item_filters(select(func.count()).select_from(Item), **filters)) or 0
+    capped = False
+    if manufacturer or date_from or date_to:
+        matching = _item_filters(select(Item.id), **filters).limit(COUNT_CAP + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(matching)) or 0
+        capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
+    else:
+        total = tallied(session, kind=kind, status=status, holder=holder)
     more = len(rows) > limit
-    return ItemPage(items=rows[:limit], total=total, next_after=_keyset(sort, rows[limit - 1]) if more else None)
+    after_token = _keyset(sort, rows[limit - 1]) if more else None
+    return ItemPage(items=rows[:limit], total=total, next_after=after_token, capped=capped)
 
 
 def search(

@@ -21,7 +21,7 @@ from registry.custody.forms import (
     StatusForm,
     TraceForm,
 )
-from registry.custody.models import Item, Party
+from registry.custody.models import Party
 from registry.custody.runtime import custody, reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
 from registry.labels import form_problem
@@ -450,7 +450,7 @@ def party(party_id: str):
     label = reads.party_label(found.id, personal=_personal())
     held = reads.item_page(holder=found.id, after=request.args.get("after"))
     records = reads.party_records(found.id)
-    items = {r.item_id: reads.get(Item, r.item_id) for r in records}
+    items = reads.items_by_id(r.item_id for r in records)
     return render_template(
         "custody/party.html", party=found, label=label, held=held, records=records, items=items, args=request.args
     )

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from registry.ledger.models import LedgerEntry, LedgerEntryFact
 from registry.ledger.service import Entry
 
-
 # A filtered list counts its matches up to this many and then says "more than": an exact count of
 # millions of matching entries would cost more than the page itself.
 COUNT_CAP = 10_000
@@ -24,16 +23,6 @@ class EntryPage:
     total: int
     next_before: int | None  # the entry index the next (older) page starts below, None on the last
     capped: bool = False  # more than `total` entries match
-
-
-def event_types(session: Session) -> list[str]:
-    """The event types the ledger holds, for the filter (read from the type index)."""
-    return list(session.scalars(select(LedgerEntry.event_type).distinct().order_by(LedgerEntry.event_type)))
-
-
-def actors(session: Session) -> list[str]:
-    """Everyone who has recorded an entry."""
-    return list(session.scalars(select(LedgerEntryFact.actor).distinct().order_by(LedgerEntryFact.actor)))
 
 
 def _facts(query, *, actor, day_from, day_to):

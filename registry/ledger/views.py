@@ -8,7 +8,8 @@ import json
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from registry import listing
+from registry import labels, listing
+from registry.accounts.runtime import accounts
 from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
 from registry.ledger.runtime import ReceiptError, export_archive, reader, reads, receipt, verifier_key, verify_now
@@ -47,8 +48,10 @@ def index():
         items=items,
         filtered=any(chosen.values()),
         size=reader().size(),
-        event_types=reads.event_types(),
-        actors=reads.actors(),
+        event_types=sorted(set(labels.EVENTS) | ({chosen["type"]} - {""})),
+        actors=sorted(
+            {f"user:{account.email}" for account in accounts(writing=False).all()} | ({chosen["actor"]} - {""})
+        ),
         checkpoint=reader().latest_checkpoint(),
     )
 

@@ -19,10 +19,10 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.custody import queries
-from registry.custody.models import Item, MultipleSaleFlag
+from registry.custody.models import Item, ItemTally, MultipleSaleFlag
 from registry.custody.runtime import custody
 from registry.errors import RegistryError
 from registry.extensions import db
@@ -378,6 +378,15 @@ class Custody(RuleBasedStateMachine):
                 expected["holder"],
                 expected["last"],
             ), thing
+
+    @invariant()
+    def the_tally_counts_the_items(self):
+        """The counts the lists and the dashboard show are the items' own, cell by cell."""
+        db.session.expire_all()
+        counted = select(Item.kind, Item.status, func.coalesce(Item.holder_party_id, ""), func.count())
+        rows = db.session.execute(counted.group_by(Item.kind, Item.status, func.coalesce(Item.holder_party_id, "")))
+        tallied = db.session.execute(select(ItemTally.kind, ItemTally.status, ItemTally.holder, ItemTally.count))
+        assert sorted(map(tuple, tallied)) == sorted(map(tuple, rows))
 
     @invariant()
     def the_bound_book_matches_in_every_view(self):

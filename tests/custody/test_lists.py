@@ -203,3 +203,17 @@ def test_a_filtered_ledger_list_counts_up_to_its_cap_and_then_says_more_than(cli
     assert len(entries_on(page)) == 50  # the page itself is whole
     few = client_as("auditor").get("/ledger/?item=LST-001").get_data(as_text=True)
     assert 'id="entry-count"><strong>2</strong> entries match' in few
+
+
+def test_item_counts_come_from_the_tally_and_other_filters_count_up_to_a_cap(client_as, stocked, monkeypatch):
+    from registry.custody import queries
+
+    auditor = client_as("auditor")
+    assert re.search(r'id="item-count"><strong>60</strong>', auditor.get("/items/?kind=goods").get_data(as_text=True))
+    monkeypatch.setattr(queries, "COUNT_CAP", 25)
+    dated = auditor.get("/items/?kind=goods&from=2026-09-01").get_data(as_text=True)
+    assert 'id="item-count">More than <strong>25</strong> items' in dated
+    assert re.search(r'id="item-count"><strong>60</strong>', auditor.get("/items/?kind=goods").get_data(as_text=True))
+    dashboard = client_as("officer").get("/").get_data(as_text=True)
+    assert 'href="/items/?kind=goods">Goods: 60</a>' in dashboard
+    assert 'href="/items/?status=in_custody">In custody: 60</a>' in dashboard
