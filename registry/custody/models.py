@@ -83,6 +83,9 @@ class Item(Base):
         Index("ix_item_kind_status", "kind", "status"),
         # The open acquisitions, oldest first, without reading the items that left custody.
         Index("ix_item_open_acquisitions", "acquired_on", "id", sqlite_where=text(HELD), postgresql_where=text(HELD)),
+        Index(
+            "ix_item_open_by_kind", "kind", "acquired_on", "id", sqlite_where=text(HELD), postgresql_where=text(HELD)
+        ),
         Index("ix_item_reportable_loss", "id", sqlite_where=text(MISSING), postgresql_where=text(MISSING)),
         # The item list's orders (registry.custody.queries.ITEM_SORTS), each with the id as tie-breaker.
         Index("ix_item_last_event", "last_event_date", "id"),
@@ -114,6 +117,12 @@ class CustodyRecord(Base):
     original_on: Mapped[date | None] = mapped_column(Date, index=True)
     original_party_id: Mapped[str | None] = mapped_column(ForeignKey("party.id"))
     original_details: Mapped[dict | None] = mapped_column(JSON)
+
+    # A party's page: the records naming it, and those in which it held the item, newest first.
+    __table_args__ = (
+        Index("ix_custody_record_party_entry", "party_id", "entry_index"),
+        Index("ix_custody_record_holder_entry", "holder_party_id", "entry_index"),
+    )
 
     @property
     def first_on(self) -> date:

@@ -59,15 +59,12 @@ def party_page(session: Session, *, kind: str | None = None, offset: int = 0, li
 
 def party_records(session: Session, party_id: str, limit: int = 100) -> list[CustodyRecord]:
     """The custody records that name the party (as source, transferee or recipient) or in which it held
-    the item, newest first."""
-    return list(
-        session.scalars(
-            select(CustodyRecord)
-            .where(or_(CustodyRecord.party_id == party_id, CustodyRecord.holder_party_id == party_id))
-            .order_by(CustodyRecord.entry_index.desc())
-            .limit(limit)
-        )
-    )
+    the item, newest first: the newest of each kind from its own index, merged."""
+    found: dict[int, CustodyRecord] = {}
+    for column in (CustodyRecord.party_id, CustodyRecord.holder_party_id):
+        newest = select(CustodyRecord).where(column == party_id).order_by(CustodyRecord.entry_index.desc())
+        found.update((record.entry_index, record) for record in session.scalars(newest.limit(limit)))
+    return [found[index] for index in sorted(found, reverse=True)[:limit]]
 
 
 # Pickers list parties from the page when there are at most this many; past it, they search as you type.
