@@ -92,15 +92,3 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection):
         mode = "IMMEDIATE" if connection.get_execution_options().get(IMMEDIATE) else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
-
-
-def refresh_statistics(connection) -> None:
-    """Let the query planner see the tables as they are now, after a bulk change: without statistics
-    SQLite takes any equality index as selective (and sorts a million rows a keyset index would have
-    given in order); PostgreSQL's autovacuum would catch up, but only later. On SQLite, `analysis_limit`
-    samples each index, so this takes milliseconds at any size."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-        connection.exec_driver_sql("ANALYZE")
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("ANALYZE")

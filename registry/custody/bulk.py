@@ -25,15 +25,11 @@ from registry.custody import projection, states
 from registry.custody.models import CustodyRecord, ImportKey, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.service import CustodyService
-from registry.db import refresh_statistics
 from registry.errors import RegistryError
 from registry.ledger import projection as ledger_projection
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.models import LedgerEntryFact
-
-# An import of at least this many rows refreshes the planner's statistics when it has committed.
-STATISTICS_AFTER = 1000
 
 COLUMNS = (
     "kind",
@@ -196,10 +192,6 @@ def import_rows(
     with write_transaction(session):  # all or nothing: a process killed mid-import commits no row
         _append_batches(service, good, report, actor=actor, now=now, total=len(rows), progress=progress)
     report.committed = True
-    if len(good) >= STATISTICS_AFTER:
-        with session.get_bind().connect() as connection:
-            refresh_statistics(connection)
-            connection.commit()
     report.problems.sort(key=lambda p: p.row)
     return report
 

@@ -177,6 +177,9 @@ ITEM_SORTS = {
     "serial": ("serial_normalized", "asc", "serial"),
     "registered": ("registered_entry", "desc", "registration, newest first"),
 }
+# How many matches a filter may have before the list is read along the order's index (each order has
+# one, see the Item model) rather than gathered by the filter's index and sorted.
+SORT_AT_MOST = 5_000
 
 
 # A list filtered by more than kind, status and holder counts its matches up to this many, then says "more than".
@@ -212,13 +215,23 @@ def tally_by(session: Session, column: str) -> dict[str, int]:
     return {key: int(count) for key, count in rows}
 
 
-def _item_filters(query, *, kind, status, holder, manufacturer, date_from, date_to):
+def _unindexed(column):
+    """The column as an expression no index answers (`column || ''`): the query planner then reads
+    the rows along the order's index and checks this condition on each, instead of gathering every
+    match by this column's index and sorting them."""
+    return column.op("||")("")
+
+
+def _item_filters(query, *, kind, status, holder, manufacturer, date_from, date_to, along_order=False):
+    def term(column):
+        return _unindexed(column) if along_order else column
+
     if kind:
-        query = query.where(Item.kind == kind)
+        query = query.where(term(Item.kind) == kind)
     if status:
-        query = query.where(Item.status == status)
+        query = query.where(term(Item.status) == status)
     if holder:
-        query = query.where(Item.holder_party_id == holder)
+        query = query.where(term(Item.holder_party_id) == holder)
     if manufacturer:
         query = query.where(func.lower(Item.manufacturer) == manufacturer.strip().lower())
     if date_from:
@@ -271,7 +284,13 @@ def item_page(
     )
     column_name, direction, _ = ITEM_SORTS[sort]
     column = getattr(Item, column_name)
-    query = _item_filters(select(Item), **filters)
+    tallied_only = not (manufacturer or date_from or date_to)
+    total = tallied(session, kind=kind, status=status, holder=holder) if tallied_only else None
+    # Many matches: read them along the order's index and stop at the page's end. SQLite, without
+    # statistics, would take the filter's index and sort them all (the tally knows how many there are);
+    # PostgreSQL's planner decides this from statistics of its own.
+    along_order = session.get_bind().dialect.name == "sqlite" and (total is None or total > SORT_AT_MOST)
+    query = _item_filters(select(Item), **filters, along_order=along_order)
     start = _after(sort, after)
     if start is not None:
         value, item_id = start
@@ -282,12 +301,10 @@ def item_page(
     order = (column.desc(), Item.id.desc()) if direction == "desc" else (column.asc(), Item.id.asc())
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     capped = False
-    if manufacturer or date_from or date_to:
+    if total is None:
         matching = _item_filters(select(Item.id), **filters).limit(COUNT_CAP + 1).subquery()
         total = session.scalar(select(func.count()).select_from(matching)) or 0
         capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
-    else:
-        total = tallied(session, kind=kind, status=status, holder=holder)
     more = len(rows) > limit
     after_token = _keyset(sort, rows[limit - 1]) if more else None
     return ItemPage(items=rows[:limit], total=total, next_after=after_token, capped=capped)
