@@ -26,12 +26,19 @@ class EntryPage:
 
 
 def _facts(query, *, actor, day_from, day_to, key=LedgerEntryFact.entry_index, bounds=None):
+    # With `bounds`, the day is checked on each entry read between them, in index order: as an
+    # expression no index answers, so neither planner gathers the days' entries and sorts them.
+    day = (
+        func.coalesce(LedgerEntryFact.recorded_on, LedgerEntryFact.recorded_on)
+        if bounds
+        else LedgerEntryFact.recorded_on
+    )
     if actor:
         query = query.where(LedgerEntryFact.actor == actor)
     if day_from:
-        query = query.where(LedgerEntryFact.recorded_on >= day_from)
+        query = query.where(day >= day_from)
     if day_to:
-        query = query.where(LedgerEntryFact.recorded_on <= day_to)
+        query = query.where(day <= day_to)
     if bounds is not None:  # every entry of the days lies between these, so the index order serves
         query = query.where(key.between(*bounds))
     return query
@@ -52,14 +59,15 @@ def _day_bounds(session: Session, day_from: date | None, day_to: date | None) ->
     return (1, 0) if low is None or high is None else (low, high)  # (1, 0): no entry is of those days
 
 
-def _filtered(query, *, event_type, refs, actor, day_from, day_to):
+def _filtered(query, *, event_type, refs, actor, day_from, day_to, bounds=None):
     if event_type:
         query = query.where(LedgerEntry.event_type == event_type)
     if refs is not None:
         query = query.where(LedgerEntry.item_ref.in_(refs))
     if actor or day_from or day_to:
         query = query.join(LedgerEntryFact, LedgerEntryFact.entry_index == LedgerEntry.entry_index)
-        query = _facts(query, actor=actor, day_from=day_from, day_to=day_to)
+        key = LedgerEntry.entry_index
+        query = _facts(query, actor=actor, day_from=day_from, day_to=day_to, key=key, bounds=bounds)
     return query
 
 
@@ -80,9 +88,7 @@ def entry_page(
     bounds = _day_bounds(session, day_from, day_to)
     if event_type or refs is not None:
         key = LedgerEntry.entry_index
-        matching = _filtered(select(key), **filters)
-        if bounds is not None:
-            matching = matching.where(key.between(*bounds))
+        matching = _filtered(select(key), **filters, bounds=bounds)
     else:  # the author and day alone (or nothing): their own table's indexes answer, without the entries
         key = LedgerEntryFact.entry_index if (actor or day_from or day_to) else LedgerEntry.entry_index
         matching = _facts(select(key), actor=actor, day_from=day_from, day_to=day_to, key=key, bounds=bounds)
