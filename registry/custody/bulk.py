@@ -31,6 +31,10 @@ from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.models import LedgerEntryFact
 
+# An import of at least this many rows refreshes PostgreSQL's statistics of the tables it writes.
+ANALYZE_AFTER = 10_000
+ANALYZED = ("item", "custody_record", "item_tally", "ledger_entry", "ledger_entry_fact", "ledger_node", "import_key")
+
 COLUMNS = (
     "kind",
     "scheme",
@@ -192,6 +196,12 @@ def import_rows(
     with write_transaction(session):  # all or nothing: a process killed mid-import commits no row
         _append_batches(service, good, report, actor=actor, now=now, total=len(rows), progress=progress)
     report.committed = True
+    if len(good) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL's docs ask for ANALYZE after a bulk load: until autovacuum gets to it, the
+        # planner takes the new rows for a handful and picks plans for a handful (a ledger list of one
+        # day went from 0.04 ms to 79 ms at 400,000 entries). It samples, so it costs about a second.
+        session.execute(text(f"ANALYZE {', '.join(ANALYZED)}"))
+        session.commit()
     report.problems.sort(key=lambda p: p.row)
     return report
 
