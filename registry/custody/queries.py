@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from registry import serials
@@ -293,11 +293,10 @@ def item_page(
     query = _item_filters(select(Item), **filters, along_order=along_order)
     start = _after(sort, after)
     if start is not None:
+        # A row-value comparison, which both engines answer as one range of the order's index.
         value, item_id = start
-        if direction == "desc":
-            query = query.where(or_(column < value, and_(column == value, Item.id < item_id)))
-        else:
-            query = query.where(or_(column > value, and_(column == value, Item.id > item_id)))
+        here, there = tuple_(column, Item.id), tuple_(value, item_id)
+        query = query.where(here < there if direction == "desc" else here > there)
     order = (column.desc(), Item.id.desc()) if direction == "desc" else (column.asc(), Item.id.asc())
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     capped = False
