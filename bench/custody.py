@@ -128,19 +128,16 @@ def search_latency(total: int, samples: int = 2000) -> tuple[float, float]:
     return statistics.median(timings) * 1e3, percentile(timings, 99) * 1e3
 
 
-def signals_latency(app, dealer: str, thefts: int = 200, samples: int = 15) -> tuple[float, float, int]:
-    """GET /api/v1/signals in process, as an officer, with every imported item held and `thefts` of
-    them stolen: median and worst of `samples` answers (ms), and the open acquisitions it counted."""
+def steal(count: int, now) -> None:
+    """Report `count` items in custody stolen, through the custody service."""
     from sqlalchemy import select
 
-    from registry.accounts.runtime import accounts
     from registry.custody.models import Item
     from registry.custody.runtime import custody
     from registry.extensions import db
 
-    now = datetime.now(timezone.utc)
     service = custody()
-    for item in list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(thefts))):
+    for item in list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(count))):
         service.change_status(
             item,
             status="stolen",
@@ -151,6 +148,17 @@ def signals_latency(app, dealer: str, thefts: int = 200, samples: int = 15) -> t
             actor="bench",
             now=now,
         )
+    db.session.remove()
+
+
+def signals_latency(app, dealer: str, thefts: int = 200, samples: int = 15) -> tuple[float, float, int]:
+    """GET /api/v1/signals in process, as an officer, with every imported item held and `thefts` of
+    them stolen: median and worst of `samples` answers (ms), and the open acquisitions it counted."""
+    from registry.accounts.runtime import accounts
+    from registry.extensions import db
+
+    now = datetime.now(timezone.utc)
+    steal(thefts, now)
     officer = accounts().create(
         email="bench-signals@example.test", role="officer", password="bench password 123", actor="bench", now=now
     )

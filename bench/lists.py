@@ -15,7 +15,7 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-from bench.custody import batched_events, grow, setup
+from bench.custody import batched_events, grow, setup, steal
 from bench.scratch import scratch_registry
 
 TARGET_MS = 200
@@ -33,28 +33,6 @@ def more_parties(count: int, now) -> None:
             for n in range(start, min(count, start + 1000)):
                 service.register_organisation(name=f"Fleet {n:06d}", address="5 Depot Rd", actor="bench", now=now)
         db.session.remove()
-
-
-def steal(count: int, now) -> None:
-    from sqlalchemy import select
-
-    from registry.custody.models import Item
-    from registry.custody.runtime import custody
-    from registry.extensions import db
-
-    service = custody()
-    for item in list(db.session.scalars(select(Item.id).where(Item.status == "in_custody").limit(count))):
-        service.change_status(
-            item,
-            status="stolen",
-            on="2026-11-20",
-            police_report="P-1",
-            atf_incident="T-1",
-            discovered_at="2026-11-20T08:00:00Z",
-            actor="bench",
-            now=now,
-        )
-    db.session.remove()
 
 
 def signed_in_client(app, now):
