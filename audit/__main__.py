@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -98,12 +100,27 @@ def verify_report_file(args: argparse.Namespace) -> int:
         )
         return 2
 
+    # pyHanko logs the certificate problems it works around (an expired signer proved valid by its
+    # archive timestamp) with their tracebacks; the verdict below says what matters.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
     data = Path(args.file).read_bytes()
     roots = [Path(path).read_bytes() for path in args.trust or []]
-    verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args))
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(f"--at {args.at!r} is not an ISO 8601 date or time", file=sys.stderr)
+            return 2
+        at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args), at=at)
     for check in verdict.checks:
         print(f"{'ok  ' if check.passed else 'FAIL'} {check.name:10} {check.detail}")
     print(verdict.summary())
+    if verdict.level:
+        print(f"PAdES {verdict.level}: {verdict.level_meaning}")
     if verdict.ok and not verdict.trusted_log_key:
         print(
             "WARNING: no --vkey given; the checkpoint was checked with the key the evidence names itself. "
@@ -138,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("verify-report", help="verify a signed PDF report and its embedded evidence")
     report.add_argument("file")
     report.add_argument("--trust", action="append", help="PEM file of a trusted root certificate; repeatable")
+    report.add_argument(
+        "--at", help="check the signature as a reader would on this day (ISO 8601, UTC unless given), e.g. 2035-01-01"
+    )
     key_options(report)
     report.set_defaults(run=verify_report_file)
 

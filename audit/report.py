@@ -13,9 +13,14 @@ ranges shared by several entries are written once.
 
 The checks, each reported by name:
   signature  one signature, its CMS intact and cryptographically valid
-  trust      the signing certificate chains to a given trust root (`--trust CA.pem`)
-  coverage   the signature covers the whole file: nothing appended or changed after signing
+  trust      the signing certificate chains to a given trust root (`--trust CA.pem`) and was valid
+             when it signed: now, or, for a PAdES B-LTA file, at the time its archive timestamp
+             proves, with the revocation data the file embeds (so it stays valid after the signing
+             certificate expires)
+  coverage   the signature covers the whole file, or (B-LTA) its own revision followed only by
+             validation data and archive timestamps, the last of which covers the whole file
   timestamp  when the signature carries a timestamp token (PAdES B-T), the token is valid
+  archive    when the file carries document timestamps (B-LTA), the last one is valid and trusted
   evidence   `evidence.json` is attached and well formed
   checkpoint the checkpoint note is signed by the log's key (`--vkey`, else the key the evidence names)
   inclusion  every entry's leaf hash, from its body, is proved included in the checkpoint's tree
@@ -29,7 +34,7 @@ import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 from audit import checkpoint as checkpoints
@@ -48,6 +53,17 @@ class PdfReader(Protocol):
     def root(self) -> Mapping[str, Any]: ...
 
 
+# What each PAdES baseline level (ETSI EN 319 142-1) means to someone relying on the report.
+LEVELS = {
+    "B-B": "signed; the signing time is the signer's own claim, so once the certificate expires nobody can "
+    "tell this signature from one made afterwards",
+    "B-T": "signed, and a timestamp authority vouches that the signature existed at the time it states",
+    "B-LT": "timestamped, with the certificate chain and revocation data embedded: checkable without asking anyone",
+    "B-LTA": "timestamped, with the validation data embedded and sealed by an archive timestamp: it stays "
+    "checkable after the signing certificate expires",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -64,10 +80,15 @@ class ReportVerdict:
     signed_at: datetime | None = None
     timestamped_at: datetime | None = None
     trusted_log_key: bool = False
+    level: str = ""  # the PAdES baseline level: B-B, B-T, B-LT or B-LTA
 
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(check.passed for check in self.checks)
+
+    @property
+    def level_meaning(self) -> str:
+        return LEVELS.get(self.level, "")
 
     @property
     def first_failure(self) -> Check | None:
@@ -83,7 +104,8 @@ class ReportVerdict:
             return f"INVALID: {failure.name}: {failure.detail}"
         report = (self.evidence or {}).get("report", {})
         return (
-            f"VALID: {report.get('title', 'report')} ({report.get('type')}), signed by {self.signer}; "
+            f"VALID: {report.get('title', 'report')} ({report.get('type')}), signed by {self.signer} "
+            f"(PAdES {self.level}); "
             f"{len((self.evidence or {}).get('entries', []))} ledger entries proved against checkpoint size "
             f"{(self.evidence or {}).get('proof', {}).get('size')}"
         )
@@ -114,27 +136,93 @@ def load_trust_roots(pem_or_der: Sequence[bytes]) -> list[Any]:
     return roots
 
 
-def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes]) -> PdfReader | None:
+def _level(reader: Any, signature_timestamp: bool, archive_timestamps: int) -> str:
+    """The PAdES baseline level (ETSI EN 319 142-1): B-T adds a signature timestamp, B-LT the
+    chain and revocation data in the document security store, B-LTA a document timestamp over it."""
+    dss = reader.root.get("/DSS")
+    dss = dss.get_object() if dss is not None else {}
+    revocation = bool(dss.get("/Certs")) and bool(dss.get("/CRLs") or dss.get("/OCSPs"))
+    if not signature_timestamp:
+        return "B-B"
+    if not revocation:
+        return "B-T"
+    return "B-LTA" if archive_timestamps else "B-LT"
+
+
+def _long_term_trust(signature: Any, roots: list[Any], at: datetime | None) -> tuple[bool, str]:
+    """ETSI EN 319 102-1 validation of a signature with archive timestamps (pyHanko's AdES LTA
+    process): the signature judged at the time its timestamps prove, with the validation data the
+    file embeds and nothing fetched."""
+    from pyhanko.sign.ades.report import AdESPassed
+    from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation.policy_decl import (
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    declared = RevocationCheckingRule.CHECK_IF_DECLARED
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=roots),
+                revinfo_policy=CertRevTrustPolicy(
+                    RevocationCheckingPolicy(ee_certificate_rule=declared, intermediate_ca_cert_rule=declared)
+                ),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH, fetcher_backend=None
+            ),
+        )
+    )
+    moment = at or datetime.now(timezone.utc)
+    timing = ValidationTimingInfo(validation_time=moment, best_signature_time=moment, point_in_time_validation=False)
+    result = outside_event_loop(lambda: asyncio.run(ades.ades_lta_validation(signature, spec, timing_info=timing)))
+    if result.ades_subindic == AdESPassed.OK:
+        return True, f"valid at {result.best_signature_time:%Y-%m-%d %H:%M:%S} UTC, as its archive timestamps prove"
+    return False, f"long-term validation says {result.ades_subindic}"
+
+
+def _signature_checks(
+    verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes], at: datetime | None = None
+) -> PdfReader | None:
     """pyHanko's validation of the one signature; returns the reader when the file can be trusted
-    as signed (intact, whole-file coverage), else None."""
+    as signed (intact, covering the file), else None."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = reader.embedded_regular_signatures
+        archives = reader.embedded_timestamp_signatures
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as error:
         verdict.add("signature", False, f"the file is not a readable PDF: {error}")
         return None
     if len(signatures) != 1:
         verdict.add("signature", False, f"expected one signature, found {len(signatures)}")
         return None
-    context = ValidationContext(trust_roots=load_trust_roots(trust_roots), allow_fetching=False)
+    roots = load_trust_roots(trust_roots)
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=at)
     try:
         status = outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
+        archive = (
+            outside_event_loop(
+                lambda: validate_pdf_timestamp(
+                    archives[-1], ValidationContext(trust_roots=roots, allow_fetching=False, moment=at)
+                )
+            )
+            if archives
+            else None
+        )
     except Exception as error:  # pyHanko raises many types for a mangled signature; all mean invalid
         verdict.add("signature", False, f"the signature cannot be validated: {type(error).__name__}: {error}")
         return None
@@ -150,24 +238,51 @@ def _signature_checks(verdict: ReportVerdict, data: bytes, trust_roots: Sequence
         else "the signature value does not verify",
     ):
         return None
+    verdict.level = _level(reader, status.timestamp_validity is not None, len(archives))
+    trusted, how = bool(status.trusted), ""
+    if verdict.level == "B-LTA" and trust_roots:
+        trusted, how = _long_term_trust(signatures[0], roots, at)
     verdict.add(
         "trust",
-        bool(status.trusted),
-        f"{verdict.signer} chains to a trust root"
-        if status.trusted
-        else f"{verdict.signer} does not chain to any given trust root"
+        trusted,
+        f"{verdict.signer} chains to a trust root" + (f"; {how}" if how else "")
+        if trusted
+        else f"{verdict.signer}: {how}"
+        if how
+        else f"{verdict.signer} does not chain to any given trust root, or its certificate was not valid then"
         if trust_roots
         else "no trust root given (--trust CA.pem)",
     )
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    archived = (
+        archive is not None
+        and status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+        and archive.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    )
     if not verdict.add(
         "coverage",
-        whole,
+        whole or archived,
         "the signature covers the whole file"
         if whole
+        else "the signature covers its revision; after it come only validation data and archive timestamps, "
+        "the last of which covers the whole file"
+        if archived
         else "the file was changed after signing (an incremental update or appended bytes)",
     ):
         return None
+    if archive is not None:
+        tsa = archive.signing_cert.subject.human_friendly if archive.signing_cert else "an unnamed authority"
+        verdict.add(
+            "archive",
+            archive.intact and archive.valid and bool(archive.trusted),
+            f"document timestamp of {archive.timestamp:%Y-%m-%d %H:%M:%S} UTC by {tsa} over the signature and "
+            "its validation data"
+            if archive.intact and archive.valid and archive.trusted
+            else "the document timestamp does not verify"
+            if not (archive.intact and archive.valid)
+            else f"the document timestamp of {tsa} does not chain to any given trust root",
+        )
     token = status.timestamp_validity
     if token is not None:
         verdict.timestamped_at = token.timestamp
@@ -264,10 +379,13 @@ def pyhanko_available() -> bool:
     return True
 
 
-def verify_report(data: bytes, *, trust_roots: Sequence[bytes] = (), vkeys: Sequence[str] = ()) -> ReportVerdict:
-    """Every check of the module docstring, stopping at the first that leaves nothing to check."""
+def verify_report(
+    data: bytes, *, trust_roots: Sequence[bytes] = (), vkeys: Sequence[str] = (), at: datetime | None = None
+) -> ReportVerdict:
+    """Every check of the module docstring, stopping at the first that leaves nothing to check;
+    `at` checks the signature as a reader would on that day (default: now)."""
     verdict = ReportVerdict(sha256=hashlib.sha256(data).hexdigest())
-    reader = _signature_checks(verdict, data, trust_roots)
+    reader = _signature_checks(verdict, data, trust_roots, at)
     if reader is None:
         return verdict
     evidence = read_evidence(verdict, reader)

@@ -6,11 +6,17 @@ both ECDSA P-256, written to the instance folder at `flask init`.
   certificate when this one expires;
 - `report-signing.p12` (0600): the signing key and certificate with the CA's, as a PKCS#12 file
   encrypted with the password from `REPORT_SIGNING_PASSWORD`, or a generated one kept in
-  `report-signing.pass` (0600).
+  `report-signing.pass` (0600);
+- `report-ca.crl` (0644): the CA's certificate revocation list, issued again by `current_crl` when it
+  is due (every signature embeds a fresh one, PAdES B-LT) and served at the URL the signing
+  certificate names.
 
-The signing certificate carries key usage digitalSignature and nonRepudiation and the extended key
-usage document signing (1.3.6.1.5.5.7.3.36, RFC 9336). A production instance replaces the PKCS#12
-with one from a real CA (see certificates/README.md); nothing here is ever committed.
+The signing certificate carries key usage digitalSignature and nonRepudiation and two extended key
+usages: document signing (1.3.6.1.5.5.7.3.36, RFC 9336), what the certificate is for, and email
+protection (1.3.6.1.5.5.7.3.4), because NSS (poppler's `pdfsig`, Firefox, Evince, Okular) checks a PDF
+signer as an S/MIME signer and rejects a certificate whose extended key usages lack it; Acrobat
+accepts either, and pyHanko checks key usage only. A production instance replaces the PKCS#12 with one
+from a real CA (see certificates/README.md); nothing here is ever committed.
 """
 
 from __future__ import annotations
@@ -30,12 +36,15 @@ from cryptography.x509.oid import NameOID
 
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning, RFC 9336
 CA_YEARS, SIGNER_YEARS = 10, 2
-CA_FILE, CA_KEY_FILE, P12_FILE, PASSWORD_FILE = (
+CRL_DAYS, CRL_RENEW_DAYS = 7, 1  # a CRL is valid a week and issued again when a day is left
+CA_FILE, CA_KEY_FILE, P12_FILE, PASSWORD_FILE, CRL_FILE = (
     "report-ca.pem",
     "report-ca.key",
     "report-signing.p12",
     "report-signing.pass",
+    "report-ca.crl",
 )
+CRL_PATH = "/pki/report-ca.crl"  # where the registry serves the CRL, under its public URL
 LOCK_FILE = ".report-pki.lock"
 
 
@@ -94,10 +103,14 @@ def issue_ca(organisation: str, now: datetime) -> tuple[ec.EllipticCurvePrivateK
 
 
 def issue_signer(
-    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, organisation: str, now: datetime
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    organisation: str,
+    now: datetime,
+    crl_url: str = "",
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(f"{organisation} compliance reports", organisation))
         .issuer_name(ca.subject)
@@ -120,12 +133,56 @@ def issue_signer(
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING]), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([DOCUMENT_SIGNING, x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+    )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
+def issue_crl(
+    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, now: datetime
+) -> x509.CertificateRevocationList:
+    """An empty CRL of the CA (it has revoked nothing), valid for CRL_DAYS."""
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=CRL_DAYS))
+        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    return key, certificate
+
+
+def current_crl(folder: Path, password: bytes, now: datetime) -> bytes | None:
+    """The development CA's CRL (DER), issued again and written to `report-ca.crl` when the one there
+    expires within CRL_RENEW_DAYS; None when the folder holds no development CA (an operator's
+    certificate: its CA publishes its own revocation data)."""
+    key_path, ca_path, crl_path = folder / CA_KEY_FILE, folder / CA_FILE, folder / CRL_FILE
+    if not key_path.exists() or not ca_path.exists():
+        return None
+    with open(folder / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if crl_path.exists():
+            crl = x509.load_der_x509_crl(crl_path.read_bytes())
+            due = crl.next_update_utc
+            if due is not None and due - now > timedelta(days=CRL_RENEW_DAYS) and crl.last_update_utc <= now:
+                return crl_path.read_bytes()
+        ca_key = serialization.load_pem_private_key(key_path.read_bytes(), password)
+        ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
+        if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{key_path.name} is not the development CA's EC key")
+        der = issue_crl(ca_key, ca, now).public_bytes(serialization.Encoding.DER)
+        temporary = crl_path.with_suffix(".crl.tmp")
+        temporary.write_bytes(der)
+        temporary.replace(crl_path)
+        return der
 
 
 def signing_password(folder: Path, environment: dict) -> tuple[bytes, bool]:
@@ -143,7 +200,9 @@ def signing_password(folder: Path, environment: dict) -> tuple[bytes, bool]:
     return path.read_text().strip().encode(), generated
 
 
-def ensure_dev_pki(folder: Path, *, organisation: str, now: datetime, environment: dict | None = None) -> DevPki:
+def ensure_dev_pki(
+    folder: Path, *, organisation: str, now: datetime, environment: dict | None = None, crl_base_url: str = ""
+) -> DevPki:
     """Create the development CA and signing certificate in `folder` unless a PKCS#12 is there
     already (an operator's own, or an earlier init's): never overwrites anything."""
     p12_path, ca_path = folder / P12_FILE, folder / CA_FILE
@@ -152,14 +211,17 @@ def ensure_dev_pki(folder: Path, *, organisation: str, now: datetime, environmen
         fcntl.flock(lock, fcntl.LOCK_EX)
         if p12_path.exists():
             return DevPki(ca_path, p12_path, created=False)
-        return _create(folder, organisation, now, dict(os.environ) if environment is None else environment)
+        return _create(
+            folder, organisation, now, dict(os.environ) if environment is None else environment, crl_base_url
+        )
 
 
-def _create(folder: Path, organisation: str, now: datetime, environment: dict) -> DevPki:
+def _create(folder: Path, organisation: str, now: datetime, environment: dict, crl_base_url: str) -> DevPki:
     p12_path, ca_path = folder / P12_FILE, folder / CA_FILE
     password, _ = signing_password(folder, environment)
     ca_key, ca = issue_ca(organisation, now)
-    key, certificate = issue_signer(ca_key, ca, organisation, now)
+    crl_url = crl_base_url.rstrip("/") + CRL_PATH if crl_base_url else ""
+    key, certificate = issue_signer(ca_key, ca, organisation, now, crl_url)
     _private_file(
         folder / CA_KEY_FILE,
         ca_key.private_bytes(
@@ -169,6 +231,7 @@ def _create(folder: Path, organisation: str, now: datetime, environment: dict) -
         ),
     )
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / CRL_FILE).write_bytes(issue_crl(ca_key, ca, now).public_bytes(serialization.Encoding.DER))
     _private_file(
         p12_path,
         pkcs12.serialize_key_and_certificates(

@@ -43,6 +43,9 @@ def settings_from_env(instance: Path) -> dict:
         # A timestamp authority (RFC 3161) makes report signatures PAdES B-T; issued PDFs are kept in
         # REPORTS_DIR; a long report is laid out in parts of REPORT_PART_ROWS rows by REPORT_WORKERS processes.
         "REPORT_TSA_URL": os.environ.get("REPORT_TSA_URL", ""),
+        # Where readers reach this registry: the development signing certificate names the CRL it
+        # publishes under this URL (certificates/devpki.py).
+        "PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         # The trust roots a report's signature is checked against (PEM, one or more certificates).
         "REPORT_TRUST_PEM": os.environ.get("REPORT_TRUST_PEM") or str(instance / "report-ca.pem"),
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),

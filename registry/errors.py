@@ -86,6 +86,14 @@ class InvalidBodyError(RegistryError):
     title = "Bad request"
 
 
+class EntryTooLargeError(RegistryError):
+    """An event whose ledger entry would exceed what a C2SP tlog-tiles entry bundle can carry."""
+
+    status = 413
+    code = "entry_too_large"
+    title = "Ledger entry too large"
+
+
 class ServiceUnavailableError(RegistryError):
     status = 503
     code = "not_initialised"

@@ -69,7 +69,9 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
 
     p12 = Path(app.config["REPORT_SIGNING_P12"])
     if p12.parent == instance:  # an operator's certificate elsewhere is theirs to provide
-        pki = ensure_dev_pki(instance, organisation=app.config["REPORT_ORGANISATION"], now=now)
+        pki = ensure_dev_pki(
+            instance, organisation=app.config["REPORT_ORGANISATION"], now=now, crl_base_url=app.config["PUBLIC_URL"]
+        )
         if pki.created:
             created.append(
                 f"development report-signing CA {pki.ca_path.name} and certificate {pki.p12_path.name} (0600)"

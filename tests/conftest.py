@@ -306,3 +306,35 @@ def client(client_as):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def demo_registry(url: str, folder, **config):
+    """A registry on the database at `url` with the demo history (and the demo reports unless
+    `DEMO_REPORTS=False`), for a test module to share; a generator the module's fixture yields from."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REGISTRY_INSTANCE": str(folder / "instance"),
+            "LEDGER_ORIGIN": TEST_ORIGIN,
+            "SESSION_COOKIE_SECURE": False,
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+            **config,
+        }
+    )
+    with app.app_context():
+        initialise(app, demo=True, now=FIXED_NOW)
+        db.session.remove()
+
+    def fresh_snapshot():
+        # A test holds one app context (and so one session) across its requests; in production each
+        # request has its own. Start each request on a fresh snapshot, as it would be there (before
+        # the guard reads the account).
+        db.session.rollback()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_snapshot)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()

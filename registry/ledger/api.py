@@ -109,6 +109,64 @@ def checkpoint():
     return Response(signed.note, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
 
 
+IMMUTABLE = "max-age=31536000, immutable"
+
+
+def _tile(level: int, index: str) -> Response:
+    from audit import tiles as tlog_tiles
+    from registry.ledger import tiles
+
+    try:
+        number, width = tlog_tiles.parse_index(index)
+    except tlog_tiles.TilePathError as error:
+        raise NotFoundError(f"not a tile: {error}") from None
+    if level > tlog_tiles.MAX_LEVEL:
+        raise NotFoundError(f"not a tile: the levels are 0 to {tlog_tiles.MAX_LEVEL}")
+    tile = tlog_tiles.Tile(level, number, width)
+    session = reader().session
+    if not tiles.exists(tile, tiles.signed_size(session)):
+        raise NotFoundError(f"{tile.path} is beyond the latest signed checkpoint")
+    visibility = "private" if tile.is_entries else "public"
+    return Response(
+        tiles.read(session, tile),
+        mimetype="application/octet-stream",
+        headers={"Cache-Control": f"{visibility}, {IMMUTABLE}"},
+    )
+
+
+TILE_PATHS = {
+    "level": ("the tile level L, 0 to 63", {"type": "integer", "minimum": 0, "maximum": 63}),
+    "index": "the tile index N in groups of three digits, all but the last prefixed by x, then `.p/W` for a "
+    "partial tile of W hashes (C2SP tlog-tiles), e.g. `x001/x234/067` or `001.p/44`",
+}
+
+
+@bp.get("/tile/<int:level>/<path:index>")
+@public
+@operation(
+    "A C2SP tlog-tiles hash tile of the tree, public: up to 256 hashes of tree level 8*level",
+    response=None,
+    media_type="application/octet-stream",
+    paths=TILE_PATHS,
+    errors=(404,),
+)
+def hash_tile(level: int, index: str):
+    return _tile(level, index)
+
+
+@bp.get("/tile/entries/<path:index>")
+@requires(Permission.LEDGER_READ)
+@operation(
+    "A C2SP tlog-tiles entry bundle: up to 256 entries, each a big-endian uint16 length and its RFC 8785 body",
+    response=None,
+    media_type="application/octet-stream",
+    paths={"index": TILE_PATHS["index"]},
+    errors=(404,),
+)
+def entry_bundle(index: str):
+    return _tile(-1, index)
+
+
 @bp.get("/api/v1/ledger")
 @requires(Permission.LEDGER_READ)
 @operation("Ledger size and latest checkpoint", response=LedgerSummary)

@@ -119,6 +119,27 @@ def export_command(folder: str) -> None:
     click.echo(f"verify with: python -m audit verify {folder} --vkey '{vkey}'")
 
 
+@ledger_cli.command("export-tiles")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export_tiles_command(folder: str) -> None:
+    """Write the ledger to FOLDER as a static C2SP tlog-tiles log (tiles, entry bundles, checkpoint).
+
+    Run it again later into the same FOLDER: the tiles already there never change, so only the new
+    ones are written, then the checkpoint. Serve FOLDER from any static host or object store."""
+    from audit import tiles as tlog_tiles
+    from registry.ledger import tiles
+
+    signed = reader().latest_checkpoint()
+    if signed is None:
+        raise click.ClickException("the ledger is empty: no checkpoint has been signed")
+    size = signed.tree_size
+    count = len(tlog_tiles.tiles_for_size(size)) + -(-size // tlog_tiles.WIDTH)
+    with _bar(count, "writing tiles") as bar:
+        written = tiles.export(db.session(), Path(folder), signed.note, size, progress=bar.update)
+    click.echo(f"wrote {written} files for the checkpoint of size {size} to {folder} (tiles already there kept)")
+    click.echo(f"verifier key: {_verifier_key()}")
+
+
 @ledger_cli.command("proof")
 @click.argument("index", type=click.IntRange(min=0))
 @click.option("--size", type=click.IntRange(min=1), help="Prove against the checkpoint of this size (default: latest).")

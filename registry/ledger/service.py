@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from audit import checkpoint as checkpoints
 from audit import merkle
 from audit.errors import VerificationError
+from audit.tiles import MAX_ENTRY as MAX_ENTRY_BYTES
 from registry.bulk import insert_rows
+from registry.errors import EntryTooLargeError
 from registry.ledger import tree
 from registry.ledger.events import NewEvent, build_body, check_actor, format_time
 from registry.ledger.locking import write_transaction
@@ -192,6 +194,12 @@ class LedgerService:
             body = build_body(
                 event, index=index, prev=state.prev, actor=actor, time=time, item_prev=state.item_heads.get(event.item)
             )
+            if len(body) > MAX_ENTRY_BYTES:
+                raise EntryTooLargeError(
+                    f"the {event.type} entry would be {len(body):,} bytes; a ledger entry holds at most "
+                    f"{MAX_ENTRY_BYTES:,} (a tlog-tiles entry bundle gives each entry a two-byte length)",
+                    field=_largest_member(event.payload),
+                )
             leaf = merkle.leaf_hash(body)
             state.completed.extend(state.frontier.append(leaf))
             state.rows.append((index, body, leaf, event.type, event.item))
@@ -308,3 +316,8 @@ class LedgerService:
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         return tree.consistency_proof(self.session, size1, size2)
+
+
+def _largest_member(payload: dict) -> str | None:
+    """The payload member that takes the most room: the one to name when an entry is too large."""
+    return max(payload, key=lambda name: len(json.dumps(payload[name], default=str)), default=None)

@@ -92,6 +92,7 @@ class ReportVerdict(Answer):
     valid: bool
     summary: str
     sha256: str
+    level: str = Field(description="PAdES baseline level of the signature: B-B, B-T, B-LT or B-LTA; empty if unread")
     checks: list[VerdictCheck]
     report_id: str | None
 
@@ -198,6 +199,7 @@ def verify_pdf():
         "valid": verdict.ok,
         "summary": verdict.summary(),
         "sha256": verdict.sha256,
+        "level": verdict.level,
         "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in verdict.checks],
         "report_id": issued.id if issued else None,
     }

@@ -69,6 +69,8 @@ def verify(path: str) -> None:
     for check in verdict.checks:
         click.echo(f"{'ok  ' if check.passed else 'FAIL'} {check.name:10} {check.detail}")
     click.echo(verdict.summary())
+    if verdict.level:
+        click.echo(f"PAdES {verdict.level}: {verdict.level_meaning}")
     sys.exit(0 if verdict.ok else 1)
 
 

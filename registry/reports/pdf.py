@@ -12,7 +12,11 @@ pages is laid over the page of the same number. The result looks like the single
 
 The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
 (the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
-them.
+them. Each part subsets the fonts it uses under the tag WeasyPrint gives every subset of a font, so
+the parts' different subsets would share one name, which ISO 32000 forbids (a name tag stands for
+one font program): the join gives each part's subsets tags of their own. The document information
+and the XMP metadata must agree (ISO 19005-3 6.6.3); the signature that follows writes its own
+producer to both, so the join names WeasyPrint as the creator tool and leaves the producer to it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import multiprocessing
+import re
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -178,20 +183,69 @@ def join_with_footers(parts: Sequence[bytes], footers: bytes | None, attachments
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
-            for other in opened:
+            taken = _subset_tags(document, {}, set())
+            for number, other in enumerate(opened, start=1):
+                taken = _subset_tags(other, {}, taken, salt=f"part {number}")
                 document.pages.extend(other.pages)
             if footers is not None:
                 with pikepdf.open(io.BytesIO(footers)) as numbers:
+                    _subset_tags(numbers, {}, taken, salt="footers")
                     for page, footer in zip(document.pages, numbers.pages):
                         page.add_overlay(footer)
             for attachment in attachments:
                 _embed(document, attachment)
+            _creator_not_producer(document)
             out = io.BytesIO()
             document.save(out)
         finally:
             for other in opened:
                 other.close()
     return out.getvalue()
+
+
+SUBSET_TAG = re.compile(r"^/([A-Z]{6})\+")  # a name, with its slash
+FONT_NAMES = {"/Font": "/BaseFont", "/FontDescriptor": "/FontName"}
+
+
+def _subset_tags(document: pikepdf.Pdf, mapping: dict[str, str], taken: set[str], salt: str = "") -> set[str]:
+    """Collect the subset tags of `document`'s fonts (`salt` empty) or give each tag a new one not in
+    `taken`, the same for a Type 0 font, its descendant and their descriptor. Returns `taken` with
+    this document's tags added."""
+    named = []
+    for candidate in document.objects:
+        if not isinstance(candidate, pikepdf.Dictionary):
+            continue
+        key = FONT_NAMES.get(str(candidate.get("/Type", "")))
+        if key is None or key not in candidate:
+            continue
+        match = SUBSET_TAG.match(str(candidate[key]))
+        if match:
+            named.append((candidate, key, match.group(1)))
+    if not salt:
+        return taken | {tag for _, _, tag in named}
+    for candidate, key, tag in named:
+        if tag not in mapping:
+            digest = hashlib.sha256(f"{salt}/{tag}".encode()).digest()
+            while (fresh := "".join(chr(65 + byte % 26) for byte in digest[:6])) in taken:
+                digest = hashlib.sha256(digest).digest()
+            mapping[tag] = fresh
+            taken = taken | {fresh}
+        candidate[key] = pikepdf.Name("/" + mapping[tag] + str(candidate[key])[7:])
+    return taken
+
+
+def _creator_not_producer(document: pikepdf.Pdf) -> None:
+    """WeasyPrint made the document: say so as the creator tool, in the document information and the
+    XMP alike, and leave the producer to the signature that writes the last revision."""
+    with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        tool = str(meta.get("pdf:Producer") or document.docinfo.get("/Producer") or "WeasyPrint")
+        if "pdf:Producer" in meta:
+            del meta["pdf:Producer"]
+        meta["xmp:CreatorTool"] = tool
+    for key in ("/Producer", "/ModDate"):
+        if key in document.docinfo:
+            del document.docinfo[key]
+    document.docinfo["/Creator"] = tool
 
 
 def _pdf_date(moment: datetime) -> str:

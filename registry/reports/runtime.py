@@ -15,6 +15,7 @@ from registry.reports import queries
 from registry.reports.pades import SigningError, SigningSetup
 from registry.reports.service import Renderer, ReportService
 from registry.reports.store import ReportStore
+from registry.reports.verification import trust_roots
 
 reads = Reads(queries)
 
@@ -34,6 +35,7 @@ def signing_setup() -> SigningSetup:
         password=password,
         tsa_url=current_app.config["REPORT_TSA_URL"],
         location=current_app.config["REPORT_ORGANISATION"],
+        trust_pem=tuple(trust_roots()),
     )
 
 

@@ -9,7 +9,8 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from registry import listing
-from registry.auth.permissions import Permission, accepts_large_body, requires
+from registry.auth.permissions import Permission, accepts_large_body, public, requires
+from registry.contract import operation
 from registry.custody.models import Item
 from registry.custody.runtime import reads as custody_reads
 from registry.errors import NotFoundError, RegistryError, show_on_form
@@ -21,6 +22,7 @@ from registry.reports.runtime import reads, reports, store
 from registry.reports.store import StoredReportError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+pki = Blueprint("pki", __name__, url_prefix="/pki")
 PAGE = 50
 
 
@@ -271,6 +273,37 @@ def certificate_panel(item, forms: dict | None = None) -> Markup:
     return Markup(render_template("reports/_item_panel.html", item=item))
 
 
+@pki.get("/report-ca.crl")
+@public
+@operation(
+    "The development report CA's certificate revocation list (DER), named by its signing certificate",
+    response=None,
+    media_type="application/pkix-crl",
+    errors=(404,),
+)
+def report_crl():
+    crl = reports().signing.revocation_list()
+    if crl is None:
+        raise NotFoundError("this registry signs with an operator's certificate: its CA publishes the revocation data")
+    return Response(crl, mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=3600"})
+
+
+@pki.get("/report-ca.pem")
+@public
+@operation(
+    "The report signing CA's certificate (PEM): the trust root for report signatures",
+    response=None,
+    media_type="application/x-pem-file",
+    errors=(404,),
+)
+def report_ca():
+    roots = verification.trust_roots()
+    if not roots:
+        raise NotFoundError("no report trust root is configured")
+    return Response(b"".join(roots), mimetype="application/x-pem-file", headers={"Cache-Control": "max-age=3600"})
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(pki)
     app.extensions.setdefault("item_panels", {})["reports"] = certificate_panel

@@ -31,7 +31,12 @@ def test_init_writes_a_ca_and_a_document_signing_certificate(ctx, clock):
     assert [c.fingerprint(c.signature_hash_algorithm) for c in chain] == [ca.fingerprint(ca.signature_hash_algorithm)]
     usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
-    assert list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [DOCUMENT_SIGNING]
+    # Document signing is what it is for; email protection is what NSS (poppler, Firefox) requires of a
+    # PDF signer before it calls the certificate trusted.
+    assert list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        DOCUMENT_SIGNING,
+        x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    ]
     assert not certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1"
     assert {

@@ -13,10 +13,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from registry import create_app
 from registry.extensions import db
-from registry.instance import initialise
-from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, make_account, module_database, signed_in
+from tests.conftest import ENGINES, FIXED_NOW, demo_registry, make_account, module_database, signed_in
 
 
 def _require(tool: str) -> str:
@@ -64,36 +62,7 @@ def demo_app(request, tmp_path_factory):
     """A registry with the demo history and the nine demo reports, shared by a test module."""
     folder = tmp_path_factory.mktemp("reports")
     with module_database(request.param, folder) as url:
-        yield from _demo_app(url, folder)
-
-
-def _demo_app(url: str, folder):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REGISTRY_INSTANCE": str(folder / "instance"),
-            "LEDGER_ORIGIN": TEST_ORIGIN,
-            "SESSION_COOKIE_SECURE": False,
-            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
-        }
-    )
-    with app.app_context():
-        initialise(app, demo=True, now=FIXED_NOW)
-        db.session.remove()
-
-    def fresh_snapshot():
-        # A test holds one app context (and so one session) across its requests; in production each
-        # request has its own. Start each request on a fresh snapshot, as it would be there (before
-        # the guard reads the account).
-        db.session.rollback()
-
-    app.before_request_funcs.setdefault(None, []).insert(0, fresh_snapshot)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
+        yield from demo_registry(url, folder)
 
 
 @pytest.fixture
@@ -156,3 +125,47 @@ def refusal_body(response) -> SimpleNamespace:
         content_type=response.content_type,
         detail=body.get("detail"),
     )
+
+
+def post_multipart(client, url: str, fields: dict):
+    """A multipart POST whose body is built in memory (the test client would spool a large one to a
+    temporary file it never closes)."""
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart(fields)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def pdf_file(data: bytes):
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(data), filename="report.pdf", content_type="application/pdf")
+
+
+def acquire_rifles(serial: str, count: int, year: int) -> dict:
+    """`count` rifles (serials `serial % n`) acquired by the demo dealer from the demo maker over
+    `year`, once per module database; returns the bound book's parameters for that year."""
+    from registry.custody import bulk
+    from registry.custody.models import Item, Party
+    from registry.custody.runtime import custody
+
+    dealer = db.session.scalar(select(Party).where(Party.name == "Riverside Sporting Goods"))
+    maker = db.session.scalar(select(Party).where(Party.name == "Demo Arms Co."))
+    if not db.session.scalar(select(Item.id).where(Item.serial == serial % 0)):
+        rows = [
+            {
+                "kind": "firearm",
+                "scheme": "firearm",
+                "serial": serial % n,
+                "manufacturer": "Demo Arms Co.",
+                "model": "DA-R",
+                "type": "rifle",
+                "caliber": "5.56x45mm" if n % 2 else ".308 Win",
+                "source_ffl": maker.ffl,
+                "acquired_on": f"{year}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            }
+            for n in range(count)
+        ]
+        bulk.import_rows(custody(), rows, recipient_party_id=dealer.id, actor="test:reports", now=FIXED_NOW)
+        db.session.commit()
+    return {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31", "licensee": dealer.id, "view": "both"}

@@ -31,7 +31,7 @@ from registry.reports.pades import sign_pdf
 from registry.reports.runtime import reports, signing_setup
 from registry.reports.service import Renderer
 from tests.conftest import FIXED_NOW
-from tests.reports.conftest import page_png, pdf_text, qr_codes
+from tests.reports.conftest import acquire_rifles, page_png, pdf_text, qr_codes
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -246,32 +246,8 @@ def test_a_validly_signed_pdf_with_forged_evidence_fails_the_inclusion_check(rct
 
 @pytest.fixture
 def busy_year(rctx):
-    """150 rifles acquired by the demo dealer in 2025, a third of them sold on: a bound book of pages."""
-    from registry.custody import bulk
-    from registry.custody.models import Party
-    from registry.custody.runtime import custody
-
-    service = custody()
-    dealer = db.session.scalar(select(Party).where(Party.name == "Riverside Sporting Goods"))
-    maker = db.session.scalar(select(Party).where(Party.name == "Demo Arms Co."))
-    if not db.session.scalar(select(Item.id).where(Item.serial == "YR-0000")):
-        rows = [
-            {
-                "kind": "firearm",
-                "scheme": "firearm",
-                "serial": f"YR-{n:04d}",
-                "manufacturer": "Demo Arms Co.",
-                "model": "DA-R",
-                "type": "rifle",
-                "caliber": ".308 Win",
-                "source_ffl": maker.ffl,
-                "acquired_on": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
-            }
-            for n in range(150)
-        ]
-        bulk.import_rows(service, rows, recipient_party_id=dealer.id, actor="test:reports", now=FIXED_NOW)
-        db.session.commit()
-    return {"date_from": "2025-01-01", "date_to": "2025-12-31", "licensee": dealer.id, "view": "both"}
+    """150 rifles acquired by the demo dealer in 2025: a bound book of pages."""
+    return acquire_rifles("YR-%04d", 150, 2025)
 
 
 def _check_numbered(data: bytes, pages: int, header: str, repeated: str, rows: str = "") -> None:
@@ -470,8 +446,11 @@ def test_a_table_in_parts_gets_its_page_numbers_from_a_footer_pass(rctx, vkey, t
     assert verify_report(data, trust_roots=[trust], vkeys=[vkey]).ok
 
 
-def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, trust, vkey):
-    rctx.config["REPORT_TSA_URL"] = local_tsa.url
+def test_with_a_timestamp_authority_the_signature_is_pades_b_lta(rctx, local_tsa, trust, vkey, tmp_path):
+    both = tmp_path / "trust.pem"
+    both.write_bytes(trust + local_tsa.ca_pem)
+    saved = rctx.config["REPORT_TRUST_PEM"]
+    rctx.config.update(REPORT_TSA_URL=local_tsa.url, REPORT_TRUST_PEM=str(both))
     try:
         report = reports().issue(
             "trace_response",
@@ -481,13 +460,14 @@ def test_with_a_timestamp_authority_the_signature_is_pades_b_t(rctx, local_tsa, 
             now=FIXED_NOW + timedelta(minutes=2),
         )
     finally:
-        rctx.config["REPORT_TSA_URL"] = ""
+        rctx.config.update(REPORT_TSA_URL="", REPORT_TRUST_PEM=saved)
     data = reports().pdf(report)
     assert local_tsa.requests and set(local_tsa.requests) == {"application/timestamp-query"}
     verdict = verify_report(data, trust_roots=[trust, local_tsa.ca_pem], vkeys=[vkey])
     assert verdict.ok, verdict.summary()
     assert [c for c in verdict.checks if c.name == "timestamp" and c.passed]
-    assert verdict.timestamped_at is not None
+    assert [c for c in verdict.checks if c.name == "archive" and c.passed]
+    assert verdict.timestamped_at is not None and verdict.level == "B-LTA"
     # A token from an authority nobody said to trust proves no time.
     untrusted = verify_report(data, trust_roots=[trust], vkeys=[vkey])
     assert not untrusted.ok

@@ -13,8 +13,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from registry.custody.models import Item
 from registry.extensions import db
@@ -24,7 +22,7 @@ from registry.reports import jobs
 from registry.reports.models import IssuedReport, ReportJob
 from registry.reports.runtime import store
 from tests.conftest import bearer_client, csrf_token, issue_token, make_account
-from tests.reports.conftest import refusal_body
+from tests.reports.conftest import pdf_file, post_multipart, refusal_body
 
 
 def wait_for(poll, timeout: float = 120.0) -> dict:
@@ -280,17 +278,6 @@ def test_the_verify_page_gives_the_verdict_and_its_reason(rctx, as_role, issued)
     assert "the file was changed after signing (an incremental update or appended bytes)" in html
     forged = post_multipart(auditor, "/reports/verify", {"pdf": pdf_file(padded(data))})
     assert forged.status_code == 400  # the large limit does not lift the CSRF check
-
-
-def post_multipart(client, url: str, fields: dict):
-    """A multipart POST whose body is built in memory (the test client would spool a large one to a
-    temporary file it never closes)."""
-    boundary, body = encode_multipart(fields)
-    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def pdf_file(data: bytes) -> FileStorage:
-    return FileStorage(io.BytesIO(data), filename="report.pdf", content_type="application/pdf")
 
 
 def padded(data: bytes) -> bytes:

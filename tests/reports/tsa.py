@@ -28,7 +28,7 @@ def _tsa_certificate(ca_key, ca, now):
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
+        .not_valid_after(now + timedelta(days=3650))  # outlives the signing certificate: B-LTA checks later
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
