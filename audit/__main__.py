@@ -17,6 +17,7 @@ from typing import Callable
 
 from audit import export, tlogproof
 from audit.errors import VerificationError
+from audit.policy import Policy, check_quorum, cosigners, parse_policy
 from audit.verify import verify_log
 
 
@@ -38,6 +39,40 @@ def _progress(total: int) -> Callable[[int], None] | None:
     return report
 
 
+def _policy(args: argparse.Namespace) -> Policy | None:
+    return parse_policy(Path(args.policy).read_text(encoding="utf-8")) if args.policy else None
+
+
+def _witnessed(note: str, policy: Policy, vkeys: list[str], origin: str | None) -> str | None:
+    """None when the checkpoint meets the policy's quorum, else why not (naming missing witnesses)."""
+    try:
+        check_quorum(note, policy, vkeys, origin)
+    except (VerificationError, ValueError) as error:
+        return str(error)
+    return None
+
+
+def _export_quorum(notes: list[str], policy: Policy, vkeys: list[str], origin: str | None) -> tuple[bool, str]:
+    """The largest checkpoint of an export whose cosignatures meet the quorum: every entry up to its
+    size is in the history the witnesses saw (the roots prove each checkpoint extends the earlier)."""
+    by_size = sorted(notes, key=lambda note: int(note.split("\n")[1]), reverse=True)
+    best: tuple[int, str] = (-1, "the export holds no checkpoint")
+    for note in by_size:
+        reason = _witnessed(note, policy, vkeys, origin)
+        if reason is None:
+            size = int(note.split("\n")[1])
+            newest = int(by_size[0].split("\n")[1])
+            later = f"; the {newest - size} entries after it are not witnessed yet" if newest > size else ""
+            return True, f"witnessed: the checkpoint of size {size} meets the quorum {policy.describe()}{later}"
+        try:
+            count = len(cosigners(note, policy))
+        except (VerificationError, ValueError):
+            count = 0
+        if count > best[0]:  # the reason worth reading: the newest checkpoint with the most cosignatures
+            best = (count, reason)
+    return False, f"INVALID: no checkpoint meets the witness policy: {best[1]}"
+
+
 def verify_export(args: argparse.Namespace) -> int:
     folder = Path(args.path)
     manifest = export.read_manifest(folder)
@@ -55,6 +90,12 @@ def verify_export(args: argparse.Namespace) -> int:
         progress=_progress(manifest.size),
     )
     print(verdict.summary())
+    policy = _policy(args)
+    if policy is not None and verdict.ok:
+        witnessed, said = _export_quorum(list(export.read_checkpoint_notes(folder)), policy, vkeys, args.origin)
+        print(said)
+        if not witnessed:
+            return 1
     if untrusted:
         # Self-consistent is all an export can prove about itself: anyone who rewrote it could have
         # signed it with a key of their own and named that key in the manifest.
@@ -78,6 +119,12 @@ def verify_proof(args: argparse.Namespace) -> int:
         print(f"INVALID: {error}")
         return 1
     proof = tlogproof.parse_tlog_proof(text)
+    policy = _policy(args)
+    if policy is not None:
+        reason = _witnessed(proof.checkpoint_note, policy, vkeys, args.origin)
+        if reason is not None:
+            print(f"INVALID: {reason}")
+            return 1
     described = ""
     if proof.extra is not None and leaf is None:  # only then is `extra` what the proof verified
         try:
@@ -85,7 +132,8 @@ def verify_proof(args: argparse.Namespace) -> int:
             described = f" ({event.get('type')} at {event.get('time')})"
         except (ValueError, AttributeError):
             described = " (its body is not an event object)"
-    print(f"OK: entry {proof.index}{described} is included in {checkpoint.origin} at size {checkpoint.size}")
+    witnessed = f", witnessed by the quorum {policy.describe()}" if policy is not None else ""
+    print(f"OK: entry {proof.index}{described} is included in {checkpoint.origin} at size {checkpoint.size}{witnessed}")
     return 0
 
 
@@ -115,7 +163,7 @@ def verify_report_file(args: argparse.Namespace) -> int:
             print(f"--at {args.at!r} is not an ISO 8601 date or time", file=sys.stderr)
             return 2
         at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-    verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args), at=at)
+    verdict = verify_report(data, trust_roots=roots, vkeys=_read_keys(args), at=at, policy=_policy(args))
     for check in verdict.checks:
         print(f"{'ok  ' if check.passed else 'FAIL'} {check.name:10} {check.detail}")
     print(verdict.summary())
@@ -129,6 +177,42 @@ def verify_report_file(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
+def witness_init(args: argparse.Namespace) -> int:
+    from audit import witness
+    from audit.cosignature import ED25519_COSIGNATURE, ML_DSA_44
+
+    try:
+        vkey = witness.init(Path(args.state), args.name, ML_DSA_44 if args.ml_dsa else ED25519_COSIGNATURE)
+    except FileExistsError:
+        print(f"{args.state} already holds a witness key; a witness keeps its key for life", file=sys.stderr)
+        return 2
+    print(vkey)
+    return 0
+
+
+def witness_add_log(args: argparse.Namespace) -> int:
+    from audit import witness
+
+    print(f"cosigning checkpoints of {witness.add_log(Path(args.state), args.vkey)}; restart the witness to apply")
+    return 0
+
+
+def witness_serve(args: argparse.Namespace) -> int:
+    from audit import witness
+
+    host, _, port = args.listen.rpartition(":")
+    server = witness.serve(Path(args.state), host or "127.0.0.1", int(port))
+    print(f"witness {witness.Witness(Path(args.state)).vkey}", flush=True)
+    print(f"listening on http://{host}:{server.server_address[1]}/add-checkpoint", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audit", description="Verify Serial Ledger exports and receipts.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -137,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--vkey", action="append", help="trusted verifier key (name+id+key); repeatable")
         command.add_argument("--vkey-file", action="append", help="file with one verifier key per line")
         command.add_argument("--origin", help="require checkpoints of this log origin")
+        command.add_argument(
+            "--policy", help="a C2SP tlog-policy file: fail unless the checkpoint is cosigned by its witness quorum"
+        )
 
     verify = commands.add_parser("verify", help="verify a ledger export folder")
     verify.add_argument("path")
@@ -160,6 +247,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     key_options(report)
     report.set_defaults(run=verify_report_file)
+
+    witness = commands.add_parser("witness", help="run a C2SP tlog-witness that cosigns a log's checkpoints")
+    steps = witness.add_subparsers(dest="step", required=True)
+    start = steps.add_parser("init", help="create the witness's state folder and key; print its verifier key")
+    start.add_argument("state")
+    start.add_argument("--name", required=True, help="the witness's key name, e.g. witness.example.org/w1")
+    start.add_argument("--ml-dsa", action="store_true", help="cosign with ML-DSA-44 (0x06) instead of Ed25519")
+    start.set_defaults(run=witness_init)
+    log = steps.add_parser("add-log", help="add a log, by its verifier key, to those the witness cosigns")
+    log.add_argument("state")
+    log.add_argument("--vkey", required=True)
+    log.set_defaults(run=witness_add_log)
+    run_server = steps.add_parser("serve", help="answer add-checkpoint requests over HTTP")
+    run_server.add_argument("state")
+    run_server.add_argument("--listen", default="127.0.0.1:7380", help="host:port (default 127.0.0.1:7380)")
+    run_server.set_defaults(run=witness_serve)
 
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run

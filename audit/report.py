@@ -23,6 +23,7 @@ The checks, each reported by name:
   archive    when the file carries document timestamps (B-LTA), the last one is valid and trusted
   evidence   `evidence.json` is attached and well formed
   checkpoint the checkpoint note is signed by the log's key (`--vkey`, else the key the evidence names)
+  witnesses  with a policy (`--policy FILE`), the checkpoint is cosigned by its witness quorum
   inclusion  every entry's leaf hash, from its body, is proved included in the checkpoint's tree
 """
 
@@ -40,6 +41,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 from audit import checkpoint as checkpoints
 from audit import merkle
 from audit.errors import VerificationError
+from audit.policy import Policy, check_quorum
 
 T = TypeVar("T")
 EVIDENCE_NAME = "evidence.json"
@@ -333,8 +335,11 @@ def read_evidence(verdict: ReportVerdict, reader: PdfReader) -> dict[str, Any] |
     return evidence
 
 
-def verify_evidence(verdict: ReportVerdict, evidence: dict[str, Any], vkeys: Sequence[str]) -> None:
-    """The checkpoint's signature and every entry's inclusion in its tree."""
+def verify_evidence(
+    verdict: ReportVerdict, evidence: dict[str, Any], vkeys: Sequence[str], policy: Policy | None = None
+) -> None:
+    """The checkpoint's signature (and its witnesses' quorum, with a policy) and every entry's
+    inclusion in its tree."""
     log = evidence["log"]
     verdict.trusted_log_key = bool(vkeys)
     keys = list(vkeys) or [log.get("vkey", "")]
@@ -349,6 +354,13 @@ def verify_evidence(verdict: ReportVerdict, evidence: dict[str, Any], vkeys: Seq
         f"signed checkpoint of {checkpoint.origin} at size {checkpoint.size}"
         + ("" if vkeys else " (checked with the key the evidence names; pass --vkey to trust it)"),
     )
+    if policy is not None:
+        try:
+            check_quorum(log["checkpoint"], policy, keys, origin=log.get("origin"))
+        except (VerificationError, ValueError) as error:
+            verdict.add("witnesses", False, str(error))
+            return
+        verdict.add("witnesses", True, f"the checkpoint is cosigned by the quorum {policy.describe()}")
     proof = evidence["proof"]
     try:
         if proof["size"] != checkpoint.size:
@@ -380,7 +392,12 @@ def pyhanko_available() -> bool:
 
 
 def verify_report(
-    data: bytes, *, trust_roots: Sequence[bytes] = (), vkeys: Sequence[str] = (), at: datetime | None = None
+    data: bytes,
+    *,
+    trust_roots: Sequence[bytes] = (),
+    vkeys: Sequence[str] = (),
+    at: datetime | None = None,
+    policy: Policy | None = None,
 ) -> ReportVerdict:
     """Every check of the module docstring, stopping at the first that leaves nothing to check;
     `at` checks the signature as a reader would on that day (default: now)."""
@@ -392,5 +409,5 @@ def verify_report(
     if evidence is None:
         return verdict
     verdict.evidence = evidence
-    verify_evidence(verdict, evidence, vkeys)
+    verify_evidence(verdict, evidence, vkeys, policy)
     return verdict

@@ -33,6 +33,8 @@ def settings_from_env(instance: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LEDGER_KEY_FILE": str(instance / "ledger.key"),
         "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", ""),
+        # The C2SP tlog-policy naming the witnesses that cosign checkpoints (none when the file is absent).
+        "LEDGER_POLICY": os.environ.get("LEDGER_POLICY") or str(instance / "witness.policy"),
         "SECRET_KEY_FILE": str(instance / "secret_key"),
         # The key of the keyed hashes that recognise a private person registered twice (vault only).
         "PERSON_MATCH_KEY_FILE": str(instance / "person-match.key"),

@@ -28,6 +28,13 @@ def home():
     service = reader()
     size = service.size()
     verification = reads.last_verification()
+    from registry.ledger.runtime import witness_policy
+    from registry.ledger.witnesses import PolicyError, quorum_size, states
+
+    try:
+        policy, policy_error = witness_policy(), None
+    except PolicyError as error:
+        policy, policy_error = None, str(error)
     return render_template(
         "home.html",
         size=size,
@@ -37,6 +44,10 @@ def home():
         verification=verification,
         stale_days=STALE_DAYS,
         stale=bool(verification and clock.now() - verification.finished_at > timedelta(days=STALE_DAYS)),
+        policy=policy,
+        policy_error=policy_error,
+        witnesses=states(service.session, policy),
+        witnessed=quorum_size(service.session, policy) if policy else 0,
     )
 
 

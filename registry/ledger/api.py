@@ -100,13 +100,21 @@ def entry_json(entry) -> dict:
 @bp.get("/checkpoint")
 @public
 @operation(
-    "The latest signed checkpoint (C2SP signed note), public", response=None, media_type="text/plain", errors=(404,)
+    "The latest signed checkpoint (C2SP signed note) with every witness cosignature gathered for it, public",
+    response=None,
+    media_type="text/plain",
+    errors=(404,),
 )
 def checkpoint():
-    signed = reader().latest_checkpoint()
+    from registry.ledger.witnesses import cosigned_note
+
+    service = reader()
+    signed = service.latest_checkpoint()
     if signed is None:
         raise NotFoundError("the ledger is empty: no checkpoint has been signed")
-    return Response(signed.note, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
+    return Response(
+        cosigned_note(service.session, signed), mimetype="text/plain", headers={"Cache-Control": "no-cache"}
+    )
 
 
 IMMUTABLE = "max-age=31536000, immutable"

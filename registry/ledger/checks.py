@@ -28,7 +28,7 @@ from audit.verdict import first_problem
 from audit.verify import Problem, Verdict, check_claims, combine, verify_entries, verify_log, verify_tree
 from registry import clock
 from registry.config import PROJECT_ROOT
-from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode
+from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 
 STREAM_BATCH = 20_000
 PARALLEL_FROM = 200_000  # entries; below this, starting a second process costs more than it saves
@@ -87,6 +87,22 @@ def _checkpoint_notes(connection) -> list[str]:
     return list(
         connection.scalars(select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.tree_size, LedgerCheckpoint.id))
     )
+
+
+def _cosigned_notes(connection) -> list[str]:
+    """Every checkpoint note with the witnesses' cosignatures gathered for its size appended (a
+    cosignature signs the checkpoint's text, the same for every checkpoint of one size)."""
+    lines: dict[int, list[str]] = {}
+    for size, line in connection.execute(
+        select(LedgerCosignature.tree_size, LedgerCosignature.line).order_by(LedgerCosignature.witness)
+    ):
+        lines.setdefault(size, []).append(line)
+    rows = connection.execute(
+        select(LedgerCheckpoint.tree_size, LedgerCheckpoint.note).order_by(
+            LedgerCheckpoint.tree_size, LedgerCheckpoint.id
+        )
+    )
+    return [note + "".join(lines.get(size, [])) for size, note in rows]
 
 
 def _checkpoint_column_problem(connection) -> Problem | None:
@@ -261,7 +277,7 @@ def export_ledger(
 
         exported_at = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         return export.write_export(
-            folder, bodies(), _checkpoint_notes(connection), origin=origin, vkeys=vkeys, exported_at=exported_at
+            folder, bodies(), _cosigned_notes(connection), origin=origin, vkeys=vkeys, exported_at=exported_at
         )
     finally:
         session.rollback()

@@ -140,6 +140,38 @@ def export_tiles_command(folder: str) -> None:
     click.echo(f"verifier key: {_verifier_key()}")
 
 
+@ledger_cli.command("witness")
+@click.option("--once", is_flag=True, help="One round, then exit (exit 1 if a witness did not cosign).")
+@click.option(
+    "--every", type=click.FloatRange(min=0.5), default=10.0, show_default=True, help="Seconds between rounds."
+)
+def witness_command(once: bool, every: float) -> None:
+    """Send the newest checkpoint to the witnesses of LEDGER_POLICY and keep their cosignatures.
+
+    Run it beside the web processes (a worker, like the report worker): every round sends the newest
+    checkpoint, so the checkpoints signed in between are covered by it. Appends never wait for it."""
+    from registry.ledger.runtime import witness_policy
+    from registry.ledger.witnesses import PolicyError, one_round
+
+    try:
+        policy = witness_policy()
+    except PolicyError as error:
+        raise click.ClickException(str(error)) from None
+    if policy is None or not any(witness.url for witness in policy.witnesses.values()):
+        raise click.ClickException(
+            "no witness to ask: write a C2SP tlog-policy with `witness NAME VKEY URL` lines to LEDGER_POLICY "
+            "(default witness.policy in the instance folder)"
+        )
+    while True:
+        outcomes = one_round(db.session(), policy)
+        db.session.remove()
+        for outcome in outcomes:
+            click.echo(f"{'ok  ' if outcome.ok else 'FAIL'} {outcome.witness}: {outcome.detail}")
+        if once:
+            sys.exit(0 if all(outcome.ok for outcome in outcomes) else 1)
+        time.sleep(every)
+
+
 @ledger_cli.command("proof")
 @click.argument("index", type=click.IntRange(min=0))
 @click.option("--size", type=click.IntRange(min=1), help="Prove against the checkpoint of this size (default: latest).")

@@ -9,13 +9,16 @@
 - `ledger_checkpoint`: every signed C2SP checkpoint note the log has issued.
 - `ledger_entry_fact`: who recorded each entry and on which day, a projection of the bodies (so it
   is rebuilt by replay, not checked by the verifier) that lets the ledger list filter by author and date.
+- `ledger_cosignature`: every witness cosignature gathered for a checkpoint, append-only like the
+  checkpoints (a trigger rejects UPDATE and DELETE); `witness_state` is the operational state of
+  each witness (last attempt, last error) for the dashboard.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime
@@ -74,6 +77,30 @@ class LedgerCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class LedgerCosignature(Base):
+    __tablename__ = "ledger_cosignature"
+    __table_args__ = (UniqueConstraint("witness", "tree_size", name="uq_ledger_cosignature_witness_size"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    witness: Mapped[str] = mapped_column(String(254), nullable=False)  # the witness's name in the policy
+    line: Mapped[str] = mapped_column(Text, nullable=False)  # the signature line, newline included
+    cosigned_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # the time it signed
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class WitnessState(Base):
+    """Where each witness of the policy stands, for the dashboard and the next round."""
+
+    __tablename__ = "witness_state"
+
+    witness: Mapped[str] = mapped_column(String(254), primary_key=True)
+    cosigned_size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class VerificationRun(Base):

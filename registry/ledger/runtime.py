@@ -43,6 +43,13 @@ def reader() -> LedgerService:
     return LedgerService(db.session(), None)
 
 
+def witness_policy():
+    """The instance's witness policy (audit.policy.Policy), or None when LEDGER_POLICY names no file."""
+    from registry.ledger.witnesses import load_policy
+
+    return load_policy(Path(current_app.config["LEDGER_POLICY"]))
+
+
 def verify_now(actor: str):
     """A full verification of the ledger with the instance's verifier key, recorded (the dashboard shows it)."""
     from registry.ledger import checks
@@ -66,9 +73,16 @@ def receipt(index: int, size: int | None = None) -> str:
     """A C2SP tlog-proof receipt for entry `index` against the checkpoint of `size` (default: the
     latest), carrying the entry's body: `python -m audit verify-proof` checks it offline."""
     from audit import tlogproof
+    from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
 
     service = reader()
-    signed = service.checkpoint_at(size) if size else service.latest_checkpoint()
+    # By default the largest cosigned checkpoint that holds the entry, so the receipt carries the
+    # witnesses' word; the latest checkpoint while no witness has cosigned one that far.
+    signed = (
+        service.checkpoint_at(size)
+        if size
+        else witnessed_checkpoint(service.session, index + 1) or service.latest_checkpoint()
+    )
     if signed is None:
         raise ReceiptError(f"no signed checkpoint of size {size}" if size else "the ledger is empty")
     if index >= signed.tree_size:
@@ -79,7 +93,7 @@ def receipt(index: int, size: int | None = None) -> str:
     proof = tlogproof.TlogProof(
         index=index,
         hashes=service.inclusion_proof(index, signed.tree_size),
-        checkpoint_note=signed.note,
+        checkpoint_note=cosigned_note(service.session, signed),
         extra=entry.body,
     )
     return tlogproof.format_tlog_proof(proof)

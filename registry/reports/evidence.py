@@ -39,10 +39,16 @@ def build(
     vkey: str,
     checkpoint: LedgerCheckpoint | None = None,
 ) -> dict:
-    """The evidence object for these entry indices, proved against `checkpoint` (the latest by default)."""
-    checkpoint = checkpoint or latest_checkpoint(session)
-    size = checkpoint.tree_size
+    """The evidence object for these entry indices, proved against `checkpoint`: by default the
+    largest checkpoint witnesses cosigned that holds them all, else the latest. The checkpoint note
+    carries the cosignatures gathered for it, so a reader can check them against a witness policy."""
+    from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
+
     wanted = sorted(set(indices))
+    checkpoint = (
+        checkpoint or witnessed_checkpoint(session, wanted[-1] + 1 if wanted else 0) or latest_checkpoint(session)
+    )
+    size = checkpoint.tree_size
     if wanted and wanted[-1] >= size:
         raise EvidenceError(f"entry {wanted[-1]} is not covered by the checkpoint at size {size}")
     bodies: dict[int, bytes] = {}
@@ -62,7 +68,7 @@ def build(
     return {
         "format": EVIDENCE_FORMAT,
         "report": report,
-        "log": {"origin": origin, "vkey": vkey, "checkpoint": checkpoint.note},
+        "log": {"origin": origin, "vkey": vkey, "checkpoint": cosigned_note(session, checkpoint)},
         "entries": [{"index": index, "body": bytes(bodies[index]).decode("utf-8")} for index in wanted],
         "proof": {"size": size, "ranges": hashes},
     }
