@@ -94,13 +94,15 @@ def sign_checkpoint(checkpoint: Checkpoint, skey: str) -> str:
     return note.sign(format_checkpoint(checkpoint), skey)
 
 
-def open_checkpoint(signed: str, vkeys: Iterable[str], origin: str | None = None) -> Checkpoint:
-    """Verify a signed checkpoint with vkeys and return it.
+def open_checkpoint(
+    signed: str, vkeys: Iterable[str], origin: str | None = None, *, all_keys: bool = False
+) -> Checkpoint:
+    """Verify a signed checkpoint with vkeys (every one of them, with `all_keys`) and return it.
 
     Raises NoteError if no known key verifies the note, CheckpointError if the body is malformed
     or, when origin is given, names a different log.
     """
-    checkpoint = parse_checkpoint(note.verify(signed, vkeys))
+    checkpoint = parse_checkpoint(note.verify(signed, vkeys, all_keys=all_keys))
     if origin is not None and checkpoint.origin != origin:
         raise CheckpointError(f"checkpoint is from {checkpoint.origin!r}, expected {origin!r}")
     return checkpoint

@@ -3,6 +3,10 @@
 Keys travel as text: a signer key "PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 || seed)>" and a
 verifier key "<name>+<key id hex>+<base64(0x01 || public key)>". Malformed keys are configuration
 mistakes and raise ValueError; malformed or unverifiable notes raise NoteError.
+
+A verifier key of type 0x06 is an ML-DSA-44 key (FIPS 204): it signs a checkpoint as C2SP
+tlog-cosignature's timestamped `subtree/v1` message, the post-quantum signature C2SP tlog-checkpoint
+recommends to logs (audit/cosignature.py). Such keys verify checkpoint notes only.
 """
 
 from __future__ import annotations
@@ -231,25 +235,63 @@ def add_signature(note: str, skey: str) -> str:
     return note + _signature_line(text, signer)
 
 
-def _verifiers(vkeys: Iterable[str]) -> dict[tuple[str, bytes], Verifier]:
+@dataclass(frozen=True)
+class PostQuantumVerifier:
+    """An ML-DSA-44 checkpoint key (signed-note type 0x06)."""
+
+    name: str
+    key_id: bytes
+    public_bytes: bytes
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        from audit.cosignature import ML_DSA_44, CosignatureError, CosignerKey
+
+        try:
+            CosignerKey(self.name, ML_DSA_44, self.key_id, self.public_bytes).verify(message.decode(), signature)
+        except (CosignatureError, ValueError):
+            return False
+        return True
+
+
+AnyVerifier = Verifier | PostQuantumVerifier
+
+
+def parse_any_vkey(vkey: str) -> AnyVerifier:
+    """An Ed25519 (0x01) or ML-DSA-44 (0x06) verifier key; ValueError if malformed."""
+    fields = _split_key(vkey, 3)
+    material = decode_base64(fields[2]) if fields[2] else b""
+    if material[:1] != b"\x06":
+        return parse_vkey(vkey)
+    from audit.cosignature import parse_cosigner_vkey
+
+    key = parse_cosigner_vkey(vkey)
+    return PostQuantumVerifier(key.name, key.key_id, key.public_key)
+
+
+def _public(verifier: AnyVerifier) -> bytes:
+    if isinstance(verifier, PostQuantumVerifier):
+        return verifier.public_bytes
+    return verifier.public_key.public_bytes_raw()
+
+
+def _verifiers(vkeys: Iterable[str]) -> dict[tuple[str, bytes], AnyVerifier]:
     if isinstance(vkeys, str):
         raise TypeError("vkeys must be a list of verifier keys, not one key")
-    verifiers: dict[tuple[str, bytes], Verifier] = {}
+    verifiers: dict[tuple[str, bytes], AnyVerifier] = {}
     for vkey in vkeys:
-        verifier = parse_vkey(vkey)
+        verifier = parse_any_vkey(vkey)
         known = verifiers.setdefault((verifier.name, verifier.key_id), verifier)
-        if known.public_key.public_bytes_raw() != verifier.public_key.public_bytes_raw():
+        if _public(known) != _public(verifier):
             raise ValueError(f"two verifier keys share the name {verifier.name} and key id")
     return verifiers
 
 
-def verify(note: str, vkeys: Iterable[str]) -> str:
-    """Return the text of note once a key in vkeys has verified it.
+def signed_by(note: str, vkeys: Iterable[str]) -> tuple[str, set[tuple[str, bytes]]]:
+    """The text of note and the (name, key id) of every key in vkeys that signed it.
 
     Signatures from keys not in vkeys (matched by name and key id together) are ignored. Raises
     NoteError if the note is malformed, a known key signed twice or its signature fails, or no known
-    key signed; ValueError if a verifier key is malformed. Each vkey alone suffices: to require
-    several signers (a log and its witnesses), call verify once per key.
+    key signed; ValueError if a verifier key is malformed.
     """
     verifiers = _verifiers(vkeys)
     text, signatures = _split(note)
@@ -267,4 +309,23 @@ def verify(note: str, vkeys: Iterable[str]) -> str:
         verified.add(identity)
     if not verified:
         raise NoteError("note is not signed by any known key")
+    return text, verified
+
+
+def verify(note: str, vkeys: Iterable[str], *, all_keys: bool = False) -> str:
+    """Return the text of note once a key in vkeys has verified it (every key, with `all_keys`: a
+    log that signs with Ed25519 and ML-DSA-44 is checked with both when both are given).
+
+    Raises as `signed_by`, and NoteError naming a key of vkeys that did not sign when `all_keys`.
+    To require several signers of different roles (a log and its witnesses), see audit.policy.
+    """
+    if isinstance(vkeys, str):
+        raise TypeError("vkeys must be a list of verifier keys, not one key")
+    keys = list(vkeys)
+    text, verified = signed_by(note, keys)
+    if all_keys:
+        for identity, verifier in _verifiers(keys).items():
+            if identity not in verified:
+                kind = "ML-DSA-44" if isinstance(verifier, PostQuantumVerifier) else "Ed25519"
+                raise NoteError(f"note is not signed by the {kind} key {verifier.name}+{identity[1].hex()}")
     return text

@@ -344,7 +344,7 @@ def verify_evidence(
     verdict.trusted_log_key = bool(vkeys)
     keys = list(vkeys) or [log.get("vkey", "")]
     try:
-        checkpoint = checkpoints.open_checkpoint(log["checkpoint"], keys, origin=log.get("origin"))
+        checkpoint = checkpoints.open_checkpoint(log["checkpoint"], keys, origin=log.get("origin"), all_keys=True)
     except (VerificationError, KeyError, TypeError) as error:
         verdict.add("checkpoint", False, f"the checkpoint does not verify: {error}")
         return

@@ -103,7 +103,7 @@ def verify_tlog_proof(
     VerificationErrors; ValueError if a verifier key is malformed.
     """
     proof = parse_tlog_proof(text)
-    checkpoint = open_checkpoint(proof.checkpoint_note, vkeys, origin)
+    checkpoint = open_checkpoint(proof.checkpoint_note, vkeys, origin, all_keys=True)
     if leaf_hash is None:
         if proof.extra is None:
             raise TlogProofError("no leaf hash given and the proof carries no extra data")

@@ -66,12 +66,23 @@ def open_checkpoints(
     Returns the checkpoints that verified and, for each that did not, its claimed size and the reason.
     """
     opened, failed = [], []
+    required: set[tuple[str, bytes]] = set()  # keys that signed an earlier stored checkpoint
     for number, text in enumerate(notes):
         try:
-            cp = parse_checkpoint(note.verify(text, list(vkeys)))
+            body, signers = note.signed_by(text, list(vkeys))
+            cp = parse_checkpoint(body)
         except (VerificationError, CheckpointError) as error:
             failed.append((_claimed_size(text), f"{source} checkpoint #{number} does not verify: {error}"))
             continue
+        if source == "stored" and required - signers:
+            # A key the log added (a post-quantum key beside Ed25519) signs every checkpoint after its
+            # first: a later one without it is what a forger holding only the older key would make.
+            dropped = ", ".join(f"{name}+{key_id.hex()}" for name, key_id in sorted(required - signers))
+            failed.append(
+                (cp.size, f"{source} checkpoint #{number} lacks the signature of {dropped}, which signed before")
+            )
+            continue
+        required |= signers
         if origin is not None and cp.origin != origin:
             failed.append((cp.size, f"{source} checkpoint #{number} is for origin {cp.origin!r}, not {origin!r}"))
             continue

@@ -7,6 +7,7 @@ longer verify).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from registry.ledger.service import LedgerService
 from registry.ledger.signing import create_log_key, default_origin, load_log_key
 
 SYSTEM_ACTOR = "system:init"
+KEYS_LOCK = ".ledger-keys.lock"
 
 
 class InstanceError(click.ClickException):
@@ -91,19 +93,21 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
         created.append(f"matching keys for {keyed} private persons registered before them")
 
     key_path = Path(app.config["LEDGER_KEY_FILE"])
-    if key_path.exists():
-        key = load_log_key(key_path)
-    elif size:
-        raise InstanceError(
-            f"the ledger holds {size} entries but its signing key {key_path.name} is missing; restore the key "
-            "from backup (a new key could not sign for the existing checkpoints)"
-        )
-    else:
-        try:
-            key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
-            created.append(f"ledger signing key {key_path.name} (0600), origin {key.origin}")
-        except FileExistsError:  # another init created it a moment ago
+    # Two inits started together: one writes the keys (Ed25519 and ML-DSA-44), the other waits and reads them.
+    with open(key_path.parent / KEYS_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if key_path.exists():
             key = load_log_key(key_path)
+        elif size:
+            raise InstanceError(
+                f"the ledger holds {size} entries but its signing key {key_path.name} is missing; restore the key "
+                "from backup (a new key could not sign for the existing checkpoints)"
+            )
+        else:
+            key = create_log_key(key_path, app.config["LEDGER_ORIGIN"] or default_origin())
+            created.append(
+                f"ledger signing keys {key_path.name} (Ed25519), ledger-pq.key (ML-DSA-44), 0600, origin {key.origin}"
+            )
     app.extensions["ledger_key"] = key
 
     # The emptiness and demo checks run under the ledger's write lock, so two inits started together
@@ -111,9 +115,8 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
     service = LedgerService(db.session(), key, projections.apply)
     with write_transaction(db.session()):
         if service.size() == 0:
-            service.append(
-                [NewEvent("ledger.created", {"origin": key.origin, "vkey": key.vkey})], actor=SYSTEM_ACTOR, now=now
-            )
+            created_with = {"origin": key.origin, "vkey": key.vkey} | ({"pq_vkey": key.pq_vkey} if key.pq else {})
+            service.append([NewEvent("ledger.created", created_with)], actor=SYSTEM_ACTOR, now=now)
             created.append("ledger genesis entry")
         if demo:
             from registry import demo as demo_data

@@ -28,6 +28,7 @@ PARTY_KINDS = {"licensee": "Licensee", "organisation": "Organisation", "person":
 # Ledger event types, as a sentence's subject: "Acquisition", "Theft or loss", ...
 EVENTS = {
     "ledger.created": "Ledger created",
+    "ledger.key_added": "Ledger signing key added",
     "party.registered": "Party registered",
     "party.erased": "Personal data erased",
     "item.registered": "Item registered",

@@ -15,7 +15,7 @@ from registry import clock
 from registry.extensions import db
 from registry.ledger import checks
 from registry.ledger.events import cli_actor
-from registry.ledger.runtime import ReceiptError, reader, receipt, verifier_key
+from registry.ledger.runtime import ReceiptError, reader, receipt
 from registry.ledger.signing import LogKeyError
 from registry.overview import record_verification
 
@@ -38,8 +38,15 @@ class _Progress:
 
 
 def _verifier_key() -> str:
+    return _verifier_keys()[0]
+
+
+def _verifier_keys() -> list[str]:
+    """The log's verifier keys: Ed25519, and ML-DSA-44 when the log has one."""
+    from registry.ledger.runtime import verifier_keys
+
     try:
-        return verifier_key()
+        return verifier_keys()
     except LogKeyError as error:
         raise click.ClickException(str(error)) from None
 
@@ -60,7 +67,7 @@ def _verifier_key() -> str:
 )
 def verify_command(held: tuple[str, ...], vkey: tuple[str, ...], parallel: bool | None) -> None:
     """Verify every entry, node and checkpoint; exit 1 naming the first bad entry."""
-    vkeys = list(vkey) or [_verifier_key()]
+    vkeys = list(vkey) or _verifier_keys()
     held_notes = [Path(path).read_text(encoding="utf-8") for path in held]
     total = reader().size()
     started = time.perf_counter()
@@ -110,13 +117,14 @@ def replay_command() -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 def export_command(folder: str) -> None:
     """Write the ledger to FOLDER for `python -m audit verify FOLDER`."""
-    vkey = _verifier_key()
+    vkeys = _verifier_keys()
     with _bar(reader().size(), "exporting") as bar:
         manifest = checks.export_ledger(
-            db.session(), Path(folder), origin=vkey.split("+", 1)[0], vkeys=[vkey], progress=_Progress(bar)
+            db.session(), Path(folder), origin=vkeys[0].split("+", 1)[0], vkeys=vkeys, progress=_Progress(bar)
         )
     click.echo(f"exported {manifest.size} entries and {manifest.checkpoints} checkpoints to {folder}")
-    click.echo(f"verify with: python -m audit verify {folder} --vkey '{vkey}'")
+    keys = " ".join(f"--vkey '{vkey}'" for vkey in vkeys)
+    click.echo(f"verify with: python -m audit verify {folder} {keys}")
 
 
 @ledger_cli.command("export-tiles")
@@ -138,6 +146,31 @@ def export_tiles_command(folder: str) -> None:
         written = tiles.export(db.session(), Path(folder), signed.note, size, progress=bar.update)
     click.echo(f"wrote {written} files for the checkpoint of size {size} to {folder} (tiles already there kept)")
     click.echo(f"verifier key: {_verifier_key()}")
+
+
+@ledger_cli.command("add-pq-key")
+def add_pq_key_command() -> None:
+    """Give a ledger made before post-quantum keys an ML-DSA-44 key (`ledger-pq.key`, 0600).
+
+    Records `ledger.key_added` with the new verifier key; every checkpoint from then on is signed with
+    Ed25519 and ML-DSA-44, and verifiers require both on every checkpoint after the first it signed."""
+    from flask import current_app
+
+    from registry.ledger.events import NewEvent
+    from registry.ledger.locking import write_transaction
+    from registry.ledger.runtime import ledger, log_key
+    from registry.ledger.signing import create_pq_key
+
+    key = log_key()
+    if key.pq is not None:
+        raise click.ClickException(f"the ledger already has an ML-DSA-44 key: {key.pq_vkey}")
+    cosigner = create_pq_key(Path(current_app.config["LEDGER_KEY_FILE"]), key.origin)
+    current_app.extensions.pop("ledger_key", None)  # signs with both from the next append on
+    event = NewEvent("ledger.key_added", {"algorithm": "ML-DSA-44", "vkey": cosigner.key.vkey})
+    with write_transaction(db.session()):
+        entry = ledger().append([event], actor=cli_actor(), now=clock.now()).entries[0]
+    click.echo(f"ledger.key_added at entry {entry.index}; checkpoints are signed with both keys from now on")
+    click.echo(f"ML-DSA-44 verifier key: {cosigner.key.vkey}")
 
 
 @ledger_cli.command("witness")

@@ -10,7 +10,7 @@ from registry import projections
 from registry.extensions import db
 from registry.ledger import queries
 from registry.ledger.service import LedgerService
-from registry.ledger.signing import LogKey, LogKeyError, load_log_key, vkey_path
+from registry.ledger.signing import LogKey, LogKeyError, load_log_key, pq_key_path, vkey_path
 from registry.reads import Reads
 
 reads = Reads(queries)
@@ -34,6 +34,15 @@ def verifier_key() -> str:
         raise LogKeyError(f"no verifier key at {path.name}: run `flask --app wsgi init`") from None
 
 
+def verifier_keys() -> list[str]:
+    """Every verifier key of the log: Ed25519, and ML-DSA-44 once the log has that key."""
+    keys = [verifier_key()]
+    pq = vkey_path(pq_key_path(Path(current_app.config["LEDGER_KEY_FILE"])))
+    if pq.exists():
+        keys.append(pq.read_text().strip())
+    return keys
+
+
 def ledger() -> LedgerService:
     return LedgerService(db.session(), log_key(), projections.apply)
 
@@ -54,15 +63,15 @@ def verify_now(actor: str):
     """A full verification of the ledger with the instance's verifier key, recorded (the dashboard shows it)."""
     from registry.ledger import checks
 
-    return checks.verify_and_record(db.session(), [verifier_key()], actor=actor)
+    return checks.verify_and_record(db.session(), verifier_keys(), actor=actor)
 
 
 def export_archive():
     """The ledger export (a zip for `python -m audit verify`), signed checkpoints and verifier key included."""
     from registry.ledger import checks
 
-    vkey = verifier_key()
-    return checks.export_archive(db.session(), origin=vkey.split("+", 1)[0], vkeys=[vkey])
+    vkeys = verifier_keys()
+    return checks.export_archive(db.session(), origin=vkeys[0].split("+", 1)[0], vkeys=vkeys)
 
 
 class ReceiptError(LookupError):

@@ -250,7 +250,7 @@ class LedgerService:
 
     def _sign_checkpoint(self, size: int, root: bytes, now: datetime) -> str:
         body = checkpoints.Checkpoint(origin=self.log_key.origin, size=size, root=root)
-        note = checkpoints.sign_checkpoint(body, self.log_key.skey)
+        note = self.log_key.sign(body, now)
         self.session.execute(
             insert(LedgerCheckpoint), [{"tree_size": size, "root_hash": root, "note": note, "signed_at": now}]
         )

@@ -1,7 +1,13 @@
-"""The log's Ed25519 signing key, kept in the instance folder in the C2SP signed-note text form.
+"""The log's signing keys, kept in the instance folder in the C2SP signed-note text form.
 
-The key's name is the log's origin, the string every checkpoint starts with. The private key file is
-created with mode 0600 and never overwritten; the verifier key is also written beside it for auditors.
+Every checkpoint is signed with Ed25519 (`ledger.key`, signed-note type 0x01) and, once the log has
+one, with ML-DSA-44 (`ledger-pq.key`, type 0x06, the timestamped `subtree/v1` signature C2SP
+tlog-checkpoint recommends): a post-quantum signature beside the one every verifier knows today.
+Both keys are named by the log's origin, the string every checkpoint starts with. Private key files
+are created with mode 0600 and never overwritten; each verifier key is written beside its key
+(`ledger.vkey`, `ledger-pq.vkey`) for auditors. A new ledger gets both keys at `init` and names both
+in its genesis entry; an older ledger adds the ML-DSA key with `flask ledger add-pq-key`, which
+records `ledger.key_added`, and signs every later checkpoint with both.
 """
 
 from __future__ import annotations
@@ -9,9 +15,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from audit import note
+from audit.checkpoint import Checkpoint, format_checkpoint, sign_checkpoint
+from audit.cosignature import ML_DSA_44, Cosigner
 
 
 class LogKeyError(RuntimeError):
@@ -22,10 +31,26 @@ class LogKeyError(RuntimeError):
 class LogKey:
     skey: str
     vkey: str
+    pq: Cosigner | None = None  # the ML-DSA-44 key, when the log has one
 
     @property
     def origin(self) -> str:
         return self.vkey.split("+", 1)[0]
+
+    @property
+    def pq_vkey(self) -> str | None:
+        return self.pq.key.vkey if self.pq else None
+
+    @property
+    def vkeys(self) -> list[str]:
+        return [self.vkey] + ([self.pq.key.vkey] if self.pq else [])
+
+    def sign(self, checkpoint: Checkpoint, now: datetime) -> str:
+        """The checkpoint as a signed note: Ed25519, then ML-DSA-44 when the log has that key."""
+        note = sign_checkpoint(checkpoint, self.skey)
+        if self.pq is not None:
+            note += self.pq.cosign(format_checkpoint(checkpoint), max(1, int(now.timestamp())))
+        return note
 
 
 def default_origin() -> str:
@@ -37,14 +62,30 @@ def vkey_path(key_path: Path) -> Path:
     return key_path.with_suffix(".vkey")
 
 
+def pq_key_path(key_path: Path) -> Path:
+    return key_path.with_name(f"{key_path.stem}-pq{key_path.suffix}")
+
+
+def _write_private(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content + "\n")
+
+
+def create_pq_key(key_path: Path, origin: str) -> Cosigner:
+    """Write a new ML-DSA-44 key beside `key_path` (mode 0600); FileExistsError if one is there."""
+    cosigner = Cosigner.generate(origin, ML_DSA_44)
+    _write_private(pq_key_path(key_path), cosigner.skey)
+    vkey_path(pq_key_path(key_path)).write_text(cosigner.key.vkey + "\n")
+    return cosigner
+
+
 def create_log_key(key_path: Path, origin: str) -> LogKey:
     """Write a new key to `key_path` (mode 0600). Raises FileExistsError if one is already there."""
     skey, vkey = note.generate_key(origin)
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(skey + "\n")
+    _write_private(key_path, skey)
     vkey_path(key_path).write_text(vkey + "\n")
-    return LogKey(skey=skey, vkey=vkey)
+    return LogKey(skey=skey, vkey=vkey, pq=create_pq_key(key_path, origin))
 
 
 def load_log_key(key_path: Path) -> LogKey:
@@ -52,4 +93,6 @@ def load_log_key(key_path: Path) -> LogKey:
         skey = key_path.read_text().strip()
     except FileNotFoundError:
         raise LogKeyError(f"no ledger signing key at {key_path.name}: run `flask --app wsgi init`") from None
-    return LogKey(skey=skey, vkey=note.vkey_from_skey(skey))
+    pq_path = pq_key_path(key_path)
+    pq = Cosigner.from_skey(pq_path.read_text().strip()) if pq_path.exists() else None
+    return LogKey(skey=skey, vkey=note.vkey_from_skey(skey), pq=pq)

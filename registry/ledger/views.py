@@ -12,7 +12,16 @@ from registry import labels, listing
 from registry.accounts.runtime import accounts
 from registry.auth.permissions import Permission, requires
 from registry.errors import NotFoundError
-from registry.ledger.runtime import ReceiptError, export_archive, reader, reads, receipt, verifier_key, verify_now
+from registry.ledger.runtime import (
+    ReceiptError,
+    export_archive,
+    reader,
+    reads,
+    receipt,
+    verifier_key,
+    verifier_keys,
+    verify_now,
+)
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -97,7 +106,7 @@ def entry_receipt(index: int):
 @bp.get("/checkpoint")
 @requires(Permission.LEDGER_READ)
 def checkpoint():
-    return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkey=verifier_key())
+    return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkeys=verifier_keys())
 
 
 @bp.post("/entries/<int:index>/verify")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from audit.report import ReportVerdict, verify_report
 from registry.extensions import db
-from registry.ledger.runtime import verifier_key
+from registry.ledger.runtime import verifier_keys
 from registry.reports.models import IssuedReport
 
 
@@ -21,7 +21,7 @@ def trust_roots() -> list[bytes]:
 
 
 def verify(data: bytes) -> tuple[ReportVerdict, IssuedReport | None]:
-    verdict = verify_report(data, trust_roots=trust_roots(), vkeys=[verifier_key()])
+    verdict = verify_report(data, trust_roots=trust_roots(), vkeys=verifier_keys())
     issued = db.session.scalar(select(IssuedReport).where(IssuedReport.sha256 == verdict.sha256))
     if verdict.ok or issued is not None:
         verdict.add(

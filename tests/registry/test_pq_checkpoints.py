@@ -1,0 +1,96 @@
+"""Post-quantum checkpoints: every checkpoint signed with Ed25519 and ML-DSA-44 (signed-note type
+0x06, C2SP subtree/v1), both verifier keys published, both checked when both are given, and the key
+added to a ledger made before it as a recorded ledger event."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from audit.checkpoint import open_checkpoint
+from audit.note import NoteError
+from registry.extensions import db
+from registry.ledger.runtime import log_key, reader, verifier_keys
+from tests.registry.helpers import append_single_events
+from tests.registry.test_cli import audit_cli
+
+
+def _strip_pq(note: str, pq_vkey: str) -> str:
+    """The note without its ML-DSA-44 line (the long one: 2,432 bytes of key id, time and signature)."""
+    name = pq_vkey.split("+")[0]
+    lines = note.rstrip("\n").split("\n")
+    return "".join(line + "\n" for line in lines if not (line.startswith(f"— {name} ") and len(line) > 1000))
+
+
+def test_a_new_ledger_signs_every_checkpoint_with_both_keys(ctx, clock):
+    key = log_key()
+    folder = Path(ctx.config["LEDGER_KEY_FILE"]).parent
+    assert stat.S_IMODE(os.stat(folder / "ledger-pq.key").st_mode) == 0o600
+    assert (folder / "ledger-pq.vkey").read_text().strip() == key.pq_vkey
+    assert verifier_keys() == [key.vkey, key.pq_vkey]
+    genesis = json.loads(reader().entry(0).body)
+    assert genesis["payload"]["pq_vkey"] == key.pq_vkey
+    append_single_events(3, clock)
+    signed = reader().latest_checkpoint()
+    assert signed.note.count("\n— ") == 2
+    assert open_checkpoint(signed.note, [key.vkey, key.pq_vkey], all_keys=True).size == signed.tree_size
+    # The ML-DSA-44 signature alone verifies too, and only with its own key.
+    assert open_checkpoint(signed.note, [key.pq_vkey]).size == signed.tree_size
+    with pytest.raises(NoteError, match="not signed by the ML-DSA-44 key"):
+        open_checkpoint(_strip_pq(signed.note, key.pq_vkey), [key.vkey, key.pq_vkey], all_keys=True)
+
+
+def test_the_verifiers_check_both_keys_when_both_are_given(ctx, runner, clock, tmp_path):
+    append_single_events(4, clock)
+    key = log_key()
+    receipt = runner.invoke(args=["ledger", "proof", "2"]).output
+    (tmp_path / "good.tlog-proof").write_text(receipt)
+    both = ["--vkey", key.vkey, "--vkey", key.pq_vkey]
+    assert audit_cli("verify-proof", str(tmp_path / "good.tlog-proof"), *both).returncode == 0
+    head, _, note = receipt.partition("\n\n")
+    (tmp_path / "stripped.tlog-proof").write_text(head + "\n\n" + _strip_pq(note, key.pq_vkey))
+    stripped = audit_cli("verify-proof", str(tmp_path / "stripped.tlog-proof"), *both)
+    assert stripped.returncode == 1 and "not signed by the ML-DSA-44 key" in stripped.stdout
+    # With the Ed25519 key alone (a verifier of today), the stripped receipt is still the log's word.
+    assert audit_cli("verify-proof", str(tmp_path / "stripped.tlog-proof"), "--vkey", key.vkey).returncode == 0
+
+    exported = runner.invoke(args=["ledger", "export", str(tmp_path / "out")])
+    assert f"--vkey '{key.pq_vkey}'" in exported.output
+    assert audit_cli("verify", str(tmp_path / "out"), *both).returncode == 0
+    notes = (tmp_path / "out" / "checkpoints.jsonl").read_text().splitlines()
+    notes[-1] = json.dumps(_strip_pq(json.loads(notes[-1]), key.pq_vkey))
+    (tmp_path / "out" / "checkpoints.jsonl").write_text("\n".join(notes) + "\n")
+    dropped = audit_cli("verify", str(tmp_path / "out"), *both)
+    assert dropped.returncode == 1 and "lacks the signature of" in dropped.stdout and "[signature]" in dropped.stdout
+
+
+def test_an_older_ledger_adds_the_key_as_a_recorded_event(ctx, runner, clock, tmp_path):
+    """A ledger made before ML-DSA-44: its checkpoints carry Ed25519 only until `add-pq-key`, then both;
+    the export verifies with both keys, and a later checkpoint without ML-DSA-44 does not."""
+    folder = Path(ctx.config["LEDGER_KEY_FILE"]).parent
+    (folder / "ledger-pq.key").unlink()
+    (folder / "ledger-pq.vkey").unlink()
+    ctx.extensions.pop("ledger_key", None)
+    append_single_events(3, clock)
+    assert reader().latest_checkpoint().note.count("\n— ") == 1
+    added = runner.invoke(args=["ledger", "add-pq-key"])
+    assert added.exit_code == 0, added.output
+    db.session.remove()
+    key = log_key()
+    assert key.pq is not None and key.pq_vkey in added.output
+    entry = json.loads(reader().entry(reader().size() - 1).body)
+    assert entry["type"] == "ledger.key_added" and entry["payload"] == {"algorithm": "ML-DSA-44", "vkey": key.pq_vkey}
+    assert reader().latest_checkpoint().note.count("\n— ") == 2
+    again = runner.invoke(args=["ledger", "add-pq-key"])
+    assert again.exit_code == 1 and "already has an ML-DSA-44 key" in again.output
+    append_single_events(2, clock)
+    runner.invoke(args=["ledger", "export", str(tmp_path / "out")])
+    both = ["--vkey", key.vkey, "--vkey", key.pq_vkey]
+    checked = audit_cli("verify", str(tmp_path / "out"), *both)
+    assert checked.returncode == 0, checked.stdout
+    verdict = runner.invoke(args=["ledger", "verify"])
+    assert verdict.exit_code == 0, verdict.output
