@@ -20,8 +20,14 @@ init: install pdftools
 	$(BIN)/flask init --demo
 
 # Local plain http: the session cookie may not be Secure here (it is everywhere else by default).
+# Beside the web process: the demo's witness and the worker that sends it each new checkpoint.
 run: init
 	@echo "Serial Ledger is serving on http://127.0.0.1:5000 (instance: $(REGISTRY_INSTANCE)); sign in with a demo login above"
+	@if test -d "$(REGISTRY_INSTANCE)/demo-witness"; then \
+		$(BIN)/python -m audit witness serve "$(REGISTRY_INSTANCE)/demo-witness" --listen 127.0.0.1:7380 & witness=$$!; \
+		sleep 1; $(BIN)/flask ledger witness >/dev/null & worker=$$!; \
+		trap 'kill $$witness $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
 	REGISTRY_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: lint chromium pdftools gotools aics

@@ -53,6 +53,31 @@ def write_secret(path: Path, content: str) -> bool:
     return True
 
 
+DEMO_WITNESS = "demo-witness"
+DEMO_WITNESS_URL = "http://127.0.0.1:7380"
+
+
+def demo_data_witness(instance: Path, policy: Path, log_vkey: str) -> bool:
+    """A witness for the demo (`make run` starts it and the witness worker): its state folder and a
+    policy naming it, unless the instance has a policy already. It runs on the same machine, so it
+    shows the mechanism and proves nothing; a real policy names witnesses others run."""
+    from audit import witness
+
+    if policy.exists() or (instance / DEMO_WITNESS).exists():
+        return False
+    vkey = witness.init(instance / DEMO_WITNESS, "demo-witness.localhost/w1")
+    witness.add_log(instance / DEMO_WITNESS, log_vkey)
+    policy.write_text(
+        "# The demo's witness, on this machine: `make run` starts it (python -m audit witness serve) and the\n"
+        "# worker that asks it (flask ledger witness). It shows the mechanism and proves nothing: a real\n"
+        "# policy names witnesses that others run (a regulator, an auditor), and a quorum of them.\n"
+        f"log {log_vkey}\n"
+        f"witness demo {vkey} {DEMO_WITNESS_URL}\n"
+        "quorum demo\n"
+    )
+    return True
+
+
 def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitReport:
     now = now or clock.now()
     created = []
@@ -142,6 +167,8 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
                 created.append("demo inventory audit")
             if demo_data.load_accounts(accounts(), instance / demo_data.DEMO_LOGINS_FILE, now=now):
                 created.append(f"demo accounts (logins in {demo_data.DEMO_LOGINS_FILE}, 0600)")
+    if demo and demo_data_witness(instance, Path(app.config["LEDGER_POLICY"]), key.vkey):
+        created.append(f"demo witness in {DEMO_WITNESS}/ and {Path(app.config['LEDGER_POLICY']).name} naming it")
     if demo and app.config.get("DEMO_REPORTS", True):
         # After the history's write transaction: a report reads a committed, signed ledger, and the
         # verification report reads its own snapshot.

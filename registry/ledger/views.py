@@ -106,7 +106,12 @@ def entry_receipt(index: int):
 @bp.get("/checkpoint")
 @requires(Permission.LEDGER_READ)
 def checkpoint():
-    return render_template("ledger/checkpoint.html", checkpoint=reader().latest_checkpoint(), vkeys=verifier_keys())
+    from registry.ledger.witnesses import cosigned_note
+
+    service = reader()
+    signed = service.latest_checkpoint()
+    note = cosigned_note(service.session, signed) if signed else ""
+    return render_template("ledger/checkpoint.html", checkpoint=signed, note=note, vkeys=verifier_keys())
 
 
 @bp.post("/entries/<int:index>/verify")

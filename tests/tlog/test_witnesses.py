@@ -178,6 +178,30 @@ def _three_verifiers(
     }
 
 
+def test_the_demo_names_a_witness_of_its_own_that_cosigns_the_log(log_app, log_vkey):
+    """`flask init --demo` sets up a witness on this machine and a policy naming it (`make run`
+    starts both), unless the instance has a policy already. First in the module: the tests after it
+    replace the demo's policy with their own."""
+    from audit.policy import parse_policy
+    from audit.witness import Witness
+    from registry.instance import DEMO_WITNESS, DEMO_WITNESS_URL, demo_data_witness
+    from registry.ledger.witnesses import request_body
+
+    instance = Path(log_app.instance_path)
+    state = instance / DEMO_WITNESS
+    assert (state / "witness.key").stat().st_mode & 0o777 == 0o600
+    assert (state / "logs").read_text().split() == [log_vkey]
+    policy_file = instance / "witness.policy"
+    policy = parse_policy(policy_file.read_text())
+    assert policy.quorum == "demo" and policy.witnesses["demo"].url == DEMO_WITNESS_URL
+    with log_app.app_context():
+        note = reader().latest_checkpoint().note
+        db.session.remove()
+    answer = Witness(state).add_checkpoint(request_body(0, [], note))
+    assert answer.status in (200, 409)  # 409: the witness already holds a size of this log
+    assert not demo_data_witness(instance, policy_file, log_vkey)  # never twice, never over a policy
+
+
 def test_two_witnesses_cosign_and_the_verifiers_hold_the_log_to_its_policy(log_app, log_vkey, ours, aics, tmp_path):
     (ours_vkey, ours_url), (aics_vkey, aics_url, start_aics) = ours, aics
     _, absent_vkey = _cosigner_vkey("witness.test/absent")
