@@ -17,7 +17,7 @@ from typing import Callable
 
 from audit import export, tlogproof
 from audit.errors import VerificationError
-from audit.policy import Policy, check_quorum, cosigners, parse_policy
+from audit.policy import Policy, check_quorum, parse_policy
 from audit.verify import verify_log
 
 
@@ -53,24 +53,22 @@ def _witnessed(note: str, policy: Policy, vkeys: list[str], origin: str | None) 
 
 
 def _export_quorum(notes: list[str], policy: Policy, vkeys: list[str], origin: str | None) -> tuple[bool, str]:
-    """The largest checkpoint of an export whose cosignatures meet the quorum: every entry up to its
-    size is in the history the witnesses saw (the roots prove each checkpoint extends the earlier)."""
+    """Whether the export's largest checkpoint, whose root binds every entry, meets the quorum; when
+    it does not, the message names the witnesses it lacks and the largest checkpoint that does."""
     by_size = sorted(notes, key=lambda note: int(note.split("\n")[1]), reverse=True)
-    best: tuple[int, str] = (-1, "the export holds no checkpoint")
-    for note in by_size:
-        reason = _witnessed(note, policy, vkeys, origin)
-        if reason is None:
-            size = int(note.split("\n")[1])
-            newest = int(by_size[0].split("\n")[1])
-            later = f"; the {newest - size} entries after it are not witnessed yet" if newest > size else ""
-            return True, f"witnessed: the checkpoint of size {size} meets the quorum {policy.describe()}{later}"
-        try:
-            count = len(cosigners(note, policy))
-        except (VerificationError, ValueError):
-            count = 0
-        if count > best[0]:  # the reason worth reading: the newest checkpoint with the most cosignatures
-            best = (count, reason)
-    return False, f"INVALID: no checkpoint meets the witness policy: {best[1]}"
+    if not by_size:
+        return False, "INVALID: the export holds no checkpoint for the witnesses to have cosigned"
+    reason = _witnessed(by_size[0], policy, vkeys, origin)
+    if reason is None:
+        return True, f"witnessed: the latest checkpoint is cosigned by the quorum {policy.describe()}"
+    earlier = next((note for note in by_size[1:] if _witnessed(note, policy, vkeys, origin) is None), None)
+    later = (
+        f"; the largest checkpoint that meets it has size {earlier.split(chr(10))[1]}, the entries after it are "
+        "not witnessed"
+        if earlier
+        else ""
+    )
+    return False, f"INVALID: {reason}{later}"
 
 
 def verify_export(args: argparse.Namespace) -> int:

@@ -286,6 +286,11 @@ def _verifiers(vkeys: Iterable[str]) -> dict[tuple[str, bytes], AnyVerifier]:
     return verifiers
 
 
+def identities(vkeys: Iterable[str]) -> set[tuple[str, bytes]]:
+    """The (name, key id) of each verifier key."""
+    return set(_verifiers(vkeys))
+
+
 def signed_by(note: str, vkeys: Iterable[str]) -> tuple[str, set[tuple[str, bytes]]]:
     """The text of note and the (name, key id) of every key in vkeys that signed it.
 

@@ -14,12 +14,13 @@ key the verifier was given) and the quorum is met by valid cosignatures of the w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from audit.checkpoint import Checkpoint, open_checkpoint
 from audit.cosignature import CosignatureError, CosignerKey, parse_cosigner_vkey
 from audit.errors import VerificationError
-from audit.note import NoteError, _split
+from audit.note import NoteError, _public, _split, parse_any_vkey
 
 NONE = "none"
 
@@ -85,21 +86,29 @@ def parse_policy(text: str) -> Policy:
     policy = Policy()
     quorums = 0
     keys: set[bytes] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip(" \t")
         if not line or line.startswith("#"):
             continue
-        words = line.split()
+        words = re.split(r"[ \t]+", line)
         try:
             kind = words[0]
             if kind == "log" and len(words) in (2, 3):
+                try:
+                    log_key = parse_any_vkey(words[1])
+                except ValueError as error:
+                    raise PolicyError(f"not a log verifier key: {error}") from None
+                public = _public(log_key)
+                if public in keys:
+                    raise PolicyError("two keys with the same public key")
+                keys.add(public)
                 policy.logs.append(words[1])
             elif kind == "witness" and len(words) in (3, 4):
                 name = words[1]
                 _new_name(policy, name)
                 key = parse_cosigner_vkey(words[2])
                 if key.public_key in keys:
-                    raise PolicyError("two witnesses with the same public key")
+                    raise PolicyError("two keys with the same public key")
                 keys.add(key.public_key)
                 policy.witnesses[name] = Witness(name, key, words[3] if len(words) == 4 else "")
             elif kind == "group" and len(words) >= 4:

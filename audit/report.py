@@ -190,6 +190,42 @@ def _long_term_trust(signature: Any, roots: list[Any], at: datetime | None) -> t
     return False, f"long-term validation says {result.ades_subindic}"
 
 
+UPDATABLE = {"ModDate", "ModifyDate", "MetadataDate", "Producer"}
+
+
+def _metadata(reader: Any) -> dict[str, str]:
+    """The document information and XMP fields of a PDF, but the dates and producer an archival
+    update may write."""
+    from pyhanko.pdf_utils.metadata.xmp_xml import parse_xmp
+
+    fields: dict[str, str] = {}
+    try:
+        info = reader.trailer["/Info"]
+    except KeyError:
+        info = None
+    for key, value in info.get_object().items() if info is not None else []:
+        if str(key).lstrip("/") not in UPDATABLE:
+            fields[f"document information {key}"] = str(value)
+    stream = reader.root.get("/Metadata")
+    if stream is not None:
+        for structure in parse_xmp(io.BytesIO(stream.get_object().data)):
+            for name, value in structure:
+                if name.local_name not in UPDATABLE:
+                    fields[f"XMP {name.local_name}"] = repr(value)
+    return fields
+
+
+def _metadata_changed(data: bytes, signature: Any) -> str | None:
+    """Which metadata field differs between the signed revision and the whole file, if any."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    start, first, second, length = signature.byte_range
+    signed = _metadata(PdfFileReader(io.BytesIO(data[: second + length]), strict=False))
+    final = _metadata(PdfFileReader(io.BytesIO(data), strict=False))
+    differing = sorted(key for key in signed.keys() | final.keys() if signed.get(key) != final.get(key))
+    return ", ".join(differing) or None
+
+
 def _signature_checks(
     verdict: ReportVerdict, data: bytes, trust_roots: Sequence[bytes], at: datetime | None = None
 ) -> PdfReader | None:
@@ -262,11 +298,16 @@ def _signature_checks(
         and status.modification_level == ModificationLevel.LTA_UPDATES
         and archive.coverage == SignatureCoverageLevel.ENTIRE_FILE
     )
+    # pyHanko counts rewritten document information or XMP as an archival update; only the dates
+    # and the producer a timestamping tool writes may change.
+    changed = _metadata_changed(data, signatures[0]) if archived else None
     if not verdict.add(
         "coverage",
-        whole or archived,
+        whole or (archived and changed is None),
         "the signature covers the whole file"
         if whole
+        else f"the document's metadata was changed after signing: {changed}"
+        if changed
         else "the signature covers its revision; after it come only validation data and archive timestamps, "
         "the last of which covers the whole file"
         if archived

@@ -63,24 +63,29 @@ def open_checkpoints(
 ) -> tuple[list[SignedSize], list[tuple[int | None, str]]]:
     """Verify each note's signature and parse it; all must share one origin.
 
+    Every key given must sign the largest stored checkpoint (whose root binds the whole log), and a
+    key that signed a stored checkpoint must sign every larger one: a log adds keys (a post-quantum
+    key beside Ed25519) and never drops one, so a checkpoint without it is what a forger holding only
+    the older key would make.
+
     Returns the checkpoints that verified and, for each that did not, its claimed size and the reason.
     """
     opened, failed = [], []
-    required: set[tuple[str, bytes]] = set()  # keys that signed an earlier stored checkpoint
+    read = []
     for number, text in enumerate(notes):
         try:
             body, signers = note.signed_by(text, list(vkeys))
-            cp = parse_checkpoint(body)
+            read.append((number, parse_checkpoint(body), signers))
         except (VerificationError, CheckpointError) as error:
             failed.append((_claimed_size(text), f"{source} checkpoint #{number} does not verify: {error}"))
-            continue
-        if source == "stored" and required - signers:
-            # A key the log added (a post-quantum key beside Ed25519) signs every checkpoint after its
-            # first: a later one without it is what a forger holding only the older key would make.
-            dropped = ", ".join(f"{name}+{key_id.hex()}" for name, key_id in sorted(required - signers))
-            failed.append(
-                (cp.size, f"{source} checkpoint #{number} lacks the signature of {dropped}, which signed before")
-            )
+    given = note.identities(list(vkeys)) if source == "stored" else set()
+    required: set[tuple[str, bytes]] = set()
+    last = max((cp.size for _, cp, _ in read), default=None)
+    for number, cp, signers in sorted(read, key=lambda found: (found[1].size, found[0])):
+        wanted = (required | (given if cp.size == last else set())) - signers
+        if source == "stored" and wanted:
+            missing = ", ".join(f"{name}+{key_id.hex()}" for name, key_id in sorted(wanted))
+            failed.append((cp.size, f"{source} checkpoint #{number} (size {cp.size}) lacks the signature of {missing}"))
             continue
         required |= signers
         if origin is not None and cp.origin != origin:

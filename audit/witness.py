@@ -26,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +36,7 @@ from audit import merkle
 from audit.checkpoint import Checkpoint, CheckpointError, parse_checkpoint
 from audit.cosignature import ED25519_COSIGNATURE, Cosigner
 from audit.errors import VerificationError
-from audit.note import NoteError, decode_base64, verify
+from audit.note import NoteError, decode_base64, signed_by
 
 KEY_FILE, LOGS_FILE, CHECKPOINTS, LOCK_FILE = "witness.key", "logs", "checkpoints", ".lock"
 MAX_BODY = 256 * 1024
@@ -105,7 +106,8 @@ class Witness:
         if origin not in self.logs:
             return Answer(404, "unknown log origin\n")
         try:
-            checkpoint = parse_checkpoint(verify(note, self.logs[origin]))
+            text, verified = signed_by(note, self.logs[origin])
+            checkpoint = parse_checkpoint(text)
         except (NoteError, CheckpointError, ValueError):
             return Answer(403, "no valid signature from a trusted key for this log\n")
         if old > checkpoint.size:
@@ -122,7 +124,7 @@ class Witness:
                 return Answer(422, problem + "\n")
             last = self._last_timestamp(stored_path.read_text()) if stored else 0
             line = self.cosigner.cosign(_text(note), max(int(time.time()), last))
-            _store(stored_path, _without_own(note, self.cosigner.name) + line)
+            _store(stored_path, _verified_lines(note, verified) + line)
         return Answer(200, line)
 
     def _last_timestamp(self, stored: str) -> int:
@@ -139,8 +141,20 @@ def _text(note: str) -> str:
     return note[: note.rfind("\n\n") + 1]
 
 
-def _without_own(note: str, name: str) -> str:
-    return "".join(line + "\n" for line in note.rstrip("\n").split("\n") if not line.startswith(f"— {name} "))
+def _verified_lines(note: str, verified: set[tuple[str, bytes]]) -> str:
+    """The checkpoint text and the log's signature lines that verified: nothing a requester added
+    (another witness's line, a bad signature) is stored or served again."""
+    text, rest = note[: note.rfind("\n\n") + 1], note[note.rfind("\n\n") + 2 :]
+    kept = []
+    for line in rest.rstrip("\n").split("\n"):
+        name, _, encoded = line[2:].partition(" ")
+        try:
+            identity = (name, decode_base64(encoded)[:4])
+        except ValueError:
+            continue
+        if identity in verified:
+            kept.append(line + "\n")
+    return text + "\n" + "".join(kept)
 
 
 def _parse_request(body: bytes) -> tuple[int, list[bytes], str]:
@@ -197,6 +211,7 @@ def serve(state: Path, host: str, port: int) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a client may take to send its request
 
         def _answer(self, answer: Answer) -> None:
             data = answer.body.encode()
@@ -208,12 +223,13 @@ def serve(state: Path, host: str, port: int) -> ThreadingHTTPServer:
             self.wfile.write(data)
 
         def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
-            if self.path != "/add-checkpoint":
-                return self._answer(Answer(404, "not found\n"))
-            length = self.headers.get("Content-Length")
-            if length is None or not length.isdigit():
-                return self._answer(Answer(411, "a Content-Length is required\n"))
-            if int(length) > MAX_BODY:
+            length = self.headers.get("Content-Length") or ""
+            if self.path != "/add-checkpoint" or not re.fullmatch(r"[0-9]{1,9}", length) or int(length) > MAX_BODY:
+                self.close_connection = True  # the body is not read: it must not pass for the next request
+                if self.path != "/add-checkpoint":
+                    return self._answer(Answer(404, "not found\n"))
+                if not re.fullmatch(r"[0-9]{1,9}", length):
+                    return self._answer(Answer(411, "a Content-Length is required\n"))
                 return self._answer(Answer(413, "request too large\n"))
             self._answer(witness.add_checkpoint(self.rfile.read(int(length))))
 

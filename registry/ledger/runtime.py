@@ -19,8 +19,11 @@ reads = Reads(queries)
 def log_key() -> LogKey:
     """The instance's key, read once per process (raises LogKeyError before `init`)."""
     key = current_app.extensions.get("ledger_key")
-    if key is None:
-        key = load_log_key(Path(current_app.config["LEDGER_KEY_FILE"]))
+    path = Path(current_app.config["LEDGER_KEY_FILE"])
+    # `flask ledger add-pq-key` may have given the log its ML-DSA-44 key since: read it, so no
+    # process goes on signing with Ed25519 alone (verifiers refuse that after the key's first use).
+    if key is None or (key.pq is None and pq_key_path(path).exists()):
+        key = load_log_key(path)
         current_app.extensions["ledger_key"] = key
     return key
 
@@ -41,6 +44,26 @@ def verifier_keys() -> list[str]:
     if pq.exists():
         keys.append(pq.read_text().strip())
     return keys
+
+
+def pq_introduced() -> int | None:
+    """The entry that introduced the log's ML-DSA-44 key (checkpoints larger than it carry its
+    signature): the genesis entry of a ledger made with it, else `ledger.key_added`; None without it."""
+    import json
+
+    from sqlalchemy import select
+
+    from registry.ledger.models import LedgerEntry
+
+    genesis = db.session.get(LedgerEntry, 0)
+    if genesis is not None and "pq_vkey" in json.loads(genesis.body).get("payload", {}):
+        return 0
+    return db.session.scalar(
+        select(LedgerEntry.entry_index)
+        .where(LedgerEntry.event_type == "ledger.key_added")
+        .order_by(LedgerEntry.entry_index)
+        .limit(1)
+    )
 
 
 def ledger() -> LedgerService:
@@ -82,7 +105,12 @@ def receipt(index: int, size: int | None = None) -> str:
     """A C2SP tlog-proof receipt for entry `index` against the checkpoint of `size` (default: the
     latest), carrying the entry's body: `python -m audit verify-proof` checks it offline."""
     from audit import tlogproof
-    from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
+    from registry.ledger.witnesses import PolicyError, cosigned_note, witnessed_checkpoint
+
+    try:
+        policy = witness_policy()
+    except PolicyError:
+        policy = None
 
     service = reader()
     # By default the largest cosigned checkpoint that holds the entry, so the receipt carries the
@@ -90,7 +118,7 @@ def receipt(index: int, size: int | None = None) -> str:
     signed = (
         service.checkpoint_at(size)
         if size
-        else witnessed_checkpoint(service.session, index + 1) or service.latest_checkpoint()
+        else witnessed_checkpoint(service.session, index + 1, policy) or service.latest_checkpoint()
     )
     if signed is None:
         raise ReceiptError(f"no signed checkpoint of size {size}" if size else "the ledger is empty")

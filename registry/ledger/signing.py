@@ -82,10 +82,17 @@ def create_pq_key(key_path: Path, origin: str) -> Cosigner:
 
 def create_log_key(key_path: Path, origin: str) -> LogKey:
     """Write a new key to `key_path` (mode 0600). Raises FileExistsError if one is already there."""
+    # The ML-DSA-44 key first: an init that stops between the two leaves no Ed25519 key, so the next
+    # one starts again and keeps the ML-DSA-44 key it finds.
+    try:
+        pq = create_pq_key(key_path, origin)
+    except FileExistsError:
+        pq = Cosigner.from_skey(pq_key_path(key_path).read_text().strip())
+        vkey_path(pq_key_path(key_path)).write_text(pq.key.vkey + "\n")
     skey, vkey = note.generate_key(origin)
     _write_private(key_path, skey)
     vkey_path(key_path).write_text(vkey + "\n")
-    return LogKey(skey=skey, vkey=vkey, pq=create_pq_key(key_path, origin))
+    return LogKey(skey=skey, vkey=vkey, pq=pq)
 
 
 def load_log_key(key_path: Path) -> LogKey:

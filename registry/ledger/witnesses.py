@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.cosignature import CosignatureError
-from audit.note import NoteError, encode_base64
+from audit.note import NoteError, decode_base64, encode_base64
 from audit.policy import Policy, PolicyError, cosigners, parse_policy
 
 __all__ = ["PolicyError"]  # re-exported for the command
@@ -62,15 +62,18 @@ def cosigned_note(session: Session, checkpoint: LedgerCheckpoint) -> str:
     return checkpoint.note + "".join(lines)
 
 
-def witnessed_checkpoint(session: Session, covering: int) -> LedgerCheckpoint | None:
-    """The largest checkpoint with at least one cosignature whose tree holds the first `covering`
-    entries, or None."""
-    size = session.scalar(
-        select(LedgerCosignature.tree_size)
+def witnessed_checkpoint(session: Session, covering: int, policy: Policy | None = None) -> LedgerCheckpoint | None:
+    """The largest checkpoint whose tree holds the first `covering` entries and whose cosignatures
+    meet the policy's quorum (with no policy: that has any cosignature), or None."""
+    rows = session.execute(
+        select(LedgerCosignature.tree_size, LedgerCosignature.witness)
         .where(LedgerCosignature.tree_size >= covering)
         .order_by(LedgerCosignature.tree_size.desc())
-        .limit(1)
-    )
+    ).all()
+    by_size: dict[int, set[str]] = {}
+    for found, witness in rows:
+        by_size.setdefault(found, set()).add(witness)
+    size = next((found for found, names in by_size.items() if policy is None or policy.met(names)), None)
     if size is None:
         return None
     return session.scalars(select(LedgerCheckpoint).where(LedgerCheckpoint.tree_size == size).limit(1)).first()
@@ -157,18 +160,31 @@ def _ask(
     if name not in found:
         return Outcome(name, False, "answered 200 without a cosignature by its key")
     own = policy.witnesses[name].key
-    line = next(line for line in lines if line.startswith(f"— {own.name} "))
+    line = next(line for line in lines if _identity(line) == (own.name, own.key_id))
+    try:
+        cosigned_at = datetime.fromtimestamp(found[name], timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return Outcome(name, False, f"its cosignature carries the time {found[name]}, which is no date")
     if not _has(session, name, size):
         session.add(
             LedgerCosignature(
                 tree_size=size,
                 witness=name,
                 line=line,
-                cosigned_at=datetime.fromtimestamp(found[name], timezone.utc),
+                cosigned_at=cosigned_at,
                 received_at=datetime.now(timezone.utc),
             )
         )
     return Outcome(name, True, f"cosigned size {size}")
+
+
+def _identity(line: str) -> tuple[str, bytes] | None:
+    """(key name, key id) of a signature line."""
+    name, _, encoded = line[2:].strip().partition(" ")
+    try:
+        return name, decode_base64(encoded)[:4]
+    except ValueError:
+        return None
 
 
 def states(session: Session, policy: Policy | None) -> list[tuple[str, WitnessState | None]]:

@@ -38,16 +38,17 @@ def build(
     origin: str,
     vkey: str,
     checkpoint: LedgerCheckpoint | None = None,
+    policy=None,
 ) -> dict:
     """The evidence object for these entry indices, proved against `checkpoint`: by default the
-    largest checkpoint witnesses cosigned that holds them all, else the latest. The checkpoint note
+    largest checkpoint that holds them all and that the witnesses cosigned (to the quorum of
+    `policy`, an audit.policy.Policy, when the instance has one), else the latest. The checkpoint note
     carries the cosignatures gathered for it, so a reader can check them against a witness policy."""
     from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
 
     wanted = sorted(set(indices))
-    checkpoint = (
-        checkpoint or witnessed_checkpoint(session, wanted[-1] + 1 if wanted else 0) or latest_checkpoint(session)
-    )
+    covering = wanted[-1] + 1 if wanted else 0
+    checkpoint = checkpoint or witnessed_checkpoint(session, covering, policy) or latest_checkpoint(session)
     size = checkpoint.tree_size
     if wanted and wanted[-1] >= size:
         raise EvidenceError(f"entry {wanted[-1]} is not covered by the checkpoint at size {size}")

@@ -28,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from audit.report import load_trust_roots, outside_event_loop
-from certificates.devpki import current_crl
+from certificates.devpki import CA_FILE, current_crl
 from registry.errors import RegistryError
 
 FIELD_NAME = "SerialLedgerReport"
@@ -85,10 +85,19 @@ class SigningSetup:
         except ValueError as error:  # a CA key this password does not open
             raise SigningError(f"cannot issue the development CA's revocation list: {error}") from None
 
+    def _development_signer(self, signer: signers.SimpleSigner) -> bool:
+        """Whether the certificate was issued by the development CA kept beside it (an operator's
+        certificate dropped into the instance folder is not, whatever files are there)."""
+        ca_path = self.p12_path.parent / CA_FILE
+        if not ca_path.exists():
+            return False
+        roots = load_trust_roots([ca_path.read_bytes()])
+        return bool(roots) and signer.signing_cert.issuer == roots[0].subject
+
     def validation_context(self, signer: signers.SimpleSigner) -> ValidationContext:
         """The chain and revocation data to embed: the development CRL issued now, or, for an
         operator's CA, whatever its certificates name (fetched online)."""
-        crl = self.revocation_list()
+        crl = self.revocation_list() if self._development_signer(signer) else None
         chain = list(signer.cert_registry)
         roots = load_trust_roots(self.trust_pem) + [cert for cert in chain if cert.self_signed == "maybe"]
         return ValidationContext(

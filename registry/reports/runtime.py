@@ -44,8 +44,11 @@ def store() -> ReportStore:
 
 
 def reports() -> ReportService:
+    from registry.ledger.runtime import witness_policy
+    from registry.ledger.witnesses import PolicyError
+
     key = log_key()
-    return ReportService(
+    service = ReportService(
         db.session(),
         ledger(),
         signing=signing_setup(),
@@ -59,3 +62,8 @@ def reports() -> ReportService:
             part_rows=current_app.config["REPORT_PART_ROWS"],
         ),
     )
+    try:
+        service.witness_policy = witness_policy()
+    except PolicyError:  # the dashboard names the problem; reports go on against the latest checkpoint
+        service.witness_policy = None
+    return service

@@ -82,6 +82,7 @@ class ReportService:
         self.session, self.ledger = session, ledger
         self.signing, self.store, self.renderer = signing, store, renderer
         self.origin, self.vkey, self.organisation = origin, vkey, organisation
+        self.witness_policy = None  # the instance's audit.policy.Policy, set by the runtime
 
     def check(self, report_type: str, params: dict) -> dict:
         """The request's parameters, checked and normalised (ReportError naming the field if not)."""
@@ -149,7 +150,9 @@ class ReportService:
         }
         # Proved while the workers (started with the draft) warm up; embedded when the parts are joined.
         step(8, f"proving {len(draft.entries)} ledger entries")
-        proved = evidence.build(self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey)
+        proved = evidence.build(
+            self.session, draft.entries, report=meta, origin=self.origin, vkey=self.vkey, policy=self.witness_policy
+        )
         attachment = pdf.Attachment(
             name="evidence.json",
             data=evidence.encode(proved),

@@ -104,6 +104,17 @@ def test_racing_requests_cannot_roll_the_witness_back(witness, log):
     assert 10 <= held < 18
 
 
+def test_a_witness_keeps_only_the_signatures_it_checked(witness, log):
+    """Lines a requester adds (another witness's, a forged one) are neither stored nor served."""
+    import hashlib
+
+    junk = "— witness.example/other " + encode_base64(b"\x01\x02\x03\x04" + b"\x00" * 72) + "\n"
+    assert witness.add_checkpoint(log.request(0, 3, note=log.checkpoint(3) + junk)).status == 200
+    stored = witness.latest(hashlib.sha256(ORIGIN.encode()).hexdigest())
+    assert "witness.example/other" not in stored
+    assert stored.count("\n— ") == 2  # the log's signature and the witness's own
+
+
 def test_the_state_survives_a_restart_and_is_served_for_monitors(tmp_path, witness, log):
     import hashlib
 
@@ -208,6 +219,7 @@ def test_check_quorum_names_the_missing_witnesses(log, cosigners_by_name):
         ("witness A {a}\ngroup g 2 A\nquorum g\n", "a number from 1 to 1"),
         ("witness A {a}\ngroup g all A A\nquorum g\n", "more than once"),
         ("witness A {a}\nwitness B {a}\nquorum A\n", "same public key"),
+        ("log notakey\nquorum none\n", "not a log verifier key"),
         ("witness none {a}\nquorum none\n", "taken"),
         ("witness A {a}\nquorum B\n", "not defined"),
         ("witness A notakey\nquorum none\n", "line 1"),

@@ -66,6 +66,12 @@ def test_the_verifiers_check_both_keys_when_both_are_given(ctx, runner, clock, t
     (tmp_path / "out" / "checkpoints.jsonl").write_text("\n".join(notes) + "\n")
     dropped = audit_cli("verify", str(tmp_path / "out"), *both)
     assert dropped.returncode == 1 and "lacks the signature of" in dropped.stdout and "[signature]" in dropped.stdout
+    # A forger holding only the Ed25519 key rewrites every checkpoint without ML-DSA-44: the verifier
+    # given both keys refuses, since the largest checkpoint must carry every key it was given.
+    notes = [json.dumps(_strip_pq(json.loads(line), key.pq_vkey)) for line in notes]
+    (tmp_path / "out" / "checkpoints.jsonl").write_text("\n".join(notes) + "\n")
+    forged = audit_cli("verify", str(tmp_path / "out"), *both)
+    assert forged.returncode == 1 and "lacks the signature of" in forged.stdout
 
 
 def test_an_older_ledger_adds_the_key_as_a_recorded_event(ctx, runner, clock, tmp_path):
@@ -77,9 +83,11 @@ def test_an_older_ledger_adds_the_key_as_a_recorded_event(ctx, runner, clock, tm
     ctx.extensions.pop("ledger_key", None)
     append_single_events(3, clock)
     assert reader().latest_checkpoint().note.count("\n— ") == 1
+    stale = log_key()  # what a web process read before the key was added
     added = runner.invoke(args=["ledger", "add-pq-key"])
     assert added.exit_code == 0, added.output
     db.session.remove()
+    ctx.extensions["ledger_key"] = stale  # the next append reads the new key all the same
     key = log_key()
     assert key.pq is not None and key.pq_vkey in added.output
     entry = json.loads(reader().entry(reader().size() - 1).body)

@@ -10,6 +10,7 @@ database, the chain and a CRL in the document security store, and a document tim
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -240,6 +241,10 @@ def test_the_standalone_verifier_and_flask_reports_verify_name_the_level(long_bo
         demo_app.config["REPORT_TRUST_PEM"] = str(Path(demo_app.instance_path) / "report-ca.pem")
     assert b"Signature level: PAdES B-LTA" in page.data
     assert answer.get_json()["level"] == "B-LTA" and answer.get_json()["valid"]
+    # The registry also checks the log's ML-DSA-44 signature on the evidence's checkpoint.
+    assert {"name": "post-quantum", "passed": True} in [
+        {"name": check["name"], "passed": check["passed"]} for check in answer.get_json()["checks"]
+    ]
 
 
 def test_a_crl_is_issued_again_when_it_is_due(tmp_path):
@@ -263,3 +268,30 @@ def test_the_registry_has_no_crl_to_serve_for_an_operators_certificate(demo_app,
     finally:
         demo_app.config["REPORT_SIGNING_P12"] = str(Path(demo_app.instance_path) / "report-signing.p12")
     assert answer.status_code == 404 and b"an operator&#39;s certificate" in answer.data
+
+
+def test_a_title_changed_after_signing_is_caught_under_a_later_archive_timestamp(long_book, tsa, vkey):
+    """pyHanko counts a rewritten document information dictionary as an archival update; a title
+    changed in an update and sealed by a new document timestamp still fails the coverage check."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import timestamps
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+
+    from audit.report import outside_event_loop
+
+    path, both = long_book
+    writer = IncrementalPdfFileWriter(io.BytesIO(path.read_bytes()))
+    info = writer.trailer["/Info"].get_object()
+    info["/Title"] = generic.TextStringObject("FORGED TITLE")
+    writer.update_container(info)
+    edited = io.BytesIO()
+    writer.write(edited)
+    stamper = PdfTimeStamper(timestamps.HTTPTimeStamper(tsa.url))
+    sealed = outside_event_loop(
+        lambda: stamper.timestamp_pdf(IncrementalPdfFileWriter(edited), "sha256", timestamper=None, in_place=False)
+    ).getvalue()
+    verdict = verify_report(sealed, trust_roots=[both.read_bytes()], vkeys=[vkey])
+    assert not verdict.ok and verdict.first_failure.name == "coverage"
+    assert "metadata was changed after signing" in verdict.first_failure.detail
+    assert "/Title" in verdict.first_failure.detail

@@ -226,9 +226,9 @@ def test_two_witnesses_cosign_and_the_verifiers_hold_the_log_to_its_policy(log_a
     )
 
     # Only our witness runs: it cosigns; aics-witness is unreachable, and appends go on regardless.
+    officer = signed_in(log_app, make_account(log_app, "officer"))
     code, output = _round(log_app)
     assert code == 1 and "ok   ours: cosigned size" in output and "FAIL aics: unreachable" in output
-    officer = signed_in(log_app, make_account(log_app, "officer"))
     page = officer.get("/").get_data(as_text=True)
     assert "Quorum: <strong>2 of (ours, aics)</strong>" in page and "No checkpoint is cosigned by the quorum" in page
     assert re.search(r"<td>aics</td>\s*<td>—</td>\s*<td>never</td>\s*<td><span class=\"text-danger\">unreachable", page)
@@ -270,6 +270,7 @@ def test_two_witnesses_cosign_and_the_verifiers_hold_the_log_to_its_policy(log_a
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
     for policy in (two_of_two, two_of_three):
+        assert _round(log_app)[0] == 0  # the export's latest checkpoint is the one the witnesses cosign
         checks = _three_verifiers(log_app, tmp_path, policy, log_vkey, policy.stem)
         for name, done in checks.items():
             assert done.returncode == 0, (policy.name, name, done.stdout, done.stderr)
