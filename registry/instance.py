@@ -28,6 +28,7 @@ from registry.ledger.signing import create_log_key, default_origin, load_log_key
 
 SYSTEM_ACTOR = "system:init"
 KEYS_LOCK = ".ledger-keys.lock"
+MIGRATE_LOCK = ".migrate.lock"
 
 
 class InstanceError(click.ClickException):
@@ -104,7 +105,11 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
                 f"development report-signing CA {pki.ca_path.name} and certificate {pki.p12_path.name} (0600)"
             )
 
-    upgrade(directory=app.extensions["migrate"].directory)
+    # Two inits started together on one machine: one migrates, the other waits and finds it done
+    # (on SQLite the second's deferred transaction would otherwise read the old schema and fail).
+    with open(instance / MIGRATE_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        upgrade(directory=app.extensions["migrate"].directory)
     service = LedgerService(db.session(), None)
     size = service.size()
     from registry.replay import bring_up_to_date
