@@ -189,6 +189,15 @@ def sign(text: str, skey: str) -> str:
     return text + "\n" + _signature_line(text, parse_skey(skey))
 
 
+def signature_identity(line: str) -> tuple[str, bytes] | None:
+    """(key name, key id) of a signature line, or None when the line is not one."""
+    try:
+        signature = _parse_signature_line(line.rstrip("\n"))
+    except NoteError:
+        return None
+    return signature.name, signature.key_id
+
+
 def _parse_signature_line(line: str) -> _Signature:
     if not line.startswith(SIGNATURE_PREFIX):
         raise NoteError(f"signature line does not start with an em dash and a space: {line!r}")

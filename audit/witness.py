@@ -36,7 +36,7 @@ from audit import merkle
 from audit.checkpoint import Checkpoint, CheckpointError, parse_checkpoint
 from audit.cosignature import ED25519_COSIGNATURE, Cosigner
 from audit.errors import VerificationError
-from audit.note import NoteError, decode_base64, signed_by
+from audit.note import NoteError, decode_base64, signature_identity, signed_by
 
 KEY_FILE, LOGS_FILE, CHECKPOINTS, LOCK_FILE = "witness.key", "logs", "checkpoints", ".lock"
 MAX_BODY = 256 * 1024
@@ -145,15 +145,7 @@ def _verified_lines(note: str, verified: set[tuple[str, bytes]]) -> str:
     """The checkpoint text and the log's signature lines that verified: nothing a requester added
     (another witness's line, a bad signature) is stored or served again."""
     text, rest = note[: note.rfind("\n\n") + 1], note[note.rfind("\n\n") + 2 :]
-    kept = []
-    for line in rest.rstrip("\n").split("\n"):
-        name, _, encoded = line[2:].partition(" ")
-        try:
-            identity = (name, decode_base64(encoded)[:4])
-        except ValueError:
-            continue
-        if identity in verified:
-            kept.append(line + "\n")
+    kept = [line + "\n" for line in rest.rstrip("\n").split("\n") if signature_identity(line) in verified]
     return text + "\n" + "".join(kept)
 
 

@@ -28,13 +28,10 @@ def home():
     service = reader()
     size = service.size()
     verification = reads.last_verification()
-    from registry.ledger.runtime import witness_policy
-    from registry.ledger.witnesses import PolicyError, quorum_size, states
+    from registry.ledger.runtime import witness_policy_or_problem
+    from registry.ledger.witnesses import quorum_size, states
 
-    try:
-        policy, policy_error = witness_policy(), None
-    except PolicyError as error:
-        policy, policy_error = None, str(error)
+    policy, policy_error = witness_policy_or_problem()
     return render_template(
         "home.html",
         size=size,

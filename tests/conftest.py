@@ -308,9 +308,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def demo_registry(url: str, folder, **config):
-    """A registry on the database at `url` with the demo history (and the demo reports unless
-    `DEMO_REPORTS=False`), for a test module to share; a generator the module's fixture yields from."""
+def module_registry(url: str, folder, *, demo: bool = True, **config):
+    """A registry on the database at `url`, with the demo history (and the demo reports unless
+    `DEMO_REPORTS=False`) unless `demo` is False, for a test module to share; a generator the
+    module's fixture yields from."""
     app = create_app(
         {
             "TESTING": True,
@@ -323,7 +324,7 @@ def demo_registry(url: str, folder, **config):
         }
     )
     with app.app_context():
-        initialise(app, demo=True, now=FIXED_NOW)
+        initialise(app, demo=demo, now=FIXED_NOW)
         db.session.remove()
 
     def fresh_snapshot():

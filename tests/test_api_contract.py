@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from registry import create_app, jobs
-from registry.extensions import db
-from registry.instance import initialise
-from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, issue_token, make_account, module_database
+from tests.conftest import ENGINES, issue_token, make_account, module_database, module_registry
 
 pytestmark = pytest.mark.slow  # hundreds of generated requests per operation
 ROLES = ("officer", "auditor", "regulator", "admin")
@@ -26,26 +24,12 @@ def contract_app(request, tmp_path_factory):
     """One registry per engine for the whole module (the operations share it)."""
     folder = tmp_path_factory.mktemp("contract")
     with module_database(request.param, folder) as url:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REGISTRY_INSTANCE": str(folder / "instance"),
-                "LEDGER_ORIGIN": TEST_ORIGIN,
-                "SESSION_COOKIE_SECURE": False,
-                "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
-            }
-        )
-        with app.app_context():
-            initialise(app, demo=False, now=FIXED_NOW)
-            db.session.remove()
+        made = module_registry(url, folder, demo=False)
+        app = next(made)
         app.tokens = {role: issue_token(app, make_account(app, role)) for role in ROLES}
         yield app
         jobs.wait_for_threads()  # a report or import requested by a generated case may still be running
-        with app.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
+        next(made, None)
 
 
 def _document() -> dict:

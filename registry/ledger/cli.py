@@ -183,8 +183,9 @@ def witness_command(once: bool, every: float) -> None:
 
     Run it beside the web processes (a worker, like the report worker): every round sends the newest
     checkpoint, so the checkpoints signed in between are covered by it. Appends never wait for it."""
+    from audit.policy import PolicyError
     from registry.ledger.runtime import witness_policy
-    from registry.ledger.witnesses import PolicyError, one_round
+    from registry.ledger.witnesses import one_round
 
     try:
         policy = witness_policy()

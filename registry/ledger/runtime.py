@@ -82,6 +82,18 @@ def witness_policy():
     return load_policy(Path(current_app.config["LEDGER_POLICY"]))
 
 
+def witness_policy_or_problem():
+    """(policy or None, None), or (None, why) when the policy file cannot be read: for the readers
+    that go on without witnesses (the dashboard shows the problem, receipts and reports use the
+    latest checkpoint), where `flask ledger witness` refuses to start."""
+    from audit.policy import PolicyError
+
+    try:
+        return witness_policy(), None
+    except PolicyError as error:
+        return None, str(error)
+
+
 def verify_now(actor: str):
     """A full verification of the ledger with the instance's verifier key, recorded (the dashboard shows it)."""
     from registry.ledger import checks
@@ -105,12 +117,9 @@ def receipt(index: int, size: int | None = None) -> str:
     """A C2SP tlog-proof receipt for entry `index` against the checkpoint of `size` (default: the
     latest), carrying the entry's body: `python -m audit verify-proof` checks it offline."""
     from audit import tlogproof
-    from registry.ledger.witnesses import PolicyError, cosigned_note, witnessed_checkpoint
+    from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
 
-    try:
-        policy = witness_policy()
-    except PolicyError:
-        policy = None
+    policy, _ = witness_policy_or_problem()
 
     service = reader()
     # By default the largest cosigned checkpoint that holds the entry, so the receipt carries the

@@ -24,10 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.cosignature import CosignatureError
-from audit.note import NoteError, decode_base64, encode_base64
+from audit.note import NoteError, encode_base64, signature_identity
 from audit.policy import Policy, PolicyError, cosigners, parse_policy
-
-__all__ = ["PolicyError"]  # re-exported for the command
 from registry.ledger import tree
 from registry.ledger.models import LedgerCheckpoint, LedgerCosignature, WitnessState
 
@@ -62,17 +60,23 @@ def cosigned_note(session: Session, checkpoint: LedgerCheckpoint) -> str:
     return checkpoint.note + "".join(lines)
 
 
-def witnessed_checkpoint(session: Session, covering: int, policy: Policy | None = None) -> LedgerCheckpoint | None:
-    """The largest checkpoint whose tree holds the first `covering` entries and whose cosignatures
-    meet the policy's quorum (with no policy: that has any cosignature), or None."""
+def _witnesses_by_size(session: Session, covering: int = 0) -> dict[int, set[str]]:
+    """The witnesses that cosigned each checkpoint size from `covering` on, largest size first."""
     rows = session.execute(
         select(LedgerCosignature.tree_size, LedgerCosignature.witness)
         .where(LedgerCosignature.tree_size >= covering)
         .order_by(LedgerCosignature.tree_size.desc())
-    ).all()
+    )
     by_size: dict[int, set[str]] = {}
-    for found, witness in rows:
-        by_size.setdefault(found, set()).add(witness)
+    for size, witness in rows:
+        by_size.setdefault(size, set()).add(witness)
+    return by_size
+
+
+def witnessed_checkpoint(session: Session, covering: int, policy: Policy | None = None) -> LedgerCheckpoint | None:
+    """The largest checkpoint whose tree holds the first `covering` entries and whose cosignatures
+    meet the policy's quorum (with no policy: that has any cosignature), or None."""
+    by_size = _witnesses_by_size(session, covering)
     size = next((found for found, names in by_size.items() if policy is None or policy.met(names)), None)
     if size is None:
         return None
@@ -160,7 +164,7 @@ def _ask(
     if name not in found:
         return Outcome(name, False, "answered 200 without a cosignature by its key")
     own = policy.witnesses[name].key
-    line = next(line for line in lines if _identity(line) == (own.name, own.key_id))
+    line = next(line for line in lines if signature_identity(line) == (own.name, own.key_id))
     try:
         cosigned_at = datetime.fromtimestamp(found[name], timezone.utc)
     except (OverflowError, ValueError, OSError):
@@ -178,15 +182,6 @@ def _ask(
     return Outcome(name, True, f"cosigned size {size}")
 
 
-def _identity(line: str) -> tuple[str, bytes] | None:
-    """(key name, key id) of a signature line."""
-    name, _, encoded = line[2:].strip().partition(" ")
-    try:
-        return name, decode_base64(encoded)[:4]
-    except ValueError:
-        return None
-
-
 def states(session: Session, policy: Policy | None) -> list[tuple[str, WitnessState | None]]:
     """Each witness of the policy with its state (None before the first round)."""
     if policy is None:
@@ -197,10 +192,4 @@ def states(session: Session, policy: Policy | None) -> list[tuple[str, WitnessSt
 
 def quorum_size(session: Session, policy: Policy) -> int:
     """The largest checkpoint size whose gathered cosignatures meet the policy's quorum (0: none)."""
-    rows = session.execute(
-        select(LedgerCosignature.tree_size, LedgerCosignature.witness).order_by(LedgerCosignature.tree_size.desc())
-    ).all()
-    by_size: dict[int, set[str]] = {}
-    for size, witness in rows:
-        by_size.setdefault(size, set()).add(witness)
-    return next((size for size, names in by_size.items() if policy.met(names)), 0)
+    return next((size for size, names in _witnesses_by_size(session).items() if policy.met(names)), 0)

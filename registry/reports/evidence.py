@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from audit import merkle
 from audit.canonical import canonical_bytes
+from audit.policy import Policy
 from audit.report import EVIDENCE_FORMAT
 from registry.ledger import tree
 from registry.ledger.models import LedgerCheckpoint, LedgerEntry
@@ -38,7 +39,7 @@ def build(
     origin: str,
     vkey: str,
     checkpoint: LedgerCheckpoint | None = None,
-    policy=None,
+    policy: Policy | None = None,
 ) -> dict:
     """The evidence object for these entry indices, proved against `checkpoint`: by default the
     largest checkpoint that holds them all and that the witnesses cosigned (to the quorum of

@@ -44,11 +44,10 @@ def store() -> ReportStore:
 
 
 def reports() -> ReportService:
-    from registry.ledger.runtime import witness_policy
-    from registry.ledger.witnesses import PolicyError
+    from registry.ledger.runtime import witness_policy_or_problem
 
     key = log_key()
-    service = ReportService(
+    return ReportService(
         db.session(),
         ledger(),
         signing=signing_setup(),
@@ -61,9 +60,5 @@ def reports() -> ReportService:
             workers=current_app.config["REPORT_WORKERS"],
             part_rows=current_app.config["REPORT_PART_ROWS"],
         ),
+        witness_policy=witness_policy_or_problem()[0],
     )
-    try:
-        service.witness_policy = witness_policy()
-    except PolicyError:  # the dashboard names the problem; reports go on against the latest checkpoint
-        service.witness_policy = None
-    return service

@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
+from audit.policy import Policy
 from registry.custody import queries as custody_queries
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
@@ -78,11 +79,12 @@ class ReportService:
         vkey: str,
         renderer: Renderer,
         organisation: str = "",
+        witness_policy: Policy | None = None,
     ):
         self.session, self.ledger = session, ledger
         self.signing, self.store, self.renderer = signing, store, renderer
         self.origin, self.vkey, self.organisation = origin, vkey, organisation
-        self.witness_policy = None  # the instance's audit.policy.Policy, set by the runtime
+        self.witness_policy = witness_policy  # evidence prefers a checkpoint that meets its quorum
 
     def check(self, report_type: str, params: dict) -> dict:
         """The request's parameters, checked and normalised (ReportError naming the field if not)."""

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
-from tests.conftest import ENGINES, FIXED_NOW, demo_registry, make_account, module_database, signed_in
+from tests.conftest import ENGINES, FIXED_NOW, make_account, module_database, module_registry, signed_in
 
 
 def _require(tool: str) -> str:
@@ -62,7 +62,7 @@ def demo_app(request, tmp_path_factory):
     """A registry with the demo history and the nine demo reports, shared by a test module."""
     folder = tmp_path_factory.mktemp("reports")
     with module_database(request.param, folder) as url:
-        yield from demo_registry(url, folder)
+        yield from module_registry(url, folder)
 
 
 @pytest.fixture

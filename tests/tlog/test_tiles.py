@@ -21,7 +21,7 @@ from audit import merkle, tiles
 from registry.extensions import db
 from registry.ledger.models import LedgerEntry
 from registry.ledger.runtime import reader
-from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, demo_registry, module_database
+from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, module_database, module_registry
 
 PROJECT = Path(__file__).resolve().parents[2]
 AICS = PROJECT / ".venv-aics" / "bin"
@@ -57,7 +57,7 @@ def tilecheck(tmp_path_factory) -> Path:
 def log_app(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiles")
     with module_database(request.param, folder) as url:
-        made = demo_registry(url, folder, DEMO_REPORTS=False)
+        made = module_registry(url, folder, DEMO_REPORTS=False)
         app = next(made)
         with app.app_context():
             _register_rifles(EXTRA_ITEMS)

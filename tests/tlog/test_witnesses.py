@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.ledger.models import LedgerCosignature, WitnessState
 from registry.ledger.runtime import reader
-from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, demo_registry, make_account, module_database, signed_in
+from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, make_account, module_database, module_registry, signed_in
 
 PROJECT = Path(__file__).resolve().parents[2]
 AICS = PROJECT / ".venv-aics" / "bin"
@@ -62,7 +62,7 @@ def _audit(*args: str, **kwargs) -> subprocess.CompletedProcess:
 def log_app(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("witnessed")
     with module_database(request.param, folder) as url:
-        made = demo_registry(url, folder, DEMO_REPORTS=False)
+        made = module_registry(url, folder, DEMO_REPORTS=False)
         yield next(made)
         next(made, None)
 
