@@ -113,6 +113,12 @@ class Frontier:
         frontier._nodes = [(level, node) for (level, _), node in zip(keys, nodes)]
         return frontier
 
+    def copy(self) -> Frontier:
+        """An independent frontier of the same tree (appending to one leaves the other as it was)."""
+        twin = Frontier()
+        twin._size, twin._nodes = self._size, list(self._nodes)
+        return twin
+
     @property
     def size(self) -> int:
         return self._size

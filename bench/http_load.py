@@ -19,13 +19,27 @@ Request = tuple[str, str, str | None, dict]  # method, path, body, headers
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2) -> Iterator[int]:
-    """Serve `wsgi:app` with `workers` workers on a free port; yields the port once it answers."""
+def gunicorn(env: dict, workers: int = 2, threads: int = 4) -> Iterator[int]:
+    """Serve `wsgi:app` with `workers` worker processes of `threads` threads each (gunicorn's gthread
+    worker, as the README runs it) on a free port; yields the port once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-connections",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

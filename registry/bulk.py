@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 COPY_FROM = 16  # rows
@@ -24,4 +24,5 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
             for row in rows:
                 copy.write_row(row)
         return
-    session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
+    # The Core statement on the session's connection: the ORM's bulk path adds its own planning per call.
+    connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])

@@ -42,7 +42,7 @@ from registry.custody.schemas import (
     Transfer,
 )
 from registry.errors import NotFoundError, problem_response
-from registry.ledger.locking import write_transaction
+from registry.ledger.runtime import sequencer
 
 bp = Blueprint("custody_api", __name__, url_prefix="/api/v1")
 ITEM_PATH = {"item_id": "item id"}
@@ -53,7 +53,11 @@ def _personal() -> bool:
     return current_user.can(Permission.PERSONAL_DATA_READ)
 
 
-def item_json(item: Item) -> dict:
+def item_json(item: Item, personal: bool | None = None) -> dict:
+    """The item as the API shows it; `personal` (default: the signed-in user's permission) says
+    whether a private holder is named."""
+    if personal is None:
+        personal = _personal()
     return {
         "id": item.id,
         "kind": item.kind,
@@ -61,7 +65,7 @@ def item_json(item: Item) -> dict:
         "serial": item.serial,
         "serial_normalized": item.serial_normalized,
         "status": item.status,
-        "holder": reads.party_label(item.holder_party_id, personal=_personal()),
+        "holder": reads.party_label(item.holder_party_id, personal=personal),
         "manufacturer": item.manufacturer,
         "importer": item.importer,
         "model": item.model,
@@ -268,13 +272,18 @@ def get_item(item_id: str):
 
 
 def _recorded(item_id: str, record):
-    """Run one custody write (`record(service)` returns its entry index) and answer with the item as
-    it stands afterwards, read inside the same transaction: after the commit it would be read again."""
-    service = custody()
-    with write_transaction(service.session):
-        index = record(service)
-        item = item_json(service.item(item_id))
-    return {"entry_index": index, "item": item}
+    """Run one custody write (`record(service, actor, now)` returns its entry index) in the process's
+    group commit, and answer with the item as it stands afterwards, read inside the same transaction
+    (after the commit it would be read again). The actor and the time are taken here, on the
+    request's thread (with what it may see): the write may run on another request's thread."""
+    actor, now, personal = current_user.actor, clock.now(), _personal()
+
+    def write():
+        service = custody()
+        index = record(service, actor, now)
+        return {"entry_index": index, "item": item_json(service.item(item_id), personal)}
+
+    return sequencer().run(write)
 
 
 @bp.post("/items/<item_id>/acquisitions")
@@ -290,14 +299,14 @@ def _recorded(item_id: str, record):
 def acquire(item_id: str, body: Acquisition):
     return _recorded(
         item_id,
-        lambda service: service.acquire(
+        lambda service, actor, now: service.acquire(
             item_id,
             on=body.date,
             source_party_id=body.source_party_id,
             recipient_party_id=body.recipient_party_id,
             reference=body.reference,
-            actor=current_user.actor,
-            now=clock.now(),
+            actor=actor,
+            now=now,
         ),
     )
 
@@ -315,14 +324,14 @@ def acquire(item_id: str, body: Acquisition):
 def dispose(item_id: str, body: Disposition):
     return _recorded(
         item_id,
-        lambda service: service.dispose(
+        lambda service, actor, now: service.dispose(
             item_id,
             on=body.date,
             from_party_id=body.from_party_id,
             transferee_party_id=body.transferee_party_id,
             form_4473=body.form_4473,
-            actor=current_user.actor,
-            now=clock.now(),
+            actor=actor,
+            now=now,
         ),
     )
 
@@ -340,13 +349,13 @@ def dispose(item_id: str, body: Disposition):
 def transfer(item_id: str, body: Transfer):
     return _recorded(
         item_id,
-        lambda service: service.transfer(
+        lambda service, actor, now: service.transfer(
             item_id,
             on=body.date,
             to_party_id=body.to_party_id,
             from_party_id=body.from_party_id,
-            actor=current_user.actor,
-            now=clock.now(),
+            actor=actor,
+            now=now,
         ),
     )
 
@@ -364,7 +373,7 @@ def transfer(item_id: str, body: Transfer):
 def change_status(item_id: str, body: StatusChange):
     return _recorded(
         item_id,
-        lambda service: service.change_status(
+        lambda service, actor, now: service.change_status(
             item_id,
             status=body.status,
             on=body.date,
@@ -372,8 +381,8 @@ def change_status(item_id: str, body: StatusChange):
             police_report=body.police_report,
             discovered_at=body.discovered_at,
             note=body.note,
-            actor=current_user.actor,
-            now=clock.now(),
+            actor=actor,
+            now=now,
         ),
     )
 
@@ -391,13 +400,13 @@ def change_status(item_id: str, body: StatusChange):
 def correct(item_id: str, body: Correction):
     return _recorded(
         item_id,
-        lambda service: service.correct(
+        lambda service, actor, now: service.correct(
             item_id,
             corrects=body.corrects,
             fields=body.fields,
             reason=body.reason,
-            actor=current_user.actor,
-            now=clock.now(),
+            actor=actor,
+            now=now,
         ),
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from registry import serials
-from registry.custody import rules
+from registry.custody import projection, rules
 from registry.custody.models import (
     HELD,
     MISSING,
@@ -196,6 +196,7 @@ class ItemPage:
 
 def tallied(session: Session, *, kind=None, status=None, holder=None) -> int:
     """How many items there are of a kind, status and holder (any, where None), from the tally."""
+    projection.write_tally(session)
     query = select(func.coalesce(func.sum(ItemTally.count), 0))
     if kind:
         query = query.where(ItemTally.kind == kind)
@@ -208,6 +209,7 @@ def tallied(session: Session, *, kind=None, status=None, holder=None) -> int:
 
 def tally_by(session: Session, column: str) -> dict[str, int]:
     """The item counts by kind or by status, largest first."""
+    projection.write_tally(session)
     field = getattr(ItemTally, column)
     rows = session.execute(
         select(field, func.sum(ItemTally.count)).group_by(field).order_by(func.sum(ItemTally.count).desc())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import current_app
@@ -9,6 +10,7 @@ from flask import current_app
 from registry import projections
 from registry.extensions import db
 from registry.ledger import queries
+from registry.ledger.sequencer import Sequencer
 from registry.ledger.service import LedgerService
 from registry.ledger.signing import LogKey, LogKeyError, load_log_key, pq_key_path, vkey_path
 from registry.reads import Reads
@@ -68,6 +70,18 @@ def pq_introduced() -> int | None:
 
 def ledger() -> LedgerService:
     return LedgerService(db.session(), log_key(), projections.apply)
+
+
+def sequencer() -> Sequencer:
+    """The running app's group commit (one per process and app): see `registry.ledger.sequencer`."""
+    found = current_app.extensions.get("ledger_sequencer")
+    if found is None:
+        with _SEQUENCER_MADE:
+            found = current_app.extensions.setdefault("ledger_sequencer", Sequencer(ledger))
+    return found
+
+
+_SEQUENCER_MADE = threading.Lock()
 
 
 def reader() -> LedgerService:
