@@ -12,10 +12,9 @@ pages is laid over the page of the same number. The result looks like the single
 
 The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
 (the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
-them. Each part subsets the fonts it uses under the tag WeasyPrint gives every subset of a font, so
-the parts' different subsets would share one name, which ISO 32000 forbids (a name tag stands for
-one font program): the join gives each part's subsets tags of their own. The document information
-and the XMP metadata must agree (ISO 19005-3 6.6.3); the signature that follows writes its own
+them. The parts are written with whole fonts and the join embeds each face once, subset to the
+glyphs any part drew (`fontshare`), so every page of the report uses the same font objects. The
+document information and the XMP metadata must agree (ISO 19005-3 6.6.3); the signature that follows writes its own
 producer to both, so the join names WeasyPrint as the creator tool and leaves the producer to it.
 """
 
@@ -25,6 +24,7 @@ import hashlib
 import io
 import multiprocessing
 import re
+import uuid
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from typing import Callable, Iterable, Sequence
 import pikepdf
 
 from registry import clock
+from registry.reports import fontshare
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -53,6 +54,10 @@ class Attachment:
 class Rendered:
     pdf: bytes
     pages: int
+    # A part written with whole fonts (`fontshare`): the glyphs it drew per face, and the programs
+    # taken out of it that its process had not sent before.
+    glyphs: dict | None = None
+    programs: dict | None = None
 
 
 def own_resources(base_url: str):
@@ -78,17 +83,30 @@ def own_resources(base_url: str):
     return OwnResources(allowed_protocols={"file", "data"}, timeout=1, allow_redirects=False)
 
 
-def render_html(html: str, base_url: str) -> Rendered:
-    """One HTML document to PDF/A-3b bytes, with its page count."""
+def render_html(html: str, base_url: str, *, shared_fonts: set[str] | None = None) -> Rendered:
+    """One HTML document to PDF/A-3b bytes, with its page count. With `shared_fonts` (the faces whose
+    programs this process has sent already for the same report) it is a part whose fonts the join
+    shares: written with whole faces, their programs taken out (see `fontshare`)."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url, url_fetcher=own_resources(base_url)).render()
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
-    return Rendered(pdf=pdf, pages=len(document.pages))
+    if shared_fonts is None:
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+        return Rendered(pdf=pdf, pages=len(document.pages))
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True, full_fonts=True)
+    part, programs = fontshare.detach_programs(pdf, shared_fonts)
+    return Rendered(part, len(document.pages), fontshare.drawn_glyphs(document), programs)
 
 
-def _render_part(number: int, html: str, base_url: str) -> tuple[int, Rendered]:
-    return number, render_html(html, base_url)
+# The faces each worker has sent the parent, per report: a program crosses the pipe once per worker.
+_SENT: dict[str, set[str]] = {}
+
+
+def _render_part(number: int, html: str, base_url: str, report: str) -> tuple[int, Rendered]:
+    if report not in _SENT:
+        _SENT.clear()  # a worker serves one report at a time
+        _SENT[report] = set()
+    return number, render_html(html, base_url, shared_fonts=_SENT[report])
 
 
 def _warm_up(base_url: str) -> int:
@@ -137,11 +155,12 @@ def render_parts(
         return Rendered(pdf=joined, pages=rendered.pages)
     if isinstance(parts, Sequence) and not parts:
         raise ValueError("a report needs at least one part")
+    use, report, sent = fontshare.FontUse(), uuid.uuid4().hex, set()
     if workers <= 1 and pool is None:
         steps = len(parts) + (1 if numbering is not None else 0)
         results: list[Rendered] = []
         for number, html in enumerate(parts):
-            results.append(render_html(html, base_url))
+            results.append(render_html(html, base_url, shared_fonts=sent))
             if progress:
                 progress(number + 1, steps)
         attached = attachments()
@@ -151,7 +170,7 @@ def render_parts(
         try:
             # Each part goes to the pool as soon as its HTML is made: the workers start on the first
             # while the next are still being written.
-            futures = [pool.submit(_render_part, number, html, base_url) for number, html in enumerate(parts)]
+            futures = [pool.submit(_render_part, number, html, base_url, report) for number, html in enumerate(parts)]
             if not futures:
                 raise ValueError("a report needs at least one part")
             attached = attachments()
@@ -168,30 +187,48 @@ def render_parts(
     total = sum(r.pages for r in results)
     footers = None
     if numbering is not None:
-        footers = render_html(numbering(total), base_url)
+        footers = render_html(numbering(total), base_url, shared_fonts=sent)
         if footers.pages != total:
             raise RuntimeError(f"the footer document has {footers.pages} pages for {total} report pages")
-    joined = join_with_footers([r.pdf for r in results], footers.pdf if footers else None, attached)
+        results.append(footers)
+    for rendered in results:
+        use.add(rendered.glyphs or {}, rendered.programs or {})
+    if footers is not None:
+        results.pop()
+    joined = join_with_footers([r.pdf for r in results], footers.pdf if footers else None, attached, fonts=use)
     if progress:
         progress(steps, steps)
     return Rendered(pdf=joined, pages=total)
 
 
-def join_with_footers(parts: Sequence[bytes], footers: bytes | None, attachments: Sequence[Attachment] = ()) -> bytes:
+def join_with_footers(
+    parts: Sequence[bytes],
+    footers: bytes | None,
+    attachments: Sequence[Attachment] = (),
+    *,
+    fonts: fontshare.FontUse | None = None,
+) -> bytes:
     """Append the pages of parts[1:] to parts[0], lay footer page i (if any) over report page i, and
-    embed the attachments as associated files of the document."""
+    embed the attachments as associated files of the document. With `fonts` (parts written with
+    whole faces, their programs taken out), each face is embedded once, subset to what the parts
+    drew; without, each part keeps its own subsets under tags of their own."""
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
-            taken = _subset_tags(document, {}, set())
+            retag = fonts is None
+            taken = _subset_tags(document, {}, set()) if retag else set()
             for number, other in enumerate(opened, start=1):
-                taken = _subset_tags(other, {}, taken, salt=f"part {number}")
+                if retag:
+                    taken = _subset_tags(other, {}, taken, salt=f"part {number}")
                 document.pages.extend(other.pages)
             if footers is not None:
                 with pikepdf.open(io.BytesIO(footers)) as numbers:
-                    _subset_tags(numbers, {}, taken, salt="footers")
+                    if retag:
+                        _subset_tags(numbers, {}, taken, salt="footers")
                     for page, footer in zip(document.pages, numbers.pages):
                         page.add_overlay(footer)
+            if fonts is not None:
+                fontshare.share_fonts(document, fonts)
             for attachment in attachments:
                 _embed(document, attachment)
             _creator_not_producer(document)
