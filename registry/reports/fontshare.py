@@ -4,14 +4,14 @@ Each part of a long report is laid out by its own WeasyPrint run, which would em
 every face it uses: a 10,000-row bound book carried each face seventeen times, under one subset name
 (ISO 32000 says a name tag stands for one font program). Instead:
 
-- each part is written with the faces whole (`full_fonts`), so every part's font dictionaries for a
-  face are the same; the worker notes which glyphs the part really drew and the text each stands
-  for, takes the font programs out of the part (`detach_programs`) and sends each program to the
-  parent once per worker process, not once per part;
+- each part is written as WeasyPrint writes it, and its worker notes which glyphs the part drew
+  (with the text each stands for and its advance) and sends the whole program of each face to the
+  parent once per worker process (`whole_programs`), not once per part;
 - at the join (`share_fonts`), every page and form that names a face is pointed at one font
-  dictionary, whose program is subset once to the glyphs any part drew (glyph ids kept, so every
-  page's text still selects the right glyphs), with widths and a ToUnicode map for exactly those
-  glyphs and a subset tag of its own.
+  dictionary, whose program is the whole face subset once to the glyphs any part drew (WeasyPrint
+  keeps glyph ids when it subsets, and so does this, so every page's text still selects the right
+  glyphs), with widths and a ToUnicode map for exactly those glyphs and a subset tag of its own.
+  The parts' own subsets are then referred to by nothing and are not written.
 
 The faces are WeasyPrint's: one per font description (family, weight, style, size), named
 `/TAG+Family-Name` with a tag WeasyPrint derives from the description, so every part names a face
@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
-# What a part tells the join about a face: the glyphs it drew and the text each stands for.
-Glyphs = dict[int, str]
+# What a part tells the join about a face: the glyphs it drew, each with the text it stands for
+# (None for a glyph without one) and its advance in thousandths of an em, as WeasyPrint set it.
+Glyphs = dict[int, tuple[str | None, int]]
 
 
 @dataclass
@@ -50,24 +51,24 @@ def drawn_glyphs(document) -> dict[str, Glyphs]:
     drawn: dict[str, Glyphs] = {}
     for font in document.fonts.values():
         if not font.bitmap:
-            drawn.setdefault(font.name.decode(), {}).update(font.to_unicode)
+            drawn.setdefault(font.name.decode(), {}).update(
+                {gid: (font.to_unicode.get(gid), width) for gid, width in font.widths.items()}
+            )
     return drawn
 
 
-def detach_programs(pdf: bytes, sent: set[str]) -> tuple[bytes, dict[str, bytes]]:
-    """Take the embedded font programs out of `pdf` (a part written with whole fonts); returns the
-    part and the programs of the faces not in `sent` (which is updated)."""
+def whole_programs(document, sent: set[str]) -> dict[str, bytes]:
+    """The whole program of each face a written WeasyPrint document used and that is not in `sent`
+    (which is updated): WeasyPrint subsets its own copy when it writes, but keeps the face it read."""
+    from weasyprint.text.fonts import get_hb_object_data
+
     programs: dict[str, bytes] = {}
-    with pikepdf.open(io.BytesIO(pdf)) as part:
-        for descriptor in _descriptors(part):
-            name = str(descriptor.FontName)
-            if name not in sent:
-                programs[name] = descriptor.FontFile2.read_bytes()
-                sent.add(name)
-            descriptor.FontFile2 = part.make_stream(b"")
-        out = io.BytesIO()
-        part.save(out)
-    return out.getvalue(), programs
+    for font in document.fonts.values():
+        name = font.name.decode()
+        if not font.bitmap and name not in sent:
+            programs[name] = get_hb_object_data(font.hb_face)
+            sent.add(name)
+    return programs
 
 
 def share_fonts(document: pikepdf.Pdf, use: FontUse) -> None:
@@ -109,36 +110,31 @@ def _embed_subset(document: pikepdf.Pdf, font: pikepdf.Dictionary, program: byte
 
     descendant = font.DescendantFonts[0]
     descriptor = descendant.FontDescriptor
-    widths = _widths(descendant.get("/W", pikepdf.Array()))
     tag = "".join(chr(65 + byte % 26) for byte in hashlib.sha256(subset_program).digest()[:6])
     base = str(font.BaseFont).split("+", 1)[-1].lstrip("/")
     name = pikepdf.Name(f"/{tag}+{base}")
     font.BaseFont = descendant.BaseFont = descriptor.FontName = name
-    descendant.W = pikepdf.Array([item for gid in glyphs if gid in widths for item in (gid, [widths[gid]])])
+    widths = {gid: width for gid, (_, width) in drawn.items()}
+    descendant.W = _w_array(widths)
+    box = list(descriptor.FontBBox)  # WeasyPrint's: (0, descent, the widest advance drawn, ascent)
+    descriptor.FontBBox = pikepdf.Array([box[0], box[1], max(widths.values(), default=0), box[3]])
     stream = document.make_stream(subset_program)
     stream.Length1 = len(subset_program)
     descriptor.FontFile2 = stream
-    font.ToUnicode = document.make_stream(_to_unicode({gid: drawn[gid] for gid in glyphs if gid in drawn}))
+    font.ToUnicode = document.make_stream(_to_unicode({gid: text for gid, (text, _) in drawn.items() if text}))
 
 
-def _widths(array) -> dict[int, object]:
-    """The widths of a CIDFont /W array: `c [w1 w2 ...]` runs and `first last w` ranges."""
-    widths: dict[int, object] = {}
-    items, at = list(array), 0
-    while at < len(items):
-        first = int(items[at])
-        if isinstance(items[at + 1], pikepdf.Array):
-            for offset, width in enumerate(items[at + 1]):
-                widths[first + offset] = width
-            at += 2
-        else:
-            for gid in range(first, int(items[at + 1]) + 1):
-                widths[gid] = items[at + 2]
-            at += 3
-    return widths
+def _w_array(widths: dict[int, int]) -> pikepdf.Array:
+    """A CIDFont /W array: a run `first [w1 w2 ...]` for each stretch of consecutive glyph ids."""
+    items: list = []
+    for gid in sorted(widths):
+        if gid - 1 not in widths:
+            items += [gid, []]
+        items[-1].append(widths[gid])
+    return pikepdf.Array(items)
 
 
-def _to_unicode(drawn: Glyphs) -> bytes:
+def _to_unicode(drawn: dict[int, str]) -> bytes:
     """A ToUnicode CMap for the glyphs, as WeasyPrint writes one (bfchar blocks of 100)."""
     lines = [
         b"/CIDInit /ProcSet findresource begin",
@@ -163,13 +159,6 @@ def _to_unicode(drawn: Glyphs) -> bytes:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
-
-
-def _descriptors(pdf: pikepdf.Pdf):
-    for candidate in pdf.objects:
-        if isinstance(candidate, pikepdf.Dictionary) and candidate.get("/Type") == "/FontDescriptor":
-            if "/FontFile2" in candidate:
-                yield candidate
 
 
 def _font_resources(document: pikepdf.Pdf):

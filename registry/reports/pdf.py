@@ -12,8 +12,8 @@ pages is laid over the page of the same number. The result looks like the single
 
 The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
 (the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
-them. The parts are written with whole fonts and the join embeds each face once, subset to the
-glyphs any part drew (`fontshare`), so every page of the report uses the same font objects. The
+them. The join embeds each font face once, subset to the glyphs any part drew (`fontshare`), so
+every page of the report uses the same font objects (not one subset per part under one name). The
 document information and the XMP metadata must agree (ISO 19005-3 6.6.3); the signature that follows writes its own
 producer to both, so the join names WeasyPrint as the creator tool and leaves the producer to it.
 """
@@ -86,16 +86,15 @@ def own_resources(base_url: str):
 def render_html(html: str, base_url: str, *, shared_fonts: set[str] | None = None) -> Rendered:
     """One HTML document to PDF/A-3b bytes, with its page count. With `shared_fonts` (the faces whose
     programs this process has sent already for the same report) it is a part whose fonts the join
-    shares: written with whole faces, their programs taken out (see `fontshare`)."""
+    shares: it also tells the glyphs it drew and the whole programs not sent yet (see `fontshare`)."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url, url_fetcher=own_resources(base_url)).render()
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     if shared_fonts is None:
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
         return Rendered(pdf=pdf, pages=len(document.pages))
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True, full_fonts=True)
-    part, programs = fontshare.detach_programs(pdf, shared_fonts)
-    return Rendered(part, len(document.pages), fontshare.drawn_glyphs(document), programs)
+    programs = fontshare.whole_programs(document, shared_fonts)
+    return Rendered(pdf, len(document.pages), fontshare.drawn_glyphs(document), programs)
 
 
 # The faces each worker has sent the parent, per report: a program crosses the pipe once per worker.
@@ -209,9 +208,9 @@ def join_with_footers(
     fonts: fontshare.FontUse | None = None,
 ) -> bytes:
     """Append the pages of parts[1:] to parts[0], lay footer page i (if any) over report page i, and
-    embed the attachments as associated files of the document. With `fonts` (parts written with
-    whole faces, their programs taken out), each face is embedded once, subset to what the parts
-    drew; without, each part keeps its own subsets under tags of their own."""
+    embed the attachments as associated files of the document. With `fonts` (what the parts drew
+    and the whole faces), each face is embedded once, subset to what the parts drew; without, each
+    part keeps its own subsets under tags of their own."""
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
