@@ -161,8 +161,9 @@ class ReportService:
             description="Ledger entries shown in this report, their inclusion proofs and "
             "the signed checkpoint they are proved against",
         )
-        step(15, "laying out pages")
         counts = {"checkpoint_size": proved["proof"]["size"], "evidence_entries": len(proved["entries"])}
+        del proved  # tens of MiB of objects for a long book: the encoded evidence is all that is kept
+        step(15, "laying out pages")
         parts = self._prelaid_parts(draft, meta, counts) if draft.table else self._parts(draft, meta, counts)
         numbering = (
             None
@@ -194,8 +195,8 @@ class ReportService:
             "sha256": sha256,
             "size": str(len(signed)),
             "pages": str(rendered.pages),
-            "checkpoint_size": str(proved["proof"]["size"]),
-            "evidence_entries": str(len(proved["entries"])),
+            "checkpoint_size": str(counts["checkpoint_size"]),
+            "evidence_entries": str(counts["evidence_entries"]),
             "template_revision": revision,
         }
         with write_transaction(self.session):
