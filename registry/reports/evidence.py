@@ -3,7 +3,8 @@ signed checkpoint they are proved against (format: `audit.report`)."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +32,16 @@ def latest_checkpoint(session: Session) -> LedgerCheckpoint:
     return found
 
 
-def build(
+@dataclass
+class Streamed:
+    """The evidence as `chunks`, its RFC 8785 bytes piece by piece, and what the report records of it."""
+
+    chunks: Iterator[bytes]
+    checkpoint_size: int
+    entries: int
+
+
+def stream(
     session: Session,
     indices: Iterable[int],
     *,
@@ -40,11 +50,14 @@ def build(
     vkey: str,
     checkpoint: LedgerCheckpoint | None = None,
     policy: Policy | None = None,
-) -> dict:
-    """The evidence object for these entry indices, proved against `checkpoint`: by default the
-    largest checkpoint that holds them all and that the witnesses cosigned (to the quorum of
-    `policy`, an audit.policy.Policy, when the instance has one), else the latest. The checkpoint note
-    carries the cosignatures gathered for it, so a reader can check them against a witness policy."""
+) -> Streamed:
+    """The evidence object for these entry indices (format `audit.report`), proved against
+    `checkpoint`: by default the largest checkpoint that holds them all and that the witnesses
+    cosigned (to the quorum of `policy`, an audit.policy.Policy, when the instance has one), else the
+    latest; its note carries the cosignatures gathered for it. Written as it is read: a long book's
+    entries and proofs never stand in memory as objects, nor their JSON as a whole. The members are
+    written in RFC 8785 order (entries, format, log, proof, report; the proof's ranges sorted as
+    strings), each value with `canonical_bytes`."""
     from registry.ledger.witnesses import cosigned_note, witnessed_checkpoint
 
     wanted = sorted(set(indices))
@@ -53,29 +66,32 @@ def build(
     size = checkpoint.tree_size
     if wanted and wanted[-1] >= size:
         raise EvidenceError(f"entry {wanted[-1]} is not covered by the checkpoint at size {size}")
-    bodies: dict[int, bytes] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        bodies.update(
-            session.execute(
-                select(LedgerEntry.entry_index, LedgerEntry.body).where(LedgerEntry.entry_index.in_(chunk))
-            ).all()
+    log = {"origin": origin, "vkey": vkey, "checkpoint": cosigned_note(session, checkpoint)}
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"entries":['
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            bodies = dict(
+                session.execute(
+                    select(LedgerEntry.entry_index, LedgerEntry.body).where(LedgerEntry.entry_index.in_(chunk))
+                ).all()
+            )
+            entries = (
+                canonical_bytes({"index": index, "body": bytes(bodies[index]).decode("utf-8")}) for index in chunk
+            )
+            yield (b"," if start else b"") + b",".join(entries)
+        yield b'],"format":' + canonical_bytes(EVIDENCE_FORMAT) + b',"log":' + canonical_bytes(log)
+        yield b',"proof":{"ranges":{'
+        keyed = sorted(
+            (f"{first}-{end}", (first, end))
+            for first, end in {span for index in wanted for span in merkle.inclusion_ranges(index, size)}
         )
-    ranges = sorted({span for index in wanted for span in merkle.inclusion_ranges(index, size)})
-    hashes: dict[str, str] = {}
-    for start in range(0, len(ranges), BATCH):
-        chunk = ranges[start : start + BATCH]
-        for (first, end), value in zip(chunk, tree.range_hashes(session, chunk)):
-            hashes[f"{first}-{end}"] = value.hex()
-    return {
-        "format": EVIDENCE_FORMAT,
-        "report": report,
-        "log": {"origin": origin, "vkey": vkey, "checkpoint": cosigned_note(session, checkpoint)},
-        "entries": [{"index": index, "body": bytes(bodies[index]).decode("utf-8")} for index in wanted],
-        "proof": {"size": size, "ranges": hashes},
-    }
+        for start in range(0, len(keyed), BATCH):
+            chunk = keyed[start : start + BATCH]
+            values = tree.range_hashes(session, [span for _, span in chunk])
+            pairs = (f'"{key}":"{value.hex()}"'.encode() for (key, _), value in zip(chunk, values))
+            yield (b"," if start else b"") + b",".join(pairs)
+        yield b'},"size":' + str(size).encode() + b'},"report":' + canonical_bytes(report) + b"}"
 
-
-def encode(evidence: dict) -> bytes:
-    """RFC 8785 canonical JSON: the same evidence always gives the same bytes."""
-    return canonical_bytes(evidence)
+    return Streamed(chunks(), size, len(wanted))

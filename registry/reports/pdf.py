@@ -41,13 +41,27 @@ PDF_VARIANT = "pdf/a-3b"
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file embedded in the PDF as a PDF/A-3 associated file of the document."""
+    """A file embedded in the PDF as a PDF/A-3 associated file of the document: `data`, or, made by
+    `deflated`, its Flate-compressed bytes with its size and MD5."""
 
     name: str
     data: bytes
     description: str
     relationship: str = "Data"
     mime_type: str = "application/json"
+    deflated_size: int | None = None  # set when `data` is already compressed
+    md5: bytes | None = None
+
+    @classmethod
+    def deflated(cls, name: str, chunks: Iterable[bytes], description: str, **kinds) -> Attachment:
+        """An attachment compressed as its pieces arrive: the whole file never stands in memory."""
+        packer, digest, size, packed = zlib.compressobj(6), hashlib.md5(), 0, []
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            packed.append(packer.compress(chunk))
+        packed.append(packer.flush())
+        return cls(name, b"".join(packed), description, deflated_size=size, md5=digest.digest(), **kinds)
 
 
 @dataclass(frozen=True)
@@ -293,7 +307,12 @@ def _embed(document: pikepdf.Pdf, attachment: Attachment) -> None:
     size, MD5 and dates, a file specification with /AFRelationship, listed in the EmbeddedFiles name
     tree and in the catalogue's /AF array."""
     now = _pdf_date(clock.now())
-    stream = pikepdf.Stream(document, zlib.compress(attachment.data, 6))
+    if attachment.deflated_size is None:
+        packed, size, md5 = zlib.compress(attachment.data, 6), len(attachment.data), hashlib.md5(attachment.data)
+        checksum = md5.digest()
+    else:
+        packed, size, checksum = attachment.data, attachment.deflated_size, attachment.md5
+    stream = pikepdf.Stream(document, packed)
     stream.update(
         {
             "/Type": pikepdf.Name.EmbeddedFile,
@@ -301,8 +320,8 @@ def _embed(document: pikepdf.Pdf, attachment: Attachment) -> None:
             "/Filter": pikepdf.Name.FlateDecode,
             "/Params": pikepdf.Dictionary(
                 {
-                    "/Size": len(attachment.data),
-                    "/CheckSum": pikepdf.String(hashlib.md5(attachment.data).digest()),
+                    "/Size": size,
+                    "/CheckSum": pikepdf.String(checksum),
                     "/CreationDate": now,
                     "/ModDate": now,
                 }

@@ -4,6 +4,7 @@ verifier, and a flipped byte, an incremental update or a swapped evidence file i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -23,6 +24,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
+from audit.canonical import canonical_bytes
 from audit.report import EVIDENCE_NAME, outside_event_loop, verify_report
 from registry.custody.models import Item
 from registry.extensions import db
@@ -112,6 +114,23 @@ def test_the_pdf_is_pdf_a_3b_with_the_evidence_as_an_associated_file(issued):
             for font in page.Resources.get("/Font", {}).values():
                 descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
                 assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, "a font is not embedded"
+
+
+def test_the_streamed_evidence_is_canonical_json_with_its_size_and_checksum(issued):
+    """The evidence is written and compressed piece by piece: what a reader unpacks is RFC 8785 JSON
+    (its canonical form is itself), and the file's /Size and /CheckSum describe those bytes."""
+    _, data = issued("bound_book")
+    with pikepdf.open(io.BytesIO(data)) as document:
+        stream = document.Root.AF[0].EF.F
+        unpacked = stream.read_bytes()
+        params = stream.Params
+        assert int(params.Size) == len(unpacked)
+        assert bytes(params.CheckSum) == hashlib.md5(unpacked).digest()
+    assert canonical_bytes(json.loads(unpacked)) == unpacked
+    evidence = json.loads(unpacked)
+    assert sorted(evidence) == ["entries", "format", "log", "proof", "report"]
+    assert [entry["index"] for entry in evidence["entries"]] == sorted({e["index"] for e in evidence["entries"]})
+    assert evidence["entries"] and evidence["proof"]["ranges"]
 
 
 def test_pyhanko_accepts_the_signature_against_the_development_ca(issued, trust):
