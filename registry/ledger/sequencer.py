@@ -27,6 +27,7 @@ or `request` while it runs.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Generic, TypeVar
@@ -80,6 +81,10 @@ class Sequencer:
         self.open_ledger = open_ledger
         self.max_group = max_group
         self.stats = GroupStats()
+        self._start()
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
         self._mutex = threading.Lock()
         self._waiting: list[_Ticket] = []
         self._leading = False
@@ -93,6 +98,8 @@ class Sequencer:
         """Run `work` under the ledger's write lock, in a group with the writes waiting beside it, and
         return what it returned (or raise what it raised) once the group is durable."""
         ticket: _Ticket[T] = _Ticket(work)
+        if self._pid != os.getpid():
+            self._start()  # a forked child: the parent's leader and waiting writes are not in it
         with self._mutex:
             self._waiting.append(ticket)
             if not self._leading:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -92,6 +93,12 @@ class _Tips:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tips: dict[tuple[str, str], tuple[int, bytes | None, str, merkle.Frontier]] = {}
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked child: another thread may have held the lock when the process forked."""
+        self._lock = threading.Lock()
+        self._tips = {}
 
     def get(self, where: tuple[str, str], size: int, prev: bytes | None, note: str | None) -> merkle.Frontier | None:
         with self._lock:
@@ -106,9 +113,19 @@ class _Tips:
 
 
 TIPS = _Tips()
-# Signs checkpoints while the append's rows are sent to the database: both signature libraries
-# release the GIL, so ML-DSA-44's half millisecond overlaps the inserts instead of adding to them.
-_SIGNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-signer")
+
+
+def _new_signer() -> None:
+    """Signs checkpoints while the append's rows are sent to the database: both signature libraries
+    release the GIL, so ML-DSA-44's half millisecond overlaps the inserts instead of adding to them.
+    A forked child (an rq work horse) gets a pool of its own: the parent's threads are not in it."""
+    global _SIGNER
+    _SIGNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-signer")
+
+
+_SIGNER: ThreadPoolExecutor
+_new_signer()
+os.register_at_fork(after_in_child=_new_signer)
 
 
 class LedgerService:

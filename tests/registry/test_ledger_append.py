@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -159,3 +162,32 @@ def test_a_failure_inside_a_batch_appends_nothing(ctx, clock):
             service.append([NewEvent("item.noted", {"n": 1})], actor="user:t", now=clock)
             raise RuntimeError("refused by a rule")
     assert service.size() == 1 and service.latest_checkpoint().tree_size == 1
+
+
+def test_a_process_forked_after_signing_signs_on_its_own(ctx, clock):
+    """An rq work horse is forked from a process that may have signed already: the signing threads
+    and the verified head it inherits are not its own, and it must sign without waiting on them."""
+    ledger().append([NewEvent("item.noted", {"n": "before the fork"}, item="f-1")], actor="test", now=clock)
+    size = ledger().size()
+    db.session.remove()
+    db.engine.dispose()  # the child opens connections of its own
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's outcome is its exit status
+        code = 1
+        try:
+            ledger().append([NewEvent("item.noted", {"n": "in the child"}, item="f-1")], actor="test", now=clock)
+            db.session.remove()
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(child, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done == (0, 0):
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the forked process hung while signing")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+    assert ledger().size() == size + 1
+    ledger().append([NewEvent("item.noted", {"n": "after the fork"}, item="f-1")], actor="test", now=clock)
+    assert "OK" in ctx.test_cli_runner().invoke(args=["ledger", "verify"]).output
