@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import multiprocessing
-import re
 import uuid
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -222,22 +221,18 @@ def join_with_footers(
     fonts: fontshare.FontUse | None = None,
 ) -> bytes:
     """Append the pages of parts[1:] to parts[0], lay footer page i (if any) over report page i, and
-    embed the attachments as associated files of the document. With `fonts` (what the parts drew
-    and the whole faces), each face is embedded once, subset to what the parts drew; without, each
-    part keeps its own subsets under tags of their own."""
+    embed the attachments as associated files of the document. Pages laid out apart (more than one
+    part, or footers) need `fonts`, what the parts drew and the whole faces: each face is then
+    embedded once, subset to what the parts drew, instead of once per part under one name."""
+    if (len(parts) > 1 or footers is not None) and fonts is None:
+        raise ValueError("joining pages laid out apart needs their fonts (fontshare.FontUse) to share")
     with pikepdf.open(io.BytesIO(parts[0])) as document:
         opened = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
         try:
-            retag = fonts is None
-            taken = _subset_tags(document, {}, set()) if retag else set()
-            for number, other in enumerate(opened, start=1):
-                if retag:
-                    taken = _subset_tags(other, {}, taken, salt=f"part {number}")
+            for other in opened:
                 document.pages.extend(other.pages)
             if footers is not None:
                 with pikepdf.open(io.BytesIO(footers)) as numbers:
-                    if retag:
-                        _subset_tags(numbers, {}, taken, salt="footers")
                     for page, footer in zip(document.pages, numbers.pages):
                         page.add_overlay(footer)
             if fonts is not None:
@@ -251,37 +246,6 @@ def join_with_footers(
             for other in opened:
                 other.close()
     return out.getvalue()
-
-
-SUBSET_TAG = re.compile(r"^/([A-Z]{6})\+")  # a name, with its slash
-FONT_NAMES = {"/Font": "/BaseFont", "/FontDescriptor": "/FontName"}
-
-
-def _subset_tags(document: pikepdf.Pdf, mapping: dict[str, str], taken: set[str], salt: str = "") -> set[str]:
-    """Collect the subset tags of `document`'s fonts (`salt` empty) or give each tag a new one not in
-    `taken`, the same for a Type 0 font, its descendant and their descriptor. Returns `taken` with
-    this document's tags added."""
-    named = []
-    for candidate in document.objects:
-        if not isinstance(candidate, pikepdf.Dictionary):
-            continue
-        key = FONT_NAMES.get(str(candidate.get("/Type", "")))
-        if key is None or key not in candidate:
-            continue
-        match = SUBSET_TAG.match(str(candidate[key]))
-        if match:
-            named.append((candidate, key, match.group(1)))
-    if not salt:
-        return taken | {tag for _, _, tag in named}
-    for candidate, key, tag in named:
-        if tag not in mapping:
-            digest = hashlib.sha256(f"{salt}/{tag}".encode()).digest()
-            while (fresh := "".join(chr(65 + byte % 26) for byte in digest[:6])) in taken:
-                digest = hashlib.sha256(digest).digest()
-            mapping[tag] = fresh
-            taken = taken | {fresh}
-        candidate[key] = pikepdf.Name("/" + mapping[tag] + str(candidate[key])[7:])
-    return taken
 
 
 def _creator_not_producer(document: pikepdf.Pdf) -> None:

@@ -77,3 +77,23 @@ def firearm(officer, world):
         return item
 
     return make
+
+
+@pytest.fixture
+def goods(officer, world):
+    """Register a pallet of goods and have our licensee acquire it; returns a function of the serial."""
+
+    def make(serial: str) -> str:
+        made = officer.post(
+            "/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": serial, "date": "2026-11-02"}
+        )
+        assert made.status_code == 201, made.get_json()
+        item = made.get_json()["id"]
+        got = officer.post(
+            f"/api/v1/items/{item}/acquisitions",
+            json={"date": "2026-11-03", "source_party_id": world["maker"], "recipient_party_id": world["us"]},
+        )
+        assert got.status_code == 201, got.get_json()
+        return item
+
+    return make

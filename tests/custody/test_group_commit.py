@@ -19,20 +19,6 @@ from registry.ledger.runtime import ledger, reader, sequencer
 from tests.conftest import bearer_client, issue_token, make_account
 
 
-def goods(officer, world, serial: str) -> str:
-    made = officer.post(
-        "/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": serial, "date": "2026-11-02"}
-    )
-    assert made.status_code == 201, made.get_json()
-    item = made.get_json()["id"]
-    got = officer.post(
-        f"/api/v1/items/{item}/acquisitions",
-        json={"date": "2026-11-03", "source_party_id": world["maker"], "recipient_party_id": world["us"]},
-    )
-    assert got.status_code == 201, got.get_json()
-    return item
-
-
 def in_one_group(app, jobs: list) -> list:
     """Run each job (a function that writes through the sequencer) on its own thread, held back until
     all of them wait in the sequencer, so they commit as one group; returns what each returned (or
@@ -81,8 +67,8 @@ def checkpoints(app) -> int:
         return db.session.scalar(select(func.count()).select_from(LedgerCheckpoint))
 
 
-def test_concurrent_writes_commit_as_one_group_with_one_checkpoint_and_their_own_indexes(app, officer, world):
-    items = [goods(officer, world, f"GC-{n}") for n in range(6)]
+def test_concurrent_writes_commit_as_one_group_with_one_checkpoint_and_their_own_indexes(app, officer, world, goods):
+    items = [goods(f"GC-{n}") for n in range(6)]
     token_client = officer
     before_checkpoints = checkpoints(app)
     with app.app_context():
@@ -111,8 +97,8 @@ def test_concurrent_writes_commit_as_one_group_with_one_checkpoint_and_their_own
     assert "OK" in app.test_cli_runner().invoke(args=["ledger", "verify"]).output
 
 
-def test_rules_see_the_state_the_group_has_reached_and_a_refusal_refuses_only_itself(app, officer, world):
-    first, other = goods(officer, world, "GC-A"), goods(officer, world, "GC-B")
+def test_rules_see_the_state_the_group_has_reached_and_a_refusal_refuses_only_itself(app, officer, world, goods):
+    first, other = goods("GC-A"), goods("GC-B")
     with app.app_context():
         before = reader().size()
     body = {"date": "2026-11-04", "to_party_id": world["fleet"]}
@@ -137,8 +123,8 @@ def test_rules_see_the_state_the_group_has_reached_and_a_refusal_refuses_only_it
     assert "IDENTICAL" in replayed.output, replayed.output
 
 
-def test_a_write_that_fails_after_appending_is_rolled_back_alone(app, officer, world):
-    items = [goods(officer, world, f"GC-F{n}") for n in range(3)]
+def test_a_write_that_fails_after_appending_is_rolled_back_alone(app, officer, world, goods):
+    items = [goods(f"GC-F{n}") for n in range(3)]
     with app.app_context():
         seq = sequencer()
         before, replays = reader().size(), seq.stats.replayed
@@ -169,8 +155,8 @@ def test_a_write_that_fails_after_appending_is_rolled_back_alone(app, officer, w
     assert "OK" in app.test_cli_runner().invoke(args=["ledger", "verify"]).output
 
 
-def test_each_write_is_recorded_under_its_own_callers_name(app, world, officer):
-    item_a, item_b = goods(officer, world, "GC-U1"), goods(officer, world, "GC-U2")
+def test_each_write_is_recorded_under_its_own_callers_name(app, world, officer, goods):
+    item_a, item_b = goods("GC-U1"), goods("GC-U2")
     alice = bearer_client(app, issue_token(app, make_account(app, "officer", "alice@example.test")))
     bob = bearer_client(app, issue_token(app, make_account(app, "officer", "bob@example.test")))
     body = {"date": "2026-11-04", "to_party_id": world["fleet"]}

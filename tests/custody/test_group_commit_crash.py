@@ -17,24 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.http_load import answering
 from registry.ledger.runtime import reader
 from tests.conftest import issue_token, make_account
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, ITEMS_EACH, REQUESTS_EACH = 6, 2, 30
-
-
-def goods(officer, world, serial: str) -> str:
-    made = officer.post(
-        "/api/v1/items", json={"kind": "goods", "scheme": "plain", "serial": serial, "date": "2026-11-02"}
-    )
-    item = made.get_json()["id"]
-    got = officer.post(
-        f"/api/v1/items/{item}/acquisitions",
-        json={"date": "2026-11-03", "source_party_id": world["maker"], "recipient_party_id": world["us"]},
-    )
-    assert got.status_code == 201, got.get_json()
-    return item
 
 
 def free_port() -> int:
@@ -49,8 +37,8 @@ def workers_of(master: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_workers_killed_mid_group_lose_and_double_nothing_acknowledged(app, officer, world):
-    items = [goods(officer, world, f"GK-{n}") for n in range(CLIENTS * ITEMS_EACH)]
+def test_workers_killed_mid_group_lose_and_double_nothing_acknowledged(app, officer, world, goods):
+    items = [goods(f"GK-{n}") for n in range(CLIENTS * ITEMS_EACH)]
     token = issue_token(app, make_account(app, "officer"))
     with app.app_context():
         before = reader().size()
@@ -97,16 +85,7 @@ def test_workers_killed_mid_group_lose_and_double_nothing_acknowledged(app, offi
         connection.close()
 
     try:
-        for _ in range(150):
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-            finally:
-                probe.close()
+        assert answering(port), "gunicorn did not start"
         threads = [
             threading.Thread(target=client, args=(items[n * ITEMS_EACH : (n + 1) * ITEMS_EACH],))
             for n in range(CLIENTS)
