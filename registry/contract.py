@@ -257,6 +257,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)  # answer header -> description
     other: dict = field(default_factory=dict)  # another success status -> (answer model, description)
+    also: tuple[str, ...] = ()  # other media types the answer comes in when the query asks (format=csv)
 
 
 def operation(
@@ -272,6 +273,7 @@ def operation(
     errors: tuple[int, ...] = (),
     headers: dict[str, str] | None = None,
     other: dict | None = None,
+    also: tuple[str, ...] = (),
 ) -> Callable:
     """Declare a JSON view. The view is called with `params=` (the query model) and `body=` (the body
     model) when declared; it returns a dict (or a model) for the answer model, optionally with a dict
@@ -288,6 +290,7 @@ def operation(
         tuple(errors),
         dict(headers or {}),
         dict(other or {}),
+        tuple(also),
     )
 
     def mark(view: Callable) -> Callable:

@@ -197,6 +197,8 @@ def build(app: Flask) -> dict:
             ok["content"] = {spec.media_type: {"schema": _ref(spec.response)}}
         else:
             ok["content"] = {spec.media_type: {"schema": _media_schema(spec.media_type)}}
+        for media in spec.also:
+            ok["content"][media] = {"schema": _media_schema(media)}
         if spec.headers:
             ok["headers"] = {
                 name: {"description": text, "schema": {"type": "string"}} for name, text in spec.headers.items()

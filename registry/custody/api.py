@@ -418,6 +418,7 @@ def correct(item_id: str, body: Correction):
     response=BoundBook,
     query=BookQuery,
     headers={"Content-Disposition": "with format=csv: attachment; filename=bound-book.csv"},
+    also=("text/csv",),
 )
 def bound_book(params: BookQuery):
     rows = book_rows(params.from_, params.to, params.licensee, params.view)
