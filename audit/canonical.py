@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any, TypeAlias, cast
 
 import rfc8785
@@ -106,6 +107,17 @@ _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 def loads(data: bytes) -> Any:
     """Parse JSON bytes (orjson when installed). Raises ValueError on invalid input."""
     return orjson.loads(data) if _HAVE_ORJSON else json.loads(data)
+
+
+def _encode_sorted(value: object) -> bytes:
+    return _FAST_ENCODER.encode(value).encode("utf-8")
+
+
+# The bare parser and sorted compact encoder behind `loads` and `sorted_compact`, for loops that
+# call them a million times: the encoder raises TypeError or ValueError where sorted_compact
+# returns None.
+raw_loads = orjson.loads if _HAVE_ORJSON else json.loads
+raw_sorted_compact = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS) if _HAVE_ORJSON else _encode_sorted
 
 
 def sorted_compact(value: object) -> bytes | None:

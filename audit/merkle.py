@@ -18,6 +18,21 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 Key = tuple[int, int]
 Range = tuple[int, int]
 
+# A stored node is keyed by the last leaf it covers and its level: (last_leaf << NODE_KEY_BITS) | level.
+# Key order is the order a growing tree completes its nodes, so a verifier reads them as it needs them.
+NODE_KEY_BITS = 6  # levels 0..63
+
+
+def node_key(level: int, index: int) -> int:
+    """Key of the complete subtree at `level` covering leaves [index * 2**level, (index + 1) * 2**level)."""
+    return ((((index + 1) << level) - 1) << NODE_KEY_BITS) | level
+
+
+def node_of_key(key: int) -> Key:
+    """The (level, index) a node key names (the inverse of node_key)."""
+    level = key & ((1 << NODE_KEY_BITS) - 1)
+    return level, (((key >> NODE_KEY_BITS) + 1) >> level) - 1
+
 
 class ProofError(VerificationError):
     """An inclusion or consistency proof is malformed or does not lead to the expected root."""

@@ -1,15 +1,28 @@
-"""The two passes of a verification: over the entry bodies, and over the Merkle tree.
+"""The passes of a verification over one range of entries: their bodies, and the Merkle tree.
 
-Each runs once per entry of a possibly million-entry ledger, so the common path is inlined: one
-combined field test, a local frontier, no calls into code of ours. The slow paths only name problems.
+A range pass checks entries [start, stop) against each other and rebuilds the tree over their
+leaves from the frontier at `start`; a whole ledger is one range, and a verifier on several cores
+runs consecutive ranges apart and settles them together (`audit.verify`).
+
+Each step runs once per entry of a possibly million-entry ledger. The entry checks are one inlined
+loop. The tree is rebuilt a chunk of 2**CHUNK_LEVELS leaves at a time, level by level, and the
+stored nodes of a chunk are compared with the recomputed ones in two sequence comparisons; a chunk
+whose stored nodes differ is gone through again leaf by leaf, the reference algorithm, which names
+the first bad node.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from functools import lru_cache
+from itertools import islice, repeat
+from operator import add, itemgetter
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from audit import canonical, merkle
 from audit.checkpoint import Checkpoint
@@ -17,11 +30,12 @@ from audit.verdict import Failed, Problem
 
 _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 EVENT_FIELDS = {"v": int, "index": int, "type": str, "time": str, "actor": str, "payload": dict}
+CHUNK_LEVELS = 12  # the tree is rebuilt 4,096 leaves at a time
 
 # (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
 EntryRecord = tuple[int, bytes, bytes | None, str | None, str | None]
-# (level, index, hash) of a stored complete subtree, in creation order
-NodeRecord = tuple[int, int, bytes]
+# (merkle.node_key(level, index), hash) of a stored complete subtree, in key order
+NodeRecord = tuple[int, bytes]
 
 
 @dataclass(frozen=True)
@@ -52,7 +66,20 @@ def check_claims(before: ItemChains, claims: dict[str, tuple[int, int | None]]) 
     return Problem("item", f"item_prev is {claimed!r}, the item's previous event is {before.heads.get(item)!r}", index)
 
 
-def entry_pass(
+@contextmanager
+def no_cycle_collection():
+    """Pause the cycle collector: a pass keeps thousands of parsed events alive at once, which made
+    it run every few hundred entries, and a pass makes no reference cycles for it to find."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def entry_chunks(
     entries: Iterable[EntryRecord],
     counter: list[int],
     progress: Callable[[int], None] | None,
@@ -60,8 +87,10 @@ def entry_pass(
     start: int = 0,
     prev_leaf: bytes | None = None,
     chains: ItemChains | None = None,
-) -> Iterator[bytes]:
-    """Steps 1-6 for entries numbered from `start`, yielding each leaf hash; raises Failed.
+    chunk: int = 1 << CHUNK_LEVELS,
+) -> Iterator[list[bytes]]:
+    """Steps 1-6 for entries numbered from `start`, yielding their leaf hashes in lists that end at
+    multiples of `chunk`; raises Failed after yielding the leaves of the entries before the bad one.
 
     `prev_leaf` is the leaf hash of entry start-1 (None for start 0). `counter[0]` holds the number
     of entries checked, so a caller knows how far the pass got even when it stops early.
@@ -69,78 +98,106 @@ def entry_pass(
     chains = chains if chains is not None else ItemChains()
     heads, claims = chains.heads, chains.claims
     expected, prev_hex = start, prev_leaf.hex() if prev_leaf is not None else None
+    boundary = (start // chunk + 1) * chunk
     sha256, loads, compact, four_byte = (
         hashlib.sha256,
-        canonical.loads,
-        canonical.sorted_compact,
+        canonical.raw_loads,
+        canonical.raw_sorted_compact,
         _FOUR_BYTE_UTF8.search,
     )
-    for index, body, stored_leaf, stored_type, stored_item in entries:
-        if index != expected:
-            what = (
-                f"entry {expected} is missing" if index > expected else f"entry {index} appears twice or out of order"
-            )
-            raise Failed(Problem("sequence", f"{what} (found {index} after {expected - 1})", min(index, expected)))
-        leaf = sha256(b"\x00" + body).digest()
-        if stored_leaf is not None and stored_leaf != leaf:
-            raise Failed(Problem("leaf", "stored leaf hash does not match the body", index))
-        try:
-            event = loads(body)
-        except ValueError:
-            raise Failed(Problem("body", "body is not UTF-8 JSON", index)) from None
-        # The sorted compact encoding equals JCS unless a 4-byte UTF-8 character occurs.
-        if type(event) is not dict or not (
-            (body.isascii() or not four_byte(body)) and compact(event) == body or canonical.is_canonical(body)
-        ):
-            raise Failed(Problem("body", "body is not an RFC 8785 canonical JSON object", index))
-        if not (
-            event.get("index") == index
-            and type(event["index"]) is int
-            and event.get("prev", 0) == prev_hex
-            and event.get("v") == 1
-            and type(event["v"]) is int
-            and type(event.get("type")) is str
-            and type(event.get("time")) is str
-            and type(event.get("actor")) is str
-            and type(event.get("payload")) is dict
-        ):
-            _diagnose_fields(event, index)
-        item = event.get("item")
-        if item is not None:
-            item_prev = event.get("item_prev", 0)
-            if type(item) is not str or (item_prev is not None and type(item_prev) is not int):
-                raise Failed(Problem("item", "item must be a string and item_prev an integer or null", index))
-            if item in heads or not start:
-                if item_prev != heads.get(item):
-                    raise Failed(
-                        Problem(
-                            "item",
-                            f"item_prev is {item_prev!r}, the item's previous event is {heads.get(item)!r}",
-                            index,
-                        )
-                    )
-            elif item_prev is not None and (type(item_prev) is not int or item_prev >= start):
-                raise Failed(Problem("item", f"item_prev is {item_prev!r}, not an earlier entry", index))
-            else:
-                claims[item] = (index, item_prev)
-            heads[item] = index
-        elif "item_prev" in event:
-            raise Failed(Problem("item", "item_prev given without an item", index))
-        if stored_type is not None and (stored_type != event["type"] or stored_item != item):
-            raise Failed(
-                Problem(
-                    "columns",
-                    f"stored columns ({stored_type!r}, {stored_item!r}) differ from "
-                    f"the body's ({event['type']!r}, {item!r})",
-                    index,
+    leaves: list[bytes] = []
+    failure = None
+    try:
+        for index, body, stored_leaf, stored_type, stored_item in entries:
+            if index != expected:
+                what = (
+                    f"entry {expected} is missing"
+                    if index > expected
+                    else f"entry {index} appears twice or out of order"
                 )
-            )
-        expected = index + 1
-        counter[0] = expected - start
-        prev_hex = leaf.hex()
-        if progress is not None and not expected & 4095:
-            progress(expected - start)
-        yield leaf
+                raise Failed(Problem("sequence", f"{what} (found {index} after {expected - 1})", min(index, expected)))
+            leaf = sha256(b"\x00" + body).digest()
+            if stored_leaf is not None and stored_leaf != leaf:
+                raise Failed(Problem("leaf", "stored leaf hash does not match the body", index))
+            try:
+                event = loads(body)
+            except ValueError:
+                raise Failed(Problem("body", "body is not UTF-8 JSON", index)) from None
+            # The sorted compact encoding equals JCS unless a 4-byte UTF-8 character occurs; the
+            # reference check settles the rest (and values the fast encoder refuses).
+            try:
+                canonical_form = (
+                    type(event) is dict and (body.isascii() or not four_byte(body)) and compact(event) == body
+                )
+            except (TypeError, ValueError):
+                canonical_form = False
+            if not canonical_form and (type(event) is not dict or not canonical.is_canonical(body)):
+                raise Failed(Problem("body", "body is not an RFC 8785 canonical JSON object", index))
+            try:
+                shaped = (
+                    event["index"] == index
+                    and type(event["index"]) is int
+                    and event["prev"] == prev_hex
+                    and event["v"] == 1
+                    and type(event["v"]) is int
+                    and type(event["type"]) is str
+                    and type(event["time"]) is str
+                    and type(event["actor"]) is str
+                    and type(event["payload"]) is dict
+                )
+            except KeyError:
+                shaped = False
+            if not shaped:
+                _diagnose_fields(event, index)
+            item = event.get("item")
+            if item is not None:
+                item_prev = event.get("item_prev", 0)
+                if type(item) is not str or (item_prev is not None and type(item_prev) is not int):
+                    raise Failed(Problem("item", "item must be a string and item_prev an integer or null", index))
+                if item in heads or not start:
+                    if item_prev != heads.get(item):
+                        raise Failed(
+                            Problem(
+                                "item",
+                                f"item_prev is {item_prev!r}, the item's previous event is {heads.get(item)!r}",
+                                index,
+                            )
+                        )
+                elif item_prev is not None and item_prev >= start:
+                    raise Failed(Problem("item", f"item_prev is {item_prev!r}, not an earlier entry", index))
+                else:
+                    claims[item] = (index, item_prev)
+                heads[item] = index
+            elif "item_prev" in event:
+                raise Failed(Problem("item", "item_prev given without an item", index))
+            if stored_type is not None and (stored_type != event["type"] or stored_item != item):
+                raise Failed(
+                    Problem(
+                        "columns",
+                        f"stored columns ({stored_type!r}, {stored_item!r}) differ from "
+                        f"the body's ({event['type']!r}, {item!r})",
+                        index,
+                    )
+                )
+            expected = index + 1
+            prev_hex = leaf.hex()
+            leaves.append(leaf)
+            if expected == boundary:
+                counter[0] = expected - start
+                if progress is not None:
+                    progress(expected - start)
+                yield leaves
+                leaves, boundary = [], boundary + chunk
+    except Failed as stop:
+        failure = stop
+    counter[0] = expected - start
+    if leaves:
+        yield leaves
+    if failure is not None:
+        try:
+            raise failure
+        finally:
+            del failure  # the exception's traceback holds this frame: no cycle keeps `entries` open
     if progress is not None:
         progress(expected - start)
 
@@ -156,79 +213,160 @@ def _diagnose_fields(event: dict[str, Any], index: int) -> None:
     raise Failed(Problem("chain", "prev does not match the leaf hash of the previous entry", index))
 
 
-def tree_pass(
-    leaves: Iterable[bytes], signed: list[SignedSize], nodes: Iterable[NodeRecord] | None, counts: dict[str, int]
-) -> None:
-    """Steps 7, 9 and 10: rebuild the tree leaf by leaf (a frontier of (level, hash), largest first,
-    as merkle.Frontier keeps it), compare each completed node and each checkpoint root; raises Failed."""
-    stack: list[tuple[int, bytes]] = []
-    node_iter = iter(nodes) if nodes is not None else None
-    sha256 = hashlib.sha256
-    pending, verified_size, size, nodes_seen = 0, 0, 0, 0
-    boundary = signed[0].checkpoint.size if signed else -1
-    try:
+@lru_cache(maxsize=4)
+def _chunk_layout(levels: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """For a chunk of 2**levels leaves starting at leaf 0: the keys of the nodes its leaves complete
+    (levels 1..`levels`), in the order they complete, which is key order; for each, its position in
+    the chunk's levels laid end to end (level 1, then level 2, ...); and where each level starts."""
+    starts, at = [], 0
+    for level in range(1, levels + 1):
+        starts.append(at)
+        at += 1 << (levels - level)
+    keys, positions = [], []
+    for leaf in range(1 << levels):
+        level = 1
+        while level <= levels and (leaf + 1) % (1 << level) == 0:
+            keys.append(merkle.node_key(level, ((leaf + 1) >> level) - 1))
+            positions.append(starts[level - 1] + ((leaf + 1) >> level) - 1)
+            level += 1
+    return tuple(keys), tuple(positions), tuple(starts)
+
+
+class Tree:
+    """Steps 7 and 9 over one range: the tree rebuilt from the frontier at `start` (a list of
+    (level, hash), largest first, as merkle.Frontier keeps it), each stored node completed by the
+    range's leaves compared (`nodes`, key order, or None to skip), and the root taken at each of
+    `sizes` in (start, ...]. Leaves come in lists from `add`; raises Failed at the first bad node."""
+
+    def __init__(
+        self,
+        start: int,
+        frontier: Sequence[tuple[int, bytes]],
+        nodes: Iterable[NodeRecord] | None,
+        sizes: Iterable[int],
+        chunk_levels: int = CHUNK_LEVELS,
+    ):
+        self.size = start
+        self.stack = list(frontier)
+        self.roots: dict[int, bytes] = {}
+        self.nodes_seen = 0
+        self._sizes = sorted(s for s in set(sizes) if s > start)
+        self._next = 0
+        self._levels = chunk_levels
+        self._records = iter(nodes) if nodes is not None else None
+        self._returned: deque[NodeRecord] = deque()
+        self._layout = _chunk_layout(chunk_levels)
+
+    def _take(self, count: int) -> list[NodeRecord]:
+        taken = []
+        while self._returned and len(taken) < count:
+            taken.append(self._returned.popleft())
+        taken += islice(self._records, count - len(taken))
+        return taken
+
+    def _next_record(self) -> NodeRecord | None:
+        if self._returned:
+            return self._returned.popleft()
+        return next(self._records, None)
+
+    def add(self, leaves: list[bytes]) -> None:
+        chunk = 1 << self._levels
+        if self.size % chunk or len(leaves) > chunk or not (self._levels and self._chunk(leaves)):
+            self._leaf_by_leaf(leaves)
+
+    def _chunk(self, leaves: list[bytes]) -> bool:
+        """The chunk at an aligned start, all at once; False (nothing done) if a stored node differs."""
+        start, count, levels = self.size, len(leaves), self._levels
+        sha256 = hashlib.sha256
+        built = [leaves]
+        for _ in range(levels):
+            pairs = iter(built[-1])
+            built.append([sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)])
+        inside = count - count.bit_count()  # nodes completed inside the chunk
+        if self._records is not None and inside:
+            keys, positions, starts = self._layout
+            laid: list[bytes | None] = []
+            for level in range(1, levels + 1):
+                laid += built[level]
+                laid += [None] * ((1 << (levels - level)) - len(built[level]))
+            if inside < len(keys):
+                keys, positions = keys[:inside], positions[:inside]
+            stored = self._take(inside)
+            if (
+                len(stored) != inside
+                or tuple(map(itemgetter(0), stored)) != tuple(map(add, keys, repeat(start << merkle.NODE_KEY_BITS)))
+                or tuple(map(itemgetter(1), stored)) != tuple(map(laid.__getitem__, positions))
+            ):
+                self._returned.extendleft(reversed(stored))
+                return False
+            self.nodes_seen += inside
+        hashes = [node for _, node in self.stack]
+        sizes, end = self._sizes, start + count
+        while self._next < len(sizes) and sizes[self._next] <= end:
+            width = sizes[self._next] - start
+            edge = [built[level][(width >> level) - 1] for level in range(levels, -1, -1) if width >> level & 1]
+            self.roots[sizes[self._next]] = merkle.fold_subtrees(hashes + edge)
+            self._next += 1
+        if count == 1 << levels:
+            self.stack.append((levels, built[levels][0]))
+            self.size = end
+            self._merge(end - 1)
+        else:
+            self.stack += [(level, built[level][-1]) for level in range(levels, -1, -1) if count >> level & 1]
+            self.size = end
+        return True
+
+    def _merge(self, last_leaf: int) -> None:
+        """Merge equal subtrees on top of the frontier after leaf `last_leaf`, checking each node."""
+        stack, sha256 = self.stack, hashlib.sha256
+        while len(stack) > 1 and stack[-2][0] == stack[-1][0]:
+            level, right = stack.pop()
+            node = sha256(b"\x01" + stack.pop()[1] + right).digest()
+            stack.append((level + 1, node))
+            self._check(level + 1, last_leaf, node)
+
+    def _check(self, level: int, last_leaf: int, node: bytes) -> None:
+        if self._records is None:
+            return
+        stored = self._next_record()
+        key = (last_leaf << merkle.NODE_KEY_BITS) | level
+        if stored is None or stored[0] != key or stored[1] != node:
+            if stored is not None and stored[0] < key:
+                raise _stray(stored[0])
+            what = "is missing" if stored is None or stored[0] != key else "does not match the leaves"
+            raise Failed(Problem("node", f"stored node level {level} index {last_leaf >> level} {what}", last_leaf))
+        self.nodes_seen += 1
+
+    def _leaf_by_leaf(self, leaves: list[bytes]) -> None:
+        sizes = self._sizes
         for leaf in leaves:
-            index, level, node = size, 0, leaf
-            while stack and stack[-1][0] == level:
-                node = sha256(b"\x01" + stack.pop()[1] + node).digest()
-                level += 1
-                if node_iter is not None:
-                    stored = next(node_iter, None)
-                    if stored is None or stored[2] != node or stored[0] != level or stored[1] != index >> level:
-                        _node_problem(stored, level, index >> level, index)
-                    nodes_seen += 1
-            stack.append((level, node))
-            size = index + 1
-            while size == boundary:
-                _check_root(signed[pending], merkle.fold_subtrees([h for _, h in stack]), verified_size)
-                verified_size = size
-                pending += 1
-                boundary = signed[pending].checkpoint.size if pending < len(signed) else -1
-    finally:
-        counts["entries"], counts["nodes"] = size, nodes_seen
-    _check_coverage(signed, pending, size, verified_size)
-    extra = next(node_iter, None) if node_iter is not None else None
-    if extra is not None:
-        raise Failed(Problem("node", f"stored node level {extra[0]} index {extra[1]} lies beyond the log's end", size))
+            self.stack.append((0, leaf))
+            self._merge(self.size)
+            self.size += 1
+            while self._next < len(sizes) and sizes[self._next] == self.size:
+                self.roots[self.size] = merkle.fold_subtrees([node for _, node in self.stack])
+                self._next += 1
+
+    def finish(self) -> Problem | None:
+        """After the range's last leaf: a stored node left over is one the leaves never completed,
+        raised as a problem; one beyond the range's end is returned, since a verification reports
+        it only after the coverage of the checkpoints (a truncated log leaves such nodes)."""
+        if self._records is None:
+            return None
+        extra = self._next_record()
+        if extra is None:
+            return None
+        if extra[0] >> merkle.NODE_KEY_BITS < self.size:
+            raise _stray(extra[0])
+        level, index = merkle.node_of_key(extra[0])
+        return Problem("node", f"stored node level {level} index {index} lies beyond the log's end", self.size)
 
 
-def _node_problem(stored: NodeRecord | None, level: int, node_index: int, index: int) -> None:
-    if stored is None or stored[0] != level or stored[1] != node_index:
-        raise Failed(Problem("node", f"stored node level {level} index {node_index} is missing", index))
-    raise Failed(Problem("node", f"stored node level {level} index {node_index} does not match the leaves", index))
-
-
-def _check_root(signed: SignedSize, root: bytes, verified_size: int) -> None:
-    cp = signed.checkpoint
-    if cp.root != root:
-        span = f"entries {verified_size}..{cp.size - 1}" if cp.size - 1 > verified_size else f"entry {verified_size}"
-        raise Failed(
-            Problem(
-                "root",
-                f"root recomputed at size {cp.size} differs from the {signed.source} signed checkpoint: "
-                f"{span} were changed after signing",
-                verified_size,
-                until=cp.size,
-            )
+def _stray(key: int) -> Failed:
+    """A stored node at a key the tree has no node at, named at the last leaf its key gives."""
+    level, index = merkle.node_of_key(key)
+    return Failed(
+        Problem(
+            "node", f"stored node level {level} index {index} is not a node of the tree", key >> merkle.NODE_KEY_BITS
         )
-
-
-def _check_coverage(signed: list[SignedSize], pending: int, size: int, verified_size: int) -> None:
-    if pending < len(signed):
-        cp = signed[pending]
-        raise Failed(
-            Problem(
-                "coverage",
-                f"{cp.source} checkpoint claims {cp.checkpoint.size} entries but the log ends at {size}: "
-                "entries were removed from the end",
-                size,
-            )
-        )
-    if size > verified_size:
-        raise Failed(
-            Problem(
-                "coverage",
-                f"entries {verified_size}..{size - 1} are not covered by any signed checkpoint",
-                verified_size,
-            )
-        )
+    )

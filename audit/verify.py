@@ -3,16 +3,33 @@
 The steps are CHECKS below, each reported by name when it fails. The verdict names the first bad
 entry index. A root mismatch can only be placed between the last
 checkpoint that verified and the failing one: the verdict names the first index of that span.
+
+A verification is one or more range passes (`verify_range`: the entries of a range, and the tree
+over them from the frontier where the range starts, with its root at every checkpoint size in it)
+settled against the signed checkpoints (`settle`). `verify_log` is the whole log as one range; a
+verifier on several cores runs consecutive ranges in parallel, each but the first starting from the
+stored frontier at its start, which the range before checks as ordinary stored nodes.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
 
 from audit import note
 from audit.checkpoint import CheckpointError, parse_checkpoint
 from audit.errors import VerificationError
-from audit.passes import EntryRecord, ItemChains, NodeRecord, SignedSize, check_claims, entry_pass, tree_pass
+from audit.passes import (
+    CHUNK_LEVELS,
+    EntryRecord,
+    ItemChains,
+    NodeRecord,
+    SignedSize,
+    Tree,
+    check_claims,
+    entry_chunks,
+    no_cycle_collection,
+)
 from audit.verdict import Failed, Problem, Verdict, first_problem
 
 # Each check by the name a Problem carries, with what it proves.
@@ -42,15 +59,16 @@ __all__ = [
     "Problem",
     "Verdict",
     "ItemChains",
+    "RangeResult",
     "verify_log",
-    "verify_entries",
-    "verify_tree",
-    "combine",
-    "check_claims",
+    "verify_range",
+    "settle",
+    "open_all",
+    "claimed_size",
 ]
 
 
-def _claimed_size(text: str) -> int | None:
+def claimed_size(text: str) -> int | None:
     """The size a note claims, read without trusting it (to place a bad signature in the log)."""
     try:
         return parse_checkpoint(text.split("\n\n", 1)[0] + "\n").size
@@ -77,7 +95,7 @@ def open_checkpoints(
             body, signers = note.signed_by(text, list(vkeys))
             read.append((number, parse_checkpoint(body), signers))
         except (VerificationError, CheckpointError) as error:
-            failed.append((_claimed_size(text), f"{source} checkpoint #{number} does not verify: {error}"))
+            failed.append((claimed_size(text), f"{source} checkpoint #{number} does not verify: {error}"))
     given = note.identities(list(vkeys)) if source == "stored" else set()
     required: set[tuple[str, bytes]] = set()
     last = max((cp.size for _, cp, _ in read), default=None)
@@ -107,7 +125,7 @@ def _signature_problem(signed: list[SignedSize], failed: list[tuple[int | None, 
     return min(problems, key=lambda p: -1 if p.index is None else p.index, default=None)
 
 
-def _open_all(
+def open_all(
     checkpoint_notes: Iterable[str], held_notes: Iterable[str], vkeys: Sequence[str], origin: str | None
 ) -> tuple[list[SignedSize], int, Problem | None]:
     """Signed checkpoints (stored and held) by size, the number of stored ones, and any signature problem."""
@@ -119,30 +137,176 @@ def _open_all(
     return signed, stored, _signature_problem(signed, failed + held_failed)
 
 
-def _verify(
-    checkpoint_notes: Iterable[str],
-    held_notes: Iterable[str],
-    vkeys: Sequence[str],
-    origin: str | None,
-    run: Callable[[list[SignedSize], dict[str, int]], None],
+@dataclass
+class RangeResult:
+    """What a pass over entries [start, start + entries) found: the first problem, if any, and the
+    root of the tree at each checkpoint size in the range that the pass reached."""
+
+    start: int
+    entries: int = 0
+    nodes: int = 0
+    problem: Problem | None = None
+    roots: dict[int, bytes] = field(default_factory=dict)
+    chains: ItemChains = field(default_factory=ItemChains)
+    beyond: Problem | None = None  # a stored node past the range's last leaf
+
+    def to_dict(self) -> dict[str, Any]:
+        """For a pass run in another process. The item heads are left out: only the claims of a
+        range are checked against another (the one before it)."""
+        return {
+            "start": self.start,
+            "entries": self.entries,
+            "nodes": self.nodes,
+            "problem": _problem_list(self.problem),
+            "beyond": _problem_list(self.beyond),
+            "roots": {str(size): root.hex() for size, root in self.roots.items()},
+            "claims": self.chains.claims,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RangeResult:
+        return cls(
+            start=data["start"],
+            entries=data["entries"],
+            nodes=data["nodes"],
+            problem=None if data["problem"] is None else Problem(*data["problem"]),
+            beyond=None if data["beyond"] is None else Problem(*data["beyond"]),
+            roots={int(size): bytes.fromhex(root) for size, root in data["roots"].items()},
+            chains=ItemChains(claims={item: tuple(claim) for item, claim in data["claims"].items()}),
+        )
+
+
+def _problem_list(problem: Problem | None) -> list | None:
+    return None if problem is None else [problem.check, problem.message, problem.index, problem.until]
+
+
+def verify_range(
+    entries: Iterable[EntryRecord],
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    prev_leaf: bytes | None = None,
+    frontier: Sequence[tuple[int, bytes]] = (),
+    nodes: Iterable[NodeRecord] | None = None,
+    sizes: Iterable[int] = (),
+    progress: Callable[[int], None] | None = None,
+    chunk_levels: int = CHUNK_LEVELS,
+) -> RangeResult:
+    """Steps 1-7 and 9 over entries numbered from `start` (up to `stop`, exclusive, when given: a
+    range that ends early is a missing entry); never raises for a bad ledger.
+
+    `prev_leaf` is the leaf hash of entry start-1 and `frontier` the tree's frontier at `start`
+    ((level, hash) of merkle.frontier_keys(start), largest first), both as stored: the range before
+    checks them. `nodes` are the stored nodes whose last leaf is in the range, (key, hash) in key
+    order (merkle.node_key), or None to skip step 7; any node left over is reported. The root is
+    taken at each of `sizes` inside the range. A range after entry 0 cannot check each item's first
+    `item_prev` by itself: the result's chains carry those claims for `settle`.
+    """
+    result, counter = RangeResult(start), [0]
+    tree = Tree(start, frontier, nodes, sizes, chunk_levels)
+    with no_cycle_collection():
+        try:
+            for leaves in entry_chunks(
+                entries,
+                counter,
+                progress,
+                start=start,
+                prev_leaf=prev_leaf,
+                chains=result.chains,
+                chunk=1 << chunk_levels,
+            ):
+                tree.add(leaves)
+            end = start + counter[0]
+            if stop is not None and end != stop:
+                raise Failed(Problem("sequence", f"entry {end} is missing (the range ends at {end - 1})", end))
+            result.beyond = tree.finish()
+        except Failed as failure:
+            result.problem = failure.problem
+    result.entries, result.nodes, result.roots = counter[0], tree.nodes_seen, tree.roots
+    return result
+
+
+_STEP = {"item": 1, "columns": 2, "node": 3, "root": 4}
+
+
+def _root_problem(signed: list[SignedSize], roots: dict[int, bytes]) -> Problem | None:
+    """The first signed checkpoint whose root differs from the one recomputed at its size. A size
+    no pass reached ends the search: a pass stopped at a problem before it, which comes first."""
+    verified_size = 0
+    for entry in signed:
+        cp = entry.checkpoint
+        root = roots.get(cp.size)
+        if root is None:
+            return None
+        if root != cp.root:
+            last = cp.size - 1
+            span = f"entries {verified_size}..{last}" if last > verified_size else f"entry {verified_size}"
+            return Problem(
+                "root",
+                f"root recomputed at size {cp.size} differs from the {entry.source} signed checkpoint: "
+                f"{span} were changed after signing",
+                verified_size,
+                until=cp.size,
+            )
+        verified_size = cp.size
+    return None
+
+
+def _coverage_problem(signed: list[SignedSize], size: int) -> Problem | None:
+    beyond = [entry for entry in signed if entry.checkpoint.size > size]
+    if beyond:
+        cp = beyond[0]
+        return Problem(
+            "coverage",
+            f"{cp.source} checkpoint claims {cp.checkpoint.size} entries but the log ends at {size}: "
+            "entries were removed from the end",
+            size,
+        )
+    covered = signed[-1].checkpoint.size if signed else 0
+    if size > covered:
+        return Problem("coverage", f"entries {covered}..{size - 1} are not covered by any signed checkpoint", covered)
+    return None
+
+
+def settle(
+    opened: tuple[list[SignedSize], int, Problem | None],
+    ranges: Sequence[RangeResult],
+    *,
+    extra: Sequence[Problem | None] = (),
 ) -> Verdict:
-    """Open the checkpoints, run the passes, and settle which problem the verdict names: a bad
-    signature wins unless an entry before the span it claims is already bad."""
-    verdict = Verdict()
-    signed, verdict.checkpoints, signature_problem = _open_all(checkpoint_notes, held_notes, vkeys, origin)
+    """One verdict from the opened checkpoints (`open_all`) and the passes over consecutive ranges
+    that cover the log, naming the problem one pass over the whole log would have met first.
+
+    Range problems, the first root mismatch and the item claims of each range against the heads of
+    the ranges before it are ranked by entry index (a precise problem inside a root mismatch's span
+    comes first). Coverage is checked only when nothing else is wrong, as a pass reaches it last.
+    A bad checkpoint signature wins unless an entry before the span it claims is already bad.
+    """
+    signed, stored, signature_problem = opened
+    verdict = Verdict(checkpoints=stored)
     if signature_problem is not None and signature_problem.index is None:
         verdict.problem = signature_problem
         return verdict
-    counts: dict[str, int] = {}
-    try:
-        run(signed, counts)
-    except Failed as failure:
-        verdict.problem = failure.problem
-    verdict.entries, verdict.nodes = counts.get("entries", 0), counts.get("nodes", 0)
-    if signature_problem is not None and signature_problem.index is not None:  # an unplaced one returned above
-        found = verdict.problem
-        if found is None or (found.index is not None and found.index >= signature_problem.index):
-            verdict.problem = signature_problem
+    found_in_ranges = [r.problem for r in ranges]
+    heads: dict[str, int] = {}
+    for before, after in zip(ranges, ranges[1:]):
+        heads.update(before.chains.heads)
+        if before.problem is None:
+            found_in_ranges.append(check_claims(ItemChains(heads), after.chains.claims))
+    roots = {size: root for r in ranges for size, root in r.roots.items()}
+    found_in_ranges.append(_root_problem(signed, roots))
+    # At one entry, a pass checks the body, then item_prev, then the columns, then the nodes it completes.
+    found = first_problem([(p, _STEP.get(p.check, 0)) for p in found_in_ranges if p is not None])
+    size = ranges[-1].start + ranges[-1].entries if ranges else 0
+    if found is None:
+        found = _coverage_problem(signed, size) or next((r.beyond for r in ranges if r.beyond is not None), None)
+    if signature_problem is not None and (
+        found is None or (found.index is not None and found.index >= signature_problem.index)
+    ):
+        found = signature_problem
+    verdict.problem = first_problem([(found, 0), *((problem, 1) for problem in extra)])
+    verdict.entries = sum(r.entries for r in ranges)
+    verdict.nodes = sum(r.nodes for r in ranges)
     if signed:
         verdict.latest = signed[-1].checkpoint
     return verdict
@@ -157,83 +321,21 @@ def verify_log(
     held_notes: Iterable[str] = (),
     nodes: Iterable[NodeRecord] | None = None,
     progress: Callable[[int], None] | None = None,
+    chunk_levels: int = CHUNK_LEVELS,
 ) -> Verdict:
     """Verify a whole ledger in one pass and return the verdict; never raises for a bad ledger.
 
-    `entries` must be in storage order (the verifier checks the numbering). `held_notes` are
-    checkpoints an auditor kept from earlier: they must be covered too, which catches a truncation
-    that also removed the stored checkpoints. `progress` is called with the number of entries done.
-    A checkpoint that fails its signature is left out and reported unless an entry before it is bad.
+    `entries` must be in storage order (the verifier checks the numbering); `nodes`, if given, are
+    the stored nodes as `verify_range` takes them. `held_notes` are checkpoints an auditor kept from
+    earlier: they must be covered too, which catches a truncation that also removed the stored
+    checkpoints. `progress` is called with the number of entries done. A checkpoint that fails its
+    signature is left out and reported unless an entry before it is bad.
     """
-    return _verify(
-        checkpoint_notes,
-        held_notes,
-        vkeys,
-        origin,
-        lambda signed, counts: tree_pass(entry_pass(entries, [0], progress), signed, nodes, counts),
-    )
-
-
-def verify_entries(
-    entries: Iterable[EntryRecord],
-    *,
-    progress: Callable[[int], None] | None = None,
-    start: int = 0,
-    prev_leaf: bytes | None = None,
-    stop: int | None = None,
-) -> tuple[Verdict, ItemChains]:
-    """Steps 1-6 only, over entries numbered from `start` (`prev_leaf`: leaf hash of entry start-1)
-    up to `stop` (exclusive; when given, a range that ends early is a missing entry).
-
-    A range after entry 0 cannot check each item's first `item_prev` by itself: the returned
-    ItemChains carries those claims for `check_claims` against the chains of the range before.
-    """
-    verdict, chains, counter = Verdict(), ItemChains(), [0]
-    try:
-        for _ in entry_pass(entries, counter, progress, start=start, prev_leaf=prev_leaf, chains=chains):
-            pass
-    except Failed as failure:
-        verdict.problem = failure.problem
-    verdict.entries = counter[0]
-    if verdict.problem is None and stop is not None and start + counter[0] != stop:
-        missing = start + counter[0]
-        verdict.problem = Problem("sequence", f"entry {missing} is missing (the range ends at {missing - 1})", missing)
-    return verdict, chains
-
-
-def verify_tree(
-    leaves: Iterable[bytes],
-    checkpoint_notes: Iterable[str],
-    vkeys: Sequence[str],
-    *,
-    origin: str | None = None,
-    held_notes: Iterable[str] = (),
-    nodes: Iterable[NodeRecord] | None = None,
-) -> Verdict:
-    """Steps 7-10 only, over stored leaf hashes that `verify_entries` checks against the bodies.
-
-    With `verify_entries` over every range and `check_claims` between ranges, it checks what
-    `verify_log` checks; a database verifier runs the parts in parallel.
-    """
-    return _verify(
-        checkpoint_notes, held_notes, vkeys, origin, lambda signed, counts: tree_pass(leaves, signed, nodes, counts)
-    )
-
-
-def combine(tree: Verdict, *entry_ranges: Verdict, extra: Sequence[Problem | None] = ()) -> Verdict:
-    """One verdict from a tree verdict and the entry verdicts of consecutive ranges covering the log.
-
-    It names the problem a one-pass verification would have named: the lowest entry index wins; on
-    a tie an entry's own problem comes before the tree's (a pass checks an entry before adding its
-    leaf), except a bad checkpoint signature, which `verify_log` also reports first.
-    """
-    tree_rank = 0 if tree.problem is not None and tree.problem.check == "signature" else 2
-    problem = first_problem(
-        [*((v.problem, 1) for v in entry_ranges), (tree.problem, tree_rank), *((p, 1) for p in extra)]
-    )
-    bodies = sum(v.entries for v in entry_ranges)
-    if problem is None and bodies != tree.entries:
-        problem = Problem("sequence", f"{bodies} bodies but {tree.entries} leaf hashes", min(bodies, tree.entries))
-    return Verdict(
-        entries=tree.entries, checkpoints=tree.checkpoints, nodes=tree.nodes, latest=tree.latest, problem=problem
+    opened = open_all(checkpoint_notes, held_notes, vkeys, origin)
+    if opened[2] is not None and opened[2].index is None:
+        return settle(opened, [])
+    sizes = [entry.checkpoint.size for entry in opened[0]]
+    return settle(
+        opened,
+        [verify_range(entries, nodes=nodes, sizes=sizes, progress=progress, chunk_levels=chunk_levels)],
     )

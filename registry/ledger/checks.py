@@ -1,11 +1,12 @@
 """Full verification and export of the stored ledger.
 
 Verification reads one consistent snapshot. On large ledgers it spreads the work over two cores:
-this process checks the bodies of the first 80% of entries against their stored leaf hashes and
-their predecessors (`audit.verify.verify_entries`); a second process rebuilds the tree from the
-stored leaf hashes, checks every stored node and checkpoint (`audit.verify.verify_tree`), and checks
-the remaining bodies. Rows below the snapshot's size never change, so the second process, reading
-them on its own connection, sees the same ledger.
+this process checks the checkpoint signatures and the first part of the entries (their bodies, the
+tree over them and every stored node they complete, `audit.verify.verify_range`), while a second
+process does the same for the rest of the entries, starting from the tree's stored frontier where
+its range begins; those frontier nodes are ordinary stored nodes of the first range, which checks
+them. Rows below the snapshot's size never change, so the second process, reading them on its own
+connection, sees the same ledger. `audit.verify.settle` then names what one pass would have named.
 """
 
 from __future__ import annotations
@@ -19,19 +20,19 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from audit import export
+from audit import export, merkle
 from audit.checkpoint import CheckpointError, parse_checkpoint
-from audit.verdict import first_problem
-from audit.verify import Problem, Verdict, check_claims, combine, verify_entries, verify_log, verify_tree
+from audit.verify import Problem, RangeResult, Verdict, claimed_size, open_all, settle, verify_range
 from registry import clock
 from registry.config import PROJECT_ROOT
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 
 STREAM_BATCH = 20_000
 PARALLEL_FROM = 200_000  # entries; below this, starting a second process costs more than it saves
+FIRST_SHARE = 0.5  # of the entries, checked by this process (which also checks the signatures)
 
 
 def _snapshot(session: Session):
@@ -56,31 +57,40 @@ def _rows(connection, sql: str, name: str) -> Iterator[tuple]:
         cursor.close()  # a verdict can stop the walk early; release the cursor
 
 
+def _between(column: str, start: int, below: int | None) -> str:
+    return f" WHERE {column} >= {int(start)}" + (f" AND {column} < {int(below)}" if below is not None else "")
+
+
 def _entry_records(connection, below: int | None = None, start: int = 0) -> Iterator[tuple]:
-    where = f" WHERE entry_index >= {int(start)}" + (f" AND entry_index < {int(below)}" if below is not None else "")
     return _rows(
         connection,
-        f"SELECT entry_index, body, leaf_hash, event_type, item_ref FROM ledger_entry{where} ORDER BY entry_index",
+        "SELECT entry_index, body, leaf_hash, event_type, item_ref FROM ledger_entry"
+        f"{_between('entry_index', start, below)} ORDER BY entry_index",
         "ledger_verify_entries",
     )
 
 
-def _node_records(connection, below: int | None = None) -> Iterator[tuple[int, int, bytes]]:
-    where = f" WHERE node_key < {int(below) * MAX_LEVEL}" if below is not None else ""
-    for key, value in _rows(
-        connection, f"SELECT node_key, hash FROM ledger_node{where} ORDER BY node_key", "ledger_verify_nodes"
-    ):
-        level = key % MAX_LEVEL
-        yield level, ((key // MAX_LEVEL + 1) >> level) - 1, bytes(value)
-
-
-def _leaf_hashes(connection, below: int) -> Iterator[bytes]:
-    for _, leaf in _rows(
+def _node_records(connection, start: int = 0, below: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """The stored nodes whose last leaf is in [start, below), as (key, hash) in key order."""
+    return _rows(
         connection,
-        f"SELECT entry_index, leaf_hash FROM ledger_entry WHERE entry_index < {below} ORDER BY entry_index",
-        "ledger_verify_leaves",
-    ):
-        yield bytes(leaf)
+        "SELECT node_key, hash FROM ledger_node"
+        f"{_between('node_key', start * MAX_LEVEL, None if below is None else below * MAX_LEVEL)} ORDER BY node_key",
+        "ledger_verify_nodes",
+    )
+
+
+def _range_pass(connection, start: int, stop: int | None, *, last: bool = False, **options) -> RangeResult:
+    """`verify_range` over the stored entries [start, stop) and the nodes they complete (for the
+    `last` range, every node from `start` on: one beyond the log's end is reported); the cursors
+    are closed here, on the connection that opened them, however the pass ends."""
+    entries = _entry_records(connection, stop, start=start)
+    nodes = _node_records(connection, start, None if last else stop)
+    try:
+        return verify_range(entries, start=start, stop=stop, nodes=nodes, **options)
+    finally:
+        entries.close()
+        nodes.close()
 
 
 def _checkpoint_notes(connection) -> list[str]:
@@ -132,26 +142,46 @@ def tree_size(connection) -> int:
     return 0 if last is None else last + 1
 
 
-def second_half(url: str, size: int, split: int, notes: list[str], vkeys: list[str], held_notes: list[str]) -> dict:
-    """The second process's share: the tree of all `size` entries, and the bodies from `split` on."""
+def _stored_frontier(connection, size: int) -> tuple[list[tuple[int, bytes]], Problem | None]:
+    """The tree's frontier at `size` as stored: the leaf hash of entry size-1 when size is odd, and
+    the stored node of each larger complete subtree on the right edge."""
+    keys = merkle.frontier_keys(size)
+    wanted = [merkle.node_key(level, index) for level, index in keys if level]
+    stored = select(LedgerNode.node_key, LedgerNode.hash).where(LedgerNode.node_key.in_(wanted))
+    nodes = {key: value for key, value in connection.execute(stored)}
+    frontier = []
+    for level, index in keys:
+        if level == 0:
+            value = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == index))
+            if value is None:
+                return [], Problem("sequence", f"entry {index} is missing", index)
+        else:
+            value = nodes.get(merkle.node_key(level, index))
+            if value is None:
+                last_leaf = ((index + 1) << level) - 1
+                return [], Problem("node", f"stored node level {level} index {index} is missing", last_leaf)
+        frontier.append((level, bytes(value)))
+    return frontier, None
+
+
+def later_range(url: str, start: int, stop: int, sizes: list[int]) -> RangeResult:
+    """The second process's share: entries [start, stop), from the stored frontier at `start`."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            tree = verify_tree(
-                _leaf_hashes(connection, size),
-                notes,
-                vkeys,
-                held_notes=held_notes,
-                nodes=_node_records(connection, size),
-            )
-            prev_leaf = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == split - 1))
-            tail, chains = verify_entries(
-                _entry_records(connection, size, start=split),
-                start=split,
+            frontier, missing = _stored_frontier(connection, start)
+            if missing is not None:
+                return RangeResult(start, problem=missing)
+            prev_leaf = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == start - 1))
+            return _range_pass(
+                connection,
+                start,
+                stop,
                 prev_leaf=None if prev_leaf is None else bytes(prev_leaf),
-                stop=size,
+                frontier=frontier,
+                sizes=sizes,
+                last=True,
             )
-        return {"tree": tree.to_dict(), "tail": tail.to_dict(), "claims": chains.claims}
     finally:
         engine.dispose()
 
@@ -167,9 +197,8 @@ def verify_stored_ledger(
     """Every check of `audit.verify` over the database, including the stored nodes and columns.
 
     `parallel` forces (True) or forbids (False) the two-process split; by default it is used from
-    PARALLEL_FROM entries on. The second process rebuilds the tree and checks the last 20% of
-    the bodies while this one checks the rest (80%): about the same work each on a 2-core machine
-    (measured at 1,000,000 entries on both engines; the tree costs about as much as 40% of the bodies).
+    PARALLEL_FROM entries on. This process takes FIRST_SHARE of the entries and the checkpoint
+    signatures, which it checks while the second process starts.
     """
     connection = _snapshot(session)
     try:
@@ -177,26 +206,21 @@ def verify_stored_ledger(
         size = tree_size(connection)
         columns = _checkpoint_column_problem(connection)
         if not (parallel if parallel is not None else size >= PARALLEL_FROM):
-            verdict = verify_log(
-                _entry_records(connection),
-                notes,
-                vkeys,
-                held_notes=held_notes,
-                nodes=_node_records(connection),
-                progress=progress,
+            opened = open_all(notes, held_notes, vkeys, None)
+            if opened[2] is not None and opened[2].index is None:
+                return settle(opened, [], extra=[columns])
+            whole = _range_pass(
+                connection, 0, None, sizes=[entry.checkpoint.size for entry in opened[0]], progress=progress, last=True
             )
-            verdict.problem = first_problem([(verdict.problem, 0), (columns, 1)])
-            return verdict
-        split = size * 4 // 5
-        beyond = connection.scalar(
-            select(func.count()).select_from(LedgerNode).where(LedgerNode.node_key >= size * MAX_LEVEL)
-        )
+            return settle(opened, [whole], extra=[columns])
+        split = int(size * FIRST_SHARE)
+        sizes = sorted({s for s in map(claimed_size, [*notes, *held_notes]) if s is not None})
         url = connection.engine.url.render_as_string(hide_password=False)
         scaled = None if progress is None or split == 0 else (lambda done: progress(done * size // split))
         with (
             tempfile.TemporaryFile("w+") as errors,
             subprocess.Popen(
-                [sys.executable, "-m", "registry.ledger.tree_worker"],
+                [sys.executable, "-m", "registry.ledger.range_worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
@@ -205,31 +229,16 @@ def verify_stored_ledger(
             ) as worker,
         ):
             worker.stdin.write(
-                json.dumps(
-                    {
-                        "url": url,
-                        "size": size,
-                        "split": split,
-                        "notes": notes,
-                        "vkeys": list(vkeys),
-                        "held_notes": list(held_notes),
-                    }
-                )
+                json.dumps({"url": url, "start": split, "stop": size, "sizes": [s for s in sizes if s > split]})
             )
             worker.stdin.close()
-            head, chains = verify_entries(_entry_records(connection, split), progress=scaled, stop=split)
+            opened = open_all(notes, held_notes, vkeys, None)
+            head = _range_pass(connection, 0, split, sizes=[s for s in sizes if s <= split], progress=scaled)
             out = worker.stdout.read()
             if worker.wait() != 0:
                 errors.seek(0)
                 raise RuntimeError(f"verification worker failed: {errors.read().strip()[-500:]}")
-        second = json.loads(out)
-        claims = {item: tuple(claim) for item, claim in second["claims"].items()}
-        extra = [
-            check_claims(chains, claims) if head.ok else None,
-            columns,
-            Problem("node", f"{beyond} stored nodes lie beyond the log's end", size) if beyond else None,
-        ]
-        return combine(Verdict.from_dict(second["tree"]), head, Verdict.from_dict(second["tail"]), extra=extra)
+        return settle(opened, [head, RangeResult.from_dict(json.loads(out))], extra=[columns])
     finally:
         session.rollback()
 

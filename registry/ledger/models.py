@@ -21,15 +21,11 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from audit import merkle
 from registry.db import Base, UTCDateTime
 
-MAX_LEVEL = 64
-
-
-def node_key(level: int, index: int) -> int:
-    """Key of the complete subtree at `level` (>= 1) covering leaves [index*2^level, (index+1)*2^level)."""
-    last_leaf = ((index + 1) << level) - 1
-    return last_leaf * MAX_LEVEL + level
+MAX_LEVEL = 1 << merkle.NODE_KEY_BITS  # node_key = last leaf * MAX_LEVEL + level (audit.merkle.node_key)
+node_key = merkle.node_key
 
 
 class LedgerEntry(Base):

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, text, update
 from audit import merkle
 from audit.canonical import canonical_bytes
 from registry.extensions import db
+from registry.ledger.checks import FIRST_SHARE
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerEntry, LedgerNode, node_key
 from registry.ledger.runtime import log_key
 from tests.registry.helpers import append_single_events, drop_append_only_triggers
@@ -233,7 +234,7 @@ def test_a_stored_checkpoint_root_column_that_differs_from_its_note_is_caught(ta
 
 
 def test_deleting_the_entry_before_the_parallel_split_is_named_alike_by_both_modes(tampered):
-    split = (ENTRIES + 1) * 17 // 20
+    split = int((ENTRIES + 1) * FIRST_SHARE)
     db.session.execute(delete(LedgerEntry).where(LedgerEntry.entry_index == split - 1))
     db.session.commit()
     assert_caught(app_verdict(tampered), split - 1, "sequence")
