@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Sequence
 import pikepdf
 
 from registry import clock
-from registry.reports import fontshare
+from registry.reports import fontshare, textlayer
 
 PDF_VARIANT = "pdf/a-3b"
 
@@ -96,29 +96,50 @@ def own_resources(base_url: str):
     return OwnResources(allowed_protocols={"file", "data"}, timeout=1, allow_redirects=False)
 
 
-def render_html(html: str, base_url: str, *, shared_fonts: set[str] | None = None) -> Rendered:
+@dataclass(frozen=True)
+class Part:
+    """A part of a report: its HTML and, for prelaid pages, the lines written into its PDF after
+    WeasyPrint has set each page's first (`textlayer`)."""
+
+    html: str
+    layer: textlayer.TextLayer | None = None
+
+
+def render_html(
+    html: str, base_url: str, *, shared_fonts: set[str] | None = None, layer: textlayer.TextLayer | None = None
+) -> Rendered:
     """One HTML document to PDF/A-3b bytes, with its page count. With `shared_fonts` (the faces whose
     programs this process has sent already for the same report) it is a part whose fonts the join
-    shares: it also tells the glyphs it drew and the whole programs not sent yet (see `fontshare`)."""
+    shares: it also tells the glyphs it drew and the whole programs not sent yet (see `fontshare`).
+    A `layer` of lines drawn here needs the join's shared fonts, which embed its glyphs."""
     from weasyprint import HTML
 
+    if layer is not None and shared_fonts is None:
+        raise ValueError("lines drawn into a part need the join's shared fonts to embed their glyphs")
     document = HTML(string=html, base_url=base_url, url_fetcher=own_resources(base_url)).render()
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     if shared_fonts is None:
         return Rendered(pdf=pdf, pages=len(document.pages))
+    glyphs = fontshare.drawn_glyphs(document)
     programs = fontshare.whole_programs(document, shared_fonts)
-    return Rendered(pdf, len(document.pages), fontshare.drawn_glyphs(document), programs)
+    if layer is not None:
+        pdf, face, drawn = textlayer.draw(pdf, [page.anchors for page in document.pages], layer)
+        if face is not None:
+            own = glyphs.setdefault(face, {})
+            for gid, glyph in drawn.items():
+                own.setdefault(gid, glyph)  # WeasyPrint's width where it drew the glyph too
+    return Rendered(pdf, len(document.pages), glyphs, programs)
 
 
 # The faces each worker has sent the parent, per report: a program crosses the pipe once per worker.
 _SENT: dict[str, set[str]] = {}
 
 
-def _render_part(number: int, html: str, base_url: str, report: str) -> tuple[int, Rendered]:
+def _render_part(number: int, part: Part, base_url: str, report: str) -> tuple[int, Rendered]:
     if report not in _SENT:
         _SENT.clear()  # a worker serves one report at a time
         _SENT[report] = set()
-    return number, render_html(html, base_url, shared_fonts=_SENT[report])
+    return number, render_html(part.html, base_url, shared_fonts=_SENT[report], layer=part.layer)
 
 
 def _warm_up(base_url: str) -> int:
@@ -139,7 +160,7 @@ def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
 
 
 def render_parts(
-    parts: Iterable[str],
+    parts: Iterable[str | Part],
     *,
     base_url: str,
     attachments: Callable[[], Sequence[Attachment]] = lambda: (),
@@ -157,10 +178,11 @@ def render_parts(
     (total counts the footer pass as one more step). `attachments()` is called once every part is
     on its way to the workers; they are embedded when the parts are joined.
     """
-    if pool is None and not isinstance(parts, Sequence):
+    parts = (part if isinstance(part, Part) else Part(part) for part in parts)
+    if pool is None:
         parts = list(parts)
-    if isinstance(parts, Sequence) and len(parts) == 1:
-        rendered = render_html(parts[0], base_url)
+    if isinstance(parts, Sequence) and len(parts) == 1 and parts[0].layer is None:
+        rendered = render_html(parts[0].html, base_url)
         joined = join_with_footers([rendered.pdf], None, attachments())
         if progress:
             progress(1, 1)
@@ -171,8 +193,8 @@ def render_parts(
     if workers <= 1 and pool is None:
         steps = len(parts) + (1 if numbering is not None else 0)
         results: list[Rendered] = []
-        for number, html in enumerate(parts):
-            results.append(render_html(html, base_url, shared_fonts=sent))
+        for number, part in enumerate(parts):
+            results.append(render_html(part.html, base_url, shared_fonts=sent, layer=part.layer))
             if progress:
                 progress(number + 1, steps)
         attached = attachments()
@@ -182,7 +204,7 @@ def render_parts(
         try:
             # Each part goes to the pool as soon as its HTML is made: the workers start on the first
             # while the next are still being written.
-            futures = [pool.submit(_render_part, number, html, base_url, report) for number, html in enumerate(parts)]
+            futures = [pool.submit(_render_part, number, part, base_url, report) for number, part in enumerate(parts)]
             if not futures:
                 raise ValueError("a report needs at least one part")
             attached = attachments()

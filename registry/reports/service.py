@@ -23,12 +23,13 @@ from registry.custody import queries as custody_queries
 from registry.ledger.events import NewEvent, format_time
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.reports import catalog, evidence, layout, pades, pdf, tablefont
+from registry.reports import catalog, evidence, layout, pades, pdf, tablefont, textlayer
 from registry.reports.models import IssuedReport
 from registry.reports.store import ReportStore
 
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent.parent / "templates" / "reports" / "pdf"
 PART_ROWS = 600  # rows of a long table per part rendered on its own (about 24 landscape pages)
+TABLE_FAMILY = "Report Table"  # the CSS family of the table face (templates/reports/pdf/_page_style.html)
 
 Progress = Callable[[int, str], None]
 
@@ -40,7 +41,7 @@ def revision_files() -> list[Path]:
     """What decides how a report looks: its templates, stylesheet and fonts, and the code that lays
     out tables and chooses their columns."""
     made = [path for path in TEMPLATE_FOLDER.rglob("*") if path.is_file() and path.suffix in (".html", ".css", ".ttf")]
-    code = [REPORTS_PACKAGE / name for name in ("layout.py", "catalog.py", "tablefont.py")]
+    code = [REPORTS_PACKAGE / name for name in ("layout.py", "catalog.py", "tablefont.py", "textlayer.py")]
     return sorted(made) + code + sorted((REPORTS_PACKAGE / "types").glob("*.py"))
 
 
@@ -234,7 +235,7 @@ class ReportService:
             for number, chunk in enumerate(chunks)
         ]
 
-    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> Iterator[str]:
+    def _prelaid_parts(self, draft: catalog.Draft, meta: dict, counts: dict) -> Iterator[pdf.Part]:
         """The table laid out on sheets here, the sheets dealt into parts of about `part_rows` rows."""
         table = draft.table
         font = layout.metrics(str(tablefont.TARGET), tuple(tablefont.LADDER))
@@ -251,6 +252,12 @@ class ReportService:
         if current or not groups:
             groups.append(current)
         common = self._common(draft, meta, counts)
+        face = str(tablefont.TARGET)
+        below = {}  # each page's lines after its first, written into the PDF (`textlayer`)
+        for sheet in sheets:
+            lines = sheet.text.split("\n")
+            if textlayer.can_draw(lines, face):
+                below[f"rows-{sheet.number}"] = lines[1:]
         shape = {
             "total": len(sheets),
             "columns": table.columns,
@@ -264,14 +271,22 @@ class ReportService:
             "width_mm": round(sum(c.width_mm for c in table.columns), 2),
         }
         return (
-            self.renderer.render_template(
-                draft.template,
-                **common,
-                table=SimpleNamespace(sheets=group, **shape),
-                part=number,
-                parts=len(groups),
-                overlay_numbers=True,
-                page_labels=True,
+            pdf.Part(
+                self.renderer.render_template(
+                    draft.template,
+                    **common,
+                    table=SimpleNamespace(sheets=group, drawn=below, **shape),
+                    part=number,
+                    parts=len(groups),
+                    overlay_numbers=True,
+                    page_labels=True,
+                ),
+                textlayer.TextLayer(
+                    TABLE_FAMILY,
+                    face,
+                    table.geometry.line_mm,
+                    {block: below[block] for sheet in group if (block := f"rows-{sheet.number}") in below},
+                ),
             )
             for number, group in enumerate(groups)
         )

@@ -289,7 +289,7 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
     shutil.copytree(service.TEMPLATE_FOLDER, templates)
     package = tmp_path / "registry" / "reports"
     package.mkdir(parents=True)
-    for name in ("layout.py", "catalog.py", "tablefont.py"):
+    for name in ("layout.py", "catalog.py", "tablefont.py", "textlayer.py"):
         shutil.copy(service.REPORTS_PACKAGE / name, package / name)
     shutil.copytree(service.REPORTS_PACKAGE / "types", package / "types", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(service, "TEMPLATE_FOLDER", templates)
@@ -299,6 +299,7 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
     for changed in (
         templates / "fonts" / "SerialLedgerTable.ttf",
         package / "layout.py",
+        package / "textlayer.py",
         templates / "report.css",
         package / "types" / "bound_book.py",
     ):
@@ -307,7 +308,7 @@ def test_the_template_revision_covers_fonts_and_layout_code(tmp_path, monkeypatc
         seen.add(service.template_revision())
         changed.write_bytes(before)
         assert service.template_revision() == original
-    assert len(seen) == 5  # each change gave a revision of its own
+    assert len(seen) == 6  # each change gave a revision of its own
 
 
 def test_the_ledger_verification_report_says_what_each_check_ran_over():
