@@ -4,11 +4,12 @@ WeasyPrint lays a table out in Python, box by box: a bound book of a busy year i
 in one document, and an automatic table layout measures every row again on every page, so the cost
 grows faster than the rows. A long report is therefore cut into parts of a few hundred rows (the
 caller renders each part's HTML with the same stylesheet, fixed column widths and the running
-header), the parts are laid out in separate processes at once, and their pages are joined in order
-into the first part's PDF/A document. The "Page X of Y" footer cannot be laid out inside a part,
-which does not know where it starts or how many pages the others have: once every part is done,
-a document of only footers is rendered for the real total with the same page rule, and each of its
-pages is laid over the page of the same number. The result looks like the single-document render.
+header), the parts are laid out in several processes at once (this one and workers), and their
+pages are joined in order into the first part's PDF/A document. The "Page X of Y" footer cannot be
+laid out inside a part, which does not know where it starts or how many pages the others have:
+once every part is done, a document of only footers is rendered for the real total with the same
+page rule, and each of its pages is laid over the page of the same number. The result looks like
+the single-document render.
 
 The joined file keeps the first part's PDF/A-3 catalogue (metadata, output intent); the attachments
 (the report's evidence) are embedded at the join as PDF/A-3 associated files, so no worker carries
@@ -131,6 +132,18 @@ def render_html(
     return Rendered(pdf, len(document.pages), glyphs, programs)
 
 
+def _malloc_trim():
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except AttributeError:
+        return lambda: None
+    return lambda: trim(0)
+
+
+_TRIM = _malloc_trim()
+
 # The faces each worker has sent the parent, per report: a program crosses the pipe once per worker.
 _SENT: dict[str, set[str]] = {}
 
@@ -139,7 +152,9 @@ def _render_part(number: int, part: Part, base_url: str, report: str) -> tuple[i
     if report not in _SENT:
         _SENT.clear()  # a worker serves one report at a time
         _SENT[report] = set()
-    return number, render_html(part.html, base_url, shared_fonts=_SENT[report], layer=part.layer)
+    rendered = render_html(part.html, base_url, shared_fonts=_SENT[report], layer=part.layer)
+    _TRIM()
+    return number, rendered
 
 
 def _warm_up(base_url: str) -> int:
@@ -149,9 +164,11 @@ def _warm_up(base_url: str) -> int:
     ).pages
 
 
-def start_workers(workers: int, base_url: str) -> ProcessPoolExecutor:
-    """A pool of `workers` processes, warming up at once: a caller that knows a long report is coming
-    starts it before reading and proving, so the workers are ready when the parts are."""
+def start_workers(renderers: int, base_url: str) -> ProcessPoolExecutor:
+    """The worker processes for `renderers` processes rendering parts, this one included (it renders
+    too, `render_parts`), warming up at once: a caller that knows a long report is coming starts
+    them before reading and proving, so the workers are ready when the parts are."""
+    workers = max(1, renderers - 1)
     # "spawn": the caller may be a threaded web or job process holding database connections.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     for _ in range(workers):
@@ -172,11 +189,13 @@ def render_parts(
     """Render the parts in order as one PDF.
 
     A single part is rendered as it is (its own stylesheet numbers the pages). Several parts are
-    rendered in `workers` processes and joined; `numbering(total_pages)` then returns the HTML of a
-    document of `total_pages` pages holding only the page footers, unless the parts number their own
-    pages (prelaid tables: `numbering` None). `progress(done, total)` is called as parts complete
-    (total counts the footer pass as one more step). `attachments()` is called once every part is
-    on its way to the workers; they are embedded when the parts are joined.
+    rendered by `workers` processes, this one and the pool's, and joined; `numbering(total_pages)`
+    then returns the HTML of a document of `total_pages` pages holding only the page footers,
+    unless the parts number their own pages (prelaid tables: `numbering` None). `progress(done,
+    total)` is called as parts complete (total counts the footer pass as one more step).
+    `attachments()` is called once every part is on its way to the workers; they are embedded when
+    the parts are joined. The workers, a `pool` given (`start_workers`) too, are shut down once
+    every part is back: the join does not need them.
     """
     parts = (part if isinstance(part, Part) else Part(part) for part in parts)
     if pool is None:
@@ -199,25 +218,37 @@ def render_parts(
                 progress(number + 1, steps)
         attached = attachments()
     else:
-        own = pool is None
         pool = pool or start_workers(workers, base_url)
         try:
             # Each part goes to the pool as soon as its HTML is made: the workers start on the first
             # while the next are still being written.
-            futures = [pool.submit(_render_part, number, part, base_url, report) for number, part in enumerate(parts)]
-            if not futures:
+            queued = [
+                (number, part, pool.submit(_render_part, number, part, base_url, report))
+                for number, part in enumerate(parts)
+            ]
+            if not queued:
                 raise ValueError("a report needs at least one part")
             attached = attachments()
-            steps = len(futures) + (1 if numbering is not None else 0)
-            results = [None] * len(futures)
-            for done, future in enumerate(as_completed(futures), start=1):
+            steps = len(queued) + (1 if numbering is not None else 0)
+            results = [None] * len(queued)
+            done = 0
+            # This process renders too, rather than wait with a worker's memory beside its own: it
+            # takes each part no worker has started yet (a started one cannot be cancelled).
+            for number, part, future in queued:
+                if future.cancel():
+                    results[number] = render_html(part.html, base_url, shared_fonts=sent, layer=part.layer)
+                    done += 1
+                    if progress:
+                        progress(done, steps)
+            for future in as_completed([future for _, _, future in queued if not future.cancelled()]):
                 number, rendered = future.result()
                 results[number] = rendered
+                done += 1
                 if progress:
                     progress(done, steps)
         finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
+            # Its workers are not needed for the join: their memory goes back before it.
+            pool.shutdown(cancel_futures=True)
     total = sum(r.pages for r in results)
     footers = None
     if numbering is not None:
