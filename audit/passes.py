@@ -67,7 +67,7 @@ def check_claims(before: ItemChains, claims: dict[str, tuple[int, int | None]]) 
 
 
 @contextmanager
-def no_cycle_collection():
+def no_cycle_collection() -> Iterator[None]:
     """Pause the cycle collector: a pass keeps thousands of parsed events alive at once, which made
     it run every few hundred entries, and a pass makes no reference cycles for it to find."""
     enabled = gc.isenabled()
@@ -253,12 +253,13 @@ class Tree:
         self._sizes = sorted(s for s in set(sizes) if s > start)
         self._next = 0
         self._levels = chunk_levels
-        self._records = iter(nodes) if nodes is not None else None
+        self._checking = nodes is not None  # stored nodes to compare
+        self._records: Iterator[NodeRecord] = iter(nodes if nodes is not None else ())
         self._returned: deque[NodeRecord] = deque()
         self._layout = _chunk_layout(chunk_levels)
 
     def _take(self, count: int) -> list[NodeRecord]:
-        taken = []
+        taken: list[NodeRecord] = []
         while self._returned and len(taken) < count:
             taken.append(self._returned.popleft())
         taken += islice(self._records, count - len(taken))
@@ -283,7 +284,7 @@ class Tree:
             pairs = iter(built[-1])
             built.append([sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)])
         inside = count - count.bit_count()  # nodes completed inside the chunk
-        if self._records is not None and inside:
+        if self._checking and inside:
             keys, positions, starts = self._layout
             laid: list[bytes | None] = []
             for level in range(1, levels + 1):
@@ -326,7 +327,7 @@ class Tree:
             self._check(level + 1, last_leaf, node)
 
     def _check(self, level: int, last_leaf: int, node: bytes) -> None:
-        if self._records is None:
+        if not self._checking:
             return
         stored = self._next_record()
         key = (last_leaf << merkle.NODE_KEY_BITS) | level
@@ -351,7 +352,7 @@ class Tree:
         """After the range's last leaf: a stored node left over is one the leaves never completed,
         raised as a problem; one beyond the range's end is returned, since a verification reports
         it only after the coverage of the checkpoints (a truncated log leaves such nodes)."""
-        if self._records is None:
+        if not self._checking:
             return None
         extra = self._next_record()
         if extra is None:

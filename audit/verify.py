@@ -176,7 +176,7 @@ class RangeResult:
         )
 
 
-def _problem_list(problem: Problem | None) -> list | None:
+def _problem_list(problem: Problem | None) -> list[Any] | None:
     return None if problem is None else [problem.check, problem.message, problem.index, problem.until]
 
 
@@ -300,10 +300,9 @@ def settle(
     size = ranges[-1].start + ranges[-1].entries if ranges else 0
     if found is None:
         found = _coverage_problem(signed, size) or next((r.beyond for r in ranges if r.beyond is not None), None)
-    if signature_problem is not None and (
-        found is None or (found.index is not None and found.index >= signature_problem.index)
-    ):
-        found = signature_problem
+    if signature_problem is not None and signature_problem.index is not None:  # an unplaced one returned above
+        if found is None or (found.index is not None and found.index >= signature_problem.index):
+            found = signature_problem
     verdict.problem = first_problem([(found, 0), *((problem, 1) for problem in extra)])
     verdict.entries = sum(r.entries for r in ranges)
     verdict.nodes = sum(r.nodes for r in ranges)
