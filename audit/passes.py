@@ -31,6 +31,7 @@ from audit.verdict import Failed, Problem
 _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 EVENT_FIELDS = {"v": int, "index": int, "type": str, "time": str, "actor": str, "payload": dict}
 CHUNK_LEVELS = 12  # the tree is rebuilt 4,096 leaves at a time
+_ABSENT = object()  # a field the body lacks
 
 # (index, body, stored leaf hash or None, stored event type or None, stored item ref or None)
 EntryRecord = tuple[int, bytes, bytes | None, str | None, str | None]
@@ -151,9 +152,11 @@ def entry_chunks(
                 _diagnose_fields(event, index)
             item = event.get("item")
             if item is not None:
-                item_prev = event.get("item_prev", 0)
+                item_prev = event.get("item_prev", _ABSENT)  # an event about an item always names it
                 if type(item) is not str or (item_prev is not None and type(item_prev) is not int):
-                    raise Failed(Problem("item", "item must be a string and item_prev an integer or null", index))
+                    raise Failed(
+                        Problem("item", "item must be a string and item_prev, given, an integer or null", index)
+                    )
                 if item in heads or not start:
                     if item_prev != heads.get(item):
                         raise Failed(
@@ -365,9 +368,6 @@ class Tree:
 
 def _stray(key: int) -> Failed:
     """A stored node at a key the tree has no node at, named at the last leaf its key gives."""
-    level, index = merkle.node_of_key(key)
-    return Failed(
-        Problem(
-            "node", f"stored node level {level} index {index} is not a node of the tree", key >> merkle.NODE_KEY_BITS
-        )
-    )
+    level, last_leaf = key & ((1 << merkle.NODE_KEY_BITS) - 1), key >> merkle.NODE_KEY_BITS
+    what = f"a stored node of level {level} ending at leaf {last_leaf} is not a node of the tree"
+    return Failed(Problem("node", what, last_leaf))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from audit import note
+from audit import merkle, note
 from audit.checkpoint import CheckpointError, parse_checkpoint
 from audit.errors import VerificationError
 from audit.passes import (
@@ -240,11 +240,11 @@ def _root_problem(signed: list[SignedSize], roots: dict[int, bytes]) -> Problem 
             return None
         if root != cp.root:
             last = cp.size - 1
-            span = f"entries {verified_size}..{last}" if last > verified_size else f"entry {verified_size}"
+            span = f"entries {verified_size}..{last} were" if last > verified_size else f"entry {verified_size} was"
             return Problem(
                 "root",
                 f"root recomputed at size {cp.size} differs from the {entry.source} signed checkpoint: "
-                f"{span} were changed after signing",
+                f"{span} changed after signing",
                 verified_size,
                 until=cp.size,
             )
@@ -293,7 +293,8 @@ def settle(
         heads.update(before.chains.heads)
         if before.problem is None:
             found_in_ranges.append(check_claims(ItemChains(heads), after.chains.claims))
-    roots = {size: root for r in ranges for size, root in r.roots.items()}
+    # A checkpoint of size 0 signs the empty tree.
+    roots = {0: merkle.EMPTY_ROOT, **{size: root for r in ranges for size, root in r.roots.items()}}
     found_in_ranges.append(_root_problem(signed, roots))
     # At one entry, a pass checks the body, then item_prev, then the columns, then the nodes it completes.
     found = first_problem([(p, _STEP.get(p.check, 0)) for p in found_in_ranges if p is not None])

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from audit import export, merkle
@@ -173,6 +173,8 @@ def later_range(url: str, start: int, stop: int, sizes: list[int]) -> RangeResul
             if missing is not None:
                 return RangeResult(start, problem=missing)
             prev_leaf = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == start - 1))
+            # Bounded by `stop`: this connection is not the snapshot's, and appends may have
+            # committed since; the snapshot's process counts the nodes beyond its end.
             return _range_pass(
                 connection,
                 start,
@@ -180,7 +182,6 @@ def later_range(url: str, start: int, stop: int, sizes: list[int]) -> RangeResul
                 prev_leaf=None if prev_leaf is None else bytes(prev_leaf),
                 frontier=frontier,
                 sizes=sizes,
-                last=True,
             )
     finally:
         engine.dispose()
@@ -238,7 +239,13 @@ def verify_stored_ledger(
             if worker.wait() != 0:
                 errors.seek(0)
                 raise RuntimeError(f"verification worker failed: {errors.read().strip()[-500:]}")
-        return settle(opened, [head, RangeResult.from_dict(json.loads(out))], extra=[columns])
+        tail = RangeResult.from_dict(json.loads(out))
+        beyond = connection.scalar(
+            select(func.count()).select_from(LedgerNode).where(LedgerNode.node_key >= size * MAX_LEVEL)
+        )
+        if beyond:
+            tail.beyond = Problem("node", f"{beyond} stored nodes lie beyond the log's end", size)
+        return settle(opened, [head, tail], extra=[columns])
     finally:
         session.rollback()
 

@@ -233,7 +233,8 @@ def render_parts(
             results = [None] * len(queued)
             done = 0
             # This process renders too, rather than wait with a worker's memory beside its own: it
-            # takes each part no worker has started yet (a started one cannot be cancelled).
+            # takes each part still waiting in the pool (one a worker has taken, or has queued
+            # behind the one it renders, cannot be cancelled).
             for number, part, future in queued:
                 if future.cancel():
                     results[number] = render_html(part.html, base_url, shared_fonts=sent, layer=part.layer)

@@ -6,7 +6,7 @@ shapes and lays out every one of those lines, and they were most of a long repor
 time. So WeasyPrint sets only each page's first line, and the rest are written here as PDF text
 in the same font resource, size and colour, one line below the other at the block's line height:
 the page's `<pre>` carries an id, WeasyPrint tells where each id landed, and the first line's
-baseline, read back from the content stream, gives the offset from the block's top to a baseline.
+position, read back from the content stream, gives the offset from the block's corner to a line.
 
 A glyph is chosen through the face's own character map (WeasyPrint keeps glyph ids, and so does
 the join's subsetting, `fontshare`), and the glyphs written here are reported with the part's, so
@@ -43,14 +43,34 @@ class _Face:
     glyphs: dict[str, tuple[int, int]]  # character -> (glyph id, advance in thousandths of an em)
 
 
+# Characters a shaper may not set one glyph after the other, in typed order: marks (placed on the
+# letter before), format characters (soft hyphen, joiners, direction controls: hidden or acting on
+# their neighbours), controls and unassigned code points; and right-to-left letters and digits,
+# which are reordered (and, in Arabic, joined). A page holding any of them is set by WeasyPrint.
+_SHAPED_CATEGORIES = {"Mn", "Mc", "Me", "Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"}
+_SHAPED_DIRECTIONS = {"R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI", "NSM"}
+
+
+def _plain(char: str) -> bool:
+    import unicodedata
+
+    return (
+        unicodedata.category(char) not in _SHAPED_CATEGORIES
+        and unicodedata.bidirectional(char) not in _SHAPED_DIRECTIONS
+    )
+
+
 @lru_cache(maxsize=4)
 def _face(path: str) -> _Face:
+    """The characters of the face that are set one glyph each, in order (`_plain`)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(path, lazy=True)
     per_em, metrics = font["head"].unitsPerEm, font["hmtx"].metrics
     codes, glyphs = {}, {}
     for code, name in font.getBestCmap().items():
+        if not _plain(chr(code)):
+            continue
         gid = font.getGlyphID(name)
         codes[chr(code)] = f"{gid:04x}"
         glyphs[chr(code)] = (gid, round(metrics[name][0] * 1000 / per_em))
@@ -59,8 +79,10 @@ def _face(path: str) -> _Face:
 
 
 def can_draw(lines: list[str], font_path: str) -> bool:
-    """Whether the face holds every character of `lines` and the first line shows one: WeasyPrint
-    must draw something of the face on the page for its font resource and baseline to be there."""
+    """Whether the face holds every character of `lines`, each set as one glyph in typed order (no
+    marks, joiners, soft hyphens or right-to-left text, which a shaper rearranges), and the first
+    line shows one: WeasyPrint must draw something of the face on the page for its font resource
+    and baseline to be there."""
     codes = _face(font_path).codes
     return bool(lines and lines[0].strip()) and all(char in codes for line in lines for char in line)
 
@@ -120,8 +142,8 @@ def draw(pdf: bytes, pages: list[dict], layer: TextLayer) -> tuple[bytes, str | 
             if style is None:
                 (left, top, *_), _ = placed[0]
                 transforms, matrix, baseline, size, colour = _first_line(page, key)
-                style = transforms, matrix[:4], baseline - top, size, colour
-            transforms, scale, offset, size, colour = style
+                style = transforms, matrix[:4], matrix[4] - left, baseline - top, size, colour
+            transforms, scale, indent, offset, size, colour = style
             out = [b"Q q"]
             out += [b" ".join(_number(value) for value in transform) + b" cm" for transform in transforms]
             out.append(colour + b" BT " + key.encode() + b" " + _number(size) + b" Tf")
@@ -131,7 +153,7 @@ def draw(pdf: bytes, pages: list[dict], layer: TextLayer) -> tuple[bytes, str | 
                     if not line:
                         continue
                     used.update(line)
-                    where = [*scale, left, top + offset + row * step]
+                    where = [*scale, left + indent, top + offset + row * step]
                     out.append(
                         b" ".join(_number(value) for value in where)
                         + b" Tm <"

@@ -131,6 +131,33 @@ def test_a_checkpoint_signed_by_an_untrusted_key_is_placed_after_the_last_good_o
     assert (verdict.problem.check, verdict.problem.index) == ("signature", 9)
 
 
+def test_a_checkpoint_of_size_0_signs_the_empty_tree_and_every_later_root_is_still_checked():
+    _, _, signed = build(40)
+    entries, nodes, _ = build(40, rewritten=20)
+    empty = checkpoint.sign_checkpoint(checkpoint.Checkpoint(ORIGIN, 0, merkle.EMPTY_ROOT), SKEY)
+    for notes, held in (([empty, *signed], []), (signed, [empty])):
+        verdict = verdict_of(entries, nodes, notes, held_notes=held)
+        assert (verdict.problem.check, verdict.problem.index) == ("root", 20), verdict.summary()
+    entries, nodes, notes = build(10)
+    assert verdict_of(entries, nodes, [empty, *notes]).ok
+    other_root = checkpoint.sign_checkpoint(checkpoint.Checkpoint(ORIGIN, 0, b"\5" * 32), SKEY)
+    verdict = verdict_of(entries, nodes, [other_root, *notes])
+    assert (verdict.problem.check, verdict.problem.index) == ("root", 0), verdict.summary()
+
+
+@pytest.mark.parametrize("position", [3, 4], ids=["previous-event-0", "previous-event-1"])
+def test_an_event_about_an_item_must_name_the_items_previous_event(position):
+    """Without `item_prev` an item event breaks the item's chain, even where the previous event is
+    entry 0 (a missing field once read as 0)."""
+    entries, nodes, notes = build(10, items=3)
+    event = json.loads(entries[position][1])
+    del event["item_prev"]
+    body = canonical_bytes(event)
+    entries[position] = (position, body, merkle.leaf_hash(body), entries[position][3], entries[position][4])
+    verdict = verdict_of(entries, nodes, notes)
+    assert (verdict.problem.check, verdict.problem.index) == ("item", position), verdict.summary()
+
+
 def test_a_held_checkpoint_beyond_the_end_reveals_truncation():
     entries, nodes, notes = build(12)
     held = notes[-1]

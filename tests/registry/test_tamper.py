@@ -238,3 +238,26 @@ def test_deleting_the_entry_before_the_parallel_split_is_named_alike_by_both_mod
     db.session.execute(delete(LedgerEntry).where(LedgerEntry.entry_index == split - 1))
     db.session.commit()
     assert_caught(app_verdict(tampered), split - 1, "sequence")
+
+
+def test_nodes_left_past_a_truncated_end_are_named_alike_by_both_modes(tampered):
+    cut = 9
+    db.session.execute(delete(LedgerEntry).where(LedgerEntry.entry_index >= cut))
+    db.session.execute(delete(LedgerCheckpoint).where(LedgerCheckpoint.tree_size > cut))
+    db.session.commit()
+    assert_caught(app_verdict(tampered), cut, "node")
+
+
+def test_the_second_range_reads_nothing_past_the_snapshot_it_was_given(tampered):
+    """An append that commits while a parallel verification runs is no part of it: the second
+    process, on a connection of its own, stops at the size the first read in its snapshot."""
+    from registry.ledger import checks
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    sizes = list(range(1, ENTRIES + 2))
+    whole = checks.later_range(url, 6, ENTRIES + 1, sizes)
+    earlier = checks.later_range(url, 6, 10, sizes)  # as if entries 10.. were appended meanwhile
+    assert whole.problem is None and whole.beyond is None and whole.entries == ENTRIES + 1 - 6
+    assert earlier.problem is None and earlier.beyond is None and earlier.entries == 4
+    assert set(earlier.roots) == set(range(7, 11))
+    assert all(whole.roots[size] == earlier.roots[size] for size in earlier.roots)

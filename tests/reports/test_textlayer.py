@@ -105,3 +105,8 @@ def test_a_page_is_written_only_if_the_face_holds_all_its_characters_and_its_fir
     assert not textlayer.can_draw(["LB-00001\u2003\u674e\u56db", "rifle"], face)  # a name in Han characters
     assert not textlayer.can_draw(["\u2003\u2002", "LB-00001"], face)  # WeasyPrint would draw nothing of the face
     assert not textlayer.can_draw([], face)
+    # A shaper rearranges these (the face holds them all): right-to-left letters are reordered and
+    # Arabic ones joined, a combining accent sits on the letter before, a soft hyphen is hidden.
+    for shaped in ("\u05d3\u05df", "\u0633\u0644\u0627\u0645", "Rene\u0301", "Bau\u00adhaus", "a\u200db"):
+        assert not textlayer.can_draw(["LB-00001", shaped], face), shaped
+    assert textlayer.can_draw(["LB-00001", "Łódź Ærø Ωμέγα Москва René"], face)
