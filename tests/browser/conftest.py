@@ -76,6 +76,17 @@ def sign_in(page, live_server, logins):
     return go
 
 
+def sign_out(page) -> None:
+    """Open the user menu and sign out. The menu is Bootstrap's dropdown, which opens only once the
+    page's scripts have run: on a busy machine a click on a page still loading opened nothing."""
+    from playwright.sync_api import expect
+
+    page.wait_for_load_state("load")
+    page.click("#user-menu")
+    expect(page.locator("#sign-out")).to_be_visible()
+    page.click("#sign-out")
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

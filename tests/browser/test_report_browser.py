@@ -7,6 +7,8 @@ import hashlib
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_out
+
 
 def test_an_officer_issues_a_certificate_and_a_regulator_verifies_it(page, sign_in, tmp_path):
     sign_in("officer")
@@ -29,8 +31,7 @@ def test_an_officer_issues_a_certificate_and_a_regulator_verifies_it(page, sign_
     page.click("#job-report")
     expect(page.locator("#report-sha")).to_have_text(hashlib.sha256(pdf.read_bytes()).hexdigest())
 
-    page.click("#user-menu")
-    page.click("#sign-out")
+    sign_out(page)
     sign_in("regulator")
     page.click("[data-nav='reports.index']")
     expect(page.locator("#issued")).to_contain_text("Custody certificate: BXR-4472")

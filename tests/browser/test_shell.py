@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_out
+
 
 def pick(box, typed: str, label: str) -> None:
     """Choose in a party picker as a clerk does: type the start of a name or licence, click the match."""
@@ -53,8 +55,7 @@ def test_the_sixth_failure_in_a_minute_is_throttled(page, live_server, logins):
 
 def test_signing_out_ends_the_session(page, live_server, sign_in):
     sign_in("officer")
-    page.click("#user-menu")
-    page.click("#sign-out")
+    sign_out(page)
     expect(page.locator(".alert")).to_contain_text("You are signed out.")
     expect(page).to_have_url(f"{live_server}/login")
     expect(page.locator("#signed-in-as")).to_have_count(0)
