@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from functools import partial
-from typing import Any, TypeAlias, cast
+from typing import Any, Callable, TypeAlias, cast
 
 import rfc8785
 
@@ -104,19 +104,14 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")
 
 
-def loads(data: bytes) -> Any:
-    """Parse JSON bytes (orjson when installed). Raises ValueError on invalid input."""
-    return orjson.loads(data) if _HAVE_ORJSON else json.loads(data)
-
-
 def _encode_sorted(value: object) -> bytes:
     return _FAST_ENCODER.encode(value).encode("utf-8")
 
 
-# The bare parser and sorted compact encoder behind `loads` and `sorted_compact`, for loops that
-# call them a million times: the encoder raises TypeError or ValueError where sorted_compact
-# returns None.
-raw_loads = orjson.loads if _HAVE_ORJSON else json.loads
+# `loads` parses JSON bytes (orjson when installed) and raises ValueError on invalid input.
+# `raw_sorted_compact` is the encoder behind `sorted_compact`, for loops that call it a million
+# times: it raises TypeError or ValueError where sorted_compact returns None.
+loads: Callable[[bytes], Any] = orjson.loads if _HAVE_ORJSON else json.loads
 raw_sorted_compact = partial(orjson.dumps, option=orjson.OPT_SORT_KEYS) if _HAVE_ORJSON else _encode_sorted
 
 
@@ -127,9 +122,7 @@ def sorted_compact(value: object) -> bytes | None:
     whenever no character above U+FFFF occurs (the one case where JCS's UTF-16 key order differs).
     """
     try:
-        if _HAVE_ORJSON:
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        return _FAST_ENCODER.encode(value).encode("utf-8")
+        return raw_sorted_compact(value)
     except (TypeError, ValueError):
         return None
 

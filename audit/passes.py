@@ -102,7 +102,7 @@ def entry_chunks(
     boundary = (start // chunk + 1) * chunk
     sha256, loads, compact, four_byte = (
         hashlib.sha256,
-        canonical.raw_loads,
+        canonical.loads,
         canonical.raw_sorted_compact,
         _FOUR_BYTE_UTF8.search,
     )

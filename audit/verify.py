@@ -63,6 +63,7 @@ __all__ = [
     "verify_log",
     "verify_range",
     "settle",
+    "Opened",
     "open_all",
     "claimed_size",
 ]
@@ -125,16 +126,35 @@ def _signature_problem(signed: list[SignedSize], failed: list[tuple[int | None, 
     return min(problems, key=lambda p: -1 if p.index is None else p.index, default=None)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """The signed checkpoints (stored and held) by size, how many were stored, and the first
+    signature problem, placed in the log (`index`) or not."""
+
+    signed: list[SignedSize]
+    stored: int
+    problem: Problem | None
+
+    @property
+    def stops(self) -> bool:
+        """A bad signature that no entry can be placed before: nothing else needs checking."""
+        return self.problem is not None and self.problem.index is None
+
+    @property
+    def sizes(self) -> list[int]:
+        return [entry.checkpoint.size for entry in self.signed]
+
+
 def open_all(
     checkpoint_notes: Iterable[str], held_notes: Iterable[str], vkeys: Sequence[str], origin: str | None
-) -> tuple[list[SignedSize], int, Problem | None]:
-    """Signed checkpoints (stored and held) by size, the number of stored ones, and any signature problem."""
+) -> Opened:
+    """Open the stored and the held checkpoints (see `open_checkpoints`)."""
     signed, failed = open_checkpoints(checkpoint_notes, vkeys, origin, "stored")
     stored = len(signed)
     origin = signed[0].checkpoint.origin if signed else origin
     held, held_failed = open_checkpoints(held_notes, vkeys, origin, "held")
     signed = sorted(signed + held, key=lambda s: s.checkpoint.size)
-    return signed, stored, _signature_problem(signed, failed + held_failed)
+    return Opened(signed, stored, _signature_problem(signed, failed + held_failed))
 
 
 @dataclass
@@ -269,7 +289,7 @@ def _coverage_problem(signed: list[SignedSize], size: int) -> Problem | None:
 
 
 def settle(
-    opened: tuple[list[SignedSize], int, Problem | None],
+    opened: Opened,
     ranges: Sequence[RangeResult],
     *,
     extra: Sequence[Problem | None] = (),
@@ -282,9 +302,9 @@ def settle(
     comes first). Coverage is checked only when nothing else is wrong, as a pass reaches it last.
     A bad checkpoint signature wins unless an entry before the span it claims is already bad.
     """
-    signed, stored, signature_problem = opened
-    verdict = Verdict(checkpoints=stored)
-    if signature_problem is not None and signature_problem.index is None:
+    signed, signature_problem = opened.signed, opened.problem
+    verdict = Verdict(checkpoints=opened.stored)
+    if opened.stops:
         verdict.problem = signature_problem
         return verdict
     found_in_ranges = [r.problem for r in ranges]
@@ -332,10 +352,9 @@ def verify_log(
     signature is left out and reported unless an entry before it is bad.
     """
     opened = open_all(checkpoint_notes, held_notes, vkeys, origin)
-    if opened[2] is not None and opened[2].index is None:
+    if opened.stops:
         return settle(opened, [])
-    sizes = [entry.checkpoint.size for entry in opened[0]]
     return settle(
         opened,
-        [verify_range(entries, nodes=nodes, sizes=sizes, progress=progress, chunk_levels=chunk_levels)],
+        [verify_range(entries, nodes=nodes, sizes=opened.sizes, progress=progress, chunk_levels=chunk_levels)],
     )

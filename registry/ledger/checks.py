@@ -208,11 +208,9 @@ def verify_stored_ledger(
         columns = _checkpoint_column_problem(connection)
         if not (parallel if parallel is not None else size >= PARALLEL_FROM):
             opened = open_all(notes, held_notes, vkeys, None)
-            if opened[2] is not None and opened[2].index is None:
+            if opened.stops:
                 return settle(opened, [], extra=[columns])
-            whole = _range_pass(
-                connection, 0, None, sizes=[entry.checkpoint.size for entry in opened[0]], progress=progress, last=True
-            )
+            whole = _range_pass(connection, 0, None, sizes=opened.sizes, progress=progress, last=True)
             return settle(opened, [whole], extra=[columns])
         split = int(size * FIRST_SHARE)
         sizes = sorted({s for s in map(claimed_size, [*notes, *held_notes]) if s is not None})

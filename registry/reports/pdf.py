@@ -206,49 +206,40 @@ def render_parts(
         if progress:
             progress(1, 1)
         return Rendered(pdf=joined, pages=rendered.pages)
-    if isinstance(parts, Sequence) and not parts:
-        raise ValueError("a report needs at least one part")
     use, report, sent = fontshare.FontUse(), uuid.uuid4().hex, set()
-    if workers <= 1 and pool is None:
-        steps = len(parts) + (1 if numbering is not None else 0)
-        results: list[Rendered] = []
-        for number, part in enumerate(parts):
-            results.append(render_html(part.html, base_url, shared_fonts=sent, layer=part.layer))
-            if progress:
-                progress(number + 1, steps)
+    if pool is None and workers > 1:
+        pool = start_workers(workers, base_url)
+    try:
+        # Each part goes to the pool as soon as its HTML is made: the workers start on the first
+        # while the next are still being written.
+        queued = [
+            (number, part, None if pool is None else pool.submit(_render_part, number, part, base_url, report))
+            for number, part in enumerate(parts)
+        ]
+        if not queued:
+            raise ValueError("a report needs at least one part")
         attached = attachments()
-    else:
-        pool = pool or start_workers(workers, base_url)
-        try:
-            # Each part goes to the pool as soon as its HTML is made: the workers start on the first
-            # while the next are still being written.
-            queued = [
-                (number, part, pool.submit(_render_part, number, part, base_url, report))
-                for number, part in enumerate(parts)
-            ]
-            if not queued:
-                raise ValueError("a report needs at least one part")
-            attached = attachments()
-            steps = len(queued) + (1 if numbering is not None else 0)
-            results = [None] * len(queued)
-            done = 0
-            # This process renders too, rather than wait with a worker's memory beside its own: it
-            # takes each part still waiting in the pool (one a worker has taken, or has queued
-            # behind the one it renders, cannot be cancelled).
-            for number, part, future in queued:
-                if future.cancel():
-                    results[number] = render_html(part.html, base_url, shared_fonts=sent, layer=part.layer)
-                    done += 1
-                    if progress:
-                        progress(done, steps)
-            for future in as_completed([future for _, _, future in queued if not future.cancelled()]):
-                number, rendered = future.result()
-                results[number] = rendered
+        steps = len(queued) + (1 if numbering is not None else 0)
+        results: list[Rendered] = [None] * len(queued)
+        done = 0
+        # This process renders too, rather than wait with a worker's memory beside its own: it
+        # takes each part still waiting in the pool (one a worker has taken, or has queued behind
+        # the one it renders, cannot be cancelled), and every part when there is no pool.
+        for number, part, future in queued:
+            if future is None or future.cancel():
+                results[number] = render_html(part.html, base_url, shared_fonts=sent, layer=part.layer)
                 done += 1
                 if progress:
                     progress(done, steps)
-        finally:
-            # Its workers are not needed for the join: their memory goes back before it.
+        running = [future for _, _, future in queued if future is not None and not future.cancelled()]
+        for future in as_completed(running):
+            number, rendered = future.result()
+            results[number] = rendered
+            done += 1
+            if progress:
+                progress(done, steps)
+    finally:
+        if pool is not None:  # its workers are not needed for the join: their memory goes back before it
             pool.shutdown(cancel_futures=True)
     total = sum(r.pages for r in results)
     footers = None

@@ -172,7 +172,7 @@ def last_leaf(node):
 def split_verdict(entries, nodes, notes, split, chunk_levels):
     """Entries [0, split) and [split, ...) verified apart, the second range from the stored frontier."""
     opened = open_all(notes, (), [VKEY], None)
-    sizes = [entry.checkpoint.size for entry in opened[0]]
+    sizes = opened.sizes
     stored = dict(nodes)
     frontier = [
         (level, entries[at][2] if level == 0 else stored[merkle.node_key(level, at)])
