@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Collection, Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from audit import checkpoint as checkpoints
@@ -128,6 +129,27 @@ _new_signer()
 os.register_at_fork(after_in_child=_new_signer)
 
 
+@functools.lru_cache(maxsize=None)
+def _head_statement(items: int) -> Select:
+    """The statement `_open_state` runs, with `items` item parameters (`item_0`, ...): built once per
+    count, so an append does not pay for building and caching the same query again."""
+    last = select(LedgerEntry).order_by(LedgerEntry.entry_index.desc()).limit(1).subquery()
+    return select(
+        select(last.c.entry_index).scalar_subquery(),
+        select(last.c.leaf_hash).scalar_subquery(),
+        select(LedgerCheckpoint.note)
+        .order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        *(
+            select(func.max(LedgerEntry.entry_index))
+            .where(LedgerEntry.item_ref == bindparam(f"item_{n}", type_=String))
+            .scalar_subquery()
+            for n in range(items)
+        ),
+    )
+
+
 class LedgerService:
     """Ledger operations on one session, signing with one log key."""
 
@@ -188,12 +210,15 @@ class LedgerService:
             state = self._batch or self._open_state({e.item for e in events if e.item is not None})
             state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
+            # Outside a batch the new size is known now: its checkpoint is signed while the entries
+            # are projected (a projection that refuses the event leaves the signature unused).
+            signing = None if self._batch is not None else self._sign(state, now)
             if project and self.project is not None:
                 for entry in entries:
                     self.project(self.session, entry.index, entry.event)
-            if self._batch is not None:
+            if signing is None:
                 return AppendResult(entries=entries, checkpoint_note="")
-            note = self._write(state, now)
+            note = self._write(state, now, signing)
         return AppendResult(entries=entries, checkpoint_note=note)
 
     @contextmanager
@@ -232,21 +257,11 @@ class LedgerService:
         """The head, the latest signed note and (for a few items) their last entries in one
         statement, then the frontier in one more: a single append reads the ledger in two round trips."""
         items = sorted(items)[: self.HEAD_ITEMS]
-        last = select(LedgerEntry).order_by(LedgerEntry.entry_index.desc()).limit(1).subquery()
-        row = self.session.execute(
-            select(
-                select(last.c.entry_index).scalar_subquery(),
-                select(last.c.leaf_hash).scalar_subquery(),
-                select(LedgerCheckpoint.note)
-                .order_by(LedgerCheckpoint.tree_size.desc(), LedgerCheckpoint.id.desc())
-                .limit(1)
-                .scalar_subquery(),
-                *(
-                    select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
-                    for item in items
-                ),
-            )
-        ).one()
+        row = (
+            self.session.connection()
+            .execute(_head_statement(len(items)), {f"item_{n}": item for n, item in enumerate(items)})
+            .one()
+        )
         size, prev, note = (0, None, row[2]) if row[0] is None else (row[0] + 1, row[1], row[2])
         frontier = TIPS.get(self._where(), size, prev, note)
         if frontier is None:
@@ -282,13 +297,21 @@ class LedgerService:
             state.prev, state.size = leaf, index + 1
         return entries
 
-    def _write(self, state: _AppendState, now: datetime) -> str:
+    def _sign(self, state: _AppendState, now: datetime) -> Future[str]:
+        """Start signing the checkpoint of the state's size (see `_new_signer`)."""
+        checkpoint = checkpoints.Checkpoint(self.log_key.origin, state.frontier.size, state.frontier.root())
+        return _SIGNER.submit(self.log_key.sign, checkpoint, now)
+
+    def _write(self, state: _AppendState, now: datetime, signature: Future[str] | None = None) -> str:
+        """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signature`
+        is already under way); returns the note."""
         size, root = state.frontier.size, state.frontier.root()
-        signature = _SIGNER.submit(
-            self.log_key.sign, checkpoints.Checkpoint(origin=self.log_key.origin, size=size, root=root), now
-        )
+        signature = signature or self._sign(state, now)
         insert_rows(self.session, LedgerEntry.__table__, ENTRY_COLUMNS, state.rows)
         tree.store_nodes(self.session, state.completed)
+        # The projections' pending rows are written while the checkpoint is being signed, rather
+        # than by the commit after it.
+        self.session.flush()
         note = signature.result()
         self.session.connection().execute(
             LedgerCheckpoint.__table__.insert(),
