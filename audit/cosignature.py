@@ -170,6 +170,10 @@ class Cosigner:
     def cosign(self, checkpoint: Checkpoint | str, timestamp: int) -> str:
         """The signature line cosigning the checkpoint body at `timestamp`."""
         body = checkpoint if isinstance(checkpoint, str) else format_checkpoint(checkpoint)
-        signature = self.private_key.sign(message(self.kind, self.name, timestamp, body))
+        return self.line(timestamp, self.private_key.sign(message(self.kind, self.name, timestamp, body)))
+
+    def line(self, timestamp: int, signature: bytes) -> str:
+        """The signature line for a signature this key made over `message(...)` at `timestamp` (for a
+        caller that runs the signature itself, on another thread)."""
         payload = self.key.key_id + struct.pack(">Q", timestamp) + signature
         return f"— {self.name} {encode_base64(payload)}\n"

@@ -6,7 +6,7 @@ import functools
 import json
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,9 +117,9 @@ TIPS = _Tips()
 
 
 def _new_signer() -> None:
-    """Signs checkpoints while the append's rows are sent to the database: both signature libraries
-    release the GIL, so ML-DSA-44's half millisecond overlaps the inserts instead of adding to them.
-    A forked child (an rq work horse) gets a pool of its own: the parent's threads are not in it."""
+    """The threads that make checkpoints' ML-DSA-44 signatures while the append projects its entries
+    and sends them to the database (see `LogKey.sign_soon`). A forked child (an rq work horse) gets
+    a pool of its own: the parent's threads are not in it."""
     global _SIGNER
     _SIGNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-signer")
 
@@ -297,12 +297,13 @@ class LedgerService:
             state.prev, state.size = leaf, index + 1
         return entries
 
-    def _sign(self, state: _AppendState, now: datetime) -> Future[str]:
-        """Start signing the checkpoint of the state's size (see `_new_signer`)."""
+    def _sign(self, state: _AppendState, now: datetime) -> Callable[[], str]:
+        """Start signing the checkpoint of the state's size (see `LogKey.sign_soon`)."""
         checkpoint = checkpoints.Checkpoint(self.log_key.origin, state.frontier.size, state.frontier.root())
-        return _SIGNER.submit(self.log_key.sign, checkpoint, now)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        return self.log_key.sign_soon(checkpoint, now, _SIGNER, hand_over=sqlite)
 
-    def _write(self, state: _AppendState, now: datetime, signature: Future[str] | None = None) -> str:
+    def _write(self, state: _AppendState, now: datetime, signature: Callable[[], str] | None = None) -> str:
         """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signature`
         is already under way); returns the note."""
         size, root = state.frontier.size, state.frontier.root()
@@ -312,7 +313,7 @@ class LedgerService:
         # The projections' pending rows are written while the checkpoint is being signed, rather
         # than by the commit after it.
         self.session.flush()
-        note = signature.result()
+        note = signature()
         self.session.connection().execute(
             LedgerCheckpoint.__table__.insert(),
             [{"tree_size": size, "root_hash": root, "note": note, "signed_at": now}],

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from audit import note
 from audit.checkpoint import Checkpoint, format_checkpoint, sign_checkpoint
-from audit.cosignature import ML_DSA_44, Cosigner
+from audit.cosignature import ML_DSA_44, Cosigner, message
 
 
 class LogKeyError(RuntimeError):
@@ -51,6 +54,31 @@ class LogKey:
         if self.pq is not None:
             note += self.pq.cosign(format_checkpoint(checkpoint), max(1, int(now.timestamp())))
         return note
+
+    def sign_soon(self, checkpoint: Checkpoint, now: datetime, pool: Executor, *, hand_over: bool) -> Callable[[], str]:
+        """Start signing the checkpoint on a thread of `pool`; the function returned gives the note
+        (as `sign` would) once it is signed. The caller's own work (its inserts) runs meanwhile: the
+        signature libraries release the GIL while they sign (ML-DSA-44 takes half a millisecond).
+
+        A pool thread needs the GIL to pick up its task, so it starts only when the caller next lets
+        go of it long enough. A caller about to wait on a network round trip does; one whose waits
+        are too short to let the thread in (SQLite's calls return within microseconds) asks for
+        `hand_over`: Ed25519 then signs here (about 20 µs) and this waits until the thread is
+        inside the ML-DSA-44 signature, with nothing left for it to do in Python before that."""
+        if not hand_over or self.pq is None:
+            return pool.submit(self.sign, checkpoint, now).result
+        note = sign_checkpoint(checkpoint, self.skey)
+        cosigner, timestamp = self.pq, max(1, int(now.timestamp()))
+        signed = message(cosigner.kind, cosigner.name, timestamp, format_checkpoint(checkpoint))
+        started = threading.Event()
+
+        def run() -> bytes:
+            started.set()
+            return cosigner.private_key.sign(signed)
+
+        signature = pool.submit(run)
+        started.wait()
+        return lambda: note + cosigner.line(timestamp, signature.result())
 
 
 def default_origin() -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from audit.checkpoint import open_checkpoint
+from audit.checkpoint import Checkpoint, open_checkpoint
+from audit.cosignature import ML_DSA_44, Cosigner
 from audit.note import NoteError
 from registry.extensions import db
 from registry.ledger.runtime import log_key, reader, verifier_keys
@@ -42,6 +44,25 @@ def test_a_new_ledger_signs_every_checkpoint_with_both_keys(ctx, clock):
     assert open_checkpoint(signed.note, [key.pq_vkey]).size == signed.tree_size
     with pytest.raises(NoteError, match="not signed by the ML-DSA-44 key"):
         open_checkpoint(_strip_pq(signed.note, key.pq_vkey), [key.vkey, key.pq_vkey], all_keys=True)
+
+
+@pytest.mark.parametrize("hand_over", [False, True])
+def test_a_checkpoint_signed_on_the_pool_is_the_note_sign_makes(ctx, clock, hand_over):
+    """Both ways an append has its checkpoint signed on the signer's threads give a note of the same
+    form as `LogKey.sign`: the same Ed25519 line (deterministic), and an ML-DSA-44 line that verifies
+    with its own key and with no other."""
+    key = log_key()
+    checkpoint = Checkpoint(key.origin, 7, bytes(range(32)))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        note = key.sign_soon(checkpoint, clock.now(), pool, hand_over=hand_over)()
+    reference = key.sign(checkpoint, clock.now())
+    assert note.split("\n— ")[:2] == reference.split("\n— ")[:2]
+    assert note.count("\n— ") == 2
+    assert open_checkpoint(note, key.vkeys, all_keys=True) == checkpoint
+    assert open_checkpoint(note, [key.pq_vkey]) == checkpoint
+    other = Cosigner.generate(key.origin, ML_DSA_44).key.vkey
+    with pytest.raises(NoteError):
+        open_checkpoint(note, [other])
 
 
 def test_the_verifiers_check_both_keys_when_both_are_given(ctx, runner, clock, tmp_path):
