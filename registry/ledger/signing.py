@@ -63,11 +63,10 @@ class LogKey:
         A pool thread needs the GIL to pick up its task, so it starts only when the caller next lets
         go of it long enough. A caller about to wait on a network round trip does; one whose waits
         are too short to let the thread in (SQLite's calls return within microseconds) asks for
-        `hand_over`: Ed25519 then signs here (about 20 µs) and this waits until the thread is
-        inside the ML-DSA-44 signature, with nothing left for it to do in Python before that."""
+        `hand_over`: this waits until the thread is inside the ML-DSA-44 signature, with nothing left
+        for it to do in Python before that, then signs with Ed25519 here meanwhile."""
         if not hand_over or self.pq is None:
             return pool.submit(self.sign, checkpoint, now).result
-        note = sign_checkpoint(checkpoint, self.skey)
         cosigner, timestamp = self.pq, max(1, int(now.timestamp()))
         signed = message(cosigner.kind, cosigner.name, timestamp, format_checkpoint(checkpoint))
         started = threading.Event()
@@ -78,6 +77,7 @@ class LogKey:
 
         signature = pool.submit(run)
         started.wait()
+        note = sign_checkpoint(checkpoint, self.skey)  # while the thread signs
         return lambda: note + cosigner.line(timestamp, signature.result())
 
 
