@@ -80,6 +80,14 @@ class _AppendState:
     completed: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Signing:
+    """A checkpoint and its note, signed or being signed (`note()` waits for it)."""
+
+    checkpoint: checkpoints.Checkpoint
+    note: Callable[[], str]
+
+
 _BATCH = "ledger_batch"
 
 
@@ -117,9 +125,9 @@ TIPS = _Tips()
 
 
 def _new_signer() -> None:
-    """The threads that make checkpoints' ML-DSA-44 signatures while the append projects its entries
-    and sends them to the database (see `LogKey.sign_soon`). A forked child (an rq work horse) gets
-    a pool of its own: the parent's threads are not in it."""
+    """The threads that sign checkpoints while the append projects its entries and sends them to
+    the database (see `LogKey.sign_soon`). A forked child (an rq work horse) gets a pool of its
+    own: the parent's threads are not in it."""
     global _SIGNER
     _SIGNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-signer")
 
@@ -255,7 +263,9 @@ class LedgerService:
 
     def _open_state(self, items: set[str]) -> _AppendState:
         """The head, the latest signed note and (for a few items) their last entries in one
-        statement, then the frontier in one more: a single append reads the ledger in two round trips."""
+        statement, then the frontier in one more: a single append reads the ledger in two round trips.
+        The statement runs on the transaction's connection, so it does not flush the session's
+        pending rows first: it reads only the ledger's tables, which only this service writes."""
         items = sorted(items)[: self.HEAD_ITEMS]
         row = (
             self.session.connection()
@@ -297,23 +307,25 @@ class LedgerService:
             state.prev, state.size = leaf, index + 1
         return entries
 
-    def _sign(self, state: _AppendState, now: datetime) -> Callable[[], str]:
+    def _sign(self, state: _AppendState, now: datetime) -> _Signing:
         """Start signing the checkpoint of the state's size (see `LogKey.sign_soon`)."""
         checkpoint = checkpoints.Checkpoint(self.log_key.origin, state.frontier.size, state.frontier.root())
         sqlite = self.session.get_bind().dialect.name == "sqlite"
-        return self.log_key.sign_soon(checkpoint, now, _SIGNER, hand_over=sqlite)
+        return _Signing(checkpoint, self.log_key.sign_soon(checkpoint, now, _SIGNER, hand_over=sqlite))
 
-    def _write(self, state: _AppendState, now: datetime, signature: Callable[[], str] | None = None) -> str:
-        """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signature`
-        is already under way); returns the note."""
-        size, root = state.frontier.size, state.frontier.root()
-        signature = signature or self._sign(state, now)
+    def _write(self, state: _AppendState, now: datetime, signing: _Signing | None = None) -> str:
+        """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signing`
+        is already under way, for the state's size); returns the note."""
+        signing = signing or self._sign(state, now)
+        size, root = signing.checkpoint.size, signing.checkpoint.root
+        if size != state.frontier.size:  # the frontier only grows: the same size is the same tree
+            raise RuntimeError("the ledger state changed after its checkpoint was signed")
         insert_rows(self.session, LedgerEntry.__table__, ENTRY_COLUMNS, state.rows)
         tree.store_nodes(self.session, state.completed)
         # The projections' pending rows are written while the checkpoint is being signed, rather
         # than by the commit after it.
         self.session.flush()
-        note = signature()
+        note = signing.note()
         self.session.connection().execute(
             LedgerCheckpoint.__table__.insert(),
             [{"tree_size": size, "root_hash": root, "note": note, "signed_at": now}],

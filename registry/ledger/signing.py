@@ -76,6 +76,7 @@ class LogKey:
             return cosigner.private_key.sign(signed)
 
         signature = pool.submit(run)
+        signature.add_done_callback(lambda _: started.set())  # a task cancelled or failed before it ran
         started.wait()
         note = sign_checkpoint(checkpoint, self.skey)  # while the thread signs
         return lambda: note + cosigner.line(timestamp, signature.result())

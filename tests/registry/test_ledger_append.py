@@ -12,10 +12,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from audit import checkpoint, merkle
+from registry import projections
 from registry.extensions import db
 from registry.ledger.events import EventError, NewEvent
 from registry.ledger.models import LedgerCheckpoint, LedgerEntry
 from registry.ledger.runtime import ledger, log_key
+from registry.ledger.service import LedgerService
 from tests.registry.helpers import append_single_events
 
 
@@ -95,6 +97,26 @@ def test_a_failing_transaction_leaves_no_entry_node_or_checkpoint(ctx, clock):
             service.append([NewEvent("item.noted", {})] * 4, actor="user:1", now=clock)
             raise RuntimeError("boom")
     assert (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all())) == before
+
+
+def test_a_projection_that_refuses_after_the_signature_began_leaves_nothing(ctx, clock):
+    """Outside a batch the checkpoint is signed on the signer's thread while the entries are
+    projected: a projection that refuses leaves no entry, node or checkpoint, and the next append
+    signs the size it reaches, with both keys."""
+    refused = LedgerService(db.session(), log_key(), _refusing_second_entry)
+    before = (refused.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all()))
+    with pytest.raises(RuntimeError, match="refused"):
+        refused.append([NewEvent("item.noted", {"n": str(n)}) for n in range(3)], actor="user:1", now=clock)
+    assert (refused.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all())) == before
+    result = ledger().append([NewEvent("item.noted", {})], actor="user:1", now=clock)
+    opened = checkpoint.open_checkpoint(result.checkpoint_note, log_key().vkeys, all_keys=True)
+    assert (opened.size, opened.root) == (before[0] + 1, merkle.root(all_leaves()))
+
+
+def _refusing_second_entry(session, index: int, event: dict) -> None:
+    projections.apply(session, index, event)
+    if event["payload"].get("n") == "1":
+        raise RuntimeError("refused by the projection")
 
 
 @pytest.mark.parametrize(

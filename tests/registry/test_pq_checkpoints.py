@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import stat
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,30 @@ def test_a_checkpoint_signed_on_the_pool_is_the_note_sign_makes(ctx, clock, hand
     other = Cosigner.generate(key.origin, ML_DSA_44).key.vkey
     with pytest.raises(NoteError):
         open_checkpoint(note, [other])
+
+
+def test_a_signature_cancelled_before_its_thread_took_it_does_not_hang_the_append(ctx, clock):
+    """With `hand_over` the append waits until the pool's thread has taken the signature; a task the
+    pool cancels instead (shut down while it queued) ends that wait with the cancellation."""
+    key = log_key()
+    pool, busy = ThreadPoolExecutor(max_workers=1), threading.Event()
+    pool.submit(busy.wait)  # the only thread is taken: the signature queues behind it
+    outcome: list = []
+
+    def append_side() -> None:
+        pending = key.sign_soon(Checkpoint(key.origin, 1, bytes(32)), clock.now(), pool, hand_over=True)
+        try:
+            outcome.append(pending())
+        except CancelledError as error:
+            outcome.append(error)
+
+    waiting = threading.Thread(target=append_side)
+    waiting.start()
+    time.sleep(0.1)
+    pool.shutdown(wait=False, cancel_futures=True)
+    busy.set()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive() and len(outcome) == 1 and isinstance(outcome[0], CancelledError)
 
 
 def test_the_verifiers_check_both_keys_when_both_are_given(ctx, runner, clock, tmp_path):
