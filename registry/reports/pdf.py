@@ -207,7 +207,7 @@ def render_parts(
             progress(1, 1)
         return Rendered(pdf=joined, pages=rendered.pages)
     use, report, sent = fontshare.FontUse(), uuid.uuid4().hex, set()
-    if pool is None and workers > 1:
+    if pool is None and workers > 1 and len(parts) > 1:  # without a pool `parts` is a list
         pool = start_workers(workers, base_url)
     try:
         # Each part goes to the pool as soon as its HTML is made: the workers start on the first

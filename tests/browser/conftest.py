@@ -76,14 +76,19 @@ def sign_in(page, live_server, logins):
     return go
 
 
-def sign_out(page) -> None:
-    """Open the user menu and sign out. The menu is Bootstrap's dropdown, which opens only once the
-    page's scripts have run: on a busy machine a click on a page still loading opened nothing."""
+def open_menu(page, toggle: str, shows: str) -> None:
+    """Open one of the bar's menus (`toggle`) and wait until `shows` is visible in it. The menus are
+    Bootstrap dropdowns, which open only once the page's scripts have run: on a busy machine a click
+    on a page still loading opened nothing."""
     from playwright.sync_api import expect
 
     page.wait_for_load_state("load")
-    page.click("#user-menu")
-    expect(page.locator("#sign-out")).to_be_visible()
+    page.click(toggle)
+    expect(page.locator(shows)).to_be_visible()
+
+
+def sign_out(page) -> None:
+    open_menu(page, "#user-menu", "#sign-out")
     page.click("#sign-out")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, open_menu
 
 WIDTHS = {"laptop": (1366, 900), "phone": (390, 844)}
 PAGES = {
@@ -71,10 +71,8 @@ def test_the_account_menu_stays_on_screen_at_1366(page, live_server, sign_in):
     sign_in("admin")  # the role with the most links
     menu = page.locator("#user-menu").bounding_box()
     assert menu["x"] + menu["width"] <= 1366 and menu["y"] < 80  # on the bar's one line, not wrapped below
-    page.click("#user-menu")
-    expect(page.locator("#sign-out")).to_be_visible()
-    page.click("#nav-more")
-    expect(page.locator("[data-nav='accounts.security_log']")).to_be_visible()
+    open_menu(page, "#user-menu", "#sign-out")
+    open_menu(page, "#nav-more", "[data-nav='accounts.security_log']")
 
 
 def test_a_stolen_firearm_offers_no_sale_and_goods_show_no_atf_forms(page, live_server, sign_in):

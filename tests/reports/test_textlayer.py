@@ -14,7 +14,7 @@ from itertools import count
 import pikepdf
 from PIL import ImageChops
 
-from registry.reports import textlayer
+from registry.reports import pdf, textlayer
 from registry.reports.runtime import reports
 from registry.reports.service import Renderer
 from registry.reports.tablefont import TARGET
@@ -24,9 +24,9 @@ from tests.reports.conftest import acquire_rifles, page_png, pdf_file
 ROWS = 300
 
 
-def issue_book(params: dict) -> bytes:
+def issue_book(params: dict, *, workers: int = 1, part_rows: int = 120) -> bytes:
     service = reports()
-    service.renderer = Renderer(render_template=service.renderer.render_template, workers=1, part_rows=120)
+    service.renderer = Renderer(render_template=service.renderer.render_template, workers=workers, part_rows=part_rows)
     report = service.issue(
         "bound_book", params, actor="test:reports", personal=True, now=FIXED_NOW + timedelta(minutes=40)
     )
@@ -97,6 +97,19 @@ def test_lines_written_into_the_pdf_render_and_read_as_weasyprint_sets_them(rctx
     mixed = issue_book(params)
     assert shown_operators(mixed, 1)[0] > 20 and shown_operators(mixed, 2)[0] == 0
     assert_pages_alike(mixed, whole, pages)
+
+
+def test_a_book_of_one_part_is_rendered_here_with_its_lines_written_and_no_worker_started(rctx, monkeypatch):
+    """A book short enough for one part is not a long report: with workers configured it is still
+    rendered in the issuing process, whose text layer writes its lines, and no pool is started."""
+    params = acquire_rifles("TS-%05d", 60, 2023)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a one-part book started worker processes")
+
+    monkeypatch.setattr(pdf, "start_workers", no_pool)
+    short = issue_book(params, workers=2, part_rows=600)
+    assert shown_operators(short, 1)[0] > 20
 
 
 def test_a_page_is_written_only_if_the_face_holds_all_its_characters_and_its_first_line_shows_one():
