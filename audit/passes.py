@@ -16,11 +16,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import add, itemgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -217,10 +216,10 @@ def _diagnose_fields(event: dict[str, Any], index: int) -> None:
 
 
 @lru_cache(maxsize=4)
-def _chunk_layout(levels: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+def _chunk_layout(levels: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """For a chunk of 2**levels leaves starting at leaf 0: the keys of the nodes its leaves complete
-    (levels 1..`levels`), in the order they complete, which is key order; for each, its position in
-    the chunk's levels laid end to end (level 1, then level 2, ...); and where each level starts."""
+    (levels 1..`levels`), in the order they complete, which is key order; and for each, its position
+    in the chunk's levels laid end to end (level 1, then level 2, ...)."""
     starts, at = [], 0
     for level in range(1, levels + 1):
         starts.append(at)
@@ -232,7 +231,7 @@ def _chunk_layout(levels: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[
             keys.append(merkle.node_key(level, ((leaf + 1) >> level) - 1))
             positions.append(starts[level - 1] + ((leaf + 1) >> level) - 1)
             level += 1
-    return tuple(keys), tuple(positions), tuple(starts)
+    return tuple(keys), tuple(positions)
 
 
 class Tree:
@@ -258,19 +257,9 @@ class Tree:
         self._levels = chunk_levels
         self._checking = nodes is not None  # stored nodes to compare
         self._records: Iterator[NodeRecord] = iter(nodes if nodes is not None else ())
-        self._returned: deque[NodeRecord] = deque()
         self._layout = _chunk_layout(chunk_levels)
 
-    def _take(self, count: int) -> list[NodeRecord]:
-        taken: list[NodeRecord] = []
-        while self._returned and len(taken) < count:
-            taken.append(self._returned.popleft())
-        taken += islice(self._records, count - len(taken))
-        return taken
-
     def _next_record(self) -> NodeRecord | None:
-        if self._returned:
-            return self._returned.popleft()
         return next(self._records, None)
 
     def add(self, leaves: list[bytes]) -> None:
@@ -288,20 +277,21 @@ class Tree:
             built.append([sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)])
         inside = count - count.bit_count()  # nodes completed inside the chunk
         if self._checking and inside:
-            keys, positions, starts = self._layout
+            keys, positions = self._layout
             laid: list[bytes | None] = []
             for level in range(1, levels + 1):
                 laid += built[level]
                 laid += [None] * ((1 << (levels - level)) - len(built[level]))
             if inside < len(keys):
                 keys, positions = keys[:inside], positions[:inside]
-            stored = self._take(inside)
+            stored = list(islice(self._records, inside))
             if (
                 len(stored) != inside
                 or tuple(map(itemgetter(0), stored)) != tuple(map(add, keys, repeat(start << merkle.NODE_KEY_BITS)))
                 or tuple(map(itemgetter(1), stored)) != tuple(map(laid.__getitem__, positions))
             ):
-                self._returned.extendleft(reversed(stored))
+                # Gone through again leaf by leaf, which stops at the first of them that is wrong.
+                self._records = chain(stored, self._records)
                 return False
             self.nodes_seen += inside
         hashes = [node for _, node in self.stack]
@@ -311,13 +301,10 @@ class Tree:
             edge = [built[level][(width >> level) - 1] for level in range(levels, -1, -1) if width >> level & 1]
             self.roots[sizes[self._next]] = merkle.fold_subtrees(hashes + edge)
             self._next += 1
-        if count == 1 << levels:
-            self.stack.append((levels, built[levels][0]))
-            self.size = end
+        self.stack += [(level, built[level][-1]) for level in range(levels, -1, -1) if count >> level & 1]
+        self.size = end
+        if count == 1 << levels:  # a whole chunk: one subtree, which may complete larger ones
             self._merge(end - 1)
-        else:
-            self.stack += [(level, built[level][-1]) for level in range(levels, -1, -1) if count >> level & 1]
-            self.size = end
         return True
 
     def _merge(self, last_leaf: int) -> None:

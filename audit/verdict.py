@@ -22,6 +22,14 @@ class Problem:
         where = f"entry {self.index}: " if self.index is not None else ""
         return f"{where}{self.message} [{self.check}]"
 
+    def to_list(self) -> list[Any]:
+        """The problem as JSON can carry it (for a pass run in another process)."""
+        return [self.check, self.message, self.index, self.until]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Problem:
+        return cls(*data)
+
 
 @dataclass
 class Verdict:
@@ -34,53 +42,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.problem is None
-
-    def to_dict(self) -> dict[str, Any]:
-        latest = (
-            None
-            if self.latest is None
-            else {
-                "origin": self.latest.origin,
-                "size": self.latest.size,
-                "root": self.latest.root.hex(),
-                "extensions": list(self.latest.extensions),
-            }
-        )
-        problem = (
-            None
-            if self.problem is None
-            else {
-                "check": self.problem.check,
-                "message": self.problem.message,
-                "index": self.problem.index,
-                "until": self.problem.until,
-            }
-        )
-        return {
-            "entries": self.entries,
-            "checkpoints": self.checkpoints,
-            "nodes": self.nodes,
-            "latest": latest,
-            "problem": problem,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Verdict:
-        latest = data.get("latest")
-        problem = data.get("problem")
-        return cls(
-            entries=data["entries"],
-            checkpoints=data["checkpoints"],
-            nodes=data["nodes"],
-            latest=None
-            if latest is None
-            else Checkpoint(
-                latest["origin"], latest["size"], bytes.fromhex(latest["root"]), tuple(latest["extensions"])
-            ),
-            problem=None
-            if problem is None
-            else Problem(problem["check"], problem["message"], problem["index"], problem.get("until")),
-        )
 
     def summary(self) -> str:
         if self.problem:

@@ -177,8 +177,8 @@ class RangeResult:
             "start": self.start,
             "entries": self.entries,
             "nodes": self.nodes,
-            "problem": _problem_list(self.problem),
-            "beyond": _problem_list(self.beyond),
+            "problem": None if self.problem is None else self.problem.to_list(),
+            "beyond": None if self.beyond is None else self.beyond.to_list(),
             "roots": {str(size): root.hex() for size, root in self.roots.items()},
             "claims": self.chains.claims,
         }
@@ -189,15 +189,11 @@ class RangeResult:
             start=data["start"],
             entries=data["entries"],
             nodes=data["nodes"],
-            problem=None if data["problem"] is None else Problem(*data["problem"]),
-            beyond=None if data["beyond"] is None else Problem(*data["beyond"]),
+            problem=None if data["problem"] is None else Problem.from_list(data["problem"]),
+            beyond=None if data["beyond"] is None else Problem.from_list(data["beyond"]),
             roots={int(size): bytes.fromhex(root) for size, root in data["roots"].items()},
             chains=ItemChains(claims={item: tuple(claim) for item, claim in data["claims"].items()}),
         )
-
-
-def _problem_list(problem: Problem | None) -> list[Any] | None:
-    return None if problem is None else [problem.check, problem.message, problem.index, problem.until]
 
 
 def verify_range(

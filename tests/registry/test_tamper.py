@@ -248,9 +248,10 @@ def test_nodes_left_past_a_truncated_end_are_named_alike_by_both_modes(tampered)
     assert_caught(app_verdict(tampered), cut, "node")
 
 
-def test_the_second_range_reads_nothing_past_the_snapshot_it_was_given(tampered):
-    """An append that commits while a parallel verification runs is no part of it: the second
-    process, on a connection of its own, stops at the size the first read in its snapshot."""
+def test_the_second_range_stops_at_the_size_it_was_given(tampered):
+    """The second process of a parallel verification reads on a connection of its own, so it is told
+    the size the first read in its snapshot: given a smaller size than the ledger holds (as if the
+    entries past it had been appended during the run), it checks and reports nothing beyond it."""
     from registry.ledger import checks
 
     url = db.engine.url.render_as_string(hide_password=False)
