@@ -28,6 +28,7 @@ from audit.checkpoint import CheckpointError, parse_checkpoint
 from audit.verify import Problem, RangeResult, Verdict, claimed_size, open_all, settle, verify_range
 from registry import clock
 from registry.config import PROJECT_ROOT
+from registry.ledger import tree
 from registry.ledger.models import MAX_LEVEL, LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
 
 STREAM_BATCH = 20_000
@@ -142,26 +143,18 @@ def tree_size(connection) -> int:
     return 0 if last is None else last + 1
 
 
-def _stored_frontier(connection, size: int) -> tuple[list[tuple[int, bytes]], Problem | None]:
-    """The tree's frontier at `size` as stored: the leaf hash of entry size-1 when size is odd, and
-    the stored node of each larger complete subtree on the right edge."""
+def _stored_frontier(connection, size: int) -> tuple[list[tuple[int, bytes]], bytes | None, Problem | None]:
+    """The tree's frontier at `size` as stored (the subtrees on its right edge, largest first), the
+    leaf hash of entry size-1, and the problem if one of them is not stored."""
     keys = merkle.frontier_keys(size)
-    wanted = [merkle.node_key(level, index) for level, index in keys if level]
-    stored = select(LedgerNode.node_key, LedgerNode.hash).where(LedgerNode.node_key.in_(wanted))
-    nodes = {key: value for key, value in connection.execute(stored)}
-    frontier = []
+    found = tree.stored_subtrees(connection, [*keys, (0, size - 1)])
     for level, index in keys:
-        if level == 0:
-            value = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == index))
-            if value is None:
-                return [], Problem("sequence", f"entry {index} is missing", index)
-        else:
-            value = nodes.get(merkle.node_key(level, index))
-            if value is None:
-                last_leaf = ((index + 1) << level) - 1
-                return [], Problem("node", f"stored node level {level} index {index} is missing", last_leaf)
-        frontier.append((level, bytes(value)))
-    return frontier, None
+        if (level, index) not in found:
+            last_leaf = ((index + 1) << level) - 1
+            if level == 0:
+                return [], None, Problem("sequence", f"entry {index} is missing", index)
+            return [], None, Problem("node", f"stored node level {level} index {index} is missing", last_leaf)
+    return [(level, found[level, index]) for level, index in keys], found.get((0, size - 1)), None
 
 
 def later_range(url: str, start: int, stop: int, sizes: list[int]) -> RangeResult:
@@ -169,17 +162,16 @@ def later_range(url: str, start: int, stop: int, sizes: list[int]) -> RangeResul
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            frontier, missing = _stored_frontier(connection, start)
+            frontier, prev_leaf, missing = _stored_frontier(connection, start)
             if missing is not None:
                 return RangeResult(start, problem=missing)
-            prev_leaf = connection.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.entry_index == start - 1))
             # Bounded by `stop`: this connection is not the snapshot's, and appends may have
             # committed since; the snapshot's process counts the nodes beyond its end.
             return _range_pass(
                 connection,
                 start,
                 stop,
-                prev_leaf=None if prev_leaf is None else bytes(prev_leaf),
+                prev_leaf=prev_leaf,
                 frontier=frontier,
                 sizes=sizes,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from sqlalchemy import literal, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from audit import merkle
@@ -23,7 +24,19 @@ class TreeCorruptError(RuntimeError):
 
 
 def load_subtrees(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
-    """Fetch the hashes of the given (level, index) complete subtrees in one query."""
+    """Fetch the hashes of the given (level, index) complete subtrees in one query; TreeCorruptError
+    if any is missing."""
+    keys = set(keys)
+    found = stored_subtrees(session, keys)
+    missing = keys - found.keys()
+    if missing:
+        raise TreeCorruptError(f"stored tree is missing subtrees {sorted(missing)[:5]}")
+    return found
+
+
+def stored_subtrees(session: Session | Connection, keys: Iterable[Key]) -> dict[Key, bytes]:
+    """The hashes of those of the given (level, index) complete subtrees that are stored (leaves from
+    the entries, larger subtrees from the nodes), in one query."""
     keys = set(keys)
     leaves = [index for level, index in keys if level == 0]
     nodes = {node_key(level, index): (level, index) for level, index in keys if level > 0}
@@ -44,10 +57,7 @@ def load_subtrees(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
     if queries:  # one round trip for both tables
         statement = queries[0] if len(queries) == 1 else union_all(*queries)
         for is_node, key, value in session.execute(statement):
-            found[nodes[key] if is_node else (0, key)] = value
-    missing = keys - found.keys()
-    if missing:
-        raise TreeCorruptError(f"stored tree is missing subtrees {sorted(missing)[:5]}")
+            found[nodes[key] if is_node else (0, key)] = bytes(value)
     return found
 
 

@@ -240,6 +240,15 @@ def test_deleting_the_entry_before_the_parallel_split_is_named_alike_by_both_mod
     assert_caught(app_verdict(tampered), split - 1, "sequence")
 
 
+def test_deleting_a_stored_node_the_second_range_starts_from_is_named_alike_by_both_modes(tampered):
+    split = int((ENTRIES + 1) * FIRST_SHARE)
+    level, index = merkle.frontier_keys(split)[0]  # the largest subtree on the tree's edge there
+    assert level > 0
+    db.session.execute(delete(LedgerNode).where(LedgerNode.node_key == merkle.node_key(level, index)))
+    db.session.commit()
+    assert_caught(app_verdict(tampered), ((index + 1) << level) - 1, "node")
+
+
 def test_nodes_left_past_a_truncated_end_are_named_alike_by_both_modes(tampered):
     cut = 9
     db.session.execute(delete(LedgerEntry).where(LedgerEntry.entry_index >= cut))
