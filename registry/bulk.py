@@ -1,15 +1,21 @@
 """Fast multi-row inserts: COPY on PostgreSQL for many rows (an executemany there costs a round trip
 per row), one INSERT for a few (COPY's own exchange costs more than it saves), a plain executemany
-on SQLite, where it is already a tight loop inside the driver."""
+on SQLite, where it is already a tight loop inside the driver. A few rows for several tables go to
+PostgreSQL in one statement (`insert_together`)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 COPY_FROM = 16  # rows
+
+# Rows for one table: the table, the columns named in the rows' order, and the rows as tuples.
+Rows = tuple[Table, Sequence[str], Sequence[tuple]]
 
 
 def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -26,3 +32,47 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
         return
     # The Core statement on the session's connection: the ORM's bulk path adds its own planning per call.
     connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+
+
+def insert_together(session: Session, parts: Sequence[Rows]) -> None:
+    """Insert rows into several tables within the session's transaction, in as few round trips as
+    the engine allows. On PostgreSQL the tables with few rows go in one statement (each but the
+    last in a `WITH` clause of its own: PostgreSQL runs every data-modifying clause once, whether or
+    not the statement reads it); a table with many rows goes by COPY. SQLite has no round trips to
+    save, so each table is one executemany there."""
+    connection = session.connection()
+    few = []
+    for table, columns, rows in parts:
+        if connection.dialect.name != "postgresql" or len(rows) >= COPY_FROM:
+            insert_rows(session, table, columns, rows)
+        elif rows:
+            few.append((table, tuple(columns), rows))
+    if len(few) == 1:
+        insert_rows(session, *few[0])
+    elif few:
+        shape = tuple((table, columns, len(rows)) for table, columns, rows in few)
+        statement, processors = _together(connection.dialect, shape)
+        values = [
+            value if process is None else process(value)
+            for (_, columns, rows), table_processors in zip(few, processors)
+            for row in rows
+            for value, process in zip(row, table_processors)
+        ]
+        connection.exec_driver_sql(statement, tuple(values))
+
+
+@functools.lru_cache(maxsize=64)
+def _together(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> tuple[str, list[list]]:
+    """The statement for `insert_together` of this many rows per table, and each column's bind
+    processor (a column type's conversion of a value for the driver, or None)."""
+    quote = dialect.identifier_preparer.quote
+    inserts, processors = [], []
+    for table, columns, count in shape:
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        inserts.append(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES {', '.join([row] * count)}"
+        )
+        processors.append([table.c[column].type.bind_processor(dialect) for column in columns])
+    clauses = ", ".join(f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1]))
+    return f"WITH {clauses} {inserts[-1]}", processors

@@ -10,6 +10,7 @@ item's status, holder and dates are the effective records folded through the sta
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -175,29 +176,42 @@ PENDING_TALLY = "item_tally_pending"
 
 
 def write_tally(session: Session) -> None:
-    """Write the tally moves summed in the session: one upsert for the cells that moved, then the
-    removal of cells whose count fell to zero. Appends are serialised by the ledger's write lock, so
-    the counts read and written here are not raced."""
+    """Write the tally moves summed in the session: one upsert for the cells that moved, which
+    returns their new counts, then the removal of the cells it left at zero, if any (a transfer
+    out of a holder of many items leaves none, and costs one statement). Appends are serialised by
+    the ledger's write lock, so the counts read and written here are not raced."""
     pending = session.info.pop(PENDING_TALLY, None)
-    cells = [(cell, delta) for cell, delta in sorted((pending or {}).items()) if delta]
+    cells = [(*cell, delta) for cell, delta in sorted((pending or {}).items()) if delta]
     if not cells:
         return
-    rows = [
-        {"kind": kind, "status": status, "holder": holder, "count": delta} for (kind, status, holder), delta in cells
-    ]
     connection = session.connection()
-    connection.execute(_ADD_TO_CELL, rows)
-    emptied = [row for row in rows if row["count"] < 0]
+    emptied = []
+    for start in range(0, len(cells), TALLY_CELLS_PER_STATEMENT):
+        chunk = cells[start : start + TALLY_CELLS_PER_STATEMENT]
+        upsert = _add_to_cells(connection.dialect.paramstyle, len(chunk))
+        counts = connection.exec_driver_sql(upsert, tuple(value for cell in chunk for value in cell))
+        emptied += [{"kind": kind, "status": status, "holder": holder} for kind, status, holder, n in counts if n <= 0]
     if emptied:
         connection.execute(_DROP_EMPTY_CELL, emptied)
 
 
-# Plain SQL that SQLite and PostgreSQL read alike (the dialects' upsert constructs cost milliseconds
-# to compile on every call here).
-_ADD_TO_CELL = text(
-    "INSERT INTO item_tally (kind, status, holder, count) VALUES (:kind, :status, :holder, :count) "
-    "ON CONFLICT (kind, status, holder) DO UPDATE SET count = item_tally.count + excluded.count"
-)
+TALLY_CELLS_PER_STATEMENT = 500  # four parameters each: well within either engine's limit
+
+
+@functools.lru_cache(maxsize=32)
+def _add_to_cells(paramstyle: str, cells: int) -> str:
+    """The upsert of `cells` tally cells in one statement, in plain SQL that SQLite and PostgreSQL
+    read alike (the dialects' upsert constructs cost milliseconds to compile on every call here),
+    with the driver's positional parameters: kind, status, holder and count for each cell in turn."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * cells)
+    return (
+        f"INSERT INTO item_tally (kind, status, holder, count) VALUES {values} "
+        "ON CONFLICT (kind, status, holder) DO UPDATE SET count = item_tally.count + excluded.count "
+        "RETURNING kind, status, holder, count"
+    )
+
+
 _DROP_EMPTY_CELL = text(
     "DELETE FROM item_tally WHERE kind = :kind AND status = :status AND holder = :holder AND count <= 0"
 )

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from audit import merkle
-from registry.bulk import insert_rows
+from registry.bulk import Rows, insert_rows
 from registry.ledger.models import LedgerEntry, LedgerNode, node_key
 
 Key = tuple[int, int]
@@ -92,11 +92,15 @@ def restore_frontier(session: Session, size: int) -> merkle.Frontier:
     return merkle.Frontier.from_nodes(size, [hashes[key] for key in keys])
 
 
-def store_nodes(session: Session, completed: Sequence[tuple[int, int, bytes]]) -> None:
-    """Insert completed subtrees of level >= 1 given as (level, index, hash)."""
-    insert_rows(
-        session,
+def node_rows(completed: Sequence[tuple[int, int, bytes]]) -> Rows:
+    """The rows that store completed subtrees of level >= 1 given as (level, index, hash)."""
+    return (
         LedgerNode.__table__,
         ("node_key", "hash"),
         [(node_key(level, index), value) for level, index, value in completed],
     )
+
+
+def store_nodes(session: Session, completed: Sequence[tuple[int, int, bytes]]) -> None:
+    """Insert completed subtrees of level >= 1 given as (level, index, hash)."""
+    insert_rows(session, *node_rows(completed))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from registry import clock
 from registry.extensions import db
@@ -171,3 +171,27 @@ def test_each_write_is_recorded_under_its_own_callers_name(app, world, officer, 
         actors = [reader().entry(r.get_json()["entry_index"]).event["actor"] for r in responses]
     assert actors[0].startswith("user:alice@example.test (token ")
     assert actors[1].startswith("user:bob@example.test (token ")
+
+
+def test_a_transfer_reads_its_item_holder_and_parties_once_each(app, world, officer, goods):
+    """The item comes with its holder in one statement, the new holder in one more; the rules and
+    the projection then read them from the session."""
+    item = goods("GC-Q1")
+    party_reads: list[str] = []
+
+    def seen(connection, cursor, statement, *args) -> None:
+        if statement.lstrip().startswith("SELECT") and ("FROM party" in statement or "JOIN party" in statement):
+            party_reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = officer.post(
+            f"/api/v1/items/{item}/transfers", json={"date": "2026-11-04", "to_party_id": world["fleet"]}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.get_json()
+    assert len(party_reads) == 2, party_reads
+    assert "FROM item LEFT OUTER JOIN party" in party_reads[0]

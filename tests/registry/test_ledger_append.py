@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 from audit import checkpoint, merkle
 from registry import projections
+from registry.bulk import COPY_FROM, insert_together
 from registry.extensions import db
 from registry.ledger.events import EventError, NewEvent
-from registry.ledger.models import LedgerCheckpoint, LedgerEntry
+from registry.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerEntryFact, LedgerNode
 from registry.ledger.runtime import ledger, log_key
 from registry.ledger.service import LedgerService
 from tests.registry.helpers import append_single_events
@@ -111,6 +112,75 @@ def test_a_projection_that_refuses_after_the_signature_began_leaves_nothing(ctx,
     result = ledger().append([NewEvent("item.noted", {})], actor="user:1", now=clock)
     opened = checkpoint.open_checkpoint(result.checkpoint_note, log_key().vkeys, all_keys=True)
     assert (opened.size, opened.root) == (before[0] + 1, merkle.root(all_leaves()))
+    # The refused entries' author rows went with them: every entry has its one row, no more.
+    facts = db.session.execute(select(LedgerEntryFact.entry_index, LedgerEntryFact.actor)).all()
+    assert sorted(index for index, _ in facts) == list(range(before[0] + 1))
+    assert dict(facts)[before[0]] == "user:1"
+
+
+def test_rows_for_several_tables_are_inserted_together_with_their_types_applied(ctx, clock):
+    """A few rows for each of three tables reach PostgreSQL in one statement (SQLite, with no round
+    trips to save, takes one per table); a table with many rows goes by COPY. Each column's own
+    conversion applies (a checkpoint's time is stored in UTC whatever zone it was given in)."""
+    from datetime import timedelta, timezone
+
+    from sqlalchemy import event
+
+    from registry.ledger.locking import write_transaction
+
+    statements: list[str] = []
+    engine = db.engine
+
+    def count(connection, cursor, statement, *args) -> None:
+        if statement.lstrip().startswith(("INSERT", "WITH")):  # not the write lock's
+            statements.append(statement)
+
+    zone = timezone(timedelta(hours=-5))
+    signed_at = clock.astimezone(zone)
+    nodes = [(2**40 + n, bytes([n]) * 32) for n in range(COPY_FROM + 2)]
+    parts = [
+        (
+            LedgerCheckpoint.__table__,
+            ("tree_size", "root_hash", "note", "signed_at"),
+            [(99, b"r" * 32, "n", signed_at)],
+        ),
+        (
+            LedgerEntryFact.__table__,
+            ("entry_index", "actor", "recorded_on"),
+            [(10**9, "user:a", clock.date()), (10**9 + 1, "user:b", clock.date())],
+        ),
+        (LedgerNode.__table__, ("node_key", "hash"), nodes[:2]),
+    ]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with write_transaction(db.session):
+            insert_together(db.session, parts)
+        few = len(statements)
+        statements.clear()
+        with write_transaction(db.session):
+            insert_together(
+                db.session,
+                [
+                    (LedgerNode.__table__, ("node_key", "hash"), nodes[2:]),
+                    parts[1][:2] + ([(10**9 + 2, "user:c", clock.date())],),
+                ],
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    postgresql = engine.dialect.name == "postgresql"
+    assert few == (1 if postgresql else 3)
+    # Many rows by COPY (no statement the engine's events see on PostgreSQL), the other table alone.
+    assert len(statements) == (1 if postgresql else 2)
+    stored = db.session.execute(
+        select(LedgerCheckpoint.signed_at, LedgerCheckpoint.note).where(LedgerCheckpoint.tree_size == 99)
+    ).one()
+    assert stored == (clock, "n") and stored[0].utcoffset() == timedelta(0)
+    assert db.session.execute(
+        select(LedgerEntryFact.actor).where(LedgerEntryFact.entry_index >= 10**9).order_by(LedgerEntryFact.entry_index)
+    ).scalars().all() == ["user:a", "user:b", "user:c"]
+    assert dict(
+        db.session.execute(select(LedgerNode.node_key, LedgerNode.hash).where(LedgerNode.node_key >= 2**40)).all()
+    ) == dict(nodes)
 
 
 def _refusing_second_entry(session, index: int, event: dict) -> None:

@@ -4,6 +4,7 @@ added to a ledger made before it as a recorded ledger event."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -65,6 +66,20 @@ def test_a_checkpoint_signed_on_the_pool_is_the_note_sign_makes(ctx, clock, hand
     other = Cosigner.generate(key.origin, ML_DSA_44).key.vkey
     with pytest.raises(NoteError):
         open_checkpoint(note, [other])
+
+
+def test_a_log_without_the_ml_dsa_key_signs_at_once_as_sign_does(ctx, clock):
+    """A log made before ML-DSA-44 keys signs with Ed25519 alone, in the caller: no task is queued."""
+
+    class NoThreads:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a task was queued")
+
+    key = dataclasses.replace(log_key(), pq=None)
+    checkpoint = Checkpoint(key.origin, 7, bytes(range(32)))
+    note = key.sign_soon(checkpoint, clock.now(), NoThreads(), hand_over=False)()
+    assert note == key.sign(checkpoint, clock.now()) and note.count("\n— ") == 1
+    assert open_checkpoint(note, [key.vkey]) == checkpoint
 
 
 def test_a_signature_cancelled_before_its_thread_took_it_does_not_hang_the_append(ctx, clock):
