@@ -30,7 +30,8 @@ def settings_from_env(instance: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / SQLITE_FILE}"
     return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections are pinged when they come back from the pool after sitting idle (`registry.db`).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "LEDGER_KEY_FILE": str(instance / "ledger.key"),
         "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", ""),
         # The C2SP tlog-policy naming the witnesses that cosign checkpoints (none when the file is absent).

@@ -13,6 +13,7 @@ from datetime import timezone
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -71,10 +72,46 @@ def _switch_to_wal(cursor) -> None:
 
 def configure_engine(engine: Engine) -> None:
     """Install the per-connection settings for the engine's dialect (idempotent)."""
-    if engine.dialect.name != "sqlite" or engine.pool.__dict__.get("_registry_configured"):
+    if engine.pool.__dict__.get("_registry_configured"):
         return
     engine.pool.__dict__["_registry_configured"] = True
+    _ping_when_idle(engine)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
 
+
+# A pooled connection is checked before use (a round trip: `SELECT 1`) only if it sat in the pool
+# longer than this. One returned a moment ago by a request that used it is as alive as a ping would
+# show, and under load every request would otherwise pay a round trip for the ping; a server that
+# restarted since then fails that one request, as it would fail one whose ping passed a moment
+# before the restart.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling for connections that were idle: SQLAlchemy's `pool_pre_ping`
+    pings on every checkout."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection no longer answers")  # the pool takes a new one
+
+
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's begin hook below issue BEGIN, so we choose DEFERRED or IMMEDIATE.

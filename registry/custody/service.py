@@ -299,21 +299,27 @@ class CustodyService:
         return clean
 
     def item(self, item_id: str) -> Item:
-        """The item, loaded with its holder: the rules read the holder's kind, so one statement
-        brings both into the session rather than one each."""
+        """The item, loaded with its holder and, in a ledger batch, its last ledger entry: the rules
+        read the holder's kind and the append links the item's entries, so one statement brings all
+        three rather than one each."""
         if (
             isinstance(item_id, str)
             and (Item, item_id) not in self._held
             and identity_key(Item, item_id) not in self.session.identity_map
         ):
+            ref = f"item:{item_id}"
+            last_entry = self.ledger.last_entry(ref)
+            query = select(Item, Party, *([last_entry] if last_entry is not None else []))
             with self.session.no_autoflush:  # as `Session.get`, which this stands for
                 row = self.session.execute(
-                    select(Item, Party).outerjoin(Party, Party.id == Item.holder_party_id).where(Item.id == item_id)
+                    query.outerjoin(Party, Party.id == Item.holder_party_id).where(Item.id == item_id)
                 ).first()
             if row is not None:
                 self._held[(Item, item_id)] = row[0]
                 if row[1] is not None:  # held here too: the session keeps only weak references
                     self._held[(Party, row[1].id)] = row[1]
+                if last_entry is not None:
+                    self.ledger.know(ref, row[2])
         found = self._get(Item, item_id)
         if found is None:
             raise CustodyError(f"no item {item_id!r}", code="unknown_item", kind=NOT_FOUND, field="item_id")

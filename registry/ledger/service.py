@@ -259,6 +259,19 @@ class LedgerService:
             if state.rows:
                 self._write(state, now)
 
+    def last_entry(self, item: str):
+        """Inside `batch()`: a column giving the item's last stored entry, for a caller to read with
+        its own row of the item and hand back through `know`, so the append that follows need not
+        ask for it; None outside a batch, whose append reads it with the ledger's head."""
+        if self._batch is None or item in self._batch.item_heads:
+            return None
+        return select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
+
+    def know(self, item: str, last_entry: int | None) -> None:
+        """Inside `batch()`: the item's last stored entry as `last_entry` read it (None: it has none)."""
+        if self._batch is not None:
+            self._batch.item_heads.setdefault(item, last_entry)
+
     def prime(self, items: Sequence[str]) -> None:
         """Inside `batch()`: look up the last entries of these items in one go, so the appends that
         follow ask the database nothing (and so do not flush a caller's pending projection rows)."""

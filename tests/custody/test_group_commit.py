@@ -173,18 +173,21 @@ def test_each_write_is_recorded_under_its_own_callers_name(app, world, officer, 
     assert actors[1].startswith("user:bob@example.test (token ")
 
 
-def test_a_transfer_reads_its_item_holder_and_parties_once_each(app, world, officer, goods):
-    """The item comes with its holder in one statement, the new holder in one more; the rules and
-    the projection then read them from the session."""
+def test_a_transfer_reads_its_item_holder_last_entry_and_parties_in_two_statements(app, world, officer, goods):
+    """The item comes with its holder and its last ledger entry in one statement, the new holder in
+    one more; the rules, the projection and the append then read them from memory. The item's new
+    entry links to that last entry."""
     item = goods("GC-Q1")
-    party_reads: list[str] = []
+    reads: list[str] = []
 
     def seen(connection, cursor, statement, *args) -> None:
-        if statement.lstrip().startswith("SELECT") and ("FROM party" in statement or "JOIN party" in statement):
-            party_reads.append(statement)
+        if statement.lstrip().startswith("SELECT") and any(
+            name in statement for name in ("FROM party", "JOIN party", "ledger_entry.item_ref =")
+        ):
+            reads.append(statement)
 
     with app.app_context():
-        engine = db.engine
+        engine, before = db.engine, reader().item_history(f"item:{item}")[-1].index
     event.listen(engine, "before_cursor_execute", seen)
     try:
         response = officer.post(
@@ -193,5 +196,7 @@ def test_a_transfer_reads_its_item_holder_and_parties_once_each(app, world, offi
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert response.status_code == 201, response.get_json()
-    assert len(party_reads) == 2, party_reads
-    assert "FROM item LEFT OUTER JOIN party" in party_reads[0]
+    assert len(reads) == 2, reads
+    assert "FROM item LEFT OUTER JOIN party" in reads[0] and "ledger_entry.item_ref =" in reads[0]
+    with app.app_context():
+        assert reader().entry(response.get_json()["entry_index"]).event["item_prev"] == before
