@@ -13,6 +13,7 @@ BENCHMARKS = {
     "recall": "bench.recall",
     "reports": "bench.reports",
     "lists": "bench.lists",
+    "floor": "bench.floor",
 }
 
 

@@ -34,9 +34,10 @@ def answering(port: int, tries: int = 150) -> bool:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2, threads: int = 4) -> Iterator[int]:
-    """Serve `wsgi:app` with `workers` worker processes of `threads` threads each (gunicorn's gthread
-    worker, as the README runs it) on a free port; yields the port once it answers."""
+def gunicorn(env: dict, workers: int = 2, threads: int = 4, app: str = "wsgi:app") -> Iterator[int]:
+    """Serve `app` (the registry's `wsgi:app` unless told) with `workers` worker processes of
+    `threads` threads each (gunicorn's gthread worker, as the README runs it) on a free port;
+    yields the port once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -53,7 +54,7 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4) -> Iterator[int]:
             str(threads),
             "-b",
             f"127.0.0.1:{port}",
-            "wsgi:app",
+            app,
         ],
         cwd=PROJECT_ROOT,
         env=env,
