@@ -8,6 +8,8 @@
    and the compliance signals (GET /api/v1/signals in process) with every item held and 200 stolen.
 4. Transfers over HTTP: gunicorn with 2 workers, 8 concurrent clients each moving its own items
    between two parties with an API token, for --seconds; then `flask ledger verify` on the result.
+   Before them, 500 transfers one after another in this process (Flask's test client): what one
+   costs with nothing else on the cores.
 """
 
 from __future__ import annotations
@@ -176,9 +178,33 @@ def signals_latency(app, dealer: str, thefts: int = 200, samples: int = 15) -> t
     return statistics.median(timings) * 1e3, max(timings) * 1e3, total
 
 
-def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float) -> dict:
+def transfers_in_process(app, items: list[str], buyers: list[str], token: str, count: int = 500) -> dict:
+    """`count` transfers, one after another, through Flask's test client in this process (the items
+    passed back and forth between two parties), after 50 to warm up: the median time of one and the
+    process's CPU time per transfer (the signer's thread included), with no HTTP server or client
+    beside them on the cores."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    plan = [(item, to) for to in buyers for item in items]
+    timings = []
+    for turn in range(50 + count):
+        item, to = plan[turn % len(plan)]
+        if turn == 50:
+            timings.clear()
+            cpu = time.process_time()
+        began = time.perf_counter()
+        response = client.post(
+            f"/api/v1/items/{item}/transfers", json={"date": "2026-11-20", "to_party_id": to}, headers=headers
+        )
+        timings.append(time.perf_counter() - began)
+        assert response.status_code == 201, response.get_data()[:300]
+    return {"median": statistics.median(timings) * 1e3, "cpu": (time.process_time() - cpu) / count * 1e3}
+
+
+def http_transfers(app, env: dict, dealer: str, buyers: list[str], seconds: float) -> tuple[dict, dict]:
     """8 clients, each moving its own 50 items back and forth between two parties. The items are
-    goods (a firearm changes hands only by a disposition and an acquisition, never by a transfer)."""
+    goods (a firearm changes hands only by a disposition and an acquisition, never by a transfer).
+    Before them, the same transfers in this process (`transfers_in_process`) on 100 more items."""
     from sqlalchemy import select
 
     from registry.accounts.runtime import accounts
@@ -197,7 +223,7 @@ def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float) ->
             "acquired_on": "2026-11-03",
             "source_ffl": MAKER_FFL,
         }
-        for n in range(8 * 50)
+        for n in range(8 * 50 + 100)
     ]
     imported = bulk.import_rows(custody(), goods, recipient_party_id=dealer, actor="bench:import", now=now)
     assert imported.committed and not imported.problems, imported.problems[:3]
@@ -206,9 +232,13 @@ def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float) ->
     )
     _, token = service.issue_token(officer.id, "bench", actor="bench", now=now)
     items = list(
-        db.session.scalars(select(Item.id).where(Item.status == "in_custody", Item.kind == "goods").limit(8 * 50))
+        db.session.scalars(
+            select(Item.id).where(Item.status == "in_custody", Item.kind == "goods").order_by(Item.serial)
+        )
     )
     db.session.remove()
+    in_process = transfers_in_process(app, items[8 * 50 :], buyers, token)
+    items = items[: 8 * 50]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     plans = [
         [
@@ -219,7 +249,7 @@ def http_transfers(env: dict, dealer: str, buyers: list[str], seconds: float) ->
         for n in range(8)
     ]
     with gunicorn(env) as port:
-        return load(port, plans, requests=10**9, seconds=seconds, expected=201, warmup=0)
+        return in_process, load(port, plans, requests=10**9, seconds=seconds, expected=201, warmup=0)
 
 
 def main(argv: list[str]) -> int:
@@ -252,7 +282,7 @@ def main(argv: list[str]) -> int:
             events_rate = batched_events(dealer, buyers, args.events, args.batch, now)
             p50, p99 = search_latency(args.items)
             signals_p50, signals_max, held = signals_latency(app, dealer)
-            web = http_transfers(registry_env(url, instance), dealer, buyers, args.seconds)
+            in_process, web = http_transfers(app, registry_env(url, instance), dealer, buyers, args.seconds)
             from registry.extensions import db
 
             db.session.remove()
@@ -268,6 +298,10 @@ def main(argv: list[str]) -> int:
     print(
         f"| transfers over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s) | {web['rate']:,.0f} requests/s, "
         f"p50 {web['p50']:.1f} ms, p99 {web['p99']:.1f} ms, {web['errors']} errors | >= 200 /s |"
+    )
+    print(
+        f"| a transfer in the process (Flask's test client, 500 in a row) | median {in_process['median']:.2f} ms, "
+        f"process CPU {in_process['cpu']:.2f} ms per transfer | |"
     )
     print(f"| exact-serial search at {args.items:,} items | p50 {p50:.2f} ms, p99 {p99:.2f} ms | p99 <= 10 ms |")
     print(f"| bulk import of {min(args.items, 100_000):,} rows | {import_seconds:.1f} s | <= 60 s for 100,000 |")

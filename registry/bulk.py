@@ -24,11 +24,12 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        processors = _processors(connection.dialect, table, tuple(columns))
         cursor = connection.connection.driver_connection.cursor()
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         with cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(_bound(row, processors))
         return
     # The Core statement on the session's connection: the ORM's bulk path adds its own planning per call.
     connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
@@ -39,7 +40,8 @@ def insert_together(session: Session, parts: Sequence[Rows]) -> None:
     the engine allows. On PostgreSQL the tables with few rows go in one statement (each but the
     last in a `WITH` clause of its own: PostgreSQL runs every data-modifying clause once, whether or
     not the statement reads it); a table with many rows goes by COPY. SQLite has no round trips to
-    save, so each table is one executemany there."""
+    save, so each table is one executemany there. Each way, a value is converted by its column's
+    type as SQLAlchemy's own insert would."""
     connection = session.connection()
     few = []
     for table, columns, rows in parts:
@@ -50,29 +52,38 @@ def insert_together(session: Session, parts: Sequence[Rows]) -> None:
     if len(few) == 1:
         insert_rows(session, *few[0])
     elif few:
-        shape = tuple((table, columns, len(rows)) for table, columns, rows in few)
-        statement, processors = _together(connection.dialect, shape)
+        dialect = connection.dialect
+        statement = _together(dialect, tuple((table, columns, len(rows)) for table, columns, rows in few))
         values = [
-            value if process is None else process(value)
-            for (_, columns, rows), table_processors in zip(few, processors)
+            value
+            for table, columns, rows in few
             for row in rows
-            for value, process in zip(row, table_processors)
+            for value in _bound(row, _processors(dialect, table, columns))
         ]
         connection.exec_driver_sql(statement, tuple(values))
 
 
+def _bound(row: tuple, processors: tuple) -> tuple:
+    return tuple(value if process is None else process(value) for value, process in zip(row, processors))
+
+
 @functools.lru_cache(maxsize=64)
-def _together(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> tuple[str, list[list]]:
-    """The statement for `insert_together` of this many rows per table, and each column's bind
-    processor (a column type's conversion of a value for the driver, or None)."""
+def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple:
+    """Each column's conversion of a value for the driver (None where the driver takes it as it is):
+    the dialect's implementation of the column's type, as SQLAlchemy's own statements use."""
+    return tuple(table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns)
+
+
+@functools.lru_cache(maxsize=64)
+def _together(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
+    """The statement for `insert_together` of this many rows per table."""
     quote = dialect.identifier_preparer.quote
-    inserts, processors = [], []
+    inserts = []
     for table, columns, count in shape:
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         inserts.append(
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES {', '.join([row] * count)}"
         )
-        processors.append([table.c[column].type.bind_processor(dialect) for column in columns])
     clauses = ", ".join(f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1]))
-    return f"WITH {clauses} {inserts[-1]}", processors
+    return f"WITH {clauses} {inserts[-1]}"

@@ -13,7 +13,7 @@ from datetime import timezone
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -108,7 +108,9 @@ def _ping_when_idle(engine: Engine) -> None:
                 raise
             alive = False
         if not alive:
-            raise DisconnectionError("the pooled connection no longer answers")  # the pool takes a new one
+            # As SQLAlchemy's own pre-ping does: the pool's other connections most likely went with
+            # this one (a restarted server), so all are replaced, and the checkout takes a new one.
+            raise InvalidatePoolError("the pooled connection no longer answers")
 
 
 def _configure_sqlite(engine: Engine) -> None:

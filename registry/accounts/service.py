@@ -170,18 +170,19 @@ class AccountService:
         ).one()
         return int(row[0]), int(row[1])
 
-    def token_account(self, token: str) -> tuple[Account, ApiToken] | None:
+    def token_account(self, token: str) -> tuple[Account, str] | None:
+        """The account an unrevoked token of an active account acts for, and the token's id."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         row = self.session.execute(
-            select(Account, ApiToken)
+            select(Account, ApiToken.id, ApiToken.revoked_at)
             .join(ApiToken, ApiToken.account_id == Account.id)
             .where(ApiToken.token_hash == token_hash(token))
         ).first()
         if row is None:
             return None
-        account, found = row
-        return (account, found) if found.revoked_at is None and account.active else None
+        account, token_id, revoked_at = row
+        return (account, token_id) if revoked_at is None and account.active else None
 
     # -- changes (each one a ledger event) ---------------------------------------------------
     def create(self, *, email: str, role: str, password: str, actor: str, now: datetime) -> Account:

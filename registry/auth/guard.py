@@ -54,8 +54,8 @@ def _token_user() -> CurrentUser | None:
     found = accounts(writing=False).token_account(token.strip())
     if found is None:
         raise NotSignedIn("The API token is unknown, revoked, or its account is inactive.")
-    account, api_token = found
-    return CurrentUser(account, token_id=api_token.id)
+    account, token_id = found
+    return CurrentUser(account, token_id=token_id)
 
 
 def refuse_nul_characters() -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from registry.custody import rules, states
 from registry.custody.models import CustodyRecord, Item, ItemTally, MultipleSaleFlag, Party
@@ -222,9 +222,12 @@ def _write_pending_tally(session: Session) -> None:
     write_tally(session)
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending_tally(session: Session) -> None:
-    session.info.pop(PENDING_TALLY, None)
+@sa_event.listens_for(Session, "after_transaction_end")
+def _drop_pending_tally(session: Session, transaction: SessionTransaction) -> None:
+    """Moves still pending when the session's transaction ends (rolled back, closed, or its rollback
+    failed) belong to events that were never stored."""
+    if transaction.parent is None:
+        session.info.pop(PENDING_TALLY, None)
 
 
 RECORD_TYPES = {
@@ -235,18 +238,26 @@ RECORD_TYPES = {
 }
 
 
+PARTY_KINDS = "party_kinds"
+
+
 def party_kind(session: Session, party_id: str | None) -> str | None:
     """A party's kind (licensee, organisation, person), which never changes once registered: kept in
     the session's memory, so a batch of events asks the database once per party."""
     if party_id is None:
         return None
-    kinds = session.info.setdefault("party_kinds", {})
+    kinds = session.info.setdefault(PARTY_KINDS, {})
     if party_id not in kinds:
         party = session.get(Party, party_id)
         if party is None:
             return None
         kinds[party_id] = party.kind
     return kinds[party_id]
+
+
+def know_party_kind(session: Session, party_id: str, kind: str) -> None:
+    """The kind of a party its caller read with its own rows (an item's holder), for `party_kind`."""
+    session.info.setdefault(PARTY_KINDS, {})[party_id] = kind
 
 
 def step_of(session: Session, record_type: str, on: date, details: dict) -> states.Step | None:

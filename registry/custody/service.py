@@ -299,9 +299,9 @@ class CustodyService:
         return clean
 
     def item(self, item_id: str) -> Item:
-        """The item, loaded with its holder and, in a ledger batch, its last ledger entry: the rules
-        read the holder's kind and the append links the item's entries, so one statement brings all
-        three rather than one each."""
+        """The item, loaded with its holder's kind and, in a ledger batch, its last ledger entry:
+        the rules read the holder's kind and the append links the item's entries, so one statement
+        brings all three rather than one each."""
         if (
             isinstance(item_id, str)
             and (Item, item_id) not in self._held
@@ -309,15 +309,15 @@ class CustodyService:
         ):
             ref = f"item:{item_id}"
             last_entry = self.ledger.last_entry(ref)
-            query = select(Item, Party, *([last_entry] if last_entry is not None else []))
+            query = select(Item, Party.kind, *([last_entry] if last_entry is not None else []))
             with self.session.no_autoflush:  # as `Session.get`, which this stands for
                 row = self.session.execute(
                     query.outerjoin(Party, Party.id == Item.holder_party_id).where(Item.id == item_id)
                 ).first()
             if row is not None:
-                self._held[(Item, item_id)] = row[0]
-                if row[1] is not None:  # held here too: the session keeps only weak references
-                    self._held[(Party, row[1].id)] = row[1]
+                item = self._held[(Item, item_id)] = row[0]
+                if item.holder_party_id is not None:
+                    projection.know_party_kind(self.session, item.holder_party_id, row[1])
                 if last_entry is not None:
                     self.ledger.know(ref, row[2])
         found = self._get(Item, item_id)

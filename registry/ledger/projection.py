@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from registry.bulk import Rows, insert_rows
 from registry.ledger.models import LedgerEntryFact
@@ -46,9 +46,12 @@ def _write_pending_facts(session: Session) -> None:
     insert_rows(session, *take_pending(session))
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending_facts(session: Session) -> None:
-    session.info.pop(PENDING_FACTS, None)
+@sa_event.listens_for(Session, "after_transaction_end")
+def _drop_pending_facts(session: Session, transaction: SessionTransaction) -> None:
+    """Rows still waiting when the session's transaction ends (rolled back, closed, or its rollback
+    failed) belong to entries that were never stored: the next transaction must not write them."""
+    if transaction.parent is None:
+        session.info.pop(PENDING_FACTS, None)
 
 
 TABLES = (LedgerEntryFact,)

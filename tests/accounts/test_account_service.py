@@ -85,7 +85,7 @@ def test_tokens_are_stored_as_hashes_and_revocation_is_an_event(ctx, clock):
     account = service.create(email="t@example.test", role="officer", password=PASSWORD, actor="t", now=clock)
     token, secret = service.issue_token(account.id, "dealer import", actor="t", now=clock)
     assert secret.startswith("slt_") and secret.encode() not in token.token_hash
-    assert service.token_account(secret)[0].id == account.id
+    assert service.token_account(secret) == (service.get(account.id), token.id)
     service.revoke_token(token.id, actor="t", now=clock)
     assert service.token_account(secret) is None
     issued, revoked = events_of(account.id)[1:]

@@ -183,6 +183,68 @@ def test_rows_for_several_tables_are_inserted_together_with_their_types_applied(
     ) == dict(nodes)
 
 
+def test_rows_inserted_together_are_converted_by_their_column_types_few_or_many(ctx):
+    """A JSON document, an exact decimal and a UTC time come back as given, whether their table's
+    rows went in the statement shared with other tables or by COPY (PostgreSQL, 16 rows or more)."""
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy import JSON, Column, Integer, MetaData, Numeric, Table
+
+    from registry.db import UTCDateTime
+    from registry.ledger.locking import write_transaction
+
+    probe = Table(
+        "insert_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("doc", JSON),
+        Column("amount", Numeric(30, 10)),
+        Column("at", UTCDateTime),
+    )
+    probe.create(db.engine)
+    postgresql = db.engine.dialect.name == "postgresql"
+    columns = ("id", "doc", "amount", "at")
+    at = datetime(2026, 11, 25, 4, 30, tzinfo=timezone(timedelta(hours=-5)))
+
+    def amount(n: int) -> Decimal:
+        # 30 digits on PostgreSQL, where a float on the way would lose the last ten; SQLite keeps a
+        # decimal as a float whatever the driver is given.
+        return Decimal(f"{12345678901234567890 + n}.1234567891" if postgresql else f"{1234 + n}.5")
+
+    def rows(start: int, count: int) -> list[tuple]:
+        return [
+            (n, {"n": n, "tags": ["a", "ü"]} if n % 2 else "text", amount(n), at) for n in range(start, start + count)
+        ]
+
+    with write_transaction(db.session):
+        insert_together(
+            db.session,
+            [
+                (probe, columns, rows(0, 2)),
+                (LedgerEntryFact.__table__, ("entry_index", "actor", "recorded_on"), [(10**9, "user:a", at.date())]),
+            ],
+        )
+        insert_together(db.session, [(probe, columns, rows(2, COPY_FROM))])
+    stored = db.session.execute(select(probe).order_by(probe.c.id)).all()
+    assert [tuple(row) for row in stored] == rows(0, 2 + COPY_FROM)
+    assert all(row.at.utcoffset() == timedelta(0) for row in stored)
+
+
+def test_author_rows_of_a_transaction_that_never_committed_are_not_written_by_the_next(ctx, clock):
+    """Rows waiting for their entries go with a transaction that ends without committing, even when
+    the session is just closed (no rollback event): the next transaction writes only its own."""
+    from registry.ledger import projection as ledger_projection
+
+    service = ledger()
+    size = service.size()
+    ledger_projection.entry_fact(db.session(), size, {"time": "2026-11-25T09:30:00Z", "actor": "user:ghost"})
+    db.session.close()
+    service.append([NewEvent("item.noted", {})], actor="user:1", now=clock)
+    facts = dict(db.session.execute(select(LedgerEntryFact.entry_index, LedgerEntryFact.actor)).all())
+    assert facts[size] == "user:1" and "user:ghost" not in facts.values()
+
+
 def _refusing_second_entry(session, index: int, event: dict) -> None:
     projections.apply(session, index, event)
     if event["payload"].get("n") == "1":
