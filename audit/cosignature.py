@@ -169,11 +169,15 @@ class Cosigner:
 
     def cosign(self, checkpoint: Checkpoint | str, timestamp: int) -> str:
         """The signature line cosigning the checkpoint body at `timestamp`."""
+        return self.line(timestamp, self.private_key.sign(self.to_sign(checkpoint, timestamp)))
+
+    def to_sign(self, checkpoint: Checkpoint | str, timestamp: int) -> bytes:
+        """The message this key signs to cosign the checkpoint at `timestamp` (for a caller that runs
+        the signature itself, on another thread, and makes the line with `line`)."""
         body = checkpoint if isinstance(checkpoint, str) else format_checkpoint(checkpoint)
-        return self.line(timestamp, self.private_key.sign(message(self.kind, self.name, timestamp, body)))
+        return message(self.kind, self.name, timestamp, body)
 
     def line(self, timestamp: int, signature: bytes) -> str:
-        """The signature line for a signature this key made over `message(...)` at `timestamp` (for a
-        caller that runs the signature itself, on another thread)."""
+        """The signature line for a signature this key made over `to_sign(...)` at `timestamp`."""
         payload = self.key.key_id + struct.pack(">Q", timestamp) + signature
         return f"— {self.name} {encode_base64(payload)}\n"

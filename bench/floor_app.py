@@ -1,5 +1,6 @@
 """The app `python -m bench floor` serves: Flask with one route shaped like the registry's transfer
-(`POST /api/v1/items/<id>/transfers`, a JSON body, a bearer token), and nothing of the registry.
+(`POST /api/v1/items/<id>/transfers`, a JSON body, a bearer token), and nothing of the registry but the key of
+its write lock.
 
 `FLOOR_MODE=answer` parses the body and answers 201 at once. `FLOOR_MODE=commit` also commits, per
 request, one durable PostgreSQL transaction (`FLOOR_DATABASE`) that takes the transaction-scoped
@@ -15,9 +16,10 @@ import threading
 import psycopg
 from flask import Flask, request
 
+from registry.ledger.locking import PG_ADVISORY_LOCK_KEY
+
 app = Flask(__name__)
 MODE = os.environ.get("FLOOR_MODE", "answer")
-LOCK_KEY = 0x5E71A1_1ED6E5
 _local = threading.local()
 
 
@@ -41,6 +43,6 @@ def transfer(item_id: str):
     if MODE == "commit":
         connection = _connection()
         with connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (PG_ADVISORY_LOCK_KEY,))
             connection.execute("INSERT INTO floor_write (item_id, body) VALUES (%s, %s)", (item_id, json.dumps(body)))
     return {"item_id": item_id, "to_party_id": body.get("to_party_id")}, 201

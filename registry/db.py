@@ -10,11 +10,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import timezone
+from typing import Callable
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -33,6 +34,22 @@ SQLITE_BUSY_TIMEOUT_S = 60
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def held_until_commit(key: str, write: Callable[[Session], None]) -> None:
+    """For rows a projection holds in `session.info[key]` to write many at once: `write(session)`
+    runs just before any session commits (it takes what is held with `session.info.pop(key)`), and
+    whatever is still held when the outermost transaction ends any other way (rolled back, closed,
+    or its rollback failed) is dropped, since it belongs to events that were never stored."""
+
+    @event.listens_for(Session, "before_commit")
+    def _write(session: Session) -> None:
+        write(session)
+
+    @event.listens_for(Session, "after_transaction_end")
+    def _drop(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            session.info.pop(key, None)
 
 
 class UTCDateTime(TypeDecorator):

@@ -14,12 +14,12 @@ import functools
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from registry.custody import rules, states
 from registry.custody.models import CustodyRecord, Item, ItemTally, MultipleSaleFlag, Party
+from registry.db import held_until_commit
 from registry.fields import stored_moment
 
 ITEM_FIELDS = ("manufacturer", "importer", "model", "type", "caliber", "country", "model_year", "description")
@@ -217,17 +217,7 @@ _DROP_EMPTY_CELL = text(
 )
 
 
-@sa_event.listens_for(Session, "before_commit")
-def _write_pending_tally(session: Session) -> None:
-    write_tally(session)
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _drop_pending_tally(session: Session, transaction: SessionTransaction) -> None:
-    """Moves still pending when the session's transaction ends (rolled back, closed, or its rollback
-    failed) belong to events that were never stored."""
-    if transaction.parent is None:
-        session.info.pop(PENDING_TALLY, None)
+held_until_commit(PENDING_TALLY, write_tally)
 
 
 RECORD_TYPES = {

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from registry.bulk import Rows, insert_rows
+from registry.db import held_until_commit
 from registry.ledger.models import LedgerEntryFact
 
 FACT_COLUMNS = ("entry_index", "actor", "recorded_on")
@@ -41,17 +41,7 @@ def take_pending(session: Session) -> Rows:
     return LedgerEntryFact.__table__, FACT_COLUMNS, session.info.pop(PENDING_FACTS, [])
 
 
-@sa_event.listens_for(Session, "before_commit")
-def _write_pending_facts(session: Session) -> None:
-    insert_rows(session, *take_pending(session))
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _drop_pending_facts(session: Session, transaction: SessionTransaction) -> None:
-    """Rows still waiting when the session's transaction ends (rolled back, closed, or its rollback
-    failed) belong to entries that were never stored: the next transaction must not write them."""
-    if transaction.parent is None:
-        session.info.pop(PENDING_FACTS, None)
+held_until_commit(PENDING_FACTS, lambda session: insert_rows(session, *take_pending(session)))
 
 
 TABLES = (LedgerEntryFact,)

@@ -162,12 +162,12 @@ def _item_heads_statement(items: int) -> Select:
 
 
 def _last_entries(items: int) -> list:
-    return [
-        select(func.max(LedgerEntry.entry_index))
-        .where(LedgerEntry.item_ref == bindparam(f"item_{n}", type_=String))
-        .scalar_subquery()
-        for n in range(items)
-    ]
+    return [_last_entry(bindparam(f"item_{n}", type_=String)) for n in range(items)]
+
+
+def _last_entry(item):
+    """The index of the last stored entry of `item` (a reference or a bound parameter), as a column."""
+    return select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
 
 
 class LedgerService:
@@ -265,7 +265,7 @@ class LedgerService:
         ask for it; None outside a batch, whose append reads it with the ledger's head."""
         if self._batch is None or item in self._batch.item_heads:
             return None
-        return select(func.max(LedgerEntry.entry_index)).where(LedgerEntry.item_ref == item).scalar_subquery()
+        return _last_entry(item)
 
     def know(self, item: str, last_entry: int | None) -> None:
         """Inside `batch()`: the item's last stored entry as `last_entry` read it (None: it has none)."""

@@ -23,7 +23,7 @@ from typing import Callable
 
 from audit import note
 from audit.checkpoint import Checkpoint, format_checkpoint, sign_checkpoint
-from audit.cosignature import ML_DSA_44, Cosigner, message
+from audit.cosignature import ML_DSA_44, Cosigner
 
 
 class LogKeyError(RuntimeError):
@@ -74,7 +74,7 @@ class LogKey:
             note = self.sign(checkpoint, now)
             return lambda: note
         cosigner, timestamp = self.pq, _cosigned_at(now)
-        signed = message(cosigner.kind, cosigner.name, timestamp, format_checkpoint(checkpoint))
+        signed = cosigner.to_sign(checkpoint, timestamp)
         started = threading.Event()
 
         def run() -> bytes:

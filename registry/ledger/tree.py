@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from audit import merkle
-from registry.bulk import Rows, insert_rows
+from registry.bulk import Rows
 from registry.ledger.models import LedgerEntry, LedgerNode, node_key
 
 Key = tuple[int, int]
@@ -99,8 +99,3 @@ def node_rows(completed: Sequence[tuple[int, int, bytes]]) -> Rows:
         ("node_key", "hash"),
         [(node_key(level, index), value) for level, index, value in completed],
     )
-
-
-def store_nodes(session: Session, completed: Sequence[tuple[int, int, bytes]]) -> None:
-    """Insert completed subtrees of level >= 1 given as (level, index, hash)."""
-    insert_rows(session, *node_rows(completed))
