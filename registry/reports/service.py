@@ -91,7 +91,18 @@ class ReportService:
         """The request's parameters, checked and normalised (ReportError naming the field if not)."""
         if not isinstance(params, dict):
             raise catalog.ReportError("'params' must be an object", field="params")
-        return catalog.report_type(report_type).parse(self.session, params)
+        kind = catalog.report_type(report_type)
+        # A misspelt name would otherwise be ignored, and the report issued for a wider scope than
+        # asked (a bound book of every licensee instead of one).
+        unknown = sorted(name for name in params if name not in kind.fields)
+        if unknown:
+            raise catalog.ReportError(
+                f"{unknown[0]!r} is not a parameter of the {report_type} report; it takes "
+                f"{', '.join(kind.fields) or 'none'}",
+                code="unknown_parameter",
+                field=unknown[0],
+            )
+        return kind.parse(self.session, params)
 
     def issue(
         self,

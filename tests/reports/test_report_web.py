@@ -125,6 +125,16 @@ def test_the_api_runs_a_job_and_hands_back_the_pdf_byte_for_byte(rctx, api):
             "view",
         ),
         ({"report_type": "multiple_sale", "params": {"flag": "abc"}}, 422, "invalid_report_parameter", "flag"),
+        (
+            {
+                "report_type": "bound_book",
+                "params": {"date_from": "2026-11-01", "date_to": "2026-11-30", "licensee_id": "x"},
+            },
+            422,
+            "unknown_parameter",
+            "licensee_id",
+        ),
+        ({"report_type": "ledger_verification", "params": {"since": "2026-11-01"}}, 422, "unknown_parameter", "since"),
         ({"report_type": "recall_campaign", "params": {"campaign_id": "none"}}, 404, "not_found", "campaign_id"),
         ({"report_type": "trace_response", "params": {"serial": ["x"]}}, 400, "invalid_body", "params.serial"),
         ({"report_type": "item_certificate", "params": [1]}, 400, "invalid_body", "params"),
