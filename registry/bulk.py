@@ -12,6 +12,8 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from registry.db import send_with_commit
+
 COPY_FROM = 16  # rows
 
 # Rows for one table: the table, the columns named in the rows' order, and the rows as tuples.
@@ -63,6 +65,19 @@ def insert_together(session: Session, parts: Sequence[Rows]) -> None:
         connection.exec_driver_sql(statement, tuple(values))
 
 
+def insert_at_commit(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Insert `rows` as the last statement of the session's transaction, for rows nothing in it reads
+    back: on PostgreSQL the insert goes in the round trip of the COMMIT (and is dropped if the
+    transaction is rolled back instead); elsewhere it runs now."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        insert_rows(session, table, columns, rows)
+        return
+    processors = _processors(connection.dialect, table, tuple(columns))
+    sql = _insert_sql(connection.dialect, table, tuple(columns), len(rows))
+    send_with_commit(connection, sql, tuple(value for row in rows for value in _bound(row, processors)))
+
+
 def _bound(row: tuple, processors: tuple) -> tuple:
     return tuple(value if process is None else process(value) for value, process in zip(row, processors))
 
@@ -77,13 +92,13 @@ def _processors(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tup
 @functools.lru_cache(maxsize=64)
 def _together(dialect: Dialect, shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> str:
     """The statement for `insert_together` of this many rows per table."""
-    quote = dialect.identifier_preparer.quote
-    inserts = []
-    for table, columns, count in shape:
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        inserts.append(
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES {', '.join([row] * count)}"
-        )
+    inserts = [_insert_sql(dialect, table, columns, count) for table, columns, count in shape]
     clauses = ", ".join(f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1]))
     return f"WITH {clauses} {inserts[-1]}"
+
+
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], count: int) -> str:
+    """An INSERT of `count` rows in PostgreSQL's driver parameter style."""
+    quote = dialect.identifier_preparer.quote
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES {', '.join([row] * count)}"

@@ -7,15 +7,17 @@ transactions are begun by us rather than by the driver so that a ledger write ca
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from datetime import timezone
-from typing import Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Compiled, Connection, Dialect, Engine
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -95,6 +97,95 @@ def configure_engine(engine: Engine) -> None:
     _ping_when_idle(engine)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _commit_with_held_statements(engine.dialect)
+
+
+# -- fewer round trips to PostgreSQL --------------------------------------------------------------
+#
+# psycopg's pipeline mode sends several statements before reading any answer: they reach the server
+# in one round trip and still run one after the other, each as a statement of its own (so under READ
+# COMMITTED each sees what was committed before it began, such as the commits a lock before it
+# waited for). SQLAlchemy cannot run its own statements in that mode (it reads a result's columns
+# as soon as it sends the statement), so the two uses below talk to the driver directly.
+
+_WITH_COMMIT = "_registry_with_commit"
+
+
+def read_together(connection: Connection, statements: Sequence[tuple[Executable, Mapping[str, Any]]]) -> list:
+    """Run the statements in order in the connection's transaction and give the first row of each
+    (None for none). On PostgreSQL they go in one round trip, with the transaction's BEGIN if it is
+    the first thing the transaction sends. The statements' parameters must be values the driver
+    takes as they are (text, numbers): no column type converts them on this path."""
+    if connection.dialect.name != "postgresql":
+        return [connection.execute(statement, dict(params)).first() for statement, params in statements]
+    driver = connection.connection.driver_connection
+    cursors = [driver.cursor() for _ in statements]
+    sql = None
+    try:
+        with driver.pipeline():
+            for cursor, (statement, params) in zip(cursors, statements):
+                compiled = _compiled(connection.dialect, statement)
+                sql = compiled.string
+                cursor.execute(sql, compiled.construct_params(params))
+        return [cursor.fetchone() for cursor in cursors]
+    except connection.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy handles its own statements' errors: wrapped, and a lost connection invalidated.
+        connection._handle_dbapi_exception(error, sql, None, None, None)
+        raise  # not reached: the call above raises
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(dialect: Dialect, statement: Executable) -> Compiled:
+    """The statement compiled for the dialect, once (the callers' statements are built once too)."""
+    compiled = statement.compile(dialect=dialect)
+    if any(compiled._bind_processors.values()):
+        raise TypeError("read_together takes statements whose parameters need no conversion")
+    return compiled
+
+
+def send_with_commit(connection: Connection, sql: str, params: Sequence[Any]) -> None:
+    """On PostgreSQL: run `sql` (in the driver's parameter style, its values already converted) as
+    the last statement of the connection's transaction, in the round trip of the COMMIT; it is
+    dropped if the transaction is rolled back instead. Only for a statement nothing in the
+    transaction reads back after it."""
+    driver = connection.connection.driver_connection
+    driver.__dict__.setdefault(_WITH_COMMIT, []).append((sql, params))
+
+
+def _commit_with_held_statements(dialect: Dialect) -> None:
+    """The dialect's commit sends the statements `send_with_commit` held, then COMMIT, in one round
+    trip (a `COMMIT` statement in the pipeline: psycopg's own commit inside a pipeline adds a round
+    trip of its own); its rollback drops them. This is the dialect's commit, so SQLAlchemy handles an
+    error of theirs as it does any commit's (wrapped, the connection invalidated if it was lost)."""
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection) -> None:
+        driver = dbapi_connection.driver_connection
+        held = driver.__dict__.pop(_WITH_COMMIT, None)
+        if not held:
+            commit(dbapi_connection)
+            return
+        cursor = driver.cursor()
+        try:
+            with driver.pipeline():
+                for sql, params in held:
+                    cursor.execute(sql, params)
+                cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+
+    def do_rollback(dbapi_connection) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        if driver is not None:
+            driver.__dict__.pop(_WITH_COMMIT, None)
+        rollback(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 # A pooled connection is checked before use (a round trip: `SELECT 1`) only if it sat in the pool

@@ -9,16 +9,21 @@ of processes and hosts.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql import Executable
 
-from registry.db import IMMEDIATE
+from registry.db import IMMEDIATE, read_together
 
 # Arbitrary, fixed 64-bit key of the advisory lock ("serial-ledger" in spirit, not in any encoding).
 PG_ADVISORY_LOCK_KEY = 0x5E71A1_1ED6E5
 _HELD = "ledger_write_lock_held"
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+# A statement and its parameters.
+Read = tuple[Executable, Mapping[str, Any]]
 
 
 class LedgerStateError(RuntimeError):
@@ -39,8 +44,12 @@ def _read_committed(connection) -> bool:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session, read: Read | None = None) -> Iterator[Any]:
     """Run the block in one transaction that holds the ledger's write lock; commit on success.
+
+    `read`, a statement and its parameters, runs first under the lock, and the block is given its
+    first row (None without one): on PostgreSQL it goes to the server with the lock (and BEGIN) in
+    one round trip, and still sees every commit made before the lock was granted.
 
     Nested use joins the outer transaction. A read-only transaction already open on the session is
     ended first (SQLite cannot upgrade a deferred transaction to a write without risking a stale
@@ -49,7 +58,7 @@ def write_transaction(session: Session) -> Iterator[Session]:
     """
     session = _session_of(session)
     if holds_write_lock(session):
-        yield session
+        yield read_together(session.connection(), [read])[0] if read else None
         return
     if session.in_transaction():
         _refuse_unflushed(session, "outside the ledger; writes go through the ledger service")
@@ -64,12 +73,12 @@ def write_transaction(session: Session) -> Iterator[Session]:
         connection = session.connection()
     else:
         connection = session.connection(execution_options={IMMEDIATE: True})
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_ADVISORY_LOCK_KEY})
+    first = [(_LOCK, {"key": PG_ADVISORY_LOCK_KEY})] if connection.dialect.name == "postgresql" else []
+    rows = read_together(connection, first + ([read] if read else []))
     session.info[_HELD] = True
     try:
         with _committed(session):
-            yield session
+            yield rows[-1] if read else None
     finally:
         session.info.pop(_HELD, None)
 

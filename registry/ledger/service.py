@@ -19,12 +19,12 @@ from audit import checkpoint as checkpoints
 from audit import merkle
 from audit.errors import VerificationError
 from audit.tiles import MAX_ENTRY as MAX_ENTRY_BYTES
-from registry.bulk import insert_together
+from registry.bulk import insert_at_commit, insert_rows, insert_together
 from registry.errors import EntryTooLargeError
 from registry.ledger import projection as ledger_projection
 from registry.ledger import tree
 from registry.ledger.events import NewEvent, build_body, check_actor, format_time
-from registry.ledger.locking import write_transaction
+from registry.ledger.locking import holds_write_lock, write_transaction
 from registry.ledger.models import LedgerCheckpoint, LedgerEntry
 from registry.ledger.signing import LogKey
 
@@ -37,6 +37,7 @@ class LedgerIntegrityError(RuntimeError):
 Projector = Callable[[Session, int, dict], None]
 
 ENTRY_COLUMNS = ("entry_index", "body", "leaf_hash", "event_type", "item_ref")
+CHECKPOINT_COLUMNS = ("tree_size", "root_hash", "note", "signed_at")
 
 
 @dataclass(frozen=True)
@@ -226,8 +227,8 @@ class LedgerService:
         for event in events:
             event.check()
         time = format_time(now)
-        with write_transaction(self.session):
-            state = self._batch or self._open_state({e.item for e in events if e.item is not None})
+        own = not holds_write_lock(self.session)
+        with self._state({e.item for e in events if e.item is not None}) as state:
             state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
             # Outside a batch the new size is known now: its checkpoint is signed while the entries
@@ -238,7 +239,7 @@ class LedgerService:
                     self.project(self.session, entry.index, entry.event)
             if signing is None:
                 return AppendResult(entries=entries, checkpoint_note="")
-            note = self._write(state, now, signing)
+            note = self._write(state, now, signing, last=own)
         return AppendResult(entries=entries, checkpoint_note=note)
 
     @contextmanager
@@ -249,15 +250,28 @@ class LedgerService:
         if self._batch is not None:
             yield
             return
-        with write_transaction(self.session):
-            self._batch = self._open_state(set())
+        own = not holds_write_lock(self.session)
+        with self._state(set()) as state:
+            self._batch = state
             try:
                 yield
-                state = self._batch
             finally:
                 self._batch = None
             if state.rows:
-                self._write(state, now)
+                self._write(state, now, last=own)
+
+    @contextmanager
+    def _state(self, items: set[str]) -> Iterator[_AppendState]:
+        """The write transaction (the session's, if it holds one) and where appends stand in it: the
+        open batch's state, or one read from the ledger's head under the lock, in the lock's round trip."""
+        if self._batch is not None:
+            with write_transaction(self.session):
+                yield self._batch
+            return
+        head_items = sorted(items)[: self.HEAD_ITEMS]
+        read = (_head_statement(len(head_items)), {f"item_{n}": item for n, item in enumerate(head_items)})
+        with write_transaction(self.session, read) as head:
+            yield self._open_state(head_items, head)
 
     def last_entry(self, item: str):
         """Inside `batch()`: a column giving the item's last stored entry, for a caller to read with
@@ -286,23 +300,16 @@ class LedgerService:
     # Up to this many items' last entries are read in the same statement as the head.
     HEAD_ITEMS = 8
 
-    def _open_state(self, items: set[str]) -> _AppendState:
-        """The head, the latest signed note and (for a few items) their last entries in one
-        statement, then the frontier in one more: a single append reads the ledger in two round trips.
-        The statement runs on the transaction's connection, so it does not flush the session's
-        pending rows first: it reads only the ledger's tables, which only this service writes."""
-        items = sorted(items)[: self.HEAD_ITEMS]
-        row = (
-            self.session.connection()
-            .execute(_head_statement(len(items)), {f"item_{n}": item for n, item in enumerate(items)})
-            .one()
-        )
-        size, prev, note = (0, None, row[2]) if row[0] is None else (row[0] + 1, row[1], row[2])
+    def _open_state(self, items: list[str], head: Sequence) -> _AppendState:
+        """Where appends stand, from the row of `_head_statement` for `items`: the head, the latest
+        signed note and those items' last entries. The frontier comes from the process's last append
+        when that one is still the head, else from the stored nodes."""
+        size, prev, note = (0, None, head[2]) if head[0] is None else (head[0] + 1, head[1], head[2])
         frontier = TIPS.get(self._where(), size, prev, note)
         if frontier is None:
             frontier = tree.restore_frontier(self.session, size)
             self._require_signed_head(note, size, frontier.root())
-        return _AppendState(size=size, prev=prev, frontier=frontier, item_heads=dict(zip(items, row[3:])))
+        return _AppendState(size=size, prev=prev, frontier=frontier, item_heads=dict(zip(items, head[3:])))
 
     def _where(self) -> tuple[str, str]:
         return (str(self.session.get_bind().url), self.log_key.origin)
@@ -338,9 +345,10 @@ class LedgerService:
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         return _Signing(checkpoint, self.log_key.sign_soon(checkpoint, now, _SIGNER, hand_over=sqlite))
 
-    def _write(self, state: _AppendState, now: datetime, signing: _Signing | None = None) -> str:
+    def _write(self, state: _AppendState, now: datetime, signing: _Signing | None = None, *, last: bool = False) -> str:
         """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signing`
-        is already under way, for the state's size); returns the note."""
+        is already under way, for the state's size); returns the note. `last`: the transaction ends
+        with this write, so the checkpoint can go with its COMMIT (nothing reads it back before)."""
         signing = signing or self._sign(state, now)
         size, root = signing.checkpoint.size, signing.checkpoint.root
         if size != state.frontier.size:  # the frontier only grows: the same size is the same tree
@@ -357,10 +365,8 @@ class LedgerService:
         # than by the commit after it.
         self.session.flush()
         note = signing.note()
-        self.session.connection().execute(
-            LedgerCheckpoint.__table__.insert(),
-            [{"tree_size": size, "root_hash": root, "note": note, "signed_at": now}],
-        )
+        checkpoint = (LedgerCheckpoint.__table__, CHECKPOINT_COLUMNS, [(size, root, note, now)])
+        (insert_at_commit if last else insert_rows)(self.session, *checkpoint)
         # A tip that is never committed is harmless: no database head will ever match its note.
         TIPS.put(self._where(), size, state.prev, note, state.frontier)
         return note

@@ -245,6 +245,68 @@ def test_author_rows_of_a_transaction_that_never_committed_are_not_written_by_th
     assert facts[size] == "user:1" and "user:ghost" not in facts.values()
 
 
+def test_a_checkpoint_held_for_the_commit_goes_with_a_transaction_that_never_committed(ctx, clock):
+    """An append that ends its own transaction sends its checkpoint with the COMMIT (on PostgreSQL):
+    when the commit fails before it is sent, the checkpoint goes with the transaction, and the next
+    transaction on the same connection writes only its own."""
+    from sqlalchemy import event as orm_event
+    from sqlalchemy.orm import Session
+
+    service = ledger()
+    before = (service.size(), db.session.scalars(select(LedgerCheckpoint.tree_size)).all())
+
+    def refuse(_session) -> None:
+        raise RuntimeError("the commit is refused")
+
+    orm_event.listen(Session, "before_commit", refuse)
+    try:
+        with pytest.raises(RuntimeError, match="refused"):
+            service.append([NewEvent("item.noted", {})], actor="user:1", now=clock)
+    finally:
+        orm_event.remove(Session, "before_commit", refuse)
+    assert (service.size(), db.session.scalars(select(LedgerCheckpoint.tree_size)).all()) == before
+    result = service.append([NewEvent("item.noted", {})], actor="user:1", now=clock)
+    sizes = db.session.scalars(select(LedgerCheckpoint.tree_size).order_by(LedgerCheckpoint.id)).all()
+    assert sizes == before[1] + [before[0] + 1]
+    opened = checkpoint.open_checkpoint(result.checkpoint_note, log_key().vkeys, all_keys=True)
+    assert (opened.size, opened.root) == (before[0] + 1, merkle.root(all_leaves()))
+
+
+def test_a_row_the_database_refuses_at_commit_fails_the_commit_and_leaves_nothing(ctx, clock):
+    """A row sent with the COMMIT that the database refuses (here a checkpoint without its note)
+    fails the commit with SQLAlchemy's own error: nothing of the transaction is stored, and the
+    session goes on. (On SQLite the row is inserted at once and fails there.)"""
+    from registry.bulk import insert_at_commit
+    from registry.ledger.locking import write_transaction
+    from registry.ledger.service import CHECKPOINT_COLUMNS
+
+    service = ledger()
+    before = (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all()))
+    with pytest.raises(DBAPIError, match="note"):
+        with write_transaction(db.session):
+            service.append([NewEvent("item.noted", {})] * 2, actor="user:1", now=clock)
+            no_note = (10**6, b"r" * 32, None, clock)
+            insert_at_commit(db.session, LedgerCheckpoint.__table__, CHECKPOINT_COLUMNS, [no_note])
+    assert (service.size(), len(db.session.scalars(select(LedgerCheckpoint.id)).all())) == before
+    service.append([NewEvent("item.noted", {})], actor="user:1", now=clock)
+    assert service.size() == before[0] + 1
+
+
+def test_statements_read_together_fail_as_sqlalchemy_statements_do(ctx):
+    """A statement of a group sent in one round trip that the database refuses raises SQLAlchemy's
+    error, as the same statement run alone would; the session rolls back and goes on."""
+    from registry.db import read_together
+
+    connection = db.session.connection()
+    first = select(LedgerEntry.entry_index).order_by(LedgerEntry.entry_index).limit(1)
+    rows = read_together(connection, [(text("SELECT :a + 1"), {"a": 1}), (first, {})])
+    assert rows == [(2,), (0,)]
+    with pytest.raises(DBAPIError, match="no_such_table"):
+        read_together(connection, [(text("SELECT 1"), {}), (text("SELECT * FROM no_such_table"), {})])
+    db.session.rollback()
+    assert ledger().size() >= 1
+
+
 def _refusing_second_entry(session, index: int, event: dict) -> None:
     projections.apply(session, index, event)
     if event["payload"].get("n") == "1":
