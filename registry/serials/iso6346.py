@@ -22,7 +22,7 @@ def check(value: str) -> Result:
         value,
         lengths="11 characters",
         check_character=lambda code: iso6346.calc_check_digit(code[:10]),
-        charset="letters and digits",
+        charset="the letters A-Z and the digits 0-9",
     )
     if result.errors and result.errors[0].code == "format":
         shape = "the code must be 3 owner letters, a category letter U, J or Z, 6 digits and a check digit"
@@ -49,6 +49,7 @@ SCHEME = Scheme(
         "empty": "nothing was given",
         "length": "not 11 characters",
         "format": "not owner + category + 6 digits + check digit",
+        "charset": "a character that is not a letter A-Z or a digit",
         "check_digit": "the check digit does not match",
     },
 )

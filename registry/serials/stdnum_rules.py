@@ -6,12 +6,15 @@ that names the expected check character where there is one.
 
 from __future__ import annotations
 
+import unicodedata
 from types import ModuleType
 from typing import Callable
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from registry.serials.result import Problem, Result
+
+DIGITS = "the digits 0-9"
 
 
 def checked(
@@ -21,7 +24,7 @@ def checked(
     *,
     lengths: str,
     check_character: Callable[[str], str] | None = None,
-    charset: str = "digits",
+    charset: str = DIGITS,
 ) -> Result:
     """Validate `value` with `module` (a stdnum number module); the result's info is left to the caller.
 
@@ -32,6 +35,15 @@ def checked(
     result = Result(scheme, compact)
     if not compact:
         result.errors.append(Problem("empty", "nothing was given"))
+        return result
+    # python-stdnum's patterns take any Unicode letter or digit for a Latin one (and ISO 6346's check
+    # then fails inside the library): every scheme here is ASCII, so anything else is refused first.
+    foreign = next((i for i, c in enumerate(compact, start=1) if not c.isascii()), None)
+    if foreign is not None:
+        character = compact[foreign - 1]
+        name = unicodedata.name(character, f"U+{ord(character):04X}")
+        message = f"'{character}' ({name}) at position {foreign}: only {charset} are allowed here"
+        result.errors.append(Problem("charset", message, foreign))
         return result
     try:
         module.validate(compact)
@@ -64,7 +76,7 @@ def checked(
 
 
 def _first_bad(compact: str, charset: str) -> int | None:
-    if charset != "digits":
+    if charset != DIGITS:
         return None
     return next((i for i, c in enumerate(compact, start=1) if not ("0" <= c <= "9")), None)
 

@@ -98,6 +98,53 @@ def test_vins_are_unique_everywhere(officer):
     )
 
 
+@pytest.mark.parametrize(
+    "lookalike",
+    [
+        "ＺＸ-77001",  # full-width Latin letters
+        "ZХ-77001",  # a Cyrillic capital HA for the X
+        "ZX‐77001",  # U+2010 HYPHEN for the hyphen-minus
+        "zх−77001",  # lower case, a Cyrillic ha and a minus sign
+    ],
+)
+def test_a_serial_that_reads_the_same_as_a_registered_one_is_the_same_serial(officer, size, lookalike):
+    """A plain serial typed with look-alike characters from another script or with compatibility
+    forms reads as the one already registered: it is refused as a duplicate and nothing is recorded;
+    a search in plain letters finds the registered item."""
+    body = {"kind": "goods", "scheme": "plain", "serial": "ZX-77001", "date": "2026-11-01", "description": "pallet"}
+    created = officer.post("/api/v1/items", json=body)
+    assert created.status_code == 201, created.get_json()
+    before = size()
+    refused(officer.post("/api/v1/items", json={**body, "serial": lookalike}), 409, "duplicate_serial")
+    assert size() == before
+    found = officer.get("/api/v1/items", query_string={"serial": lookalike}).get_json()["items"]
+    assert [item["id"] for item in found] == [created.get_json()["id"]]
+
+
+def test_a_look_alike_is_registered_as_marked_and_found_by_its_plain_reading(officer):
+    """Alone, a serial marked with a Cyrillic letter is registered as marked; a search in Latin
+    letters finds it, and the answer names what was read."""
+    body = {"kind": "goods", "scheme": "plain", "serial": "КX-1", "date": "2026-11-01", "description": "crate"}
+    created = officer.post("/api/v1/items", json=body)
+    assert created.status_code == 201, created.get_json()
+    item = created.get_json()
+    assert (item["serial"], item["serial_normalized"]) == ("КX-1", "KX-1")
+    found = officer.get("/api/v1/items", query_string={"serial": "kx-1"}).get_json()["items"]
+    assert [i["id"] for i in found] == [item["id"]]
+    checked = officer.post("/api/v1/serials/validate", json={"scheme": "plain", "value": "КX-1"}).get_json()
+    assert [(w["code"], w["position"]) for w in checked["warnings"]] == [("lookalike", 1)]
+    assert "CYRILLIC CAPITAL LETTER KA" in checked["warnings"][0]["message"]
+
+
+def test_a_container_code_with_a_letter_from_another_script_is_refused_not_a_failure(officer, size):
+    """python-stdnum takes a Cyrillic letter for a Latin one and then fails inside its check digit:
+    the registry refuses the code on the field instead (it answered 500)."""
+    before = size()
+    body = {"kind": "goods", "scheme": "iso6346", "serial": "СSQU3054383", "date": "2026-11-01"}
+    refused(officer.post("/api/v1/items", json={**body, "description": "box"}), 422, "serial_charset")
+    assert size() == before
+
+
 def test_only_the_current_holder_disposes(officer, world, firearm, size):
     item = firearm()
     before = size()

@@ -79,6 +79,10 @@ def test_container_code_decoding():
         "check_digit": "3",
     }
     assert validate("iso6346", "CSQA3054383").codes == ["format"]
+    # A Cyrillic letter passes python-stdnum's pattern and then fails inside its check digit.
+    cyrillic = validate("iso6346", "СSQU3054383")
+    assert cyrillic.codes == ["charset"] and cyrillic.errors[0].position == 1
+    assert "CYRILLIC CAPITAL LETTER ES" in cyrillic.errors[0].message
 
 
 def test_legacy_vehicle_serial_warns_when_it_is_a_modern_vin():
@@ -91,3 +95,22 @@ def test_plain_serial_folds_case_and_space_and_refuses_control_characters():
     assert validate("plain", "  sn  0042 ").normalized == "SN 0042"
     result = validate("plain", "SN\x000042")
     assert result.codes == ["charset"] and result.errors[0].position == 3
+
+
+@pytest.mark.parametrize(
+    "marked, read, warnings",
+    [
+        ("ＳＮ-0042", "SN-0042", ["normalized_compatibility"]),
+        ("SN-００42", "SN-0042", ["normalized_compatibility"]),
+        ("СН-0042", "CH-0042", ["lookalike", "lookalike"]),  # Cyrillic ES and EN
+        ("SN‐0042", "SN-0042", ["lookalike"]),  # U+2010 HYPHEN
+        ("ΙΒΜ 7", "IBM 7", ["lookalike", "lookalike", "lookalike"]),  # Greek capitals
+        ("序列-1", "序列-1", []),  # a script with no Latin look-alike is left as it is
+        ("ÉCLAIR-2", "ÉCLAIR-2", []),
+    ],
+)
+def test_plain_serial_reads_look_alikes_and_compatibility_forms_as_they_look(marked, read, warnings):
+    result = validate("plain", marked)
+    assert result.valid and result.normalized == read
+    assert [w.code for w in result.warnings] == warnings
+    assert validate("plain", read).normalized == read

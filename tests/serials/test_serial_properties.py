@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from registry.serials import SCHEMES, validate
 
 # Text near real identifiers (letters, digits, separators, look-alikes, controls) and anything at all.
-NEAR = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 -()/\x1d\tАОΙﬀßǅ\u00a0"), max_size=30)
+NEAR = st.text(
+    st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 -()/\x1d\tАОΙﬀßǅ\u00a0СХхＺ０‐−Ⅻ"), max_size=30
+)
 ANY = st.text(max_size=40)
 VALUES = st.one_of(NEAR, ANY)
 OPTIONS = {
@@ -67,8 +69,8 @@ CONTRACT = {
     "gtin": ({"empty", "length", "charset", "check_digit", "format"}, set()),
     "gs1": ({"empty", "syntax", "check_digit", "duplicate_ai"}, set()),
     "hin": ({"length", "charset", "date_code"}, set()),
-    "iso6346": ({"empty", "length", "format", "check_digit"}, set()),
-    "plain": ({"empty", "length", "charset"}, set()),
+    "iso6346": ({"empty", "length", "charset", "format", "check_digit"}, set()),
+    "plain": ({"empty", "length", "charset"}, {"normalized_compatibility", "lookalike"}),
 }
 
 
