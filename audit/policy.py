@@ -23,6 +23,7 @@ from audit.errors import VerificationError
 from audit.note import NoteError, _public, _split, parse_any_vkey
 
 NONE = "none"
+_COUNT = re.compile(r"[1-9][0-9]*")  # a group's threshold: a decimal without leading zeros, digits 0-9 only
 
 
 class PolicyError(ValueError):
@@ -121,7 +122,7 @@ def parse_policy(text: str) -> Policy:
                         raise PolicyError(f"{member!r} is a member of a group more than once")
                 threshold = {"all": len(members), "any": 1}.get(spec)
                 if threshold is None:
-                    if not spec.isdigit() or str(int(spec)) != spec or not 1 <= int(spec) <= len(members):
+                    if not _COUNT.fullmatch(spec) or not 1 <= int(spec) <= len(members):
                         raise PolicyError(f"a group needs all, any or a number from 1 to {len(members)}")
                     threshold = int(spec)
                 policy.groups[name] = Group(name, threshold, members)

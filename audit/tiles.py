@@ -21,8 +21,9 @@ MAX_LEVEL = 63
 MAX_ENTRY = 0xFFFF  # an entry bundle writes each entry's length in two bytes
 ENTRIES = "entries"
 
-_GROUP = re.compile(r"^x\d{3}$")
-_LAST = re.compile(r"^\d{3}$")
+_GROUP = re.compile(r"^x[0-9]{3}$")
+_LAST = re.compile(r"^[0-9]{3}$")
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}")  # a decimal without leading zeros, in the digits 0-9 only
 
 
 class TilePathError(ValueError):
@@ -62,7 +63,7 @@ def parse_index(path: str) -> tuple[int, int]:
     width = WIDTH
     if ".p/" in path:
         path, _, written = path.partition(".p/")
-        if not written.isdigit() or str(int(written)) != written or not 1 <= int(written) < WIDTH:
+        if not _WIDTH.fullmatch(written) or not 1 <= int(written) < WIDTH:
             raise TilePathError(f"the width of a partial tile is 1 to {WIDTH - 1}, written without leading zeros")
         width = int(written)
     groups = path.split("/")

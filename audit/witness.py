@@ -158,7 +158,7 @@ def _parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     if not lines[0].startswith("old "):
         raise ValueError("the first line is `old <size>`")
     written = lines[0][4:]
-    if not written.isdigit() or str(int(written)) != written:
+    if not (written.isascii() and written.isdigit()) or str(int(written)) != written:
         raise ValueError("the old size is a decimal without leading zeroes")
     proof = [decode_base64(line) for line in lines[1:]]
     if len(proof) > MAX_PROOF or any(len(node) != merkle.HASH_SIZE for node in proof):

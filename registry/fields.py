@@ -157,6 +157,19 @@ def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000)
     return number
 
 
+# A list page's number stops here: a number beyond it would only ask the database for an offset
+# past the largest integer it holds (PostgreSQL refused it, and the page answered 500).
+MAX_PAGE = 1_000_000
+
+
+def page_number(value: str | None) -> int:
+    """A list page's number from the query string, from 0: anything but digits 0-9 is the first page,
+    and a number past MAX_PAGE is MAX_PAGE (an empty page)."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return 0
+    return MAX_PAGE if len(value) > 7 else min(int(value), MAX_PAGE)
+
+
 def iso_day(value: date | None, default: date | None = None) -> str | None:
     """A form's date as events write it (YYYY-MM-DD), or `default`'s, or None."""
     chosen = value or default

@@ -358,7 +358,8 @@ def act(item_id: str, action: str):
                 now=now,
             )
         else:
-            corrects = int(form.corrects.data) if (form.corrects.data or "").isdigit() else None
+            given = (form.corrects.data or "").strip()
+            corrects = int(given) if given.isascii() and given.isdigit() else None
             value = form.party.data if (form.field.data or "").endswith("_party_id") else form.value.data
             index = service.correct(
                 item_id,
@@ -421,10 +422,7 @@ def parties():
             else:
                 flash(f"Registered the party (ledger entry {party.registered_entry}).", "success")
                 return redirect(url_for("custody.parties"))
-    try:
-        page = max(0, int(request.args.get("page", 0)))
-    except ValueError:
-        page = 0
+    page = fields.page_number(request.args.get("page"))
     kind = request.args.get("kind") if request.args.get("kind") in ("licensee", "organisation", "person") else None
     rows, total = reads.party_page(kind=kind, offset=page * PARTY_PAGE, limit=PARTY_PAGE)
     labels = [reads.party_label(p.id, personal=_personal()) | {"entry": p.registered_entry} for p in rows]

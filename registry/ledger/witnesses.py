@@ -151,7 +151,7 @@ def _ask(
         return Outcome(name, False, f"unreachable: {error}")
     if status == 409 and retry:
         held = text.strip()
-        if not held.isdigit():
+        if not (held.isascii() and held.isdigit()):
             return Outcome(name, False, f"409 without a size: {held[:80]!r}")
         return _ask(session, policy, name, url, int(held), latest, retry=False)
     if status != 200:

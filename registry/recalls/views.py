@@ -106,10 +106,7 @@ def _forms() -> dict:
 @requires(Permission.ITEMS_READ)
 def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
     found = recalls().campaign(campaign_id)
-    try:
-        page = max(0, int(request.args.get("page", 0)))
-    except ValueError:
-        page = 0
+    page = fields.page_number(request.args.get("page"))
     state = request.args.get("state") or None
     counted = reads.counts(found.id)
     series = reads.history(found)

@@ -23,6 +23,11 @@ MONTHS = "ABCDEFGHIJKL"
 FIRST_YEAR = 1972  # HINs began on 1 November 1972
 
 
+def _digits(text: str) -> bool:
+    """Only the digits 0-9 (`str.isdigit` also takes "²" and other digits `int` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def _full_year(two_digits: str) -> int:
     year = int(two_digits)
     return 1900 + year if 1900 + year >= FIRST_YEAR else 2000 + year
@@ -53,16 +58,16 @@ def check(value: str) -> Result:
             )
     tail = hin[8:]
     info.update(manufacturer_code=hin[:3], serial=hin[3:8])
-    if tail[0] in MONTHS and tail[1:].isdigit():
+    if tail[0] in MONTHS and _digits(tail[1:]):
         info.update(
             format="1984",
             certification_month=MONTHS.index(tail[0]) + 1,
             certification_year_digit=int(tail[1]),
             model_year=_full_year(tail[2:]),
         )
-    elif tail.isdigit() and 1 <= int(tail[:2]) <= 12:
+    elif _digits(tail) and 1 <= int(tail[:2]) <= 12:
         info.update(format="straight_year", production_month=int(tail[:2]), production_year=_full_year(tail[2:]))
-    elif tail[0] == "M" and tail[1:3].isdigit() and tail[3] in MONTHS:
+    elif tail[0] == "M" and _digits(tail[1:3]) and tail[3] in MONTHS:
         info.update(
             format="model_year", model_year=_full_year(tail[1:3]), production_month=(MONTHS.index(tail[3]) + 7) % 12 + 1
         )

@@ -30,7 +30,23 @@ def test_every_index_and_width_round_trips(index, width):
 
 
 @pytest.mark.parametrize(
-    "path", ["0", "0000", "x000/001", "x1/001", "001/x002", "001.p/0", "001.p/256", "001.p/007", "abc", ""]
+    "path",
+    [
+        "0",
+        "0000",
+        "x000/001",
+        "x1/001",
+        "001/x002",
+        "001.p/0",
+        "001.p/256",
+        "001.p/007",
+        "abc",
+        "",
+        "001.p/²",  # a digit to str.isdigit, not to int: it raised ValueError (and the server 500)
+        "٠٠١",  # Arabic-Indic digits: int() reads them, the spec's paths are ASCII
+        "x٠٠١/002",
+        "001.p/٤٤",
+    ],
 )
 def test_other_spellings_are_refused(path):
     with pytest.raises(tiles.TilePathError):

@@ -217,6 +217,8 @@ def test_check_quorum_names_the_missing_witnesses(log, cosigners_by_name):
         ("witness A {a}\n", "exactly one quorum"),
         ("group g any A\nquorum g\n", "not defined on an earlier line"),
         ("witness A {a}\ngroup g 2 A\nquorum g\n", "a number from 1 to 1"),
+        ("witness A {a}\ngroup g ² A\nquorum g\n", "a number from 1 to 1"),  # int() refuses "²"
+        ("witness A {a}\ngroup g ١ A\nquorum g\n", "a number from 1 to 1"),  # int() reads "١" as 1
         ("witness A {a}\ngroup g all A A\nquorum g\n", "more than once"),
         ("witness A {a}\nwitness B {a}\nquorum A\n", "same public key"),
         ("log notakey\nquorum none\n", "not a log verifier key"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def form_post(client, csrf, url, data):
     token = csrf(client, url.split("?")[0] if not url.startswith("/items/") or url.endswith("/new") else "/items/")
@@ -94,6 +96,38 @@ def test_dispose_and_correct_through_the_item_page(client_as, csrf, world, firea
     )
     assert fixed.status_code == 302
     assert 'data-type="corrected"' in browser.get(f"/items/{item}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("corrects", ["²", "٣", "x"])
+def test_a_correction_naming_no_entry_is_an_error_on_the_form(client_as, csrf, firearm, size, corrects):
+    """The entry to correct is a number; a superscript or an Arabic-Indic digit (text Python calls a
+    digit and `int` refuses) answered 500 from the correction form."""
+    item = firearm()
+    browser = client_as("officer")
+    token = csrf(browser, f"/items/{item}")
+    before = size()
+    response = browser.post(
+        f"/items/{item}/correct",
+        data={
+            "correct-csrf_token": token,
+            "correct-corrects": corrects,
+            "correct-field": "date",
+            "correct-value": "2026-11-04",
+            "correct-reason": "delivery note date",
+        },
+    )
+    assert response.status_code in (400, 409, 422), response.status_code
+    assert 'class="invalid-feedback' in response.get_data(as_text=True) and size() == before
+
+
+@pytest.mark.parametrize("page_number", ["99999999999999999999", "9223372036854775807", "²", "x", "1"])
+def test_a_parties_page_past_the_last_or_not_a_number_is_a_page(client_as, world, page_number):
+    """A page number past what the database can offset answered 500 on PostgreSQL (bigint out of
+    range); one that is not a number is the first page."""
+    response = client_as("officer").get("/parties/", query_string={"page": page_number})
+    assert response.status_code == 200
+    listed = world["fleet"] in response.get_data(as_text=True)
+    assert listed is (page_number in ("²", "x"))
 
 
 def test_a_bad_licence_number_is_an_error_on_its_field(client_as, csrf, size):

@@ -63,6 +63,12 @@ def test_hin_formats(value, fmt, facts):
     assert {k: result.info[k] for k in facts} == facts
 
 
+@pytest.mark.parametrize("value", ["ABC12345²495", "ABC12345L4²5", "ABC12345M٤٥A"])
+def test_hin_date_code_with_a_digit_int_refuses_is_a_problem_not_a_failure(value):
+    # "²" is a digit to `str.isdigit` but not to `int`: it raised ValueError inside the check.
+    assert validate("hin", value).codes == ["date_code"]
+
+
 def test_hin_country_prefix_and_bad_date_code():
     assert validate("hin", "US-ABC12345L495").info["country_prefix"] == "US"
     result = validate("hin", "ABC12345Z495")

@@ -663,6 +663,14 @@ def test_closing_over_the_api_needs_a_date_and_a_confirmation(officer, stock, le
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
 
 
+@pytest.mark.parametrize("page_number", ["99999999999999999999", "²", "-1", "2"])
+def test_a_campaign_page_past_the_last_or_not_a_number_is_a_page(client_as, officer, stock, page_number):
+    """A page number past what the database can offset answered 500 on PostgreSQL."""
+    _, campaign = _campaign_on_the_lot(officer, stock)
+    response = client_as("officer").get(f"/recalls/{campaign['id']}", query_string={"page": page_number})
+    assert response.status_code == 200
+
+
 def test_the_close_form_asks_for_confirmation(client_as, csrf, officer, stock, ledger_size):
     _, campaign = _campaign_on_the_lot(officer, stock)
     page = client_as("officer")

@@ -188,6 +188,8 @@ def test_a_tile_that_does_not_exist_is_404(log_app):
         "/tile/2/000.p/1",  # a level the tree has not reached
         "/tile/64/000.p/1",
         f"/tile/entries/{full + 1:03d}",
+        "/tile/0/000.p/²",  # a digit to Python's str.isdigit that int() refuses: it answered 500
+        "/tile/0/٠٠٠",  # Arabic-Indic digits, which int() reads
     ]
     for path in paths:
         answer = auditor.get(path, headers={"Accept": "application/problem+json"})

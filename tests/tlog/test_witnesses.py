@@ -292,3 +292,17 @@ def test_a_policy_that_cannot_be_read_is_named(log_app, tmp_path):
     assert result.exit_code == 1 and "witness.policy: line 1: not a log, witness, group or quorum line" in result.output
     missing = log_app.test_cli_runner().invoke(args=["ledger", "witness", "--once"])
     assert missing.exit_code == 1 and "no witness to ask" in missing.output
+
+
+@pytest.mark.parametrize("held", ["²", "", "soon"])
+def test_a_witness_answering_409_without_a_plain_size_is_named_not_a_failure(log_app, monkeypatch, held):
+    """A witness's 409 names the size it holds; an answer that is no plain decimal ("²" is a digit to
+    Python's str.isdigit but not to int, which raised) is that witness's outcome, not an error."""
+    from registry.ledger import witnesses
+
+    monkeypatch.setattr(witnesses, "post", lambda url, body: (409, held))
+    with log_app.app_context():
+        latest = reader().latest_checkpoint()
+        outcome = witnesses._ask(db.session, None, "W", "http://w.invalid/add-checkpoint", 0, latest, retry=True)
+        db.session.remove()
+    assert not outcome.ok and "409 without a size" in outcome.detail
