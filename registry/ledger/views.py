@@ -11,6 +11,7 @@ from flask_login import current_user
 from registry import labels, listing
 from registry.accounts.runtime import accounts
 from registry.auth.permissions import Permission, requires
+from registry.contract import LARGEST_INT  # an entry index past it is no entry (PostgreSQL's bigint ends at 2**63)
 from registry.errors import NotFoundError
 from registry.ledger.runtime import (
     ReceiptError,
@@ -46,7 +47,8 @@ def index():
         actor=chosen["actor"] or None,
         day_from=days["from"],
         day_to=days["to"],
-        before=before if before is not None and before > 0 else None,
+        # A bound past the largest index a ledger can reach is no bound (PostgreSQL refuses the number).
+        before=before if before is not None and 0 < before <= LARGEST_INT else None,
         limit=current_app.config["LEDGER_PAGE_SIZE"],
     )
     return render_template(
@@ -65,7 +67,7 @@ def index():
     )
 
 
-@bp.get("/entries/<int:index>")
+@bp.get(f"/entries/<int(max={LARGEST_INT}):index>")
 @requires(Permission.LEDGER_READ)
 def entry(index: int):
     service = reader()
@@ -88,7 +90,7 @@ def entry(index: int):
     )
 
 
-@bp.get("/entries/<int:index>/receipt")
+@bp.get(f"/entries/<int(max={LARGEST_INT}):index>/receipt")
 @requires(Permission.LEDGER_READ)
 def entry_receipt(index: int):
     """The entry's tlog-proof receipt as a file, for `python -m audit verify-proof`."""
@@ -114,7 +116,7 @@ def checkpoint():
     return render_template("ledger/checkpoint.html", checkpoint=signed, note=note, vkeys=verifier_keys())
 
 
-@bp.post("/entries/<int:index>/verify")
+@bp.post(f"/entries/<int(max={LARGEST_INT}):index>/verify")
 @requires(Permission.LEDGER_READ)
 def verify_entry(index: int):
     """Check the entry's inclusion proof against the latest signed checkpoint again, now."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from registry.custody.models import Item
@@ -41,9 +42,19 @@ def test_ledger_list_pages_and_checkpoint_page_render(ctx, client, clock):
     assert "Verifier key" in client.get("/ledger/checkpoint").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("before", ["99999999999999999999", "9223372036854775808", "²", "-5"])
+def test_ledger_list_from_a_bound_past_any_index_lists_from_the_newest(ctx, client, before):
+    """A `before` bound past the largest index answered 500 on PostgreSQL (bigint out of range)."""
+    response = client.get("/ledger/", query_string={"before": before})
+    assert response.status_code == 200 and "ledger.created" in response.get_data(as_text=True)
+
+
 def test_missing_entry_page_is_a_friendly_404(ctx, client):
     response = client.get("/ledger/entries/999", headers={"Accept": "text/html"})
     assert response.status_code == 404 and "there is no entry 999" in response.get_data(as_text=True)
+    # Past PostgreSQL's bigint (it answered 500 there) and past the largest index a ledger can reach.
+    for path in ("/ledger/entries/99999999999999999999", "/ledger/entries/9007199254740992/receipt"):
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 404, path
 
 
 def test_healthz(ctx, client):

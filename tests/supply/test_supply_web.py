@@ -161,6 +161,12 @@ def test_where_used_needs_exactly_one_thing_to_trace(officer, stock):
     assert officer.get("/api/v1/where-used?lot=KR-2608").get_json()["count"] == 0
 
 
+def test_where_used_of_a_serial_longer_than_any_is_nothing_found(client_as, officer, stock):
+    """A serial past the longest the registry takes answered 500 on the where-used page."""
+    page = client_as("officer").get("/supply/where-used", query_string={"serial": "X" * 5000})
+    assert page.status_code == 400 and "no item" in page.get_data(as_text=True).lower()
+
+
 def test_a_body_that_is_not_an_object_is_refused(officer, stock):
     problem(officer.post("/api/v1/parts", data="[]", content_type="application/json"), 400, "invalid_body", None)
 
