@@ -11,6 +11,7 @@ from registry.accounts.runtime import accounts
 from registry.accounts.service import AccountError, generate_password
 from registry.auth.forms import ActiveForm, ConfirmForm, CreateAccountForm, GrantForm, PasswordForm, RoleForm, TokenForm
 from registry.auth.permissions import Permission, requires
+from registry.auth.views import log_sign_in, throttled, throttled_detail
 from registry.errors import RegistryError, show_on_form
 
 bp = Blueprint("accounts", __name__)
@@ -136,18 +137,35 @@ def revoke_my_token(token_id: str):
 @bp.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.OWN_TOKENS)
 def change_password():
-    form = PasswordForm()
+    """A new password for the signed-in account, given with the current one. A wrong current
+    password counts as a failed sign-in (logged, and throttled with them)."""
+    form, status = PasswordForm(), 200
     if form.validate_on_submit():
-        try:
-            accounts().set_password(
-                current_user.account_id, form.password.data, actor=current_user.actor, now=clock.now()
+        service, now = accounts(), clock.now()
+        if throttled(service, current_user.email, now):
+            form.current_password.errors.append(throttled_detail(now))
+            status = 429
+        elif service.authenticate(current_user.email, form.current_password.data) is None:
+            log_sign_in(
+                service,
+                "login_failed",
+                current_user.email,
+                now,
+                account_id=current_user.account_id,
+                detail="wrong current password given to change it",
             )
-        except RegistryError as error:
-            show_on_form(form, error)
+            form.current_password.errors.append("That is not your current password.")
         else:
-            flash("Password changed. Sign in again with the new one.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("accounts/password.html", form=form), (400 if form.errors else 200)
+            try:
+                service.set_password(current_user.account_id, form.password.data, actor=current_user.actor, now=now)
+            except RegistryError as error:
+                show_on_form(form, error)
+            else:
+                flash("Password changed. Sign in again with the new one.", "success")
+                return redirect(url_for("auth.login"))
+    if status == 200 and form.errors:
+        status = 400
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.get("/security-log")

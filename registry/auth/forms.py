@@ -52,6 +52,13 @@ class TokenForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
+    # OWASP ASVS 4.0, 2.1.6: a password is changed only with the current one, so a session left
+    # open or taken over cannot lock its owner out.
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],

@@ -37,12 +37,28 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _throttled(service, email: str, now: datetime) -> bool:
+def throttled(service, email: str, now: datetime) -> bool:
+    """Too many failed password checks for this account from this address, or from this address."""
     config = current_app.config
     pair, by_address = service.recent_failures(
         email=email, address=request.remote_addr, since=now - timedelta(seconds=config["LOGIN_FAILURE_WINDOW"])
     )
     return pair >= config["LOGIN_FAILURES_PER_ACCOUNT"] or by_address >= config["LOGIN_FAILURES_PER_ADDRESS"]
+
+
+def log_sign_in(service, kind: str, email: str, now: datetime, **details) -> None:
+    """A sign-in's outcome in the security log, with the request's address and user agent."""
+    agent = request.user_agent.string
+    service.log(kind, now=now, email=email, address=request.remote_addr, user_agent=agent, **details)
+
+
+def throttled_detail(now: datetime) -> str:
+    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+    again = (now + timedelta(seconds=window)).strftime("%H:%M UTC")
+    return (
+        f"Too many failed sign-ins from this address. Try again in {window} seconds (after {again}); "
+        "an administrator can reset a forgotten password."
+    )
 
 
 def _refuse_throttled(form: LoginForm, service, email: str, now: datetime):
@@ -55,11 +71,7 @@ def _refuse_throttled(form: LoginForm, service, email: str, now: datetime):
         user_agent=request.user_agent.string,
         detail=f"too many failures within {window} s",
     )
-    again = (now + timedelta(seconds=window)).strftime("%H:%M UTC")
-    detail = (
-        f"Too many failed sign-ins from this address. Try again in {window} seconds (after {again}); "
-        "an administrator can reset a forgotten password."
-    )
+    detail = throttled_detail(now)
     if wants_problem_json():
         response = problem_response(429, "too_many_requests", "Too many requests", detail)
     else:
@@ -78,7 +90,7 @@ def login():
     if form.validate_on_submit():
         service, now = accounts(writing=False), clock.now()
         email = form.email.data.strip().lower()
-        if _throttled(service, email, now):
+        if throttled(service, email, now):
             return _refuse_throttled(form, service, email, now)
         account = service.authenticate(email, form.password.data)
         if account is not None:
@@ -86,18 +98,9 @@ def login():
             session.clear()
             login_user(CurrentUser(account, session_id=session_id))
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
-            service.log(
-                "login",
-                now=now,
-                email=account.email,
-                account_id=account.id,
-                address=request.remote_addr,
-                user_agent=request.user_agent.string,
-            )
+            log_sign_in(service, "login", account.email, now, account_id=account.id)
             return redirect(_safe_next(request.args.get("next")))
-        service.log(
-            "login_failed", now=now, email=email, address=request.remote_addr, user_agent=request.user_agent.string
-        )
+        log_sign_in(service, "login_failed", email, now)
         form.password.errors.append("E-mail or password is wrong, or the account is inactive.")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

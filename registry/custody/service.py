@@ -47,7 +47,9 @@ class CustodyService:
 
     # -- parties -------------------------------------------------------------------------------
     def register_licensee(self, *, ffl: str, name: str, address: str, actor: str, now: datetime) -> Party:
-        checked = serials.validate("ffl", ffl or "")
+        checked = _checked_ffl(ffl)
+        if checked is None:
+            raise CustodyError("licence number: far longer than any licence number", code="ffl_length", field="ffl")
         if not checked.valid:
             raise CustodyError(
                 f"licence number: {checked.errors[0].message}", code=f"ffl_{checked.errors[0].code}", field="ffl"
@@ -183,8 +185,8 @@ class CustodyService:
 
     def find_licensee(self, ffl: str) -> Party | None:
         """The registered licensee with this licence number, in any of its written forms."""
-        checked = serials.validate("ffl", ffl or "")
-        if not checked.valid:
+        checked = _checked_ffl(ffl)
+        if checked is None or not checked.valid:
             return None
         return self.session.scalar(select(Party).where(Party.ffl == checked.normalized))
 
@@ -562,3 +564,11 @@ class CustodyService:
                 now=now,
             )
             return party
+
+
+def _checked_ffl(ffl) -> serials.Result | None:
+    """The licence number as the FFL scheme reads it; None for text longer than the validator takes
+    (it raises for that, to tell the caller of its own API), which is no licence number either."""
+    if isinstance(ffl, str) and len(ffl) > serials.MAX_INPUT:
+        return None
+    return serials.validate("ffl", ffl or "")

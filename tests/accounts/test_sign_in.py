@@ -297,3 +297,50 @@ def test_an_administrator_cannot_deactivate_their_own_account_from_its_page(app,
     with app.app_context():
         assert accounts().require(account.id).active
     assert browser.get("/accounts/").status_code == 200  # still signed in
+
+
+NEW_PASSWORD = "a new and longer passphrase"
+
+
+def change_password(client, csrf, current: str | None, new: str = NEW_PASSWORD, **kwargs):
+    data = {"csrf_token": csrf(client, "/account/password"), "password": new}
+    if current is not None:
+        data["current_password"] = current
+    return client.post("/account/password", data=data, **kwargs)
+
+
+@pytest.mark.parametrize("current", [None, "", "not the password"])
+def test_a_password_is_changed_only_with_the_current_one(app, csrf, current):
+    """OWASP ASVS 4.0, 2.1.6. The form took a new password alone: whoever had the session (an
+    unlocked screen, a stolen cookie) could lock the owner out for good."""
+    account = make_account(app, "officer")
+    browser = signed_in(app, account)
+    response = change_password(browser, csrf, current)
+    assert response.status_code == 400
+    assert 'id="current_password-error"' in response.get_data(as_text=True)
+    assert browser.get("/ledger/").status_code == 200  # still signed in: nothing changed
+    with app.app_context():
+        assert accounts(writing=False).authenticate(account.email, PASSWORD) is not None
+    assert log_kinds(app) == (["login_failed"] if current else [])
+
+
+def test_the_current_password_changes_it_and_ends_the_sessions(app, csrf, anon_client):
+    account = make_account(app, "officer")
+    browser = signed_in(app, account)
+    response = change_password(browser, csrf, PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert browser.get("/ledger/").status_code == 302
+    assert sign_in(anon_client, csrf, account.email, PASSWORD).status_code == 401
+    assert sign_in(app.test_client(), csrf, account.email, NEW_PASSWORD).status_code == 302
+
+
+def test_wrong_current_passwords_are_throttled_with_failed_sign_ins(app, csrf):
+    account = make_account(app, "officer")
+    browser = signed_in(app, account)
+    from_here = {"REMOTE_ADDR": "10.0.0.7"}
+    statuses = [change_password(browser, csrf, "wrong password!", environ_base=from_here).status_code for _ in range(6)]
+    assert statuses == [400] * 5 + [429]
+    # The right one is refused too while the throttle lasts, and the password stays as it was.
+    assert change_password(browser, csrf, PASSWORD, environ_base=from_here).status_code == 429
+    with app.app_context():
+        assert accounts(writing=False).authenticate(account.email, PASSWORD) is not None

@@ -130,12 +130,11 @@ def test_a_parties_page_past_the_last_or_not_a_number_is_a_page(client_as, world
     assert listed is (page_number in ("²", "x"))
 
 
-def test_a_bad_licence_number_is_an_error_on_its_field(client_as, csrf, size):
+@pytest.mark.parametrize("ffl", ["8-23-091-05-7F-14245", "9" * 3000])  # the long one answered 500
+def test_a_bad_licence_number_is_an_error_on_its_field(client_as, csrf, size, ffl):
     officer = client_as("officer")
     before = size()
-    response = form_post(
-        officer, csrf, "/parties/", {"kind": "licensee", "ffl": "8-23-091-05-7F-14245", "name": "X", "address": "Y"}
-    )
+    response = form_post(officer, csrf, "/parties/", {"kind": "licensee", "ffl": ffl, "name": "X", "address": "Y"})
     assert response.status_code == 400 and 'id="ffl-error"' in response.get_data(as_text=True) and size() == before
 
 
