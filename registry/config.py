@@ -54,6 +54,9 @@ def settings_from_env(instance: Path) -> dict:
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(instance / "reports"),
         "REPORT_WORKERS": int(os.environ.get("REPORT_WORKERS", "2")),
         "REPORT_PART_ROWS": int(os.environ.get("REPORT_PART_ROWS", "600")),
+        # Without REDIS_URL, background jobs (reports, imports) run on this many threads of each web
+        # process; the others wait, queued (registry/jobs.py).
+        "JOB_THREADS": int(os.environ.get("JOB_THREADS", "2")),
         "REPORT_UPLOAD_LIMIT": 256 * 1024 * 1024,  # a PDF sent to be verified (other requests: 16 MiB)
         "LEDGER_PAGE_SIZE": 50,
         "JSON_SORT_KEYS": False,

@@ -58,8 +58,10 @@ def submit(report_type: str, params: dict, *, actor: str, personal: bool) -> Rep
 
 def settle(job: ReportJob) -> ReportJob:
     """A job that can no longer finish, shown as failed: one running without progress for
-    STALLED_AFTER, or (without a queue, where the job starts at once on a thread of the web process)
-    one still queued that long. A queued job on RQ waits for a worker however long that takes."""
+    STALLED_AFTER, or (without a queue, where the job starts on one of the web process's JOB_THREADS
+    threads as soon as one is free) one still queued that long: a backlog of that much work on one
+    process is marked failed too, to be requested again. A queued job on RQ waits for a worker however
+    long that takes."""
     now = clock.now()
     waiting = job.status == "queued" and not current_app.config.get("REDIS_URL")
     if (job.status == "running" or waiting) and now - job.updated_at > STALLED_AFTER:
