@@ -10,6 +10,7 @@ from audit import canonical
 from registry import serials
 from registry.custody import rules
 from registry.custody.rules import CustodyError
+from registry.serials.plain import read_as_latin
 
 
 def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict, item_id: str) -> dict:
@@ -104,17 +105,22 @@ def firearm_type(value: str | None) -> str:
 
 
 def _uniqueness_key(kind: str, scheme: str, checked, facts: dict) -> str:
+    """What makes two items the same one. The serial in it is read as it looks (a Greek or Cyrillic
+    letter that looks like a Latin one as that one): an EU firearm may be marked in either alphabet,
+    and an override may record a look-alike, but neither may register a serial that reads the same
+    as one already registered."""
+    serial = read_as_latin(checked.normalized)
     if kind == "firearm":  # 27 CFR 478.92: unique per manufacturer (or importer) marking it
         maker = " ".join((facts.get("manufacturer") or "").casefold().split())
-        return f"firearm|{maker}|{checked.normalized}"
+        return f"firearm|{maker}|{serial}"
     if scheme == "vin":
-        return f"vin|{checked.normalized}"
+        return f"vin|{serial}"
     if scheme == "gs1":
-        return f"gs1|{checked.info.get('gtin', '')}|{checked.info.get('serial', checked.normalized)}"
+        return f"gs1|{checked.info.get('gtin', '')}|{read_as_latin(checked.info.get('serial', checked.normalized))}"
     if scheme == "vehicle_legacy":
         maker = " ".join((facts.get("manufacturer") or "").casefold().split())
-        return f"vehicle_legacy|{maker}|{checked.normalized}"
-    return f"{scheme}|{checked.normalized}"
+        return f"vehicle_legacy|{maker}|{serial}"
+    return f"{scheme}|{serial}"
 
 
 def duplicate_message(kind: str, serial: str) -> str:

@@ -28,7 +28,13 @@ _UPRIGHT = {"l": "I"}
 def search_form(value: str) -> str:
     """The form two serials are compared in (idempotent: the form of the form is the same)."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper())
-    return _WHITESPACE.sub(" ", "".join(ascii_lookalike(c) or c for c in folded).strip())
+    return _WHITESPACE.sub(" ", read_as_latin(folded).strip())
+
+
+def read_as_latin(text: str) -> str:
+    """Each character that looks like a Latin letter, digit or sign read as that one, one for one (so
+    positions still count the same characters)."""
+    return "".join(ascii_lookalike(c) or c for c in text)
 
 
 @functools.lru_cache(maxsize=4096)

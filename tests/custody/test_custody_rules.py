@@ -136,6 +136,30 @@ def test_a_look_alike_is_registered_as_marked_and_found_by_its_plain_reading(off
     assert "CYRILLIC CAPITAL LETTER KA" in checked["warnings"][0]["message"]
 
 
+def test_a_firearm_serial_that_reads_the_same_in_another_alphabet_is_the_same_serial(officer, size):
+    """An EU serial may be marked in Greek or Cyrillic letters, and an override may record a US one
+    with a look-alike; neither registers a second firearm of the same maker under a serial that
+    reads the same as one registered. Another maker's firearm may carry it."""
+    firearm = {
+        "kind": "firearm",
+        "scheme": "firearm",
+        "date": "2026-11-02",
+        "model": "X",
+        "type": "rifle",
+        "caliber": ".308",
+        "manufacturer": "Demo Arms Co.",
+    }
+    greek = {**firearm, "serial": "ΑΒ-12", "options": {"jurisdiction": "EU"}}  # Greek ALPHA and BETA
+    assert officer.post("/api/v1/items", json=greek).status_code == 201
+    before = size()
+    refused(officer.post("/api/v1/items", json={**greek, "serial": "AB-12"}), 409, "duplicate_serial")
+    overridden = {**firearm, "serial": "ΑB-12", "override_justification": "marked so"}  # US, Greek ALPHA
+    refused(officer.post("/api/v1/items", json=overridden), 409, "duplicate_serial")
+    assert size() == before
+    other = officer.post("/api/v1/items", json={**greek, "serial": "AB-12", "manufacturer": "Other Maker Inc."})
+    assert other.status_code == 201
+
+
 def test_a_container_code_with_a_letter_from_another_script_is_refused_not_a_failure(officer, size):
     """python-stdnum takes a Cyrillic letter for a Latin one and then fails inside its check digit:
     the registry refuses the code on the field instead (it answered 500)."""
