@@ -34,6 +34,8 @@ def search_form(value: str) -> str:
 def read_as_latin(text: str) -> str:
     """Each character that looks like a Latin letter, digit or sign read as that one, one for one (so
     positions still count the same characters)."""
+    if text.isascii():  # nearly every serial: nothing to read otherwise
+        return text
     return "".join(ascii_lookalike(c) or c for c in text)
 
 
