@@ -328,9 +328,8 @@ def search(
     scheme (the input is normalised the way each scheme would)."""
     query = select(Item)
     if serial:
-        forms = {serial.strip()} | {
-            serials.validate(name, serial).normalized for name in serials.SCHEMES if len(serial) <= serials.MAX_INPUT
-        }
+        read = [serials.read(name, serial) for name in serials.SCHEMES]
+        forms = {serial.strip()} | {found.normalized for found in read if found is not None}
         query = query.where(Item.serial_normalized.in_(sorted(f for f in forms if f)))
     query = _item_filters(
         query, kind=kind, status=status, holder=holder, manufacturer=manufacturer, date_from=date_from, date_to=date_to

@@ -10,7 +10,6 @@ from audit import canonical
 from registry import serials
 from registry.custody import rules
 from registry.custody.rules import CustodyError
-from registry.serials.plain import read_as_latin
 
 
 def checked_serial(kind: str, scheme: str, serial, options, override: str | None, *, facts: dict, item_id: str) -> dict:
@@ -109,14 +108,14 @@ def _uniqueness_key(kind: str, scheme: str, checked, facts: dict) -> str:
     letter that looks like a Latin one as that one): an EU firearm may be marked in either alphabet,
     and an override may record a look-alike, but neither may register a serial that reads the same
     as one already registered."""
-    serial = read_as_latin(checked.normalized)
+    serial = serials.read_as_latin(checked.normalized)
     if kind == "firearm":  # 27 CFR 478.92: unique per manufacturer (or importer) marking it
         maker = " ".join((facts.get("manufacturer") or "").casefold().split())
         return f"firearm|{maker}|{serial}"
     if scheme == "vin":
         return f"vin|{serial}"
     if scheme == "gs1":
-        return f"gs1|{checked.info.get('gtin', '')}|{read_as_latin(checked.info.get('serial', checked.normalized))}"
+        return f"gs1|{checked.info.get('gtin', '')}|{serials.read_as_latin(checked.info.get('serial', serial))}"
     if scheme == "vehicle_legacy":
         maker = " ".join((facts.get("manufacturer") or "").casefold().split())
         return f"vehicle_legacy|{maker}|{serial}"

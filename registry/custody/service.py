@@ -47,9 +47,13 @@ class CustodyService:
 
     # -- parties -------------------------------------------------------------------------------
     def register_licensee(self, *, ffl: str, name: str, address: str, actor: str, now: datetime) -> Party:
-        checked = _checked_ffl(ffl)
+        checked = serials.read("ffl", ffl or "")
         if checked is None:
-            raise CustodyError("licence number: far longer than any licence number", code="ffl_length", field="ffl")
+            raise CustodyError(
+                f"the licence number must be text of at most {serials.MAX_INPUT} characters",
+                code="ffl_length",
+                field="ffl",
+            )
         if not checked.valid:
             raise CustodyError(
                 f"licence number: {checked.errors[0].message}", code=f"ffl_{checked.errors[0].code}", field="ffl"
@@ -185,7 +189,7 @@ class CustodyService:
 
     def find_licensee(self, ffl: str) -> Party | None:
         """The registered licensee with this licence number, in any of its written forms."""
-        checked = _checked_ffl(ffl)
+        checked = serials.read("ffl", ffl or "")
         if checked is None or not checked.valid:
             return None
         return self.session.scalar(select(Party).where(Party.ffl == checked.normalized))
@@ -564,11 +568,3 @@ class CustodyService:
                 now=now,
             )
             return party
-
-
-def _checked_ffl(ffl) -> serials.Result | None:
-    """The licence number as the FFL scheme reads it; None for text longer than the validator takes
-    (it raises for that, to tell the caller of its own API), which is no licence number either."""
-    if isinstance(ffl, str) and len(ffl) > serials.MAX_INPUT:
-        return None
-    return serials.validate("ffl", ffl or "")

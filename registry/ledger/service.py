@@ -80,6 +80,9 @@ class _AppendState:
     item_heads: dict = field(default_factory=dict)
     rows: list = field(default_factory=list)
     completed: list = field(default_factory=list)
+    # The transaction was opened for these appends and ends with their write, so their checkpoint
+    # can go with its COMMIT (nothing reads it back before); not inside a caller's transaction.
+    ends_transaction: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,6 @@ class LedgerService:
         for event in events:
             event.check()
         time = format_time(now)
-        own = not holds_write_lock(self.session)
         with self._state({e.item for e in events if e.item is not None}) as state:
             state.item_heads.update(dict.fromkeys(item for item in new_items if item not in state.item_heads))
             entries = self._add(state, events, actor=actor, time=time)
@@ -239,7 +241,7 @@ class LedgerService:
                     self.project(self.session, entry.index, entry.event)
             if signing is None:
                 return AppendResult(entries=entries, checkpoint_note="")
-            note = self._write(state, now, signing, last=own)
+            note = self._write(state, now, signing)
         return AppendResult(entries=entries, checkpoint_note=note)
 
     @contextmanager
@@ -250,7 +252,6 @@ class LedgerService:
         if self._batch is not None:
             yield
             return
-        own = not holds_write_lock(self.session)
         with self._state(set()) as state:
             self._batch = state
             try:
@@ -258,7 +259,7 @@ class LedgerService:
             finally:
                 self._batch = None
             if state.rows:
-                self._write(state, now, last=own)
+                self._write(state, now)
 
     @contextmanager
     def _state(self, items: set[str]) -> Iterator[_AppendState]:
@@ -270,8 +271,11 @@ class LedgerService:
             return
         head_items = sorted(items)[: self.HEAD_ITEMS]
         read = (_head_statement(len(head_items)), {f"item_{n}": item for n, item in enumerate(head_items)})
+        opens = not holds_write_lock(self.session)
         with write_transaction(self.session, read) as head:
-            yield self._open_state(head_items, head)
+            state = self._open_state(head_items, head)
+            state.ends_transaction = opens
+            yield state
 
     def last_entry(self, item: str):
         """Inside `batch()`: a column giving the item's last stored entry, for a caller to read with
@@ -345,10 +349,9 @@ class LedgerService:
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         return _Signing(checkpoint, self.log_key.sign_soon(checkpoint, now, _SIGNER, hand_over=sqlite))
 
-    def _write(self, state: _AppendState, now: datetime, signing: _Signing | None = None, *, last: bool = False) -> str:
+    def _write(self, state: _AppendState, now: datetime, signing: _Signing | None = None) -> str:
         """Insert the state's entries and nodes and its signed checkpoint (signing it unless `signing`
-        is already under way, for the state's size); returns the note. `last`: the transaction ends
-        with this write, so the checkpoint can go with its COMMIT (nothing reads it back before)."""
+        is already under way, for the state's size); returns the note."""
         signing = signing or self._sign(state, now)
         size, root = signing.checkpoint.size, signing.checkpoint.root
         if size != state.frontier.size:  # the frontier only grows: the same size is the same tree
@@ -366,7 +369,7 @@ class LedgerService:
         self.session.flush()
         note = signing.note()
         checkpoint = (LedgerCheckpoint.__table__, CHECKPOINT_COLUMNS, [(size, root, note, now)])
-        (insert_at_commit if last else insert_rows)(self.session, *checkpoint)
+        (insert_at_commit if state.ends_transaction else insert_rows)(self.session, *checkpoint)
         # A tip that is never committed is harmless: no database head will ever match its note.
         TIPS.put(self._where(), size, state.prev, note, state.frontier)
         return note

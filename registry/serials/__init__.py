@@ -11,9 +11,21 @@ those codes are a contract). Pure functions: no database, no Flask.
 from __future__ import annotations
 
 from registry.serials import ffl, firearm, gs1, gtin, hin, imei, iso6346, plain, vehicle_legacy, vin
+from registry.serials.plain import read_as_latin
 from registry.serials.result import Option, Problem, Result, Scheme, SerialsError
 
-__all__ = ["validate", "SCHEMES", "Result", "Problem", "Scheme", "Option", "SerialsError", "MAX_INPUT"]
+__all__ = [
+    "validate",
+    "read",
+    "read_as_latin",
+    "SCHEMES",
+    "Result",
+    "Problem",
+    "Scheme",
+    "Option",
+    "SerialsError",
+    "MAX_INPUT",
+]
 
 SCHEMES: dict[str, Scheme] = {
     module.SCHEME.name: module.SCHEME
@@ -42,6 +54,15 @@ def validate(scheme: str, value: str, **options: str | None) -> Result:
             code="value_too_long",
         )
     return found.check(value, **_options(found, options))
+
+
+def read(scheme: str, value) -> Result | None:
+    """`validate` for what someone typed to find a thing (a search, a licence look-up): None for a
+    value no serial can be (not text, or longer than MAX_INPUT), where `validate` raises to tell the
+    caller of its own API."""
+    if not isinstance(value, str) or len(value) > MAX_INPUT:
+        return None
+    return validate(scheme, value)
 
 
 def _options(scheme: Scheme, given: dict) -> dict:

@@ -25,10 +25,10 @@ _WHITESPACE = re.compile(r"\s+")
 _UPRIGHT = {"l": "I"}
 
 
-def search_form(value: str) -> str:
-    """The form two serials are compared in (idempotent: the form of the form is the same)."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper())
-    return _WHITESPACE.sub(" ", read_as_latin(folded).strip())
+def _readable(value: str) -> str:
+    """Compatibility forms folded (NFKC, before and after upper-casing), trimmed, white space folded
+    and upper case: the search form but for look-alikes, character for character."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper()).strip())
 
 
 def read_as_latin(text: str) -> str:
@@ -54,7 +54,8 @@ def ascii_lookalike(character: str) -> str | None:
 
 
 def check(value: str) -> Result:
-    serial = search_form(value)
+    readable = _readable(value)
+    serial = read_as_latin(readable)
     errors: list[Problem] = []
     warnings: list[Problem] = []
     result = Result("plain", serial, errors, warnings, info={"length": len(serial)})
@@ -65,7 +66,6 @@ def check(value: str) -> Result:
         warnings.append(
             Problem("normalized_compatibility", "full-width or other compatibility characters were read as plain ones")
         )
-    readable = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper()).strip())
     for position, (character, read) in enumerate(zip(readable, serial), start=1):
         if character != read:
             name = unicodedata.name(character, f"U+{ord(character):04X}")

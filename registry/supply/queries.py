@@ -150,11 +150,10 @@ def items_by_serial(session: Session, value) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return []
     text = value.strip()
-    if len(text) > serials.MAX_INPUT:  # longer than any serial the registry takes
-        return []
     if session.get(Item, text) is not None:
         return [text]
-    forms = {text, text.upper(), text.lower(), serials.validate("plain", text).normalized}
+    plain = serials.read("plain", text)
+    forms = {text, text.upper(), text.lower()} | ({plain.normalized} if plain else set())
     return list(session.scalars(select(Item.id).where(Item.serial.in_(forms) | Item.serial_normalized.in_(forms))))
 
 
