@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from registry import clock as registry_clock
 from registry import create_app
@@ -339,3 +341,40 @@ def module_registry(url: str, folder, *, demo: bool = True, **config):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def _closing_bodies(app):
+    """`app` with each response body closed when the server has sent it or dropped it. Werkzeug's
+    development server closes a body only after draining the socket, and skips the close when that
+    read fails (a browser that resets a connection it no longer needs, such as a style sheet's
+    after a navigation): the open file of a static file's body is then left to the garbage
+    collector, and its ResourceWarning fails whichever test is running."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from body
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+        return chunks()
+
+    return wsgi
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` served on a free local port by threads, for a browser or another process to call; yields
+    its base URL and stops the server on the way out."""
+    server = make_server("127.0.0.1", 0, _closing_bodies(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

@@ -5,16 +5,15 @@ A failing test leaves a full-page screenshot in `.pytest-screenshots/` (git-igno
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.demo import DEMO_LOGINS_FILE
 from registry.extensions import db
 from registry.instance import initialise
+from tests.conftest import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".pytest-screenshots"
@@ -44,14 +43,8 @@ def live_app(tmp_path, clock):
 
 @pytest.fixture
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,18 +10,16 @@ import base64
 import json
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from audit import merkle, tiles
 from registry.extensions import db
 from registry.ledger.models import LedgerEntry
 from registry.ledger.runtime import reader
-from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, module_database, module_registry
+from tests.conftest import ENGINES, FIXED_NOW, TEST_ORIGIN, module_database, module_registry, serving
 
 PROJECT = Path(__file__).resolve().parents[2]
 AICS = PROJECT / ".venv-aics" / "bin"
@@ -92,11 +90,8 @@ def _register_rifles(count: int) -> None:
 
 @pytest.fixture(scope="module")
 def served(log_app):
-    server = make_server("127.0.0.1", 0, log_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(log_app) as url:
+        yield url
 
 
 @pytest.fixture
