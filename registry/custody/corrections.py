@@ -44,22 +44,18 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
                 clean[name] = registration.firearm_type(text(value, where))
             elif name == "serial":
                 facts = {"manufacturer": item.manufacturer}
-                serial_fields = registration.checked_serial(
-                    item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id
+                clean.update(
+                    registration.checked_serial(item.kind, item.scheme, value, None, None, facts=facts, item_id=item.id)
                 )
-                service.require_unique(
-                    serial_fields["uniqueness_key"],
-                    item.kind,
-                    serial_fields["serial_normalized"],
-                    field=where,
-                    other_than=item.id,
-                )
-                clean.update(serial_fields)
+            elif name in registration.FOLDED_NAMES:
+                clean[name] = registration.folded_name(text(value, where))
             else:
                 clean[name] = text(value, where, limit=TEXT_LIMITS.get(name, 200))
         except CustodyError as error:
             error.field = where
             raise
+    if record.type == "registered":
+        _require_unique_key(service, item, clean)
     if record.type == "registered" and item.kind == "firearm":
         for name in ("manufacturer", "model", "caliber"):
             if name in clean and not clean[name]:
@@ -76,6 +72,29 @@ def checked_fields(service: CustodyService, item: Item, record: CustodyRecord, f
             field=f"fields.{sorted(fields)[0]}",
         )
     return clean
+
+
+def _require_unique_key(service: CustodyService, item: Item, clean: dict) -> None:
+    """A corrected serial or manufacturer makes a new uniqueness key (kept in `clean`, for the
+    projection to store), which no other item may hold: correcting a firearm's maker to one whose
+    firearm already bears that serial is refused as registering it would be."""
+    facts = [name for name in registration.KEY_FACTS if name in clean]
+    if "serial" not in clean and (not facts or item.uniqueness_key.startswith(registration.NO_SERIAL_KEY)):
+        return  # a firearm without a serial is an item of its own whoever made it
+    normalized = clean.get("serial_normalized", item.serial_normalized)
+    attributes = clean.get("attributes", item.attributes) or {}
+    key = registration.uniqueness_key(
+        item.kind,
+        item.scheme,
+        normalized,
+        attributes,
+        clean.get("manufacturer", item.manufacturer) or attributes.get("manufacturer"),
+    )
+    field = "fields.serial" if "serial" in clean else f"fields.{facts[0]}"
+    service.require_unique(key, item.kind, normalized, field=field, other_than=item.id)
+    clean.pop("uniqueness_key", None)
+    if key != item.uniqueness_key:
+        clean["uniqueness_key"] = key
 
 
 def check_folded(service: CustodyService, item: Item, record: CustodyRecord, clean: dict) -> None:

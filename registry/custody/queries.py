@@ -235,7 +235,7 @@ def _item_filters(query, *, kind, status, holder, manufacturer, date_from, date_
     if holder:
         query = query.where(term(Item.holder_party_id) == holder)
     if manufacturer:
-        query = query.where(func.lower(Item.manufacturer) == manufacturer.strip().lower())
+        query = query.where(func.lower(Item.manufacturer) == " ".join(manufacturer.lower().split()))
     if date_from:
         query = query.where(Item.last_event_date >= date_from)
     if date_to:

@@ -41,7 +41,7 @@ def checked_serial(kind: str, scheme: str, serial, options, override: str | None
             "serial": rules.NO_SERIAL,
             "serial_normalized": rules.NO_SERIAL,
             "attributes": {},
-            "uniqueness_key": f"firearm|nsn|{item_id}",
+            "uniqueness_key": f"{NO_SERIAL_KEY}{item_id}",
             "override": {"codes": ["no_serial"], "justification": override},
         }
     try:
@@ -62,11 +62,12 @@ def checked_serial(kind: str, scheme: str, serial, options, override: str | None
         "serial": serial.strip(),
         "serial_normalized": checked.normalized,
         "attributes": _json_safe(checked.info),
-        "uniqueness_key": _uniqueness_key(
+        "uniqueness_key": uniqueness_key(
             kind,
             scheme,
-            checked,
-            {**facts, "manufacturer": facts.get("manufacturer") or checked.info.get("manufacturer")},
+            checked.normalized,
+            checked.info,
+            facts.get("manufacturer") or checked.info.get("manufacturer"),
         ),
     }
     if not checked.valid:
@@ -103,23 +104,38 @@ def firearm_type(value: str | None) -> str:
     return value.lower()
 
 
-def _uniqueness_key(kind: str, scheme: str, checked, facts: dict) -> str:
-    """What makes two items the same one. The serial in it is read as it looks (a Greek or Cyrillic
-    letter that looks like a Latin one as that one): an EU firearm may be marked in either alphabet,
-    and an override may record a look-alike, but neither may register a serial that reads the same
-    as one already registered."""
-    serial = serials.read_as_latin(checked.normalized)
+def uniqueness_key(kind: str, scheme: str, normalized: str, info: dict, manufacturer: str | None) -> str:
+    """What makes two items the same one, from the serial's normal form and decoded facts (`info`)
+    under its scheme and the item's manufacturer. The serial in it is read as it looks (a full-width
+    letter as a plain one, a Greek or Cyrillic letter that looks like a Latin one as that one): an EU
+    firearm may be marked in either alphabet, and an override may record a look-alike, but neither
+    may register a serial that reads the same as one already registered."""
+    serial = serials.reading(normalized)
+    maker = " ".join((manufacturer or "").casefold().split())
     if kind == "firearm":  # 27 CFR 478.92: unique per manufacturer (or importer) marking it
-        maker = " ".join((facts.get("manufacturer") or "").casefold().split())
         return f"firearm|{maker}|{serial}"
     if scheme == "vin":
         return f"vin|{serial}"
     if scheme == "gs1":
-        return f"gs1|{checked.info.get('gtin', '')}|{serials.read_as_latin(checked.info.get('serial', serial))}"
+        return f"gs1|{info.get('gtin', '')}|{serials.reading(info.get('serial', serial))}"
     if scheme == "vehicle_legacy":
-        maker = " ".join((facts.get("manufacturer") or "").casefold().split())
         return f"vehicle_legacy|{maker}|{serial}"
     return f"{scheme}|{serial}"
+
+
+# Names that search and the uniqueness key compare with their runs of white space folded, which they
+# are therefore stored with ("Smith  &  Wesson" is "Smith & Wesson").
+FOLDED_NAMES = ("manufacturer", "importer")
+
+
+def folded_name(value: str | None) -> str | None:
+    return " ".join(value.split()) or None if value else value
+
+
+# What a registration's key is made of, besides its serial.
+KEY_FACTS = ("manufacturer",)
+# The key of a firearm without a serial (NSN) starts so and ends with the item's id.
+NO_SERIAL_KEY = "firearm|nsn|"
 
 
 def duplicate_message(kind: str, serial: str) -> str:

@@ -295,6 +295,8 @@ class CustodyService:
             if name != "model_year"
         }
         clean["model_year"] = registration.model_year(facts.get("model_year"), now=now)
+        for name in registration.FOLDED_NAMES:
+            clean[name] = registration.folded_name(clean[name])
         if kind == "firearm":
             for name in ("manufacturer", "model", "type", "caliber"):
                 if not clean[name]:

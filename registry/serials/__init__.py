@@ -11,13 +11,14 @@ those codes are a contract). Pure functions: no database, no Flask.
 from __future__ import annotations
 
 from registry.serials import ffl, firearm, gs1, gtin, hin, imei, iso6346, plain, vehicle_legacy, vin
-from registry.serials.plain import read_as_latin
+from registry.serials.plain import read_as_latin, reading
 from registry.serials.result import Option, Problem, Result, Scheme, SerialsError
 
 __all__ = [
     "validate",
     "read",
     "read_as_latin",
+    "reading",
     "SCHEMES",
     "Result",
     "Problem",

@@ -39,6 +39,15 @@ def read_as_latin(text: str) -> str:
     return "".join(ascii_lookalike(c) or c for c in text)
 
 
+def reading(text: str) -> str:
+    """What makes two serials of any scheme the same one: compatibility forms folded (NFKC: a
+    full-width "ＷＸ" is "WX") and look-alikes read as Latin; case and spacing as given (a GS1 serial
+    tells "a" from "A")."""
+    if text.isascii():
+        return text
+    return read_as_latin(unicodedata.normalize("NFKC", text))
+
+
 @functools.lru_cache(maxsize=4096)
 def ascii_lookalike(character: str) -> str | None:
     """The printable ASCII character `character` (not itself ASCII) is confusable with, if any."""

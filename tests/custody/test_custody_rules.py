@@ -155,9 +155,31 @@ def test_a_firearm_serial_that_reads_the_same_in_another_alphabet_is_the_same_se
     refused(officer.post("/api/v1/items", json={**greek, "serial": "AB-12"}), 409, "duplicate_serial")
     overridden = {**firearm, "serial": "ΑB-12", "override_justification": "marked so"}  # US, Greek ALPHA
     refused(officer.post("/api/v1/items", json=overridden), 409, "duplicate_serial")
+    wide = {**firearm, "serial": "ＡＢ-12", "override_justification": "marked so"}  # full-width Latin
+    refused(officer.post("/api/v1/items", json=wide), 409, "duplicate_serial")
+    spaced = {**greek, "serial": "AB-12", "manufacturer": " demo  arms\tco. "}
+    refused(officer.post("/api/v1/items", json=spaced), 409, "duplicate_serial")
     assert size() == before
     other = officer.post("/api/v1/items", json={**greek, "serial": "AB-12", "manufacturer": "Other Maker Inc."})
     assert other.status_code == 201
+
+
+def test_a_manufacturer_is_stored_and_found_with_its_spaces_folded(officer):
+    body = {
+        "kind": "firearm",
+        "scheme": "firearm",
+        "serial": "SW-1",
+        "date": "2026-11-02",
+        "model": "M&P",
+        "type": "pistol",
+        "caliber": "9mm",
+        "manufacturer": "Smith  &  Wesson",
+    }
+    created = officer.post("/api/v1/items", json=body).get_json()
+    assert created["manufacturer"] == "Smith & Wesson"
+    for asked in ("Smith & Wesson", " smith  &  wesson "):
+        found = officer.get("/api/v1/trace", query_string={"serial": "sw-1", "manufacturer": asked}).get_json()
+        assert [answer["item"]["id"] for answer in found["items"]] == [created["id"]]
 
 
 def test_a_container_code_with_a_letter_from_another_script_is_refused_not_a_failure(officer, size):

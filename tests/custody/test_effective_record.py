@@ -277,6 +277,59 @@ def test_a_serial_can_be_corrected_but_not_onto_another_item(officer, firearm, s
     assert other
 
 
+def test_a_corrected_manufacturer_keeps_one_firearm_per_maker_and_serial(officer, firearm, size):
+    ours = firearm("MK-77", manufacturer="Glock")
+    theirs = firearm("MK-77", manufacturer="Sig Sauer")
+    other = firearm("MK-78", manufacturer="Sig Sauer")
+    registered = entry_of(officer, theirs, "registered")
+    before = size()
+    problem = refused(correct(officer, theirs, registered, {"manufacturer": " glock "}), 409, "duplicate_serial")
+    assert problem["field"] == "fields.manufacturer"
+    # nor in one go, the serial with the maker
+    both = {"manufacturer": "Glock", "serial": "MK-77"}
+    assert (
+        refused(correct(officer, other, entry_of(officer, other, "registered"), both), 409, "duplicate_serial")["field"]
+        == "fields.serial"
+    )
+    assert size() == before
+    # a maker corrected away frees its key, and the new one is held
+    moved = correct(officer, theirs, registered, {"manufacturer": "Ruger"})
+    assert moved.status_code == 201, moved.get_json()
+    again = officer.post(
+        "/api/v1/items",
+        json={
+            "kind": "firearm",
+            "scheme": "firearm",
+            "serial": "MK-77",
+            "date": "2026-11-02",
+            "manufacturer": "Sig Sauer",
+            "model": "P1",
+            "type": "pistol",
+            "caliber": "9mm",
+        },
+    )
+    assert again.status_code == 201, again.get_json()
+    refused(
+        officer.post(
+            "/api/v1/items",
+            json={
+                "kind": "firearm",
+                "scheme": "firearm",
+                "serial": "mk-77",
+                "date": "2026-11-02",
+                "manufacturer": "RUGER",
+                "model": "P1",
+                "type": "pistol",
+                "caliber": "9mm",
+            },
+        ),
+        409,
+        "duplicate_serial",
+    )
+    found = officer.get("/api/v1/trace", query_string={"serial": "MK-77", "manufacturer": "Glock"}).get_json()
+    assert [answer["item"]["id"] for answer in found["items"]] == [ours]
+
+
 def test_replay_rebuilds_the_effective_record(app, runner, officer, world, firearm):
     item = firearm("RP-1", acquired="2026-11-20")
     correct(officer, item, entry_of(officer, item, "acquired"), {"date": "2026-11-04"})
