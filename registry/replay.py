@@ -23,8 +23,9 @@ from registry.ledger.models import LedgerEntry, ProjectionState
 from registry.projections import TABLES
 
 # The version of the projection rules; raise it when a handler changes what it writes, and `flask
-# init` rebuilds the tables of an existing instance (2: the effective record and custody states).
-PROJECTION_VERSION = 2
+# init` rebuilds the tables of an existing instance (2: the effective record and custody states; 3:
+# a weekend sale counts as the Monday after it at either end of the multiple-sale window).
+PROJECTION_VERSION = 3
 
 
 @dataclass

@@ -400,7 +400,13 @@ CLOSING_STATUSES = {"stolen": "Stolen", "lost": "Lost", "destroyed": "Destroyed"
 
 
 def _opens(record: CustodyRecord) -> bool:
-    return record.type == "acquired" or (record.type == "status_changed" and record.details["status"] == "recovered")
+    """An acquisition, or a recovery that puts the firearm back in a licensee's stock (one stolen
+    before it was ever acquired goes back to no holder, and into no inventory)."""
+    return record.type == "acquired" or (
+        record.type == "status_changed"
+        and record.details["status"] == "recovered"
+        and record.holder_party_id is not None
+    )
 
 
 def _closes(record: CustodyRecord) -> bool:
@@ -448,15 +454,40 @@ def _openings(session: Session, date_from: date, date_to: date, licensee: str | 
     )
     if licensee and view != "originals":
         query = query.where(CustodyRecord.holder_party_id == licensee)
-    found = []
-    for record, item in session.execute(query):
-        if not _opens(record):
-            continue
-        if licensee and view == "originals" and _recipient(record, original=True) != licensee:
-            continue
-        found.append((record, item))
+    found = [(record, item) for record, item in session.execute(query) if _opens(record)]
+    if licensee and view == "originals":
+        first_holders = _first_written_holders(session, [r for r, _ in found if r.type == "status_changed"])
+        found = [
+            (record, item)
+            for record, item in found
+            if first_holders.get(record.entry_index, _recipient(record, original=True)) == licensee
+        ]
     on = (lambda r: r.first_on) if view == "originals" else (lambda r: r.on)
     return sorted(found, key=lambda pair: (on(pair[0]), pair[0].entry_index))
+
+
+def _first_written_holders(session: Session, recoveries: list[CustodyRecord]) -> dict[int, str | None]:
+    """Whose stock each recovery went back into as first written: the recipient, as first written, of
+    the item's acquisition before it (a recovery names no licensee of its own)."""
+    if not recoveries:
+        return {}
+    acquisitions = _in_chunks(
+        session,
+        lambda chunk: (
+            select(CustodyRecord)
+            .where(CustodyRecord.item_id.in_(chunk), CustodyRecord.type == "acquired")
+            .order_by(CustodyRecord.entry_index)
+        ),
+        sorted({r.item_id for r in recoveries}),
+    )
+    by_item: dict[str, list[CustodyRecord]] = {}
+    for acquisition in acquisitions:  # in ledger order
+        by_item.setdefault(acquisition.item_id, []).append(acquisition)
+    holders = {}
+    for recovery in recoveries:
+        before = [a for a in by_item.get(recovery.item_id, ()) if a.entry_index < recovery.entry_index]
+        holders[recovery.entry_index] = _recipient(before[-1], original=True) if before else None
+    return holders
 
 
 def _recipient(record: CustodyRecord, *, original: bool) -> str | None:
@@ -756,6 +787,7 @@ def open_acquisitions(
     ordered = (Item.acquired_on.desc(), Item.id.desc()) if order == "newest" else (Item.acquired_on, Item.id)
     items = session.scalars(query.order_by(*ordered).offset(offset).limit(limit))
     rows = [
-        {"item": item, "acquired_on": item.acquired_on, "age_days": (today - item.acquired_on).days} for item in items
+        {"item": item, "acquired_on": item.acquired_on, "age_days": max(0, (today - item.acquired_on).days)}
+        for item in items
     ]
     return Signal(rows, session.scalar(counted) or 0)

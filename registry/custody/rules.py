@@ -42,12 +42,13 @@ def business_days_between(first: date, last: date) -> int:
 def within_business_days(first: date, last: date, limit: int = MULTIPLE_SALE_BUSINESS_DAYS) -> bool:
     """True when both dates fall within `limit` consecutive business days. A weekend day counts as
     the business day after it (a sale on Saturday is in the window that Monday opens)."""
-    start, end = min(first, last), max(first, last)
-    while start.weekday() >= 5:
-        start += timedelta(days=1)
-    if start > end:
-        return True
+    start, end = (_business_day_of(day) for day in sorted((first, last)))
     return business_days_between(start, end) <= limit
+
+
+def _business_day_of(day: date) -> date:
+    """The day itself, or for a Saturday or Sunday the Monday after it."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
 
 
 def check_status_details(kind: str, details: dict) -> None:

@@ -187,6 +187,52 @@ def test_a_theft_closes_the_line_with_its_incident_and_a_recovery_opens_one(offi
     assert rows[1]["source_name"] == "Recovered after theft or loss"
 
 
+def recovered(officer, item, on):
+    return officer.post(f"/api/v1/items/{item}/status", json={"status": "recovered", "date": on})
+
+
+def test_a_firearm_recovered_before_it_was_ever_acquired_opens_no_line(officer, world, firearm):
+    """Stolen from the maker's shipment before it was booked in and then recovered, the firearm goes
+    back to no one's stock: the recovery is no receipt, and the book shows only the acquisition that
+    follows, closed by its disposition."""
+    item = firearm("EF-11", acquired=None)
+    assert stolen(officer, item, "2026-11-03").status_code == 201
+    assert recovered(officer, item, "2026-11-04").status_code == 201
+    officer.post(
+        f"/api/v1/items/{item}/acquisitions",
+        json={"date": "2026-11-05", "source_party_id": world["maker"], "recipient_party_id": world["us"]},
+    )
+    dispose(officer, world, item, "2026-11-06")
+    for view in ("both", "corrected", "originals"):
+        rows = [r for r in book(officer, view) if r["serial"] == "EF-11"]
+        assert [(r["date"], r["disposition_date"]) for r in rows] == [("2026-11-05", "2026-11-06")], view
+
+
+def test_the_originals_view_files_a_recovery_under_the_licensee_first_written(officer, world, firearm):
+    """The recovery goes back into the stock of the acquisition before it: in the originals view that
+    is the recipient first written, whatever a later correction of the acquisition says."""
+    item = firearm("EF-12")
+    stolen(officer, item, "2026-11-10")
+    recovered(officer, item, "2026-11-12")
+    other = officer.post(
+        "/api/v1/parties",
+        json={"kind": "licensee", "ffl": "9-12-345-01-5G-12345", "name": "Hill Guns", "address": "8 Hill Rd"},
+    ).get_json()["id"]
+    fixed = correct(officer, item, entry_of(officer, item, "acquired"), {"recipient_party_id": other})
+    assert fixed.status_code == 201, fixed.get_json()
+
+    def lines(view, licensee):
+        return [
+            (r["date"], r["disposition_date"]) for r in book(officer, view, licensee=licensee) if r["serial"] == "EF-12"
+        ]
+
+    first_written = [("2026-11-03", "2026-11-10"), ("2026-11-12", None)]
+    assert lines("originals", world["us"]) == first_written
+    assert lines("originals", other) == []
+    assert lines("corrected", other) == first_written
+    assert lines("corrected", world["us"]) == []
+
+
 def test_a_firearm_disposed_of_to_a_non_licensee_comes_back_only_by_an_acquisition(officer, world, firearm, size):
     item = firearm("EF-10")
     dispose(officer, world, item, "2026-11-05")

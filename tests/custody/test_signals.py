@@ -20,6 +20,10 @@ from registry.custody.rules import within_business_days
         ("2026-11-09", "2026-11-16", False),  # Mon .. next Mon: six
         ("2026-11-10", "2026-11-10", True),  # the same day
         ("2026-11-07", "2026-11-08", True),  # a weekend alone
+        ("2026-11-02", "2026-11-07", False),  # Mon .. Sat, which counts as the next Mon: six
+        ("2026-11-02", "2026-11-08", False),  # Mon .. Sun, the same
+        ("2026-11-03", "2026-11-07", True),  # Tue .. Sat (Mon): five
+        ("2026-11-06", "2026-11-07", True),  # Fri .. Sat (Mon): two
         ("2026-11-13", "2026-11-06", False),  # order does not matter
     ],
 )
