@@ -350,7 +350,9 @@ def custody_corrected(session: Session, index: int, event: dict) -> None:
                 index,
                 event,
                 "corrected",
-                party=None,
+                # the counterparty the correction puts in (a source, transferee or recipient): the
+                # correction names it, and the person stays named in the chain of corrections
+                party=p["fields"].get(PARTY_FIELD.get(target.type, "")),
                 corrects=p["corrects"],
                 on=_time(event).date().isoformat(),
                 holder=item.holder_party_id,

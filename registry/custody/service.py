@@ -383,19 +383,20 @@ class CustodyService:
         item_id: str,
         *,
         on,
-        from_party_id: str,
         transferee_party_id: str,
         actor: str,
         now: datetime,
+        from_party_id: str | None = None,
         form_4473: str | None = None,
     ) -> int:
+        """Record the holder's disposition; `from_party_id`, when given, must name the holder."""
         on, form_4473 = day(on, now=now), text(form_4473, "form_4473", limit=64)
         with write_transaction(self.session):
             item = self.item(item_id)
             transferee = self.party(transferee_party_id, "transferee_party_id")
             step = states.Step("disposed", on, party_id=transferee.id, party_kind=transferee.kind, form_4473=form_4473)
             self._check(item, step)
-            if from_party_id != item.holder_party_id:
+            if from_party_id is not None and from_party_id != item.holder_party_id:
                 raise CustodyError(
                     "only the current holder disposes of an item",
                     code="not_holder",
@@ -516,7 +517,9 @@ class CustodyService:
         if party.erased:
             return "the data are erased already"
         # An acquisition's record names its source, a disposition's its transferee, a transfer its
-        # recipient; a record corrected away from the person still shows them in the originals view.
+        # recipient, a correction the one it puts in; a record corrected away from the person still
+        # shows them in the originals view, and a correction later corrected again in the chain of
+        # corrections.
         names = or_(CustodyRecord.party_id == party.id, CustodyRecord.original_party_id == party.id)
         firearm_record = self.session.scalar(
             select(CustodyRecord.entry_index)

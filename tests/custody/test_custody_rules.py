@@ -210,6 +210,18 @@ def test_only_the_current_holder_disposes(officer, world, firearm, size):
     assert size() == before
 
 
+def test_a_disposition_that_names_no_holder_is_the_holders(officer, world, firearm):
+    """The API's contract: `from_party_id` defaults to the current holder."""
+    item = firearm()
+    done = officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={"date": "2026-11-05", "transferee_party_id": world["person"], "form_4473": "TX-1"},
+    )
+    assert done.status_code == 201, done.get_json()
+    [disposed] = [r for r in officer.get(f"/api/v1/items/{item}").get_json()["timeline"] if r["type"] == "disposed"]
+    assert disposed["details"]["from_party_id"] == world["us"]
+
+
 def test_an_item_never_acquired_cannot_be_disposed(officer, world, firearm, size):
     item = firearm(acquired=None)
     before = size()

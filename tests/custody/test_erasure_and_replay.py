@@ -44,6 +44,31 @@ def test_a_firearm_transferee_is_kept_while_the_licence_exists(app, officer, wor
     assert erase(runner, world["person"]).exit_code == 0
 
 
+def test_a_transferee_named_only_by_a_correction_corrected_again_is_kept(app, officer, world, firearm, runner):
+    """Disposed of to one person, corrected to a second, then to a third: the second is named in the
+    chain of corrections of a firearm record, and is kept like the others."""
+    item = firearm()
+    officer.post(
+        f"/api/v1/items/{item}/dispositions",
+        json={"date": "2026-11-05", "transferee_party_id": world["person"], "form_4473": "T"},
+    )
+    third = officer.post(
+        "/api/v1/parties",
+        json={"kind": "person", "full_name": "Max Poe", "address": "9 Ash St, Austin TX", "id_document": "TX DL 55"},
+    ).get_json()["id"]
+    timeline = officer.get(f"/api/v1/items/{item}").get_json()["timeline"]
+    [disposed] = [r["entry_index"] for r in timeline if r["type"] == "disposed"]
+    for to in (world["person2"], third):
+        corrected = officer.post(
+            f"/api/v1/items/{item}/corrections",
+            json={"corrects": disposed, "fields": {"transferee_party_id": to}, "reason": "wrong buyer picked"},
+        )
+        assert corrected.status_code == 201, corrected.get_json()
+    for person in (world["person"], world["person2"], third):
+        refused = erase(runner, person)
+        assert refused.exit_code == 1 and "as long as the licence exists" in refused.output, person
+
+
 def test_the_retention_period_is_configurable(app, world, runner):
     app.config["PERSONAL_DATA_RETENTION_DAYS"] = 0
     assert erase(runner, world["person2"]).exit_code == 0  # no records at all
