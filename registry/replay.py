@@ -25,7 +25,8 @@ from registry.projections import TABLES
 # The version of the projection rules; raise it when a handler changes what it writes, and `flask
 # init` rebuilds the tables of an existing instance (2: the effective record and custody states; 3:
 # a weekend sale counts as the Monday after it at either end of the multiple-sale window, and a
-# correction's record names the counterparty it puts in).
+# correction's record names the counterparty it puts in, and a handgun returned to the person it
+# was acquired from is no multiple sale).
 PROJECTION_VERSION = 3
 
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import select, text
 
-from registry.custody import projection, states
+from registry.custody import projection, rules, states
 from registry.custody.models import CustodyRecord, ImportKey, Item, Party
 from registry.custody.rules import CustodyError
 from registry.custody.service import CustodyService
@@ -131,6 +131,15 @@ def row_key(row: dict) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+def _without_serial(row: dict) -> bool:
+    """A firearm row marked NSN and given no import key."""
+    return (
+        (row.get("kind") or "").strip() == "firearm"
+        and (row.get("serial") or "").strip().upper() == rules.NO_SERIAL
+        and not (row.get("import_key") or "").strip()
+    )
+
+
 def import_rows(
     service: CustodyService,
     rows: list[dict],
@@ -153,7 +162,22 @@ def import_rows(
     seen_keys, seen_unique, sources = set(), {}, {}
     keys = [row_key(row) for row in rows]
     known_keys = _existing(session, ImportKey.key, keys)
+    first_row: dict[str, int] = {}
     for number, (row, key) in enumerate(zip(rows, keys), start=2):  # row 1 is the header
+        if key in first_row and _without_serial(row):
+            # Each firearm without a serial is an item of its own: two rows alike are two firearms
+            # or one sent twice, which only an import key tells.
+            report.problems.append(
+                RowProblem(
+                    number,
+                    "import_key",
+                    "ambiguous_row",
+                    f"row {first_row[key]} is the same firearm without a serial: give each such firearm an "
+                    "import_key of its own (or leave out a row sent twice)",
+                )
+            )
+            continue
+        first_row.setdefault(key, number)
         if key in seen_keys or key in known_keys:
             report.already_imported += 1
             continue

@@ -31,6 +31,112 @@ from registry.fields import text
 ID_TYPES = ("driver licence", "state identity card", "passport", "military identity card", "other")
 _NOT_WORD = re.compile(r"[\W_]+")
 
+# Other names of the types, folded (see `fold`): the same document is one document however it is named.
+_TYPE_NAMES = {
+    **{
+        name: "driver licence"
+        for name in (
+            "driver licence",
+            "driver license",
+            "drivers licence",
+            "drivers license",
+            "driver s licence",
+            "driver s license",
+            "driving licence",
+            "driving license",
+            "dl",
+        )
+    },
+    **{
+        name: "state identity card"
+        for name in (
+            "state identity card",
+            "state id",
+            "state id card",
+            "state identification card",
+            "identity card",
+            "identification card",
+            "id card",
+        )
+    },
+    "passport": "passport",
+    **{
+        name: "military identity card"
+        for name in (
+            "military identity card",
+            "military id",
+            "military id card",
+            "military identification card",
+        )
+    },
+    "other": "other",
+}
+# The issuers of US documents by name, folded, and by code (USPS), for the key; other issuers are folded.
+_US_ISSUERS = {
+    "alabama": "AL",
+    "alaska": "AK",
+    "arizona": "AZ",
+    "arkansas": "AR",
+    "california": "CA",
+    "colorado": "CO",
+    "connecticut": "CT",
+    "delaware": "DE",
+    "district of columbia": "DC",
+    "florida": "FL",
+    "georgia": "GA",
+    "hawaii": "HI",
+    "idaho": "ID",
+    "illinois": "IL",
+    "indiana": "IN",
+    "iowa": "IA",
+    "kansas": "KS",
+    "kentucky": "KY",
+    "louisiana": "LA",
+    "maine": "ME",
+    "maryland": "MD",
+    "massachusetts": "MA",
+    "michigan": "MI",
+    "minnesota": "MN",
+    "mississippi": "MS",
+    "missouri": "MO",
+    "montana": "MT",
+    "nebraska": "NE",
+    "nevada": "NV",
+    "new hampshire": "NH",
+    "new jersey": "NJ",
+    "new mexico": "NM",
+    "new york": "NY",
+    "north carolina": "NC",
+    "north dakota": "ND",
+    "ohio": "OH",
+    "oklahoma": "OK",
+    "oregon": "OR",
+    "pennsylvania": "PA",
+    "rhode island": "RI",
+    "south carolina": "SC",
+    "south dakota": "SD",
+    "tennessee": "TN",
+    "texas": "TX",
+    "utah": "UT",
+    "vermont": "VT",
+    "virginia": "VA",
+    "washington": "WA",
+    "west virginia": "WV",
+    "wisconsin": "WI",
+    "wyoming": "WY",
+    "puerto rico": "PR",
+    "guam": "GU",
+    "us virgin islands": "VI",
+    "american samoa": "AS",
+    "northern mariana islands": "MP",
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+    "u s a": "US",
+    "u s": "US",
+}
+_ISSUER_CODES = {code.casefold(): code for code in _US_ISSUERS.values()}
+
 
 def fold(text: str) -> str:
     """Case, accents, spacing and punctuation folded: 'Müller-Lüdenscheidt,  Jane ' -> 'muller ludenscheidt jane'."""
@@ -49,6 +155,41 @@ def document_text(id_type: str, issuer: str, number: str) -> str:
     return f"{id_type}, {issuer} {number}"
 
 
+def type_named(value: str) -> str | None:
+    """The type among ID_TYPES that `value` names (any of its usual names), or None."""
+    return _TYPE_NAMES.get(fold(value))
+
+
+def issuer_code(value: str) -> str:
+    """An issuing authority as the key reads it: a US state or the US by its code ("Texas" is "TX"),
+    any other folded."""
+    folded = fold(value)
+    return _US_ISSUERS.get(folded) or _ISSUER_CODES.get(folded) or folded
+
+
+_DOCUMENT_TEXT = re.compile(r"^(?P<type>[^,]+),\s*(?P<issuer>.+?)\s+(?P<number>\S+)$")
+
+
+def parsed(document: tuple[str, str, str] | str | None) -> tuple[str, str, str] | None:
+    """A document as (type, issuer, number) for the key, read from its three fields or from one line
+    written the way `document_text` writes it ("driver licence, TX 3805242"), or None for other text."""
+    if isinstance(document, tuple):
+        type_, issuer_, number = document
+    else:
+        found = _DOCUMENT_TEXT.match(document.strip()) if document else None
+        if found is None or type_named(found["type"]) is None:
+            return None
+        type_, issuer_, number = found["type"], found["issuer"], found["number"]
+    return type_named(type_) or fold(type_), issuer_code(issuer_), document_number(number)
+
+
+def tells_apart(one: tuple[str, str, str] | str | None, other: tuple[str, str, str] | str | None) -> bool:
+    """Whether two documents show two different people: documents of the same type from the same
+    issuer with different numbers. A driver licence beside a passport may well be the same person's."""
+    a, b = parsed(one), parsed(other)
+    return a is not None and b is not None and a[:2] == b[:2] and a[2] != b[2]
+
+
 @dataclass(frozen=True)
 class PersonKeys:
     document: str | None
@@ -62,11 +203,11 @@ def keys(secret: bytes, *, full_name: str, address: str, document: tuple[str, st
     def keyed(purpose: str, value: str) -> str:
         return hmac.new(secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
 
-    if isinstance(document, tuple):
-        id_type, issuer, number = document
-        folded = "\x1f".join((fold(id_type), fold(issuer), document_number(number)))
+    structured = parsed(document)
+    if structured is not None:
+        folded = "\x1f".join((fold(structured[0]), fold(structured[1]), structured[2]))
     else:
-        folded = fold(document) if document else None
+        folded = fold(document) if isinstance(document, str) and document else None
     return PersonKeys(
         document=keyed("document", folded) if folded else None,
         name_address=keyed("name-address", f"{fold(full_name)}\x1f{fold(address)}"),
@@ -90,9 +231,14 @@ def document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str |
                     code="missing_field",
                     field=name,
                 )
+        known = type_named(parts["id_type"])
+        if known is None:
+            raise CustodyError(
+                f"the document type must be one of {', '.join(ID_TYPES)}", code="invalid_field", field="id_type"
+            )
         if not document_number(parts["id_number"]):
             raise CustodyError("the document number holds no letter or digit", code="invalid_field", field="id_number")
-        return parts["id_type"], parts["id_issuer"], parts["id_number"]
+        return known, parts["id_issuer"], parts["id_number"]
     return text(free_text, "id_document")
 
 

@@ -440,6 +440,8 @@ def _flags_for(session: Session, party_id: str) -> dict[int, tuple[list[str], da
         )
         .order_by(CustodyRecord.entry_index)
     ).all()
+    returned = _returned_to_source(session, party_id, sales)
+    sales = [sale for sale in sales if sale[0] not in returned]
     window = timedelta(days=rules.MULTIPLE_SALE_BUSINESS_DAYS + 4)  # five business days span at most nine days
     flags = {}
     for position, (entry_index, item_id, on) in enumerate(sales):
@@ -452,6 +454,26 @@ def _flags_for(session: Session, party_id: str) -> dict[int, tuple[list[str], da
             days = [day for _, day in related] + [on]
             flags[entry_index] = (sorted({other for other, _ in related} | {item_id}), min(days), max(days))
     return flags
+
+
+def _returned_to_source(session: Session, party_id: str, sales: list) -> set[int]:
+    """The sales (entry indexes) that return a handgun to the person it was acquired from (a pawn
+    redeemed, a repair collected), which 27 CFR 478.126a leaves out of the multiple-sale report."""
+    if not sales:
+        return set()
+    sources: dict[str, list[tuple[int, str | None]]] = {}  # item -> its acquisitions, in ledger order
+    for item_id, entry_index, source in session.execute(
+        select(CustodyRecord.item_id, CustodyRecord.entry_index, CustodyRecord.party_id)
+        .where(CustodyRecord.type == "acquired", CustodyRecord.item_id.in_(sorted({s[1] for s in sales})))
+        .order_by(CustodyRecord.entry_index)
+    ):
+        sources.setdefault(item_id, []).append((entry_index, source))
+    returned = set()
+    for entry_index, item_id, _ in sales:
+        before = [source for index, source in sources.get(item_id, ()) if index < entry_index]
+        if before and before[-1] == party_id:
+            returned.add(entry_index)
+    return returned
 
 
 HANDLERS = {

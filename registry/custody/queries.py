@@ -125,11 +125,12 @@ def party_suggestions(
 
 def item_suggestions(session: Session, typed: str, *, limit: int = SUGGESTIONS) -> list[Item]:
     """Items whose serial, in its normal form, starts with what was typed, in capitals with spaces
-    collapsed (as plain serials keep them) or dropped with hyphens (as VINs and HINs drop them), in
-    serial order, from the serial index."""
+    collapsed (as plain serials keep them) or dropped with hyphens (as VINs and HINs drop them), and
+    read as it looks (Greek "ΑΒ" as "AB"), in serial order, from the serial index."""
     collapsed = " ".join(typed.split()).upper()[:200]
     found: dict[str, Item] = {}
-    for start in sorted({collapsed, collapsed.replace(" ", "").replace("-", "")} - {""}):
+    starts = {collapsed, collapsed.replace(" ", "").replace("-", "")}
+    for start in sorted({*starts, *map(serials.reading, starts)} - {""}):
         query = select(Item).where(_prefix(Item.serial_normalized, start)).order_by(Item.serial_normalized, Item.id)
         for item in session.scalars(query.limit(limit)):
             if item.serial_normalized.startswith(start):
@@ -329,7 +330,7 @@ def search(
     query = select(Item)
     if serial:
         read = [serials.read(name, serial) for name in serials.SCHEMES]
-        forms = {serial.strip()} | {found.normalized for found in read if found is not None}
+        forms = {serial.strip()} | {serials.reading(found.normalized) for found in read if found is not None}
         query = query.where(Item.serial_normalized.in_(sorted(f for f in forms if f)))
     query = _item_filters(
         query, kind=kind, status=status, holder=holder, manufacturer=manufacturer, date_from=date_from, date_to=date_to
@@ -436,25 +437,64 @@ def book_lines(session: Session, item_ids: list[str]) -> dict[str, list[tuple[Cu
     return {item_id: [tuple(line) for line in own] for item_id, own in lines.items()}
 
 
-def _openings(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
-    """The opening records of the period (and their items): by the original date and recipient in
-    the originals view, by the effective ones in the corrected and both views."""
-    period = (
-        or_(
+def _in_period(date_from: date, date_to: date, view: str):
+    """A record dated in the period: by the date first written in the originals view, by the
+    effective one in the corrected and both views."""
+    if view == "originals":
+        return or_(
             and_(CustodyRecord.original_on.is_(None), CustodyRecord.on.between(date_from, date_to)),
             CustodyRecord.original_on.between(date_from, date_to),
         )
-        if view == "originals"
-        else CustodyRecord.on.between(date_from, date_to)
-    )
-    query = (
+    return CustodyRecord.on.between(date_from, date_to)
+
+
+def _firearm_records(types: tuple[str, ...], date_from: date, date_to: date, view: str):
+    """Firearms' records of these types dated in the period, with their items."""
+    return (
         select(CustodyRecord, Item)
         .join(Item, Item.id == CustodyRecord.item_id)
-        .where(CustodyRecord.type.in_(("acquired", "status_changed")), Item.kind == "firearm", period)
+        .where(CustodyRecord.type.in_(types), Item.kind == "firearm", _in_period(date_from, date_to, view))
     )
+
+
+def _lines_of_the_period(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
+    """The book's lines with an entry in the period: opened in it, or opened before it and closed in
+    it (a disposition made in July is in July's book); each as (opening record, item), with the
+    lines of the items read (`book_lines`)."""
+    openings = _openings(session, date_from, date_to, licensee, view)
+    closings = {
+        record.entry_index: item
+        for record, item in session.execute(_firearm_records(("disposed", "status_changed"), date_from, date_to, view))
+        if _closes(record)
+    }
+    lines = book_lines(session, sorted({item.id for _, item in openings} | {item.id for item in closings.values()}))
+    opened = {record.entry_index for record, _ in openings}
+    earlier = [
+        (opening, closings[closing.entry_index])
+        for own in lines.values()
+        for opening, closing in own
+        if closing is not None and closing.entry_index in closings and opening.entry_index not in opened
+    ]
+    if licensee and view != "originals":
+        earlier = [(opening, item) for opening, item in earlier if opening.holder_party_id == licensee]
+    found = openings + _first_written_for(session, earlier, licensee, view)
+    on = (lambda r: r.first_on) if view == "originals" else (lambda r: r.on)
+    return sorted(found, key=lambda pair: (on(pair[0]), pair[0].entry_index)), lines
+
+
+def _openings(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
+    """The opening records of the period (and their items): by the original date and recipient in
+    the originals view, by the effective ones in the corrected and both views."""
+    query = _firearm_records(("acquired", "status_changed"), date_from, date_to, view)
     if licensee and view != "originals":
         query = query.where(CustodyRecord.holder_party_id == licensee)
     found = [(record, item) for record, item in session.execute(query) if _opens(record)]
+    return _first_written_for(session, found, licensee, view)
+
+
+def _first_written_for(session: Session, found: list, licensee: str | None, view: str) -> list:
+    """The openings of `found` whose licensee, as first written, is `licensee` in the originals view
+    (all of them in the other views, or without a licensee)."""
     if licensee and view == "originals":
         first_holders = _first_written_holders(session, [r for r, _ in found if r.type == "status_changed"])
         found = [
@@ -462,8 +502,7 @@ def _openings(session: Session, date_from: date, date_to: date, licensee: str | 
             for record, item in found
             if first_holders.get(record.entry_index, _recipient(record, original=True)) == licensee
         ]
-    on = (lambda r: r.first_on) if view == "originals" else (lambda r: r.on)
-    return sorted(found, key=lambda pair: (on(pair[0]), pair[0].entry_index))
+    return found
 
 
 def _first_written_holders(session: Session, recoveries: list[CustodyRecord]) -> dict[int, str | None]:
@@ -504,13 +543,12 @@ def bound_book(
     view: str = "both",
     personal: bool = True,
 ) -> list[BookRow]:
-    """The lines opened in the period (with their closings), for one receiving licensee or all.
+    """The lines with an entry in the period (opened in it, or closed in it), with their closings, for
+    one receiving licensee or all, in the order they were opened.
 
-    Reads in a handful of statements whatever the size of the book: the openings with their items,
-    then the records, registrations and corrections of all of them in chunks."""
-    openings = _openings(session, date_from, date_to, licensee, view)
-    items = sorted({item.id for _, item in openings})
-    lines = book_lines(session, items)
+    Reads in a handful of statements whatever the size of the book: the openings and closings with
+    their items, then the records, registrations and corrections of all of them in chunks."""
+    openings, lines = _lines_of_the_period(session, date_from, date_to, licensee, view)
     closing_of = {opening.entry_index: closing for own in lines.values() for opening, closing in own}
     registrations = {
         r.entry_index: r

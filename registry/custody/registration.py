@@ -60,7 +60,9 @@ def checked_serial(kind: str, scheme: str, serial, options, override: str | None
             )
     fields = {
         "serial": serial.strip(),
-        "serial_normalized": checked.normalized,
+        # the search form reads the serial as it looks: a trace typed in Latin letters finds an EU
+        # serial marked in Greek ones ("ΑΒ-12" is searched as "AB-12")
+        "serial_normalized": serials.reading(checked.normalized),
         "attributes": _json_safe(checked.info),
         "uniqueness_key": uniqueness_key(
             kind,

@@ -20,7 +20,13 @@ class NewParty(Body):
     name: Text | None = None
     address: Text | None = None
     full_name: Text | None = Field(None, description="a private person's name (kept in the vault only)")
-    id_type: Text | None = Field(None, description="identity document type (driver licence, passport, ...)")
+    id_type: Text | None = Field(
+        None,
+        description=(
+            "identity document type: driver licence, state identity card, passport, military identity card "
+            "or other (usual other names, such as driver license, are read as these)"
+        ),
+    )
     id_issuer: Text | None = Field(None, description="the authority that issued it (e.g. TX, US)")
     id_number: Text | None = None
     id_document: Text | None = Field(None, description="the document as one line, when it is not given in parts")

@@ -103,11 +103,13 @@ class CustodyService:
     ) -> Party:
         """A private person: the data go to the vault, the ledger gets a salted commitment.
 
-        One person is one party. A person whose identity document (type, issuer and number) is that
-        of a registered person is refused (409 `duplicate_person`, naming that party); one with the
-        same name and address, where no document tells them apart, needs `confirm_distinct`
-        (409 `possible_duplicate_person` without it). `id_document` is free text for callers that
-        keep the document as one line; the structured fields are preferred."""
+        One person is one party. A person whose identity document (type, issuer and number, each as
+        the key reads it: "driver license" is a driver licence, "Texas" is TX) is that of a
+        registered person is refused (409 `duplicate_person`, naming that party); one with the same
+        name and address needs `confirm_distinct` (409 `possible_duplicate_person` without it) unless
+        their documents tell them apart (of one type and issuer, with different numbers).
+        `id_document` is free text for callers that keep the document as one line; the structured
+        fields are preferred."""
         if self.person_key is None:
             raise RuntimeError("registering a person needs the instance's person-matching key")
         data = {
@@ -122,7 +124,10 @@ class CustodyService:
         salt = secrets.token_bytes(32)
         with write_transaction(self.session):
             self._require_new_person(
-                keys, confirm_distinct, document_field="id_document" if isinstance(document, str) else "id_number"
+                keys,
+                document,
+                confirm_distinct,
+                document_field="id_document" if isinstance(document, str) else "id_number",
             )
             party = self._register_party({"kind": "person", "commitment": commitment(salt, data)}, actor=actor, now=now)
             self.session.add(
@@ -132,7 +137,9 @@ class CustodyService:
             )
             return party
 
-    def _require_new_person(self, keys: identity.PersonKeys, confirm_distinct: bool, *, document_field: str) -> None:
+    def _require_new_person(
+        self, keys: identity.PersonKeys, document, confirm_distinct: bool, *, document_field: str
+    ) -> None:
         live = PersonalData.erased_at.is_(None)
         if keys.document is not None:
             same = self.session.scalar(
@@ -149,13 +156,13 @@ class CustodyService:
                 )
         if confirm_distinct:
             return
-        for party_id, document_key in self.session.execute(
-            select(PersonalData.party_id, PersonalData.document_key)
+        for party_id, registered_document in self.session.execute(
+            select(PersonalData.party_id, PersonalData.id_document)
             .where(PersonalData.name_address_key == keys.name_address, live)
             .order_by(PersonalData.party_id)
         ):
-            if keys.document is not None and document_key is not None:
-                continue  # two different documents: two people who share a name and an address
+            if identity.tells_apart(document, registered_document):
+                continue  # two licences of one state, say: two people who share a name and an address
             raise CustodyError(
                 f"a person with this name and address is registered already as party {party_id}; "
                 "if this is someone else, confirm that they are a different person",

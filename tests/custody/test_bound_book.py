@@ -41,6 +41,34 @@ def test_bound_book_rows_follow_the_atf_columns(officer, world, firearm):
     ) == ("BB-1", "2026-11-03", "Demo Arms Co.", "2026-11-05", "Jane Doe", "TX-5")
 
 
+def test_a_period_holds_the_lines_opened_or_closed_in_it(officer, world, firearm):
+    """November's book shows a firearm acquired in October and sold in November (its disposition is
+    an entry of November), and one acquired in November and still in stock; not one acquired and
+    sold in October, nor one acquired in October and still in stock."""
+    sold_in_november = firearm("BB-10", acquired="2026-10-20", date="2026-10-01")
+    sold_in_october = firearm("BB-11", acquired="2026-10-20", date="2026-10-01")
+    firearm("BB-12", acquired="2026-10-21", date="2026-10-01")
+    firearm("BB-13", acquired="2026-11-02")
+    for item, on, form in ((sold_in_november, "2026-11-05", "TX-10"), (sold_in_october, "2026-10-30", "TX-11")):
+        sold = officer.post(
+            f"/api/v1/items/{item}/dispositions",
+            json={"date": on, "transferee_party_id": world["person"], "form_4473": form},
+        )
+        assert sold.status_code == 201, sold.get_json()
+    for view in ("originals", "corrected", "both"):
+        rows = officer.get(
+            "/api/v1/bound-book", query_string={"from": "2026-11-01", "to": "2026-11-30", "view": view}
+        ).get_json()["rows"]
+        assert [(r["serial"], r["date"], r["disposition_date"]) for r in rows] == [
+            ("BB-10", "2026-10-20", "2026-11-05"),
+            ("BB-13", "2026-11-02", None),
+        ], view
+    licensed = officer.get(
+        "/api/v1/bound-book", query_string={"from": "2026-11-01", "to": "2026-11-30", "licensee": world["maker"]}
+    ).get_json()["rows"]
+    assert licensed == []
+
+
 def test_corrections_show_in_three_views(officer, world, firearm):
     item = firearm("BB-2")
     acquisition = officer.get(f"/api/v1/items/{item}").get_json()["timeline"][1]["entry_index"]

@@ -72,6 +72,24 @@ def test_skip_invalid_imports_the_good_rows(officer, world):
     assert report["imported"] == 3 and report["committed"] and report["problems"][0]["code"] == "missing_field"
 
 
+def test_two_firearms_without_a_serial_alike_need_import_keys(officer, world, size):
+    """Two rows alike for firearms without a serial are two firearms or one row sent twice: the
+    second is reported (it was counted as imported already), and import keys tell them apart."""
+    header = HEADER + ["override_justification", "import_key"]
+    nsn = ["firearm", "firearm", "NSN", "Old Arms", "M1", "revolver", ".38", "2026-11-03", "9-87-654-07-8A-00001"]
+    nsn += ["made before 1968, no serial"]
+    before = size()
+    refused = post(officer, world, as_csv([nsn + [""], nsn + [""]], header))
+    assert refused.status_code == 422, refused.get_json()
+    report = refused.get_json()["report"]
+    assert [(p["row"], p["column"], p["code"]) for p in report["problems"]] == [(3, "import_key", "ambiguous_row")]
+    assert report["already_imported"] == 0 and size() == before
+    keyed = post(officer, world, as_csv([nsn + ["crate 7, first"], nsn + ["crate 7, second"]], header))
+    assert keyed.status_code == 200 and keyed.get_json()["imported"] == 2, keyed.get_json()
+    found = officer.get("/api/v1/items", query_string={"serial": "NSN"}).get_json()["items"]
+    assert len([i for i in found if i["manufacturer"] == "Old Arms"]) == 2
+
+
 def test_a_file_with_unknown_columns_is_refused(officer, world):
     response = post(officer, world, as_csv(GOOD, HEADER[:-1] + ["colour"]))
     assert response.status_code == 422 and "colour" in response.get_json()["detail"]

@@ -150,7 +150,12 @@ def test_a_firearm_serial_that_reads_the_same_in_another_alphabet_is_the_same_se
         "manufacturer": "Demo Arms Co.",
     }
     greek = {**firearm, "serial": "ΑΒ-12", "options": {"jurisdiction": "EU"}}  # Greek ALPHA and BETA
-    assert officer.post("/api/v1/items", json=greek).status_code == 201
+    registered = officer.post("/api/v1/items", json=greek).get_json()
+    assert (registered["serial"], registered["serial_normalized"]) == ("ΑΒ-12", "AB-12")
+    # a trace typed in Latin letters (or in Greek ones) finds the firearm as marked
+    for typed in ("ab-12", "ΑΒ-12"):
+        traced = officer.get("/api/v1/trace", query_string={"serial": typed, "manufacturer": "Demo Arms Co."})
+        assert [answer["item"]["id"] for answer in traced.get_json()["items"]] == [registered["id"]], typed
     before = size()
     refused(officer.post("/api/v1/items", json={**greek, "serial": "AB-12"}), 409, "duplicate_serial")
     overridden = {**firearm, "serial": "ΑB-12", "override_justification": "marked so"}  # US, Greek ALPHA

@@ -63,6 +63,7 @@ class Record:
     first_on: date | None = None
     first_party: str | None = None
     corrected: bool = False
+    source: str | None = None  # an acquisition's source
 
 
 @dataclass
@@ -147,11 +148,20 @@ def step(thing: Thing, state: dict, record: Record, kinds: dict[str, str]) -> di
 
 
 def weekdays_apart(first: date, last: date) -> int:
-    """Business days from the first business day on or after the earlier date to the later, both counted."""
+    """Business days from the earlier date to the later, both counted, each taken as the first business
+    day on or after it."""
     start, end = sorted((first, last))
     while start.weekday() >= 5:
         start += timedelta(1)
+    while end.weekday() >= 5:
+        end += timedelta(1)
     return sum(1 for n in range((end - start).days + 1) if (start + timedelta(n)).weekday() < 5)
+
+
+def _returned(before: list, person: str) -> bool:
+    """A disposition to the person the handgun's last acquisition came from (no multiple sale)."""
+    acquisitions = [r for r in before if r.type == "acquired"]
+    return bool(acquisitions) and acquisitions[-1].source == person
 
 
 # -- the machine ----------------------------------------------------------------------------------------
@@ -250,7 +260,7 @@ class Custody(RuleBasedStateMachine):
         source, recipient = self.parties[source % 5], self.parties[recipient % 5]
         self._record(
             thing,
-            Record(0, "acquired", on, recipient),
+            Record(0, "acquired", on, recipient, source=source),
             lambda: self.service.acquire(thing.id, on=on, source_party_id=source, recipient_party_id=recipient, **A),
         )
 
@@ -395,20 +405,25 @@ class Custody(RuleBasedStateMachine):
         if not firearms:
             return
         mine = {t.id for t in firearms}
-        for view in queries.CORRECTION_VIEWS:
-            rows = [
-                (r.item.id, r.version, r.acquisition["date"], (r.disposition or {}).get("date"))
-                for r in queries.bound_book(db.session(), date_from=self.first_day, date_to=self.last_day, view=view)
-                if r.item.id in mine
-            ]
-            assert rows == self._book(firearms, view), view
+        middle = self.first_day + timedelta(days=WINDOW // 2)
+        # the whole window, and each half: a line opened before a period and closed in it is in it
+        for start, end in ((self.first_day, self.last_day), (self.first_day, middle), (middle, self.last_day)):
+            for view in queries.CORRECTION_VIEWS:
+                rows = [
+                    (r.item.id, r.version, r.acquisition["date"], (r.disposition or {}).get("date"))
+                    for r in queries.bound_book(db.session(), date_from=start, date_to=end, view=view)
+                    if r.item.id in mine
+                ]
+                assert rows == self._book(firearms, view, start, end), (view, start, end)
 
-    def _book(self, firearms: list[Thing], view: str) -> list[tuple]:
+    def _book(self, firearms: list[Thing], view: str, start: date, end: date) -> list[tuple]:
         lines = []
         for thing in firearms:
             records = thing.records
             for position, opening in enumerate(records):
-                if not (opening.type == "acquired" or opening.status == "recovered"):
+                # a recovery puts the firearm back in stock only if it had been acquired
+                acquired_before = any(r.type == "acquired" for r in records[:position])
+                if not (opening.type == "acquired" or (opening.status == "recovered" and acquired_before)):
                     continue
                 closing = next(
                     (
@@ -429,8 +444,14 @@ class Custody(RuleBasedStateMachine):
                     return (record.first_on if original and record.corrected else record.on).isoformat()
 
                 key_on = on(opening, view == "originals")
-                if not self.first_day.isoformat() <= key_on <= self.last_day.isoformat():
-                    continue  # the book's period: by the date first written, or the corrected one
+                closed_on = closing and on(closing, view == "originals")
+                # the book's period, by the dates first written or the corrected ones: the line opens
+                # or closes in it
+                if not (
+                    start.isoformat() <= key_on <= end.isoformat()
+                    or (closed_on and start.isoformat() <= closed_on <= end.isoformat())
+                ):
+                    continue
                 rows = []
                 if view in ("originals", "both") or not corrected:
                     rows.append(
@@ -471,8 +492,8 @@ class Custody(RuleBasedStateMachine):
                 (r.entry, t.id, r.on)
                 for t in self.things
                 if t.kind in ("pistol", "revolver")
-                for r in t.records
-                if r.type == "disposed" and r.party == person
+                for position, r in enumerate(t.records)
+                if r.type == "disposed" and r.party == person and not _returned(t.records[:position], person)
             )
             for position, (entry, item_id, on) in enumerate(sales):
                 related = {other for _, other, day in sales[:position] if weekdays_apart(day, on) <= 5}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
+
 from registry.custody.models import PersonalData
 from registry.extensions import db
 from registry.ledger.runtime import reader
@@ -55,6 +57,43 @@ def test_a_document_given_as_one_line_is_matched_too(officer, size):
         json={"kind": "person", "full_name": "C D", "address": "2 St", "id_document": "tx  dl 1234567"},
     )
     assert again.status_code == 409 and again.get_json()["code"] == "duplicate_person" and size() == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id_type": "driver license"},  # the US spelling
+        {"id_type": "Driver's License"},
+        {"id_type": "DL"},
+        {"id_issuer": "Texas"},
+        {"id_issuer": "texas", "id_type": "driving licence"},
+        {"id_type": None, "id_issuer": None, "id_number": None, "id_document": "Driver licence, TX 40123456"},
+    ],
+)
+def test_the_same_document_however_it_is_named_is_refused(officer, size, changes):
+    first = register(officer).get_json()["id"]
+    before = size()
+    again = register(officer, full_name="Someone Else", address="elsewhere", **changes)
+    assert again.status_code == 409 and again.get_json()["code"] == "duplicate_person", again.get_json()
+    assert again.get_json()["existing_party_id"] == first and size() == before
+
+
+def test_a_document_type_the_registry_does_not_know_is_refused(officer, size):
+    before = size()
+    response = register(officer, id_type="library card")
+    assert response.status_code == 422 and response.get_json()["field"] == "id_type", response.get_json()
+    assert "passport" in response.get_json()["detail"] and size() == before
+
+
+def test_documents_of_two_kinds_do_not_tell_a_name_and_address_apart(officer, size):
+    """A driver licence one day and a passport the next may be one person's: the officer confirms."""
+    first = register(officer).get_json()["id"]
+    before = size()
+    passport = {"id_type": "passport", "id_issuer": "USA", "id_number": "X1234567"}
+    again = register(officer, **passport)
+    assert again.status_code == 409 and again.get_json()["code"] == "possible_duplicate_person"
+    assert again.get_json()["existing_party_id"] == first and size() == before
+    assert register(officer, **passport, confirm_distinct=True).status_code == 201
 
 
 def test_the_same_name_and_address_asks_for_confirmation(officer, size):

@@ -64,6 +64,28 @@ def test_what_is_not_a_multiple_sale(officer, world, firearm, case):
     assert flags(officer) == []
 
 
+def test_handguns_returned_to_the_person_they_came_from_are_no_multiple_sale(officer, world, firearm):
+    """27 CFR 478.126a leaves out handguns returned to the person they were received from (a pawn
+    redeemed): two pistols pawned by Jane Doe and given back to her raise no flag; a third bought
+    from stock in the same week makes a set with neither of them."""
+    pawned = [firearm(f"PW-{n}", acquired=None) for n in (1, 2)]
+    for item in pawned:
+        got = officer.post(
+            f"/api/v1/items/{item}/acquisitions",
+            json={"date": "2026-11-03", "source_party_id": world["person"], "recipient_party_id": world["us"]},
+        )
+        assert got.status_code == 201, got.get_json()
+        sell(officer, world, item, "2026-11-09")
+    assert flags(officer) == []
+    bought = firearm("PW-3")
+    sell(officer, world, bought, "2026-11-10")
+    assert flags(officer) == []
+    another = firearm("PW-4")
+    sell(officer, world, another, "2026-11-11")
+    [flag] = flags(officer)
+    assert sorted(flag["item_ids"]) == sorted([bought, another])
+
+
 def test_a_theft_shows_its_48_hour_deadline(officer, firearm):
     item = firearm()
     officer.post(
