@@ -720,19 +720,22 @@ class TraceAnswer:
 
 
 def trace(session: Session, serial: str, manufacturer: str | None, *, now: datetime, personal: bool) -> TraceAnswer:
-    """ATF trace request: for each matching firearm, where it came from and where it went, from its
-    latest line in the book by the effective record (private persons named only for a reader with
-    `personal`)."""
+    """ATF trace request: for each matching firearm, where it came from (its latest acquisition) and
+    where it went (the close of its latest line in the book), by the effective record (private
+    persons named only for a reader with `personal`)."""
     found = search(session, serial=serial, kind="firearm", manufacturer=manufacturer or None, limit=20)
     lines = book_lines(session, [item.id for item in found])
     answers = []
     for item in found:
-        opening, closing = (lines.get(item.id) or [(None, None)])[-1]
-        acquisition = opening if opening is not None and opening.type == "acquired" else None
+        own = lines.get(item.id) or [(None, None)]
+        closing = own[-1][1]
+        # A line reopened by a recovery after a theft or loss has no source of its own: the firearm
+        # came from the source of the acquisition before it, which is what a trace asks for.
+        acquisition = next((o for o, _ in reversed(own) if o is not None and o.type == "acquired"), None)
         answers.append(
             {
                 "item": item,
-                "acquisition": opening,
+                "acquisition": acquisition,
                 "source": party_label(session, acquisition.party_id, personal=personal) if acquisition else None,
                 "disposition": closing,
                 "transferee": (

@@ -123,6 +123,26 @@ def test_a_trace_request_answers_with_source_and_disposition(officer, world, fir
     )
 
 
+def test_a_trace_after_a_theft_and_recovery_names_the_original_source(officer, world, firearm):
+    item = firearm("TR-902")
+    officer.post(
+        f"/api/v1/items/{item}/status",
+        json={
+            "status": "stolen",
+            "date": "2026-11-04",
+            "police_report": "APD-2",
+            "atf_incident": "I-2",
+            "discovered_at": "2026-11-04T08:00:00Z",
+        },
+    )
+    officer.post(f"/api/v1/items/{item}/status", json={"status": "recovered", "date": "2026-11-05"})
+    sell(officer, world, item, "2026-11-06", form="TX-902")
+    [found] = officer.get("/api/v1/trace", query_string={"serial": "TR-902"}).get_json()["items"]
+    assert (found["acquisition"]["type"], found["acquisition"]["date"]) == ("acquired", "2026-11-03")
+    assert found["acquisition"]["source"]["ffl"] == "987654078A00001"
+    assert found["disposition"]["details"]["form_4473"] == "TX-902"
+
+
 def test_a_trace_shows_private_persons_only_to_readers_of_personal_data(api_as, officer, world, firearm):
     item = firearm("TR-901")
     sell(officer, world, item, "2026-11-05", form="TX-901")
