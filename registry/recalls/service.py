@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import fields
@@ -196,12 +196,15 @@ class RecallService:
             if note:
                 payload["note"] = note
             if replacement is not None:
-                payload["replacement"] = self._replace(unit.item_id, replacement, on=on, actor=actor, now=now)
+                payload["replacement"] = self._replace(campaign, unit.item_id, replacement, on=on, actor=actor, now=now)
             return self._append("recall.unit_updated", payload, actor=actor, now=now)
 
-    def _replace(self, unit_item_id: str, replacement, *, on, actor: str, now: datetime) -> dict:
+    def _replace(
+        self, campaign: RecallCampaign, unit_item_id: str, replacement, *, on, actor: str, now: datetime
+    ) -> dict:
         """Remove the named component from wherever it sits in the unit and install the new one in
-        its place; the two entries' indices go into the remedy's event."""
+        its place; the two entries' indices go into the remedy's event. The new component must be
+        another one, free of what the campaign recalls, and the swap made once the campaign is open."""
         if not isinstance(replacement, dict):
             raise RecallError(
                 "'replacement' names the removed and the installed component", code="invalid_field", field="replacement"
@@ -214,15 +217,32 @@ class RecallService:
             if given not in (None, "")
             else min(datetime.combine(on, time(12), timezone.utc), now)
         )
+        if installed == removed:
+            raise RecallError(
+                "the installed component is the removed one", code="same_component", field="replacement.installed"
+            )
         tree = genealogy.as_built(self.session, unit_item_id, at)
         node = next((n for n in (tree.walk() if tree else ()) if n.item_id == removed and n is not tree), None)
-        if node is None:
-            raise RecallError(
-                "that component is not in this unit", code="not_installed", kind=CONFLICT, field="replacement.removed"
-            )
         link = self.session.scalar(
             select(ComponentLink).where(ComponentLink.child_item_id == removed, ComponentLink.removed_at.is_(None))
         )
+        if node is None or link is None:
+            raise RecallError(
+                "that component is not in this unit", code="not_installed", kind=CONFLICT, field="replacement.removed"
+            )
+        if at < datetime.combine(campaign.opened_on, time(), timezone.utc):
+            raise RecallError(
+                f"the campaign opened on {campaign.opened_on}: a remedy replaces a component after that",
+                code="date_before_previous_event",
+                field="replacement.at",
+            )
+        if self._recalled(campaign, installed, at):
+            raise RecallError(
+                "the installed component holds what this campaign recalls: a remedy installs a sound one",
+                code="recalled_component",
+                kind=CONFLICT,
+                field="replacement.installed",
+            )
         removal = self.supply.remove(
             parent_item_id=link.parent_item_id,
             child_item_id=removed,
@@ -245,6 +265,13 @@ class RecallService:
             "removal_entry": removal,
             "installation_entry": installation,
         }
+
+    def _recalled(self, campaign: RecallCampaign, item_id: str, at: datetime) -> bool:
+        """Whether the item, or anything built into it at `at`, is what the campaign's basis names."""
+        tree = genealogy.as_built(self.session, item_id, at)
+        inside = sorted({node.item_id for node in tree.walk()} if tree else {item_id})
+        named = population.start(campaign.basis, at).subquery()
+        return self.session.scalar(select(named.c.item_id).where(named.c.item_id.in_(inside)).limit(1)) is not None
 
     def _component(self, given, field: str) -> str:
         if not isinstance(given, str) or not given.strip():
@@ -298,6 +325,15 @@ class RecallService:
             if on < campaign.opened_on:
                 raise RecallError(
                     f"the campaign opened on {campaign.opened_on}", code="date_before_previous_event", field="date"
+                )
+            last = self.session.scalar(
+                select(func.max(RecallUnit.updated_on)).where(RecallUnit.campaign_id == campaign.id)
+            )
+            if last is not None and on < last:
+                raise RecallError(
+                    f"a unit of the campaign last changed on {last}: the campaign closes on or after it",
+                    code="date_before_previous_event",
+                    field="date",
                 )
             payload = {"campaign_id": campaign.id, "date": on.isoformat()}
             if note:

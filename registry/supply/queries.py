@@ -188,6 +188,10 @@ def trace_start(
         found = lots_by_code(session, lot)
         if not found:
             raise SupplyError(f"no lot {lot!r}", code="unknown_lot", kind=NOT_FOUND, field="lot")
+        if len(found) > 1:  # two suppliers' lots share the code: a trace of both would mix them
+            raise SupplyError(
+                f"lot {lot!r} matches {len(found)} lots: give its internal code", code="ambiguous_lot", field="lot"
+            )
         return genealogy.items_with_lots(found, at)
     if serial:
         found = items_by_serial(session, serial)

@@ -4,6 +4,7 @@ SupplyError naming its field; text, dates and moments are `registry.fields`."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from registry.errors import INVALID, DomainError
 
@@ -34,6 +35,14 @@ def lot_code(code: str, scheme: str, field: str = "supplier_lot_code") -> str:
     if scheme not in LOT_SCHEMES:
         raise SupplyError(
             f"'lot_scheme' must be one of {', '.join(LOT_SCHEMES)}", code="invalid_field", field="lot_scheme"
+        )
+    invisible = next((c for c in code if unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp")), None)
+    if invisible is not None:
+        raise SupplyError(
+            f"{field!r} holds {unicodedata.name(invisible, f'U+{ord(invisible):04X}')}, a character that does not "
+            "print: the code would not match the one on the label",
+            code="invalid_lot_code",
+            field=field,
         )
     if scheme == "gs1" and not GS1_LOT.fullmatch(code):
         raise SupplyError(

@@ -6,12 +6,12 @@ one event per change and applies its projection in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.custody.models import Item
+from registry.custody.models import CustodyRecord, Item
 from registry.custody.service import CustodyService
 from registry.errors import CONFLICT, NOT_FOUND
 from registry.fields import day, moment, quantity, stamp, text, whole_number
@@ -23,6 +23,7 @@ from registry.supply.models import (
     ComponentLink,
     ItemPart,
     Lot,
+    LotConsumption,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -33,6 +34,7 @@ from registry.supply.models import (
 from registry.supply.rules import PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, identifier, lot_code
 
 INSTALLABLE = ("registered", "in_custody", "quarantined")
+GONE = ("destroyed", "stolen", "lost")  # no lot goes into an item in these states
 
 
 class SupplyService:
@@ -223,6 +225,13 @@ class SupplyService:
                     raise SupplyError(
                         "the lot's supplier is not the order's", code="wrong_supplier", field="supplier_id"
                     )
+                if date.fromisoformat(payload["date"]) < order.drafted_on:
+                    raise SupplyError(
+                        f"purchase order {order.number} was drafted on {order.drafted_on}: a lot received "
+                        "against it is received on or after that",
+                        code="before_previous_event",
+                        field="date",
+                    )
                 payload["supplier_id"] = order.supplier_id  # the lot comes from the order's supplier
                 if part.tracking == "lot" and not code:
                     raise SupplyError(
@@ -282,11 +291,14 @@ class SupplyService:
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
             item = self._item(item_id, "item_id")
+            if item.status in GONE:
+                raise SupplyError(f"item {item.serial} is {item.status}", code=f"item_{item.status}", kind=CONFLICT)
             self._take(lot, location, amount)
             if when.date() < lot.received_on:
                 raise SupplyError(
                     f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt", field="at"
                 )
+            self._not_before_item(item, when, "at", "the item")
             return self._append(
                 "lot.consumed",
                 {
@@ -309,9 +321,11 @@ class SupplyService:
         target = text(to_location, "to_location", required=True, limit=64)
         if source == target:
             raise SupplyError("the locations are the same", code="same_location", field="to_location")
+        on = day(on, now=now)
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
             self._take(lot, source, amount)
+            self._not_before_stock_changed(lot, on)
             return self._append(
                 "stock.moved",
                 {
@@ -319,7 +333,7 @@ class SupplyService:
                     "quantity": quantities.canonical(amount),
                     "from_location": source,
                     "to_location": target,
-                    "date": day(on, now=now).isoformat(),
+                    "date": on.isoformat(),
                 },
                 f"lot:{lot.id}",
                 actor=actor,
@@ -336,8 +350,41 @@ class SupplyService:
         }
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
+            self._not_before_stock_changed(lot, date.fromisoformat(payload["date"]))
             payload["was"] = quantities.show(self._on_hand(lot, payload["location"])) or "0"
             return self._append("stock.adjusted", {"lot_id": lot.id, **payload}, f"lot:{lot.id}", actor=actor, now=now)
+
+    def _not_before_stock_changed(self, lot: Lot, on) -> None:
+        """A move or a count is dated on or after the lot's receipt and its latest consumption: a
+        count dated before a consumption would set the level as if the consumption had not happened."""
+        if on < lot.received_on:
+            raise SupplyError(
+                f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt", field="date"
+            )
+        last = self.session.scalar(select(func.max(LotConsumption.consumed_at)).where(LotConsumption.lot_id == lot.id))
+        if last is not None and on < last.date():
+            raise SupplyError(
+                f"lot {lot.internal_code} was last consumed at {stamp(last)}, after this date",
+                code="before_previous_event",
+                field="date",
+            )
+
+    def _not_before_item(self, item: Item, when: datetime, field: str, which: str) -> None:
+        """Refuse a time before the item existed: its registration's date, or the time it was made."""
+        registered = self.session.get(CustodyRecord, item.registered_entry)
+        if registered is not None and when.date() < registered.on:
+            raise SupplyError(
+                f"{which} ({item.serial}) was registered on {registered.on}, after this time",
+                code="before_previous_event",
+                field=field,
+            )
+        made = self.session.get(ItemPart, item.id)
+        if made is not None and when < made.made_at:
+            raise SupplyError(
+                f"{which} ({item.serial}) was made at {stamp(made.made_at)}, after this time",
+                code="before_previous_event",
+                field=field,
+            )
 
     # -- serialized items and their genealogy --------------------------------------------------
     def make_item(
@@ -400,6 +447,31 @@ class SupplyService:
                 raise SupplyError(
                     "the item's part is recorded already", code="part_assigned", kind=CONFLICT, field="part_id"
                 )
+            if part.tracking != "serial":
+                raise SupplyError(f"{part.number} is not tracked by serial", code="not_serial_part", field="part_id")
+            used = min(
+                (
+                    found
+                    for found in (
+                        self.session.scalar(
+                            select(func.min(ComponentLink.installed_at)).where(
+                                or_(ComponentLink.parent_item_id == item.id, ComponentLink.child_item_id == item.id)
+                            )
+                        ),
+                        self.session.scalar(
+                            select(func.min(LotConsumption.consumed_at)).where(LotConsumption.item_id == item.id)
+                        ),
+                    )
+                    if found is not None
+                ),
+                default=None,
+            )
+            if used is not None and used < when:
+                raise SupplyError(
+                    f"the item was in an assembly or took a lot at {stamp(used)}, before this time",
+                    code="before_previous_event",
+                    field="made_at",
+                )
             return self._append(
                 "item.part_assigned",
                 {"item_id": item.id, "part_id": part.id, "made_at": stamp(when)},
@@ -442,14 +514,8 @@ class SupplyService:
                     code="before_previous_event",
                     field="at",
                 )
-            for made in self.session.scalars(select(ItemPart).where(ItemPart.item_id.in_((parent.id, child.id)))):
-                if when < made.made_at:
-                    raise SupplyError(
-                        f"{'the assembly' if made.item_id == parent.id else 'the component'} was made "
-                        f"at {stamp(made.made_at)}, after this time",
-                        code="before_previous_event",
-                        field="at",
-                    )
+            self._not_before_item(parent, when, "at", "the assembly")
+            self._not_before_item(child, when, "at", "the component")
             if child.id in genealogy.ancestors_since(self.session, parent.id, when):
                 raise SupplyError(
                     f"{child.serial} contains {parent.serial}: the assembly would contain itself",

@@ -13,6 +13,7 @@ from registry.extensions import db
 from registry.recalls import population
 from registry.recalls.models import RecallUnit, RecallUnitChange
 from registry.replay import replay
+from registry.supply import genealogy
 from registry.supply.runtime import supply
 from tests.supply.factories import ACTOR, NOW, hour
 
@@ -306,6 +307,50 @@ def test_a_campaign_cannot_be_closed_twice(service, line, campaign, refused):
 
 def test_a_campaign_cannot_close_before_it_opened(service, line, campaign, refused):
     refused("date_before_previous_event", lambda: service.close(campaign.id, on="2026-09-09", confirmed=True, **A))
+
+
+def test_a_campaign_cannot_close_before_a_unit_last_changed(service, line, campaign, refused):
+    service.update_unit(campaign.id, line.units[0].id, state="remedied", on="2026-09-20", **A)
+    refused("date_before_previous_event", lambda: service.close(campaign.id, on="2026-09-15", confirmed=True, **A))
+    service.close(campaign.id, on="2026-09-20", confirmed=True, **A)
+
+
+def test_a_remedy_installs_another_sound_component_once_the_campaign_is_open(service, make, line, campaign, refused):
+    """U-1 holds the faulty H-1: the remedy may not put H-1 back, nor the faulty spare H-3, nor date
+    the swap before the campaign opened; a housing from the good lot is accepted."""
+    unit, faulty = line.units[0], line.housings[0]
+    sound = make.item(
+        line.housing_part, "H-5", at=hour(24 * 9), lots=[{"lot_id": line.good.id, "quantity": "0.5", "location": "RAW"}]
+    )
+
+    def remedy(installed, **extra):
+        replacement = {"removed": faulty.id, "installed": installed.id, **extra}
+        return lambda: service.update_unit(
+            campaign.id, unit.id, state="remedied", on="2026-09-12", replacement=replacement, **A
+        )
+
+    refused("same_component", remedy(faulty))
+    refused("recalled_component", remedy(line.housings[2]))
+    refused("date_before_previous_event", remedy(sound, at="2026-09-09T12:00:00Z"))
+    remedy(sound)()
+    tree = genealogy.as_built(service.session, unit.id, NOW)
+    assert [child.item_id for child in tree.children] == [sound.id]
+
+
+def test_a_remedy_of_a_component_removed_since_is_refused_not_a_failure(service, make, line, campaign, refused):
+    """H-1 was taken out of U-1 after the campaign opened: replacing it is not_installed (it answered 500)."""
+    unit, faulty = line.units[0], line.housings[0]
+    sound = make.item(
+        line.housing_part, "H-6", at=hour(24 * 9), lots=[{"lot_id": line.good.id, "quantity": "0.5", "location": "RAW"}]
+    )
+    make.remove(unit, faulty, hour(24 * 11))
+    replacement = {"removed": faulty.id, "installed": sound.id, "at": "2026-09-10T12:00:00Z"}
+    refused(
+        "not_installed",
+        lambda: service.update_unit(
+            campaign.id, unit.id, state="remedied", on="2026-09-12", replacement=replacement, **A
+        ),
+    )
 
 
 def test_an_unknown_campaign_is_refused(service, line, refused):

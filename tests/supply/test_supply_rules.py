@@ -15,6 +15,7 @@ from registry.supply.models import ItemPart, LotConsumption, Part, PurchaseOrder
 from tests.supply.factories import ACTOR, NOW, hour
 
 A = {"actor": ACTOR, "now": NOW}
+AFTER_ORDER = date(2026, 9, 3)  # the orders of these tests are drafted on 2026-09-02
 
 
 def level(service, lot, location: str) -> int:
@@ -344,6 +345,18 @@ def buying(make):
     return SimpleNamespace(resin=resin, supplier=supplier, offer=offer)
 
 
+def receive(make, buying, order, quantity: str, code: str, supplier=None):
+    """A lot of the resin received against `order`, from its supplier unless another is named."""
+    return make.lot(
+        buying.resin,
+        quantity,
+        supplier_id=(supplier or buying.supplier).id,
+        supplier_lot_code=code,
+        purchase_order_id=order.id,
+        on=AFTER_ORDER,
+    )
+
+
 def draft(service, buying, quantity: str = "60"):
     return service.draft_purchase_order(
         supplier_id=buying.supplier.id, lines=[{"part_id": buying.resin.id, "quantity": quantity}], on="2026-09-02", **A
@@ -392,9 +405,7 @@ def test_a_purchase_order_refuses_changes_its_status_does_not_allow(
     order = draft(service, buying)
     for change in changes:
         if change == "received":
-            make.lot(
-                buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id
-            )
+            receive(make, buying, order, "60", "L1")
         else:
             service.change_purchase_order(order.id, status=change, **A)
     code = "invalid_status" if refused_change == "received" else "invalid_transition"
@@ -422,9 +433,7 @@ def test_a_lot_received_against_a_draft_order_is_refused(service, make, buying, 
     order = draft(service, buying)
     refused(
         "order_not_placed",
-        lambda: make.lot(
-            buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id
-        ),
+        lambda: receive(make, buying, order, "60", "L1"),
     )
 
 
@@ -434,16 +443,14 @@ def test_a_lot_from_another_supplier_than_the_orders_is_refused(service, make, b
     stranger = make.supplier("Kestrel Polymers")
     refused(
         "wrong_supplier",
-        lambda: make.lot(
-            buying.resin, "60", supplier_id=stranger.id, supplier_lot_code="L1", purchase_order_id=order.id
-        ),
+        lambda: receive(make, buying, order, "60", "L1", supplier=stranger),
     )
 
 
 def test_a_lot_received_against_a_placed_order_updates_its_line(service, make, buying):
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
-    make.lot(buying.resin, "40", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id)
+    receive(make, buying, order, "40", "L1")
     line = service.session.get(PurchaseOrderLine, (order.id, 1))
     assert (line.quantity, line.received, status_of(service, order)) == (60_000, 40_000, "placed")
 
@@ -451,20 +458,18 @@ def test_a_lot_received_against_a_placed_order_updates_its_line(service, make, b
 def test_an_order_whose_lines_are_all_received_is_marked_received(service, make, buying):
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
-    make.lot(buying.resin, "40", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id)
-    make.lot(buying.resin, "20", supplier_id=buying.supplier.id, supplier_lot_code="L2", purchase_order_id=order.id)
+    receive(make, buying, order, "40", "L1")
+    receive(make, buying, order, "20", "L2")
     assert status_of(service, order) == "received"
 
 
 def test_a_received_order_takes_no_more_lots(service, make, buying, refused):
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
-    make.lot(buying.resin, "60", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id)
+    receive(make, buying, order, "60", "L1")
     refused(
         "order_not_placed",
-        lambda: make.lot(
-            buying.resin, "5", supplier_id=buying.supplier.id, supplier_lot_code="L2", purchase_order_id=order.id
-        ),
+        lambda: receive(make, buying, order, "5", "L2"),
     )
 
 
@@ -543,7 +548,7 @@ def test_a_cancelled_order_does_not_count_as_on_order(service, make, buying):
 def test_only_the_part_of_an_order_not_yet_received_counts_as_on_order(service, make, buying):
     order = draft(service, buying, "60")
     service.change_purchase_order(order.id, status="placed", **A)
-    make.lot(buying.resin, "45", supplier_id=buying.supplier.id, supplier_lot_code="L1", purchase_order_id=order.id)
+    receive(make, buying, order, "45", "L1")
     assert stock.on_order(service.session)[buying.resin.id] == 15_000
 
 
@@ -559,7 +564,10 @@ def test_a_lot_of_a_part_the_order_does_not_name_is_refused(service, make, buyin
     order = draft(service, buying)
     service.change_purchase_order(order.id, status="placed", **A)
     other = make.part("SEAL", tracking="none")
-    refused("not_on_order", lambda: make.lot(other, "5", supplier_id=buying.supplier.id, purchase_order_id=order.id))
+    refused(
+        "not_on_order",
+        lambda: make.lot(other, "5", supplier_id=buying.supplier.id, purchase_order_id=order.id, on=AFTER_ORDER),
+    )
 
 
 def test_a_component_cannot_be_installed_before_it_was_made(make, refused):
@@ -567,3 +575,69 @@ def test_a_component_cannot_be_installed_before_it_was_made(make, refused):
     assembly, component = make.item(part, "ASM-1", at=hour(1)), make.item(part, "CMP-1", at=hour(5))
     refused("before_previous_event", lambda: make.install(assembly, component, hour(3)))
     make.install(assembly, component, hour(5))
+
+
+# -- the record's order: nothing happens to stock or items before they exist ------------------------
+
+
+def test_a_lot_is_not_consumed_before_the_item_was_made_nor_into_a_destroyed_one(make, refused, resin_lot):
+    item = make.item(make.part(), at=hour(30))
+    use = {"lot_id": resin_lot.id, "item_id": item.id, "quantity_": "1", "location": "RAW"}
+    refused("before_previous_event", lambda: make.service.consume(**use, at=hour(2), **A))
+    make.service.custody.change_status(item.id, status="destroyed", on="2026-09-03", **A)
+    refused("item_destroyed", lambda: make.service.consume(**use, at=hour(60), **A))
+
+
+def test_moves_and_counts_are_dated_after_the_receipt_and_the_last_consumption(service, make, refused, resin_lot):
+    move = {"lot_id": resin_lot.id, "quantity_": "1", "from_location": "RAW", "to_location": "LINE"}
+    refused("before_receipt", lambda: service.move_stock(**move, on="2026-08-31", **A))
+    count = {"lot_id": resin_lot.id, "location": "RAW", "counted": "10", "reason": "stocktake"}
+    refused("before_receipt", lambda: service.adjust_stock(**count, on="2026-08-01", **A))
+    make.item(make.part(), at=hour(60), lots=[{"lot_id": resin_lot.id, "quantity": "4", "location": "RAW"}])
+    # a count dated before that consumption would put the 4 kg back: 14 kg out of a 10 kg lot
+    refused("before_previous_event", lambda: service.adjust_stock(**count, on="2026-09-02", **A))
+    service.adjust_stock(**{**count, "counted": "5.5"}, on="2026-09-03", **A)
+    assert level(service, resin_lot, "RAW") == 5_500
+
+
+def test_a_part_is_assigned_to_an_item_only_if_tracked_by_serial_and_made_before_its_use(make, refused, resin_lot):
+    goods = make.service.custody.register_item(
+        kind="goods", scheme="plain", serial="CASE-1", on="2026-09-01", description="case", **A
+    )
+    resin = make.service.session.get(Part, resin_lot.part_id)
+    assign = {"item_id": goods.id, "made_at": hour(1)}
+    refused("not_serial_part", lambda: make.service.assign_part(part_id=resin.id, **assign, **A))
+    housing, case_part = make.item(make.part(), at=hour(1)), make.part()
+    make.install(goods, housing, hour(5))
+    refused(
+        "before_previous_event",
+        lambda: make.service.assign_part(part_id=case_part.id, item_id=goods.id, made_at=hour(6), **A),
+    )
+    make.service.assign_part(part_id=case_part.id, item_id=goods.id, made_at=hour(4), **A)
+
+
+def test_nothing_is_installed_before_the_items_were_registered(make, refused):
+    register = make.service.custody.register_item
+    case = register(kind="goods", scheme="plain", serial="CASE-2", on="2026-09-10", description="case", **A)
+    lid = register(kind="goods", scheme="plain", serial="LID-2", on="2026-09-10", description="lid", **A)
+    refused("before_previous_event", lambda: make.install(case, lid, hour(24)))
+    make.install(case, lid, hour(24 * 9 + 1))
+
+
+def test_a_lot_received_against_an_order_is_not_dated_before_the_order(service, make, refused, buying):
+    order = draft(service, buying)
+    service.change_purchase_order(order.id, status="placed", **A)
+    lot = {"quantity": "50", "supplier_lot_code": "DP-1", "purchase_order_id": order.id}
+    refused("before_previous_event", lambda: make.lot(buying.resin, **lot, on=date(2026, 9, 1)))
+    assert make.lot(buying.resin, **lot, on=date(2026, 9, 2)).purchase_order_id == order.id
+
+
+def test_a_lot_code_shared_by_two_suppliers_is_no_trace_and_a_code_must_print(service, make, refused):
+    resin = make.part(tracking="lot")
+    for supplier in (make.supplier("North"), make.supplier("South")):
+        make.lot(resin, "5", supplier_id=supplier.id, supplier_lot_code="SHARED")
+    from registry.supply import queries
+
+    refused("ambiguous_lot", lambda: queries.trace_start(service.session, lot="SHARED", at=NOW))
+    third = make.supplier()
+    refused("invalid_lot_code", lambda: make.lot(resin, "5", supplier_id=third.id, supplier_lot_code="ABC\u200bX1"))

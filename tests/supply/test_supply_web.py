@@ -434,7 +434,7 @@ def test_a_lot_received_against_an_order_comes_from_the_orders_supplier(officer,
                 "part_id": stock["resin"]["id"],
                 "supplier_lot_code": "KR-9",
                 "quantity": "5",
-                "date": "2026-09-05",
+                "date": clock.now().date().isoformat(),  # received after the order was drafted, today
                 "location": "RAW",
                 "purchase_order_id": order["id"],
             },
