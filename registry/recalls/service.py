@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import fields
-from registry.custody.models import Item
+from registry.custody.models import CustodyRecord, Item
 from registry.errors import CONFLICT, NOT_FOUND
 from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
@@ -191,6 +191,13 @@ class RecallService:
             if on < unit.updated_on:
                 raise RecallError(
                     f"the unit's last change was on {unit.updated_on}", code="date_before_previous_event", field="date"
+                )
+            registered = self.session.get(CustodyRecord, self.session.get(Item, unit.item_id).registered_entry)
+            if on < registered.on:
+                raise RecallError(
+                    f"the unit was registered on {registered.on}: nothing happened to it before",
+                    code="date_before_previous_event",
+                    field="date",
                 )
             payload = {"campaign_id": campaign.id, "item_id": unit.item_id, "state": state, "date": on.isoformat()}
             if note:

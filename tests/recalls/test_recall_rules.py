@@ -353,6 +353,22 @@ def test_a_remedy_of_a_component_removed_since_is_refused_not_a_failure(service,
     )
 
 
+def test_a_unit_change_before_the_unit_was_registered_is_refused(service, make, line, refused):
+    """A campaign opened (on paper) before a unit existed cannot notify its owner before then."""
+    late = make.service.custody.register_item(
+        kind="goods", scheme="plain", serial="U-LATE", on="2026-09-20", description="unit", **A
+    )
+    make.install(late, line.housings[2], hour(24 * 20))
+    campaign = open_campaign(
+        service, {"type": "lots", "lot_ids": [line.faulty.id]}, as_of=hour(24 * 21), on="2026-09-01"
+    )
+    refused(
+        "date_before_previous_event",
+        lambda: service.update_unit(campaign.id, late.id, state="notified", on="2026-09-02", **A),
+    )
+    service.update_unit(campaign.id, late.id, state="notified", on="2026-09-20", **A)
+
+
 def test_an_unknown_campaign_is_refused(service, line, refused):
     refused("unknown_campaign", lambda: service.close("no-such-campaign", on="2026-10-01", confirmed=True, **A))
 
