@@ -459,9 +459,13 @@ def _firearm_records(types: tuple[str, ...], date_from: date, date_to: date, vie
 
 def _lines_of_the_period(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
     """The book's lines with an entry in the period: opened in it, or opened before it and closed in
-    it (a disposition made in July is in July's book); each as (opening record, item), with the
+    it (a disposition made in July is in July's book), for `licensee` (by the recipient first written
+    in the originals view, the effective one in the others); each as (opening record, item), with the
     lines of the items read (`book_lines`)."""
-    openings = _openings(session, date_from, date_to, licensee, view)
+    opening_query = _firearm_records(("acquired", "status_changed"), date_from, date_to, view)
+    if licensee and view != "originals":
+        opening_query = opening_query.where(CustodyRecord.holder_party_id == licensee)
+    openings = [(record, item) for record, item in session.execute(opening_query) if _opens(record)]
     closings = {
         record.entry_index: item
         for record, item in session.execute(_firearm_records(("disposed", "status_changed"), date_from, date_to, view))
@@ -469,69 +473,25 @@ def _lines_of_the_period(session: Session, date_from: date, date_to: date, licen
     }
     lines = book_lines(session, sorted({item.id for _, item in openings} | {item.id for item in closings.values()}))
     opened = {record.entry_index for record, _ in openings}
-    earlier = [
+    found = openings + [
         (opening, closings[closing.entry_index])
         for own in lines.values()
         for opening, closing in own
         if closing is not None and closing.entry_index in closings and opening.entry_index not in opened
     ]
-    if licensee and view != "originals":
-        earlier = [(opening, item) for opening, item in earlier if opening.holder_party_id == licensee]
-    found = openings + _first_written_for(session, earlier, licensee, view)
+    if licensee and view == "originals":
+        found = [(opening, item) for opening, item in found if _first_licensee(opening, lines[item.id]) == licensee]
+    elif licensee:
+        found = [(opening, item) for opening, item in found if opening.holder_party_id == licensee]
     on = (lambda r: r.first_on) if view == "originals" else (lambda r: r.on)
     return sorted(found, key=lambda pair: (on(pair[0]), pair[0].entry_index)), lines
 
 
-def _openings(session: Session, date_from: date, date_to: date, licensee: str | None, view: str):
-    """The opening records of the period (and their items): by the original date and recipient in
-    the originals view, by the effective ones in the corrected and both views."""
-    query = _firearm_records(("acquired", "status_changed"), date_from, date_to, view)
-    if licensee and view != "originals":
-        query = query.where(CustodyRecord.holder_party_id == licensee)
-    found = [(record, item) for record, item in session.execute(query) if _opens(record)]
-    return _first_written_for(session, found, licensee, view)
-
-
-def _first_written_for(session: Session, found: list, licensee: str | None, view: str) -> list:
-    """The openings of `found` whose licensee, as first written, is `licensee` in the originals view
-    (all of them in the other views, or without a licensee)."""
-    if licensee and view == "originals":
-        first_holders = _first_written_holders(session, [r for r, _ in found if r.type == "status_changed"])
-        found = [
-            (record, item)
-            for record, item in found
-            if first_holders.get(record.entry_index, _recipient(record, original=True)) == licensee
-        ]
-    return found
-
-
-def _first_written_holders(session: Session, recoveries: list[CustodyRecord]) -> dict[int, str | None]:
-    """Whose stock each recovery went back into as first written: the recipient, as first written, of
-    the item's acquisition before it (a recovery names no licensee of its own)."""
-    if not recoveries:
-        return {}
-    acquisitions = _in_chunks(
-        session,
-        lambda chunk: (
-            select(CustodyRecord)
-            .where(CustodyRecord.item_id.in_(chunk), CustodyRecord.type == "acquired")
-            .order_by(CustodyRecord.entry_index)
-        ),
-        sorted({r.item_id for r in recoveries}),
-    )
-    by_item: dict[str, list[CustodyRecord]] = {}
-    for acquisition in acquisitions:  # in ledger order
-        by_item.setdefault(acquisition.item_id, []).append(acquisition)
-    holders = {}
-    for recovery in recoveries:
-        before = [a for a in by_item.get(recovery.item_id, ()) if a.entry_index < recovery.entry_index]
-        holders[recovery.entry_index] = _recipient(before[-1], original=True) if before else None
-    return holders
-
-
-def _recipient(record: CustodyRecord, *, original: bool) -> str | None:
-    details = record.first_details if original else record.details
-    return details.get("recipient_party_id") if record.type == "acquired" else record.holder_party_id
+def _first_licensee(opening: CustodyRecord, own: list) -> str | None:
+    """Whose stock the line opened into, as first written: an acquisition's recipient; for a recovery
+    (which names no licensee of its own), the recipient of the item's acquisition before it."""
+    acquisitions = [o for o, _ in own if o.type == "acquired" and o.entry_index <= opening.entry_index]
+    return acquisitions[-1].first_details.get("recipient_party_id") if acquisitions else None
 
 
 def bound_book(

@@ -131,7 +131,8 @@ FOLDED_NAMES = ("manufacturer", "importer")
 
 
 def folded_name(value: str | None) -> str | None:
-    return " ".join(value.split()) or None if value else value
+    """The name with each run of white space one space; None for a name of none."""
+    return " ".join(value.split()) if value else None
 
 
 # What a registration's key is made of, besides its serial.

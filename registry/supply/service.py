@@ -369,6 +369,15 @@ class SupplyService:
                 field="date",
             )
 
+    def _first_use(self, item_id: str) -> datetime | None:
+        """The earliest time the item went into an assembly, took one in, or took a lot (None: never)."""
+        installed = select(func.min(ComponentLink.installed_at)).where(
+            or_(ComponentLink.parent_item_id == item_id, ComponentLink.child_item_id == item_id)
+        )
+        consumed = select(func.min(LotConsumption.consumed_at)).where(LotConsumption.item_id == item_id)
+        times = [found for found in map(self.session.scalar, (installed, consumed)) if found is not None]
+        return min(times, default=None)
+
     def _not_before_item(self, item: Item, when: datetime, field: str, which: str) -> None:
         """Refuse a time before the item existed: its registration's date, or the time it was made."""
         registered = self.session.get(CustodyRecord, item.registered_entry)
@@ -449,23 +458,7 @@ class SupplyService:
                 )
             if part.tracking != "serial":
                 raise SupplyError(f"{part.number} is not tracked by serial", code="not_serial_part", field="part_id")
-            used = min(
-                (
-                    found
-                    for found in (
-                        self.session.scalar(
-                            select(func.min(ComponentLink.installed_at)).where(
-                                or_(ComponentLink.parent_item_id == item.id, ComponentLink.child_item_id == item.id)
-                            )
-                        ),
-                        self.session.scalar(
-                            select(func.min(LotConsumption.consumed_at)).where(LotConsumption.item_id == item.id)
-                        ),
-                    )
-                    if found is not None
-                ),
-                default=None,
-            )
+            used = self._first_use(item.id)
             if used is not None and used < when:
                 raise SupplyError(
                     f"the item was in an assembly or took a lot at {stamp(used)}, before this time",
