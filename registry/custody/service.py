@@ -25,6 +25,7 @@ from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
+from registry.supply import genealogy
 
 
 def commitment(salt: bytes, data: dict) -> str:
@@ -346,6 +347,7 @@ class CustodyService:
         transaction, so the state is the committed one)."""
         try:
             states.check(item.kind, projection.custody_of(self.session, item), step)
+            states.check_with_assembly(step, genealogy.kin_now(self.session, item.id))
         except states.Refusal as refusal:
             raise CustodyError(
                 refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID, field=refusal.field

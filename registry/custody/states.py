@@ -158,6 +158,51 @@ def check(kind: str, custody: Custody, step: Step) -> None:
         )
 
 
+# Custody meets genealogy. A component installed in an assembly goes where the assembly goes, so the
+# two records must not part: an assembly may not leave its holder (sold, exported, stolen, lost,
+# destroyed) while a component in it is still held on its own record, or the book would keep a
+# firearm that left inside a case; and nothing is recorded of a component inside an assembly that
+# has left, since the component is wherever the assembly is. While the assembly is held, its
+# components' own events go first (a rifle's suppressor is disposed of, then the rifle).
+HELD = ("in_custody", "quarantined")
+LEAVING = {  # the events that take an item from its holder, and what the record of each is called
+    "disposed": "disposition",
+    "transferred": "transfer",
+    "exported": "export",
+    "stolen": "theft",
+    "lost": "loss",
+    "destroyed": "destruction",
+}
+GONE_LABELS = {
+    "disposed": "disposed of",
+    "exported": "exported",
+    "stolen": "stolen",
+    "lost": "lost",
+    "destroyed": "destroyed",
+}
+
+
+def check_with_assembly(step: Step, kin) -> None:
+    """Raise Refusal when `step` would part an item's custody from its assembly's or components'.
+    `kin` are the item's assemblies (`up`) and components now, each with `serial` and `status`."""
+    for other in kin:
+        if other.up and other.status in GONE_LABELS:
+            raise Refusal(
+                "assembly_left_custody",
+                f"the item is installed in {other.serial}, which was {GONE_LABELS[other.status]}, and went "
+                f"with it: nothing is recorded of it on its own until it is removed from {other.serial} "
+                f"or {other.serial} is held again",
+            )
+    if step.event in LEAVING:
+        for other in kin:
+            if not other.up and other.status in HELD:
+                raise Refusal(
+                    "component_in_custody",
+                    f"{other.serial} is installed in this item and still held on its own record: record "
+                    f"its own {LEAVING[step.event]} first, or its removal, so the record shows where it went",
+                )
+
+
 def advance(custody: Custody, step: Step) -> Custody:
     """Where `step` leads from `custody` (no checks: replay follows what the ledger says)."""
     if step.event == "acquired":

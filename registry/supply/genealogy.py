@@ -247,3 +247,49 @@ def top_level_chain(item_id: str, at: datetime) -> Select:
         .where(_active(link, at), up.c.depth < MAX_DEPTH)
     )
     return select(up.c.item_id).where(up.c.item_id != item_id)
+
+
+@dataclass(frozen=True)
+class Kin:
+    """An item an item is joined to now by links not removed: an assembly it sits in (`up`), at any
+    level, or a component installed in it (`down`), at any level."""
+
+    up: bool
+    item_id: str
+    serial: str
+    kind: str
+    status: str
+
+
+def kin_now(session: Session, item_id: str) -> list[Kin]:
+    """The item's assemblies and components now, in one statement (custody asks on every event)."""
+    start = cast(literal(item_id), String(36))
+    up_link, down_link = aliased(ComponentLink), aliased(ComponentLink)
+    up = select(start.label("item_id"), literal(0).label("depth")).cte("kin_up", recursive=True)
+    up = up.union(
+        select(up_link.parent_item_id, up.c.depth + 1)
+        .join(up, up_link.child_item_id == up.c.item_id)
+        .where(up_link.removed_at.is_(None), up.c.depth < MAX_DEPTH)
+    )
+    down = select(start.label("item_id"), literal(0).label("depth")).cte("kin_down", recursive=True)
+    down = down.union(
+        select(down_link.child_item_id, down.c.depth + 1)
+        .join(down, down_link.parent_item_id == down.c.item_id)
+        .where(down_link.removed_at.is_(None), down.c.depth < MAX_DEPTH)
+    )
+    rows = union_all(
+        select(literal(True).label("up"), up.c.item_id).where(up.c.item_id != item_id),
+        select(literal(False).label("up"), down.c.item_id).where(down.c.item_id != item_id),
+    ).subquery()
+    query = (
+        select(rows.c.up, Item.id, Item.serial, Item.kind, Item.status)
+        .join(Item, Item.id == rows.c.item_id)
+        .order_by(Item.serial, Item.id)
+    )
+    seen: set[tuple[bool, str]] = set()
+    found = []
+    for up_, found_id, serial, kind, status in session.execute(query):
+        if (bool(up_), found_id) not in seen:
+            seen.add((bool(up_), found_id))
+            found.append(Kin(bool(up_), found_id, serial, kind, status))
+    return found

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from registry.custody import states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.service import CustodyService
 from registry.errors import CONFLICT, NOT_FOUND
@@ -487,9 +488,7 @@ class SupplyService:
             child = self._item(identifier(child_item_id, "child_item_id"), "child_item_id")
             if parent.id == child.id:
                 raise SupplyError("an item cannot be installed in itself", code="cycle", field="child_item_id")
-            if child.status not in INSTALLABLE or parent.status in ("destroyed", "stolen", "lost"):
-                bad = child if child.status not in INSTALLABLE else parent
-                raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", kind=CONFLICT)
+            self._require_fit(parent, child)
             current = self._installed_in(child.id)
             if current is not None:
                 raise SupplyError(
@@ -520,6 +519,28 @@ class SupplyService:
             if position:
                 payload["position"] = position
             return self._append("component.installed", payload, f"item:{parent.id}", actor=actor, now=now)
+
+    def _require_fit(self, parent: Item, child: Item) -> None:
+        """A component goes where its assembly goes (see `states.check_with_assembly`): one held on
+        its own record goes only into an assembly still held, and one sold to an assembly's owner
+        (a spare part fitted in service) only into that owner's assembly."""
+        sold_to_owner = child.status == parent.status == "disposed" and child.holder_party_id == parent.holder_party_id
+        if (child.status not in INSTALLABLE and not sold_to_owner) or parent.status in ("destroyed", "stolen", "lost"):
+            bad = child if child.status not in INSTALLABLE and not sold_to_owner else parent
+            raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", kind=CONFLICT)
+        if child.status not in states.HELD:
+            return
+        gone = [parent] if parent.status in states.GONE_LABELS else []
+        gone += [k for k in genealogy.kin_now(self.session, parent.id) if k.up and k.status in states.GONE_LABELS]
+        if gone:
+            raise SupplyError(
+                f"{child.serial} is held on its own record and {gone[0].serial} was "
+                f"{states.GONE_LABELS[gone[0].status]}: record {child.serial}'s disposition to the assembly's "
+                "holder first, so the record shows where it went",
+                code="component_in_custody",
+                kind=CONFLICT,
+                field="child_item_id",
+            )
 
     def _item(self, item_id: str, field: str) -> Item:
         found = self.session.get(Item, item_id) if isinstance(item_id, str) and item_id else None

@@ -1,0 +1,161 @@
+"""Custody meets genealogy: a component goes where its assembly goes. An assembly cannot leave its
+holder while a component in it is held on its own record (a firearm in a goods case would stay in
+the bound book after the case was sold); nothing is recorded of a component inside an assembly that
+has left; a component held on its own record goes only into an assembly still held. Each refusal
+appends nothing, and the way round it is the one the message names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from registry.custody import queries
+from tests.supply.factories import ACTOR, NOW, hour
+
+A = {"actor": ACTOR, "now": NOW}
+ACQUIRED, SOLD = "2026-09-02", "2026-09-05"
+
+
+@pytest.fixture
+def custody(service):
+    return service.custody
+
+
+@pytest.fixture
+def parties(custody):
+    return {
+        "us": custody.register_licensee(
+            ffl="8-23-091-01-7F-14245", name="Riverside Sporting Goods", address="1 Main St, Austin TX", **A
+        ).id,
+        "maker": custody.register_licensee(
+            ffl="9-87-654-07-8A-00001", name="Demo Arms Co.", address="2 Factory Rd, Waco TX", **A
+        ).id,
+        "buyer": custody.register_person(
+            full_name="Jane Doe", address="3 Elm St, Austin TX", id_type="DL", id_issuer="TX", id_number="1234567", **A
+        ).id,
+    }
+
+
+@pytest.fixture
+def held(custody, parties):
+    """held(kind, serial): an item registered on 2026-09-01 and, unless `acquire` is false, acquired
+    by our licensee on 2026-09-02."""
+
+    def make(kind: str, serial: str, *, acquire: bool = True):
+        facts = (
+            {"scheme": "firearm", "manufacturer": "Demo Arms Co.", "model": "DA-9", "type": "pistol", "caliber": "9mm"}
+            if kind == "firearm"
+            else {"scheme": "plain", "description": f"{serial} for a test"}
+        )
+        item = custody.register_item(kind=kind, serial=serial, on="2026-09-01", **facts, **A)
+        if acquire:
+            custody.acquire(
+                item.id, on=ACQUIRED, source_party_id=parties["maker"], recipient_party_id=parties["us"], **A
+            )
+        return item
+
+    return make
+
+
+def sell(custody, parties, item, on=SOLD, **extra):
+    return custody.dispose(item.id, on=on, transferee_party_id=parties["buyer"], **extra, **A)
+
+
+def test_a_case_does_not_leave_with_a_firearm_still_in_the_book(custody, make, held, parties, refused):
+    case, pistol = held("goods", "CASE-1"), held("firearm", "BXR-4471")
+    make.install(case, pistol, hour(30))
+    error = refused("component_in_custody", lambda: sell(custody, parties, case))
+    assert "BXR-4471" in str(error)
+    refused("component_in_custody", lambda: custody.change_status(case.id, status="exported", on=SOLD, **A))
+    # The firearm's own disposition goes first, while the case is still held; then the case follows.
+    sell(custody, parties, pistol, form_4473="2026-0001")
+    sell(custody, parties, case)
+    assert (custody.item(case.id).status, custody.item(pistol.id).status) == ("disposed", "disposed")
+    book = queries.bound_book(custody.session, date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), view="corrected")
+    [line] = [queries.book_row_dict(row) for row in book if row.item.id == pistol.id]
+    assert (line["disposition_date"], line["form_4473"]) == ("2026-09-05", "2026-0001")
+
+
+def test_a_stolen_case_needs_its_firearm_reported_first(custody, make, held, refused):
+    case, pistol = held("goods", "CASE-2"), held("firearm", "BXR-4472")
+    make.install(case, pistol, hour(30))
+    theft = {"on": "2026-09-06", "police_report": "APD-26-1", "discovered_at": "2026-09-06T08:00:00+00:00", **A}
+    refused("component_in_custody", lambda: custody.change_status(case.id, status="stolen", **theft))
+    custody.change_status(pistol.id, status="stolen", atf_incident="I-26-0042", **theft)
+    custody.change_status(case.id, status="stolen", **theft)
+    # Nothing more is recorded of the pistol while it is inside the stolen case; the case comes back first.
+    recovery = {"status": "recovered", "on": "2026-09-09", **A}
+    refused("assembly_left_custody", lambda: custody.change_status(pistol.id, **recovery))
+    custody.change_status(case.id, **recovery)
+    custody.change_status(pistol.id, **recovery)
+    assert custody.item(pistol.id).status == "in_custody"
+
+
+def test_a_held_assembly_may_be_quarantined_with_its_components(custody, make, held):
+    case, pistol = held("goods", "CASE-3"), held("firearm", "BXR-4473")
+    make.install(case, pistol, hour(30))
+    custody.change_status(case.id, status="quarantined", on=SOLD, **A)
+    assert custody.item(case.id).status == "quarantined"
+
+
+def test_a_component_held_deeper_in_the_assembly_also_holds_it_back(custody, make, held, parties, refused):
+    unit, module = held("goods", "UNIT-1"), held("goods", "MODULE-1", acquire=False)
+    housing = held("goods", "HOUSING-1")
+    make.install(module, housing, hour(30))
+    make.install(unit, module, hour(31))
+    error = refused("component_in_custody", lambda: sell(custody, parties, unit))
+    assert "HOUSING-1" in str(error)
+    refused("component_in_custody", lambda: custody.transfer(unit.id, on=SOLD, to_party_id=parties["buyer"], **A))
+    make.remove(module, housing, hour(40))
+    sell(custody, parties, unit)
+
+
+def test_nothing_is_recorded_of_a_component_inside_a_sold_assembly(custody, make, held, parties, refused):
+    unit, module = held("goods", "UNIT-2"), held("goods", "MODULE-2", acquire=False)
+    board = held("goods", "BOARD-2", acquire=False)
+    make.install(unit, module, hour(30))
+    make.install(module, board, hour(30))
+    sell(custody, parties, unit)
+    acquire = {"on": "2026-09-06", "source_party_id": parties["maker"], "recipient_party_id": parties["us"], **A}
+    for component in (module, board):
+        error = refused("assembly_left_custody", lambda c=component: custody.acquire(c.id, **acquire))
+        assert "UNIT-2" in str(error)
+        refused(
+            "assembly_left_custody",
+            lambda c=component: custody.change_status(c.id, status="destroyed", **A | {"on": "2026-09-06"}),
+        )
+    # Taken out of the sold unit (a repair in service), the module is on a record of its own again.
+    make.remove(unit, module, hour(24 * 6))
+    custody.acquire(module.id, **acquire)
+    assert custody.item(module.id).status == "in_custody"
+
+
+def test_a_held_component_goes_only_into_a_held_assembly(custody, make, held, parties, refused):
+    unit, spare = held("goods", "UNIT-3"), held("goods", "SPARE-3")
+    sell(custody, parties, unit)
+    error = refused("component_in_custody", lambda: make.install(unit, spare, hour(24 * 6)))
+    assert error.field == "child_item_id"
+    # Sold to the unit's owner first, the spare is fitted in service; a part never acquired
+    # (made for the repair) is fitted as it is.
+    sell(custody, parties, spare, on="2026-09-06")
+    make.install(unit, spare, hour(24 * 6))
+    fresh = held("goods", "FRESH-3", acquire=False)
+    make.install(unit, fresh, hour(24 * 6))
+
+
+def test_a_part_sold_to_someone_else_is_not_fitted(custody, make, held, parties, refused):
+    unit, spare = held("goods", "UNIT-4"), held("goods", "SPARE-4")
+    other = custody.register_organisation(name="Northline Fleet Ltd.", address="5 Depot Rd, Dallas TX", **A)
+    sell(custody, parties, unit)
+    custody.dispose(spare.id, on="2026-09-06", transferee_party_id=other.id, **A)
+    refused("item_disposed", lambda: make.install(unit, spare, hour(24 * 6)))
+
+
+def test_a_held_component_does_not_enter_an_assembly_inside_a_sold_one(custody, make, held, parties, refused):
+    unit, module = held("goods", "UNIT-5"), held("goods", "MODULE-5", acquire=False)
+    spare = held("goods", "SPARE-5")
+    make.install(unit, module, hour(30))
+    sell(custody, parties, unit)
+    error = refused("component_in_custody", lambda: make.install(module, spare, hour(24 * 6)))
+    assert "UNIT-5" in str(error)
