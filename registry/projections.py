@@ -42,10 +42,23 @@ HANDLERS = _gather(DOMAINS)
 TABLES = ledger.TABLES + tuple(table for domain in DOMAINS for table in domain.TABLES)
 
 
+_BEYOND_CUSTODY = "projected_beyond_custody"
+
+
 def apply(session: Session, index: int, event: dict) -> None:
     """Project one ledger entry: its author and day (every entry), then what its type's handler writes;
     an event type no domain projects (accounts' own) changes no other table."""
     ledger.entry_fact(session, index, event)
     handler = HANDLERS.get(event["type"])
     if handler is not None:
+        if event["type"] not in custody.HANDLERS:
+            session.info[_BEYOND_CUSTODY] = session.info.get(_BEYOND_CUSTODY, 0) + 1
         handler(session, index, event)
+
+
+def custody_epoch(session: Session) -> tuple:
+    """How long what other domains say of an item (its component links, its open recalls), read
+    with it, holds for the custody rules: in this transaction, while only custody events have been
+    projected in the session. Other processes' events wait for the ledger's write lock, which a
+    custody write holds from the moment it reads the item."""
+    return (session.get_transaction(), session.info.get(_BEYOND_CUSTODY, 0))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from audit import canonical
-from registry import serials
+from registry import projections, serials
 from registry.custody import corrections, identity, projection, registration, rules, states
 from registry.custody.models import CustodyRecord, Item, Party, PersonalData
 from registry.custody.rules import CustodyError
@@ -25,7 +25,11 @@ from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
+from registry.recalls import holds
 from registry.supply import genealogy
+
+# Read with each item: what other domains say of it, for the rules (see `CustodyService._ties`).
+_TIES = (genealogy.linked(Item.id), holds.unremedied(Item.id))
 
 
 def commitment(salt: bytes, data: dict) -> str:
@@ -41,6 +45,10 @@ class CustodyService:
         # only weak ones, so without these every flush in a batch would send the next look-up to
         # the database again.
         self._held: dict[tuple[type, str], object] = {}
+        # What other domains say of the items read here, and when (`projections.custody_epoch`):
+        # whether each has component links, and whether it is an unremedied unit of an open recall.
+        # An item known to have neither needs no more questions for its events.
+        self._ties: dict[str, tuple[tuple, bool, bool]] = {}
 
     # -- appending -----------------------------------------------------------------------------
     def _append(self, event: NewEvent, *, actor: str, now: datetime) -> int:
@@ -182,9 +190,12 @@ class CustodyService:
     def preload(self, item_ids: Sequence[str]) -> None:
         """Before a batch of events on these items: load them and their ledger heads in a few
         queries, so the events that follow run from memory and their rows are written together."""
+        epoch = projections.custody_epoch(self.session)
         for start in range(0, len(item_ids), 500):
-            for item in self.session.scalars(select(Item).where(Item.id.in_(item_ids[start : start + 500]))):
+            query = select(Item, *_TIES).where(Item.id.in_(item_ids[start : start + 500]))
+            for item, linked, recalled in self.session.execute(query):
                 self._held[(Item, item.id)] = item
+                self._ties[item.id] = (epoch, linked, recalled)
         self.ledger.prime([f"item:{item_id}" for item_id in item_ids])
 
     def _get(self, model, key):
@@ -315,9 +326,9 @@ class CustodyService:
         return clean
 
     def item(self, item_id: str) -> Item:
-        """The item, loaded with its holder's kind and, in a ledger batch, its last ledger entry:
-        the rules read the holder's kind and the append links the item's entries, so one statement
-        brings all three rather than one each."""
+        """The item, loaded with its holder's kind, whether it has component links and, in a ledger
+        batch, its last ledger entry: the rules read the holder's kind and the links, and the append
+        links the item's entries, so one statement brings them all rather than one each."""
         if (
             isinstance(item_id, str)
             and (Item, item_id) not in self._held
@@ -325,7 +336,8 @@ class CustodyService:
         ):
             ref = f"item:{item_id}"
             last_entry = self.ledger.last_entry(ref)
-            query = select(Item, Party.kind, *([last_entry] if last_entry is not None else []))
+            query = select(Item, Party.kind, *_TIES, *([last_entry] if last_entry is not None else []))
+            epoch = projections.custody_epoch(self.session)
             with self.session.no_autoflush:  # as `Session.get`, which this stands for
                 row = self.session.execute(
                     query.outerjoin(Party, Party.id == Item.holder_party_id).where(Item.id == item_id)
@@ -334,8 +346,9 @@ class CustodyService:
                 item = self._held[(Item, item_id)] = row[0]
                 if item.holder_party_id is not None:
                     projection.know_party_kind(self.session, item.holder_party_id, row[1])
+                self._ties[item_id] = (epoch, row[2], row[3])
                 if last_entry is not None:
-                    self.ledger.know(ref, row[2])
+                    self.ledger.know(ref, row[4])
         found = self._get(Item, item_id)
         if found is None:
             raise CustodyError(f"no item {item_id!r}", code="unknown_item", kind=NOT_FOUND, field="item_id")
@@ -343,11 +356,19 @@ class CustodyService:
 
     # -- events --------------------------------------------------------------------------------
     def _check(self, item: Item, step: states.Step) -> None:
-        """Refuse `step` unless the state machine allows it in the item's state (requires the write
+        """Refuse `step` unless the state machine allows it in the item's state, it keeps the item
+        with its assembly and components, and it sells no unremedied recall unit (requires the write
         transaction, so the state is the committed one)."""
+        custody = projection.custody_of(self.session, item)
+        epoch, linked, recalled = self._ties.get(item.id, (None, True, True))
+        if epoch != projections.custody_epoch(self.session):
+            linked = recalled = True  # not known for this moment: ask
         try:
-            states.check(item.kind, projection.custody_of(self.session, item), step)
-            states.check_with_assembly(step, genealogy.kin_now(self.session, item.id))
+            states.check(item.kind, custody, step)
+            if linked:
+                states.check_with_assembly(step, genealogy.kin_now(self.session, item.id))
+            if recalled and states.sells(custody, step):
+                states.check_recall(holds.open_unit(self.session, item.id, step.on))
         except states.Refusal as refusal:
             raise CustodyError(
                 refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID, field=refusal.field

@@ -203,6 +203,27 @@ def check_with_assembly(step: Step, kin) -> None:
                 )
 
 
+SALES = ("disposed", "transferred", "exported")
+
+
+def sells(custody: Custody, step: Step) -> bool:
+    """Whether `step` is a sale, transfer or export by the item's holder."""
+    return step.event in SALES and custody.status in HELD
+
+
+def check_recall(unit: tuple[str, str] | None) -> None:
+    """Refuse a sale (`sells`) of an item that is an unremedied unit of an open recall campaign
+    (`unit`: the campaign's number and the unit's state): 49 CFR 573.11 lets a dealer deliver a
+    recalled vehicle or item of equipment only once remedied, and 15 U.S.C. 2068(a)(2) forbids
+    selling a recalled consumer product."""
+    if unit is not None:
+        raise Refusal(
+            "recall_unremedied",
+            f"the item is a unit of open recall campaign {unit[0]} ({unit[1]}): it leaves its holder only "
+            "once remedied",
+        )
+
+
 def advance(custody: Custody, step: Step) -> Custody:
     """Where `step` leads from `custody` (no checks: replay follows what the ledger says)."""
     if step.event == "acquired":

@@ -17,7 +17,7 @@ from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
-from registry.recalls import population
+from registry.recalls import holds, population
 from registry.recalls.models import RecallCampaign, RecallUnit
 from registry.recalls.rules import BASIS_TYPES, RecallError, check_transition
 from registry.supply import genealogy
@@ -243,7 +243,7 @@ class RecallService:
                 code="date_before_previous_event",
                 field="replacement.at",
             )
-        if self._recalled(campaign, installed, at):
+        if holds.recalls(self.session, campaign, installed, at):
             raise RecallError(
                 "the installed component holds what this campaign recalls: a remedy installs a sound one",
                 code="recalled_component",
@@ -272,13 +272,6 @@ class RecallService:
             "removal_entry": removal,
             "installation_entry": installation,
         }
-
-    def _recalled(self, campaign: RecallCampaign, item_id: str, at: datetime) -> bool:
-        """Whether the item, or anything built into it at `at`, is what the campaign's basis names."""
-        tree = genealogy.as_built(self.session, item_id, at)
-        inside = sorted({node.item_id for node in tree.walk()} if tree else {item_id})
-        named = population.start(campaign.basis, at).subquery()
-        return self.session.scalar(select(named.c.item_id).where(named.c.item_id.in_(inside)).limit(1)) is not None
 
     def _component(self, given, field: str) -> str:
         if not isinstance(given, str) or not given.strip():

@@ -10,7 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Select, String, and_, cast, exists, literal, null, or_, select, text, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from registry.custody.models import Item
@@ -255,41 +269,53 @@ class Kin:
     level, or a component installed in it (`down`), at any level."""
 
     up: bool
-    item_id: str
-    serial: str
-    kind: str
-    status: str
+    item: Item
+
+    @property
+    def serial(self) -> str:
+        return self.item.serial
+
+    @property
+    def status(self) -> str:
+        return self.item.status
+
+
+# Written out rather than built: custody asks on every event, and compiling the built statement cost
+# milliseconds a time. Both directions in one statement, one round trip.
+_KIN = text(
+    """
+    WITH RECURSIVE kin_up(item_id, depth) AS (
+        SELECT CAST(:item_id AS VARCHAR(36)), 0
+        UNION
+        SELECT link.parent_item_id, kin_up.depth + 1 FROM component_link AS link
+        JOIN kin_up ON link.child_item_id = kin_up.item_id
+        WHERE link.removed_at IS NULL AND kin_up.depth < :max_depth
+    ), kin_down(item_id, depth) AS (
+        SELECT CAST(:item_id AS VARCHAR(36)), 0
+        UNION
+        SELECT link.child_item_id, kin_down.depth + 1 FROM component_link AS link
+        JOIN kin_down ON link.parent_item_id = kin_down.item_id
+        WHERE link.removed_at IS NULL AND kin_down.depth < :max_depth
+    )
+    SELECT DISTINCT 1, item_id FROM kin_up WHERE item_id <> :item_id
+    UNION ALL
+    SELECT DISTINCT 0, item_id FROM kin_down WHERE item_id <> :item_id
+    """
+)
+
+
+def linked(item_id) -> ColumnElement[bool]:
+    """Whether the item sits in an assembly or holds a component now (two index look-ups)."""
+    return or_(
+        exists().where(ComponentLink.child_item_id == item_id, ComponentLink.removed_at.is_(None)),
+        exists().where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None)),
+    )
 
 
 def kin_now(session: Session, item_id: str) -> list[Kin]:
-    """The item's assemblies and components now, in one statement (custody asks on every event)."""
-    start = cast(literal(item_id), String(36))
-    up_link, down_link = aliased(ComponentLink), aliased(ComponentLink)
-    up = select(start.label("item_id"), literal(0).label("depth")).cte("kin_up", recursive=True)
-    up = up.union(
-        select(up_link.parent_item_id, up.c.depth + 1)
-        .join(up, up_link.child_item_id == up.c.item_id)
-        .where(up_link.removed_at.is_(None), up.c.depth < MAX_DEPTH)
-    )
-    down = select(start.label("item_id"), literal(0).label("depth")).cte("kin_down", recursive=True)
-    down = down.union(
-        select(down_link.child_item_id, down.c.depth + 1)
-        .join(down, down_link.parent_item_id == down.c.item_id)
-        .where(down_link.removed_at.is_(None), down.c.depth < MAX_DEPTH)
-    )
-    rows = union_all(
-        select(literal(True).label("up"), up.c.item_id).where(up.c.item_id != item_id),
-        select(literal(False).label("up"), down.c.item_id).where(down.c.item_id != item_id),
-    ).subquery()
-    query = (
-        select(rows.c.up, Item.id, Item.serial, Item.kind, Item.status)
-        .join(Item, Item.id == rows.c.item_id)
-        .order_by(Item.serial, Item.id)
-    )
-    seen: set[tuple[bool, str]] = set()
-    found = []
-    for up_, found_id, serial, kind, status in session.execute(query):
-        if (bool(up_), found_id) not in seen:
-            seen.add((bool(up_), found_id))
-            found.append(Kin(bool(up_), found_id, serial, kind, status))
-    return found
+    """The item's assemblies and components now. The items come from the session, so a status
+    changed earlier in the same transaction (a group of writes) is the one read."""
+    with session.no_autoflush:
+        rows = session.execute(_KIN, {"item_id": item_id, "max_depth": MAX_DEPTH}).all()
+        found = [Kin(bool(up), session.get(Item, other)) for up, other in rows]
+    return sorted(found, key=lambda kin: (not kin.up, kin.serial, kin.item.id))

@@ -187,6 +187,9 @@ class Offer(SupplierPartOut):
 
 
 class Level(Answer):
+    held_by: str | None = Field(
+        None, description="the number of the open recall campaign that holds the lot: not on hand, goes into nothing"
+    )
     location: str
     quantity: str
     lot_id: str

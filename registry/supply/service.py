@@ -19,6 +19,7 @@ from registry.fields import day, moment, quantity, stamp, text, whole_number
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
+from registry.recalls import holds
 from registry.supply import genealogy, quantities, stock
 from registry.supply.models import (
     ComponentLink,
@@ -294,6 +295,14 @@ class SupplyService:
             item = self._item(item_id, "item_id")
             if item.status in GONE:
                 raise SupplyError(f"item {item.serial} is {item.status}", code=f"item_{item.status}", kind=CONFLICT)
+            if campaign := holds.held_lots(self.session, when.date()).get(lot.id):
+                raise SupplyError(
+                    f"lot {lot.internal_code} is held by recall campaign {campaign} while it is open: "
+                    "it goes into no item",
+                    code="recalled_lot",
+                    kind=CONFLICT,
+                    field="lot_id",
+                )
             self._take(lot, location, amount)
             if when.date() < lot.received_on:
                 raise SupplyError(
@@ -508,6 +517,14 @@ class SupplyService:
                 )
             self._not_before_item(parent, when, "at", "the assembly")
             self._not_before_item(child, when, "at", "the component")
+            if campaign := holds.holding(self.session, child.id, when):
+                raise SupplyError(
+                    f"{child.serial} holds what recall campaign {campaign.number} recalls: while the campaign "
+                    "is open it goes into no assembly",
+                    code="recalled_component",
+                    kind=CONFLICT,
+                    field="child_item_id",
+                )
             if child.id in genealogy.ancestors_since(self.session, parent.id, when):
                 raise SupplyError(
                     f"{child.serial} contains {parent.serial}: the assembly would contain itself",

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import clock
 from registry.custody.models import Item
+from registry.recalls import holds
+from registry.supply import genealogy
 from registry.supply.models import (
     ComponentLink,
     ItemPart,
@@ -48,8 +51,10 @@ def levels(session: Session, *, part_id: str | None = None, lot_id: str | None =
         query = query.where(StockLevel.part_id == part_id)
     if lot_id:
         query = query.where(StockLevel.lot_id == lot_id)
+    held = holds.held_lots(session)
     return [
         {
+            "held_by": held.get(lot),
             "location": location,
             "quantity": quantity,
             "lot_id": lot,
@@ -64,19 +69,29 @@ def levels(session: Session, *, part_id: str | None = None, lot_id: str | None =
     ]
 
 
+def lot_hold(session: Session, lot_id: str) -> str | None:
+    """The number of the open recall campaign that holds the lot, if one does."""
+    return holds.held_lots(session).get(lot_id)
+
+
 def on_hand(session: Session) -> dict[str, int]:
     """Per part: the lot quantities on hand, or for a serialized part its units in stock and
-    installed in no assembly."""
-    totals = dict(
-        session.execute(select(StockLevel.part_id, func.sum(StockLevel.quantity)).group_by(StockLevel.part_id)).all()
-    )
+    installed in no assembly; what an open recall holds (`recalls.holds`) is not on hand."""
+    levels = select(StockLevel.part_id, func.sum(StockLevel.quantity)).group_by(StockLevel.part_id)
+    if held := holds.held_lots(session):
+        levels = levels.where(StockLevel.lot_id.not_in(sorted(held)))
+    totals = dict(session.execute(levels).all())
     installed = select(ComponentLink.child_item_id).where(ComponentLink.removed_at.is_(None))
-    loose = session.execute(
+    query = (
         select(ItemPart.part_id, func.count())
         .join(Item, Item.id == ItemPart.item_id)
         .where(Item.status.in_(LOOSE_STATUSES), ItemPart.item_id.not_in(installed))
         .group_by(ItemPart.part_id)
     )
+    at = clock.now()
+    if (named := holds.named_items(session, at)) is not None:
+        query = query.where(ItemPart.item_id.not_in(genealogy.top_level(named, at)))
+    loose = session.execute(query)
     for part_id, count in loose:
         totals[part_id] = totals.get(part_id, 0) + count * 1000
     return {part: int(value or 0) for part, value in totals.items()}

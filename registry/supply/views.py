@@ -258,6 +258,7 @@ def lot(lot_id: str, forms: dict | None = None, status: int = 200):
         show=show,
         supplier=reads.get(Supplier, found.supplier_id) if found.supplier_id else None,
         levels=reads.levels(lot_id=found.id),
+        held_by=reads.lot_hold(found.id),
         uses=reads.consumptions(found.id),
         forms=forms or _lot_forms(),
         can_write=current_user.can(Permission.ITEMS_WRITE),

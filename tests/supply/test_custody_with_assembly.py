@@ -159,3 +159,21 @@ def test_a_held_component_does_not_enter_an_assembly_inside_a_sold_one(custody, 
     sell(custody, parties, unit)
     error = refused("component_in_custody", lambda: make.install(module, spare, hour(24 * 6)))
     assert "UNIT-5" in str(error)
+
+
+def test_over_the_api_the_case_waits_for_its_firearm(custody, make, held, parties, api_as):
+    """The API's writes read the item, its links and its recalls in one statement: the same rules."""
+    case, pistol = held("goods", "CASE-6"), held("firearm", "BXR-4476")
+    make.install(case, pistol, hour(30))
+    custody.session.commit()
+    officer = api_as("officer")
+    sale = {"date": SOLD, "transferee_party_id": parties["buyer"]}
+    refused = officer.post(f"/api/v1/items/{case.id}/dispositions", json=sale)
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["code"] == "component_in_custody" and "BXR-4476" in refused.get_json()["detail"]
+    sold = officer.post(f"/api/v1/items/{pistol.id}/dispositions", json={**sale, "form_4473": "2026-0006"})
+    assert sold.status_code == 201, sold.get_json()
+    assert officer.post(f"/api/v1/items/{case.id}/dispositions", json=sale).status_code == 201
+    back = {"date": "2026-09-06", "source_party_id": parties["buyer"], "recipient_party_id": parties["us"]}
+    inside = officer.post(f"/api/v1/items/{pistol.id}/acquisitions", json=back)
+    assert inside.status_code == 409 and inside.get_json()["code"] == "assembly_left_custody"

@@ -1,0 +1,99 @@
+"""What an open recall holds back from use: the supplier lots its basis names, and every item its
+basis names (a housing moulded from a recalled lot, a serial on the campaign's list) or that holds
+one. Held material goes into nothing new and is not stock the stock keeper can count on, so the
+reorder proposals see the gap; and a unit of the campaign still held by its holder is not sold,
+transferred or exported until it is remedied (49 CFR 573.11 and 573.12). The hold lasts while the
+campaign is open, from the day it opened (a late record of an earlier day is not held); a remedied
+unit holds nothing once its faulty part is out.
+
+Read by supply (consumption, installation, stock on hand), by custody (sales) and by the recall's
+own remedies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, exists, select, union
+from sqlalchemy.orm import Session
+
+from registry.recalls import population
+from registry.recalls.models import RecallCampaign, RecallUnit
+from registry.recalls.rules import COMPLETE
+from registry.supply import genealogy
+
+
+def open_campaigns(session: Session, on: date | None = None) -> list[RecallCampaign]:
+    """The campaigns open now; with `on`, those of them already open on that day (a record of an
+    earlier day, made late, is held to what was open then)."""
+    query = select(RecallCampaign).where(RecallCampaign.status == "open")
+    if on is not None:
+        query = query.where(RecallCampaign.opened_on <= on)
+    return list(session.scalars(query.order_by(RecallCampaign.number)))
+
+
+def held_lots(session: Session, on: date | None = None) -> dict[str, str]:
+    """Lot id -> the number of the first open campaign (open on `on`, if given) whose basis names the lot."""
+    held: dict[str, str] = {}
+    for campaign in open_campaigns(session, on):
+        if campaign.basis["type"] == "lots":
+            for lot_id in campaign.basis["lot_ids"]:
+                held.setdefault(lot_id, campaign.number)
+    return held
+
+
+def named_items(session: Session, at: datetime) -> Select | None:
+    """Select of `item_id`: the items some open campaign's basis names at `at`; None when no
+    campaign is open."""
+    starts = [population.start(campaign.basis, at) for campaign in open_campaigns(session)]
+    if not starts:
+        return None
+    return starts[0] if len(starts) == 1 else select(union(*starts).subquery().c.item_id)
+
+
+def unremedied(item_id) -> ColumnElement[bool]:
+    """Whether the item is a unit of an open campaign that is not remedied (nor destroyed)."""
+    return exists().where(
+        RecallUnit.item_id == item_id,
+        RecallUnit.state.not_in(COMPLETE),
+        RecallCampaign.id == RecallUnit.campaign_id,
+        RecallCampaign.status == "open",
+    )
+
+
+def open_unit(session: Session, item_id: str, on: date) -> tuple[str, str] | None:
+    """(campaign number, unit state) of the first campaign, open now and on `on`, in which the item
+    is an unremedied unit."""
+    row = session.execute(
+        select(RecallCampaign.number, RecallUnit.state)
+        .join(RecallUnit, RecallUnit.campaign_id == RecallCampaign.id)
+        .where(
+            RecallUnit.item_id == item_id,
+            RecallUnit.state.not_in(COMPLETE),
+            RecallCampaign.status == "open",
+            RecallCampaign.opened_on <= on,
+        )
+        .order_by(RecallCampaign.number)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def recalls(session: Session, campaign: RecallCampaign, item_id: str, at: datetime) -> bool:
+    """Whether the item, or anything built into it at `at`, is what the campaign's basis names."""
+    return _named_inside(session, population.start(campaign.basis, at), item_id, at)
+
+
+def holding(session: Session, item_id: str, at: datetime) -> RecallCampaign | None:
+    """The first campaign, open now and on the day of `at`, that recalls the item or anything built
+    into it at `at`."""
+    for campaign in open_campaigns(session, at.date()):
+        if recalls(session, campaign, item_id, at):
+            return campaign
+    return None
+
+
+def _named_inside(session: Session, named: Select, item_id: str, at: datetime) -> bool:
+    tree = genealogy.as_built(session, item_id, at)
+    inside = sorted({node.item_id for node in tree.walk()} if tree else {item_id})
+    found = named.subquery()
+    return session.scalar(select(found.c.item_id).where(found.c.item_id.in_(inside)).limit(1)) is not None
