@@ -116,11 +116,11 @@ def initialise(app: Flask, *, demo: bool, now: datetime | None = None) -> InitRe
 
     if bring_up_to_date(db.session(), size):
         created.append(f"projections rebuilt from the {size} ledger entries under the current rules")
-    from registry.custody.identity import key_unmatched_persons
+    from registry.custody.identity import key_persons
     from registry.custody.runtime import person_key
 
-    if keyed := key_unmatched_persons(db.session(), person_key()):
-        created.append(f"matching keys for {keyed} private persons registered before them")
+    if keyed := key_persons(db.session(), person_key()):
+        created.append(f"private persons' matching keys brought to the current rules: {keyed}")
 
     key_path = Path(app.config["LEDGER_KEY_FILE"])
     # Two inits started together: one writes the keys (Ed25519 and ML-DSA-44), the other waits and reads them.

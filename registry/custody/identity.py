@@ -242,19 +242,23 @@ def document(free_text, id_type, issuer, number) -> tuple[str, str, str] | str |
     return text(free_text, "id_document")
 
 
-def key_unmatched_persons(session: Session, person_key: bytes) -> int:
-    """Give the persons registered before matching keys existed their keys (their data are in the
-    vault); return how many. Erased persons keep none."""
-    rows = list(
-        session.scalars(
-            select(PersonalData).where(PersonalData.name_address_key.is_(None), PersonalData.erased_at.is_(None))
-        )
+def key_persons(session: Session, person_key: bytes) -> int:
+    """Bring every person's matching keys to the current rules (persons registered before the keys
+    existed, or under older readings of a document: "driver license" is now a driver licence, and
+    "Texas" TX), from their data in the vault; return how many changed. Erased persons keep none."""
+    changed = 0
+    rows = session.scalars(
+        select(PersonalData).where(PersonalData.erased_at.is_(None)).execution_options(yield_per=1000)
     )
     for vault in rows:
         found = keys(
             person_key, full_name=vault.full_name or "", address=vault.address or "", document=vault.id_document
         )
-        vault.document_key, vault.name_address_key = found.document, found.name_address
-    if rows:
+        if (vault.document_key, vault.name_address_key) != (found.document, found.name_address):
+            vault.document_key, vault.name_address_key = found.document, found.name_address
+            changed += 1
+    if changed:
         session.commit()
-    return len(rows)
+    else:
+        session.rollback()
+    return changed

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from registry.custody import rules, states
+from registry import serials
+from registry.custody import registration, rules, states
 from registry.custody.models import CustodyRecord, Item, ItemTally, MultipleSaleFlag, Party
 from registry.db import held_until_commit
 from registry.fields import stored_moment
@@ -110,6 +111,16 @@ def party_erased(session: Session, index: int, event: dict) -> None:
     session.get(Party, event["payload"]["party_id"]).erased = True
 
 
+def as_stored(name: str, value):
+    """An item fact as the tables keep it under the current rules, whatever rules wrote the event:
+    the serial's search form read as Latin (`serials.reading`), a maker's or importer's name with its
+    spaces folded. Events written before these rules keep their values; the tables, rebuilt by
+    `flask init`, search them as new ones."""
+    if name == "serial_normalized":
+        return serials.reading(value)
+    return registration.folded_name(value) if name in registration.FOLDED_NAMES else value
+
+
 def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
     """The item row and the custody record of an `item.registered` event."""
     p = event["payload"]
@@ -118,7 +129,7 @@ def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
         "kind": p["kind"],
         "scheme": p["scheme"],
         "serial": p["serial"],
-        "serial_normalized": p["serial_normalized"],
+        "serial_normalized": as_stored("serial_normalized", p["serial_normalized"]),
         "uniqueness_key": p["uniqueness_key"],
         "attributes": p.get("attributes", {}),
         "status": "registered",
@@ -127,7 +138,7 @@ def registration_rows(index: int, event: dict) -> tuple[dict, dict]:
         "acquired_on": None,
         "registered_entry": index,
         "last_event_date": _day(p["date"]),
-        **{name: p.get(name) for name in ITEM_FIELDS},
+        **{name: as_stored(name, p.get(name)) for name in ITEM_FIELDS},
     }
     return item, record_row(index, event, "registered", party=None, on=p["date"], holder=None, details=_details(p))
 
@@ -343,7 +354,7 @@ def custody_corrected(session: Session, index: int, event: dict) -> None:
     if target.type == "registered":
         for name, value in p["fields"].items():
             if name in ITEM_FIELDS or name in SERIAL_FIELDS and name != "override":
-                setattr(item, name, value)
+                setattr(item, name, as_stored(name, value))
     session.add(
         CustodyRecord(
             **record_row(
