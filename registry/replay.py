@@ -27,7 +27,7 @@ from registry.projections import TABLES
 # a weekend sale counts as the Monday after it at either end of the multiple-sale window, and a
 # correction's record names the counterparty it puts in, and a handgun returned to the person it
 # was acquired from is no multiple sale).
-PROJECTION_VERSION = 4
+PROJECTION_VERSION = 5
 
 
 @dataclass

@@ -72,6 +72,9 @@ class Lot(Base):
     purchase_order_id: Mapped[str | None] = mapped_column(ForeignKey("purchase_order.id"))
     location: Mapped[str] = mapped_column(String(64), nullable=False)
     received_entry: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # The day of the lot's latest receipt, consumption, move or count: its stock changes are
+    # recorded in the order of their days, so no level is ever set before a change it ignores.
+    stock_changed_on: Mapped[date | None] = mapped_column(Date)  # every lot has one (see migration 0018)
 
 
 class StockLevel(Base):

@@ -101,6 +101,7 @@ def lot_received(session: Session, index: int, event: dict) -> None:
         purchase_order_id=p.get("purchase_order_id"),
         location=p["location"],
         received_entry=index,
+        stock_changed_on=date.fromisoformat(p["date"]),
     )
     session.add(lot)
     session.flush()
@@ -126,6 +127,7 @@ def lot_consumed(session: Session, index: int, event: dict) -> None:
     quantity = to_units(p["quantity"])
     lot = session.get(Lot, p["lot_id"])
     _level(session, lot, p["location"]).quantity -= quantity
+    _changed(lot, moment(p["at"]).date())
     session.add(
         LotConsumption(
             entry_index=index,
@@ -143,12 +145,19 @@ def stock_moved(session: Session, index: int, event: dict) -> None:
     quantity, lot = to_units(p["quantity"]), session.get(Lot, p["lot_id"])
     _level(session, lot, p["from_location"]).quantity -= quantity
     _level(session, lot, p["to_location"]).quantity += quantity
+    _changed(lot, date.fromisoformat(p["date"]))
 
 
 def stock_adjusted(session: Session, index: int, event: dict) -> None:
     """A count: the on-hand quantity of the lot at the location becomes the counted one."""
     p = event["payload"]
-    _level(session, session.get(Lot, p["lot_id"]), p["location"]).quantity = to_units(p["counted"])
+    lot = session.get(Lot, p["lot_id"])
+    _level(session, lot, p["location"]).quantity = to_units(p["counted"])
+    _changed(lot, date.fromisoformat(p["date"]))
+
+
+def _changed(lot: Lot, on: date) -> None:
+    lot.stock_changed_on = max(lot.stock_changed_on or lot.received_on, on)
 
 
 def item_part_assigned(session: Session, index: int, event: dict) -> None:

@@ -304,10 +304,7 @@ class SupplyService:
                     field="lot_id",
                 )
             self._take(lot, location, amount)
-            if when.date() < lot.received_on:
-                raise SupplyError(
-                    f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt", field="at"
-                )
+            self._not_before_stock_changed(lot, when.date(), "at")
             self._not_before_item(item, when, "at", "the item")
             return self._append(
                 "lot.consumed",
@@ -364,19 +361,22 @@ class SupplyService:
             payload["was"] = quantities.show(self._on_hand(lot, payload["location"])) or "0"
             return self._append("stock.adjusted", {"lot_id": lot.id, **payload}, f"lot:{lot.id}", actor=actor, now=now)
 
-    def _not_before_stock_changed(self, lot: Lot, on) -> None:
-        """A move or a count is dated on or after the lot's receipt and its latest consumption: a
-        count dated before a consumption would set the level as if the consumption had not happened."""
+    def _not_before_stock_changed(self, lot: Lot, on, field: str = "date") -> None:
+        """A lot's stock changes (consumption, move, count) are dated on or after its receipt and its
+        latest change: a count dated before a consumption would set the level as if the consumption
+        had not happened, and a consumption dated before a move would take from where the stock was
+        not yet."""
         if on < lot.received_on:
             raise SupplyError(
-                f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt", field="date"
+                f"lot {lot.internal_code} was received on {lot.received_on}", code="before_receipt", field=field
             )
-        last = self.session.scalar(select(func.max(LotConsumption.consumed_at)).where(LotConsumption.lot_id == lot.id))
-        if last is not None and on < last.date():
+        changed = lot.stock_changed_on or lot.received_on
+        if on < changed:
             raise SupplyError(
-                f"lot {lot.internal_code} was last consumed at {stamp(last)}, after this date",
+                f"lot {lot.internal_code}'s stock last changed on {changed} (a consumption, move or "
+                "count), after this date: its changes are recorded in the order of their days",
                 code="before_previous_event",
-                field="date",
+                field=field,
             )
 
     def _first_use(self, item_id: str) -> datetime | None:

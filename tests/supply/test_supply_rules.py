@@ -600,6 +600,25 @@ def test_moves_and_counts_are_dated_after_the_receipt_and_the_last_consumption(s
     assert level(service, resin_lot, "RAW") == 5_500
 
 
+def test_a_lots_stock_changes_are_recorded_in_the_order_of_their_days(service, make, refused, resin_lot):
+    """A move to the line on 2026-09-05: a consumption from the line dated 2026-09-04 took from where
+    the stock was not yet, and a count of the store dated 2026-09-04 would undo the move."""
+    service.move_stock(
+        lot_id=resin_lot.id, quantity_="3", from_location="RAW", to_location="LINE", on="2026-09-05", **A
+    )
+    part = make.part()
+    early = [{"lot_id": resin_lot.id, "quantity": "1", "location": "LINE"}]
+    error = refused("before_previous_event", lambda: make.item(part, at=hour(24 * 3 + 12), lots=early))
+    assert error.field == "at" and "2026-09-05" in str(error)
+    count = {"lot_id": resin_lot.id, "location": "RAW", "counted": "10", "reason": "stocktake"}
+    refused("before_previous_event", lambda: service.adjust_stock(**count, on="2026-09-04", **A))
+    back = {"lot_id": resin_lot.id, "quantity_": "1", "from_location": "LINE", "to_location": "RAW"}
+    refused("before_previous_event", lambda: service.move_stock(**back, on="2026-09-04", **A))
+    make.item(part, at=hour(24 * 4 + 8), lots=early)  # on the day of the move
+    service.adjust_stock(**{**count, "counted": "7"}, on="2026-09-06", **A)
+    assert (level(service, resin_lot, "RAW"), level(service, resin_lot, "LINE")) == (7_000, 2_000)
+
+
 def test_a_part_is_assigned_to_an_item_only_if_tracked_by_serial_and_made_before_its_use(make, refused, resin_lot):
     goods = make.service.custody.register_item(
         kind="goods", scheme="plain", serial="CASE-1", on="2026-09-01", description="case", **A
