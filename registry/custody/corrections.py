@@ -97,9 +97,13 @@ def _require_unique_key(service: CustodyService, item: Item, clean: dict) -> Non
         clean["uniqueness_key"] = key
 
 
-def check_folded(service: CustodyService, item: Item, record: CustodyRecord, clean: dict) -> None:
+def check_folded(
+    service: CustodyService, item: Item, record: CustodyRecord, clean: dict
+) -> tuple[states.Custody, states.Step] | None:
     """Fold the item's records, `record` corrected by `clean`, through the state machine; raise
-    CustodyError (naming the corrected field) at the first record the rules would refuse."""
+    CustodyError (naming the corrected field) at the first record the rules would refuse. Returns
+    where the item stood before the corrected record and the record as corrected (None for the
+    registration), for the rules beyond the state machine."""
     session = service.session
     records = list(
         session.scalars(
@@ -109,7 +113,7 @@ def check_folded(service: CustodyService, item: Item, record: CustodyRecord, cle
         )
     )
     kind = item.kind
-    custody = None
+    custody, corrected = None, None
     for current in records:
         on, details = current.on, current.details
         if current.entry_index == record.entry_index:
@@ -125,7 +129,10 @@ def check_folded(service: CustodyService, item: Item, record: CustodyRecord, cle
             states.check(kind, custody, step)
         except (states.Refusal, CustodyError) as problem:
             raise _refusal(problem, current, record, clean) from None
+        if current.entry_index == record.entry_index:
+            corrected = (custody, step)
         custody = states.advance(custody, step)
+    return corrected
 
 
 def _refusal(problem, current: CustodyRecord, record: CustodyRecord, clean: dict) -> CustodyError:

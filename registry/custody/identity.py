@@ -151,8 +151,9 @@ def document_number(number: str) -> str:
 
 
 def document_text(id_type: str, issuer: str, number: str) -> str:
-    """The document as pages and Form 3310.4 show it."""
-    return f"{id_type}, {issuer} {number}"
+    """The document as pages and Form 3310.4 show it, and as the vault keeps it: a comma after the
+    type and after the issuer, so a number with spaces ("123 456 789") reads back whole."""
+    return f"{id_type}, {issuer}, {number}"
 
 
 def type_named(value: str) -> str | None:
@@ -167,19 +168,32 @@ def issuer_code(value: str) -> str:
     return _US_ISSUERS.get(folded) or _ISSUER_CODES.get(folded) or folded
 
 
-_DOCUMENT_TEXT = re.compile(r"^(?P<type>[^,]+),\s*(?P<issuer>.+?)\s+(?P<number>\S+)$")
+def _issuer_and_number(rest: str) -> tuple[str, str] | None:
+    """Split "TX 40 123 456" or "New York 123456", the way older registrations wrote the issuer and
+    the number after the type: at the longest run of leading words that names a known issuer, else
+    at the only space there is; None when the split is a guess."""
+    words = rest.split()
+    for cut in range(len(words) - 1, 0, -1):
+        if fold(" ".join(words[:cut])) in _US_ISSUERS or fold(" ".join(words[:cut])) in _ISSUER_CODES:
+            return " ".join(words[:cut]), " ".join(words[cut:])
+    return (words[0], words[1]) if len(words) == 2 else None
 
 
 def parsed(document: tuple[str, str, str] | str | None) -> tuple[str, str, str] | None:
     """A document as (type, issuer, number) for the key, read from its three fields or from one line
-    written the way `document_text` writes it ("driver licence, TX 3805242"), or None for other text."""
+    written the way `document_text` writes it ("driver licence, TX, 3805242", or by older
+    registrations "driver licence, TX 3805242"); None for other text, or an older line whose issuer
+    and number cannot be told apart for certain."""
     if isinstance(document, tuple):
         type_, issuer_, number = document
     else:
-        found = _DOCUMENT_TEXT.match(document.strip()) if document else None
-        if found is None or type_named(found["type"]) is None:
+        parts = [part.strip() for part in document.split(",", 2)] if document else []
+        if len(parts) < 2 or type_named(parts[0]) is None:
             return None
-        type_, issuer_, number = found["type"], found["issuer"], found["number"]
+        split = (parts[1], parts[2]) if len(parts) == 3 else _issuer_and_number(parts[1])
+        if split is None or not all(split):
+            return None
+        type_, (issuer_, number) = parts[0], split
     return type_named(type_) or fold(type_), issuer_code(issuer_), document_number(number)
 
 
@@ -254,8 +268,11 @@ def key_persons(session: Session, person_key: bytes) -> int:
         found = keys(
             person_key, full_name=vault.full_name or "", address=vault.address or "", document=vault.id_document
         )
-        if (vault.document_key, vault.name_address_key) != (found.document, found.name_address):
-            vault.document_key, vault.name_address_key = found.document, found.name_address
+        # A document line the current rules cannot read for certain keeps the key its registration
+        # made from the document's three fields.
+        document = found.document if vault.document_key is None or parsed(vault.id_document) else vault.document_key
+        if (vault.document_key, vault.name_address_key) != (document, found.name_address):
+            vault.document_key, vault.name_address_key = document, found.name_address
             changed += 1
     if changed:
         session.commit()

@@ -287,6 +287,23 @@ def custody_of(session: Session, item: Item) -> states.Custody:
     )
 
 
+def custody_on(session: Session, item: Item, day: date) -> states.Custody:
+    """Where the item stood at the end of `day`, folded from its effective records (an item's
+    records follow each other in date order, so those of the day and before are a prefix)."""
+    records = session.scalars(
+        select(CustodyRecord)
+        .where(CustodyRecord.item_id == item.id, CustodyRecord.type != "corrected", CustodyRecord.on <= day)
+        .order_by(CustodyRecord.entry_index)
+    )
+    custody = None
+    for record in records:
+        if custody is None:  # the registration
+            custody = states.registered(record.on)
+        else:
+            custody = states.advance(custody, step_of(session, record.type, record.on, record.details))
+    return custody or states.registered(day)
+
+
 def _set_custody(session: Session, item: Item, custody: states.Custody) -> None:
     """Write what changed only (an ORM attribute set costs as much whether or not it changes), and
     move the item between the tally's cells when its status or holder changed."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Sequence
 
 from sqlalchemy import func, or_, select
@@ -28,6 +28,7 @@ from registry.ledger.service import LedgerService
 from registry.recalls import holds
 from registry.supply import genealogy
 
+ONE_DAY = timedelta(days=1)
 # Read with each item: what other domains say of it, for the rules (see `CustodyService._ties`).
 _TIES = (genealogy.linked(Item.id), holds.unremedied(Item.id))
 
@@ -366,13 +367,44 @@ class CustodyService:
         try:
             states.check(item.kind, custody, step)
             if linked:
-                states.check_with_assembly(step, genealogy.kin_now(self.session, item.id))
+                self._check_with_assembly(item, step)
             if recalled and states.sells(custody, step):
                 states.check_recall(holds.open_unit(self.session, item.id, step.on))
         except states.Refusal as refusal:
             raise CustodyError(
                 refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID, field=refusal.field
             ) from None
+
+    def _check_with_assembly(self, item: Item, step: states.Step) -> None:
+        """Custody meets genealogy as things stood at the end of the step's day
+        (`states.check_assembly_held`, `states.check_component_left`): the assemblies the item sat
+        in and the components in it then, each as it stood then. Dated so, a record made late is
+        judged by its own day, not by what happened since; within one day the component's own
+        record comes first."""
+        ended = datetime.combine(step.on + ONE_DAY, time(), tzinfo=timezone.utc)
+        for kin in genealogy.kin(self.session, item.id, ended):
+            stood = projection.custody_on(self.session, kin.item, step.on)
+            if kin.up:
+                states.check_assembly_held(kin.serial, stood)
+            else:
+                states.check_component_left(step, kin.serial, stood)
+
+    def _check_correction(self, item: Item, corrected: tuple | None, clean: dict) -> None:
+        """The corrected record against custody's other rules, as a new record on its day would be;
+        and no party of an item inside an assembly that has left is changed (it went with it)."""
+        try:
+            if corrected is not None:
+                before, step = corrected
+                self._check_with_assembly(item, step)
+                if states.sells(before, step):
+                    states.check_recall(holds.open_unit(self.session, item.id, step.on))
+            if any(name.endswith("_party_id") for name in clean):
+                for kin in genealogy.kin(self.session, item.id):
+                    if kin.up:
+                        states.check_assembly_held(kin.serial, projection.custody_of(self.session, kin.item))
+        except states.Refusal as refusal:
+            field = f"fields.{'date' if 'date' in clean else sorted(clean)[0]}"
+            raise CustodyError(refusal.message, code=refusal.code, kind=CONFLICT, field=field) from None
 
     def _record(
         self, item: Item, event_type: str, payload: dict, step: states.Step, *, actor: str, now: datetime
@@ -530,7 +562,7 @@ class CustodyService:
                     field=f"fields.{bad[0]}",
                 )
             clean = corrections.checked_fields(self, item, record, fields, now=now)
-            corrections.check_folded(self, item, record, clean)
+            self._check_correction(item, corrections.check_folded(self, item, record, clean), clean)
             payload = {"item_id": item.id, "corrects": record.entry_index, "fields": clean, "reason": reason}
             return self._append(NewEvent("custody.corrected", payload, item=f"item:{item.id}"), actor=actor, now=now)
 

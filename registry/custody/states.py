@@ -182,25 +182,27 @@ GONE_LABELS = {
 }
 
 
-def check_with_assembly(step: Step, kin) -> None:
-    """Raise Refusal when `step` would part an item's custody from its assembly's or components'.
-    `kin` are the item's assemblies (`up`) and components now, each with `serial` and `status`."""
-    for other in kin:
-        if other.up and other.status in GONE_LABELS:
-            raise Refusal(
-                "assembly_left_custody",
-                f"the item is installed in {other.serial}, which was {GONE_LABELS[other.status]}, and went "
-                f"with it: nothing is recorded of it on its own until it is removed from {other.serial} "
-                f"or {other.serial} is held again",
-            )
-    if step.event in LEAVING:
-        for other in kin:
-            if not other.up and other.status in HELD:
-                raise Refusal(
-                    "component_in_custody",
-                    f"{other.serial} is installed in this item and still held on its own record: record "
-                    f"its own {LEAVING[step.event]} first, or its removal, so the record shows where it went",
-                )
+def check_assembly_held(serial: str, assembly: Custody) -> None:
+    """Refuse an event of a component inside assembly `serial`, which stood as `assembly` at the end
+    of the event's day: an assembly that left took the component with it."""
+    if assembly.status in GONE_LABELS:
+        raise Refusal(
+            "assembly_left_custody",
+            f"the item is installed in {serial}, which was {GONE_LABELS[assembly.status]}, and went with "
+            f"it: nothing is recorded of it on its own until it is removed from {serial} or {serial} is "
+            "held again",
+        )
+
+
+def check_component_left(step: Step, serial: str, component: Custody) -> None:
+    """Refuse an assembly's `step` when component `serial`, inside it that day, stood as `component`
+    at the day's end: one still held on its own record would stay in the book."""
+    if step.event in LEAVING and component.status in HELD:  # `component` stood so at the day's end
+        raise Refusal(
+            "component_in_custody",
+            f"{serial} is installed in this item and still held on its own record: record its own "
+            f"{LEAVING[step.event]} first, or its removal, so the record shows where it went",
+        )
 
 
 SALES = ("disposed", "transferred", "exported")

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from registry.recalls import population
 from registry.recalls.models import RecallCampaign, RecallUnit
-from registry.recalls.rules import COMPLETE
 from registry.supply import genealogy
 
 
@@ -44,17 +43,21 @@ def held_lots(session: Session, on: date | None = None) -> dict[str, str]:
 def named_items(session: Session, at: datetime) -> Select | None:
     """Select of `item_id`: the items some open campaign's basis names at `at`; None when no
     campaign is open."""
-    starts = [population.start(campaign.basis, at) for campaign in open_campaigns(session)]
+    # Each start as a plain select of its own: a part basis is itself a compound select, which
+    # SQLite will not take bracketed inside another.
+    starts = [select(population.start(campaign.basis, at).subquery().c.item_id) for campaign in open_campaigns(session)]
     if not starts:
         return None
     return starts[0] if len(starts) == 1 else select(union(*starts).subquery().c.item_id)
 
 
 def unremedied(item_id) -> ColumnElement[bool]:
-    """Whether the item is a unit of an open campaign that is not remedied (nor destroyed)."""
+    """Whether the item is a unit of an open campaign that is not remedied. A unit the campaign
+    counts as destroyed is still held: custody records the item's own destruction, and an item
+    recorded destroyed is sold by nobody."""
     return exists().where(
         RecallUnit.item_id == item_id,
-        RecallUnit.state.not_in(COMPLETE),
+        RecallUnit.state != "remedied",
         RecallCampaign.id == RecallUnit.campaign_id,
         RecallCampaign.status == "open",
     )
@@ -68,7 +71,7 @@ def open_unit(session: Session, item_id: str, on: date) -> tuple[str, str] | Non
         .join(RecallUnit, RecallUnit.campaign_id == RecallCampaign.id)
         .where(
             RecallUnit.item_id == item_id,
-            RecallUnit.state.not_in(COMPLETE),
+            RecallUnit.state != "remedied",
             RecallCampaign.status == "open",
             RecallCampaign.opened_on <= on,
         )

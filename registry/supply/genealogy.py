@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     cast,
     exists,
     literal,
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from registry.custody.models import Item
+from registry.db import UTCDateTime
 from registry.supply.models import ComponentLink, ItemPart, Lot, LotConsumption, Part, Supplier
 
 PG_TRACE_SETTINGS = ("jit", "enable_seqscan")
@@ -282,40 +284,44 @@ class Kin:
 
 # Written out rather than built: custody asks on every event, and compiling the built statement cost
 # milliseconds a time. Both directions in one statement, one round trip.
-_KIN = text(
-    """
+_KIN = """
     WITH RECURSIVE kin_up(item_id, depth) AS (
         SELECT CAST(:item_id AS VARCHAR(36)), 0
         UNION
         SELECT link.parent_item_id, kin_up.depth + 1 FROM component_link AS link
         JOIN kin_up ON link.child_item_id = kin_up.item_id
-        WHERE link.removed_at IS NULL AND kin_up.depth < :max_depth
+        WHERE {active} AND kin_up.depth < :max_depth
     ), kin_down(item_id, depth) AS (
         SELECT CAST(:item_id AS VARCHAR(36)), 0
         UNION
         SELECT link.child_item_id, kin_down.depth + 1 FROM component_link AS link
         JOIN kin_down ON link.parent_item_id = kin_down.item_id
-        WHERE link.removed_at IS NULL AND kin_down.depth < :max_depth
+        WHERE {active} AND kin_down.depth < :max_depth
     )
     SELECT DISTINCT 1, item_id FROM kin_up WHERE item_id <> :item_id
     UNION ALL
     SELECT DISTINCT 0, item_id FROM kin_down WHERE item_id <> :item_id
     """
-)
+_KIN_NOW = text(_KIN.format(active="link.removed_at IS NULL"))
+_KIN_AT = text(
+    _KIN.format(active="link.installed_at < :at AND (link.removed_at IS NULL OR link.removed_at >= :at)")
+).bindparams(bindparam("at", type_=UTCDateTime))
 
 
 def linked(item_id) -> ColumnElement[bool]:
-    """Whether the item sits in an assembly or holds a component now (two index look-ups)."""
+    """Whether the item was ever in an assembly or took a component (two index look-ups)."""
     return or_(
-        exists().where(ComponentLink.child_item_id == item_id, ComponentLink.removed_at.is_(None)),
-        exists().where(ComponentLink.parent_item_id == item_id, ComponentLink.removed_at.is_(None)),
+        exists().where(ComponentLink.child_item_id == item_id),
+        exists().where(ComponentLink.parent_item_id == item_id),
     )
 
 
-def kin_now(session: Session, item_id: str) -> list[Kin]:
-    """The item's assemblies and components now. The items come from the session, so a status
-    changed earlier in the same transaction (a group of writes) is the one read."""
+def kin(session: Session, item_id: str, at: datetime | None = None) -> list[Kin]:
+    """The item's assemblies and components at `at` (a link installed before it and not removed by
+    then), or now. The items come from the session, so a status changed earlier in the same
+    transaction (a group of writes) is the one read."""
+    statement, values = (_KIN_NOW, {}) if at is None else (_KIN_AT, {"at": at})
     with session.no_autoflush:
-        rows = session.execute(_KIN, {"item_id": item_id, "max_depth": MAX_DEPTH}).all()
+        rows = session.execute(statement, {"item_id": item_id, "max_depth": MAX_DEPTH, **values}).all()
         found = [Kin(bool(up), session.get(Item, other)) for up, other in rows]
     return sorted(found, key=lambda kin: (not kin.up, kin.serial, kin.item.id))

@@ -538,9 +538,10 @@ class SupplyService:
             return self._append("component.installed", payload, f"item:{parent.id}", actor=actor, now=now)
 
     def _require_fit(self, parent: Item, child: Item) -> None:
-        """A component goes where its assembly goes (see `states.check_with_assembly`): one held on
-        its own record goes only into an assembly still held, and one sold to an assembly's owner
-        (a spare part fitted in service) only into that owner's assembly."""
+        """A component goes where its assembly goes (see `states.check_assembly_held`): one held on
+        its own record goes only into an assembly never acquired or held by the same party, and one
+        sold to an assembly's holder (a spare part fitted in service) only into that holder's
+        assembly."""
         sold_to_owner = child.status == parent.status == "disposed" and child.holder_party_id == parent.holder_party_id
         if (child.status not in INSTALLABLE and not sold_to_owner) or parent.status in ("destroyed", "stolen", "lost"):
             bad = child if child.status not in INSTALLABLE and not sold_to_owner else parent
@@ -548,13 +549,21 @@ class SupplyService:
         if child.status not in states.HELD:
             return
         gone = [parent] if parent.status in states.GONE_LABELS else []
-        gone += [k for k in genealogy.kin_now(self.session, parent.id) if k.up and k.status in states.GONE_LABELS]
+        gone += [k for k in genealogy.kin(self.session, parent.id) if k.up and k.status in states.GONE_LABELS]
         if gone:
             raise SupplyError(
                 f"{child.serial} is held on its own record and {gone[0].serial} was "
                 f"{states.GONE_LABELS[gone[0].status]}: record {child.serial}'s disposition to the assembly's "
                 "holder first, so the record shows where it went",
                 code="component_in_custody",
+                kind=CONFLICT,
+                field="child_item_id",
+            )
+        if parent.status in states.HELD and parent.holder_party_id != child.holder_party_id:
+            raise SupplyError(
+                f"{child.serial} and {parent.serial} are held by different parties: a component is held with "
+                "its assembly, so record the transfer or acquisition that brings them together first",
+                code="other_holder",
                 kind=CONFLICT,
                 field="child_item_id",
             )

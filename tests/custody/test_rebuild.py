@@ -105,3 +105,31 @@ def test_init_brings_persons_matching_keys_to_the_current_rules(app, clock, offi
         assert (vault.document_key, vault.name_address_key) == current
     third = officer.post("/api/v1/parties", json={**again, "address": "11 Third Ave, Waco TX"})
     assert third.status_code == 409 and third.get_json()["code"] == "duplicate_person"
+
+
+def test_a_document_number_with_spaces_keeps_its_key_through_init(app, clock, officer):
+    """The vault writes "driver licence, NY, 123 456 789"; a line of older registrations ("driver
+    licence, NY 123 456 789") is split at the known issuer. Either way the number stays whole, so
+    `flask init` changes no key and the licence is still refused for a second party."""
+    from registry.custody import identity
+    from registry.custody.models import PersonalData
+
+    body = {"kind": "person", "full_name": "Ann Lee", "address": "7 Pine St, Albany NY"}
+    document = {"id_type": "driver licence", "id_issuer": "NY", "id_number": "123 456 789"}
+    made = officer.post("/api/v1/parties", json={**body, **document})
+    assert made.status_code == 201, made.get_json()
+    older = {**body, "full_name": "Bo Lee", "address": "8 Elm St, Albany NY", "id_type": "DL", "id_issuer": "New York"}
+    second = officer.post("/api/v1/parties", json={**older, "id_number": "987 654 321"})
+    assert second.status_code == 201, second.get_json()
+    with app.app_context():
+        vault = db.session.get(PersonalData, made.get_json()["id"])
+        assert vault.id_document == "driver licence, NY, 123 456 789"
+        db.session.get(PersonalData, second.get_json()["id"]).id_document = "DL, New York 987 654 321"  # older form
+        db.session.commit()
+        assert identity.parsed("DL, New York 987 654 321") == ("driver licence", "NY", "987654321")
+        assert identity.parsed("driver licence, Ontario 12 34") is None  # issuer and number not told apart
+        report = initialise(app, demo=False, now=clock)
+        assert not [line for line in report.created if "matching keys" in line], report.created
+    for taken in ({**document, "address": "9 Oak St"}, {**older, "id_number": "987654321", "address": "1 Ash St"}):
+        again = officer.post("/api/v1/parties", json={**body, **taken})
+        assert again.status_code == 409 and again.get_json()["code"] == "duplicate_person", again.get_json()

@@ -118,3 +118,35 @@ def test_over_the_api_a_unit_is_not_sold_until_remedied(service, make, line, api
         f"/api/v1/items/{line.units[0].id}/dispositions", json={"date": "2026-09-12", "transferee_party_id": buyer}
     )
     assert answer.status_code == 409 and answer.get_json()["code"] == "recall_unremedied"
+
+
+def test_stock_is_counted_beside_campaigns_of_every_basis(service, make, line):
+    """A part basis is a compound query of its own: beside another open campaign, stock on hand and
+    the replenishment proposals still answer (they failed on SQLite)."""
+    open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]})
+    made = {"type": "part", "part_id": line.housing_part.id, "made_from": "2026-09-01", "made_to": "2026-09-01"}
+    open_campaign(service, made, number="26E-050")
+    # H-1, H-2 and H-3 were made on 2026-09-01; only U-3 (empty) and U-4 (H-4, made on 09-03) are stock.
+    assert (on_hand(service, line.housing_part), on_hand(service, line.unit_part)) == (0, 2_000)
+    assert isinstance(stock.replenishment(service.session), list)
+
+
+def test_a_correction_does_not_move_a_sale_into_the_hold(service, make, line, refused):
+    """A late record of a sale the day before the campaign opened passes; corrected onto a day the
+    campaign held the unit, it is refused as a new sale that day would be. A unit the campaign counts
+    as destroyed is still held until custody records it destroyed."""
+    custody = make.service.custody
+    us = custody.register_licensee(ffl="8-23-091-01-7F-14245", name="Riverside", address="1 Main St", **A).id
+    buyer = custody.register_organisation(name="Harbor View Hotel", address="9 Quay", **A).id
+    for unit in line.units[:2]:
+        custody.acquire(unit.id, on="2026-09-06", source_party_id=us, recipient_party_id=us, **A)
+    campaign = open_campaign(service, {"type": "serials", "serials": ["U-1", "U-2"]})
+    sold = custody.dispose(line.units[0].id, on="2026-09-09", transferee_party_id=buyer, **A)
+    fix = {"corrects": sold, "reason": "date", **A}
+    error = refused(
+        "recall_unremedied", lambda: custody.correct(line.units[0].id, fields={"date": "2026-09-12"}, **fix)
+    )
+    assert error.field == "fields.date"
+    service.update_unit(campaign.id, line.units[1].id, state="destroyed", on="2026-09-12", **A)
+    sale = {"on": "2026-09-13", "transferee_party_id": buyer, **A}
+    refused("recall_unremedied", lambda: custody.dispose(line.units[1].id, **sale))

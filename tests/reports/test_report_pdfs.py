@@ -66,7 +66,7 @@ KEY_CONTENT = {
         "BXR-4471",
         "BXR-4472",
         "Jane Doe",
-        "driver licence, TX 12345678",
+        "driver licence, TX, 12345678",
         "TX-2026-000123",
         "Riverside Sporting Goods",
     ],

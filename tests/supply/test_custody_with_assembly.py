@@ -125,9 +125,11 @@ def test_nothing_is_recorded_of_a_component_inside_a_sold_assembly(custody, make
             "assembly_left_custody",
             lambda c=component: custody.change_status(c.id, status="destroyed", **A | {"on": "2026-09-06"}),
         )
-    # Taken out of the sold unit (a repair in service), the module is on a record of its own again.
-    make.remove(unit, module, hour(24 * 6))
-    custody.acquire(module.id, **acquire)
+    # Taken out of the sold unit (a repair in service), the module is on a record of its own again
+    # from the day it came out.
+    make.remove(unit, module, hour(24 * 6 + 9))
+    refused("assembly_left_custody", lambda: custody.acquire(module.id, **acquire))
+    custody.acquire(module.id, **acquire | {"on": "2026-09-07"})
     assert custody.item(module.id).status == "in_custody"
 
 
@@ -177,3 +179,41 @@ def test_over_the_api_the_case_waits_for_its_firearm(custody, make, held, partie
     back = {"date": "2026-09-06", "source_party_id": parties["buyer"], "recipient_party_id": parties["us"]}
     inside = officer.post(f"/api/v1/items/{pistol.id}/acquisitions", json=back)
     assert inside.status_code == 409 and inside.get_json()["code"] == "assembly_left_custody"
+
+
+def test_a_late_record_is_judged_by_its_own_day(custody, make, held, parties, refused):
+    """The part left on 09-20; a sale of the case dated 09-10, recorded after, would have sent the
+    part out inside it ten days before its own record: refused. On 09-20 or later, the case may go."""
+    case, part = held("goods", "CASE-7"), held("goods", "PART-7")
+    make.install(case, part, hour(30))
+    refused("component_in_custody", lambda: sell(custody, parties, case, on="2026-09-10"))
+    sell(custody, parties, part, on="2026-09-20")
+    refused("component_in_custody", lambda: sell(custody, parties, case, on="2026-09-10"))
+    sell(custody, parties, case, on="2026-09-20")
+
+
+def test_a_correction_obeys_the_same_rules(custody, make, held, parties, refused):
+    """Moving the part's disposition after the case's, or changing who the part went to while it
+    sits in the sold case, would part the two records."""
+    case, part = held("goods", "CASE-8"), held("goods", "PART-8")
+    make.install(case, part, hour(30))
+    sold = sell(custody, parties, part, on="2026-09-05")
+    sell(custody, parties, case, on="2026-09-06")
+    correct = {"corrects": sold, "reason": "typed wrong", **A}
+    error = refused("assembly_left_custody", lambda: custody.correct(part.id, fields={"date": "2026-09-25"}, **correct))
+    assert error.field == "fields.date"
+    other = custody.register_organisation(name="Other Buyer", address="4 Side St", **A).id
+    refused(
+        "assembly_left_custody",
+        lambda: custody.correct(part.id, fields={"transferee_party_id": other}, **correct),
+    )
+    custody.correct(part.id, fields={"date": "2026-09-04"}, **correct)  # earlier is still before the case
+
+
+def test_a_held_component_goes_only_into_an_assembly_of_its_holder(custody, make, held, parties, refused):
+    car, part = held("goods", "CAR-9"), held("goods", "PART-9")
+    fleet = custody.register_organisation(name="Fleet Co", address="5 Depot Rd", **A).id
+    custody.transfer(part.id, on="2026-09-03", to_party_id=fleet, **A)
+    refused("other_holder", lambda: make.install(car, part, hour(24 * 3)))
+    custody.transfer(car.id, on="2026-09-03", to_party_id=fleet, **A)
+    make.install(car, part, hour(24 * 3))
