@@ -6,6 +6,9 @@ branch on either. No stack trace ever reaches a client: unexpected errors are lo
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import Flask, jsonify, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +27,23 @@ class RegistryError(Exception):
         self.detail = detail
         self.field = field
         self.extra = extra or {}  # members of the problem type beyond the standard ones
+
+
+@contextmanager
+def fields_of(names: dict[str | None, str] | None = None, *, prefix: str = "") -> Iterator[None]:
+    """Inside, an error's field is named as the caller's request names it: a call made on behalf of
+    a part of a bigger request (a remedy's replacement, a list's element) renames the fields of its
+    errors (`names`, old to new; None stands for an error without a field), or puts `prefix` before
+    them, so the problem points at what the client sent."""
+    try:
+        yield
+    except RegistryError as error:
+        names = names or {}
+        if error.field in names:
+            error.field = names[error.field]
+        elif prefix:
+            error.field = f"{prefix}.{error.field}" if error.field else prefix
+        raise
 
 
 # What kind of refusal a domain error is. Services say the kind; this module alone turns it into HTTP.

@@ -76,6 +76,9 @@ def not_future_moment(found: datetime, field: str, *, now: datetime) -> datetime
     return found
 
 
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def day(value, field: str = "date", *, now: datetime | None) -> date:
     """A calendar date from a date or an ISO 8601 date (YYYY-MM-DD). With `now`, a date that no
     place on Earth has reached at `now` is refused; `now=None` takes any date (a period's end)."""
@@ -85,6 +88,8 @@ def day(value, field: str = "date", *, now: datetime | None) -> date:
         found = value
     elif isinstance(value, str) and value.strip():
         try:
+            if not _CALENDAR_DATE.fullmatch(value.strip()):  # fromisoformat also reads 20261201 and 2026-W48-1
+                raise ValueError
             found = date.fromisoformat(value.strip())
         except ValueError:
             raise FieldError(
@@ -148,10 +153,13 @@ def quantity(value, field: str = "quantity", *, allow_zero: bool = False) -> Dec
 
 
 def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise FieldError(f"{field!r} must be a whole number", code="invalid_field", field=field) from None
+    if value is None or value == "":
+        raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
+    given = value if isinstance(value, int) and not isinstance(value, bool) else str(value).strip()
+    # int() reads any script's digits and underscores ("١٢", "1_2"): only ASCII digits are a number here.
+    if isinstance(given, str) and not (given.isascii() and given.lstrip("-").isdigit()):
+        raise FieldError(f"{field!r} must be a whole number", code="invalid_field", field=field)
+    number = int(given)
     if not minimum <= number <= maximum:
         raise FieldError(f"{field!r} must be between {minimum} and {maximum}", code="invalid_field", field=field)
     return number

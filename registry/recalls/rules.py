@@ -23,6 +23,8 @@ class RecallError(DomainError):
 
 
 def check_transition(current: str, target: str) -> None:
+    if target is None or target == "":
+        raise RecallError("the unit's new state is required", code="missing_field", field="state")
     if target not in UNIT_STATES:
         raise RecallError(f"state must be one of {', '.join(UNIT_STATES)}", code="invalid_state", field="state")
     if target not in TRANSITIONS[current]:

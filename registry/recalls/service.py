@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from registry import fields
 from registry.custody.models import CustodyRecord, Item
-from registry.errors import CONFLICT, NOT_FOUND
+from registry.errors import CONFLICT, NOT_FOUND, fields_of
 from registry.fields import day, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -46,6 +46,9 @@ class RecallService:
 
     def _basis(self, basis) -> dict:
         """A checked basis as the event stores it."""
+        if basis is None or (isinstance(basis, dict) and basis.get("type") is None):
+            field = "basis" if basis is None else "basis.type"
+            raise RecallError(f"the campaign's basis is required ({field})", code="missing_field", field=field)
         if not isinstance(basis, dict) or basis.get("type") not in BASIS_TYPES:
             raise RecallError(
                 f"'basis.type' must be one of {', '.join(BASIS_TYPES)}", code="invalid_basis", field="basis.type"
@@ -250,22 +253,26 @@ class RecallService:
                 kind=CONFLICT,
                 field="replacement.installed",
             )
-        removal = self.supply.remove(
-            parent_item_id=link.parent_item_id,
-            child_item_id=removed,
-            at=at,
-            reason="replaced by a recall remedy",
-            actor=actor,
-            now=now,
-        )
-        installation = self.supply.install(
-            parent_item_id=link.parent_item_id,
-            child_item_id=installed,
-            at=at,
-            position=link.position,
-            actor=actor,
-            now=now,
-        )
+        with fields_of({"child_item_id": "replacement.removed", "at": "replacement.at", None: "replacement.removed"}):
+            removal = self.supply.remove(
+                parent_item_id=link.parent_item_id,
+                child_item_id=removed,
+                at=at,
+                reason="replaced by a recall remedy",
+                actor=actor,
+                now=now,
+            )
+        with fields_of(
+            {"child_item_id": "replacement.installed", "at": "replacement.at", None: "replacement.installed"}
+        ):
+            installation = self.supply.install(
+                parent_item_id=link.parent_item_id,
+                child_item_id=installed,
+                at=at,
+                position=link.position,
+                actor=actor,
+                now=now,
+            )
         return {
             "removed_item_id": removed,
             "installed_item_id": installed,
@@ -300,8 +307,9 @@ class RecallService:
         if not isinstance(item_ids, list) or not item_ids:
             raise RecallError("'item_ids' must list at least one item", code="missing_field", field="item_ids")
         with write_transaction(self.session), self.ledger.batch(now=now):
-            for item_id in item_ids:
-                self.update_unit(campaign_id, item_id, state=state, on=on, note=note, actor=actor, now=now)
+            for number, item_id in enumerate(item_ids):
+                with fields_of({"item_id": f"item_ids[{number}]", None: f"item_ids[{number}]"}):
+                    self.update_unit(campaign_id, item_id, state=state, on=on, note=note, actor=actor, now=now)
         return len(item_ids)
 
     def close(

@@ -570,7 +570,14 @@ def replenishment(params: Page):
 def draft_orders(body: NewPurchaseOrders):
     service, on = supply(), body.date or clock.now().date()
     if body.from_proposals:
-        orders = service.draft_from_proposals(on=on, part_ids=body.part_ids, **_a())
+        if body.supplier_id is not None or body.lines is not None:
+            raise SupplyError(
+                "an order drafted from the proposals takes its suppliers and lines from them: "
+                "send supplier_id and lines only without from_proposals",
+                code="invalid_field",
+                field="supplier_id" if body.supplier_id is not None else "lines",
+            )
+        orders = service.draft_from_proposals(on=on, part_ids=body.part_ids, note=body.note, **_a())
     else:
         lines = None if body.lines is None else [line.model_dump() for line in body.lines]
         orders = [

@@ -13,9 +13,14 @@ class QuantityError(ValueError):
 
 def parse(value, *, allow_zero: bool = False) -> Decimal:
     """A positive (or, with `allow_zero`, non-negative) quantity with at most three decimals."""
+    given = str(value).strip()
+    # Decimal reads any script's digits and underscores ("١٢", "1_000"): a quantity is written in
+    # ASCII digits with at most a point and a sign, so it reads the same on every report.
+    if not (given.isascii() and given and set(given) <= set("0123456789.+-")):
+        raise QuantityError(f"not a number: {value!r}")
     try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, AttributeError):
+        amount = Decimal(given)
+    except InvalidOperation:
         raise QuantityError(f"not a number: {value!r}") from None
     if not amount.is_finite() or amount.as_tuple().exponent < -3:
         raise QuantityError("a quantity has at most three decimals")

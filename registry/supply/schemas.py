@@ -62,7 +62,9 @@ class NewSupplierPart(Body):
     part_id: Id | None = needed()
     supplier_part_number: Text | None = needed()
     pack_size: Quantity | None = Field(None, description="ordered in multiples of this (default 1)")
-    lead_time_days: Annotated[int, Field(ge=0, le=100_000)] | Annotated[str, Field(max_length=10)] | None = None
+    lead_time_days: Annotated[int, Field(ge=0, le=3650)] | Annotated[str, Field(max_length=10)] | None = needed(
+        "days from order to delivery, 0 to 3650"
+    )
     unit_price: Text | None = None
     preferred: bool = False
 

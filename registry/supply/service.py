@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from registry.custody import states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.service import CustodyService
-from registry.errors import CONFLICT, NOT_FOUND
+from registry.errors import CONFLICT, NOT_FOUND, fields_of
 from registry.fields import day, moment, quantity, stamp, text, whole_number
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
@@ -47,7 +47,9 @@ class SupplyService:
         return self.ledger.append([NewEvent(type_, payload, item=item)], actor=actor, now=now).entries[0].index
 
     def _get(self, model, key, field: str, what: str):
-        found = self.session.get(model, key) if isinstance(key, str) and key else None
+        if key is None or key == "":
+            raise SupplyError(f"the {what} is required: give its id", code="missing_field", field=field)
+        found = self.session.get(model, key) if isinstance(key, str) else None
         if found is None:
             raise SupplyError(f"no {what} {key!r}", code=f"unknown_{what.replace(' ', '_')}", field=field)
         return found
@@ -72,6 +74,8 @@ class SupplyService:
             "tracking": tracking,
             "unit": text(unit, "unit", required=True, limit=16),
         }
+        if tracking is None or tracking == "":
+            raise SupplyError("'tracking' is required (serial, lot or none)", code="missing_field", field="tracking")
         if tracking not in TRACKING:
             raise SupplyError(
                 f"'tracking' must be one of {', '.join(TRACKING)}", code="invalid_field", field="tracking"
@@ -253,7 +257,9 @@ class SupplyService:
                     )
                 payload["purchase_order_id"] = order.id
             payload["internal_code"] = text(internal_code, "internal_code", limit=64) or self._next_lot_code(part, on)
-            if self.session.scalar(select(Lot.id).where(Lot.internal_code == payload["internal_code"])):
+            code = payload["internal_code"]
+            # A code that is another lot's id would make that id name two lots (`queries.lots_by_code`).
+            if self.session.scalar(select(Lot.id).where((Lot.internal_code == code) | (Lot.id == code))):
                 raise SupplyError(
                     f"lot code {payload['internal_code']} exists already",
                     code="duplicate_lot",
@@ -446,15 +452,17 @@ class SupplyService:
                         code="invalid_field",
                         field=f"lots[{number}]",
                     )
-                self.consume(
-                    lot_id=use.get("lot_id"),
-                    item_id=item.id,
-                    quantity_=use.get("quantity"),
-                    location=use.get("location"),
-                    at=when,
-                    actor=actor,
-                    now=now,
-                )
+                within = {name: f"lots[{number}].{name}" for name in ("lot_id", "quantity", "location")}
+                with fields_of({**within, None: f"lots[{number}]"}):
+                    self.consume(
+                        lot_id=use.get("lot_id"),
+                        item_id=item.id,
+                        quantity_=use.get("quantity"),
+                        location=use.get("location"),
+                        at=when,
+                        actor=actor,
+                        now=now,
+                    )
             return item
 
     def assign_part(self, *, item_id: str, part_id: str, made_at, actor: str, now: datetime) -> int:
@@ -569,7 +577,9 @@ class SupplyService:
             )
 
     def _item(self, item_id: str, field: str) -> Item:
-        found = self.session.get(Item, item_id) if isinstance(item_id, str) and item_id else None
+        if item_id is None or item_id == "":
+            raise SupplyError("the item is required: give its id", code="missing_field", field=field)
+        found = self.session.get(Item, item_id) if isinstance(item_id, str) else None
         if found is None:
             raise SupplyError(f"no item {item_id!r}", code="unknown_item", kind=NOT_FOUND, field=field)
         return found
@@ -684,6 +694,8 @@ class SupplyService:
             ]
 
     def change_purchase_order(self, purchase_order_id: str, *, status: str, actor: str, now: datetime) -> int:
+        if status is None or status == "":
+            raise SupplyError("the order's new status is required", code="missing_field", field="status")
         if status not in PURCHASE_ORDER_CHANGES:
             raise SupplyError(
                 f"status must be one of {', '.join(PURCHASE_ORDER_CHANGES)}", code="invalid_status", field="status"

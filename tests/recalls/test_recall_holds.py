@@ -31,7 +31,7 @@ def test_a_recalled_lot_goes_into_no_new_item_while_the_campaign_is_open(service
         "recalled_lot",
         lambda: make.item(line.housing_part, "H-7", at=hour(24 * 10), lots=[{"lot_id": line.faulty.id, **SHELF}]),
     )
-    assert error.field == "lot_id" and "26E-041" in str(error)
+    assert error.field == "lots[0].lot_id" and "26E-041" in str(error)
     # A late record of a day before the campaign opened (2026-09-10) is not held.
     make.item(line.housing_part, "H-7b", at=hour(24 * 8), lots=[{"lot_id": line.faulty.id, **SHELF}])
     make.item(line.housing_part, "H-8", at=hour(24 * 10), lots=[{"lot_id": line.good.id, **SHELF}])
@@ -150,3 +150,18 @@ def test_a_correction_does_not_move_a_sale_into_the_hold(service, make, line, re
     service.update_unit(campaign.id, line.units[1].id, state="destroyed", on="2026-09-12", **A)
     sale = {"on": "2026-09-13", "transferee_party_id": buyer, **A}
     refused("recall_unremedied", lambda: custody.dispose(line.units[1].id, **sale))
+
+
+def test_a_refused_part_of_a_bigger_request_is_named_by_its_place(service, make, line, refused):
+    campaign = open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]})
+    # H-2 sits in U-2: it cannot be the replacement put into U-1.
+    replacement = {"removed": line.housings[0].id, "installed": line.housings[1].id}
+    update = {"state": "remedied", "on": "2026-09-12", "replacement": replacement, **A}
+    error = refused("already_installed", lambda: service.update_unit(campaign.id, line.units[0].id, **update))
+    assert error.field == "replacement.installed"
+    units = [line.units[0].id, line.units[1].id]  # U-2 holds no faulty housing: not in the campaign
+    error = refused(
+        "not_in_population",
+        lambda: service.update_units(campaign.id, units, state="notified", on="2026-09-12", **A),
+    )
+    assert error.field == "item_ids[1]"

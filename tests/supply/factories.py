@@ -110,3 +110,16 @@ def refusal(size: Callable[[], int], error: type[Exception]):
 
 def _id(item: Item | str) -> str:
     return item if isinstance(item, str) else item.id
+
+
+def created(response):
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def problem(response, status: int, code: str, field: str | None):
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == code and body.get("field") == field, body
+    return body

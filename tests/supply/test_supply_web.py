@@ -10,71 +10,7 @@ from html import unescape
 import pytest
 
 from registry import clock
-from registry.ledger.runtime import reader
-
-
-@pytest.fixture
-def officer(api_as):
-    return api_as("officer")
-
-
-@pytest.fixture
-def ledger_size(app):
-    def current() -> int:
-        with app.app_context():
-            return reader().size()
-
-    return current
-
-
-def created(response):
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-@pytest.fixture
-def stock(officer):
-    """A lot-tracked resin with one 10 kg lot, and a serialized housing part."""
-    resin = created(
-        officer.post(
-            "/api/v1/parts",
-            json={
-                "number": "RM-1",
-                "description": "Resin",
-                "tracking": "lot",
-                "unit": "kg",
-                "reorder_point": "20",
-                "reorder_quantity": "50",
-            },
-        )
-    )
-    housing = created(
-        officer.post("/api/v1/parts", json={"number": "HSG-1", "description": "Housing", "tracking": "serial"})
-    )
-    supplier = created(officer.post("/api/v1/suppliers", json={"name": "Kestrel Resins"}))
-    lot = created(
-        officer.post(
-            "/api/v1/lots",
-            json={
-                "part_id": resin["id"],
-                "supplier_id": supplier["id"],
-                "supplier_lot_code": "KR-2608",
-                "lot_scheme": "gs1",
-                "quantity": "10",
-                "date": "2026-09-01",
-                "location": "RAW",
-            },
-        )
-    )
-    return {"resin": resin, "housing": housing, "supplier": supplier, "lot": lot}
-
-
-def problem(response, status: int, code: str, field: str | None):
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code and body.get("field") == field, body
-    return body
+from tests.supply.factories import created, problem
 
 
 @pytest.mark.parametrize(
