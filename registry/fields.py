@@ -9,6 +9,7 @@ reached yet, or a moment beyond the clock's skew). Also how events write and rea
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
@@ -43,6 +44,32 @@ def text(value, field: str, *, required: bool = False, limit: int = 200) -> str 
     if _FORBIDDEN.search(value):
         raise FieldError(f"the {_name(field)} holds a control character", code="invalid_field", field=field)
     return value or None
+
+
+# What does not print: format characters (zero-width space, bidirectional overrides), controls,
+# private-use and unassigned code points, line and paragraph separators.
+NOT_PRINTED = ("Cf", "Cc", "Co", "Cn", "Zl", "Zp")
+
+
+def not_printed(value: str) -> str | None:
+    """The first character of `value` that does not print, or None."""
+    return next((c for c in value if unicodedata.category(c) in NOT_PRINTED), None)
+
+
+def label(value, field: str, *, required: bool = False, limit: int = 64) -> str | None:
+    """A code people read off a label or a shelf (a part number, a lot code, a location, a campaign
+    number): text as `text` takes it, with every character one that prints, so two codes that look
+    the same are the same."""
+    found = text(value, field, required=required, limit=limit)
+    hidden = not_printed(found or "")
+    if hidden is not None:
+        raise FieldError(
+            f"the {_name(field)} holds {unicodedata.name(hidden, f'U+{ord(hidden):04X}')}, a character that does "
+            "not print: it would not match the code as printed",
+            code="invalid_field",
+            field=field,
+        )
+    return found
 
 
 def _in_range(found: date, field: str) -> date:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from registry import fields
 from registry.custody.models import CustodyRecord, Item
 from registry.errors import CONFLICT, NOT_FOUND, fields_of
-from registry.fields import day, moment, text
+from registry.fields import day, label, moment, text
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
@@ -127,7 +127,7 @@ class RecallService:
         """Open a campaign: the population is traced at `as_of` (default: now) and frozen."""
         payload = {
             "campaign_id": str(uuid.uuid4()),
-            "number": text(number, "number", required=True, limit=32),
+            "number": label(number, "number", required=True, limit=32),
             "title": text(title, "title", required=True),
             "defect": text(defect, "defect", required=True, limit=4000),
             "date": day(on, now=now).isoformat(),

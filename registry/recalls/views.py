@@ -104,7 +104,7 @@ def _forms() -> dict:
 
 @bp.get("/<campaign_id>")
 @requires(Permission.ITEMS_READ)
-def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
+def campaign(campaign_id: str, forms: dict | None = None, status: int = 200, posted: dict | None = None):
     found = recalls().campaign(campaign_id)
     page = fields.page_number(request.args.get("page"))
     state = request.args.get("state") or None
@@ -133,6 +133,7 @@ def campaign(campaign_id: str, forms: dict | None = None, status: int = 200):
         can_write=current_user.can(Permission.ITEMS_WRITE) and found.status == "open",
         today=clock.now().date(),
         latest_day=clock.latest_day(clock.now()),
+        posted=posted or {},  # the unit whose row was sent and refused: its values and the error's field
     ), status
 
 
@@ -159,8 +160,12 @@ def update_unit(campaign_id: str, item_id: str):
             **_a(),
         )
     except RegistryError as error:
-        flash(error.detail, "danger")
-        return campaign(campaign_id, forms, 409 if error.status == 409 else 400)
+        # The row comes back as sent, with the message on the input at fault.
+        where = {"replacement.removed": "removed", "replacement.installed": "installed", "replacement.at": "date"}
+        field = where.get(error.field, error.field if error.field in ("state", "date", "note") else None)
+        flash(error.detail, "danger")  # also at the top: a unit that is complete shows no row form
+        posted = {"item_id": item_id, "field": field, "detail": error.detail}
+        return campaign(campaign_id, forms, 409 if error.status == 409 else 400, posted)
     flash(f"Unit is {form.state.data}.", "success")
     return redirect(url_for("recalls.campaign", campaign_id=campaign_id, state=request.args.get("state")) + "#units")
 

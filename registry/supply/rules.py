@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from registry.errors import INVALID, DomainError
+from registry.fields import not_printed
 
 TRACKING = ("serial", "lot", "none")
 LOT_SCHEMES = ("plain", "gs1")
@@ -36,7 +37,7 @@ def lot_code(code: str, scheme: str, field: str = "supplier_lot_code") -> str:
         raise SupplyError(
             f"'lot_scheme' must be one of {', '.join(LOT_SCHEMES)}", code="invalid_field", field="lot_scheme"
         )
-    invisible = next((c for c in code if unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp")), None)
+    invisible = not_printed(code)
     if invisible is not None:
         raise SupplyError(
             f"{field!r} holds {unicodedata.name(invisible, f'U+{ord(invisible):04X}')}, a character that does not "

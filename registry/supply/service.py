@@ -15,7 +15,7 @@ from registry.custody import states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.service import CustodyService
 from registry.errors import CONFLICT, NOT_FOUND, fields_of
-from registry.fields import day, moment, quantity, stamp, text, whole_number
+from registry.fields import day, label, moment, quantity, stamp, text, whole_number
 from registry.ledger.events import NewEvent
 from registry.ledger.locking import write_transaction
 from registry.ledger.service import LedgerService
@@ -69,7 +69,7 @@ class SupplyService:
     ) -> Part:
         payload = {
             "part_id": str(uuid.uuid4()),
-            "number": text(number, "number", required=True, limit=64),
+            "number": label(number, "number", required=True),
             "description": text(description, "description", required=True, limit=400),
             "tracking": tracking,
             "unit": text(unit, "unit", required=True, limit=16),
@@ -149,7 +149,7 @@ class SupplyService:
             "supplier_part_id": str(uuid.uuid4()),
             "supplier_id": supplier_id,
             "part_id": part_id,
-            "supplier_part_number": text(supplier_part_number, "supplier_part_number", required=True, limit=64),
+            "supplier_part_number": label(supplier_part_number, "supplier_part_number", required=True),
             "pack_size": quantities.canonical(quantity(pack_size, "pack_size")),
             "lead_time_days": whole_number(lead_time_days, "lead_time_days", maximum=3650),
             "preferred": bool(preferred),
@@ -194,7 +194,7 @@ class SupplyService:
             "part_id": part_id,
             "quantity": quantities.canonical(amount),
             "date": day(on, now=now).isoformat(),
-            "location": text(location, "location", required=True, limit=64),
+            "location": label(location, "location", required=True),
             "lot_scheme": lot_scheme,
         }
         code = text(supplier_lot_code, "supplier_lot_code", limit=64)
@@ -256,7 +256,7 @@ class SupplyService:
                         field="purchase_order_id",
                     )
                 payload["purchase_order_id"] = order.id
-            payload["internal_code"] = text(internal_code, "internal_code", limit=64) or self._next_lot_code(part, on)
+            payload["internal_code"] = label(internal_code, "internal_code") or self._next_lot_code(part, on)
             code = payload["internal_code"]
             # A code that is another lot's id would make that id name two lots (`queries.lots_by_code`).
             if self.session.scalar(select(Lot.id).where((Lot.internal_code == code) | (Lot.id == code))):
@@ -295,7 +295,7 @@ class SupplyService:
     def consume(self, *, lot_id: str, item_id: str, quantity_, location: str, at, actor: str, now: datetime) -> int:
         """A quantity of a lot goes into a serialized item."""
         amount, when = quantity(quantity_), moment(at, "at", now=now)
-        location = text(location, "location", required=True, limit=64)
+        location = label(location, "location", required=True)
         with write_transaction(self.session):
             lot = self._get(Lot, lot_id, "lot_id", "lot")
             item = self._item(item_id, "item_id")
@@ -330,8 +330,8 @@ class SupplyService:
         self, *, lot_id: str, quantity_, from_location: str, to_location: str, on, actor: str, now: datetime
     ) -> int:
         amount = quantity(quantity_)
-        source = text(from_location, "from_location", required=True, limit=64)
-        target = text(to_location, "to_location", required=True, limit=64)
+        source = label(from_location, "from_location", required=True)
+        target = label(to_location, "to_location", required=True)
         if source == target:
             raise SupplyError("the locations are the same", code="same_location", field="to_location")
         on = day(on, now=now)
@@ -356,7 +356,7 @@ class SupplyService:
     def adjust_stock(self, *, lot_id: str, location: str, counted, reason: str, on, actor: str, now: datetime) -> int:
         amount = quantity(counted, "counted", allow_zero=True)
         payload = {
-            "location": text(location, "location", required=True, limit=64),
+            "location": label(location, "location", required=True),
             "counted": quantities.canonical(amount),
             "reason": text(reason, "reason", required=True, limit=400),
             "date": day(on, now=now).isoformat(),

@@ -331,16 +331,18 @@ def where_used():
 @bp.route("/replenishment", methods=["GET", "POST"])
 @requires(Permission.ITEMS_READ)
 def replenishment():
-    form = DraftForm()
+    form, status, ticked = DraftForm(), 200, None
     if request.method == "POST":
         demand(Permission.ITEMS_WRITE)
+        ticked = request.form.getlist("part_id")
         if form.validate_on_submit():
             try:
                 orders = supply().draft_from_proposals(
-                    on=clock.now().date(), part_ids=request.form.getlist("part_id"), note=form.note.data, **_a()
+                    on=clock.now().date(), part_ids=ticked, note=form.note.data, **_a()
                 )
             except RegistryError as error:
                 flash(error.detail, "danger")
+                status = error.status
             else:
                 flash(f"Drafted {', '.join(order.number for order in orders)}.", "success")
                 return redirect(url_for("supply.orders"))
@@ -349,8 +351,9 @@ def replenishment():
         proposals=reads.replenishment(),
         show=show,
         form=form,
+        ticked=ticked,  # None: every proposal ticked, as first shown; else what the user ticked
         can_write=current_user.can(Permission.ITEMS_WRITE),
-    )
+    ), status
 
 
 @bp.get("/orders")

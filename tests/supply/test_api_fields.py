@@ -108,3 +108,30 @@ def test_orders_from_the_proposals_take_no_lines_and_keep_the_note(officer, stoc
     assert ledger_size() == before
     orders = created(officer.post("/api/v1/purchase-orders", json={"from_proposals": True, "note": "weekly run"}))
     assert [order["note"] for order in orders["purchase_orders"]] == ["weekly run"]
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/parts", {"number": "T-12\u200b", "description": "x", "tracking": "lot", "unit": "kg"}, "number"),
+        ("/api/v1/lots", {"quantity": "1", "date": "2026-09-02", "location": "RAW\u200b"}, "location"),
+        (
+            "/api/v1/lots",
+            {"quantity": "1", "date": "2026-09-02", "location": "RAW", "internal_code": "I\u2066C"},
+            "internal_code",
+        ),
+        (
+            "/api/v1/recalls",
+            {"number": "R\u200b1", "title": "t", "defect": "d", "basis": {"type": "lots", "lot_ids": []}},
+            "number",
+        ),
+    ],
+    ids=["part-number", "location", "internal-code", "campaign-number"],
+)
+def test_a_code_read_off_a_label_holds_only_characters_that_print(officer, stock, ledger_size, path, body, field):
+    """A shelf "RAW" and a shelf "RAW" with a zero-width space would look the same and hold two stocks."""
+    before = ledger_size()
+    if path == "/api/v1/lots":
+        body = {**body, "part_id": stock["resin"]["id"]}
+    problem(officer.post(path, json=body), 422, "invalid_field", field)
+    assert ledger_size() == before

@@ -335,8 +335,10 @@ def test_unticking_every_proposal_orders_nothing(client_as, csrf, officer, stock
     )
     page = client_as("officer")
     token, before = csrf(page, "/supply/replenishment"), ledger_size()
-    html = page.post("/supply/replenishment", data={"csrf_token": token}).get_data(as_text=True)
-    assert "no part needs ordering" in html and ledger_size() == before
+    answer = page.post("/supply/replenishment", data={"csrf_token": token})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "no part needs ordering" in html and ledger_size() == before
+    assert 'name="part_id"' in html and "checked" not in html  # the boxes stay as the user left them
     assert officer.get("/api/v1/purchase-orders").get_json()["purchase_orders"] == []
 
 
@@ -753,3 +755,46 @@ def test_supply_dates_and_times_ahead_of_the_clock_are_refused(officer, stock, l
         "at",
     )
     assert ledger_size() == before
+
+
+def test_a_refused_unit_row_comes_back_as_sent_with_the_error_on_its_input(client_as, csrf, officer, stock):
+    housing = created(
+        officer.post(
+            f"/api/v1/parts/{stock['housing']['id']}/items",
+            json={
+                "serial": "H-9",
+                "at": "2026-09-02T10:00:00Z",
+                "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}],
+            },
+        )
+    )
+    campaign = created(
+        officer.post(
+            "/api/v1/recalls",
+            json={
+                "number": "26E-4",
+                "title": "Housing may crack",
+                "defect": "cracks",
+                "date": "2026-11-02",
+                "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]},
+            },
+        )
+    )
+    page = client_as("officer")
+    token = csrf(page, f"/recalls/{campaign['id']}")
+    sent = {
+        "unit-csrf_token": token,
+        "unit-state": "remedied",
+        "unit-date": "2026-11-09",
+        "unit-note": "my careful note",
+        "unit-removed": "H-9",
+        "unit-installed": "CMP-NOPE",
+    }
+    answer = page.post(f"/recalls/{campaign['id']}/units/{housing['id']}", data=sent)
+    html = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 400, html[:500]
+    row = html[html.index(f'data-item="{housing["id"]}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'value="my careful note"' in row and 'value="H-9"' in row and 'value="CMP-NOPE"' in row
+    assert '<option value="remedied" selected>' in row and 'value="2026-11-09"' in row
+    assert re.search(r'name="unit-installed" class="[^"]*is-invalid', row) and "'CMP-NOPE' matches 0 items" in row
