@@ -253,12 +253,13 @@ def test_the_campaign_form_names_an_unknown_lot(client_as, csrf, stock, ledger_s
     assert ledger_size() == before
 
 
-def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csrf, officer, stock):
+def housing_recalled(officer, stock, serial: str, number: str) -> tuple[dict, dict]:
+    """A housing moulded from the stock's lot, and a campaign on that lot: (housing, campaign)."""
     housing = created(
         officer.post(
             f"/api/v1/parts/{stock['housing']['id']}/items",
             json={
-                "serial": "H-8",
+                "serial": serial,
                 "at": "2026-09-02T10:00:00Z",
                 "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}],
             },
@@ -268,7 +269,7 @@ def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csr
         officer.post(
             "/api/v1/recalls",
             json={
-                "number": "26E-3",
+                "number": number,
                 "title": "Housing may crack",
                 "defect": "cracks",
                 "date": "2026-11-02",
@@ -276,6 +277,11 @@ def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csr
             },
         )
     )
+    return housing, campaign
+
+
+def test_the_campaign_page_shows_counts_chart_summary_and_holders(client_as, csrf, officer, stock):
+    housing, campaign = housing_recalled(officer, stock, "H-8", "26E-3")
     page = client_as("officer")
     assert page.get(f"/recalls/{campaign['id']}").status_code == 200  # with the unit's state form
     token = csrf(page, f"/recalls/{campaign['id']}")
@@ -758,28 +764,7 @@ def test_supply_dates_and_times_ahead_of_the_clock_are_refused(officer, stock, l
 
 
 def test_a_refused_unit_row_comes_back_as_sent_with_the_error_on_its_input(client_as, csrf, officer, stock):
-    housing = created(
-        officer.post(
-            f"/api/v1/parts/{stock['housing']['id']}/items",
-            json={
-                "serial": "H-9",
-                "at": "2026-09-02T10:00:00Z",
-                "lots": [{"lot_id": stock["lot"]["id"], "quantity": "1", "location": "RAW"}],
-            },
-        )
-    )
-    campaign = created(
-        officer.post(
-            "/api/v1/recalls",
-            json={
-                "number": "26E-4",
-                "title": "Housing may crack",
-                "defect": "cracks",
-                "date": "2026-11-02",
-                "basis": {"type": "lots", "lot_ids": [stock["lot"]["id"]]},
-            },
-        )
-    )
+    housing, campaign = housing_recalled(officer, stock, "H-9", "26E-4")
     page = client_as("officer")
     token = csrf(page, f"/recalls/{campaign['id']}")
     sent = {
