@@ -6,6 +6,7 @@ branch on either. No stack trace ever reaches a client: unexpected errors are lo
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -44,6 +45,33 @@ def fields_of(names: dict[str | None, str] | None = None, *, prefix: str = "") -
         elif prefix:
             error.field = f"{prefix}.{error.field}" if error.field else prefix
         raise
+
+
+@contextmanager
+def named_in_path(*fields: str) -> Iterator[None]:
+    """Inside, an unknown id the service names by one of `fields` came from the URL's path: the
+    resource is not there, 404, rather than a member of the body to correct."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field in fields and error.code.startswith("unknown_"):
+            error.kind, error.status, error.field = NOT_FOUND, KIND_STATUS[NOT_FOUND], None
+            error.title = error.titles[NOT_FOUND]
+        raise
+
+
+def path_ids(*fields: str):
+    """A view whose path names resources by the service's `fields` (`named_in_path`)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            with named_in_path(*fields):
+                return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 # What kind of refusal a domain error is. Services say the kind; this module alone turns it into HTTP.

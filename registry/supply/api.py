@@ -13,7 +13,7 @@ from registry.contract import Page, operation, paged
 from registry.custody.runtime import custody
 from registry.custody.runtime import reads as custody_reads
 from registry.custody.schemas import ItemFacts, ItemOut
-from registry.errors import NOT_FOUND
+from registry.errors import NOT_FOUND, path_ids
 from registry.supply import genealogy, queries, stock
 from registry.supply.models import Lot, Part, PurchaseOrder, Supplier
 from registry.supply.quantities import show
@@ -228,6 +228,7 @@ def get_part(part_id: str):
     paths={"part_id": "part id"},
     errors=(404, 422),
 )
+@path_ids("part_id")
 def set_reorder(part_id: str, body: Reorder):
     index = supply().set_reorder(
         part_id, reorder_point=body.reorder_point, reorder_quantity=body.reorder_quantity, **_a()
@@ -245,6 +246,7 @@ def set_reorder(part_id: str, body: Reorder):
     paths={"part_id": "part id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("part_id")
 def make_item(part_id: str, body: MakeItem):
     from registry.custody.api import item_json
 
@@ -273,6 +275,7 @@ def make_item(part_id: str, body: MakeItem):
     paths={"item_id": "item id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("item_id")
 def assign_part(item_id: str, body: AssignPart):
     return {"entry_index": supply().assign_part(item_id=item_id, part_id=body.part_id, made_at=body.made_at, **_a())}
 
@@ -390,6 +393,7 @@ def get_lot(lot_id: str):
     paths={"lot_id": "lot id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("lot_id")
 def consume(lot_id: str, body: Consumption):
     return {
         "entry_index": supply().consume(
@@ -408,6 +412,7 @@ def consume(lot_id: str, body: Consumption):
     paths={"lot_id": "lot id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("lot_id")
 def move(lot_id: str, body: Move):
     return {
         "entry_index": supply().move_stock(
@@ -431,6 +436,7 @@ def move(lot_id: str, body: Move):
     paths={"lot_id": "lot id"},
     errors=(404, 422),
 )
+@path_ids("lot_id")
 def count(lot_id: str, body: Count):
     return {
         "entry_index": supply().adjust_stock(
@@ -459,6 +465,7 @@ def stock_levels(params: StockQuery):
     paths={"item_id": "assembly item id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("parent_item_id")
 def install(item_id: str, body: Install):
     return {
         "entry_index": supply().install(
@@ -615,6 +622,7 @@ def get_order(order_id: str):
     paths={"order_id": "purchase order id"},
     errors=WRITE_ERRORS,
 )
+@path_ids("purchase_order_id")
 def change_order(order_id: str, body: OrderStatus):
     supply().change_purchase_order(order_id, status=body.status, **_a())
     return order_json(_get(PurchaseOrder, order_id, "purchase order"))

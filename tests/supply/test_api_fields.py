@@ -135,3 +135,23 @@ def test_a_code_read_off_a_label_holds_only_characters_that_print(officer, stock
         body = {**body, "part_id": stock["resin"]["id"]}
     problem(officer.post(path, json=body), 422, "invalid_field", field)
     assert ledger_size() == before
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v1/lots/nope/moves", {"quantity": "1", "from_location": "A", "to_location": "B", "date": "2026-09-02"}),
+        ("/api/v1/lots/nope/counts", {"location": "A", "counted": "1", "reason": "r", "date": "2026-09-02"}),
+        ("/api/v1/parts/nope/items", {"scheme": "plain", "serial": "X-1", "at": "2026-09-02T10:00:00Z"}),
+        ("/api/v1/parts/nope/reorder", {"reorder_point": "1", "reorder_quantity": "1"}),
+        ("/api/v1/purchase-orders/nope/status", {"status": "placed"}),
+        ("/api/v1/items/nope/components", {"child_item_id": "nope", "at": "2026-09-02T10:00:00Z"}),
+    ],
+    ids=["lot-move", "lot-count", "part-items", "part-reorder", "order-status", "assembly"],
+)
+def test_an_unknown_resource_in_the_path_is_not_found(officer, stock, ledger_size, path, body):
+    before = ledger_size()
+    answer = officer.post(path, json=body)
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json", answer.get_json()
+    assert answer.get_json()["code"].startswith("unknown_") and "field" not in answer.get_json()
+    assert ledger_size() == before
