@@ -304,6 +304,16 @@ def custody_on(session: Session, item: Item, day: date) -> states.Custody:
     return custody or states.registered(day)
 
 
+def source_on(session: Session, item_id: str, day: date) -> str | None:
+    """The party the item's latest acquisition on or before `day` came from (its effective record)."""
+    return session.scalar(
+        select(CustodyRecord.party_id)
+        .where(CustodyRecord.item_id == item_id, CustodyRecord.type == "acquired", CustodyRecord.on <= day)
+        .order_by(CustodyRecord.entry_index.desc())
+        .limit(1)
+    )
+
+
 def _set_custody(session: Session, item: Item, custody: states.Custody) -> None:
     """Write what changed only (an ORM attribute set costs as much whether or not it changes), and
     move the item between the tally's cells when its status or holder changed."""

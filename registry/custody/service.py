@@ -369,11 +369,18 @@ class CustodyService:
             if linked:
                 self._check_with_assembly(item, step)
             if recalled and states.sells(custody, step):
-                states.check_recall(holds.open_unit(self.session, item.id, step.on))
+                self._check_recall(item, step)
         except states.Refusal as refusal:
             raise CustodyError(
                 refusal.message, code=refusal.code, kind=CONFLICT if refusal.conflict else INVALID, field=refusal.field
             ) from None
+
+    def _check_recall(self, item: Item, step: states.Step) -> None:
+        """An unremedied unit of an open campaign leaves its holder only back to where it came from
+        (the maker or distributor that remedies it), `states.check_recall`."""
+        unit = holds.open_unit(self.session, item.id, step.on)
+        if unit is not None and step.party_id != projection.source_on(self.session, item.id, step.on):
+            states.check_recall(unit)
 
     def _check_with_assembly(self, item: Item, step: states.Step) -> None:
         """Custody meets genealogy as things stood at the end of the step's day
@@ -397,7 +404,7 @@ class CustodyService:
                 before, step = corrected
                 self._check_with_assembly(item, step)
                 if states.sells(before, step):
-                    states.check_recall(holds.open_unit(self.session, item.id, step.on))
+                    self._check_recall(item, step)
             if any(name.endswith("_party_id") for name in clean):
                 for kin in genealogy.kin(self.session, item.id):
                     if kin.up:

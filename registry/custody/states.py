@@ -222,7 +222,7 @@ def check_recall(unit: tuple[str, str] | None) -> None:
         raise Refusal(
             "recall_unremedied",
             f"the item is a unit of open recall campaign {unit[0]} ({unit[1]}): it leaves its holder only "
-            "once remedied",
+            "once remedied, or back to the party it was acquired from",
         )
 
 

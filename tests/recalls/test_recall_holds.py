@@ -107,6 +107,20 @@ def test_a_unit_still_held_is_not_sold_until_remedied(service, make, line, refus
     assert custody.item(line.units[0].id).status == "disposed"
 
 
+def test_an_unremedied_unit_may_go_back_to_where_it_came_from(service, make, line, refused):
+    """A dealer returns a recalled unit to its maker for the remedy: that is no sale."""
+    custody = make.service.custody
+    us = custody.register_licensee(ffl="8-23-091-01-7F-14245", name="Riverside", address="1 Main St", **A).id
+    maker = custody.register_organisation(name="Clearflow Works", address="1 Mill Ln", **A).id
+    buyer = custody.register_organisation(name="Harbor View Hotel", address="9 Quay", **A).id
+    custody.acquire(line.units[0].id, on="2026-09-06", source_party_id=maker, recipient_party_id=us, **A)
+    open_campaign(service, {"type": "lots", "lot_ids": [line.faulty.id]})
+    sale = {"on": "2026-09-12", **A}
+    refused("recall_unremedied", lambda: custody.dispose(line.units[0].id, transferee_party_id=buyer, **sale))
+    custody.dispose(line.units[0].id, transferee_party_id=maker, **sale)
+    assert custody.item(line.units[0].id).holder_party_id == maker
+
+
 def test_over_the_api_a_unit_is_not_sold_until_remedied(service, make, line, api_as):
     custody = make.service.custody
     us = custody.register_licensee(ffl="8-23-091-01-7F-14245", name="Riverside", address="1 Main St", **A).id
