@@ -56,16 +56,21 @@ def not_printed(value: str) -> str | None:
     return next((c for c in value if unicodedata.category(c) in NOT_PRINTED), None)
 
 
+def _odd_space(value: str) -> str | None:
+    """The first space of `value` other than the plain one (a no-break or an em space), or None."""
+    return next((c for c in value if unicodedata.category(c) == "Zs" and c != " "), None)
+
+
 def label(value, field: str, *, required: bool = False, limit: int = 64) -> str | None:
     """A code people read off a label or a shelf (a part number, a lot code, a location, a campaign
     number): text as `text` takes it, with every character one that prints, so two codes that look
     the same are the same."""
     found = text(value, field, required=required, limit=limit)
-    hidden = not_printed(found or "")
+    hidden = not_printed(found or "") or _odd_space(found or "")
     if hidden is not None:
         raise FieldError(
             f"the {_name(field)} holds {unicodedata.name(hidden, f'U+{ord(hidden):04X}')}, a character that does "
-            "not print: it would not match the code as printed",
+            "not print as itself: it would not match the code as printed",
             code="invalid_field",
             field=field,
         )
@@ -184,7 +189,7 @@ def whole_number(value, field: str, *, minimum: int = 0, maximum: int = 100_000)
         raise FieldError(f"the {_name(field)} is required", code="missing_field", field=field)
     given = value if isinstance(value, int) and not isinstance(value, bool) else str(value).strip()
     # int() reads any script's digits and underscores ("١٢", "1_2"): only ASCII digits are a number here.
-    if isinstance(given, str) and not (given.isascii() and given.lstrip("-").isdigit()):
+    if isinstance(given, str) and not re.fullmatch(r"-?[0-9]+", given):
         raise FieldError(f"{field!r} must be a whole number", code="invalid_field", field=field)
     number = int(given)
     if not minimum <= number <= maximum:

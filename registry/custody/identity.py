@@ -187,9 +187,11 @@ def parsed(document: tuple[str, str, str] | str | None) -> tuple[str, str, str] 
     if isinstance(document, tuple):
         type_, issuer_, number = document
     else:
-        parts = [part.strip() for part in document.split(",", 2)] if document else []
-        if len(parts) < 2 or type_named(parts[0]) is None:
+        type_text, _, rest = (document or "").partition(",")
+        if not rest or type_named(type_text.strip()) is None:
             return None
+        issuer_text, comma, number_text = rest.rpartition(",")  # an issuer may hold commas ("Korea, Republic of")
+        parts = [type_text.strip(), *((issuer_text.strip(), number_text.strip()) if comma else (rest.strip(),))]
         split = (parts[1], parts[2]) if len(parts) == 3 else _issuer_and_number(parts[1])
         if split is None or not all(split):
             return None

@@ -397,10 +397,12 @@ class CustodyService:
                 states.check_component_left(step, kin.serial, stood)
 
     def _check_correction(self, item: Item, corrected: tuple | None, clean: dict) -> None:
-        """The corrected record against custody's other rules, as a new record on its day would be;
-        and no party of an item inside an assembly that has left is changed (it went with it)."""
+        """A corrected date or party against custody's other rules, as a new record on its day would
+        be; and no party of an item inside an assembly that has left is changed (it went with it). A
+        correction of anything else (a form number, a note) moves nothing and is not re-judged."""
+        moves = "date" in clean or any(name.endswith("_party_id") for name in clean)
         try:
-            if corrected is not None:
+            if corrected is not None and moves:
                 before, step = corrected
                 self._check_with_assembly(item, step)
                 if states.sells(before, step):

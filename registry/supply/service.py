@@ -6,11 +6,12 @@ one event per change and applies its projection in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from registry.custody import projection as custody_projection
 from registry.custody import states
 from registry.custody.models import CustodyRecord, Item
 from registry.custody.service import CustodyService
@@ -505,7 +506,7 @@ class SupplyService:
             child = self._item(identifier(child_item_id, "child_item_id"), "child_item_id")
             if parent.id == child.id:
                 raise SupplyError("an item cannot be installed in itself", code="cycle", field="child_item_id")
-            self._require_fit(parent, child)
+            self._require_fit(parent, child, when)
             current = self._installed_in(child.id)
             if current is not None:
                 raise SupplyError(
@@ -545,31 +546,40 @@ class SupplyService:
                 payload["position"] = position
             return self._append("component.installed", payload, f"item:{parent.id}", actor=actor, now=now)
 
-    def _require_fit(self, parent: Item, child: Item) -> None:
+    def _require_fit(self, parent: Item, child: Item, when: datetime) -> None:
         """A component goes where its assembly goes (see `states.check_assembly_held`): one held on
-        its own record goes only into an assembly never acquired or held by the same party, and one
-        sold to an assembly's holder (a spare part fitted in service) only into that holder's
-        assembly."""
+        its own record goes only into an assembly that, on the install's day, had not left and whose
+        nearest held level (itself or one it sits in) was held by the same party; one sold to an
+        assembly's holder (a spare part fitted in service) only into that holder's assembly."""
         sold_to_owner = child.status == parent.status == "disposed" and child.holder_party_id == parent.holder_party_id
         if (child.status not in INSTALLABLE and not sold_to_owner) or parent.status in ("destroyed", "stolen", "lost"):
             bad = child if child.status not in INSTALLABLE and not sold_to_owner else parent
             raise SupplyError(f"item {bad.serial} is {bad.status}", code=f"item_{bad.status}", kind=CONFLICT)
         if child.status not in states.HELD:
             return
-        gone = [parent] if parent.status in states.GONE_LABELS else []
-        gone += [k for k in genealogy.kin(self.session, parent.id) if k.up and k.status in states.GONE_LABELS]
+        day = when.date()
+        ended = datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
+        levels = [parent] + [kin.item for kin in genealogy.kin(self.session, parent.id, ended) if kin.up]
+        stood = [(level, custody_projection.custody_on(self.session, level, day)) for level in levels]
+        # Gone on the install's day, or since: an assembly that left after a late-dated install took
+        # the component with it, so the component could not still be held.
+        gone = [(level, custody) for level, custody in stood if custody.status in states.GONE_LABELS]
+        gone += [(level, custody_projection.custody_of(self.session, level)) for level in levels]
+        gone = [(level, custody) for level, custody in gone if custody.status in states.GONE_LABELS]
         if gone:
+            level, custody = gone[0]
             raise SupplyError(
-                f"{child.serial} is held on its own record and {gone[0].serial} was "
-                f"{states.GONE_LABELS[gone[0].status]}: record {child.serial}'s disposition to the assembly's "
-                "holder first, so the record shows where it went",
+                f"{child.serial} is held on its own record and {level.serial} was "
+                f"{states.GONE_LABELS[custody.status]}: record {child.serial}'s disposition to the "
+                "assembly's holder first, so the record shows where it went",
                 code="component_in_custody",
                 kind=CONFLICT,
                 field="child_item_id",
             )
-        if parent.status in states.HELD and parent.holder_party_id != child.holder_party_id:
+        held = next(((level, custody) for level, custody in stood if custody.status in states.HELD), None)
+        if held is not None and held[1].holder_party_id != child.holder_party_id:
             raise SupplyError(
-                f"{child.serial} and {parent.serial} are held by different parties: a component is held with "
+                f"{child.serial} and {held[0].serial} are held by different parties: a component is held with "
                 "its assembly, so record the transfer or acquisition that brings them together first",
                 code="other_holder",
                 kind=CONFLICT,

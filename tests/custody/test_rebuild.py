@@ -133,3 +133,10 @@ def test_a_document_number_with_spaces_keeps_its_key_through_init(app, clock, of
     for taken in ({**document, "address": "9 Oak St"}, {**older, "id_number": "987654321", "address": "1 Ash St"}):
         again = officer.post("/api/v1/parties", json={**body, **taken})
         assert again.status_code == 409 and again.get_json()["code"] == "duplicate_person", again.get_json()
+
+
+def test_an_issuer_with_a_comma_reads_back_whole():
+    from registry.custody import identity
+
+    for document in (("passport", "Korea, Republic of", "M1234567"), ("driver licence", "Washington, D.C.", "12345")):
+        assert identity.parsed(identity.document_text(*document)) == identity.parsed(document)

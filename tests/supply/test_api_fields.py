@@ -155,3 +155,17 @@ def test_an_unknown_resource_in_the_path_is_not_found(officer, stock, ledger_siz
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json", answer.get_json()
     assert answer.get_json()["code"].startswith("unknown_") and "field" not in answer.get_json()
     assert ledger_size() == before
+
+
+def test_a_label_refuses_look_alike_spaces_and_a_number_one_sign(officer, stock, ledger_size):
+    before = ledger_size()
+    lot = {"part_id": stock["resin"]["id"], "quantity": "1", "date": "2026-09-02", "location": "BIN\u00a04"}
+    problem(officer.post("/api/v1/lots", json=lot), 422, "invalid_field", "location")
+    offer = {
+        "supplier_id": stock["supplier"]["id"],
+        "part_id": stock["resin"]["id"],
+        "supplier_part_number": "S-4",
+        "lead_time_days": "--5",
+    }
+    problem(officer.post("/api/v1/supplier-parts", json=offer), 422, "invalid_field", "lead_time_days")
+    assert ledger_size() == before

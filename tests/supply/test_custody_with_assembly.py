@@ -217,3 +217,22 @@ def test_a_held_component_goes_only_into_an_assembly_of_its_holder(custody, make
     refused("other_holder", lambda: make.install(car, part, hour(24 * 3)))
     custody.transfer(car.id, on="2026-09-03", to_party_id=fleet, **A)
     make.install(car, part, hour(24 * 3))
+
+
+def test_a_correction_of_a_form_number_is_not_re_judged(custody, make, held, parties):
+    """The pistol went first and its case the same day, as the rules ask: a typo in the pistol's
+    Form 4473 number is still corrected."""
+    case, pistol = held("goods", "CASE-10"), held("firearm", "BXR-4480")
+    make.install(case, pistol, hour(30))
+    sold = sell(custody, parties, pistol, on="2026-09-05", form_4473="2026-0001")
+    sell(custody, parties, case, on="2026-09-05")
+    custody.correct(pistol.id, corrects=sold, fields={"form_4473": "2026-0002"}, reason="typo", **A)
+
+
+def test_a_held_component_does_not_enter_another_partys_unit_through_a_module(custody, make, held, refused):
+    """The module was never acquired: the unit it sits in, held by Fleet Co, decides."""
+    unit, module, spare = held("goods", "UNIT-11"), held("goods", "MODULE-11", acquire=False), held("goods", "SPARE-11")
+    fleet = custody.register_organisation(name="Fleet Co", address="5 Depot Rd", **A).id
+    make.install(unit, module, hour(30))
+    custody.transfer(unit.id, on="2026-09-03", to_party_id=fleet, **A)
+    refused("other_holder", lambda: make.install(module, spare, hour(24 * 4)))
