@@ -400,14 +400,14 @@ class CustodyService:
         """A corrected date or party against custody's other rules, as a new record on its day would
         be; and no party of an item inside an assembly that has left is changed (it went with it). A
         correction of anything else (a form number, a note) moves nothing and is not re-judged."""
-        moves = "date" in clean or any(name.endswith("_party_id") for name in clean)
+        parties = any(name.endswith("_party_id") for name in clean)
         try:
-            if corrected is not None and moves:
+            if corrected is not None and (parties or "date" in clean):
                 before, step = corrected
                 self._check_with_assembly(item, step)
                 if states.sells(before, step):
                     self._check_recall(item, step)
-            if any(name.endswith("_party_id") for name in clean):
+            if parties:
                 for kin in genealogy.kin(self.session, item.id):
                     if kin.up:
                         states.check_assembly_held(kin.serial, projection.custody_of(self.session, kin.item))

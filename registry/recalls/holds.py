@@ -51,11 +51,11 @@ def named_items(session: Session, at: datetime) -> Select | None:
     return starts[0] if len(starts) == 1 else select(union(*starts).subquery().c.item_id)
 
 
-def unremedied(item_id) -> ColumnElement[bool]:
-    """Whether the item is a unit of an open campaign that is not remedied. A unit the campaign
-    counts as destroyed is still held: custody records the item's own destruction, and an item
-    recorded destroyed is sold by nobody."""
-    return exists().where(
+def _unremedied_unit(item_id) -> tuple:
+    """The item as a unit of an open campaign that is not remedied. A unit the campaign counts as
+    destroyed is still held: custody records the item's own destruction, and an item recorded
+    destroyed is sold by nobody."""
+    return (
         RecallUnit.item_id == item_id,
         RecallUnit.state != "remedied",
         RecallCampaign.id == RecallUnit.campaign_id,
@@ -63,18 +63,17 @@ def unremedied(item_id) -> ColumnElement[bool]:
     )
 
 
+def unremedied(item_id) -> ColumnElement[bool]:
+    """Whether the item is an unremedied unit of an open campaign (`_unremedied_unit`)."""
+    return exists().where(*_unremedied_unit(item_id))
+
+
 def open_unit(session: Session, item_id: str, on: date) -> tuple[str, str] | None:
     """(campaign number, unit state) of the first campaign, open now and on `on`, in which the item
     is an unremedied unit."""
     row = session.execute(
         select(RecallCampaign.number, RecallUnit.state)
-        .join(RecallUnit, RecallUnit.campaign_id == RecallCampaign.id)
-        .where(
-            RecallUnit.item_id == item_id,
-            RecallUnit.state != "remedied",
-            RecallCampaign.status == "open",
-            RecallCampaign.opened_on <= on,
-        )
+        .where(*_unremedied_unit(item_id), RecallCampaign.opened_on <= on)
         .order_by(RecallCampaign.number)
         .limit(1)
     ).first()
@@ -83,20 +82,23 @@ def open_unit(session: Session, item_id: str, on: date) -> tuple[str, str] | Non
 
 def recalls(session: Session, campaign: RecallCampaign, item_id: str, at: datetime) -> bool:
     """Whether the item, or anything built into it at `at`, is what the campaign's basis names."""
-    return _named_inside(session, population.start(campaign.basis, at), item_id, at)
+    return _names_any(session, campaign, _inside(session, item_id, at), at)
 
 
 def holding(session: Session, item_id: str, at: datetime) -> RecallCampaign | None:
     """The first campaign, open now and on the day of `at`, that recalls the item or anything built
-    into it at `at`."""
-    for campaign in open_campaigns(session, at.date()):
-        if recalls(session, campaign, item_id, at):
-            return campaign
-    return None
+    into it at `at` (the tree is built once for all of them)."""
+    campaigns = open_campaigns(session, at.date())
+    inside = _inside(session, item_id, at) if campaigns else []
+    return next((campaign for campaign in campaigns if _names_any(session, campaign, inside, at)), None)
 
 
-def _named_inside(session: Session, named: Select, item_id: str, at: datetime) -> bool:
+def _inside(session: Session, item_id: str, at: datetime) -> list[str]:
+    """The item and everything built into it at `at`."""
     tree = genealogy.as_built(session, item_id, at)
-    inside = sorted({node.item_id for node in tree.walk()} if tree else {item_id})
-    found = named.subquery()
-    return session.scalar(select(found.c.item_id).where(found.c.item_id.in_(inside)).limit(1)) is not None
+    return sorted({node.item_id for node in tree.walk()} if tree else {item_id})
+
+
+def _names_any(session: Session, campaign: RecallCampaign, item_ids: list[str], at: datetime) -> bool:
+    found = population.start(campaign.basis, at).subquery()
+    return session.scalar(select(found.c.item_id).where(found.c.item_id.in_(item_ids)).limit(1)) is not None

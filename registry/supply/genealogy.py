@@ -277,10 +277,6 @@ class Kin:
     def serial(self) -> str:
         return self.item.serial
 
-    @property
-    def status(self) -> str:
-        return self.item.status
-
 
 # Written out rather than built: custody asks on every event, and compiling the built statement cost
 # milliseconds a time. Both directions in one statement, one round trip.

@@ -36,7 +36,7 @@ from registry.supply.models import (
 )
 from registry.supply.rules import PURCHASE_ORDER_CHANGES, TRACKING, SupplyError, identifier, lot_code
 
-INSTALLABLE = ("registered", "in_custody", "quarantined")
+INSTALLABLE = stock.LOOSE_STATUSES  # an item not gone from its holder: never acquired, in custody or quarantined
 GONE = ("destroyed", "stolen", "lost")  # no lot goes into an item in these states
 
 
@@ -563,11 +563,10 @@ class SupplyService:
         stood = [(level, custody_projection.custody_on(self.session, level, day)) for level in levels]
         # Gone on the install's day, or since: an assembly that left after a late-dated install took
         # the component with it, so the component could not still be held.
-        gone = [(level, custody) for level, custody in stood if custody.status in states.GONE_LABELS]
-        gone += [(level, custody_projection.custody_of(self.session, level)) for level in levels]
-        gone = [(level, custody) for level, custody in gone if custody.status in states.GONE_LABELS]
-        if gone:
-            level, custody = gone[0]
+        now = [(level, custody_projection.custody_of(self.session, level)) for level in levels]
+        gone = next(((level, custody) for level, custody in stood + now if custody.status in states.GONE_LABELS), None)
+        if gone is not None:
+            level, custody = gone
             raise SupplyError(
                 f"{child.serial} is held on its own record and {level.serial} was "
                 f"{states.GONE_LABELS[custody.status]}: record {child.serial}'s disposition to the "

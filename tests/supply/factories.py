@@ -123,3 +123,15 @@ def problem(response, status: int, code: str, field: str | None):
     body = response.get_json()
     assert body["code"] == code and body.get("field") == field, body
     return body
+
+
+def offered(officer, stock: dict, **extra) -> dict:
+    """The stock's supplier offers its resin (part number PA66-K, 10 days), over the API."""
+    offer = {
+        "supplier_id": stock["supplier"]["id"],
+        "part_id": stock["resin"]["id"],
+        "supplier_part_number": "PA66-K",
+        "lead_time_days": 10,
+        **extra,
+    }
+    return created(officer.post("/api/v1/supplier-parts", json=offer))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.supply.factories import created, problem
+from tests.supply.factories import created, offered, problem
 
 
 @pytest.mark.parametrize(
@@ -91,17 +91,7 @@ def test_an_internal_code_may_not_be_another_lots_id(officer, stock, ledger_size
 
 
 def test_orders_from_the_proposals_take_no_lines_and_keep_the_note(officer, stock, ledger_size):
-    created(
-        officer.post(
-            "/api/v1/supplier-parts",
-            json={
-                "supplier_id": stock["supplier"]["id"],
-                "part_id": stock["resin"]["id"],
-                "supplier_part_number": "PA66-K",
-                "lead_time_days": 10,
-            },
-        )
-    )
+    offered(officer, stock)
     mixed = {"from_proposals": True, "supplier_id": stock["supplier"]["id"], "lines": []}
     before = ledger_size()
     problem(officer.post("/api/v1/purchase-orders", json=mixed), 422, "invalid_field", "supplier_id")

@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 
 from registry import clock
-from tests.supply.factories import created, problem
+from tests.supply.factories import created, offered, problem
 
 
 @pytest.mark.parametrize(
@@ -120,19 +120,7 @@ def test_a_regulator_reads_supply_and_recalls_but_writes_nothing(api_as, stock, 
 
 
 def test_the_replenishment_proposal_becomes_a_draft_order(officer, stock):
-    created(
-        officer.post(
-            "/api/v1/supplier-parts",
-            json={
-                "supplier_id": stock["supplier"]["id"],
-                "part_id": stock["resin"]["id"],
-                "supplier_part_number": "PA66-K",
-                "pack_size": "25",
-                "lead_time_days": 10,
-                "unit_price": "3.20",
-            },
-        )
-    )
+    offered(officer, stock, pack_size="25", unit_price="3.20")
     proposals = officer.get("/api/v1/replenishment").get_json()["proposals"]
     assert [(p["part"]["number"], p["quantity"], p["supplier"]["name"]) for p in proposals] == [
         ("RM-1", "50", "Kestrel Resins")
@@ -328,17 +316,7 @@ def test_a_time_ahead_of_the_clock_is_refused(officer, stock, ledger_size):
 
 
 def test_unticking_every_proposal_orders_nothing(client_as, csrf, officer, stock, ledger_size):
-    created(
-        officer.post(
-            "/api/v1/supplier-parts",
-            json={
-                "supplier_id": stock["supplier"]["id"],
-                "part_id": stock["resin"]["id"],
-                "supplier_part_number": "PA66-K",
-                "lead_time_days": 10,
-            },
-        )
-    )
+    offered(officer, stock)
     page = client_as("officer")
     token, before = csrf(page, "/supply/replenishment"), ledger_size()
     answer = page.post("/supply/replenishment", data={"csrf_token": token})
@@ -349,17 +327,7 @@ def test_unticking_every_proposal_orders_nothing(client_as, csrf, officer, stock
 
 
 def test_a_lot_received_against_an_order_comes_from_the_orders_supplier(officer, stock):
-    created(
-        officer.post(
-            "/api/v1/supplier-parts",
-            json={
-                "supplier_id": stock["supplier"]["id"],
-                "part_id": stock["resin"]["id"],
-                "supplier_part_number": "PA66-K",
-                "lead_time_days": 10,
-            },
-        )
-    )
+    offered(officer, stock)
     order = created(
         officer.post(
             "/api/v1/purchase-orders",
